@@ -1,0 +1,65 @@
+// Facts about frames and stacks that every analysis shares.
+import type { Frame } from '../formats/goroutines/model.js';
+
+/** Package path of a qualified Go function name: "net/http.(*conn).serve" -> "net/http". */
+export function packageOf(func: string): string {
+  const slash = func.lastIndexOf('/');
+  const dot = func.indexOf('.', slash + 1);
+  return dot < 0 ? func : func.slice(0, dot);
+}
+
+/** runtime internals (not runtime/pprof, runtime/trace…). */
+export function isRuntimeFunc(func: string): boolean {
+  return func.startsWith('runtime.') || func.startsWith('internal/runtime/');
+}
+
+/**
+ * Standard library: the first path element has no dot (golang.org/x/… and module paths
+ * do), excluding package main. Vendored std deps ("vendor/golang.org/x/…") count too.
+ */
+export function isStdlibFunc(func: string): boolean {
+  const pkg = packageOf(func);
+  if (pkg === 'main' || pkg.startsWith('main.')) return false;
+  if (pkg.startsWith('vendor/')) return true;
+  const first = pkg.split('/', 1)[0]!;
+  return first.indexOf('.') < 0;
+}
+
+export function isUserFrame(f: Frame): boolean {
+  return !isStdlibFunc(f.func);
+}
+
+/** The first frame in user code, leaf first: where a fix goes. */
+export function userSite(frames: readonly Frame[]): Frame | null {
+  for (const f of frames) if (isUserFrame(f)) return f;
+  return null;
+}
+
+/**
+ * Frames without the leading runtime.* frames (debug=2 and debug=1 hide them, debug=0 keeps
+ * them) and without the runtime.goexit root, so every dump form yields the same stack.
+ */
+export function comparableFrames(frames: readonly Frame[]): readonly Frame[] {
+  let start = 0;
+  while (start < frames.length - 1 && isRuntimeFunc(frames[start]!.func)) start++;
+  let end = frames.length;
+  while (end > start + 1 && frames[end - 1]!.func === 'runtime.goexit') end--;
+  return start === 0 && end === frames.length ? frames : frames.slice(start, end);
+}
+
+export function frameRef(f: Frame | null | undefined): { function: string; file: string; line: number } | null {
+  return f ? { function: f.func, file: f.file, line: f.line } : null;
+}
+
+export function siteText(f: Frame | null | undefined): string {
+  if (!f) return '?';
+  return `${f.func} (${shortFile(f.file)}:${f.line})`;
+}
+
+/** Last two path elements: enough to find the file, short enough for a terminal. */
+export function shortFile(file: string): string {
+  const a = file.lastIndexOf('/');
+  if (a < 0) return file;
+  const b = file.lastIndexOf('/', a - 1);
+  return b < 0 ? file : file.slice(b + 1);
+}

@@ -1,0 +1,28 @@
+// What every command shares: output streams, colour, JSON printing.
+import { colorFor, style, type Style } from '../report/term.js';
+
+export interface Io {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+}
+
+export function stdio(): Io {
+  return { out: process.stdout, err: process.stderr };
+}
+
+export function outStyle(io: Io): Style {
+  return style(colorFor(io.out));
+}
+
+/** Progress only where a person watches: stderr is a TTY and output is not JSON. */
+export function wantsProgress(io: Io, json: boolean): boolean {
+  return !json && !!io.err.isTTY;
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.out.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function write(io: Io, text: string): void {
+  io.out.write(text.endsWith('\n') ? text : text + '\n');
+}

@@ -1,0 +1,28 @@
+// Entry point: runs one command, turns user errors into one line and an exit code.
+import { UserError } from '../errors.js';
+import { stdio } from './common.js';
+import { run } from './run.js';
+
+async function main(): Promise<void> {
+  const io = stdio();
+  // A closed pipe (goscope … | head) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  let code: number;
+  try {
+    code = await run(process.argv.slice(2), io);
+  } catch (e) {
+    if (e instanceof UserError) {
+      io.err.write(`goscope: ${e.message}\n`);
+      code = e.exitCode;
+    } else {
+      io.err.write(`goscope: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+}
+
+await main();

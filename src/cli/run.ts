@@ -1,0 +1,56 @@
+// Dispatches to one command. Kept apart from main.ts so tests can call it in-process.
+import { readFileSync } from 'node:fs';
+import { goroutinesCommand, GOROUTINES_HELP } from './goroutines.js';
+import { leakCommand, LEAK_HELP } from './leak.js';
+import { stdio, write, type Io } from './common.js';
+
+const HELP = `goscope — diagnose Go services from the outside
+
+usage: goscope <command> [arguments] [flags]
+
+commands:
+  goroutines <source>             group goroutines by stack: why they wait, where, who made them
+  goroutines diff <before> <after> what changed between two goroutine snapshots
+  leak <service-url>              sample a live service and name the goroutine leaks
+
+<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin).
+Every command takes --json and --help.
+
+exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak)`;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '-h':
+    case '--help':
+      write(io, HELP);
+      return cmd === undefined ? 2 : 0;
+    case 'help': {
+      const topic = rest[0];
+      write(io, topic === 'goroutines' ? GOROUTINES_HELP : topic === 'leak' ? LEAK_HELP : HELP);
+      return 0;
+    }
+    case '--version':
+    case 'version':
+      write(io, `goscope ${version()}`);
+      return 0;
+    case 'goroutines':
+      return goroutinesCommand(rest, io);
+    case 'leak':
+      return leakCommand(rest, io);
+    default:
+      io.err.write(`goscope: unknown command "${cmd}" (see goscope --help)\n`);
+      return 2;
+  }
+}
+

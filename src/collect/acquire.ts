@@ -1,0 +1,57 @@
+// Getting the bytes of one input: a file or stdin is read as a stream; a URL is fetched and
+// saved to the capture folder first (nothing captured is lost, even if analysis fails),
+// then read back from disk.
+import { createReadStream } from 'node:fs';
+import { UserError } from '../errors.js';
+import { captureDir, saveCaptureStream, serviceLabel } from './capture.js';
+import { fetchStream } from './http.js';
+import { profileUrl, type Source } from './source.js';
+
+export interface Acquired {
+  chunks: AsyncIterable<Uint8Array>;
+  /** Name for messages: the file path, "stdin" or the URL. */
+  input: string;
+  /** Where a fetched capture was saved. */
+  savedTo?: string;
+}
+
+export function readFileChunks(path: string): AsyncIterable<Uint8Array> {
+  const s = createReadStream(path, { highWaterMark: 1 << 20 });
+  return (async function* () {
+    try {
+      for await (const c of s) yield c as Buffer;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError(`${path}: cannot read (${code ?? (e as Error).message})`);
+    }
+  })();
+}
+
+export interface AcquireOptions {
+  /** For a service: which profile and parameters to fetch. */
+  profile: string;
+  params: Record<string, string>;
+  /** File name for the saved capture. */
+  saveAs: string;
+  timeoutMs?: number;
+  /** Capture folder (created on first use when not given). */
+  outDir?: string;
+  dir?: { path: string | null };
+}
+
+/** The capture folder for a session, created lazily and shared by every capture in it. */
+export async function sessionDir(source: Source, holder: { path: string | null }, outDir?: string): Promise<string> {
+  if (!holder.path) holder.path = await captureDir(outDir, source.url ? serviceLabel(source.url) : undefined);
+  return holder.path;
+}
+
+export async function acquire(source: Source, opts: AcquireOptions): Promise<Acquired> {
+  if (source.kind === 'file') return { chunks: readFileChunks(source.path!), input: source.path! };
+  if (source.kind === 'stdin') return { chunks: process.stdin, input: 'stdin' };
+  const url = source.kind === 'service' ? profileUrl(source, opts.profile, opts.params) : source.url!;
+  const body = await fetchStream(url, { timeoutMs: opts.timeoutMs });
+  const holder = opts.dir ?? { path: null };
+  const dir = await sessionDir(source, holder, opts.outDir);
+  const saved = await saveCaptureStream(dir, opts.saveAs, body);
+  return { chunks: readFileChunks(saved), input: url.href, savedTo: saved };
+}

@@ -1,0 +1,88 @@
+// The goroutine model shared by every dump format (debug=2 text, panics, debug=1,
+// debug=0 pprof, goroutineleak). Aggregated formats produce one record per distinct stack
+// with `count` > 1 and no per-goroutine facts (id, state, wait minutes).
+
+export interface Frame {
+  /** Fully qualified function, package path unescaped: "net/http.(*conn).serve". */
+  func: string;
+  /** Source file as printed by the runtime; "" when unknown. */
+  file: string;
+  /** Line number; 0 when unknown. */
+  line: number;
+  /** Raw argument text between the parentheses (debug=2 text only); "..." for inlined frames. */
+  args?: string;
+}
+
+export interface Ancestor {
+  id: number;
+  frames: Frame[];
+  createdBy?: Frame;
+}
+
+export interface Goroutine {
+  /** Goroutine id; 0 in aggregated formats. */
+  id: number;
+  /** Status or wait reason without modifiers ("chan receive", "running"); "" when unknown. */
+  state: string;
+  /** Minutes blocked, as printed (", N minutes"); 0 when not printed. */
+  waitMinutes: number;
+  lockedToThread: boolean;
+  /** Marked "(leaked)" by the Go 1.26+ goroutineleak detector. */
+  leaked: boolean;
+  /** pprof labels, from debug=1 "# labels:", debug=0 sample labels or Go 1.26+ "labels:{…}". */
+  labels: Record<string, string> | null;
+  /** Leaf first. */
+  frames: Frame[];
+  /** Frames the runtime elided: N from "...N frames elided...", -1 for the older message without a count. */
+  elidedFrames: number;
+  /** The `go` statement that started this goroutine. */
+  createdBy: Frame | null;
+  /** "created by … in goroutine N" (Go 1.21+). */
+  parentId: number | null;
+  /** GODEBUG=tracebackancestors blocks. */
+  ancestors: Ancestor[];
+  /** "goroutine running on other thread; stack unavailable". */
+  stackUnavailable: boolean;
+  /** Number of goroutines this record stands for: 1 for text dumps, N for aggregated forms. */
+  count: number;
+}
+
+export type DumpFormat = 'text' | 'debug1' | 'pprof';
+
+export interface DumpInfo {
+  /** Name of the input (file path, URL or "stdin") for messages. */
+  input: string;
+  format: DumpFormat;
+  /** The input was gzip-compressed. */
+  gzipped: boolean;
+  /** A goroutineleak profile rather than a goroutine profile. */
+  leakProfile: boolean;
+  /** Total goroutines (sum of counts). */
+  total: number;
+  /** Records delivered (goroutines for text, distinct stacks for aggregated forms). */
+  records: number;
+  /** Text form: it was a crash ("panic:" / "fatal error:" seen), with its message. */
+  crash: string | null;
+  /** Bytes read (after decompression). */
+  bytes: number;
+  /** The dump ended mid-goroutine and the caller allowed a partial result. */
+  truncated: boolean;
+}
+
+export function newGoroutine(): Goroutine {
+  return {
+    id: 0,
+    state: '',
+    waitMinutes: 0,
+    lockedToThread: false,
+    leaked: false,
+    labels: null,
+    frames: [],
+    elidedFrames: 0,
+    createdBy: null,
+    parentId: null,
+    ancestors: [],
+    stackUnavailable: false,
+    count: 1,
+  };
+}

@@ -1,0 +1,194 @@
+// Byte-stream plumbing shared by every parser: sniffing the first bytes, transparent gzip
+// with a cap on the inflated size (gzip bombs), and line splitting that never holds more
+// than one chunk plus one line in memory.
+import { createGunzip } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { FormatError } from '../errors.js';
+
+export const DEFAULT_MAX_INFLATED = 4 * 1024 ** 3; // streamed text: memory stays bounded anyway
+export const DEFAULT_MAX_LINE = 1024 * 1024;
+
+export type Chunks = AsyncIterable<Uint8Array>;
+
+export async function* fromBuffer(buf: Uint8Array, chunkSize = 1 << 20): Chunks {
+  for (let i = 0; i < buf.length; i += chunkSize) yield buf.subarray(i, Math.min(buf.length, i + chunkSize));
+}
+
+export interface Peeked {
+  head: Buffer; // at least `want` bytes unless the stream is shorter
+  rest: Chunks; // the whole stream again, head included
+}
+
+/** Reads the first `want` bytes so a format can be sniffed, without losing them. */
+export async function peek(chunks: Chunks, want = 4096): Promise<Peeked> {
+  const it = chunks[Symbol.asyncIterator]();
+  const got: Buffer[] = [];
+  let n = 0;
+  let done = false;
+  while (n < want) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    got.push(b);
+    n += b.length;
+  }
+  const head = Buffer.concat(got);
+  async function* rest(): Chunks {
+    if (head.length) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, rest: rest() };
+}
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+export function gzipError(input: string, err: unknown, at: number): FormatError {
+  const code = (err as { code?: string }).code;
+  const msg = (err as Error).message ?? String(err);
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) {
+    return new FormatError(input, `byte ${at} of the decompressed data`, 'truncated gzip data', 'the file was cut short: capture it again');
+  }
+  return new FormatError(input, '', `corrupt gzip data (${msg})`);
+}
+
+export function bombError(input: string, max: number): FormatError {
+  return new FormatError(
+    input,
+    '',
+    `decompressed size exceeds ${max} bytes (possible gzip bomb)`,
+    'set GOSCOPE_MAX_INFLATE=<bytes> to allow more',
+  );
+}
+
+export function maxInflatedFromEnv(fallback: number): number {
+  const v = process.env.GOSCOPE_MAX_INFLATE;
+  if (!v) return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Inflates a gzip stream chunk by chunk, failing once more than `max` bytes come out. */
+export async function* gunzipCapped(chunks: Chunks, input: string, max: number): Chunks {
+  const gz = createGunzip();
+  let out = 0;
+  let failure: unknown = null;
+  const feeder = (async () => {
+    try {
+      for await (const c of chunks) {
+        if (gz.destroyed) return;
+        if (!gz.write(c)) await new Promise<void>((r) => gz.once('drain', r));
+      }
+      gz.end();
+    } catch (e) {
+      failure = e;
+      gz.destroy();
+    }
+  })();
+  try {
+    for await (const c of gz as AsyncIterable<Buffer>) {
+      out += c.length;
+      if (out > max) {
+        gz.destroy();
+        throw bombError(input, max);
+      }
+      yield c;
+    }
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    if (failure) throw failure;
+    throw gzipError(input, e, out);
+  } finally {
+    gz.destroy();
+  }
+  await feeder;
+  if (failure) throw failure;
+}
+
+/** Inflates a whole buffer with the same cap (for formats parsed in memory, like protobuf). */
+export async function collect(chunks: Chunks, input: string, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of chunks) {
+    n += c.byteLength;
+    if (n > max) throw new FormatError(input, '', `input exceeds ${max} bytes`, 'set GOSCOPE_MAX_INFLATE=<bytes> to allow more');
+    parts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  }
+  return Buffer.concat(parts, n);
+}
+
+/** True when the head looks like binary data rather than text. */
+export function looksBinary(head: Uint8Array): boolean {
+  const n = Math.min(head.length, 4096);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = head[i]!;
+    if (c === 0) return true;
+    if (c < 9 || (c > 13 && c < 32) || c === 127) bad++;
+  }
+  return n > 0 && bad / n > 0.02;
+}
+
+export interface LineStats {
+  bytes: number;
+  lines: number;
+  /** The last line ended with '\n' (a cut-off dump usually does not). */
+  endedWithNewline: boolean;
+}
+
+/**
+ * Calls `onLine` for every line (without '\n' or a trailing '\r'). Holds one decoded chunk
+ * and one partial line at a time; a line longer than `maxLine` bytes is a format error,
+ * which also stops binary garbage from accumulating.
+ */
+export async function forEachLine(
+  chunks: Chunks,
+  input: string,
+  onLine: (line: string, lineNo: number) => void,
+  maxLine = DEFAULT_MAX_LINE,
+): Promise<LineStats> {
+  const dec = new StringDecoder('utf8');
+  let carry = '';
+  let lineNo = 0;
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    let s = dec.write(chunk as Buffer);
+    if (carry) {
+      s = carry + s;
+      carry = '';
+    }
+    let pos = 0;
+    for (;;) {
+      const nl = s.indexOf('\n', pos);
+      if (nl < 0) break;
+      let end = nl;
+      if (end > pos && s.charCodeAt(end - 1) === 13) end--;
+      onLine(s.slice(pos, end), ++lineNo);
+      pos = nl + 1;
+    }
+    if (pos < s.length) {
+      carry = s.slice(pos);
+      if (carry.length > maxLine) {
+        throw new FormatError(input, `line ${lineNo + 1}`, `line longer than ${maxLine} bytes`, 'this does not look like a goroutine dump');
+      }
+    }
+  }
+  carry += dec.end();
+  const endedWithNewline = carry.length === 0;
+  if (carry.length) {
+    let end = carry.length;
+    if (carry.charCodeAt(end - 1) === 13) end--;
+    onLine(carry.slice(0, end), ++lineNo);
+  }
+  return { bytes, lines: lineNo, endedWithNewline };
+}

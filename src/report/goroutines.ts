@@ -1,0 +1,185 @@
+// Rendering goroutine groups, snapshot diffs and leak verdicts: terminal text and the
+// stable --json schema (documented in the README; change only by adding fields).
+import type { Frame } from '../formats/goroutines/model.js';
+import type { DumpInfo } from '../formats/goroutines/model.js';
+import { WAIT_REASON_TEXT } from '../analysis/goroutines/classify.js';
+import type { GoroutineGroup, Similarity } from '../analysis/goroutines/group.js';
+import type { SnapshotDiff } from '../analysis/goroutines/diff.js';
+import type { LeakAnalysis, LeakSuspect } from '../analysis/goroutines/leak.js';
+import { frameRef, shortFile } from '../analysis/stack.js';
+import { clean, plural, table, type Style } from './term.js';
+
+export interface FrameJson {
+  function: string;
+  file: string;
+  line: number;
+  args?: string;
+}
+
+function frameJson(f: Frame): FrameJson {
+  const o: FrameJson = { function: f.func, file: f.file, line: f.line };
+  if (f.args !== undefined) o.args = f.args;
+  return o;
+}
+
+export function groupJson(g: GoroutineGroup) {
+  return {
+    count: g.count,
+    state: g.state,
+    states: g.states,
+    waitReason: g.waitReason,
+    waitMinutes: g.waitMinutes.max > 0 ? g.waitMinutes : null,
+    blockingSite: frameRef(g.blockingSite),
+    createdBy: frameRef(g.createdBy),
+    parentIds: g.parentIds,
+    ids: g.ids,
+    labels: g.labels,
+    lockedToThread: g.lockedToThread,
+    leaked: g.leaked,
+    frames: g.frames.map(frameJson),
+  };
+}
+
+export function goroutinesJson(info: DumpInfo, groups: readonly GoroutineGroup[], similarity: Similarity, shownTotal: number) {
+  return {
+    schema: 'goscope.goroutines/v1',
+    source: info.input,
+    format: info.format,
+    leakProfile: info.leakProfile,
+    crash: info.crash,
+    truncated: info.truncated,
+    total: info.total,
+    similarity,
+    shown: { groups: groups.length, goroutines: shownTotal },
+    groups: groups.map(groupJson),
+  };
+}
+
+export function diffJson(before: string, after: string, d: SnapshotDiff) {
+  return {
+    schema: 'goscope.goroutines-diff/v1',
+    before,
+    after,
+    totalBefore: d.totalBefore,
+    totalAfter: d.totalAfter,
+    appeared: d.appeared,
+    vanished: d.vanished,
+    groups: d.groups.map((x) => ({ status: x.status, before: x.before, after: x.after, delta: x.delta, ...groupJson(x.group), count: x.after })),
+  };
+}
+
+export function suspectJson(s: LeakSuspect) {
+  return {
+    rank: s.rank,
+    count: s.count,
+    series: s.series,
+    growthPerMinute: s.growthPerMinute,
+    state: s.state,
+    waitReason: s.waitReason,
+    waitMinutes: s.waitMinutes && s.waitMinutes.max > 0 ? s.waitMinutes : null,
+    blockingSite: frameRef(s.blockingSite),
+    createdBy: frameRef(s.createdBy),
+    parentIds: s.parentIds,
+    confidence: s.confidence,
+    confirmedByLeakProfile: s.confirmedByLeakProfile,
+    trendP: s.trendP,
+    explanation: s.explanation,
+    fix: s.fix,
+    frames: s.frames.map(frameJson),
+  };
+}
+
+function reasonText(g: { state: string; waitReason: keyof typeof WAIT_REASON_TEXT }): string {
+  return g.state || WAIT_REASON_TEXT[g.waitReason];
+}
+
+function minutes(m: { min: number; max: number } | null): string {
+  if (!m || m.max <= 0) return '';
+  return m.min === m.max ? `${m.max} min` : `${m.min}–${m.max} min`;
+}
+
+function at(f: Frame | null): string {
+  return f ? `${clean(f.func)} ${shortFile(f.file)}:${f.line}` : '(runtime / standard library only)';
+}
+
+export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent = '      '): string[] {
+  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${shortFile(f.file)}:${f.line}`)]);
+  const out = table(rows);
+  if (frames.length > max) out.push(`${indent}${st.dim(`… ${frames.length - max} more frames`)}`);
+  return out;
+}
+
+export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], similarity: Similarity, st: Style, opts: { stacks: number }): string {
+  const out: string[] = [];
+  const kind = info.format === 'text' ? (info.crash ? 'crash dump' : 'debug=2 dump') : info.format === 'debug1' ? 'debug=1 profile' : 'debug=0 profile';
+  out.push(st.bold(`${plural(info.total, 'goroutine')} in ${plural(groups.length, 'group')}`) + st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${kind}, similarity ${similarity})`));
+  if (info.crash) out.push(st.red(clean(info.crash)));
+  if (info.truncated) out.push(st.yellow('the dump was truncated: the last goroutine is missing (--partial)'));
+  // Verdict first: what the goroutines are doing, by wait reason.
+  const byReason = new Map<string, number>();
+  for (const g of groups) byReason.set(reasonText(g), (byReason.get(reasonText(g)) ?? 0) + g.count);
+  out.push('  ' + [...byReason].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(' · '));
+  out.push('');
+  groups.forEach((g, i) => {
+    const mins = minutes(g.waitMinutes);
+    const extra = [mins, g.lockedToThread ? 'locked to thread' : '', g.leaked ? st.red(`${g.leaked} leaked`) : ''].filter(Boolean).join(', ');
+    out.push(`${st.bold(`#${i + 1}`)}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(reasonText(g))}${extra ? st.dim(' · ' + extra) : ''}`);
+    out.push(`      blocked at ${at(g.blockingSite)}`);
+    if (g.createdBy) {
+      const parents = g.parentIds.length ? ` in goroutine${g.parentIds.length > 1 ? 's' : ''} ${g.parentIds.slice(0, 5).join(', ')}${g.parentIds.length > 5 ? ', …' : ''}` : '';
+      out.push(`      created by ${at(g.createdBy)}${parents}`);
+    }
+    const labels = Object.entries(g.labels);
+    if (labels.length) out.push(`      labels ${labels.map(([k, v]) => `${clean(k)}=${v.map(clean).join('|')}`).join(' ')}`);
+    if (i < opts.stacks) out.push(...stackLines(g.frames, st));
+    out.push('');
+  });
+  return out.join('\n');
+}
+
+export function renderDiff(before: string, after: string, d: SnapshotDiff, st: Style, limit: number): string {
+  const out: string[] = [];
+  const delta = d.totalAfter - d.totalBefore;
+  out.push(st.bold(`goroutines ${d.totalBefore} → ${d.totalAfter} (${delta >= 0 ? '+' : ''}${delta})`) + st.dim(` — ${clean(before)} → ${clean(after)}`));
+  out.push(`  ${d.appeared} groups appeared, ${d.vanished} vanished, ${d.groups.filter((g) => g.status === 'grew').length} grew, ${d.groups.filter((g) => g.status === 'shrank').length} shrank`);
+  out.push('');
+  const changed = d.groups.filter((g) => g.status !== 'same').slice(0, limit);
+  for (const x of changed) {
+    const sign = x.delta > 0 ? st.red(`+${x.delta}`) : st.green(String(x.delta));
+    out.push(`${sign.padStart(6)}  ${x.before} → ${x.after}  ${st.dim(x.status)}  ${st.cyan(reasonText(x.group))}  ${at(x.group.blockingSite)}`);
+  }
+  if (!changed.length) out.push('  no group changed');
+  return out.join('\n') + '\n';
+}
+
+export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st: Style, captureDir: string | null): string {
+  const out: string[] = [];
+  const n = a.suspects.length;
+  if (n === 0) {
+    out.push(st.green(st.bold('no goroutine leak suspects')) + st.dim(` — ${clean(source)}, ${totals.length} samples, goroutines ${totals.join(' → ')}`));
+  } else {
+    out.push(st.red(st.bold(`${plural(n, 'leak suspect')}`)) + st.dim(` — ${clean(source)}, ${totals.length} samples, goroutines ${totals[0]} → ${totals[totals.length - 1]}`));
+  }
+  out.push(
+    st.dim(
+      a.leakProfile === 'available'
+        ? '  Go goroutineleak profile: served, used as confirmation'
+        : '  Go goroutineleak profile: not served (Go 1.26 with GOEXPERIMENT=goroutineleakprofile, or Go 1.27+, adds it)',
+    ),
+  );
+  out.push('');
+  for (const s of a.suspects) {
+    const conf = s.confidence === 'high' ? st.red('high') : s.confidence === 'medium' ? st.yellow('medium') : 'low';
+    const mins = minutes(s.waitMinutes);
+    out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(reasonText(s))}  +${s.growthPerMinute}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
+    out.push(`      series      ${s.series.join(' ')}`);
+    out.push(`      blocked at  ${at(s.blockingSite)}`);
+    if (s.createdBy) out.push(`      created by  ${at(s.createdBy)}`);
+    out.push(`      why         ${s.explanation}`);
+    out.push(`      fix         ${s.fix}`);
+    out.push(...stackLines(s.frames, st, 8, '        '));
+    out.push('');
+  }
+  if (captureDir) out.push(st.dim(`captures saved in ${captureDir}`));
+  return out.join('\n') + '\n';
+}

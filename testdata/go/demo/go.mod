@@ -1,0 +1,3 @@
+module goscope.dev/demo
+
+go 1.22

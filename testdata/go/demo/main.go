@@ -1,0 +1,161 @@
+// Command demo is a small, realistic HTTP service used by goscope's tests and
+// demos. It serves net/http/pprof on the same listener as its API and plants
+// goroutine leaks on demand (see README.md and leaks.go).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	httppprof "net/http/pprof"
+	"os"
+	"os/signal"
+	"runtime"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var started = time.Now()
+
+// requestStats counts requests per route pattern; served by GET /stats.
+var requestStats = struct {
+	sync.Mutex
+	byRoute map[string]int64
+}{byRoute: map[string]int64{}}
+
+func countRequest(route string) {
+	requestStats.Lock()
+	requestStats.byRoute[route]++
+	requestStats.Unlock()
+}
+
+// handle registers h for route (a Go 1.22 mux pattern such as "GET /work") and
+// counts every request it serves under the route's path.
+func handle(mux *http.ServeMux, pattern, route string, h http.HandlerFunc) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		countRequest(route)
+		h(w, r)
+	})
+}
+
+func newMux() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// net/http/pprof, registered explicitly on our own mux (the package's
+	// init only registers on http.DefaultServeMux). pprof.Index serves the
+	// named profiles: goroutine, heap, allocs, block, mutex, threadcreate and,
+	// when the runtime has it, goroutineleak.
+	mux.HandleFunc("/debug/pprof/", func(w http.ResponseWriter, r *http.Request) {
+		countRequest("/debug/pprof/")
+		httppprof.Index(w, r)
+	})
+	mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+
+	handle(mux, "GET /healthz", "/healthz", handleHealthz)
+	handle(mux, "GET /stats", "/stats", handleStats)
+	handle(mux, "GET /work", "/work", handleWork)
+	handle(mux, "GET /cpu", "/cpu", handleCPU)
+	handle(mux, "GET /contended", "/contended", handleContended)
+
+	handle(mux, "GET /leak/timeout", "/leak/timeout", handleLeakTimeout)
+	handle(mux, "GET /leak/range", "/leak/range", handleLeakRange)
+	handle(mux, "GET /leak/waitgroup", "/leak/waitgroup", handleLeakWaitGroup)
+	handle(mux, "GET /leak/lock", "/leak/lock", handleLeakLock)
+	handle(mux, "GET /leak/nilchan", "/leak/nilchan", handleLeakNilChan)
+	return mux
+}
+
+func handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func handleStats(w http.ResponseWriter, r *http.Request) {
+	requestStats.Lock()
+	routes := make([]string, 0, len(requestStats.byRoute))
+	for k := range requestStats.byRoute {
+		routes = append(routes, k)
+	}
+	sort.Strings(routes)
+	counts := make(map[string]int64, len(routes))
+	for _, k := range routes {
+		counts[k] = requestStats.byRoute[k]
+	}
+	requestStats.Unlock()
+
+	writeJSON(w, map[string]any{
+		"requests":   counts,
+		"goroutines": runtime.NumGoroutine(),
+		"uptime_ms":  time.Since(started).Milliseconds(),
+		"pid":        os.Getpid(),
+		"go":         runtime.Version(),
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		log.Printf("demo: writing response: %v", err)
+	}
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (host:port; port 0 picks a free port)")
+	flag.Parse()
+
+	// Profiles used by goscope's mutex/block analysis.
+	runtime.SetMutexProfileFraction(5)
+	runtime.SetBlockProfileRate(10000)
+
+	done := make(chan struct{})
+	startAuditSink()
+	startWorkerPool(poolSize, done)
+	startTickers(done)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "demo: listen %s: %v\n", *addr, err)
+		os.Exit(1)
+	}
+	srv := &http.Server{
+		Handler:           newMux(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Keep idle keep-alive connections open long enough for tools that
+		// reuse one connection across a long session.
+		IdleTimeout: 2 * time.Minute,
+	}
+
+	// The one line callers wait for; os.Stdout is unbuffered in Go.
+	fmt.Fprintf(os.Stdout, "demo listening on http://%s\n", ln.Addr().String())
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case s := <-sig:
+		log.Printf("demo: got %v, shutting down", s)
+	case err := <-serveErr:
+		fmt.Fprintf(os.Stderr, "demo: serve: %v\n", err)
+		os.Exit(1)
+	}
+	close(done)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		// Connections still busy after the grace period: close them.
+		_ = srv.Close()
+	}
+}

@@ -1,0 +1,3 @@
+module goscope.dev/dumpgen
+
+go 1.22

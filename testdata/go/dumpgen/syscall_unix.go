@@ -1,0 +1,21 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package main
+
+import "syscall"
+
+var syscallPipe [2]int
+
+// startSyscallBlocker starts blockInSyscall, which sits in a blocking read(2)
+// on a pipe outside the netpoller: status [syscall].
+func startSyscallBlocker() {
+	if err := syscall.Pipe(syscallPipe[:]); err != nil {
+		return
+	}
+	go blockInSyscall(syscallPipe[0])
+}
+
+func blockInSyscall(fd int) {
+	buf := make([]byte, 1)
+	_, _ = syscall.Read(fd, buf) // [syscall]
+}

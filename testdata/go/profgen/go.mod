@@ -1,0 +1,3 @@
+module goscope.dev/profgen
+
+go 1.22
