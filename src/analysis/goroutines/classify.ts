@@ -40,7 +40,7 @@ export const WAIT_REASON_TEXT: Record<WaitReason, string> = {
   runtime: 'runtime internal',
   running: 'running',
   runnable: 'runnable (waiting for a CPU)',
-  unknown: 'unknown',
+  unknown: 'wait reason unknown',
 };
 
 /** Waits that cannot end without another goroutine acting: the ones a leak is made of. */
@@ -141,12 +141,17 @@ const FRAME_RULES: Array<[string, WaitReason]> = [
 const FRAME_RULE_MAP = new Map(FRAME_RULES);
 
 function fromFrames(frames: readonly Frame[]): WaitReason {
-  const n = Math.min(frames.length, 8);
+  // The runtime's generic frames (semacquire1) sit below the specific sync frames: keep
+  // looking for a more specific one before settling for "semacquire".
+  const n = Math.min(frames.length, 10);
+  let generic: WaitReason | undefined;
   for (let i = 0; i < n; i++) {
     const f = frames[i]!.func;
     const r = FRAME_RULE_MAP.get(f) ?? (f.startsWith('runtime.chanrecv') ? 'chan-receive' : f.startsWith('runtime.chansend') ? 'chan-send' : undefined);
-    if (r) return r;
+    if (r === 'semacquire') generic ??= r;
+    else if (r) return r;
   }
+  if (generic) return generic;
   if (frames.length && frames[0]!.func === 'runtime.gopark') return 'runtime';
   return 'unknown';
 }

@@ -513,7 +513,8 @@ class Decoder {
     let id: Int64 = 0;
     let mappingId: Int64 = 0;
     let address: Int64 = 0;
-    const lines: Line[] = [];
+    let line0: Line | null = null;
+    let lines: Line[] | null = null;
     let isFolded = false;
     while (r.pos < end) {
       const tagAt = r.pos;
@@ -564,7 +565,10 @@ class Decoder {
             }
           }
           r.end = end;
-          lines.push({ functionId, line, column });
+          const ln: Line = { functionId, line, column };
+          if (line0 === null) line0 = ln;
+          else if (lines === null) lines = [line0, ln];
+          else lines.push(ln);
           break;
         }
         case 40:
@@ -577,16 +581,16 @@ class Decoder {
           r.skip(t, tagAt);
       }
     }
-    return { id, mappingId, address, lines, isFolded };
+    return { id, mappingId, address, lines: lines ?? (line0 === null ? [] : [line0]), isFolded };
   }
 
   private sample(start: number, end: number, locationIds: IdSet, nTypes: number): Sample {
     const r = this.r;
     r.pos = start;
     r.end = end;
-    const ids: Int64[] = [];
-    const values: Int64[] = [];
-    const labels: Label[] = [];
+    let ids: Int64[] = EMPTY;
+    let values: Int64[] = EMPTY;
+    let labels: Label[] | null = null;
     while (r.pos < end) {
       const tagAt = r.pos;
       const t = r.tag();
@@ -596,11 +600,44 @@ class Decoder {
           const n = r.len();
           const packedEnd = r.pos + n;
           r.end = packedEnd;
-          while (r.pos < packedEnd) {
-            const at = r.pos;
-            const id = r.uint64();
-            if (!locationIds.has(id)) this.missingLocation(id, at);
-            ids.push(id);
+          if (ids === EMPTY) {
+            // The usual single packed field: allocate the array at its exact size, and
+            // read the 1- and 2-byte varints (ids below 16384) inline.
+            const buf = r.buf;
+            let pos = r.pos;
+            const count = countVarints(buf, pos, packedEnd);
+            ids = new Array<Int64>(count);
+            for (let i = 0; i < count; i++) {
+              const at = pos;
+              let id: Int64;
+              const b0 = buf[pos]!;
+              if (b0 < 0x80) {
+                id = b0;
+                pos++;
+              } else {
+                // i < count guarantees a terminating byte within the field.
+                const b1 = buf[pos + 1]!;
+                if (b1 < 0x80) {
+                  id = (b0 & 0x7f) | (b1 << 7);
+                  pos += 2;
+                } else {
+                  r.pos = pos;
+                  id = r.uint64();
+                  pos = r.pos;
+                }
+              }
+              if (!locationIds.has(id)) this.missingLocation(id, at);
+              ids[i] = id;
+            }
+            r.pos = pos;
+            if (pos !== packedEnd) this.badPacked(pos);
+          } else {
+            while (r.pos < packedEnd) {
+              const at = r.pos;
+              const id = r.uint64();
+              if (!locationIds.has(id)) this.missingLocation(id, at);
+              ids.push(id);
+            }
           }
           r.end = end;
           break;
@@ -609,6 +646,7 @@ class Decoder {
           const at = r.pos;
           const id = r.uint64();
           if (!locationIds.has(id)) this.missingLocation(id, at);
+          if (ids === EMPTY) ids = [];
           ids.push(id);
           break;
         }
@@ -616,11 +654,19 @@ class Decoder {
           const n = r.len();
           const packedEnd = r.pos + n;
           r.end = packedEnd;
-          while (r.pos < packedEnd) values.push(r.int64());
+          if (values === EMPTY) {
+            const count = countVarints(r.buf, r.pos, packedEnd);
+            values = new Array<Int64>(count);
+            for (let i = 0; i < count; i++) values[i] = r.int64();
+            if (r.pos !== packedEnd) this.badPacked(r.pos);
+          } else {
+            while (r.pos < packedEnd) values.push(r.int64());
+          }
           r.end = end;
           break;
         }
         case 16:
+          if (values === EMPTY) values = [];
           values.push(r.int64());
           break;
         case 26: {
@@ -654,6 +700,7 @@ class Decoder {
             }
           }
           r.end = end;
+          if (labels === null) labels = [];
           labels.push({ key, str, num, numUnit });
           break;
         }
@@ -668,12 +715,26 @@ class Decoder {
       if (nTypes === 0) r.fail(start, `sample has ${values.length} value${values.length === 1 ? '' : 's'} but the profile has no sample types`);
       r.fail(start, `sample has ${values.length} value${values.length === 1 ? '' : 's'}, expected ${nTypes} (one per sample type)`);
     }
-    return { locationIds: ids, values, labels };
+    return { locationIds: ids === EMPTY ? [] : ids, values: values === EMPTY ? [] : values, labels: labels ?? [] };
+  }
+
+  private badPacked(at: number): never {
+    this.r.fail(at, 'truncated data: varint runs past the end of its packed field');
   }
 
   private missingLocation(id: Int64, at: number): never {
     this.r.fail(at, `sample refers to location id ${id}, which does not exist`);
   }
+}
+
+/** Placeholder for "no array yet" (never returned). */
+const EMPTY: Int64[] = [];
+
+/** Number of varints in buf[start, end): the bytes that end one (high bit clear). */
+function countVarints(buf: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (buf[i]! < 0x80) n++;
+  return n;
 }
 
 const TOP_NAMES: Array<string | undefined> = [

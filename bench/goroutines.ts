@@ -1,0 +1,98 @@
+// Benchmark: parse + group a runtime.Stack(all) dump of >= 200,000 goroutines, side by
+// side with panicparse's pp on the same file, in one run. Medians of several runs; peak
+// RSS from /usr/bin/time -v. Writes bench/out/goroutines.json and prints a table.
+//
+//   npm run bench            (generates the dump once into bench/out/, reuses it after)
+//   node dist/bench/goroutines.js --runs 5 --n 200000 --regen
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const out = path.join(root, 'bench/out');
+mkdirSync(out, { recursive: true });
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+const runs = Number(opt('runs', '5'));
+const n = Number(opt('n', '200000'));
+const dump = path.join(out, `stack-${n}.txt`);
+
+function sh(cmd: string, argv: string[], env: Record<string, string> = {}): string {
+  return execFileSync(cmd, argv, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+}
+
+if (!existsSync(dump) || args.includes('--regen')) {
+  const gen = path.join(out, 'benchgen');
+  execFileSync('go', ['build', '-o', gen, '.'], { cwd: path.join(root, 'bench/goroutines/gen'), stdio: 'inherit' });
+  execFileSync(gen, ['-n', String(n), '-o', dump], { stdio: 'inherit' });
+}
+const size = statSync(dump).size;
+
+const ppBin = path.join(out, 'bin/pp');
+if (!existsSync(ppBin)) {
+  execFileSync('go', ['install', 'github.com/maruel/panicparse/v2/cmd/pp@v2.5.0'], { env: { ...process.env, GOBIN: path.join(out, 'bin') }, stdio: 'inherit' });
+}
+
+interface Run {
+  wallMs: number;
+  rssKb: number;
+}
+
+/** One timed run under /usr/bin/time -v; stdout discarded (pp writes its buckets there). */
+function timed(cmd: string, argv: string[]): Run {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { wallMs, rssKb: m ? Number(m[1]) : NaN };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const tools: Array<{ name: string; cmd: string; argv: string[] }> = [
+  { name: 'goscope parse+group (bench/parse-goroutines)', cmd: process.execPath, argv: ['dist/bench/parse-goroutines.js', dump] },
+  { name: 'goscope goroutines CLI (text report)', cmd: process.execPath, argv: ['bin/goscope.js', 'goroutines', dump, '--stacks', '0'] },
+  { name: 'panicparse pp v2.5.0 (-parse=false -rebase=false)', cmd: ppBin, argv: ['-parse=false', '-rebase=false', '-no-color', dump] },
+  { name: 'panicparse pp v2.5.0 (defaults)', cmd: ppBin, argv: ['-no-color', dump] },
+];
+
+const results: Record<string, { wallMs: number; rssMb: number; mbPerSec: number; rssOverFile: number; runs: Run[] }> = {};
+// Interleave the tools run by run so machine noise hits all of them alike.
+const all: Record<string, Run[]> = {};
+for (let i = 0; i < runs; i++) {
+  for (const t of tools) (all[t.name] ??= []).push(timed(t.cmd, t.argv));
+}
+for (const t of tools) {
+  const rs = all[t.name]!;
+  const wallMs = median(rs.map((r) => r.wallMs));
+  const rssKb = median(rs.map((r) => r.rssKb));
+  results[t.name] = { wallMs, rssMb: rssKb / 1024, mbPerSec: size / 1e6 / (wallMs / 1000), rssOverFile: (rssKb * 1024) / size, runs: rs };
+}
+const inner = JSON.parse(sh(process.execPath, ['dist/bench/parse-goroutines.js', dump])) as { goroutines: number; groups: number; ms: number; mbPerSec: number };
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  go: sh('go', ['version']).trim(),
+  cpu: sh('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]).trim(),
+  file: { path: path.relative(root, dump), bytes: size, goroutines: inner.goroutines, groups: inner.groups },
+  runs,
+  inProcess: { ms: inner.ms, mbPerSec: inner.mbPerSec },
+  results,
+};
+writeFileSync(path.join(out, 'goroutines.json'), JSON.stringify(report, null, 2));
+console.log(`dump: ${(size / 1e6).toFixed(1)} MB, ${inner.goroutines} goroutines, ${inner.groups} groups (similarity pointer); median of ${runs} runs`);
+console.log('| tool | wall (median) | throughput | peak RSS | RSS / file |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, r] of Object.entries(results)) {
+  console.log(`| ${name} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.mbPerSec.toFixed(0)} MB/s | ${r.rssMb.toFixed(0)} MB | ${r.rssOverFile.toFixed(2)}x |`);
+}
+console.log(`in-process parse+group (no Node start-up): ${(inner.ms / 1000).toFixed(2)} s = ${inner.mbPerSec.toFixed(0)} MB/s`);

@@ -1,0 +1,69 @@
+// Load driver for the demo service: steady request rates per endpoint over keep-alive
+// connections, so each planted leak grows linearly while pools, tickers and churn stay flat.
+import http from 'node:http';
+
+export const DEFAULT_RATES: Record<string, number> = {
+  '/leak/timeout': 4,
+  '/leak/range': 3,
+  '/leak/waitgroup': 3,
+  '/leak/lock': 3,
+  '/leak/nilchan': 2,
+  '/work?n=8': 20,
+  '/cpu?ms=15': 4,
+  '/contended?ms=15': 2,
+  '/healthz': 5,
+};
+
+export interface LoadStats {
+  sent: number;
+  ok: number;
+  failed: number;
+  byPath: Record<string, number>;
+}
+
+export interface Load {
+  stats: LoadStats;
+  stop(): Promise<LoadStats>;
+}
+
+export function startLoad(base: string, rates: Record<string, number> = DEFAULT_RATES): Load {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const stats: LoadStats = { sent: 0, ok: 0, failed: 0, byPath: {} };
+  const inflight = new Set<Promise<void>>();
+  const timers: NodeJS.Timeout[] = [];
+  const hit = (p: string) => {
+    stats.sent++;
+    const done = new Promise<void>((resolve) => {
+      const req = http.get(base + p, { agent, timeout: 10000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) stats.ok++;
+          else stats.failed++;
+          stats.byPath[p] = (stats.byPath[p] ?? 0) + 1;
+          resolve();
+        });
+        res.on('error', () => resolve());
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => {
+        stats.failed++;
+        resolve();
+      });
+    });
+    inflight.add(done);
+    void done.then(() => inflight.delete(done));
+  };
+  for (const [p, rate] of Object.entries(rates)) {
+    hit(p);
+    timers.push(setInterval(() => hit(p), Math.round(1000 / rate)));
+  }
+  return {
+    stats,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(inflight);
+      agent.destroy();
+      return stats;
+    },
+  };
+}
