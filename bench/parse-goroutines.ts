@@ -10,8 +10,11 @@ if (!file) {
   process.exit(2);
 }
 const t0 = process.hrtime.bigint();
+const c0 = process.cpuUsage();
 const gr = new Grouper(sim as Similarity);
 const info = await parseGoroutines(readFileChunks(file), file, (g) => gr.add(g));
 const groups = gr.groups();
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-process.stdout.write(JSON.stringify({ ms, bytes: info.bytes, goroutines: info.total, groups: groups.length, mbPerSec: info.bytes / 1e6 / (ms / 1000) }) + '\n');
+const cpu = process.cpuUsage(c0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+process.stdout.write(JSON.stringify({ ms, cpuMs, bytes: info.bytes, goroutines: info.total, groups: groups.length, mbPerSec: info.bytes / 1e6 / (ms / 1000) }) + '\n');

@@ -2,7 +2,7 @@
 // of millions of goroutines is grouped while it streams.
 import type { Frame, Goroutine } from '../../formats/goroutines/model.js';
 import { classify, type WaitReason } from './classify.js';
-import { comparableFrames, userSite } from '../stack.js';
+import { comparableFrames, isRuntimeFunc, userSite } from '../stack.js';
 
 /**
  * How alike two stacks must be to share a group:
@@ -12,33 +12,53 @@ import { comparableFrames, userSite } from '../stack.js';
 export type Similarity = 'exact' | 'pointer' | 'value' | 'function';
 export const SIMILARITIES: readonly Similarity[] = ['exact', 'pointer', 'value', 'function'];
 
-const HEX = /0x[0-9a-f]+/g;
-// Values at or above 4 MiB look like addresses (text segment at 0x400000, heap 0xc000…).
-function maskPointers(args: string): string {
-  if (args.indexOf('0x') < 0) return args;
-  return args.replace(HEX, (h) => (h.length > 8 || parseInt(h, 16) >= 0x400000 ? '*' : h));
-}
-
-function framesKey(frames: readonly Frame[], sim: Similarity): string {
-  let k = '';
-  for (const f of frames) {
-    if (sim === 'function') k += f.func + '\n';
-    else if (sim === 'value' || f.args === undefined) k += f.func + ':' + f.line + '\n';
-    else k += f.func + ':' + f.line + '(' + (sim === 'exact' ? f.args : maskPointers(f.args)) + ')\n';
+// Hex values at or above 4 MiB look like addresses (text at 0x400000, heap at 0xc000…):
+// more than six hex digits, or six starting with 4-f.
+function maskPointers(a: string): string {
+  let i = a.indexOf('0x');
+  if (i < 0) return a;
+  let out = '';
+  let last = 0;
+  while (i >= 0) {
+    let j = i + 2;
+    for (; j < a.length; j++) {
+      const c = a.charCodeAt(j);
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
+    }
+    const digits = j - i - 2;
+    if (digits > 6 || (digits === 6 && a.charCodeAt(i + 2) >= 52)) {
+      out += a.slice(last, i) + '*';
+      last = j;
+    }
+    i = a.indexOf('0x', j);
   }
-  return k;
+  return last === 0 ? a : out + a.slice(last);
 }
 
-/** Signature of a goroutine at a similarity level. Leading runtime frames never count. */
-export function signature(g: Goroutine, sim: Similarity): string {
-  let k = g.state + '|' + framesKey(comparableFrames(g.frames), sim);
-  if (g.createdBy) k += '<' + g.createdBy.func + (sim === 'function' ? '' : ':' + g.createdBy.line);
-  return k;
+/** A private copy: a substring would keep the whole decoded chunk it came from alive. */
+function own(s: string): string {
+  return (' ' + s).slice(1);
+}
+
+// Pieces are joined once: a flat key hashes much faster than a long chain of concatenations.
+function framesKey(frames: readonly Frame[], sim: Similarity, parts: string[]): void {
+  for (const f of frames) {
+    parts.push(f.func);
+    if (sim === 'function') {
+      parts.push('\n');
+    } else {
+      parts.push(':', String(f.line));
+      if (sim !== 'value' && f.args !== undefined) parts.push('(', sim === 'exact' ? f.args : maskPointers(f.args), ')');
+      parts.push('\n');
+    }
+  }
 }
 
 /** The key that matches the same stack across dump forms and snapshots (no state, no args). */
 export function stackKey(frames: readonly Frame[]): string {
-  return framesKey(comparableFrames(frames), 'value');
+  const parts: string[] = [];
+  framesKey(comparableFrames(frames), 'value', parts);
+  return parts.join('');
 }
 
 export interface GoroutineGroup {
@@ -73,15 +93,53 @@ const MAX_LABEL_VALUES = 20;
 
 export class Grouper {
   private readonly map = new Map<string, GoroutineGroup>();
+  // Parsers share Frame objects between goroutines with the same frame lines, so a frame's
+  // id at this similarity level is looked up by identity, not by hashing its text again.
+  private readonly frameIds = new WeakMap<Frame, number>();
+  private readonly keyIds = new Map<string, number>();
   total = 0;
   constructor(readonly similarity: Similarity = 'pointer') {}
 
+  private frameId(f: Frame): number {
+    let id = this.frameIds.get(f);
+    if (id === undefined) {
+      const parts: string[] = [];
+      framesKey([f], this.similarity, parts);
+      const k = parts.join('');
+      id = this.keyIds.get(k);
+      if (id === undefined) {
+        id = this.keyIds.size;
+        this.keyIds.set(k, id);
+      }
+      this.frameIds.set(f, id);
+    }
+    return id;
+  }
+
+  /** Signature at this similarity level: status, frames (leading runtime frames skipped) and creator, as frame ids. */
+  private key(g: Goroutine): string {
+    const fr = g.frames;
+    let start = 0;
+    while (start < fr.length - 1 && isRuntimeFunc(fr[start]!.func)) start++;
+    let end = fr.length;
+    while (end > start + 1 && fr[end - 1]!.func === 'runtime.goexit') end--;
+    let k = g.state + '|';
+    for (let i = start; i < end; i++) k += this.frameId(fr[i]!) + ',';
+    if (g.createdBy) k += '<' + this.frameId(g.createdBy);
+    return k;
+  }
+
   add(g: Goroutine): void {
-    const key = signature(g, this.similarity);
+    const key = this.key(g);
     let grp = this.map.get(key);
     this.total += g.count;
     if (!grp) {
-      const frames = g.frames.map((f) => ({ ...f }));
+      const frames = g.frames.map((f) => {
+        const c: Frame = { func: own(f.func), file: own(f.file), line: f.line };
+        if (f.args !== undefined) c.args = own(f.args);
+        return c;
+      });
+      const cb = g.createdBy;
       grp = {
         key,
         count: 0,
@@ -91,7 +149,7 @@ export class Grouper {
         waitMinutes: { min: g.waitMinutes, max: g.waitMinutes },
         labels: {},
         frames,
-        createdBy: g.createdBy,
+        createdBy: cb ? { func: own(cb.func), file: own(cb.file), line: cb.line } : null,
         blockingSite: userSite(comparableFrames(frames)),
         parentIds: [],
         ids: [],

@@ -4,7 +4,9 @@
 // Line-driven state machine: one pass, no backtracking, nothing retained but the goroutine
 // being built.
 import { FormatError } from '../../errors.js';
-import { forEachLine, type Chunks } from '../input.js';
+import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
+import { DEFAULT_MAX_LINE, type Chunks } from '../input.js';
 import { newGoroutine, type Frame, type Goroutine } from './model.js';
 
 export interface TextResult {
@@ -26,7 +28,6 @@ export interface TextOptions {
 const HEADER = /^goroutine (\d+)(?: gp=0x[0-9a-f]+ m=(?:\d+|nil)(?: mp=0x[0-9a-f]+)?)? \[(.*)\]:$/;
 const ORIGIN = /^\[originating from goroutine (\d+)\]:$/;
 const ELIDED = /^\.\.\.(?:(\d+) frames elided|additional frames elided)\.\.\.$/;
-const CREATED = /^created by (.+?)(?: in goroutine (\d+))?$/;
 
 // Interning keeps one copy of each function and file name and, as a side effect, stops
 // substrings from pinning the (large) chunk string they were sliced from.
@@ -57,7 +58,9 @@ export interface Bracket {
 
 /** Parses the text between the header's brackets. */
 export function parseBracket(s: string): Bracket {
-  const b: Bracket = { state: '', waitMinutes: 0, lockedToThread: false, leaked: false, labels: null };
+  const b: Bracket = { state: s, waitMinutes: 0, lockedToThread: false, leaked: false, labels: null };
+  // Most headers carry the bare status.
+  if (s.indexOf(',') < 0 && s.indexOf(' (') < 0 && s.indexOf(' labels:') < 0) return b;
   const li = s.indexOf(' labels:{');
   if (li >= 0 && s.endsWith('}')) {
     b.labels = parseLabelObject(s.slice(li + 8));
@@ -113,32 +116,35 @@ function unquote(s: string): string {
   });
 }
 
-function trimLeft(line: string): string {
-  let i = 0;
-  while (i < line.length) {
-    const c = line.charCodeAt(i);
-    if (c !== 32 && c !== 9) break;
-    i++;
+/** "/path/file.go:123 +0x1d fp=… sp=… pc=…" in s[b, end) -> [file, line]. The last ':' precedes
+ * the line number (nothing after it contains one); the file may contain ':' and spaces. */
+function parseFileLine(s: string, b: number, end: number): [string, number] | null {
+  const colon = s.lastIndexOf(':', end - 1);
+  if (colon <= b) return null;
+  let n = 0;
+  let i = colon + 1;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
   }
-  return i ? line.slice(i) : line;
+  if (i === colon + 1 || (i < end && s.charCodeAt(i) !== 32)) return null;
+  return [s.slice(b, colon), n];
 }
 
-/** "/path/file.go:123 +0x1d fp=… sp=… pc=…" -> [file, line], or null. */
-function parseFileLine(s: string): [string, number] | null {
-  let end = s.indexOf(' +0x');
-  if (end < 0) end = s.indexOf(' fp=');
-  if (end < 0) end = s.length;
-  const colon = s.lastIndexOf(':', end);
-  if (colon <= 0) return null;
-  let n = 0;
-  for (let i = colon + 1; i < end; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return null;
-    n = n * 10 + c;
-  }
-  if (colon + 1 === end) return null;
-  return [intern(s.slice(0, colon)), n];
+/** A function line seen before, and the frames built from it keyed by their file line. */
+interface FuncLine {
+  func: string;
+  args: string;
+  byFileLine: Map<string, Frame>;
 }
+
+/** A private copy: a substring would keep the whole decoded chunk it came from alive. */
+function own(s: string): string {
+  return (' ' + s).slice(1);
+}
+
+const MAX_CACHED_LINES = 1 << 20;
 
 const enum St {
   Outside, // between goroutines (log lines, crash preamble, register dumps…)
@@ -152,6 +158,9 @@ const enum St {
 /**
  * Streams goroutines out of a text dump. Calls `emit` once per complete goroutine.
  * Throws FormatError when no goroutine is found or the dump is cut off mid-goroutine.
+ *
+ * Hot loop: lines are scanned by index in the decoded chunk; only the pieces a frame keeps
+ * (function, arguments, file) are sliced out.
  */
 export async function parseTextDump(
   chunks: Chunks,
@@ -161,8 +170,13 @@ export async function parseTextDump(
 ): Promise<TextResult> {
   let st = St.Outside;
   let g: Goroutine | null = null;
-  let pendingFunc = '';
-  let pendingArgs: string | undefined;
+  // Dumps repeat the same frame lines endlessly: frames are built once per distinct
+  // (function line, file line) pair and shared. They are never mutated.
+  const funcLines = new Map<string, FuncLine>();
+  const createdFrames = new Map<string, Frame>();
+  let cachedLines = 0;
+  let pending: FuncLine = { func: '', args: '', byFileLine: new Map() };
+  let pendingCreated = '';
   let frames: Frame[] = [];
   let records = 0;
   let crash: string | null = null;
@@ -170,6 +184,10 @@ export async function parseTextDump(
   let gLine = 0;
   let truncatedAt = 0;
   let createdForAncestor = false;
+  let lineNo = 0;
+
+  const tooLong = (at: number) =>
+    new FormatError(input, `line ${at}`, `line longer than ${DEFAULT_MAX_LINE} bytes`, 'this does not look like a goroutine dump');
 
   const finish = () => {
     if (g) {
@@ -182,29 +200,28 @@ export async function parseTextDump(
     st = St.Outside;
   };
 
-  const onLine = (raw: string, lineNo: number) => {
-    const line = raw.length && (raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) ? trimLeft(raw) : raw;
-    if (line.length === 0) {
-      if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) {
-        truncatedAt = lineNo; // a function line without its file line: only at a cut
-      }
+  /** One line: s[b, end) with indentation and '\r' already removed. */
+  const onLine = (s: string, b: number, end: number) => {
+    if (b === end) {
+      if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) truncatedAt = lineNo;
       finish();
       return;
     }
-    const c0 = line.charCodeAt(0);
+    const c0 = s.charCodeAt(b);
+    const cl = s.charCodeAt(end - 1);
     // A header can start a goroutine anywhere (dumps without blank lines between, logs).
-    if (c0 === 103 /* g */ && line.startsWith('goroutine ') && line.endsWith(']:')) {
-      const m = HEADER.exec(line);
+    if (c0 === 103 /* g */ && cl === 58 /* : */ && s.charCodeAt(end - 2) === 93 /* ] */ && s.startsWith('goroutine ', b)) {
+      const m = HEADER.exec(s.slice(b, end));
       if (m) {
         finish();
         g = newGoroutine();
         g.id = Number(m[1]);
-        const b = parseBracket(m[2]!);
-        g.state = b.state;
-        g.waitMinutes = b.waitMinutes;
-        g.lockedToThread = b.lockedToThread;
-        g.leaked = b.leaked;
-        g.labels = b.labels;
+        const br = parseBracket(m[2]!);
+        g.state = br.state;
+        g.waitMinutes = br.waitMinutes;
+        g.lockedToThread = br.lockedToThread;
+        g.leaked = br.leaked;
+        g.labels = br.labels;
         frames = g.frames;
         st = St.Frames;
         gLine = lineNo;
@@ -214,92 +231,187 @@ export async function parseTextDump(
     }
     switch (st) {
       case St.Outside:
-        if (crash === null && (line.startsWith('panic: ') || line.startsWith('fatal error: '))) crash = line;
+        if (crash === null && (s.startsWith('panic: ', b) || s.startsWith('fatal error: ', b))) crash = s.slice(b, end);
         return;
       case St.File:
-      case St.AncestorFile: {
-        const fl = parseFileLine(line);
-        if (!fl) {
-          truncatedAt = lineNo;
-          finish();
+      case St.AncestorFile:
+      case St.CreatedFile: {
+        if (!g) return;
+        const gg = g as Goroutine;
+        if (st === St.CreatedFile) {
+          const ck = pendingCreated + '\n' + s.slice(b, end);
+          let f = createdFrames.get(ck);
+          if (f === undefined) {
+            const fl = parseFileLine(s, b, end);
+            if (!fl) {
+              truncatedAt = lineNo;
+              finish();
+              return;
+            }
+            f = { func: pendingCreated, file: own(fl[0]), line: fl[1] };
+            if (cachedLines < MAX_CACHED_LINES) {
+              createdFrames.set(own(ck), f);
+              cachedLines++;
+            }
+          }
+          if (createdForAncestor) gg.ancestors[gg.ancestors.length - 1]!.createdBy = f;
+          else gg.createdBy = f;
+          st = createdForAncestor ? St.Ancestor : St.Frames;
           return;
         }
-        const f: Frame = { func: pendingFunc, file: fl[0], line: fl[1] };
-        if (pendingArgs !== undefined) f.args = pendingArgs;
+        const raw = s.slice(b, end);
+        let f = pending.byFileLine.get(raw);
+        if (f === undefined) {
+          const fl = parseFileLine(s, b, end);
+          if (!fl) {
+            truncatedAt = lineNo;
+            finish();
+            return;
+          }
+          f = { func: pending.func, file: own(fl[0]), line: fl[1], args: pending.args };
+          if (cachedLines < MAX_CACHED_LINES) {
+            pending.byFileLine.set(own(raw), f);
+            cachedLines++;
+          }
+        }
         frames.push(f);
         st = st === St.File ? St.Frames : St.Ancestor;
         return;
       }
-      case St.CreatedFile: {
-        const fl = parseFileLine(line);
-        if (g && fl) {
-          const site = { func: pendingFunc, file: fl[0], line: fl[1] };
-          if (createdForAncestor) g.ancestors[g.ancestors.length - 1]!.createdBy = site;
-          else g.createdBy = site;
-          st = createdForAncestor ? St.Ancestor : St.Frames;
-        } else {
-          truncatedAt = lineNo;
-          finish();
-        }
-        return;
-      }
       case St.Frames:
       case St.Ancestor: {
-        if (c0 === 99 /* c */ && line.startsWith('created by ')) {
-          const m = CREATED.exec(line)!;
-          pendingFunc = intern(unescapePath(m[1]!));
+        // A function line: "pkg.fn(args)" or "pkg.fn(...)".
+        if (cl === 41 /* ) */ && !(c0 === 99 && s.startsWith('created by ', b))) {
+          const raw = s.slice(b, end);
+          let fn = funcLines.get(raw);
+          if (fn === undefined) {
+            const open = raw.lastIndexOf('(');
+            if (open > 0) {
+              fn = { func: own(unescapePath(raw.slice(0, open))), args: own(raw.slice(open + 1, -1)), byFileLine: new Map() };
+              if (cachedLines < MAX_CACHED_LINES) {
+                funcLines.set(own(raw), fn);
+                cachedLines++;
+              }
+            }
+          }
+          if (fn !== undefined) {
+            pending = fn;
+            st = st === St.Frames ? St.File : St.AncestorFile;
+            return;
+          }
+        }
+        if (c0 === 99 /* c */ && s.startsWith('created by ', b)) {
+          // "created by pkg.fn" or (Go 1.21+) "created by pkg.fn in goroutine N"
+          let nameEnd = end;
+          const inG = s.lastIndexOf(' in goroutine ', end);
+          if (inG > b) {
+            const id = Number(s.slice(inG + 14, end));
+            if (Number.isInteger(id)) {
+              nameEnd = inG;
+              if (g && st === St.Frames) (g as Goroutine).parentId = id;
+            }
+          }
+          pendingCreated = own(unescapePath(s.slice(b + 11, nameEnd)));
           createdForAncestor = st === St.Ancestor;
-          if (m[2] !== undefined && g && !createdForAncestor) g.parentId = Number(m[2]);
           st = St.CreatedFile;
           return;
         }
         if (c0 === 46 /* . */) {
-          const m = ELIDED.exec(line);
+          const m = ELIDED.exec(s.slice(b, end));
           if (m && g) {
-            g.elidedFrames = m[1] ? Number(m[1]) : -1;
+            (g as Goroutine).elidedFrames = m[1] ? Number(m[1]) : -1;
             return;
           }
         }
         if (c0 === 91 /* [ */) {
-          const m = ORIGIN.exec(line);
+          const m = ORIGIN.exec(s.slice(b, end));
           if (m && g) {
-            if (g.ancestors.length) g.ancestors[g.ancestors.length - 1]!.frames = frames;
-            g.ancestors.push({ id: Number(m[1]), frames: [] });
+            const gg = g as Goroutine;
+            if (gg.ancestors.length) gg.ancestors[gg.ancestors.length - 1]!.frames = frames;
+            gg.ancestors.push({ id: Number(m[1]), frames: [] });
             frames = [];
             st = St.Ancestor;
             return;
           }
         }
-        if (line.startsWith('goroutine running on other thread')) {
-          if (g) g.stackUnavailable = true;
+        if (s.startsWith('goroutine running on other thread', b)) {
+          if (g) (g as Goroutine).stackUnavailable = true;
           return;
         }
-        // A function line: "pkg.fn(args)" or "pkg.fn(...)"; anything else ends the goroutine
-        // (a log line printed right after a dump without a blank line).
-        if (line.charCodeAt(line.length - 1) === 41 /* ) */) {
-          const open = line.lastIndexOf('(');
-          if (open > 0) {
-            pendingFunc = intern(unescapePath(line.slice(0, open)));
-            pendingArgs = line.slice(open + 1, -1);
-            st = st === St.Frames ? St.File : St.AncestorFile;
-            return;
-          }
-        }
+        // Anything else ends the goroutine (a log line printed right after a dump).
         finish();
         return;
       }
     }
   };
 
-  const stats = await forEachLine(chunks, input, onLine);
+  const dec = new StringDecoder('utf8');
+  let carry = '';
+  let bytes = 0;
+  let decoding = false; // the decoder may hold the start of a multi-byte character
+  const scan = (s: string, pos: number, stop: number) => {
+    for (;;) {
+      const nl = s.indexOf('\n', pos);
+      if (nl < 0 || nl >= stop) return pos;
+      lineNo++;
+      let end = nl;
+      if (end > pos && s.charCodeAt(end - 1) === 13) end--;
+      let b = pos;
+      while (b < end) {
+        const c = s.charCodeAt(b);
+        if (c !== 32 && c !== 9) break;
+        b++;
+      }
+      onLine(s, b, end);
+      pos = nl + 1;
+    }
+  };
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    const buf = chunk as Buffer;
+    // Pure-ASCII chunks (nearly all of a dump) skip UTF-8 decoding.
+    let s: string;
+    if (!decoding && isAscii(buf)) s = buf.toString('latin1');
+    else {
+      s = dec.write(buf);
+      decoding = !isAscii(buf);
+    }
+    let pos = 0;
+    if (carry) {
+      // The line split across chunks is joined on its own, so `s` stays a flat string.
+      const nl = s.indexOf('\n');
+      if (nl < 0) {
+        carry += s;
+        if (carry.length > DEFAULT_MAX_LINE) throw tooLong(lineNo + 1);
+        continue;
+      }
+      const line = carry + s.slice(0, nl + 1);
+      carry = '';
+      scan(line, 0, line.length);
+      pos = nl + 1;
+    }
+    pos = scan(s, pos, s.length);
+    if (pos < s.length) {
+      carry = s.slice(pos);
+      if (carry.length > DEFAULT_MAX_LINE) throw tooLong(lineNo + 1);
+    }
+  }
+  carry += dec.end();
+  const endedWithNewline = carry.length === 0;
+  if (carry.length) {
+    carry += '\n';
+    scan(carry, 0, carry.length);
+  }
+  const lines = lineNo;
+
   st = st as St; // assigned inside onLine
-  if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) truncatedAt = stats.lines;
-  else if (st !== St.Outside && !stats.endedWithNewline && stats.lines > 0) truncatedAt = stats.lines;
+  if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) truncatedAt = lines;
+  else if (st !== St.Outside && !endedWithNewline && lines > 0) truncatedAt = lines;
   // A goroutine whose header is the last line has no frames at all: cut off.
   const last = g as Goroutine | null;
-  if (last && last.frames.length === 0 && !last.stackUnavailable && gLine === stats.lines) truncatedAt = stats.lines;
+  if (last && last.frames.length === 0 && !last.stackUnavailable && gLine === lines) truncatedAt = lines;
 
-  if (truncatedAt && truncatedAt >= stats.lines - 1) {
+  if (truncatedAt && truncatedAt >= lines - 1) {
     if (!opts.allowPartial) {
       throw new FormatError(
         input,
@@ -313,7 +425,7 @@ export async function parseTextDump(
     truncatedAt = 0;
   }
   finish();
-  if (stats.bytes === 0) throw new FormatError(input, '', 'empty input', 'expected a goroutine dump or profile');
+  if (bytes === 0) throw new FormatError(input, '', 'empty input', 'expected a goroutine dump or profile');
   if (records === 0) {
     throw new FormatError(
       input,
@@ -322,5 +434,5 @@ export async function parseTextDump(
       'expected /debug/pprof/goroutine?debug=2 or ?debug=1 output, runtime.Stack text, a panic, or a debug=0 profile',
     );
   }
-  return { records, total: records, crash, bytes: stats.bytes, truncated: truncatedAt > 0, firstLine };
+  return { records, total: records, crash, bytes, truncated: truncatedAt > 0, firstLine };
 }

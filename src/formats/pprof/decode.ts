@@ -113,6 +113,24 @@ function textStart(d: Uint8Array): string | null {
   return s.length > 40 ? s.slice(0, 40) + '…' : s;
 }
 
+/** A growable list of [start, end) byte ranges, kept off the JS heap. */
+class Spans {
+  a: Float64Array;
+  n = 0;
+  constructor(initial: number) {
+    this.a = new Float64Array(initial * 2);
+  }
+  push(start: number, end: number): void {
+    if (this.n + 2 > this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = start;
+    this.a[this.n++] = end;
+  }
+}
+
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32'];
 
 /** A set of message ids; dense byte flags when ids are small numbers. */
@@ -120,7 +138,8 @@ class IdSet {
   private readonly dense: Uint8Array | null;
   private readonly set: Set<Int64> | null;
 
-  constructor(r: Reader, kind: string, items: ReadonlyArray<{ id: Int64 }>, offsets: number[]) {
+  constructor(r: Reader, kind: string, items: ReadonlyArray<{ id: Int64 }>, spans: Spans) {
+    const offsets = spans.a; // offsets[2 * i] is where item i starts
     let max = 0;
     let allSmall = true;
     for (const it of items) {
@@ -136,8 +155,8 @@ class IdSet {
       const d = new Uint8Array(max + 1);
       for (let i = 0; i < n; i++) {
         const id = items[i]!.id as number;
-        if (id === 0) r.fail(offsets[i]!, `${kind} has id 0, which is reserved`);
-        if (d[id] === 1) r.fail(offsets[i]!, `duplicate ${kind} id ${id}`);
+        if (id === 0) r.fail(offsets[2 * i]!, `${kind} has id 0, which is reserved`);
+        if (d[id] === 1) r.fail(offsets[2 * i]!, `duplicate ${kind} id ${id}`);
         d[id] = 1;
       }
       this.dense = d;
@@ -146,8 +165,8 @@ class IdSet {
       const s = new Set<Int64>();
       for (let i = 0; i < n; i++) {
         const id = items[i]!.id;
-        if (id === 0) r.fail(offsets[i]!, `${kind} has id 0, which is reserved`);
-        if (s.has(id)) r.fail(offsets[i]!, `duplicate ${kind} id ${id}`);
+        if (id === 0) r.fail(offsets[2 * i]!, `${kind} has id 0, which is reserved`);
+        if (s.has(id)) r.fail(offsets[2 * i]!, `duplicate ${kind} id ${id}`);
         s.add(id);
       }
       this.dense = null;
@@ -189,11 +208,11 @@ class Decoder {
     r.notProfile = true;
 
     // Pass 1: top level.
-    const sampleTypeSpans: number[] = [];
-    const sampleSpans: number[] = [];
-    const mappingSpans: number[] = [];
-    const locationSpans: number[] = [];
-    const functionSpans: number[] = [];
+    const sampleTypeSpans = new Spans(4);
+    const sampleSpans = new Spans(1024);
+    const mappingSpans = new Spans(16);
+    const locationSpans = new Spans(1024);
+    const functionSpans = new Spans(1024);
     let periodTypeStart = -1;
     let periodTypeEnd = -1;
     const table = this.table;
@@ -317,39 +336,33 @@ class Decoder {
 
     // Pass 2: messages, referenced kinds first.
     const sampleTypes: ValueType[] = [];
-    for (let i = 0; i < sampleTypeSpans.length; i += 2) {
-      sampleTypes.push(this.valueType(sampleTypeSpans[i]!, sampleTypeSpans[i + 1]!, 'sample_type'));
+    for (let i = 0; i < sampleTypeSpans.n; i += 2) {
+      sampleTypes.push(this.valueType(sampleTypeSpans.a[i]!, sampleTypeSpans.a[i + 1]!, 'sample_type'));
     }
     const periodType = periodTypeStart < 0 ? null : this.valueType(periodTypeStart, periodTypeEnd, 'period_type');
 
-    const mappings: Mapping[] = new Array(mappingSpans.length / 2);
-    const mappingOffsets: number[] = new Array(mappingSpans.length / 2);
-    for (let i = 0, j = 0; i < mappingSpans.length; i += 2, j++) {
-      mappingOffsets[j] = mappingSpans[i]!;
-      mappings[j] = this.mapping(mappingSpans[i]!, mappingSpans[i + 1]!);
-    }
-    const mappingIds = new IdSet(r, 'mapping', mappings, mappingOffsets);
+    let a = mappingSpans.a;
+    const mappings: Mapping[] = new Array(mappingSpans.n / 2);
+    for (let i = 0, j = 0; i < mappingSpans.n; i += 2, j++) mappings[j] = this.mapping(a[i]!, a[i + 1]!);
+    const mappingIds = new IdSet(r, 'mapping', mappings, mappingSpans);
 
-    const functions: ProfileFunction[] = new Array(functionSpans.length / 2);
-    const functionOffsets: number[] = new Array(functionSpans.length / 2);
-    for (let i = 0, j = 0; i < functionSpans.length; i += 2, j++) {
-      functionOffsets[j] = functionSpans[i]!;
-      functions[j] = this.func(functionSpans[i]!, functionSpans[i + 1]!);
-    }
-    const functionIds = new IdSet(r, 'function', functions, functionOffsets);
+    a = functionSpans.a;
+    const functions: ProfileFunction[] = new Array(functionSpans.n / 2);
+    for (let i = 0, j = 0; i < functionSpans.n; i += 2, j++) functions[j] = this.func(a[i]!, a[i + 1]!);
+    const functionIds = new IdSet(r, 'function', functions, functionSpans);
 
-    const locations: Location[] = new Array(locationSpans.length / 2);
-    const locationOffsets: number[] = new Array(locationSpans.length / 2);
-    for (let i = 0, j = 0; i < locationSpans.length; i += 2, j++) {
-      locationOffsets[j] = locationSpans[i]!;
-      locations[j] = this.location(locationSpans[i]!, locationSpans[i + 1]!, mappingIds, functionIds);
+    a = locationSpans.a;
+    const locations: Location[] = new Array(locationSpans.n / 2);
+    for (let i = 0, j = 0; i < locationSpans.n; i += 2, j++) {
+      locations[j] = this.location(a[i]!, a[i + 1]!, mappingIds, functionIds);
     }
-    const locationIds = new IdSet(r, 'location', locations, locationOffsets);
+    const locationIds = new IdSet(r, 'location', locations, locationSpans);
 
-    const samples: Sample[] = new Array(sampleSpans.length / 2);
+    a = sampleSpans.a;
+    const samples: Sample[] = new Array(sampleSpans.n / 2);
     const nTypes = sampleTypes.length;
-    for (let i = 0, j = 0; i < sampleSpans.length; i += 2, j++) {
-      samples[j] = this.sample(sampleSpans[i]!, sampleSpans[i + 1]!, locationIds, nTypes);
+    for (let i = 0, j = 0; i < sampleSpans.n; i += 2, j++) {
+      samples[j] = this.sample(a[i]!, a[i + 1]!, locationIds, nTypes);
     }
     r.end = buf.length;
 
