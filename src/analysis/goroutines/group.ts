@@ -12,8 +12,9 @@ import { comparableFrames, isRuntimeFunc, userSite } from '../stack.js';
 export type Similarity = 'exact' | 'pointer' | 'value' | 'function';
 export const SIMILARITIES: readonly Similarity[] = ['exact', 'pointer', 'value', 'function'];
 
-// Hex values at or above 4 MiB look like addresses (text at 0x400000, heap at 0xc000…):
-// more than six hex digits, or six starting with 4-f.
+// Masked: hex values at or above 4 MiB, which look like addresses (text at 0x400000, heap
+// at 0xc000…): more than six hex digits, or six starting with 4-f; and any value the runtime
+// marks "?" (possibly inaccurate: a register-ABI argument it could not trust).
 function maskPointers(a: string): string {
   let i = a.indexOf('0x');
   if (i < 0) return a;
@@ -26,13 +27,45 @@ function maskPointers(a: string): string {
       if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
     }
     const digits = j - i - 2;
-    if (digits > 6 || (digits === 6 && a.charCodeAt(i + 2) >= 52)) {
+    if (digits > 6 || (digits === 6 && a.charCodeAt(i + 2) >= 52) || a.charCodeAt(j) === 63 /* ? */) {
       out += a.slice(last, i) + '*';
       last = j;
     }
     i = a.indexOf('0x', j);
   }
   return last === 0 ? a : out + a.slice(last);
+}
+
+function mix(h: Int32Array, v: number): void {
+  h[0] = Math.imul(h[0]! ^ v, 0x01000193);
+  let x = Math.imul(h[1]! ^ v, 0x5bd1e995);
+  h[1] = x ^ (x >>> 15);
+}
+
+/** Argument text into the hash; masked hex values (see maskPointers) count as "*". */
+function hashArgs(h: Int32Array, a: string, mask: boolean): void {
+  let h1 = h[0]!;
+  let h2 = h[1]!;
+  for (let i = 0; i < a.length; i++) {
+    let c = a.charCodeAt(i);
+    if (mask && c === 48 && a.charCodeAt(i + 1) === 120) {
+      let j = i + 2;
+      for (; j < a.length; j++) {
+        const d = a.charCodeAt(j);
+        if (!((d >= 48 && d <= 57) || (d >= 97 && d <= 102))) break;
+      }
+      const digits = j - i - 2;
+      if (digits > 6 || (digits === 6 && a.charCodeAt(i + 2) >= 52) || a.charCodeAt(j) === 63) {
+        c = 42; // '*'
+        i = j - 1;
+      }
+    }
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    const x = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 = x ^ (x >>> 15);
+  }
+  h[0] = h1;
+  h[1] = h2;
 }
 
 /** A private copy: a substring would keep the whole decoded chunk it came from alive. */
@@ -93,41 +126,55 @@ const MAX_LABEL_VALUES = 20;
 
 export class Grouper {
   private readonly map = new Map<string, GoroutineGroup>();
-  // Parsers share Frame objects between goroutines with the same frame lines, so a frame's
-  // id at this similarity level is looked up by identity, not by hashing its text again.
-  private readonly frameIds = new WeakMap<Frame, number>();
-  private readonly keyIds = new Map<string, number>();
   total = 0;
   constructor(readonly similarity: Similarity = 'pointer') {}
 
-  private frameId(f: Frame): number {
-    let id = this.frameIds.get(f);
+  /** Function names are shared strings (parsers intern them): small ids keep keys short. */
+  private readonly funcIds = new Map<string, number>();
+
+  private fid(name: string): number {
+    let id = this.funcIds.get(name);
     if (id === undefined) {
-      const parts: string[] = [];
-      framesKey([f], this.similarity, parts);
-      const k = parts.join('');
-      id = this.keyIds.get(k);
-      if (id === undefined) {
-        id = this.keyIds.size;
-        this.keyIds.set(k, id);
-      }
-      this.frameIds.set(f, id);
+      id = this.funcIds.size;
+      this.funcIds.set(name, id);
     }
     return id;
   }
 
-  /** Signature at this similarity level: status, frames (leading runtime frames skipped) and creator, as frame ids. */
+  /**
+   * Signature at this similarity level: status, frames (leading runtime frames skipped) and
+   * creator, hashed in one pass into 64 bits (two independent 32-bit accumulators). With a
+   * million distinct stacks the chance of any two sharing a signature is about 3e-8.
+   */
   private key(g: Goroutine): string {
+    const sim = this.similarity;
     const fr = g.frames;
     let start = 0;
     while (start < fr.length - 1 && isRuntimeFunc(fr[start]!.func)) start++;
     let end = fr.length;
     while (end > start + 1 && fr[end - 1]!.func === 'runtime.goexit') end--;
-    let k = g.state + '|';
-    for (let i = start; i < end; i++) k += this.frameId(fr[i]!) + ',';
-    if (g.createdBy) k += '<' + this.frameId(g.createdBy);
-    return k;
+    const h = this.h;
+    h[0] = 0x811c9dc5;
+    h[1] = 0x9747b28c;
+    mix(h, this.fid(g.state));
+    for (let i = start; i < end; i++) {
+      const f = fr[i]!;
+      mix(h, this.fid(f.func));
+      if (sim !== 'function') {
+        mix(h, f.line);
+        if (sim !== 'value' && f.args !== undefined) hashArgs(h, f.args, sim === 'pointer');
+      }
+      mix(h, -1);
+    }
+    if (g.createdBy) {
+      mix(h, -2);
+      mix(h, this.fid(g.createdBy.func));
+      if (sim !== 'function') mix(h, g.createdBy.line);
+    }
+    return (h[0]! >>> 0).toString(36) + '.' + (h[1]! >>> 0).toString(36);
   }
+
+  private readonly h = new Int32Array(2);
 
   add(g: Goroutine): void {
     const key = this.key(g);

@@ -132,19 +132,12 @@ function parseFileLine(s: string, b: number, end: number): [string, number] | nu
   return [s.slice(b, colon), n];
 }
 
-/** A function line seen before, and the frames built from it keyed by their file line. */
-interface FuncLine {
-  func: string;
-  args: string;
-  byFileLine: Map<string, Frame>;
-}
-
 /** A private copy: a substring would keep the whole decoded chunk it came from alive. */
 function own(s: string): string {
   return (' ' + s).slice(1);
 }
 
-const MAX_CACHED_LINES = 1 << 20;
+const MAX_NAMES = 1 << 20;
 
 const enum St {
   Outside, // between goroutines (log lines, crash preamble, register dumps…)
@@ -153,6 +146,7 @@ const enum St {
   CreatedFile, // after "created by", expecting its file:line
   Ancestor, // inside an [originating from goroutine N] block
   AncestorFile,
+  Broken, // a frame's file line was missing: a cut (if nothing follows) or noise in a log
 }
 
 /**
@@ -170,12 +164,18 @@ export async function parseTextDump(
 ): Promise<TextResult> {
   let st = St.Outside;
   let g: Goroutine | null = null;
-  // Dumps repeat the same frame lines endlessly: frames are built once per distinct
-  // (function line, file line) pair and shared. They are never mutated.
-  const funcLines = new Map<string, FuncLine>();
-  const createdFrames = new Map<string, Frame>();
-  let cachedLines = 0;
-  let pending: FuncLine = { func: '', args: '', byFileLine: new Map() };
+  // Function names repeat endlessly: one owned copy of each.
+  const names = new Map<string, string>();
+  const nameOf = (raw: string): string => {
+    let v = names.get(raw);
+    if (v === undefined) {
+      v = own(unescapePath(raw));
+      if (names.size < MAX_NAMES) names.set(v === raw ? own(raw) : own(raw), v);
+    }
+    return v;
+  };
+  let pendingFunc = '';
+  let pendingArgs = '';
   let pendingCreated = '';
   let frames: Frame[] = [];
   let records = 0;
@@ -188,6 +188,12 @@ export async function parseTextDump(
 
   const tooLong = (at: number) =>
     new FormatError(input, `line ${at}`, `line longer than ${DEFAULT_MAX_LINE} bytes`, 'this does not look like a goroutine dump');
+
+  // The goroutine stays unemitted until we know whether the input ends here.
+  const broken = () => {
+    truncatedAt = lineNo;
+    st = St.Broken;
+  };
 
   const finish = () => {
     if (g) {
@@ -207,6 +213,7 @@ export async function parseTextDump(
       finish();
       return;
     }
+    if (st === St.Broken) finish(); // something followed: it was noise, not a cut
     const c0 = s.charCodeAt(b);
     const cl = s.charCodeAt(end - 1);
     // A header can start a goroutine anywhere (dumps without blank lines between, logs).
@@ -231,6 +238,7 @@ export async function parseTextDump(
     }
     switch (st) {
       case St.Outside:
+      case St.Broken:
         if (crash === null && (s.startsWith('panic: ', b) || s.startsWith('fatal error: ', b))) crash = s.slice(b, end);
         return;
       case St.File:
@@ -238,43 +246,19 @@ export async function parseTextDump(
       case St.CreatedFile: {
         if (!g) return;
         const gg = g as Goroutine;
+        const fl = parseFileLine(s, b, end);
+        if (!fl) {
+          broken();
+          return;
+        }
         if (st === St.CreatedFile) {
-          const ck = pendingCreated + '\n' + s.slice(b, end);
-          let f = createdFrames.get(ck);
-          if (f === undefined) {
-            const fl = parseFileLine(s, b, end);
-            if (!fl) {
-              truncatedAt = lineNo;
-              finish();
-              return;
-            }
-            f = { func: pendingCreated, file: own(fl[0]), line: fl[1] };
-            if (cachedLines < MAX_CACHED_LINES) {
-              createdFrames.set(own(ck), f);
-              cachedLines++;
-            }
-          }
+          const f: Frame = { func: pendingCreated, file: fl[0], line: fl[1] };
           if (createdForAncestor) gg.ancestors[gg.ancestors.length - 1]!.createdBy = f;
           else gg.createdBy = f;
           st = createdForAncestor ? St.Ancestor : St.Frames;
           return;
         }
-        const raw = s.slice(b, end);
-        let f = pending.byFileLine.get(raw);
-        if (f === undefined) {
-          const fl = parseFileLine(s, b, end);
-          if (!fl) {
-            truncatedAt = lineNo;
-            finish();
-            return;
-          }
-          f = { func: pending.func, file: own(fl[0]), line: fl[1], args: pending.args };
-          if (cachedLines < MAX_CACHED_LINES) {
-            pending.byFileLine.set(own(raw), f);
-            cachedLines++;
-          }
-        }
-        frames.push(f);
+        frames.push({ func: pendingFunc, file: fl[0], line: fl[1], args: pendingArgs });
         st = st === St.File ? St.Frames : St.Ancestor;
         return;
       }
@@ -282,20 +266,10 @@ export async function parseTextDump(
       case St.Ancestor: {
         // A function line: "pkg.fn(args)" or "pkg.fn(...)".
         if (cl === 41 /* ) */ && !(c0 === 99 && s.startsWith('created by ', b))) {
-          const raw = s.slice(b, end);
-          let fn = funcLines.get(raw);
-          if (fn === undefined) {
-            const open = raw.lastIndexOf('(');
-            if (open > 0) {
-              fn = { func: own(unescapePath(raw.slice(0, open))), args: own(raw.slice(open + 1, -1)), byFileLine: new Map() };
-              if (cachedLines < MAX_CACHED_LINES) {
-                funcLines.set(own(raw), fn);
-                cachedLines++;
-              }
-            }
-          }
-          if (fn !== undefined) {
-            pending = fn;
+          const open = s.lastIndexOf('(', end - 1);
+          if (open > b) {
+            pendingFunc = nameOf(s.slice(b, open));
+            pendingArgs = s.slice(open + 1, end - 1);
             st = st === St.Frames ? St.File : St.AncestorFile;
             return;
           }
@@ -311,7 +285,7 @@ export async function parseTextDump(
               if (g && st === St.Frames) (g as Goroutine).parentId = id;
             }
           }
-          pendingCreated = own(unescapePath(s.slice(b + 11, nameEnd)));
+          pendingCreated = nameOf(s.slice(b + 11, nameEnd));
           createdForAncestor = st === St.Ancestor;
           st = St.CreatedFile;
           return;
@@ -405,7 +379,7 @@ export async function parseTextDump(
   const lines = lineNo;
 
   st = st as St; // assigned inside onLine
-  if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) truncatedAt = lines;
+  if (st === St.File || st === St.CreatedFile || st === St.AncestorFile || st === St.Broken) truncatedAt = lines;
   else if (st !== St.Outside && !endedWithNewline && lines > 0) truncatedAt = lines;
   // A goroutine whose header is the last line has no frames at all: cut off.
   const last = g as Goroutine | null;

@@ -113,6 +113,32 @@ function textStart(d: Uint8Array): string | null {
   return s.length > 40 ? s.slice(0, 40) + '…' : s;
 }
 
+/** What pass 1 collects from the top level of a profile. */
+class TopLevel {
+  sampleTypeSpans = new Spans(4);
+  sampleSpans = new Spans(1024);
+  mappingSpans = new Spans(16);
+  locationSpans = new Spans(1024);
+  functionSpans = new Spans(1024);
+  periodTypeStart = -1;
+  periodTypeEnd = -1;
+  /** string_table entries: their bytes, decoded after the scan in one go. */
+  stringSpans = new Spans(1024);
+  dropFrames: Int64 = 0;
+  dropFramesAt = 0;
+  keepFrames: Int64 = 0;
+  keepFramesAt = 0;
+  timeNanos: Int64 = 0;
+  durationNanos: Int64 = 0;
+  period: Int64 = 0;
+  comments: Int64[] = [];
+  commentsAt: number[] = [];
+  defaultSampleType: Int64 = 0;
+  defaultSampleTypeAt = 0;
+  docUrl: Int64 = 0;
+  docUrlAt = 0;
+}
+
 /** A growable list of [start, end) byte ranges, kept off the JS heap. */
 class Spans {
   a: Float64Array;
@@ -135,7 +161,8 @@ const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end
 
 /** A set of message ids; dense byte flags when ids are small numbers. */
 class IdSet {
-  private readonly dense: Uint8Array | null;
+  /** Flags indexed by id when ids are small numbers (then `set` is null). */
+  readonly dense: Uint8Array | null;
   private readonly set: Set<Int64> | null;
 
   constructor(r: Reader, kind: string, items: ReadonlyArray<{ id: Int64 }>, spans: Spans) {
@@ -204,170 +231,36 @@ class Decoder {
 
   decode(): Profile {
     const r = this.r;
-    const buf = r.buf;
+    const top = new TopLevel();
     r.notProfile = true;
-
-    // Pass 1: top level.
-    const sampleTypeSpans = new Spans(4);
-    const sampleSpans = new Spans(1024);
-    const mappingSpans = new Spans(16);
-    const locationSpans = new Spans(1024);
-    const functionSpans = new Spans(1024);
-    let periodTypeStart = -1;
-    let periodTypeEnd = -1;
-    const table = this.table;
-    let tableAt = -1;
-    let dropFrames: Int64 = 0;
-    let dropFramesAt = 0;
-    let keepFrames: Int64 = 0;
-    let keepFramesAt = 0;
-    let timeNanos: Int64 = 0;
-    let durationNanos: Int64 = 0;
-    let period: Int64 = 0;
-    const comments: Int64[] = [];
-    const commentsAt: number[] = [];
-    let defaultSampleType: Int64 = 0;
-    let defaultSampleTypeAt = 0;
-    let docUrl: Int64 = 0;
-    let docUrlAt = 0;
-
-    while (r.pos < r.end) {
-      const tagAt = r.pos;
-      const t = r.tag();
-      const field = t >>> 3;
-      const wt = t & 7;
-      if (field <= 6 || field === 11) {
-        if (wt !== WIRE_LEN) {
-          this.wrongType(t, tagAt, 'Profile', TOP_NAMES[field] ?? '?', 'length-delimited');
-        }
-        const n = r.len();
-        const start = r.pos;
-        r.pos = start + n;
-        switch (field) {
-          case 1:
-            sampleTypeSpans.push(start, start + n);
-            break;
-          case 2:
-            sampleSpans.push(start, start + n);
-            break;
-          case 3:
-            mappingSpans.push(start, start + n);
-            break;
-          case 4:
-            locationSpans.push(start, start + n);
-            break;
-          case 5:
-            functionSpans.push(start, start + n);
-            break;
-          case 6:
-            r.pos = start;
-            if (table.length === 0) tableAt = tagAt;
-            table.push(r.string(n));
-            break;
-          case 11:
-            // Not repeated: the last occurrence wins.
-            periodTypeStart = start;
-            periodTypeEnd = start + n;
-            break;
-        }
-        continue;
-      }
-      if (field <= 15) {
-        if (field === 13 && wt === WIRE_LEN) {
-          const n = r.len();
-          const end = r.pos + n;
-          const saved = r.end;
-          r.end = end;
-          while (r.pos < end) {
-            commentsAt.push(r.pos);
-            comments.push(r.int64());
-          }
-          r.end = saved;
-          continue;
-        }
-        if (wt !== WIRE_VARINT) {
-          this.wrongType(t, tagAt, 'Profile', TOP_NAMES[field]!, field === 13 ? 'varint or length-delimited' : 'varint');
-        }
-        const at = r.pos;
-        const v = r.int64();
-        switch (field) {
-          case 7:
-            dropFrames = v;
-            dropFramesAt = at;
-            break;
-          case 8:
-            keepFrames = v;
-            keepFramesAt = at;
-            break;
-          case 9:
-            timeNanos = v;
-            break;
-          case 10:
-            durationNanos = v;
-            break;
-          case 12:
-            period = v;
-            break;
-          case 13:
-            commentsAt.push(at);
-            comments.push(v);
-            break;
-          case 14:
-            defaultSampleType = v;
-            defaultSampleTypeAt = at;
-            break;
-          case 15:
-            docUrl = v;
-            docUrlAt = at;
-            break;
-        }
-        continue;
-      }
-      r.skip(t, tagAt);
-    }
-
+    this.scan(top);
+    const table = (this.table = r.strings(top.stringSpans.a, top.stringSpans.n));
     if (table.length === 0) {
       r.fail(0, 'not a pprof profile: it has no string table', 'a profile always has at least the empty string');
     }
     if (table[0] !== '') {
-      r.fail(tableAt, `not a pprof profile: string_table[0] must be "", found ${JSON.stringify(table[0]!.slice(0, 40))}`);
+      r.fail(top.stringSpans.a[0]!, `not a pprof profile: string_table[0] must be "", found ${JSON.stringify(table[0]!.slice(0, 40))}`);
     }
     r.notProfile = false;
 
-    // Pass 2: messages, referenced kinds first.
+    // Pass 2: messages, referenced kinds first. Each kind has its own loop (function) so
+    // that the JIT compiles small units early.
     const sampleTypes: ValueType[] = [];
-    for (let i = 0; i < sampleTypeSpans.n; i += 2) {
-      sampleTypes.push(this.valueType(sampleTypeSpans.a[i]!, sampleTypeSpans.a[i + 1]!, 'sample_type'));
-    }
-    const periodType = periodTypeStart < 0 ? null : this.valueType(periodTypeStart, periodTypeEnd, 'period_type');
+    const st = top.sampleTypeSpans;
+    for (let i = 0; i < st.n; i += 2) sampleTypes.push(this.valueType(st.a[i]!, st.a[i + 1]!, 'sample_type'));
+    const periodType = top.periodTypeStart < 0 ? null : this.valueType(top.periodTypeStart, top.periodTypeEnd, 'period_type');
 
-    let a = mappingSpans.a;
-    const mappings: Mapping[] = new Array(mappingSpans.n / 2);
-    for (let i = 0, j = 0; i < mappingSpans.n; i += 2, j++) mappings[j] = this.mapping(a[i]!, a[i + 1]!);
-    const mappingIds = new IdSet(r, 'mapping', mappings, mappingSpans);
+    const mappings = this.mappings(top.mappingSpans);
+    const mappingIds = new IdSet(r, 'mapping', mappings, top.mappingSpans);
+    const functions = this.functions(top.functionSpans);
+    const functionIds = new IdSet(r, 'function', functions, top.functionSpans);
+    const locations = this.locations(top.locationSpans, mappingIds, functionIds);
+    const locationIds = new IdSet(r, 'location', locations, top.locationSpans);
+    const samples = this.samples(top.sampleSpans, locationIds, sampleTypes.length);
+    r.end = r.buf.length;
 
-    a = functionSpans.a;
-    const functions: ProfileFunction[] = new Array(functionSpans.n / 2);
-    for (let i = 0, j = 0; i < functionSpans.n; i += 2, j++) functions[j] = this.func(a[i]!, a[i + 1]!);
-    const functionIds = new IdSet(r, 'function', functions, functionSpans);
-
-    a = locationSpans.a;
-    const locations: Location[] = new Array(locationSpans.n / 2);
-    for (let i = 0, j = 0; i < locationSpans.n; i += 2, j++) {
-      locations[j] = this.location(a[i]!, a[i + 1]!, mappingIds, functionIds);
-    }
-    const locationIds = new IdSet(r, 'location', locations, locationSpans);
-
-    a = sampleSpans.a;
-    const samples: Sample[] = new Array(sampleSpans.n / 2);
-    const nTypes = sampleTypes.length;
-    for (let i = 0, j = 0; i < sampleSpans.n; i += 2, j++) {
-      samples[j] = this.sample(a[i]!, a[i + 1]!, locationIds, nTypes);
-    }
-    r.end = buf.length;
-
-    const commentStrings: string[] = new Array(comments.length);
-    for (let i = 0; i < comments.length; i++) commentStrings[i] = this.str(comments[i]!, commentsAt[i]!);
+    const comments: string[] = new Array(top.comments.length);
+    for (let i = 0; i < comments.length; i++) comments[i] = this.str(top.comments[i]!, top.commentsAt[i]!);
 
     return {
       sampleTypes,
@@ -376,16 +269,162 @@ class Decoder {
       locations,
       functions,
       stringTable: table,
-      dropFrames: this.str(dropFrames, dropFramesAt),
-      keepFrames: this.str(keepFrames, keepFramesAt),
-      timeNanos,
-      durationNanos,
+      dropFrames: this.str(top.dropFrames, top.dropFramesAt),
+      keepFrames: this.str(top.keepFrames, top.keepFramesAt),
+      timeNanos: top.timeNanos,
+      durationNanos: top.durationNanos,
       periodType,
-      period,
-      comments: commentStrings,
-      defaultSampleType: this.str(defaultSampleType, defaultSampleTypeAt),
-      docUrl: this.str(docUrl, docUrlAt),
+      period: top.period,
+      comments,
+      defaultSampleType: this.str(top.defaultSampleType, top.defaultSampleTypeAt),
+      docUrl: this.str(top.docUrl, top.docUrlAt),
     };
+  }
+
+  /** Pass 1: walks the top-level fields. */
+  private scan(top: TopLevel): void {
+    const r = this.r;
+    const buf = r.buf;
+    const end = buf.length;
+    const table = this.table;
+    let pos = 0;
+    while (pos < end) {
+      const tagAt = pos;
+      let t = buf[pos]!;
+      if (t >= 8 && t < 0x80) pos++;
+      else {
+        r.pos = pos;
+        t = r.tag();
+        pos = r.pos;
+      }
+      const field = t >>> 3;
+      if (field <= 6 || field === 11) {
+        if ((t & 7) !== WIRE_LEN) {
+          this.wrongType(t, tagAt, 'Profile', TOP_NAMES[field] ?? '?', 'length-delimited');
+        }
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80 && n < end - pos) pos++;
+        else {
+          r.pos = pos;
+          n = r.len();
+          pos = r.pos;
+        }
+        const start = pos;
+        pos += n;
+        switch (field) {
+          case 1:
+            top.sampleTypeSpans.push(start, pos);
+            break;
+          case 2:
+            top.sampleSpans.push(start, pos);
+            break;
+          case 3:
+            top.mappingSpans.push(start, pos);
+            break;
+          case 4:
+            top.locationSpans.push(start, pos);
+            break;
+          case 5:
+            top.functionSpans.push(start, pos);
+            break;
+          case 6:
+            top.stringSpans.push(start, pos);
+            break;
+          case 11:
+            // Not repeated: the last occurrence wins.
+            top.periodTypeStart = start;
+            top.periodTypeEnd = pos;
+            break;
+        }
+        continue;
+      }
+      r.pos = pos;
+      if (field <= 15) this.topScalar(top, t, tagAt);
+      else r.skip(t, tagAt);
+      pos = r.pos;
+    }
+  }
+
+  /** Top-level scalar fields 7-15 (rare: one of each per profile). */
+  private topScalar(top: TopLevel, t: number, tagAt: number): void {
+    const r = this.r;
+    const field = t >>> 3;
+    const wt = t & 7;
+    if (field === 13 && wt === WIRE_LEN) {
+      const n = r.len();
+      const end = r.pos + n;
+      r.end = end;
+      while (r.pos < end) {
+        top.commentsAt.push(r.pos);
+        top.comments.push(r.int64());
+      }
+      r.end = r.buf.length;
+      return;
+    }
+    if (wt !== WIRE_VARINT) {
+      this.wrongType(t, tagAt, 'Profile', TOP_NAMES[field]!, field === 13 ? 'varint or length-delimited' : 'varint');
+    }
+    const at = r.pos;
+    const v = r.int64();
+    switch (field) {
+      case 7:
+        top.dropFrames = v;
+        top.dropFramesAt = at;
+        break;
+      case 8:
+        top.keepFrames = v;
+        top.keepFramesAt = at;
+        break;
+      case 9:
+        top.timeNanos = v;
+        break;
+      case 10:
+        top.durationNanos = v;
+        break;
+      case 12:
+        top.period = v;
+        break;
+      case 13:
+        top.commentsAt.push(at);
+        top.comments.push(v);
+        break;
+      case 14:
+        top.defaultSampleType = v;
+        top.defaultSampleTypeAt = at;
+        break;
+      case 15:
+        top.docUrl = v;
+        top.docUrlAt = at;
+        break;
+    }
+  }
+
+  private mappings(spans: Spans): Mapping[] {
+    const a = spans.a;
+    const out: Mapping[] = new Array(spans.n / 2);
+    for (let i = 0, j = 0; i < spans.n; i += 2, j++) out[j] = this.mapping(a[i]!, a[i + 1]!);
+    return out;
+  }
+
+  private functions(spans: Spans): ProfileFunction[] {
+    const a = spans.a;
+    const out: ProfileFunction[] = new Array(spans.n / 2);
+    for (let i = 0, j = 0; i < spans.n; i += 2, j++) out[j] = this.func(a[i]!, a[i + 1]!);
+    return out;
+  }
+
+  private locations(spans: Spans, mappingIds: IdSet, functionIds: IdSet): Location[] {
+    const a = spans.a;
+    const out: Location[] = new Array(spans.n / 2);
+    for (let i = 0, j = 0; i < spans.n; i += 2, j++) out[j] = this.location(a[i]!, a[i + 1]!, mappingIds, functionIds);
+    return out;
+  }
+
+  private samples(spans: Spans, locationIds: IdSet, nTypes: number): Sample[] {
+    const a = spans.a;
+    const out: Sample[] = new Array(spans.n / 2);
+    for (let i = 0, j = 0; i < spans.n; i += 2, j++) out[j] = this.sample(a[i]!, a[i + 1]!, locationIds, nTypes);
+    return out;
   }
 
   private valueType(start: number, end: number, what: string): ValueType {
@@ -482,38 +521,58 @@ class Decoder {
     };
   }
 
+  // The decoders below keep the position in a local and read 1-byte tags and varints
+  // inline, calling the Reader only for longer varints and for errors: this matters most
+  // before the JIT has optimized them (a profile is usually decoded once per process).
+
   private func(start: number, end: number): ProfileFunction {
     const r = this.r;
-    r.pos = start;
+    const buf = r.buf;
+    const table = this.table;
     r.end = end;
+    let pos = start;
     let id: Int64 = 0;
     let name = '';
     let systemName = '';
     let filename = '';
     let startLine: Int64 = 0;
-    while (r.pos < end) {
-      const tagAt = r.pos;
-      const t = r.tag();
-      const at = r.pos;
-      switch (t) {
-        case 8:
-          id = r.uint64();
-          break;
-        case 16:
-          name = this.str(r.int64(), at);
-          break;
-        case 24:
-          systemName = this.str(r.int64(), at);
-          break;
-        case 32:
-          filename = this.str(r.int64(), at);
-          break;
-        case 40:
-          startLine = r.int64();
-          break;
-        default:
-          if (t >>> 3 <= 5) this.wrongType(t, tagAt, 'function', FUNCTION_NAMES[t >>> 3]!, 'varint');
-          r.skip(t, tagAt);
+    while (pos < end) {
+      const tagAt = pos;
+      let t = buf[pos]!;
+      if (t >= 8 && t < 0x80) pos++;
+      else {
+        r.pos = pos;
+        t = r.tag();
+        pos = r.pos;
+      }
+      const at = pos;
+      let v: Int64 = pos < end ? buf[pos]! : 0x80;
+      if (t === 8 || t === 40) {
+        if (v < 0x80) pos++;
+        else {
+          r.pos = pos;
+          v = t === 8 ? r.uint64() : r.int64();
+          pos = r.pos;
+        }
+        if (t === 8) id = v;
+        else startLine = v;
+      } else if (t === 16 || t === 24 || t === 32) {
+        if (v < 0x80) pos++;
+        else {
+          r.pos = pos;
+          v = r.int64();
+          pos = r.pos;
+        }
+        const str: string | undefined = table[v as number];
+        if (str === undefined) this.str(v, at); // throws
+        if (t === 16) name = str!;
+        else if (t === 24) systemName = str!;
+        else filename = str!;
+      } else {
+        if (t >>> 3 <= 5) this.wrongType(t, tagAt, 'function', FUNCTION_NAMES[t >>> 3]!, 'varint');
+        r.pos = pos;
+        r.skip(t, tagAt);
+        pos = r.pos;
       }
     }
     return { id, name, systemName, filename, startLine };
@@ -521,165 +580,197 @@ class Decoder {
 
   private location(start: number, end: number, mappingIds: IdSet, functionIds: IdSet): Location {
     const r = this.r;
-    r.pos = start;
+    const buf = r.buf;
     r.end = end;
+    let pos = start;
     let id: Int64 = 0;
     let mappingId: Int64 = 0;
     let address: Int64 = 0;
     let line0: Line | null = null;
     let lines: Line[] | null = null;
     let isFolded = false;
-    while (r.pos < end) {
-      const tagAt = r.pos;
-      const t = r.tag();
-      switch (t) {
-        case 8:
-          id = r.uint64();
-          break;
-        case 16: {
-          const at = r.pos;
-          mappingId = r.uint64();
-          if (mappingId !== 0 && !mappingIds.has(mappingId)) {
-            r.fail(at, `location refers to mapping id ${mappingId}, which does not exist`);
-          }
-          break;
-        }
-        case 24:
-          address = r.uint64();
-          break;
-        case 34: {
-          const n = r.len();
-          const lineEnd = r.pos + n;
-          r.end = lineEnd;
-          let functionId: Int64 = 0;
-          let line: Int64 = 0;
-          let column: Int64 = 0;
-          while (r.pos < lineEnd) {
-            const lTagAt = r.pos;
-            const lt = r.tag();
-            switch (lt) {
-              case 8: {
-                const at = r.pos;
-                functionId = r.uint64();
-                if (functionId !== 0 && !functionIds.has(functionId)) {
-                  r.fail(at, `location line refers to function id ${functionId}, which does not exist`);
-                }
-                break;
-              }
-              case 16:
-                line = r.int64();
-                break;
-              case 24:
-                column = r.int64();
-                break;
-              default:
-                if (lt >>> 3 <= 3) this.wrongType(lt, lTagAt, 'line', LINE_NAMES[lt >>> 3]!, 'varint');
-                r.skip(lt, lTagAt);
-            }
-          }
-          r.end = end;
-          const ln: Line = { functionId, line, column };
-          if (line0 === null) line0 = ln;
-          else if (lines === null) lines = [line0, ln];
-          else lines.push(ln);
-          break;
-        }
-        case 40:
-          isFolded = r.uint() !== 0;
-          break;
-        default:
-          if (t >>> 3 <= 5) {
-            this.wrongType(t, tagAt, 'location', LOCATION_NAMES[t >>> 3]!, t >>> 3 === 4 ? 'length-delimited' : 'varint');
-          }
-          r.skip(t, tagAt);
+    while (pos < end) {
+      const tagAt = pos;
+      let t = buf[pos]!;
+      if (t >= 8 && t < 0x80) pos++;
+      else {
+        r.pos = pos;
+        t = r.tag();
+        pos = r.pos;
       }
+      if (t === 34) {
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80 && n < end - pos) pos++;
+        else {
+          r.pos = pos;
+          n = r.len();
+          pos = r.pos;
+        }
+        const lineEnd = pos + n;
+        let functionId: Int64 = 0;
+        let line: Int64 = 0;
+        let column: Int64 = 0;
+        while (pos < lineEnd) {
+          const lTagAt = pos;
+          let lt = buf[pos]!;
+          if (lt >= 8 && lt < 0x80) pos++;
+          else {
+            r.end = lineEnd;
+            r.pos = pos;
+            lt = r.tag();
+            pos = r.pos;
+          }
+          if (lt === 8 || lt === 16 || lt === 24) {
+            const at = pos;
+            let v: Int64 = pos < lineEnd ? buf[pos]! : 0x80;
+            if (v < 0x80) pos++;
+            else {
+              r.end = lineEnd;
+              r.pos = pos;
+              v = lt === 8 ? r.uint64() : r.int64();
+              pos = r.pos;
+            }
+            if (lt === 8) {
+              functionId = v;
+              if (v !== 0 && !functionIds.has(v)) {
+                r.fail(at, `location line refers to function id ${v}, which does not exist`);
+              }
+            } else if (lt === 16) line = v;
+            else column = v;
+          } else {
+            if (lt >>> 3 <= 3) this.wrongType(lt, lTagAt, 'line', LINE_NAMES[lt >>> 3]!, 'varint');
+            r.end = lineEnd;
+            r.pos = pos;
+            r.skip(lt, lTagAt);
+            pos = r.pos;
+          }
+        }
+        r.end = end;
+        const ln: Line = { functionId, line, column };
+        if (line0 === null) line0 = ln;
+        else if (lines === null) lines = [line0, ln];
+        else lines.push(ln);
+        continue;
+      }
+      if (t === 8 || t === 16 || t === 24 || t === 40) {
+        const at = pos;
+        let v: Int64 = pos < end ? buf[pos]! : 0x80;
+        if (v < 0x80) pos++;
+        else {
+          r.pos = pos;
+          v = r.uint64();
+          pos = r.pos;
+        }
+        if (t === 8) id = v;
+        else if (t === 16) {
+          mappingId = v;
+          if (v !== 0 && !mappingIds.has(v)) r.fail(at, `location refers to mapping id ${v}, which does not exist`);
+        } else if (t === 24) address = v;
+        else isFolded = v !== 0;
+        continue;
+      }
+      if (t >>> 3 <= 5) {
+        this.wrongType(t, tagAt, 'location', LOCATION_NAMES[t >>> 3]!, t >>> 3 === 4 ? 'length-delimited' : 'varint');
+      }
+      r.pos = pos;
+      r.skip(t, tagAt);
+      pos = r.pos;
     }
     return { id, mappingId, address, lines: lines ?? (line0 === null ? [] : [line0]), isFolded };
   }
 
   private sample(start: number, end: number, locationIds: IdSet, nTypes: number): Sample {
     const r = this.r;
-    r.pos = start;
+    const buf = r.buf;
+    let pos = start;
     r.end = end;
-    let ids: Int64[] = EMPTY;
-    let values: Int64[] = EMPTY;
+    let ids: Int64[] | null = null;
+    let values: Int64[] | null = null;
     let labels: Label[] | null = null;
-    while (r.pos < end) {
-      const tagAt = r.pos;
-      const t = r.tag();
-      switch (t) {
-        case 10: {
-          // Packed location ids.
-          const n = r.len();
-          const packedEnd = r.pos + n;
-          r.end = packedEnd;
-          if (ids === EMPTY) {
-            // The usual single packed field: allocate the array at its exact size, and
-            // read the 1- and 2-byte varints (ids below 16384) inline.
-            const buf = r.buf;
-            let pos = r.pos;
-            const count = countVarints(buf, pos, packedEnd);
-            ids = new Array<Int64>(count);
-            for (let i = 0; i < count; i++) {
-              const at = pos;
-              let id: Int64;
-              const b0 = buf[pos]!;
-              if (b0 < 0x80) {
-                id = b0;
-                pos++;
-              } else {
-                // i < count guarantees a terminating byte within the field.
-                const b1 = buf[pos + 1]!;
-                if (b1 < 0x80) {
-                  id = (b0 & 0x7f) | (b1 << 7);
-                  pos += 2;
-                } else {
-                  r.pos = pos;
-                  id = r.uint64();
-                  pos = r.pos;
-                }
-              }
-              if (!locationIds.has(id)) this.missingLocation(id, at);
-              ids[i] = id;
+    // Hot path: everything below reads 1- and 2-byte varints inline and only calls the
+    // Reader for longer ones (and for errors).
+    while (pos < end) {
+      const tagAt = pos;
+      let t = buf[pos]!;
+      if (t >= 8 && t < 0x80) pos++;
+      else {
+        r.pos = pos;
+        t = r.tag();
+        pos = r.pos;
+      }
+      if (t === 10 || t === 18) {
+        // Packed location ids / values.
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80 && n <= end - pos - 1) pos++;
+        else {
+          r.pos = pos;
+          n = r.len();
+          pos = r.pos;
+        }
+        const packedEnd = pos + n;
+        // One exact-size array per packed field (the count is the number of bytes that
+        // end a varint); a malformed last varint leaves bytes over and is reported.
+        let count = 0;
+        for (let i = pos; i < packedEnd; i++) if (buf[i]! < 0x80) count++;
+        const arr = new Array<Int64>(count);
+        if (t === 10) {
+          const dense = locationIds.dense;
+          const denseLen = dense === null ? 0 : dense.length;
+          for (let k = 0; k < count; k++) {
+            const at = pos;
+            let id: Int64;
+            const b0 = buf[pos]!;
+            if (b0 < 0x80) {
+              id = b0;
+              pos++;
+            } else if (buf[pos + 1]! < 0x80) {
+              // k < count guarantees a terminating byte before packedEnd.
+              id = (b0 & 0x7f) | (buf[pos + 1]! << 7);
+              pos += 2;
+            } else {
+              r.pos = pos;
+              r.end = packedEnd;
+              id = r.uint64();
+              r.end = end;
+              pos = r.pos;
             }
-            r.pos = pos;
-            if (pos !== packedEnd) this.badPacked(pos);
-          } else {
-            while (r.pos < packedEnd) {
-              const at = r.pos;
-              const id = r.uint64();
-              if (!locationIds.has(id)) this.missingLocation(id, at);
-              ids.push(id);
+            if (dense !== null ? typeof id !== 'number' || id >= denseLen || dense[id] !== 1 : !locationIds.has(id)) {
+              this.missingLocation(id, at);
+            }
+            arr[k] = id;
+          }
+          ids = ids === null ? arr : ids.concat(arr);
+        } else {
+          for (let k = 0; k < count; k++) {
+            const b0 = buf[pos]!;
+            if (b0 < 0x80) {
+              arr[k] = b0;
+              pos++;
+            } else {
+              r.pos = pos;
+              r.end = packedEnd;
+              arr[k] = r.int64();
+              r.end = end;
+              pos = r.pos;
             }
           }
-          r.end = end;
-          break;
+          values = values === null ? arr : values.concat(arr);
         }
+        if (pos !== packedEnd) this.badPacked(pos);
+        continue;
+      }
+      r.pos = pos;
+      switch (t) {
         case 8: {
           const at = r.pos;
           const id = r.uint64();
           if (!locationIds.has(id)) this.missingLocation(id, at);
-          if (ids === EMPTY) ids = [];
+          if (ids === null) ids = [];
           ids.push(id);
           break;
         }
-        case 18: {
-          const n = r.len();
-          const packedEnd = r.pos + n;
-          r.end = packedEnd;
-          if (values === EMPTY) {
-            const count = countVarints(r.buf, r.pos, packedEnd);
-            values = new Array<Int64>(count);
-            for (let i = 0; i < count; i++) values[i] = r.int64();
-            if (r.pos !== packedEnd) this.badPacked(r.pos);
-          } else {
-            while (r.pos < packedEnd) values.push(r.int64());
-          }
-          r.end = end;
-          break;
-        }
         case 16:
-          if (values === EMPTY) values = [];
+          if (values === null) values = [];
           values.push(r.int64());
           break;
         case 26: {
@@ -723,12 +814,14 @@ class Decoder {
           }
           r.skip(t, tagAt);
       }
+      pos = r.pos;
     }
-    if (values.length !== nTypes) {
-      if (nTypes === 0) r.fail(start, `sample has ${values.length} value${values.length === 1 ? '' : 's'} but the profile has no sample types`);
-      r.fail(start, `sample has ${values.length} value${values.length === 1 ? '' : 's'}, expected ${nTypes} (one per sample type)`);
+    const nValues = values === null ? 0 : values.length;
+    if (nValues !== nTypes) {
+      if (nTypes === 0) r.fail(start, `sample has ${nValues} value${nValues === 1 ? '' : 's'} but the profile has no sample types`);
+      r.fail(start, `sample has ${nValues} value${nValues === 1 ? '' : 's'}, expected ${nTypes} (one per sample type)`);
     }
-    return { locationIds: ids === EMPTY ? [] : ids, values: values === EMPTY ? [] : values, labels: labels ?? [] };
+    return { locationIds: ids ?? [], values: values ?? [], labels: labels ?? [] };
   }
 
   private badPacked(at: number): never {
@@ -740,15 +833,6 @@ class Decoder {
   }
 }
 
-/** Placeholder for "no array yet" (never returned). */
-const EMPTY: Int64[] = [];
-
-/** Number of varints in buf[start, end): the bytes that end one (high bit clear). */
-function countVarints(buf: Uint8Array, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) if (buf[i]! < 0x80) n++;
-  return n;
-}
 
 const TOP_NAMES: Array<string | undefined> = [
   undefined,

@@ -21,6 +21,7 @@ const TWO_32 = 4294967296;
 /** Buffer's native string codecs (present in every Node release, absent from @types/node). */
 interface NodeBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
   utf8Write(s: string, offset: number, length: number): number;
 }
 /** hi word (of a 64-bit value split into 32-bit halves) below which the value is < 2^53. */
@@ -73,76 +74,70 @@ export class Reader {
    * checked against the remaining bytes.
    */
   uint(): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    const end = this.end;
-    if (pos < end) {
-      const b = buf[pos]!;
-      if (b < 0x80) {
-        this.pos = pos + 1;
-        return b;
-      }
-    }
-    const start = pos;
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 7; i++) {
-      if (pos >= end) this.truncatedVarint(start);
-      const b = buf[pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        this.pos = pos;
-        return v;
-      }
-      mul *= 128;
-    }
-    this.slow(start);
-    const hi = slowHi;
-    const lo = slowLo;
-    return hi * TWO_32 + lo;
+    const v = this.small();
+    if (v >= 0) return v;
+    this.slow(this.pos);
+    return slowHi * TWO_32 + slowLo;
   }
 
   /** Reads a varint as uint64: a number when < 2^53, else a bigint. */
   uint64(): Int64 {
-    const buf = this.buf;
-    let pos = this.pos;
-    const end = this.end;
-    if (pos < end) {
-      const b = buf[pos]!;
-      if (b < 0x80) {
-        this.pos = pos + 1;
-        return b;
-      }
-    }
-    const start = pos;
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 7; i++) {
-      if (pos >= end) this.truncatedVarint(start);
-      const b = buf[pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        this.pos = pos;
-        return v;
-      }
-      mul *= 128;
-    }
-    this.slow(start);
+    const v = this.small();
+    if (v >= 0) return v;
+    this.slow(this.pos);
     return combineUnsigned(slowHi, slowLo);
   }
 
   /** Reads a varint as int64 (two's complement): a number when safe, else a bigint. */
   int64(): Int64 {
+    const v = this.small();
+    if (v >= 0) return v;
+    this.slow(this.pos);
+    return combineSigned(slowHi, slowLo);
+  }
+
+  /**
+   * Reads a varint of up to 7 bytes (< 2^49) and advances; returns -1 without advancing
+   * for longer ones. Up to 4 bytes it uses int32 arithmetic, so V8 keeps the result a
+   * small integer (a float result would turn the arrays it lands in into double arrays).
+   */
+  private small(): number {
     const buf = this.buf;
-    let pos = this.pos;
-    const end = this.end;
-    if (pos < end) {
-      const b = buf[pos]!;
+    const pos = this.pos;
+    if (this.end - pos >= 4) {
+      let b = buf[pos]!;
+      let v = b & 0x7f;
       if (b < 0x80) {
         this.pos = pos + 1;
-        return b;
+        return v;
+      }
+      b = buf[pos + 1]!;
+      v |= (b & 0x7f) << 7;
+      if (b < 0x80) {
+        this.pos = pos + 2;
+        return v;
+      }
+      b = buf[pos + 2]!;
+      v |= (b & 0x7f) << 14;
+      if (b < 0x80) {
+        this.pos = pos + 3;
+        return v;
+      }
+      b = buf[pos + 3]!;
+      v |= (b & 0x7f) << 21;
+      if (b < 0x80) {
+        this.pos = pos + 4;
+        return v;
       }
     }
+    return this.smallChecked();
+  }
+
+  /** small() near the end of the message, or for varints of 5+ bytes. */
+  private smallChecked(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
     const start = pos;
     let v = 0;
     let mul = 1;
@@ -156,8 +151,7 @@ export class Reader {
       }
       mul *= 128;
     }
-    this.slow(start);
-    return combineSigned(slowHi, slowLo);
+    return -1;
   }
 
   /** Decodes the varint at `start` into slowHi/slowLo (32-bit halves); advances pos. */
@@ -255,8 +249,11 @@ export class Reader {
       case WIRE_START_GROUP:
         this.fail(tagAt, `unsupported protobuf: field ${Math.floor(t / 8)} uses groups (wire type 3), which profile.proto never does`);
       // eslint-disable-next-line no-fallthrough
-      default:
+      case WIRE_END_GROUP:
         this.fail(tagAt, `malformed protobuf: unexpected end-group tag (field ${Math.floor(t / 8)})`);
+      // eslint-disable-next-line no-fallthrough
+      default:
+        this.fail(tagAt, `malformed protobuf: invalid wire type ${t & 7} (field ${Math.floor(t / 8)})`);
     }
   }
 
@@ -276,6 +273,49 @@ export class Reader {
     // Node's native slice has its own ASCII fast path: measured faster than TextDecoder
     // (which needs a subarray per string) and than building strings in JS.
     return this.nb.utf8Slice(start, start + n);
+  }
+
+  /**
+   * Decodes many strings given as [start, end) pairs in `spans[0 .. 2n)`. When they lie
+   * close together (string tables do), the whole region is decoded once as latin1 and
+   * ASCII strings are cut from it with substring(), far cheaper than one native decode
+   * per string; strings with non-ASCII bytes are decoded as UTF-8 individually.
+   */
+  strings(spans: Float64Array, n: number): string[] {
+    const out: string[] = new Array(n / 2);
+    if (n === 0) return out;
+    const buf = this.buf;
+    let lo = spans[0]!;
+    let hi = spans[1]!;
+    let bytes = 0;
+    for (let i = 0; i < n; i += 2) {
+      const s = spans[i]!;
+      const e = spans[i + 1]!;
+      if (s < lo) lo = s;
+      if (e > hi) hi = e;
+      bytes += e - s;
+    }
+    if (hi - lo > 2 * bytes + 4096) {
+      for (let i = 0, j = 0; i < n; i += 2, j++) {
+        this.pos = spans[i]!;
+        out[j] = this.string(spans[i + 1]! - spans[i]!);
+      }
+      return out;
+    }
+    const region = this.nb.latin1Slice(lo, hi);
+    for (let i = 0, j = 0; i < n; i += 2, j++) {
+      const s = spans[i]!;
+      const e = spans[i + 1]!;
+      let ascii = true;
+      for (let k = s; k < e; k++) {
+        if (buf[k]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      out[j] = ascii ? region.substring(s - lo, e - lo) : this.nb.utf8Slice(s, e);
+    }
+    return out;
   }
 }
 

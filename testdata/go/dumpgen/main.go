@@ -36,11 +36,20 @@ modes:
 `)
 }
 
+var crashMode = map[string]bool{"panic": true, "fatal": true, "fatalmap": true}
+
 func main() {
 	mode := flag.String("mode", "", "what to dump (see -h)")
 	wait := flag.Duration("wait", 61*time.Second, "minutes mode: how long goroutines stay blocked before the dump")
 	flag.Usage = usage
 	flag.Parse()
+
+	if crashMode[*mode] && os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 4 {
+		// Crash dumps print "goroutine running on other thread; stack
+		// unavailable" only for a goroutine still running on its own P when
+		// the traceback is written: main and both spinners need a P each.
+		runtime.GOMAXPROCS(4)
+	}
 
 	switch *mode {
 	case "stack", "ancestors", "labels":

@@ -1,0 +1,3 @@
+module goscope.dev/benchgen
+
+go 1.22
