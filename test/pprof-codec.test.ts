@@ -596,6 +596,25 @@ test('dangling ids, duplicate ids and value counts', () => {
   throwsFormat(() => decodeProfile(encodeProfile(p), 'sparse.pb'), 'sparse.pb', /location id 1, which does not exist/);
 });
 
+test('adversarial shapes stay linear', () => {
+  // One sample split into 200k packed runs of one id each (appending them with concat
+  // would be quadratic).
+  const runs = 200_000;
+  const sample: number[] = [];
+  for (let i = 0; i < runs; i++) sample.push(0x0a, 1, 1);
+  sample.push(...fb(2, [5]));
+  const t0 = performance.now();
+  const p = decodeProfile(minimal({ sample }), 'runs.pb');
+  assert.equal(p.samples[0]!.locationIds.length, runs);
+  assert.ok(performance.now() - t0 < 2000, 'decoding 200k packed runs took over 2 s');
+  // Samples without sample types are rejected (as google/pprof does).
+  throwsFormat(
+    () => decodeProfile(bytes(fb(2, []), fs(6, '')), 'notypes.pb'),
+    'notypes.pb',
+    /sample has 0 values but the profile has no sample types/,
+  );
+});
+
 test('random corruption of a real profile never escapes as a non-FormatError', { skip: corpusSkip }, () => {
   const raw = gunzipSync(corpus('sample.cpu.pb.gz'));
   let seed = 42;

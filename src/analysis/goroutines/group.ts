@@ -36,36 +36,61 @@ function maskPointers(a: string): string {
   return last === 0 ? a : out + a.slice(last);
 }
 
-function mix(h: Int32Array, v: number): void {
-  h[0] = Math.imul(h[0]! ^ v, 0x01000193);
-  let x = Math.imul(h[1]! ^ v, 0x5bd1e995);
-  h[1] = x ^ (x >>> 15);
+// The running signature hash: two independent 32-bit accumulators (FNV-1a and a
+// multiply-xorshift), module state so the hot loop needs no allocation.
+let H1 = 0;
+let H2 = 0;
+
+function mix(v: number): void {
+  H1 = Math.imul(H1 ^ v, 0x01000193);
+  const x = Math.imul(H2 ^ v, 0x5bd1e995);
+  H2 = x ^ (x >>> 15);
 }
 
-/** Argument text into the hash; masked hex values (see maskPointers) count as "*". */
-function hashArgs(h: Int32Array, a: string, mask: boolean): void {
-  let h1 = h[0]!;
-  let h2 = h[1]!;
-  for (let i = 0; i < a.length; i++) {
-    let c = a.charCodeAt(i);
-    if (mask && c === 48 && a.charCodeAt(i + 1) === 120) {
-      let j = i + 2;
-      for (; j < a.length; j++) {
-        const d = a.charCodeAt(j);
-        if (!((d >= 48 && d <= 57) || (d >= 97 && d <= 102))) break;
-      }
-      const digits = j - i - 2;
-      if (digits > 6 || (digits === 6 && a.charCodeAt(i + 2) >= 52) || a.charCodeAt(j) === 63) {
-        c = 42; // '*'
-        i = j - 1;
-      }
-    }
+function hashChars(a: string, from: number, to: number): void {
+  let h1 = H1;
+  let h2 = H2;
+  for (let i = from; i < to; i++) {
+    const c = a.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     const x = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 = x ^ (x >>> 15);
   }
-  h[0] = h1;
-  h[1] = h2;
+  H1 = h1;
+  H2 = h2;
+}
+
+/**
+ * Argument text into the hash, token by token (tokens split at ", "). With `mask`, a hex
+ * token that looks like a pointer or carries the runtime's "?" (see maskPointers) counts
+ * as "*" followed by its "?": decided from its ends, without reading its digits.
+ */
+function hashArgs(a: string, mask: boolean): void {
+  if (!mask) return hashChars(a, 0, a.length);
+  let i = 0;
+  const n = a.length;
+  while (i <= n) {
+    let e = a.indexOf(', ', i);
+    if (e < 0) e = n;
+    // Braces around aggregates: {0x1?, 0x2?} -> "{" token "}".
+    let b = i;
+    while (b < e && a.charCodeAt(b) === 123) b++;
+    let t = e;
+    while (t > b && a.charCodeAt(t - 1) === 125) t--;
+    hashChars(a, i, b);
+    const q = t > b && a.charCodeAt(t - 1) === 63; // '?'
+    const hexEnd = q ? t - 1 : t;
+    const digits = hexEnd - b - 2;
+    if (digits > 0 && a.charCodeAt(b) === 48 && a.charCodeAt(b + 1) === 120 && (q || digits > 6 || (digits === 6 && a.charCodeAt(b + 2) >= 52))) {
+      mix(42);
+      if (q) mix(63);
+    } else {
+      hashChars(a, b, t);
+    }
+    hashChars(a, t, e);
+    mix(44);
+    i = e + 2;
+  }
 }
 
 /** A private copy: a substring would keep the whole decoded chunk it came from alive. */
@@ -153,28 +178,25 @@ export class Grouper {
     while (start < fr.length - 1 && isRuntimeFunc(fr[start]!.func)) start++;
     let end = fr.length;
     while (end > start + 1 && fr[end - 1]!.func === 'runtime.goexit') end--;
-    const h = this.h;
-    h[0] = 0x811c9dc5;
-    h[1] = 0x9747b28c;
-    mix(h, this.fid(g.state));
+    H1 = 0x811c9dc5;
+    H2 = 0x9747b28c;
+    mix(this.fid(g.state));
     for (let i = start; i < end; i++) {
       const f = fr[i]!;
-      mix(h, this.fid(f.func));
+      mix(this.fid(f.func));
       if (sim !== 'function') {
-        mix(h, f.line);
-        if (sim !== 'value' && f.args !== undefined) hashArgs(h, f.args, sim === 'pointer');
+        mix(f.line);
+        if (sim !== 'value' && f.args !== undefined) hashArgs(f.args, sim === 'pointer');
       }
-      mix(h, -1);
+      mix(-1);
     }
     if (g.createdBy) {
-      mix(h, -2);
-      mix(h, this.fid(g.createdBy.func));
-      if (sim !== 'function') mix(h, g.createdBy.line);
+      mix(-2);
+      mix(this.fid(g.createdBy.func));
+      if (sim !== 'function') mix(g.createdBy.line);
     }
-    return (h[0]! >>> 0).toString(36) + '.' + (h[1]! >>> 0).toString(36);
+    return (H1 >>> 0).toString(36) + '.' + (H2 >>> 0).toString(36);
   }
-
-  private readonly h = new Int32Array(2);
 
   add(g: Goroutine): void {
     const key = this.key(g);

@@ -1,12 +1,14 @@
 // pprof profile.proto decoder: gzip-transparent, validating, exact for 64-bit values.
 //
 // Two passes over the bytes. Pass 1 walks only the top-level fields: it decodes the
-// string table and the scalar fields and records where each sample, mapping, location
-// and function message lies. Pass 2 decodes those messages straight into the model with
-// strings resolved, mappings and functions before the locations that reference them, and
-// locations before the samples, so every reference is checked as it is read and every
-// error names the byte where it occurs.
+// scalar fields and records where each string, sample, mapping, location and function
+// lies (Go writes the string table after the messages that index it). Pass 2 decodes the
+// string table, then the messages straight into the model with strings resolved:
+// mappings and functions before the locations that reference them, locations before the
+// samples, so every reference is checked as it is read and every error names its byte.
+// Lengths are always checked against the bytes left before anything is allocated.
 
+import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { FormatError } from '../../errors.js';
 import type {
@@ -37,11 +39,13 @@ const LEGACY_HINT = 'convert it with `go tool pprof -proto FILE > out.pb.gz`';
  * Throws FormatError (with a byte offset) for anything that is not a valid profile.
  */
 export function decodeProfile(bytes: Uint8Array, input: string, opts?: DecodeOptions): Profile {
+  const cap = opts?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  if (!Number.isSafeInteger(cap) || cap < 1) throw new RangeError(`maxInflatedBytes must be a positive integer, got ${cap}`);
   let data = bytes;
   let suffix = '';
   if (data.length === 0) throw new FormatError(input, 'byte 0', 'empty input: not a pprof profile');
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
-    data = gunzip(bytes, input, opts?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+    data = gunzip(bytes, input, cap);
     suffix = ' of the decompressed data';
     if (data.length === 0) throw new FormatError(input, 'byte 0' + suffix, 'empty input: not a pprof profile');
   }
@@ -63,7 +67,7 @@ function gunzip(bytes: Uint8Array, input: string, cap: number): Uint8Array {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') {
       throw new FormatError(input, 'byte 0 (gzip stream)', `decompressed size exceeds ${cap} bytes (possible gzip bomb)`, 'raise maxInflatedBytes if the profile really is this large');
     }
     if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) {
@@ -93,8 +97,8 @@ function isLegacy(d: Uint8Array): boolean {
     }
     return false;
   }
-  const c = d[0]!;
-  if (c !== 0x68 && c !== 0x48 && c !== 0x2d && c !== 0x67 && c !== 0x74 && !(c <= 0x20) && !(c >= 0x61 && c <= 0x7a)) return false;
+  // Text: "heap profile: …", "--- contention:", "goroutine profile: total N", ….
+  if (d[0]! > 0x7a) return false;
   let head = '';
   for (let i = 0; i < d.length && i < 64; i++) head += String.fromCharCode(d[i]!);
   return LEGACY_TEXT.test(head);
@@ -106,10 +110,11 @@ function textStart(d: Uint8Array): string | null {
   if (n < 8) return null;
   for (let i = 0; i < n; i++) {
     const c = d[i]!;
-    if (!(c === 9 || c === 10 || c === 13 || (c >= 0x20 && c < 0x7f) || c >= 0xc0)) return null;
+    if (!(c === 9 || c === 10 || c === 13 || (c >= 0x20 && c !== 0x7f))) return null;
   }
-  let s = '';
-  for (let i = 0; i < n && d[i] !== 10; i++) s += String.fromCharCode(d[i]!);
+  let end = 0;
+  while (end < n && d[end] !== 10 && d[end] !== 13) end++;
+  const s = Buffer.from(d.buffer, d.byteOffset, end).toString('utf8');
   return s.length > 40 ? s.slice(0, 40) + '…' : s;
 }
 
@@ -122,7 +127,7 @@ class TopLevel {
   functionSpans = new Spans(1024);
   periodTypeStart = -1;
   periodTypeEnd = -1;
-  /** string_table entries: their bytes, decoded after the scan in one go. */
+  /** string_table entries (decoded after the scan). */
   stringSpans = new Spans(1024);
   dropFrames: Int64 = 0;
   dropFramesAt = 0;
@@ -739,7 +744,8 @@ class Decoder {
             }
             arr[k] = id;
           }
-          ids = ids === null ? arr : ids.concat(arr);
+          if (ids === null) ids = arr;
+          else for (let k = 0; k < count; k++) ids.push(arr[k]!); // (concat would be quadratic)
         } else {
           for (let k = 0; k < count; k++) {
             const b0 = buf[pos]!;
@@ -754,7 +760,8 @@ class Decoder {
               pos = r.pos;
             }
           }
-          values = values === null ? arr : values.concat(arr);
+          if (values === null) values = arr;
+          else for (let k = 0; k < count; k++) values.push(arr[k]!);
         }
         if (pos !== packedEnd) this.badPacked(pos);
         continue;
@@ -817,7 +824,7 @@ class Decoder {
       pos = r.pos;
     }
     const nValues = values === null ? 0 : values.length;
-    if (nValues !== nTypes) {
+    if (nValues !== nTypes || nTypes === 0) {
       if (nTypes === 0) r.fail(start, `sample has ${nValues} value${nValues === 1 ? '' : 's'} but the profile has no sample types`);
       r.fail(start, `sample has ${nValues} value${nValues === 1 ? '' : 's'}, expected ${nTypes} (one per sample type)`);
     }

@@ -1,9 +1,10 @@
 // Protobuf wire format: a bounds-checked varint reader and a growable writer.
 //
 // Both are tuned for profile.proto: integers are `number` whenever they are safe
-// integers and `bigint` otherwise (see Int64 in profile.ts). Varints of up to 7 bytes
-// (49 bits) decode with plain float arithmetic; longer ones go through a 32-bit
-// lo/hi path and only allocate a BigInt when the value is not a safe integer.
+// integers and `bigint` otherwise (see Int64 in profile.ts). Varints of up to 4 bytes
+// decode with int32 arithmetic and up to 7 bytes (49 bits) with float arithmetic; longer
+// ones (large or negative values) go through a 32-bit lo/hi path and allocate a BigInt
+// only when the value is not a safe integer.
 
 import { Buffer } from 'node:buffer';
 import { FormatError } from '../../errors.js';
@@ -21,9 +22,9 @@ const TWO_32 = 4294967296;
 /** Buffer's native string codecs (present in every Node release, absent from @types/node). */
 interface NodeBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
   utf8Write(s: string, offset: number, length: number): number;
 }
+
 /** hi word (of a 64-bit value split into 32-bit halves) below which the value is < 2^53. */
 const SAFE_HI = 0x200000;
 
@@ -38,7 +39,7 @@ export class Reader {
   pos: number;
   end: number;
   readonly input: string;
-  /** Appended to "byte N" in error positions, e.g. " (after gunzip)". */
+  /** Appended to "byte N" in error positions, e.g. " of the decompressed data". */
   readonly whereSuffix: string;
 
   constructor(buf: Uint8Array, input: string, whereSuffix = '') {
@@ -275,45 +276,12 @@ export class Reader {
     return this.nb.utf8Slice(start, start + n);
   }
 
-  /**
-   * Decodes many strings given as [start, end) pairs in `spans[0 .. 2n)`. When they lie
-   * close together (string tables do), the whole region is decoded once as latin1 and
-   * ASCII strings are cut from it with substring(), far cheaper than one native decode
-   * per string; strings with non-ASCII bytes are decoded as UTF-8 individually.
-   */
+  /** Decodes the strings at the [start, end) pairs in `spans[0 .. n)`. */
   strings(spans: Float64Array, n: number): string[] {
     const out: string[] = new Array(n / 2);
-    if (n === 0) return out;
-    const buf = this.buf;
-    let lo = spans[0]!;
-    let hi = spans[1]!;
-    let bytes = 0;
-    for (let i = 0; i < n; i += 2) {
-      const s = spans[i]!;
-      const e = spans[i + 1]!;
-      if (s < lo) lo = s;
-      if (e > hi) hi = e;
-      bytes += e - s;
-    }
-    if (hi - lo > 2 * bytes + 4096) {
-      for (let i = 0, j = 0; i < n; i += 2, j++) {
-        this.pos = spans[i]!;
-        out[j] = this.string(spans[i + 1]! - spans[i]!);
-      }
-      return out;
-    }
-    const region = this.nb.latin1Slice(lo, hi);
     for (let i = 0, j = 0; i < n; i += 2, j++) {
-      const s = spans[i]!;
-      const e = spans[i + 1]!;
-      let ascii = true;
-      for (let k = s; k < e; k++) {
-        if (buf[k]! >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      out[j] = ascii ? region.substring(s - lo, e - lo) : this.nb.utf8Slice(s, e);
+      this.pos = spans[i]!;
+      out[j] = this.string(spans[i + 1]! - spans[i]!);
     }
     return out;
   }
