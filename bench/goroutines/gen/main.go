@@ -1,5 +1,8 @@
-// benchgen parks many goroutines with varied stacks (blocking kind, call path, depth,
-// arguments) and writes the runtime.Stack(all) dump, the input of bench/goroutines.ts.
+// Command gen parks a large number of goroutines with varied stacks and writes
+// the runtime's own all-goroutine dump (runtime.Stack(buf, true)) to a file. It
+// is the input for goscope's goroutine-dump parsing benchmark.
+//
+//	go run . -n 200000 -o /tmp/goroutines.txt
 package main
 
 import (
@@ -7,141 +10,112 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-type request struct {
-	id     int
-	tenant string
-	body   []byte
-}
-
+// Blocking primitives shared by all goroutines. They are package-level, so
+// nothing here is "leaked" in the goroutineleak sense: this is a huge but
+// healthy-looking process.
 var (
-	noRecv   = make(chan int)      // nobody ever receives: senders park
-	noSend   = make(chan int)      // nobody ever sends: receivers park
-	neverSel = make(chan struct{}) // for selects
-	heldMu   sync.Mutex            // locked before parking, never unlocked
-	heldRW   sync.RWMutex          // write-locked, readers park
-	stuckWG  sync.WaitGroup        // Add(1), never Done
-	cond     = sync.NewCond(&sync.Mutex{})
-	parked   sync.WaitGroup
+	sendChs  [4]chan int
+	recvChs  [4]chan int
+	selChA   = make(chan int)
+	selChB   = make(chan string)
+	bigMu    sync.Mutex
+	bigRW    sync.RWMutex
+	bigWG    sync.WaitGroup
+	condMu   sync.Mutex
+	bigCond  = sync.NewCond(&condMu)
+	never    bool
+	parked   atomic.Int64
+	released = make(chan struct{})
 )
 
-// block parks the goroutine in one of seven ways.
-func block(kind int, r *request) {
-	parked.Done()
-	switch kind {
-	case 0:
-		noRecv <- r.id
-	case 1:
-		<-noSend
-	case 2:
-		select {
-		case <-neverSel:
-		case v := <-noSend:
-			_ = v
-		}
-	case 3:
-		heldMu.Lock()
-	case 4:
-		heldRW.RLock()
-	case 5:
-		stuckWG.Wait()
-	case 6:
-		cond.L.Lock()
-		cond.Wait()
-	default:
-		time.Sleep(24 * time.Hour)
+func init() {
+	for i := range sendChs {
+		sendChs[i] = make(chan int)
+		recvChs[i] = make(chan int)
 	}
 }
 
-// Four handlers that call each other along a path chosen by bits of `path`, so stacks
-// differ in order and depth like a real service's call graph.
-//
-//go:noinline
-func handleOrder(path uint32, depth int, r *request, n int) {
-	if depth == 0 {
-		block(int(path%7), r)
-		return
-	}
-	next(path, depth, r, n+1)
-}
-
-//go:noinline
-func loadCustomer(path uint32, depth int, r *request, n int) {
-	if depth == 0 {
-		block(int(path%7), r)
-		return
-	}
-	next(path, depth, r, n+2)
-}
-
-//go:noinline
-func queryInventory(path uint32, depth int, r *request, n int) {
-	if depth == 0 {
-		block(int(path%7), r)
-		return
-	}
-	next(path, depth, r, n+3)
-}
-
-//go:noinline
-func renderResponse(path uint32, depth int, r *request, n int) {
-	if depth == 0 {
-		block(int(path%7), r)
-		return
-	}
-	next(path, depth, r, n+4)
-}
-
-//go:noinline
-func next(path uint32, depth int, r *request, n int) {
-	switch (path >> (2 * uint(depth%16))) & 3 {
-	case 0:
-		handleOrder(path, depth-1, r, n)
-	case 1:
-		loadCustomer(path, depth-1, r, n)
-	case 2:
-		queryInventory(path, depth-1, r, n)
-	default:
-		renderResponse(path, depth-1, r, n)
-	}
+// spec describes one goroutine's stack: an entry point, a chain of depth
+// middle frames chosen from mids by seed, and a blocking leaf.
+type spec struct {
+	seed  int
+	depth int
+	kind  int
 }
 
 func main() {
-	n := flag.Int("n", 200000, "goroutines to park")
-	out := flag.String("o", "stack.txt", "output file")
-	paths := flag.Int("paths", 97, "distinct call paths")
+	n := flag.Int("n", 200000, "number of goroutines to park")
+	out := flag.String("o", "goroutines.txt", "output file for the runtime.Stack(all) dump")
+	maxDepth := flag.Int("maxdepth", 30, "maximum depth of the middle call chain (1..maxdepth)")
 	flag.Parse()
+	if *n < 1 || *maxDepth < 1 {
+		fmt.Fprintln(os.Stderr, "gen: -n and -maxdepth must be positive")
+		os.Exit(2)
+	}
 
-	heldMu.Lock()
-	heldRW.Lock()
-	stuckWG.Add(1)
+	// The parked goroutines' stacks dominate memory; keep the GC from running
+	// repeatedly over them while they are created.
+	debug.SetGCPercent(400)
+
+	bigMu.Lock() // held forever: sync.Mutex.Lock waiters
+	bigRW.Lock() // held forever: sync.RWMutex.RLock waiters
+	bigWG.Add(1) // never Done: sync.WaitGroup.Wait waiters
+
 	start := time.Now()
-	parked.Add(*n)
 	for i := 0; i < *n; i++ {
-		r := &request{id: i, tenant: fmt.Sprintf("t%d", i%13), body: make([]byte, i%64)}
-		path := uint32(i%*paths) * 2654435761
-		depth := 1 + (i/7)%24
-		go next(path, depth, r, i%1000)
-	}
-	parked.Wait()
-	time.Sleep(200 * time.Millisecond) // let the last ones reach their park call
-	fmt.Fprintf(os.Stderr, "parked %d goroutines in %v\n", *n, time.Since(start).Round(time.Millisecond))
-
-	buf := make([]byte, 64<<20)
-	for {
-		k := runtime.Stack(buf, true)
-		if k < len(buf) {
-			buf = buf[:k]
-			break
+		s := spec{
+			seed:  int(mix(uint64(i)) >> 1),
+			depth: 1 + int(mix(uint64(i)*7919)%uint64(*maxDepth)),
+			kind:  int(mix(uint64(i)*104729) % numKinds),
 		}
-		buf = make([]byte, 2*len(buf))
+		entries[i%len(entries)](s)
 	}
-	if err := os.WriteFile(*out, buf, 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	for parked.Load() < int64(*n) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Let the last ones finish parking inside the runtime.
+	time.Sleep(200 * time.Millisecond)
+	parkTime := time.Since(start)
+
+	t0 := time.Now()
+	dump := allStacks(*n)
+	dumpTime := time.Since(t0)
+
+	if err := os.WriteFile(*out, dump, 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "gen: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %.1f MB, %v total (%s)\n", *out, float64(len(buf))/1e6, time.Since(start).Round(time.Millisecond), runtime.Version())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "gen: %d goroutines (%d total) parked in %v; dump %d bytes (%.1f MB) in %v -> %s; sys %d MB; %s\n",
+		*n, runtime.NumGoroutine(), parkTime.Round(time.Millisecond), len(dump), float64(len(dump))/(1<<20),
+		dumpTime.Round(time.Millisecond), *out, ms.Sys>>20, runtime.Version())
+}
+
+// allStacks returns runtime.Stack(buf, true). Every attempt walks every
+// goroutine, so start from a generous estimate and grow by 1.5x.
+func allStacks(n int) []byte {
+	size := n*4096 + 1<<20
+	for {
+		buf := make([]byte, size)
+		m := runtime.Stack(buf, true)
+		if m < len(buf) {
+			return buf[:m]
+		}
+		size += size / 2
+	}
+}
+
+// mix is a cheap integer hash (splitmix64 finaliser) for deterministic variety.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }

@@ -58,8 +58,13 @@ func main() {
 	case "minutes":
 		parkAll(parkOptions{timersAndIO: true})
 		// The runtime only learns when a goroutine blocked when a GC sees it
-		// blocked; without this GC no header would carry ", N minutes".
+		// blocked: it stamps it with the start time of the previous GC's mark
+		// termination, which is still 0 during the first GC of the process.
+		// Hence two GCs; without them no header would carry ", N minutes".
 		runtime.GC()
+		runtime.GC()
+		// Blocked after that GC, so its header has no ", N minutes".
+		go blockStartedLate(lateCh)
 		time.Sleep(*wait)
 		os.Stdout.Write(allStacks())
 	case "debug2", "debug1", "debug0":
@@ -82,6 +87,10 @@ func main() {
 		parkAll(parkOptions{timersAndIO: true, crash: true})
 		concurrentMapWrites()
 	case "deadlock":
+		if cgoLinked {
+			fmt.Fprintln(os.Stderr, "dumpgen: deadlock mode needs a CGO_ENABLED=0 build: with cgo the runtime does not detect the deadlock")
+			os.Exit(4)
+		}
 		// No timers, network or spinning goroutines: once main blocks, every
 		// goroutine is asleep and the runtime reports the deadlock.
 		parkAll(parkOptions{timersAndIO: false})

@@ -28,6 +28,7 @@ var (
 	deepCh    = make(chan struct{})
 	childCh   = make(chan struct{})
 	inlineCh  = make(chan int)
+	lateCh    = make(chan struct{})
 	heldMu    sync.Mutex
 	rw        sync.RWMutex
 	neverDone sync.WaitGroup
@@ -158,6 +159,7 @@ func blockSleep(d time.Duration) {
 }
 
 // blockLockedToThread wires itself to its OS thread: ", locked to thread".
+//
 //go:noinline
 func blockLockedToThread(ch <-chan struct{}) {
 	runtime.LockOSThread()
@@ -188,6 +190,7 @@ func labeledChild(ctx context.Context) {
 
 // recurseDeep calls itself until depth reaches max, then blocks: the traceback
 // has more than 100 frames, so the runtime elides the middle ones.
+//
 //go:noinline
 func recurseDeep(depth, max int) int {
 	if depth >= max {
@@ -200,6 +203,7 @@ func recurseDeep(depth, max int) int {
 // spawnChildren runs in a goroutine started by main and starts n children
 // (created by main.spawnChildren in goroutine <not 1>); the first child starts a
 // grandchild in turn.
+//
 //go:noinline
 func spawnChildren(n int) {
 	for i := 0; i < n; i++ {
@@ -235,6 +239,7 @@ func blockInlined(ch <-chan int) {
 
 // spinCPU never blocks: "running" / "runnable", and in crash dumps usually
 // "goroutine running on other thread; stack unavailable".
+//
 //go:noinline
 func spinCPU(n *atomic.Uint64) {
 	for {
@@ -263,6 +268,14 @@ func spinInMemmove() {
 		copy(bigDst[:], bigSrc[:])
 		spins.Add(1)
 	}
+}
+
+// blockStartedLate is started by minutes mode after its GC: no GC has seen it
+// blocked, so the runtime does not know how long it has waited.
+//
+//go:noinline
+func blockStartedLate(ch <-chan struct{}) {
+	<-ch // [chan receive] without ", N minutes"
 }
 
 // ---- leaked: blocked on primitives nobody else can reach ----
