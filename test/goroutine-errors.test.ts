@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { goscope, type CliResult } from './support/cli.js';
 import { needGo, runDumpgen } from './support/go.js';
-import { repoRoot } from './support/paths.js';
+import { repoRoot } from './support/go.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'goscope-bad-'));
 function file(name: string, data: Buffer | string): string {

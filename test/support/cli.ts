@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot } from './paths.js';
+import { repoRoot } from './go.js';
 
 export interface CliResult {
   code: number | null;

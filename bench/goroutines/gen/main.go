@@ -42,9 +42,10 @@ func init() {
 }
 
 // spec describes one goroutine's stack: an entry point, a chain of depth
-// middle frames chosen from mids by seed, and a blocking leaf.
+// middle frames chosen from mids by seed (the route), and a blocking leaf.
 type spec struct {
-	seed  int
+	id    int // per goroutine: varies the entry frame's arguments
+	seed  int // the route
 	depth int
 	kind  int
 }
@@ -53,8 +54,9 @@ func main() {
 	n := flag.Int("n", 200000, "number of goroutines to park")
 	out := flag.String("o", "goroutines.txt", "output file for the runtime.Stack(all) dump")
 	maxDepth := flag.Int("maxdepth", 30, "maximum depth of the middle call chain (1..maxdepth)")
+	routes := flag.Int("routes", 400, "number of distinct routes (entry + middle chain + leaf)")
 	flag.Parse()
-	if *n < 1 || *maxDepth < 1 {
+	if *n < 1 || *maxDepth < 1 || *routes < 1 {
 		fmt.Fprintln(os.Stderr, "gen: -n and -maxdepth must be positive")
 		os.Exit(2)
 	}
@@ -69,12 +71,14 @@ func main() {
 
 	start := time.Now()
 	for i := 0; i < *n; i++ {
+		route := mix(uint64(i)) % uint64(*routes)
 		s := spec{
-			seed:  int(mix(uint64(i)) >> 1),
-			depth: 1 + int(mix(uint64(i)*7919)%uint64(*maxDepth)),
-			kind:  int(mix(uint64(i)*104729) % numKinds),
+			id:    i,
+			seed:  int(route),
+			depth: 1 + int((mix(route*7919)+uint64(i%3))%uint64(*maxDepth)),
+			kind:  int(mix(route*104729) % numKinds),
 		}
-		entries[i%len(entries)](s)
+		entries[mix(route*31)%uint64(len(entries))](s)
 	}
 	for parked.Load() < int64(*n) {
 		time.Sleep(5 * time.Millisecond)

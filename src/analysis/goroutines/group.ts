@@ -15,7 +15,7 @@ export const SIMILARITIES: readonly Similarity[] = ['exact', 'pointer', 'value',
 // Masked: hex values at or above 4 MiB, which look like addresses (text at 0x400000, heap
 // at 0xc000…): more than six hex digits, or six starting with 4-f; and any value the runtime
 // marks "?" (possibly inaccurate: a register-ABI argument it could not trust).
-function maskPointers(a: string): string {
+export function maskPointers(a: string): string {
   let i = a.indexOf('0x');
   if (i < 0) return a;
   let out = '';

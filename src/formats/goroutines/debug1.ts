@@ -101,8 +101,11 @@ export async function parseDebug1(
   });
 
   if (stats.bytes === 0) throw new FormatError(input, '', 'empty input');
+  // A malformed last line without a newline is where the input was cut, not bad data.
+  const cutLine = badLine === stats.lines && !stats.endedWithNewline && declared >= 0;
+  if (cutLine) badLine = 0;
   if (badLine) throw new FormatError(input, `line ${badLine}`, `not a debug=1 goroutine profile: ${badText}`);
-  const cutMidRecord = !stats.endedWithNewline && cur !== null;
+  const cutMidRecord = (!stats.endedWithNewline && cur !== null) || cutLine;
   if (cutMidRecord) cur = null; // its last frame may be a fragment
   finish();
   const truncated = cutMidRecord || total < declared;

@@ -375,16 +375,16 @@ export async function parseTextDump(
     }
   }
   carry += dec.end();
-  const endedWithNewline = carry.length === 0;
   if (carry.length) {
-    carry += '\n';
-    scan(carry, 0, carry.length);
+    // The input ends without a newline. Inside a goroutine's frames, that last line is a
+    // cut-off fragment; where a file line is due, it may still be complete (a pasted dump).
+    if ((st as St) === St.Frames || (st as St) === St.Ancestor) truncatedAt = ++lineNo;
+    else scan(carry + '\n', 0, carry.length + 1);
   }
   const lines = lineNo;
 
   st = st as St; // assigned inside onLine
   if (st === St.File || st === St.CreatedFile || st === St.AncestorFile || st === St.Broken) truncatedAt = lines;
-  else if (st !== St.Outside && !endedWithNewline && lines > 0) truncatedAt = lines;
   // A goroutine whose header is the last line has no frames at all: cut off.
   const last = g as Goroutine | null;
   if (last && last.frames.length === 0 && !last.stackUnavailable && gLine === lines) truncatedAt = lines;

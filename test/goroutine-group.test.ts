@@ -1,0 +1,56 @@
+// Grouping at each similarity level, on real runtime output with varied stacks and
+// arguments (the benchmark generator at a small size), cross-checked against a plain
+// string-keyed grouping so the hashed signatures cannot silently merge or split groups.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fromBuffer } from '../src/formats/input.js';
+import { parseGoroutinesAll } from '../src/formats/goroutines/parse.js';
+import type { Goroutine } from '../src/formats/goroutines/model.js';
+import { Grouper, maskPointers, SIMILARITIES, type Similarity } from '../src/analysis/goroutines/group.js';
+import { comparableFrames } from '../src/analysis/stack.js';
+import { buildGo, needGo } from './support/go.js';
+
+function naiveKey(g: Goroutine, sim: Similarity): string {
+  const fr = comparableFrames(g.frames).map((f) => {
+    if (sim === 'function') return f.func;
+    if (sim === 'value' || f.args === undefined) return `${f.func}:${f.line}`;
+    return `${f.func}:${f.line}(${sim === 'exact' ? f.args : maskPointers(f.args)})`;
+  });
+  const cb = g.createdBy ? `<${g.createdBy.func}${sim === 'function' ? '' : ':' + g.createdBy.line}` : '';
+  return `${g.state}|${fr.join('\n')}${cb}`;
+}
+
+test('maskPointers: addresses and "?" values masked, small exact values kept', () => {
+  assert.equal(maskPointers('0xc000102a80, 0x3, {0x519bc8?, 0x13d793692ab0?}, 0x0?'), '*, 0x3, {*?, *?}, *?');
+  assert.equal(maskPointers('0x400000, 0x3fffff, 0x10'), '*, 0x3fffff, 0x10');
+  assert.equal(maskPointers('...'), '...');
+  assert.equal(maskPointers(''), '');
+});
+
+test('similarity levels on a real dump with varied stacks and arguments', { skip: needGo }, async () => {
+  const bin = await buildGo('bench/goroutines/gen');
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'goscope-group-')), 'stack.txt');
+  execFileSync(bin, ['-n', '3000', '-o', out], { stdio: 'ignore' });
+  const { goroutines, info } = await parseGoroutinesAll(fromBuffer(readFileSync(out)), out);
+  assert.ok(info.total >= 3000);
+  const counts: number[] = [];
+  for (const sim of SIMILARITIES) {
+    const gr = new Grouper(sim);
+    for (const g of goroutines) gr.add(g);
+    const groups = gr.groups();
+    assert.equal(groups.reduce((s, g) => s + g.count, 0), info.total, `${sim}: every goroutine in one group`);
+    // The same partition as grouping by the plain signature text.
+    const naive = new Map<string, number>();
+    for (const g of goroutines) naive.set(naiveKey(g, sim), (naive.get(naiveKey(g, sim)) ?? 0) + 1);
+    assert.equal(groups.length, naive.size, `${sim}: group count equals the string-keyed grouping`);
+    assert.deepEqual(groups.map((g) => g.count).sort((a, b) => a - b), [...naive.values()].sort((a, b) => a - b));
+    counts.push(groups.length);
+  }
+  // exact >= pointer >= value >= function, and the levels really differ on this dump.
+  for (let i = 1; i < counts.length; i++) assert.ok(counts[i - 1]! >= counts[i]!, counts.join(' '));
+  assert.ok(counts[0]! > counts[1]! && counts[1]! > counts[2]!, `levels differ: ${counts.join(' ')}`);
+});
