@@ -32,9 +32,13 @@ async function main(): Promise<number> {
     const out = mkdtempSync(path.join(tmpdir(), 'goscope-demo-'));
     process.stderr.write(`demo: $ goscope leak ${demo.url} --interval 2s --samples 8 --out ${out}\n\n`);
     const code = await run(['leak', demo.url, '--interval', '2s', '--samples', '8', '--out', out], stdio());
+    process.stderr.write(`\ndemo: $ goscope goroutines ${demo.url} --min-count 5 --stacks 0 --out ${out}\n\n`);
+    const code2 = await run(['goroutines', demo.url, '--min-count', '5', '--stacks', '0', '--out', out], stdio());
     const stats = await load.stop();
     load = null;
-    process.stderr.write(`demo: load sent ${stats.sent} requests (${stats.failed} failed)\n`);
+    const statuses = Object.entries(stats.byStatus).map(([s, n]) => `${n}× ${s}`).join(', ');
+    process.stderr.write(`demo: load sent ${stats.sent} requests (${statuses}; ${stats.errors} without response; /leak/timeout answers 504 by design)\n`);
+    if (code2 !== 0) return code2;
     // Exit 3 means "suspects found", which is what the demo is built to show.
     return code === 3 || code === 0 ? 0 : code;
   } finally {

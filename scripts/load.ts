@@ -16,8 +16,10 @@ export const DEFAULT_RATES: Record<string, number> = {
 
 export interface LoadStats {
   sent: number;
-  ok: number;
-  failed: number;
+  /** Responses by HTTP status (the demo's /leak/timeout answers 504 by design). */
+  byStatus: Record<string, number>;
+  /** Requests that got no response (connection errors, timeouts). */
+  errors: number;
   byPath: Record<string, number>;
 }
 
@@ -28,7 +30,7 @@ export interface Load {
 
 export function startLoad(base: string, rates: Record<string, number> = DEFAULT_RATES): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const stats: LoadStats = { sent: 0, ok: 0, failed: 0, byPath: {} };
+  const stats: LoadStats = { sent: 0, byStatus: {}, errors: 0, byPath: {} };
   const inflight = new Set<Promise<void>>();
   const timers: NodeJS.Timeout[] = [];
   const hit = (p: string) => {
@@ -37,8 +39,8 @@ export function startLoad(base: string, rates: Record<string, number> = DEFAULT_
       const req = http.get(base + p, { agent, timeout: 10000 }, (res) => {
         res.resume();
         res.on('end', () => {
-          if (res.statusCode === 200) stats.ok++;
-          else stats.failed++;
+          const code = String(res.statusCode);
+          stats.byStatus[code] = (stats.byStatus[code] ?? 0) + 1;
           stats.byPath[p] = (stats.byPath[p] ?? 0) + 1;
           resolve();
         });
@@ -46,7 +48,7 @@ export function startLoad(base: string, rates: Record<string, number> = DEFAULT_
       });
       req.on('timeout', () => req.destroy());
       req.on('error', () => {
-        stats.failed++;
+        stats.errors++;
         resolve();
       });
     });

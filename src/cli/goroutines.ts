@@ -4,7 +4,7 @@ import { acquire } from '../collect/acquire.js';
 import { resolveSource } from '../collect/source.js';
 import { parseGoroutines } from '../formats/goroutines/parse.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
-import { Grouper, SIMILARITIES, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
+import { DEFAULT_SIMILARITY, Grouper, SIMILARITIES, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
 import { diffSnapshots } from '../analysis/goroutines/diff.js';
 import { diffJson, goroutinesJson, renderDiff, renderGroups } from '../report/goroutines.js';
 import { parseArgs, parseDuration, parseInteger, parseRegex } from './args.js';
@@ -20,7 +20,10 @@ debug=2 text, runtime.Stack output, panics and fatal errors (also inside a log),
 debug=1, debug=0 pprof, the goroutineleak profile; gzipped or not.
 
 flags:
-  --similarity LEVEL  exact | pointer (default) | value | function
+  --similarity LEVEL  how alike stacks must be to share a group: value (default:
+                      same functions and lines), function (names only), pointer
+                      (also equal arguments except addresses and "?" values:
+                      panicparse's default), exact (identical arguments)
   --filter REGEX      keep groups with a frame, state or label matching REGEX
   --min-count N       keep groups with at least N goroutines
   --stacks N          print full stacks for the first N groups (default 10)
@@ -47,7 +50,7 @@ const FLAGS = {
 } as const;
 
 function similarityFlag(v: string | boolean | undefined): Similarity {
-  if (v === undefined) return 'pointer';
+  if (v === undefined) return DEFAULT_SIMILARITY;
   if (typeof v === 'string' && (SIMILARITIES as readonly string[]).includes(v)) return v as Similarity;
   throw new UsageError(`--similarity: expected one of ${SIMILARITIES.join(', ')}, got "${String(v)}"`);
 }

@@ -12,29 +12,12 @@ import { comparableFrames, isRuntimeFunc, userSite } from '../stack.js';
 export type Similarity = 'exact' | 'pointer' | 'value' | 'function';
 export const SIMILARITIES: readonly Similarity[] = ['exact', 'pointer', 'value', 'function'];
 
-// Masked: hex values at or above 4 MiB, which look like addresses (text at 0x400000, heap
-// at 0xc000…): more than six hex digits, or six starting with 4-f; and any value the runtime
-// marks "?" (possibly inaccurate: a register-ABI argument it could not trust).
-export function maskPointers(a: string): string {
-  let i = a.indexOf('0x');
-  if (i < 0) return a;
-  let out = '';
-  let last = 0;
-  while (i >= 0) {
-    let j = i + 2;
-    for (; j < a.length; j++) {
-      const c = a.charCodeAt(j);
-      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
-    }
-    const digits = j - i - 2;
-    if (digits > 6 || (digits === 6 && a.charCodeAt(i + 2) >= 52) || a.charCodeAt(j) === 63 /* ? */) {
-      out += a.slice(last, i) + '*';
-      last = j;
-    }
-    i = a.indexOf('0x', j);
-  }
-  return last === 0 ? a : out + a.slice(last);
-}
+/**
+ * Grouping by stack (functions and lines) is what triage needs: since Go 1.17 arguments are
+ * register values, often marked "?", and plain integers (ids, lengths) split otherwise
+ * identical stacks into one group per request. panicparse's default is 'pointer'.
+ */
+export const DEFAULT_SIMILARITY: Similarity = 'value';
 
 // The running signature hash: two independent 32-bit accumulators (FNV-1a and a
 // multiply-xorshift), module state so the hot loop needs no allocation.
@@ -98,25 +81,22 @@ function own(s: string): string {
   return (' ' + s).slice(1);
 }
 
-// Pieces are joined once: a flat key hashes much faster than a long chain of concatenations.
-function framesKey(frames: readonly Frame[], sim: Similarity, parts: string[]): void {
-  for (const f of frames) {
-    parts.push(f.func);
-    if (sim === 'function') {
-      parts.push('\n');
-    } else {
-      parts.push(':', String(f.line));
-      if (sim !== 'value' && f.args !== undefined) parts.push('(', sim === 'exact' ? f.args : maskPointers(f.args), ')');
-      parts.push('\n');
-    }
-  }
-}
-
 /** The key that matches the same stack across dump forms and snapshots (no state, no args). */
 export function stackKey(frames: readonly Frame[]): string {
-  const parts: string[] = [];
-  framesKey(comparableFrames(frames), 'value', parts);
-  return parts.join('');
+  H1 = 0x811c9dc5;
+  H2 = 0x9747b28c;
+  for (const f of comparableFrames(frames)) {
+    hashChars(f.func, 0, f.func.length);
+    mix(-3);
+    mix(f.line);
+    mix(-1);
+  }
+  return hashText();
+}
+
+/** The 64-bit hash as a 4-character string: a cheap Map key (number-to-text is not). */
+function hashText(): string {
+  return String.fromCharCode(H1 & 0xffff, H1 >>> 16, H2 & 0xffff, H2 >>> 16);
 }
 
 export interface GoroutineGroup {
@@ -152,7 +132,24 @@ const MAX_LABEL_VALUES = 20;
 export class Grouper {
   private readonly map = new Map<string, GoroutineGroup>();
   total = 0;
-  constructor(readonly similarity: Similarity = 'pointer') {}
+  constructor(readonly similarity: Similarity = DEFAULT_SIMILARITY) {}
+
+  /**
+   * Copies of representative frames that own their strings, so a group never keeps the
+   * parser's input chunk alive. File names repeat: one copy each.
+   */
+  private readonly files = new Map<string, string>();
+
+  private share(f: Frame): Frame {
+    let file = this.files.get(f.file);
+    if (file === undefined) {
+      file = own(f.file);
+      this.files.set(file, file);
+    }
+    const c: Frame = { func: f.func, file, line: f.line };
+    if (f.args !== undefined) c.args = own(f.args);
+    return c;
+  }
 
   /** Function names are shared strings (parsers intern them): small ids keep keys short. */
   private readonly funcIds = new Map<string, number>();
@@ -195,7 +192,7 @@ export class Grouper {
       mix(this.fid(g.createdBy.func));
       if (sim !== 'function') mix(g.createdBy.line);
     }
-    return (H1 >>> 0).toString(36) + '.' + (H2 >>> 0).toString(36);
+    return hashText();
   }
 
   add(g: Goroutine): void {
@@ -203,12 +200,7 @@ export class Grouper {
     let grp = this.map.get(key);
     this.total += g.count;
     if (!grp) {
-      const frames = g.frames.map((f) => {
-        const c: Frame = { func: own(f.func), file: own(f.file), line: f.line };
-        if (f.args !== undefined) c.args = own(f.args);
-        return c;
-      });
-      const cb = g.createdBy;
+      const frames = g.frames.map((f) => this.share(f));
       grp = {
         key,
         count: 0,
@@ -218,7 +210,7 @@ export class Grouper {
         waitMinutes: { min: g.waitMinutes, max: g.waitMinutes },
         labels: {},
         frames,
-        createdBy: cb ? { func: own(cb.func), file: own(cb.file), line: cb.line } : null,
+        createdBy: g.createdBy ? this.share(g.createdBy) : null,
         blockingSite: userSite(comparableFrames(frames)),
         parentIds: [],
         ids: [],
@@ -258,7 +250,7 @@ export class Grouper {
   }
 }
 
-export function groupAll(gs: Iterable<Goroutine>, sim: Similarity = 'pointer'): GoroutineGroup[] {
+export function groupAll(gs: Iterable<Goroutine>, sim: Similarity = DEFAULT_SIMILARITY): GoroutineGroup[] {
   const gr = new Grouper(sim);
   for (const g of gs) gr.add(g);
   return gr.groups();

@@ -3,7 +3,10 @@
 // with `count` > 1 and no per-goroutine facts (id, state, wait minutes).
 
 export interface Frame {
-  /** Fully qualified function, package path unescaped: "net/http.(*conn).serve". */
+  /**
+   * Fully qualified function, package path unescaped: "net/http.(*conn).serve". Parsers
+   * intern these: equal names are one string, which owns its memory.
+   */
   func: string;
   /** Source file as printed by the runtime; "" when unknown. */
   file: string;
