@@ -9,9 +9,9 @@ const HELP = `goscope — diagnose Go services from the outside
 usage: goscope <command> [arguments] [flags]
 
 commands:
-  goroutines <source>             group goroutines by stack: why they wait, where, who made them
-  goroutines diff <before> <after> what changed between two goroutine snapshots
-  leak <service-url>              sample a live service and name the goroutine leaks
+  goroutines <source>               group goroutines by stack: why they wait, where, who made them
+  goroutines diff <before> <after>  what changed between two goroutine snapshots
+  leak <service-url>                sample a live service and name the goroutine leaks
 
 <source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin).
 Every command takes --json and --help.

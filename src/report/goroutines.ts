@@ -36,6 +36,7 @@ export function groupJson(g: GoroutineGroup) {
     labels: g.labels,
     lockedToThread: g.lockedToThread,
     leaked: g.leaked,
+    stackUnavailable: g.stackUnavailable,
     frames: g.frames.map(frameJson),
   };
 }
@@ -124,7 +125,8 @@ export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], 
     const mins = minutes(g.waitMinutes);
     const extra = [mins, g.lockedToThread ? 'locked to thread' : '', g.leaked ? st.red(`${g.leaked} leaked`) : ''].filter(Boolean).join(', ');
     out.push(`${st.bold(`#${i + 1}`)}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(reasonText(g))}${extra ? st.dim(' · ' + extra) : ''}`);
-    out.push(`      blocked at ${at(g.blockingSite)}`);
+    if (g.stackUnavailable === g.count) out.push('      stack unavailable (running on another thread when the dump was taken)');
+    else out.push(`      ${g.waitReason === 'running' || g.waitReason === 'runnable' ? 'running in' : 'blocked at'} ${at(g.blockingSite)}`);
     if (g.createdBy) {
       const parents = g.parentIds.length ? ` in goroutine${g.parentIds.length > 1 ? 's' : ''} ${g.parentIds.slice(0, 5).join(', ')}${g.parentIds.length > 5 ? ', …' : ''}` : '';
       out.push(`      created by ${at(g.createdBy)}${parents}`);
@@ -144,10 +146,14 @@ export function renderDiff(before: string, after: string, d: SnapshotDiff, st: S
   out.push(`  ${d.appeared} groups appeared, ${d.vanished} vanished, ${d.groups.filter((g) => g.status === 'grew').length} grew, ${d.groups.filter((g) => g.status === 'shrank').length} shrank`);
   out.push('');
   const changed = d.groups.filter((g) => g.status !== 'same').slice(0, limit);
-  for (const x of changed) {
-    const sign = x.delta > 0 ? st.red(`+${x.delta}`) : st.green(String(x.delta));
-    out.push(`${sign.padStart(6)}  ${x.before} → ${x.after}  ${st.dim(x.status)}  ${st.cyan(reasonText(x.group))}  ${at(x.group.blockingSite)}`);
-  }
+  const rows = changed.map((x) => [
+    x.delta > 0 ? st.red(`+${x.delta}`) : st.green(String(x.delta)),
+    `${x.before} → ${x.after}`,
+    st.dim(x.status),
+    st.cyan(reasonText(x.group)),
+    at(x.group.blockingSite),
+  ]);
+  out.push(...table(rows).map((r) => '  ' + r));
   if (!changed.length) out.push('  no group changed');
   return out.join('\n') + '\n';
 }

@@ -121,6 +121,8 @@ export interface GoroutineGroup {
   lockedToThread: number;
   /** Members the goroutineleak detector marked "(leaked)". */
   leaked: number;
+  /** Members whose stack the runtime could not print (running on another thread). */
+  stackUnavailable: number;
   /** Identifies the same stack across dump forms and snapshots. */
   stackKey: string;
 }
@@ -216,6 +218,7 @@ export class Grouper {
         ids: [],
         lockedToThread: 0,
         leaked: 0,
+        stackUnavailable: 0,
         stackKey: stackKey(frames),
       };
       this.map.set(key, grp);
@@ -228,6 +231,7 @@ export class Grouper {
     if (g.parentId !== null && grp.parentIds.length < MAX_PARENTS && !grp.parentIds.includes(g.parentId)) grp.parentIds.push(g.parentId);
     if (g.lockedToThread) grp.lockedToThread += g.count;
     if (g.leaked) grp.leaked += g.count;
+    if (g.stackUnavailable) grp.stackUnavailable += g.count;
     if (g.labels) {
       for (const [k, v] of Object.entries(g.labels)) {
         const vals = (grp.labels[k] ??= []);
@@ -236,7 +240,7 @@ export class Grouper {
     }
   }
 
-  /** Groups sorted by count (largest first), then by stack for a stable order. */
+  /** Groups sorted by count (largest first), then longest waiting, state and site: a stable, readable order. */
   groups(): GoroutineGroup[] {
     const out = [...this.map.values()];
     for (const g of out) {
@@ -245,7 +249,16 @@ export class Grouper {
       for (const [s, n] of Object.entries(g.states)) if (n > bestN) (best = s), (bestN = n);
       g.state = best;
     }
-    out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const site = (g: GoroutineGroup) => (g.blockingSite ?? g.frames[0])?.func ?? '';
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    out.sort(
+      (a, b) =>
+        b.count - a.count ||
+        b.waitMinutes.max - a.waitMinutes.max ||
+        cmp(a.state, b.state) ||
+        cmp(site(a), site(b)) ||
+        cmp(a.key, b.key),
+    );
     return out;
   }
 }
