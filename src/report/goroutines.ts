@@ -94,6 +94,10 @@ function reasonText(g: { state: string; waitReason: keyof typeof WAIT_REASON_TEX
   return g.state || WAIT_REASON_TEXT[g.waitReason];
 }
 
+function rate(perMinute: number): string {
+  return perMinute >= 10 ? String(Math.round(perMinute)) : perMinute.toFixed(1);
+}
+
 function minutes(m: { min: number; max: number } | null): string {
   if (!m || m.max <= 0) return '';
   return m.min === m.max ? `${m.max} min` : `${m.min}–${m.max} min`;
@@ -177,7 +181,7 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
   for (const s of a.suspects) {
     const conf = s.confidence === 'high' ? st.red('high') : s.confidence === 'medium' ? st.yellow('medium') : 'low';
     const mins = minutes(s.waitMinutes);
-    out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(reasonText(s))}  +${s.growthPerMinute}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
+    out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(reasonText(s))}  +${rate(s.growthPerMinute)}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
     out.push(`      series      ${s.series.join(' ')}`);
     out.push(`      blocked at  ${at(s.blockingSite)}`);
     if (s.createdBy) out.push(`      created by  ${at(s.createdBy)}`);
