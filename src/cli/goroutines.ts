@@ -116,8 +116,7 @@ export async function goroutinesCommand(argv: string[], io: Io): Promise<number>
   if (flags.json) {
     printJson(io, { ...goroutinesJson(snap.info, shown, sim, shownTotal), savedTo: snap.savedTo ?? null });
   } else {
-    write(io, renderGroups(snap.info, shown, sim, outStyle(io), { stacks }));
-    if (shown.length < snap.groups.length) write(io, `(${snap.groups.length - shown.length} groups with ${snap.info.total - shownTotal} goroutines hidden by --filter/--min-count)`);
+    write(io, renderGroups(snap.info, shown, sim, outStyle(io), { stacks, totalGroups: snap.groups.length }));
     if (snap.savedTo) write(io, `saved ${snap.savedTo}`);
   }
   return 0;

@@ -114,10 +114,13 @@ export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent
   return out;
 }
 
-export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], similarity: Similarity, st: Style, opts: { stacks: number }): string {
+export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], similarity: Similarity, st: Style, opts: { stacks: number; totalGroups: number }): string {
   const out: string[] = [];
   const kind = info.format === 'text' ? (info.crash ? 'crash dump' : 'debug=2 dump') : info.format === 'debug1' ? 'debug=1 profile' : 'debug=0 profile';
-  out.push(st.bold(`${plural(info.total, 'goroutine')} in ${plural(groups.length, 'group')}`) + st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${kind}, similarity ${similarity})`));
+  out.push(st.bold(`${plural(info.total, 'goroutine')} in ${plural(opts.totalGroups, 'group')}`) + st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${kind}, similarity ${similarity})`));
+  if (groups.length < opts.totalGroups) {
+    out.push(`  showing ${plural(groups.length, 'group')} with ${plural(groups.reduce((n, g) => n + g.count, 0), 'goroutine')} (--filter/--min-count)`);
+  }
   if (info.crash) out.push(st.red(clean(info.crash)));
   if (info.truncated) out.push(st.yellow('the dump was truncated: the last goroutine is missing (--partial)'));
   // Verdict first: what the goroutines are doing, by wait reason.
