@@ -104,7 +104,7 @@ test('missing file, unreachable service, usage errors', async () => {
   const url = `http://127.0.0.1:${port}`;
   const r = await goscope(['goroutines', url], { cwd: dir });
   oneLineError(r, 1, `${url}/debug/pprof/goroutine?debug=2`, /connection refused/);
-  const leak = await goscope(['leak', url, '--samples', '3', '--interval', '100ms', '--out', path.join(dir, 'caps')]);
+  const leak = await goscope(['leak', url, '--samples', '6', '--interval', '100ms', '--out', path.join(dir, 'caps')]);
   oneLineError(leak, 1, `${url}/debug/pprof/goroutine?debug=0`, /connection refused/);
 
   const u1 = await goscope(['goroutines']);
@@ -117,6 +117,12 @@ test('missing file, unreachable service, usage errors', async () => {
   const u4 = await goscope(['leak', url, '--interval', 'soon']);
   assert.equal(u4.code, 2);
   assert.match(u4.stderr, /not a duration/);
+  const u6 = await goscope(['leak', url, '--samples', '4']);
+  assert.equal(u6.code, 2);
+  assert.match(u6.stderr, /--samples: expected an integer >= 6/);
+  const u7 = await goscope(['leak', url, '--duration', '10s']);
+  assert.equal(u7.code, 2);
+  assert.match(u7.stderr, /gives 3 samples; at least 6 are needed/);
   const u5 = await goscope(['frobnicate']);
   assert.equal(u5.code, 2);
 });

@@ -26,12 +26,15 @@ confirms suspects. Every snapshot is saved in the capture folder first.
 flags:
   --interval D     time between samples (default 5s)
   --duration D     sampling window (default 1m); or
-  --samples N      number of samples (>= 3)
+  --samples N      number of samples (>= 6: fewer cannot show a significant trend)
   --timeout D      per-request timeout (default 30s)
   --out DIR        capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json           machine-readable output (schema goscope.leak/v1)
 
 exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage`;
+
+// Mann-Kendall at p < 0.01 needs 6 points even for a perfectly monotonic series.
+const MIN_SAMPLES = 6;
 
 const FLAGS = {
   interval: { type: 'string' },
@@ -64,11 +67,13 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   if (intervalMs < 100) throw new UsageError('--interval: at least 100ms');
   if (flags.duration !== undefined && flags.samples !== undefined) throw new UsageError('leak: give --duration or --samples, not both');
   let samples: number;
-  if (typeof flags.samples === 'string') samples = parseInteger(flags.samples, 'samples', 3);
+  if (typeof flags.samples === 'string') samples = parseInteger(flags.samples, 'samples', MIN_SAMPLES);
   else {
     const durationMs = typeof flags.duration === 'string' ? parseDuration(flags.duration, 'duration') : 60000;
     samples = Math.floor(durationMs / intervalMs) + 1;
-    if (samples < 3) throw new UsageError(`leak: --duration ${String(flags.duration)} at --interval ${String(flags.interval ?? '5s')} gives ${samples} samples; at least 3 are needed`);
+    if (samples < MIN_SAMPLES) {
+      throw new UsageError(`leak: --duration ${String(flags.duration ?? '1m')} at --interval ${String(flags.interval ?? '5s')} gives ${samples} samples; at least ${MIN_SAMPLES} are needed (a shorter --interval or a longer --duration)`);
+    }
   }
   const timeoutMs = typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
   const json = !!flags.json;
@@ -106,6 +111,9 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   if (taken.length < 3) {
     prog.done();
     throw new UserError(`leak: only ${taken.length} samples were taken before stopping; at least 3 are needed (captures in ${dir})`);
+  }
+  if (taken.length < MIN_SAMPLES && !json) {
+    io.err.write(`goscope: warning: stopped after ${taken.length} samples: too few for the trend test (${MIN_SAMPLES} needed); only goroutines Go's goroutineleak profile reports can be flagged\n`);
   }
 
   // Detail: states, wait minutes and creators. pprof cuts debug=2 at 64 MiB: take what came.
