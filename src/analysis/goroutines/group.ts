@@ -1,6 +1,7 @@
 // Grouping goroutines by stack signature, panicparse-style, built incrementally so a dump
 // of millions of goroutines is grouped while it streams.
 import type { Frame, Goroutine } from '../../formats/goroutines/model.js';
+import { intern, own } from '../../formats/strings.js';
 import { classify, type WaitReason } from './classify.js';
 import { comparableFrames, isRuntimeFunc, userSite } from '../stack.js';
 
@@ -76,10 +77,6 @@ function hashArgs(a: string, mask: boolean): void {
   }
 }
 
-/** A private copy: a substring would keep the whole decoded chunk it came from alive. */
-function own(s: string): string {
-  return (' ' + s).slice(1);
-}
 
 /** The key that matches the same stack across dump forms and snapshots (no state, no args). */
 export function stackKey(frames: readonly Frame[]): string {
@@ -137,18 +134,11 @@ export class Grouper {
   constructor(readonly similarity: Similarity = DEFAULT_SIMILARITY) {}
 
   /**
-   * Copies of representative frames that own their strings, so a group never keeps the
-   * parser's input chunk alive. File names repeat: one copy each.
+   * A representative frame that owns its strings, so a group never keeps the parser's
+   * input chunk alive (function names are interned by the parsers already).
    */
-  private readonly files = new Map<string, string>();
-
   private share(f: Frame): Frame {
-    let file = this.files.get(f.file);
-    if (file === undefined) {
-      file = own(f.file);
-      this.files.set(file, file);
-    }
-    const c: Frame = { func: f.func, file, line: f.line };
+    const c: Frame = { func: f.func, file: intern(f.file), line: f.line };
     if (f.args !== undefined) c.args = own(f.args);
     return c;
   }

@@ -6,7 +6,8 @@
 import { FormatError } from '../../errors.js';
 import { forEachLine, type Chunks } from '../input.js';
 import { newGoroutine, type Goroutine } from './model.js';
-import { intern, parseLabelObject } from './text.js';
+import { parseLabelObject } from './text.js';
+import { intern } from '../strings.js';
 
 export interface Debug1Result {
   records: number;

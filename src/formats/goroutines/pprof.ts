@@ -5,7 +5,7 @@
 import { FormatError } from '../../errors.js';
 import { indexProfile, int64ToNumber, type Profile } from '../pprof/profile.js';
 import { newGoroutine, type Frame, type Goroutine } from './model.js';
-import { intern } from './text.js';
+import { intern } from '../strings.js';
 
 export function isGoroutineProfile(p: Profile): boolean {
   return p.sampleTypes.length > 0 && p.sampleTypes.some((t) => t.type === 'goroutine' || t.type === 'goroutineleak');

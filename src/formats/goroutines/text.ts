@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { isAscii } from 'node:buffer';
 import { DEFAULT_MAX_LINE, type Chunks } from '../input.js';
 import { newGoroutine, type Frame, type Goroutine } from './model.js';
+import { intern } from '../strings.js';
 
 export interface TextResult {
   records: number;
@@ -28,19 +29,6 @@ export interface TextOptions {
 const HEADER = /^goroutine (\d+)(?: gp=0x[0-9a-f]+ m=(?:\d+|nil)(?: mp=0x[0-9a-f]+)?)? \[(.*)\]:$/;
 const ORIGIN = /^\[originating from goroutine (\d+)\]:$/;
 const ELIDED = /^\.\.\.(?:(\d+) frames elided|additional frames elided)\.\.\.$/;
-
-// Interning keeps one copy of each function and file name and, as a side effect, stops
-// substrings from pinning the (large) chunk string they were sliced from.
-const interned = new Map<string, string>();
-export function intern(s: string): string {
-  let v = interned.get(s);
-  if (v === undefined) {
-    v = (' ' + s).slice(1);
-    if (interned.size > 2_000_000) interned.clear();
-    interned.set(v, v);
-  }
-  return v;
-}
 
 /** "%2e" style escapes in package paths (the runtime escapes '.' and non-ASCII in import paths). */
 function unescapePath(name: string): string {
@@ -135,13 +123,6 @@ function parseFileLine(s: string, b: number, end: number): [string, number] | nu
   return [s.slice(b, colon), n];
 }
 
-/** A private copy: a substring would keep the whole decoded chunk it came from alive. */
-function own(s: string): string {
-  return (' ' + s).slice(1);
-}
-
-const MAX_NAMES = 1 << 20;
-
 const enum St {
   Outside, // between goroutines (log lines, crash preamble, register dumps…)
   Frames, // inside a goroutine, expecting a function line, created by, or blank
@@ -167,16 +148,6 @@ export async function parseTextDump(
 ): Promise<TextResult> {
   let st = St.Outside;
   let g: Goroutine | null = null;
-  // Function names repeat endlessly: one owned copy of each.
-  const names = new Map<string, string>();
-  const nameOf = (raw: string): string => {
-    let v = names.get(raw);
-    if (v === undefined) {
-      v = own(unescapePath(raw));
-      if (names.size < MAX_NAMES) names.set(v === raw ? own(raw) : own(raw), v);
-    }
-    return v;
-  };
   let pendingFunc = '';
   let pendingArgs = '';
   let pendingCreated = '';
@@ -272,7 +243,7 @@ export async function parseTextDump(
           let open = end - 2;
           while (open > b && s.charCodeAt(open) !== 40 /* ( */) open--;
           if (open > b) {
-            pendingFunc = nameOf(s.slice(b, open));
+            pendingFunc = intern(unescapePath(s.slice(b, open)));
             pendingArgs = s.slice(open + 1, end - 1);
             st = st === St.Frames ? St.File : St.AncestorFile;
             return;
@@ -289,7 +260,7 @@ export async function parseTextDump(
               if (g && st === St.Frames) (g as Goroutine).parentId = id;
             }
           }
-          pendingCreated = nameOf(s.slice(b + 11, nameEnd));
+          pendingCreated = intern(unescapePath(s.slice(b + 11, nameEnd)));
           createdForAncestor = st === St.Ancestor;
           st = St.CreatedFile;
           return;
