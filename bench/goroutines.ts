@@ -54,15 +54,20 @@ const limitMs = Number(opt('limit-s', '1200')) * 1000;
 /** One timed run under /usr/bin/time -v; stdout discarded (pp writes its buckets there). */
 function timed(cmd: string, argv: string[]): Run {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'], timeout: limitMs, killSignal: 'SIGKILL' });
+  // `timeout` sits between /usr/bin/time and the tool, so a run over the limit is killed
+  // and still measured (getrusage covers the waited-for grandchild).
+  const r = spawnSync('/usr/bin/time', ['-v', 'timeout', '-s', 'KILL', String(limitMs / 1000), cmd, ...argv], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
-    spawnSync('pkill', ['-KILL', '-f', argv.join(' ')]); // /usr/bin/time's child outlives it
-    return { wallMs: limitMs, rssKb: NaN, timedOut: true };
-  }
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { wallMs, rssKb: m ? Number(m[1]) : NaN };
+  const rssKb = m ? Number(m[1]) : NaN;
+  if (r.status === 137 || r.status === 124) return { wallMs: limitMs, rssKb, timedOut: true };
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return { wallMs, rssKb };
 }
 
 const median = (xs: number[]) => {
@@ -100,7 +105,8 @@ for (let i = 0; i < maxRuns; i++) {
   }
 }
 for (const t of tools) {
-  const rs = all[t.name]!;
+  const rs = all[t.name];
+  if (!rs) continue; // --…-runs 0
   const bytes = statSync(t.file).size;
   const wallMs = median(rs.map((r) => r.wallMs));
   const rssKb = median(rs.map((r) => r.rssKb));

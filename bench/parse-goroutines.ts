@@ -12,7 +12,8 @@ if (!file) {
 const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 const gr = new Grouper(sim as Similarity);
-const info = await parseGoroutines(readFileChunks(file), file, (g) => gr.add(g));
+// As `goscope goroutines` does: argument text only where the similarity level uses it.
+const info = await parseGoroutines(readFileChunks(file), file, (g) => gr.add(g), { args: sim === 'pointer' || sim === 'exact' });
 const groups = gr.groups();
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 const cpu = process.cpuUsage(c0);

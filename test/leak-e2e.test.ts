@@ -99,10 +99,11 @@ test('leak: every planted leak found, nothing else flagged; diff of two real sna
       const g = dj.groups.find((x) => x.blockingSite?.function === fn);
       assert.ok(g && g.delta > 0, `${fn} grew in the diff`);
     }
-    for (const fn of ['main.poolWorker', 'main.metricsFlusher', 'main.cacheJanitor', 'main.heartbeat']) {
-      const g = dj.groups.find((x) => x.blockingSite?.function === fn);
+    // The pool and the tickers stay at their size (a snapshot may catch one of them busy).
+    for (const [fn, size] of [['main.poolWorker', 8], ['main.metricsFlusher', 1], ['main.cacheJanitor', 1], ['main.heartbeat', 1]] as const) {
+      const g = dj.groups.find((x) => x.blockingSite?.function === fn) as { after: number; before: number } | undefined;
       assert.ok(g, `${fn} present`);
-      assert.equal(g.status, 'same', `${fn} unchanged`);
+      assert.ok(g.after <= size && g.before <= size, `${fn} within its size`);
     }
     const text = await goscope(['goroutines', 'diff', b.savedTo, a.savedTo]);
     writeFileSync(path.join(out, 'diff.txt'), text.stdout);

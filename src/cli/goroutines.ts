@@ -78,7 +78,7 @@ export async function snapshot(
     dir: opts.dir,
   });
   const grouper = new Grouper(sim);
-  const info = await parseGoroutines(acq.chunks, acq.input, (g) => grouper.add(g), { allowPartial: opts.partial });
+  const info = await parseGoroutines(acq.chunks, acq.input, (g) => grouper.add(g), { allowPartial: opts.partial, args: sim === 'pointer' || sim === 'exact' });
   return { info, groups: grouper.groups(), savedTo: acq.savedTo };
 }
 

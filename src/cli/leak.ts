@@ -48,7 +48,7 @@ const FLAGS = {
 
 async function groupBytes(bytes: Buffer, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
   const gr = new Grouper('value');
-  const info = await parseGoroutines(fromBuffer(bytes), input, (g) => gr.add(g), { allowPartial: partial });
+  const info = await parseGoroutines(fromBuffer(bytes), input, (g) => gr.add(g), { allowPartial: partial, args: false });
   return { groups: gr.groups(), total: info.total };
 }
 

@@ -63,6 +63,25 @@ interface Track {
   group: GoroutineGroup;
 }
 
+/**
+ * Leaked goroutines never come back, so a leak's count ends at (or near) its maximum and
+ * its later half sits above its earlier half. Churn that happens to rise for a while
+ * (lock contention, bursts of requests) rarely does both: this keeps the trend test's
+ * false alarms (about alpha per group) down when many groups are watched.
+ */
+function sustained(series: readonly number[]): boolean {
+  const n = series.length;
+  const max = Math.max(...series);
+  const last = series[n - 1]!;
+  const half = Math.floor(n / 2);
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  return last >= 0.8 * max && med(series.slice(n - half)) > med(series.slice(0, half));
+}
+
 function userCreated(g: GoroutineGroup): boolean {
   return !!g.createdBy && isUserFrame(g.createdBy);
 }
@@ -102,7 +121,7 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
     const tr = n >= 2 ? trend(series, times) : { p: 1, slope: 0, s: 0, z: 0 };
     const first = series[0] ?? 0;
     const last = series[series.length - 1] ?? 0;
-    const growing = n >= 3 && tr.p < alpha && tr.slope > 0 && last - first >= minGrowth;
+    const growing = n >= 3 && tr.p < alpha && tr.slope > 0 && last - first >= minGrowth && sustained(series);
     const inUserCode = !!rep.blockingSite || userCreated(rep);
     const blocking = BLOCKING.has(reason);
     if (!confirmed && !(growing && blocking && inUserCode)) return;

@@ -13,6 +13,8 @@ export interface ParseOptions {
   allowPartial?: boolean;
   /** Cap on decompressed bytes (gzip bombs). */
   maxInflatedBytes?: number;
+  /** Keep frames' argument text (default true). */
+  args?: boolean;
 }
 
 const MAX_PROTO = 1024 ** 3;

@@ -23,6 +23,8 @@ export interface TextResult {
 export interface TextOptions {
   /** Accept a dump cut off mid-goroutine (pprof cuts debug=2 at 64 MiB): drop the partial one. */
   allowPartial?: boolean;
+  /** Keep each frame's argument text (default true); grouping by stack alone does not need it. */
+  args?: boolean;
 }
 
 // goroutine 18 gp=0xc000102a80 m=nil [chan receive, 3 minutes, locked to thread labels:{"a": "b"}]:
@@ -149,7 +151,8 @@ export async function parseTextDump(
   let st = St.Outside;
   let g: Goroutine | null = null;
   let pendingFunc = '';
-  let pendingArgs = '';
+  let pendingArgs: string | undefined;
+  const keepArgs = opts.args !== false;
   let pendingCreated = '';
   let frames: Frame[] = [];
   let records = 0;
@@ -232,7 +235,9 @@ export async function parseTextDump(
           st = createdForAncestor ? St.Ancestor : St.Frames;
           return;
         }
-        frames.push({ func: pendingFunc, file: fl[0], line: fl[1], args: pendingArgs });
+        const f: Frame = { func: pendingFunc, file: fl[0], line: fl[1] };
+        if (pendingArgs !== undefined) f.args = pendingArgs;
+        frames.push(f);
         st = st === St.File ? St.Frames : St.Ancestor;
         return;
       }
@@ -244,7 +249,7 @@ export async function parseTextDump(
           while (open > b && s.charCodeAt(open) !== 40 /* ( */) open--;
           if (open > b) {
             pendingFunc = intern(unescapePath(s.slice(b, open)));
-            pendingArgs = s.slice(open + 1, end - 1);
+            pendingArgs = keepArgs ? s.slice(open + 1, end - 1) : undefined;
             st = st === St.Frames ? St.File : St.AncestorFile;
             return;
           }
