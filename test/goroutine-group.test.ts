@@ -4,15 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromBuffer } from '../src/formats/input.js';
 import { parseGoroutinesAll } from '../src/formats/goroutines/parse.js';
 import type { Goroutine } from '../src/formats/goroutines/model.js';
-import { Grouper, SIMILARITIES, type Similarity } from '../src/analysis/goroutines/group.js';
+import { Grouper, groupSignature, SIMILARITIES, type GoroutineGroup, type Similarity } from '../src/analysis/goroutines/group.js';
+import { groupFile } from '../src/cli/group-file.js';
 import { comparableFrames } from '../src/analysis/stack.js';
-import { buildGo, needGo } from './support/go.js';
+import { buildGo, needGo, runDumpgen } from './support/go.js';
 
 // The pointer level's masking, written plainly: hex values at or above 4 MiB (addresses:
 // text at 0x400000, heap at 0xc000…) and any value the runtime marks "?" (possibly
@@ -62,4 +63,38 @@ test('similarity levels on a real dump with varied stacks and arguments', { skip
   // exact >= pointer >= value >= function, and the levels really differ on this dump.
   for (let i = 1; i < counts.length; i++) assert.ok(counts[i - 1]! >= counts[i]!, counts.join(' '));
   assert.ok(counts[0]! > counts[1]! && counts[1]! > counts[2]!, `levels differ: ${counts.join(' ')}`);
+});
+
+test('a file split across worker threads groups exactly as one pass does', { skip: needGo }, async () => {
+  const bin = await buildGo('bench/goroutines/gen');
+  const dir = mkdtempSync(path.join(tmpdir(), 'goscope-par-'));
+  const big = path.join(dir, 'stack.txt');
+  execFileSync(bin, ['-n', '4000', '-o', big], { stdio: 'ignore' });
+  const crash = path.join(dir, 'crash.txt');
+  writeFileSync(crash, (await runDumpgen('panic', { env: { GOTRACEBACK: 'all' } })).stderr);
+  const cut = path.join(dir, 'cut.txt');
+  const whole = readFileSync(big);
+  writeFileSync(cut, whole.subarray(0, whole.length - 700)); // ends inside a goroutine
+  const view = (gs: GoroutineGroup[], sim: Similarity) =>
+    gs
+      .map((g) => JSON.stringify([groupSignature(g, sim), g.count, g.states, g.waitMinutes, g.ids, g.parentIds, g.labels, g.frames, g.createdBy, g.blockingSite, g.leaked]))
+      .sort();
+  for (const [file, partial] of [[big, false], [crash, false], [cut, true]] as const) {
+    const size = statSync(file).size;
+    for (const sim of SIMILARITIES) {
+      const opts = { allowPartial: partial, args: sim === 'pointer' || sim === 'exact' };
+      const one = await groupFile(file, file, size, sim, { ...opts, threads: 1 });
+      const par = await groupFile(file, file, size, sim, { ...opts, threads: 3, minParallelBytes: 0 });
+      assert.equal(one.parts, 1);
+      assert.ok(par.parts >= 2, `the parallel path really ran (${par.parts} parts)`);
+      assert.deepEqual(view(par.groups, sim), view(one.groups, sim), `${path.basename(file)} at ${sim}`);
+      assert.deepEqual(
+        { ...par.info, records: par.info.records },
+        { ...one.info, records: one.info.records },
+        `${path.basename(file)} at ${sim}: same totals, crash line and truncation`,
+      );
+    }
+  }
+  const crashInfo = (await groupFile(crash, crash, statSync(crash).size, 'value', { threads: 2, minParallelBytes: 0 })).info;
+  assert.match(crashInfo.crash ?? '', /^panic: boom/);
 });

@@ -1,5 +1,7 @@
 // goscope goroutines <source> | goscope goroutines diff <before> <after>
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { groupFile } from './group-file.js';
 import { acquire } from '../collect/acquire.js';
 import { resolveSource } from '../collect/source.js';
 import { parseGoroutines } from '../formats/goroutines/parse.js';
@@ -77,8 +79,14 @@ export async function snapshot(
     outDir: opts.outDir,
     dir: opts.dir,
   });
+  const parse = { allowPartial: opts.partial, args: sim === 'pointer' || sim === 'exact' };
+  if (acq.path) {
+    // A file (or a saved capture) can be split across cores.
+    const { info, groups } = await groupFile(acq.path, acq.input, (await stat(acq.path)).size, sim, parse);
+    return { info, groups, savedTo: acq.savedTo };
+  }
   const grouper = new Grouper(sim);
-  const info = await parseGoroutines(acq.chunks, acq.input, (g) => grouper.add(g), { allowPartial: opts.partial, args: sim === 'pointer' || sim === 'exact' });
+  const info = await parseGoroutines(acq.chunks, acq.input, (g) => grouper.add(g), parse);
   return { info, groups: grouper.groups(), savedTo: acq.savedTo };
 }
 

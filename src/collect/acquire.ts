@@ -9,20 +9,26 @@ import { profileUrl, type Source } from './source.js';
 
 export interface Acquired {
   chunks: AsyncIterable<Uint8Array>;
+  /** The file the chunks come from (a local file, or where a fetched capture was saved). */
+  path?: string;
   /** Name for messages: the file path, "stdin" or the URL. */
   input: string;
   /** Where a fetched capture was saved. */
   savedTo?: string;
 }
 
-export function readFileChunks(path: string): AsyncIterable<Uint8Array> {
-  const s = createReadStream(path, { highWaterMark: 1 << 20 });
+/** A file's bytes in 1 MiB chunks (optionally bytes [start, end)); opened only when iterated. */
+export function readFileChunks(path: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
   return (async function* () {
+    if (range && range.end <= range.start) return; // empty (createReadStream's end is inclusive)
+    const s = createReadStream(path, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
     try {
       for await (const c of s) yield c as Buffer;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new UserError(`${path}: cannot read (${code ?? (e as Error).message})`);
+    } finally {
+      s.destroy();
     }
   })();
 }
@@ -46,12 +52,12 @@ export async function sessionDir(source: Source, holder: { path: string | null }
 }
 
 export async function acquire(source: Source, opts: AcquireOptions): Promise<Acquired> {
-  if (source.kind === 'file') return { chunks: readFileChunks(source.path!), input: source.path! };
+  if (source.kind === 'file') return { chunks: readFileChunks(source.path!), input: source.path!, path: source.path! };
   if (source.kind === 'stdin') return { chunks: process.stdin, input: 'stdin' };
   const url = source.kind === 'service' ? profileUrl(source, opts.profile, opts.params) : source.url!;
   const body = await fetchStream(url, { timeoutMs: opts.timeoutMs });
   const holder = opts.dir ?? { path: null };
   const dir = await sessionDir(source, holder, opts.outDir);
   const saved = await saveCaptureStream(dir, opts.saveAs, body);
-  return { chunks: readFileChunks(saved), input: url.href, savedTo: saved };
+  return { chunks: readFileChunks(saved), input: url.href, savedTo: saved, path: saved };
 }

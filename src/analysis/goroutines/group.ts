@@ -232,25 +232,84 @@ export class Grouper {
 
   /** Groups sorted by count (largest first), then longest waiting, state and site: a stable, readable order. */
   groups(): GoroutineGroup[] {
-    const out = [...this.map.values()];
-    for (const g of out) {
-      let best = g.state;
-      let bestN = -1;
-      for (const [s, n] of Object.entries(g.states)) if (n > bestN) (best = s), (bestN = n);
-      g.state = best;
-    }
-    const site = (g: GoroutineGroup) => (g.blockingSite ?? g.frames[0])?.func ?? '';
-    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    out.sort(
-      (a, b) =>
-        b.count - a.count ||
-        b.waitMinutes.max - a.waitMinutes.max ||
-        cmp(a.state, b.state) ||
-        cmp(site(a), site(b)) ||
-        cmp(a.key, b.key),
-    );
-    return out;
+    return sortGroups([...this.map.values()]);
   }
+}
+
+/** Settles each group's dominant state and sorts: see Grouper.groups(). */
+export function sortGroups(out: GoroutineGroup[]): GoroutineGroup[] {
+  for (const g of out) {
+    let best = g.state;
+    let bestN = -1;
+    for (const [s, n] of Object.entries(g.states)) if (n > bestN) (best = s), (bestN = n);
+    g.state = best;
+  }
+  const site = (g: GoroutineGroup) => (g.blockingSite ?? g.frames[0])?.func ?? '';
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  out.sort(
+    (a, b) =>
+      b.count - a.count ||
+      b.waitMinutes.max - a.waitMinutes.max ||
+      cmp(a.state, b.state) ||
+      cmp(site(a), site(b)) ||
+      cmp(a.key, b.key),
+  );
+  return out;
+}
+
+/** The pointer level's masking as text (the grouper hashes the same thing token by token). */
+export function maskPointers(a: string): string {
+  return a.replace(/0x([0-9a-f]+)(\?)?/g, (h: string, digits: string, q: string | undefined) =>
+    q || digits.length > 6 || (digits.length === 6 && digits[0]! >= '4') ? '*' + (q ?? '') : h,
+  );
+}
+
+/**
+ * A group's signature as plain text, the same equivalence as Grouper's hashed key but
+ * independent of any Grouper: for merging groups built apart (one per worker thread).
+ */
+export function groupSignature(g: GoroutineGroup, sim: Similarity): string {
+  const fr = comparableFrames(g.frames).map((f) => {
+    if (sim === 'function') return f.func;
+    if (sim === 'value' || f.args === undefined) return `${f.func}:${f.line}`;
+    return `${f.func}:${f.line}(${sim === 'exact' ? f.args : maskPointers(f.args)})`;
+  });
+  const cb = g.createdBy ? `<${g.createdBy.func}${sim === 'function' ? '' : ':' + g.createdBy.line}` : '';
+  // A Grouper's groups each hold one state (it is part of the key).
+  return `${g.state}|${fr.join('\n')}${cb}`;
+}
+
+function pushCapped<T>(into: T[], from: readonly T[], cap: number, unique: boolean): void {
+  for (const x of from) {
+    if (into.length >= cap) return;
+    if (!unique || !into.includes(x)) into.push(x);
+  }
+}
+
+/** Merges group lists built from disjoint parts of one dump into one list, as if grouped together. */
+export function mergeGroups(lists: readonly (readonly GoroutineGroup[])[], sim: Similarity): GoroutineGroup[] {
+  const m = new Map<string, GoroutineGroup>();
+  for (const list of lists) {
+    for (const g of list) {
+      const k = groupSignature(g, sim);
+      const a = m.get(k);
+      if (!a) {
+        m.set(k, { ...g, key: k, states: { ...g.states }, waitMinutes: { ...g.waitMinutes }, labels: Object.fromEntries(Object.entries(g.labels).map(([l, v]) => [l, [...v]])), parentIds: [...g.parentIds], ids: [...g.ids] });
+        continue;
+      }
+      a.count += g.count;
+      for (const [st, n] of Object.entries(g.states)) a.states[st] = (a.states[st] ?? 0) + n;
+      a.waitMinutes.min = Math.min(a.waitMinutes.min, g.waitMinutes.min);
+      a.waitMinutes.max = Math.max(a.waitMinutes.max, g.waitMinutes.max);
+      pushCapped(a.ids, g.ids, MAX_IDS, false);
+      pushCapped(a.parentIds, g.parentIds, MAX_PARENTS, true);
+      for (const [l, vs] of Object.entries(g.labels)) pushCapped((a.labels[l] ??= []), vs, MAX_LABEL_VALUES, true);
+      a.lockedToThread += g.lockedToThread;
+      a.leaked += g.leaked;
+      a.stackUnavailable += g.stackUnavailable;
+    }
+  }
+  return sortGroups([...m.values()]);
 }
 
 export function groupAll(gs: Iterable<Goroutine>, sim: Similarity = DEFAULT_SIMILARITY): GoroutineGroup[] {
