@@ -82,6 +82,9 @@ export async function groupFile(path: string, input: string, size: number, sim: 
   const threads = threadsWanted(opts);
   const sequential = () => groupPart({ path, input, start: 0, end: size, sim, opts: parseOpts(opts) });
   if (threads < 2 || size < (opts.minParallelBytes ?? 64 << 20)) return sequential();
+  // Where arguments count, groups can number in the hundreds of thousands: copying them
+  // between threads and merging costs more time and memory than the split saves.
+  if ((sim === 'pointer' || sim === 'exact') && opts.minParallelBytes === undefined) return sequential();
   const cuts = (await cutPoints(path, size, threads)).filter((c) => c < size);
   if (cuts.length === 0) return sequential();
   const bounds = [0, ...cuts, size];
