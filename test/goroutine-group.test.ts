@@ -84,7 +84,7 @@ test('a file split across worker threads groups exactly as one pass does', { ski
     for (const sim of SIMILARITIES) {
       const opts = { allowPartial: partial, args: sim === 'pointer' || sim === 'exact' };
       const one = await groupFile(file, file, size, sim, { ...opts, threads: 1 });
-      const par = await groupFile(file, file, size, sim, { ...opts, threads: 3, minParallelBytes: 0 });
+      const par = await groupFile(file, file, size, sim, { ...opts, threads: 3, split: 'always' });
       assert.equal(one.parts, 1);
       assert.ok(par.parts >= 2, `the parallel path really ran (${par.parts} parts)`);
       assert.deepEqual(view(par.groups, sim), view(one.groups, sim), `${path.basename(file)} at ${sim}`);
@@ -95,6 +95,6 @@ test('a file split across worker threads groups exactly as one pass does', { ski
       );
     }
   }
-  const crashInfo = (await groupFile(crash, crash, statSync(crash).size, 'value', { threads: 2, minParallelBytes: 0 })).info;
+  const crashInfo = (await groupFile(crash, crash, statSync(crash).size, 'value', { threads: 2, split: 'always' })).info;
   assert.match(crashInfo.crash ?? '', /^panic: boom/);
 });

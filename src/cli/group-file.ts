@@ -13,8 +13,11 @@ import { Grouper, mergeGroups, type GoroutineGroup, type Similarity } from '../a
 export interface GroupFileOptions extends ParseOptions {
   /** Worker threads (default: the cores available, at most 4; GOSCOPE_THREADS overrides). */
   threads?: number;
-  /** Files smaller than this are grouped on one thread (default 64 MiB). */
-  minParallelBytes?: number;
+  /**
+   * 'auto' (default): split text files of 64 MiB or more, at the stack-only levels.
+   * 'always': split whenever a cut point exists (tests use it on small real dumps).
+   */
+  split?: 'auto' | 'always';
 }
 
 export interface Grouped {
@@ -81,10 +84,13 @@ function threadsWanted(opts: GroupFileOptions): number {
 export async function groupFile(path: string, input: string, size: number, sim: Similarity, opts: GroupFileOptions = {}): Promise<Grouped> {
   const threads = threadsWanted(opts);
   const sequential = () => groupPart({ path, input, start: 0, end: size, sim, opts: parseOpts(opts) });
-  if (threads < 2 || size < (opts.minParallelBytes ?? 64 << 20)) return sequential();
-  // Where arguments count, groups can number in the hundreds of thousands: copying them
-  // between threads and merging costs more time and memory than the split saves.
-  if ((sim === 'pointer' || sim === 'exact') && opts.minParallelBytes === undefined) return sequential();
+  if (threads < 2) return sequential();
+  if (opts.split !== 'always') {
+    if (size < 64 << 20) return sequential();
+    // Where arguments count, groups can number in the hundreds of thousands: copying them
+    // between threads and merging costs more time and memory than the split saves.
+    if (sim === 'pointer' || sim === 'exact') return sequential();
+  }
   const cuts = (await cutPoints(path, size, threads)).filter((c) => c < size);
   if (cuts.length === 0) return sequential();
   const bounds = [0, ...cuts, size];
