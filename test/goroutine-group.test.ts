@@ -1,6 +1,6 @@
 // Grouping at each similarity level, on real runtime output with varied stacks and
-// arguments (the benchmark generator at a small size), cross-checked against a plain
-// string-keyed grouping so the hashed signatures cannot silently merge or split groups.
+// arguments (the benchmark generator at a small size), cross-checked against grouping by
+// the plain-text signature so the hashed keys cannot silently merge or split groups.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,30 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromBuffer } from '../src/formats/input.js';
 import { parseGoroutinesAll } from '../src/formats/goroutines/parse.js';
-import type { Goroutine } from '../src/formats/goroutines/model.js';
-import { Grouper, groupSignature, SIMILARITIES, type GoroutineGroup, type Similarity } from '../src/analysis/goroutines/group.js';
+import { Grouper, groupSignature, maskPointers, SIMILARITIES, type GoroutineGroup, type Similarity } from '../src/analysis/goroutines/group.js';
 import { groupFile } from '../src/cli/group-file.js';
-import { comparableFrames } from '../src/analysis/stack.js';
 import { buildGo, needGo, runDumpgen } from './support/go.js';
-
-// The pointer level's masking, written plainly: hex values at or above 4 MiB (addresses:
-// text at 0x400000, heap at 0xc000…) and any value the runtime marks "?" (possibly
-// inaccurate) become "*". The grouper hashes the same thing token by token.
-function maskPointers(a: string): string {
-  return a.replace(/0x([0-9a-f]+)(?=(\?)?)/g, (h, digits: string, q: string | undefined) =>
-    q || digits.length > 6 || (digits.length === 6 && digits[0]! >= '4') ? '*' : h,
-  );
-}
-
-function naiveKey(g: Goroutine, sim: Similarity): string {
-  const fr = comparableFrames(g.frames).map((f) => {
-    if (sim === 'function') return f.func;
-    if (sim === 'value' || f.args === undefined) return `${f.func}:${f.line}`;
-    return `${f.func}:${f.line}(${sim === 'exact' ? f.args : maskPointers(f.args)})`;
-  });
-  const cb = g.createdBy ? `<${g.createdBy.func}${sim === 'function' ? '' : ':' + g.createdBy.line}` : '';
-  return `${g.state}|${fr.join('\n')}${cb}`;
-}
 
 test('maskPointers: addresses and "?" values masked, small exact values kept', () => {
   assert.equal(maskPointers('0xc000102a80, 0x3, {0x519bc8?, 0x13d793692ab0?}, 0x0?'), '*, 0x3, {*?, *?}, *?');
@@ -55,7 +34,7 @@ test('similarity levels on a real dump with varied stacks and arguments', { skip
     assert.equal(groups.reduce((s, g) => s + g.count, 0), info.total, `${sim}: every goroutine in one group`);
     // The same partition as grouping by the plain signature text.
     const naive = new Map<string, number>();
-    for (const g of goroutines) naive.set(naiveKey(g, sim), (naive.get(naiveKey(g, sim)) ?? 0) + 1);
+    for (const g of goroutines) naive.set(groupSignature(g, sim), (naive.get(groupSignature(g, sim)) ?? 0) + 1);
     assert.equal(groups.length, naive.size, `${sim}: group count equals the string-keyed grouping`);
     assert.deepEqual(groups.map((g) => g.count).sort((a, b) => a - b), [...naive.values()].sort((a, b) => a - b));
     counts.push(groups.length);

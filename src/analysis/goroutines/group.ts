@@ -265,10 +265,11 @@ export function maskPointers(a: string): string {
 }
 
 /**
- * A group's signature as plain text, the same equivalence as Grouper's hashed key but
- * independent of any Grouper: for merging groups built apart (one per worker thread).
+ * A group's (or one goroutine's) signature as plain text: the same equivalence as
+ * Grouper's hashed key, independent of any Grouper; for merging groups built apart (one
+ * per worker thread), and as the reference the hashed key is tested against.
  */
-export function groupSignature(g: GoroutineGroup, sim: Similarity): string {
+export function groupSignature(g: Pick<GoroutineGroup, 'state' | 'frames' | 'createdBy'>, sim: Similarity): string {
   const fr = comparableFrames(g.frames).map((f) => {
     if (sim === 'function') return f.func;
     if (sim === 'value' || f.args === undefined) return `${f.func}:${f.line}`;
