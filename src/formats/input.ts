@@ -3,6 +3,7 @@
 // than one chunk plus one line in memory.
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
 import { FormatError } from '../errors.js';
 
 export const DEFAULT_MAX_INFLATED = 4 * 1024 ** 3; // streamed text: memory stays bounded anyway
@@ -146,41 +147,63 @@ export interface LineStats {
 }
 
 /**
- * Calls `onLine` for every line (without '\n' or a trailing '\r'). Holds one decoded chunk
- * and one partial line at a time; a line longer than `maxLine` bytes is a format error,
+ * Calls `onLine(s, start, end, lineNo, unterminated)` for every line: the line is
+ * s[start, end), without '\n' or a trailing '\r'; `unterminated` marks a last line with no
+ * newline (where a cut-off input ends). Lines are passed by index, not sliced, so hot
+ * parsers copy only what they keep. Holds one decoded chunk and one partial line at a time;
+ * pure-ASCII chunks skip UTF-8 decoding; a line longer than `maxLine` is a format error,
  * which also stops binary garbage from accumulating.
  */
-export async function forEachLine(
+export async function scanLines(
   chunks: Chunks,
   input: string,
-  onLine: (line: string, lineNo: number) => void,
+  onLine: (s: string, start: number, end: number, lineNo: number, unterminated: boolean) => void,
   maxLine = DEFAULT_MAX_LINE,
 ): Promise<LineStats> {
   const dec = new StringDecoder('utf8');
   let carry = '';
   let lineNo = 0;
   let bytes = 0;
-  for await (const chunk of chunks) {
-    bytes += chunk.byteLength;
-    let s = dec.write(chunk as Buffer);
-    if (carry) {
-      s = carry + s;
-      carry = '';
-    }
-    let pos = 0;
+  let decoding = false; // the decoder may hold the start of a multi-byte character
+  const tooLong = () =>
+    new FormatError(input, `line ${lineNo + 1}`, `line longer than ${maxLine} bytes`, 'this does not look like a goroutine dump');
+  const scan = (s: string, pos: number): number => {
     for (;;) {
       const nl = s.indexOf('\n', pos);
-      if (nl < 0) break;
+      if (nl < 0) return pos;
       let end = nl;
       if (end > pos && s.charCodeAt(end - 1) === 13) end--;
-      onLine(s.slice(pos, end), ++lineNo);
+      onLine(s, pos, end, ++lineNo, false);
       pos = nl + 1;
     }
+  };
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    const buf = chunk as Buffer;
+    let s: string;
+    if (!decoding && isAscii(buf)) s = buf.toString('latin1');
+    else {
+      s = dec.write(buf);
+      decoding = !isAscii(buf);
+    }
+    let pos = 0;
+    if (carry) {
+      // The line split across chunks is joined on its own, so `s` stays a flat string.
+      const nl = s.indexOf('\n');
+      if (nl < 0) {
+        carry += s;
+        if (carry.length > maxLine) throw tooLong();
+        continue;
+      }
+      const line = carry + s.slice(0, nl + 1);
+      carry = '';
+      scan(line, 0);
+      pos = nl + 1;
+    }
+    pos = scan(s, pos);
     if (pos < s.length) {
       carry = s.slice(pos);
-      if (carry.length > maxLine) {
-        throw new FormatError(input, `line ${lineNo + 1}`, `line longer than ${maxLine} bytes`, 'this does not look like a goroutine dump');
-      }
+      if (carry.length > maxLine) throw tooLong();
     }
   }
   carry += dec.end();
@@ -188,7 +211,7 @@ export async function forEachLine(
   if (carry.length) {
     let end = carry.length;
     if (carry.charCodeAt(end - 1) === 13) end--;
-    onLine(carry.slice(0, end), ++lineNo);
+    onLine(carry, 0, end, ++lineNo, true);
   }
   return { bytes, lines: lineNo, endedWithNewline };
 }

@@ -4,7 +4,7 @@
 // The runtime omits the leading runtime.* frames here, so the wait reason is not recoverable
 // from this form alone (debug=0 keeps them).
 import { FormatError } from '../../errors.js';
-import { forEachLine, type Chunks } from '../input.js';
+import { scanLines, type Chunks } from '../input.js';
 import { newGoroutine, type Goroutine } from './model.js';
 import { parseLabelObject } from './text.js';
 import { intern } from '../strings.js';
@@ -42,7 +42,8 @@ export async function parseDebug1(
     cur = null;
   };
 
-  const stats = await forEachLine(chunks, input, (line, lineNo) => {
+  const stats = await scanLines(chunks, input, (str, start, end, lineNo) => {
+    const line = str.slice(start, end);
     if (badLine) return;
     if (declared < 0) {
       const m = TOTAL.exec(line.trim());

@@ -4,9 +4,7 @@
 // Line-driven state machine: one pass, no backtracking, nothing retained but the goroutine
 // being built.
 import { FormatError } from '../../errors.js';
-import { StringDecoder } from 'node:string_decoder';
-import { isAscii } from 'node:buffer';
-import { DEFAULT_MAX_LINE, type Chunks } from '../input.js';
+import { scanLines, type Chunks } from '../input.js';
 import { newGoroutine, type Frame, type Goroutine } from './model.js';
 import { intern } from '../strings.js';
 
@@ -139,8 +137,8 @@ const enum St {
  * Streams goroutines out of a text dump. Calls `emit` once per complete goroutine.
  * Throws FormatError when no goroutine is found or the dump is cut off mid-goroutine.
  *
- * Hot loop: lines are scanned by index in the decoded chunk; only the pieces a frame keeps
- * (function, arguments, file) are sliced out.
+ * Hot loop: lines arrive by index in the decoded chunk (scanLines); only the pieces a frame
+ * keeps (function, arguments, file) are sliced out.
  */
 export async function parseTextDump(
   chunks: Chunks,
@@ -162,9 +160,6 @@ export async function parseTextDump(
   let truncatedAt = 0;
   let createdForAncestor = false;
   let lineNo = 0;
-
-  const tooLong = (at: number) =>
-    new FormatError(input, `line ${at}`, `line longer than ${DEFAULT_MAX_LINE} bytes`, 'this does not look like a goroutine dump');
 
   // The goroutine stays unemitted until we know whether the input ends here.
   const broken = () => {
@@ -299,64 +294,23 @@ export async function parseTextDump(
     }
   };
 
-  const dec = new StringDecoder('utf8');
-  let carry = '';
-  let bytes = 0;
-  let decoding = false; // the decoder may hold the start of a multi-byte character
-  const scan = (s: string, pos: number, stop: number) => {
-    for (;;) {
-      const nl = s.indexOf('\n', pos);
-      if (nl < 0 || nl >= stop) return pos;
-      lineNo++;
-      let end = nl;
-      if (end > pos && s.charCodeAt(end - 1) === 13) end--;
-      let b = pos;
-      while (b < end) {
-        const c = s.charCodeAt(b);
-        if (c !== 32 && c !== 9) break;
-        b++;
-      }
-      onLine(s, b, end);
-      pos = nl + 1;
+  const stats = await scanLines(chunks, input, (str, start, end, n, unterminated) => {
+    lineNo = n;
+    // Inside a goroutine's frames, a last line with no newline is a cut-off fragment;
+    // where a file line is due, it may still be complete (a pasted dump).
+    if (unterminated && (st === St.Frames || st === St.Ancestor)) {
+      truncatedAt = n;
+      return;
     }
-  };
-  for await (const chunk of chunks) {
-    bytes += chunk.byteLength;
-    const buf = chunk as Buffer;
-    // Pure-ASCII chunks (nearly all of a dump) skip UTF-8 decoding.
-    let s: string;
-    if (!decoding && isAscii(buf)) s = buf.toString('latin1');
-    else {
-      s = dec.write(buf);
-      decoding = !isAscii(buf);
+    let b = start;
+    while (b < end) {
+      const c = str.charCodeAt(b);
+      if (c !== 32 && c !== 9) break;
+      b++;
     }
-    let pos = 0;
-    if (carry) {
-      // The line split across chunks is joined on its own, so `s` stays a flat string.
-      const nl = s.indexOf('\n');
-      if (nl < 0) {
-        carry += s;
-        if (carry.length > DEFAULT_MAX_LINE) throw tooLong(lineNo + 1);
-        continue;
-      }
-      const line = carry + s.slice(0, nl + 1);
-      carry = '';
-      scan(line, 0, line.length);
-      pos = nl + 1;
-    }
-    pos = scan(s, pos, s.length);
-    if (pos < s.length) {
-      carry = s.slice(pos);
-      if (carry.length > DEFAULT_MAX_LINE) throw tooLong(lineNo + 1);
-    }
-  }
-  carry += dec.end();
-  if (carry.length) {
-    // The input ends without a newline. Inside a goroutine's frames, that last line is a
-    // cut-off fragment; where a file line is due, it may still be complete (a pasted dump).
-    if ((st as St) === St.Frames || (st as St) === St.Ancestor) truncatedAt = ++lineNo;
-    else scan(carry + '\n', 0, carry.length + 1);
-  }
+    onLine(str, b, end);
+  });
+  const bytes = stats.bytes;
   const lines = lineNo;
 
   st = st as St; // assigned inside onLine
