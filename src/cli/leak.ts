@@ -134,7 +134,9 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
     const saved = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
     leakGroups = (await groupBytes(bytes, saved)).groups;
   } catch (e) {
-    if (!isNotFound(e)) throw e;
+    // Confirmation only: without it the trend test still decides.
+    if (!(e instanceof UserError)) throw e;
+    if (!isNotFound(e) && !json) io.err.write(`goscope: warning: goroutineleak profile not used (${e.message})\n`);
   }
   prog.done();
 
