@@ -105,6 +105,11 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
       sampleTimes.push({ at: snap.at.toISOString(), offsetSeconds: snap.t / 1000, total, savedTo: snap.savedTo });
       prog.update(`sample ${snap.index + 1}/${samples} · goroutines ${totals.join(' ')}`);
     }
+  } catch (e) {
+    // A service that stops answering mid-run (a restart, a timeout): keep what was taken.
+    if (!(e instanceof UserError) || taken.length < 3) throw e;
+    prog.done();
+    if (!json) io.err.write(`goscope: warning: sampling stopped after ${taken.length} samples: ${e.message}\n`);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
