@@ -51,11 +51,6 @@ export function frameRef(f: Frame | null | undefined): { function: string; file:
   return f ? { function: f.func, file: f.file, line: f.line } : null;
 }
 
-export function siteText(f: Frame | null | undefined): string {
-  if (!f) return '?';
-  return `${f.func} (${shortFile(f.file)}:${f.line})`;
-}
-
 /** Last two path elements: enough to find the file, short enough for a terminal. */
 export function shortFile(file: string): string {
   const a = file.lastIndexOf('/');

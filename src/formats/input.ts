@@ -53,22 +53,21 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-export function gzipError(input: string, err: unknown, at: number): FormatError {
+/**
+ * A zlib failure as one line. `at` is the position (e.g. "byte 4096 of the decompressed
+ * data" while streaming, "byte N (gzip stream)" for a whole buffer).
+ */
+export function gzipError(input: string, err: unknown, at: string): FormatError {
   const code = (err as { code?: string }).code;
   const msg = (err as Error).message ?? String(err);
-  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) {
-    return new FormatError(input, `byte ${at} of the decompressed data`, 'truncated gzip data', 'the file was cut short: capture it again');
+  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(msg)) {
+    return new FormatError(input, at, 'truncated gzip data', 'the file was cut short: capture it again');
   }
-  return new FormatError(input, '', `corrupt gzip data (${msg})`);
+  return new FormatError(input, at, `corrupt gzip data (${msg})`);
 }
 
-export function bombError(input: string, max: number): FormatError {
-  return new FormatError(
-    input,
-    '',
-    `decompressed size exceeds ${max} bytes (possible gzip bomb)`,
-    'set GOSCOPE_MAX_INFLATE=<bytes> to allow more',
-  );
+export function bombError(input: string, max: number, at: string): FormatError {
+  return new FormatError(input, at, `decompressed size exceeds ${max} bytes (possible gzip bomb)`, 'set GOSCOPE_MAX_INFLATE=<bytes> to allow more');
 }
 
 export function maxInflatedFromEnv(fallback: number): number {
@@ -100,14 +99,14 @@ export async function* gunzipCapped(chunks: Chunks, input: string, max: number):
       out += c.length;
       if (out > max) {
         gz.destroy();
-        throw bombError(input, max);
+        throw bombError(input, max, `byte ${max} of the decompressed data`);
       }
       yield c;
     }
   } catch (e) {
     if (e instanceof FormatError) throw e;
     if (failure) throw failure;
-    throw gzipError(input, e, out);
+    throw gzipError(input, e, `byte ${out} of the decompressed data`);
   } finally {
     gz.destroy();
   }

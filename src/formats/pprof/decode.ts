@@ -11,6 +11,7 @@
 import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { FormatError } from '../../errors.js';
+import { bombError, gzipError, maxInflatedFromEnv } from '../input.js';
 import type {
   Int64,
   Label,
@@ -25,7 +26,7 @@ import type {
 import { Reader, WIRE_LEN, WIRE_VARINT } from './wire.js';
 
 export interface DecodeOptions {
-  /** Cap on the gunzipped size in bytes (default 1 GiB). */
+  /** Cap on the gunzipped size in bytes (default 1 GiB, or GOSCOPE_MAX_INFLATE). */
   maxInflatedBytes?: number;
 }
 
@@ -39,7 +40,7 @@ const LEGACY_HINT = 'convert it with `go tool pprof -proto FILE > out.pb.gz`';
  * Throws FormatError (with a byte offset) for anything that is not a valid profile.
  */
 export function decodeProfile(bytes: Uint8Array, input: string, opts?: DecodeOptions): Profile {
-  const cap = opts?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  const cap = opts?.maxInflatedBytes ?? maxInflatedFromEnv(DEFAULT_MAX_INFLATED_BYTES);
   if (!Number.isSafeInteger(cap) || cap < 1) throw new RangeError(`maxInflatedBytes must be a positive integer, got ${cap}`);
   let data = bytes;
   let suffix = '';
@@ -66,14 +67,9 @@ function gunzip(bytes: Uint8Array, input: string, cap: number): Uint8Array {
     const out = gunzipSync(bytes, { maxOutputLength: cap });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new FormatError(input, 'byte 0 (gzip stream)', `decompressed size exceeds ${cap} bytes (possible gzip bomb)`, 'raise maxInflatedBytes if the profile really is this large');
-    }
-    if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) {
-      throw new FormatError(input, `byte ${bytes.length} (gzip stream)`, 'truncated gzip data');
-    }
-    throw new FormatError(input, 'byte 0 (gzip stream)', `corrupt gzip data: ${err.message}`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bombError(input, cap, 'byte 0 (gzip stream)');
+    // zlib reports no offset: a truncation shows at the end, corruption anywhere in it.
+    throw gzipError(input, e, `byte ${bytes.length} (gzip stream)`);
   }
 }
 
