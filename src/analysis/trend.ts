@@ -21,7 +21,8 @@ export function normalUpperTail(z: number): number {
   return d * poly;
 }
 
-function median(xs: number[]): number {
+/** Median; sorts `xs` in place. */
+export function median(xs: number[]): number {
   if (xs.length === 0) return 0;
   xs.sort((a, b) => a - b);
   const m = xs.length >> 1;

@@ -4,7 +4,7 @@
 // served, confirms suspects and adds goroutines it proves unreachable.
 import type { Frame } from '../../formats/goroutines/model.js';
 import { isUserFrame } from '../stack.js';
-import { trend } from '../trend.js';
+import { median, trend } from '../trend.js';
 import { BLOCKING, classify, type WaitReason } from './classify.js';
 import { explainLeak } from './explain.js';
 import type { GoroutineGroup } from './group.js';
@@ -74,12 +74,7 @@ function sustained(series: readonly number[]): boolean {
   const max = Math.max(...series);
   const last = series[n - 1]!;
   const half = Math.floor(n / 2);
-  const med = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  };
-  return last >= 0.8 * max && med(series.slice(n - half)) > med(series.slice(0, half));
+  return last >= 0.8 * max && median(series.slice(n - half)) > median(series.slice(0, half));
 }
 
 function userCreated(g: GoroutineGroup): boolean {
