@@ -1,0 +1,2 @@
+// Replaced by the flame graph.
+const goscopeWebPlaceholder = true;
