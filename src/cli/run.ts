@@ -2,6 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { goroutinesCommand, GOROUTINES_HELP } from './goroutines.js';
 import { leakCommand, LEAK_HELP } from './leak.js';
+import { topCommand, TOP_HELP, DIFF_HELP } from './top.js';
+import { flameCommand, FLAME_HELP } from './flame.js';
+import { profileCommand, PROFILE_HELP } from './profile.js';
+import { diagnoseCommand, DIAGNOSE_HELP } from './diagnose.js';
 import { stdio, write, type Io } from './common.js';
 
 const HELP = `goscope — diagnose Go services from the outside
@@ -9,6 +13,11 @@ const HELP = `goscope — diagnose Go services from the outside
 usage: goscope <command> [arguments] [flags]
 
 commands:
+  diagnose <service-url>            capture everything once: verdict, hot spots, leaks, report.html
+  profile <service-url> --type T    capture one profile (cpu, heap, allocs, mutex, block, …) and show its top
+  top <profile>...                  where the cost goes, like go tool pprof -top (same rows and numbers)
+  diff <base> <new>                 what changed between two profiles (go tool pprof -diff_base)
+  flame <profile>...                flame graph: self-contained HTML, speedscope JSON or folded stacks
   goroutines <source>               group goroutines by stack: why they wait, where, who made them
   goroutines diff <before> <after>  what changed between two goroutine snapshots
   leak <service-url>                sample a live service and name the goroutine leaks
@@ -16,7 +25,7 @@ commands:
 <source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin).
 Every command takes --json and --help.
 
-exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak)`;
+exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose)`;
 
 function version(): string {
   try {
@@ -37,7 +46,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return cmd === undefined ? 2 : 0;
     case 'help': {
       const topic = rest[0];
-      write(io, topic === 'goroutines' ? GOROUTINES_HELP : topic === 'leak' ? LEAK_HELP : HELP);
+      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP };
+      write(io, (topic && helps[topic]) || HELP);
       return 0;
     }
     case '--version':
@@ -48,6 +58,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return goroutinesCommand(rest, io);
     case 'leak':
       return leakCommand(rest, io);
+    case 'top':
+      return topCommand(rest, io, 'top');
+    case 'diff':
+      return topCommand(rest, io, 'diff');
+    case 'flame':
+      return flameCommand(rest, io);
+    case 'profile':
+      return profileCommand(rest, io);
+    case 'diagnose':
+      return diagnoseCommand(rest, io);
     default:
       io.err.write(`goscope: unknown command "${cmd}" (see goscope --help)\n`);
       return 2;

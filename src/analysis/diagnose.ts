@@ -1,0 +1,81 @@
+// The findings of one `diagnose` run, from already-decoded captures: goroutine leak
+// suspects from the snapshot series, and for every profile the sites in the service's own
+// code that carry most of its cost. Ordering of the headline is the verdict: a leak is
+// reported before costs, because it only gets worse; costs are ranked by how unusual they
+// are (a service burning all its cores or spending more time waiting for locks than
+// running is the finding, a few milliseconds of contention is not).
+import { int64ToNumber, type Int64, type Profile } from '../formats/pprof/index.js';
+import { analyzeLeaks, type LeakAnalysis, type LeakSample } from './goroutines/leak.js';
+import type { GoroutineGroup } from './goroutines/group.js';
+import { hotspots, type Hotspot } from './hotspots.js';
+
+export type DiagnosedKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block';
+
+export interface ProfileInput {
+  kind: DiagnosedKind;
+  profile: Profile;
+  /** Index of the sample type the findings use (cpu/nanoseconds, inuse_space, …). */
+  sampleIndex: number;
+  /** Seconds the values cover (CPU profile length, delta window); null for a snapshot. */
+  windowSeconds: number | null;
+}
+
+export interface ProfileFinding {
+  kind: DiagnosedKind;
+  sampleType: string;
+  unit: string;
+  total: Int64;
+  windowSeconds: number | null;
+  /** total per second of window (cores for CPU, contention seconds per second for locks). */
+  perSecond: number | null;
+  hotspots: Hotspot[];
+  /** True when the amount itself is a finding (see the thresholds below). */
+  notable: boolean;
+}
+
+export interface DiagnoseInput {
+  goroutineSamples: readonly LeakSample[];
+  detail?: readonly GoroutineGroup[];
+  leakProfile: readonly GoroutineGroup[] | null;
+  profiles: readonly ProfileInput[];
+}
+
+export interface Diagnosis {
+  leaks: LeakAnalysis | null;
+  /** Goroutine groups of the final detailed snapshot (or the last sample), biggest first. */
+  groups: readonly GoroutineGroup[];
+  findings: ProfileFinding[];
+}
+
+// Mann-Kendall cannot reach p < 0.01 with fewer points, so below this the trend test is skipped.
+export const MIN_TREND_SAMPLES = 6;
+
+// Thresholds for "notable": a service using more than 80% of a core, spending more
+// than 10% of wall time per second waiting on mutexes (summed over goroutines), or
+// blocking more than 1 s per second outside of idle waits.
+const CPU_CORES_NOTABLE = 0.8;
+const MUTEX_NOTABLE = 0.1;
+const BLOCK_NOTABLE = 1;
+
+export function diagnose(input: DiagnoseInput): Diagnosis {
+  const samples = input.goroutineSamples;
+  let leaks: LeakAnalysis | null = null;
+  if (samples.length >= 3) {
+    leaks = analyzeLeaks({ samples, detail: input.detail, leakProfile: input.leakProfile });
+  }
+  const groups = input.detail ?? samples[samples.length - 1]?.groups ?? [];
+  const findings = input.profiles.map(finding);
+  return { leaks, groups: [...groups].sort((a, b) => b.count - a.count), findings };
+}
+
+function finding(p: ProfileInput): ProfileFinding {
+  const h = hotspots(p.profile, p.sampleIndex, 10);
+  const total = int64ToNumber(h.total);
+  const perSecond = p.windowSeconds && p.windowSeconds > 0 ? total / p.windowSeconds : null;
+  let notable = false;
+  const ns = h.unit === 'nanoseconds';
+  if (p.kind === 'cpu' && ns && perSecond !== null) notable = perSecond / 1e9 >= CPU_CORES_NOTABLE;
+  if (p.kind === 'mutex' && ns && perSecond !== null) notable = perSecond / 1e9 >= MUTEX_NOTABLE;
+  if (p.kind === 'block' && ns && perSecond !== null) notable = perSecond / 1e9 >= BLOCK_NOTABLE;
+  return { kind: p.kind, sampleType: h.sampleType, unit: h.unit, total: h.total, windowSeconds: p.windowSeconds, perSecond, hotspots: h.hotspots, notable };
+}

@@ -1,0 +1,207 @@
+// goscope diagnose <service>: capture everything in one run, then one verdict-first report.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError, UserError } from '../errors.js';
+import { profileUrl, resolveSource, serviceBase } from '../collect/source.js';
+import { sessionDir } from '../collect/acquire.js';
+import { captureAll, type CaptureSet, type SnapshotPair } from '../collect/plan.js';
+import type { CapturedProfile } from '../collect/profiles.js';
+import { fetchBytes, isNotFound } from '../collect/http.js';
+import { saveCapture } from '../collect/capture.js';
+import { fromBuffer } from '../formats/input.js';
+import { parseGoroutines } from '../formats/goroutines/parse.js';
+import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
+import { Grouper, type GoroutineGroup } from '../analysis/goroutines/group.js';
+import type { LeakSample } from '../analysis/goroutines/leak.js';
+import { deltaProfile } from '../analysis/profile/delta.js';
+import { selectSampleIndex } from '../analysis/profile/sample-index.js';
+import { sampleStacks } from '../analysis/profile/stacks.js';
+import { buildFlameTree } from '../analysis/flame/tree.js';
+import { diagnose, type DiagnosedKind, type ProfileInput } from '../analysis/diagnose.js';
+import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
+import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
+import { progress } from '../report/progress.js';
+import { parseArgs, parseDuration, parseInteger } from './args.js';
+import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+
+export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
+
+Captures, in one run and one request at a time beside the CPU profile: goroutine
+snapshots spread over the window (leak trend), a CPU profile, heap, and two snapshots of
+allocs, mutex and block (goscope subtracts them: what happened during the window). Every
+capture is saved first. Then prints a verdict-first summary (leak suspects, CPU, heap,
+allocation and lock hot spots, each at its file:line in your code) and writes one
+self-contained report.html with the findings, goroutine groups and flame graphs.
+
+flags:
+  --seconds N        capture window and CPU profile length (default 10)
+  --samples N        goroutine snapshots over the window (default 8; >= 6 for a trend verdict)
+  -o, --html FILE    report file (default report.html in the capture folder)
+  --timeout D        per-request timeout (default 30s)
+  --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
+  --json             machine-readable output (schema goscope.diagnose/v1)
+
+exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, nothing
+captured), 2 usage`;
+
+const FLAGS = {
+  seconds: { type: 'string' },
+  samples: { type: 'string' },
+  html: { type: 'string', short: 'o' },
+  timeout: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const WINDOWED: readonly ('allocs' | 'mutex' | 'block')[] = ['allocs', 'mutex', 'block'];
+
+async function groups(bytes: Uint8Array, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
+  const gr = new Grouper('value');
+  const info = await parseGoroutines(fromBuffer(bytes), input, (g) => gr.add(g), { allowPartial: partial, args: false });
+  return { groups: gr.groups(), total: info.total };
+}
+
+/** A warning instead of an abort: one broken capture must not lose the others' findings. */
+function guard<T>(notes: CaptureNote[], kind: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    notes.push({ kind, state: 'failed', message: e.message });
+    return undefined;
+  }
+}
+
+export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, FLAGS, 'diagnose');
+  if (flags.help) {
+    write(io, DIAGNOSE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('diagnose: expected one <service-url>, e.g. http://127.0.0.1:6060; see goscope diagnose --help');
+  const source = resolveSource(positionals[0]!);
+  if (source.kind === 'file' || source.kind === 'stdin') {
+    throw new UsageError(`diagnose: ${source.input} is not a live service (for saved profiles use goscope top / flame; for dumps goscope goroutines)`);
+  }
+  const base = serviceBase(source);
+  const secondsMs = typeof flags.seconds === 'string' ? parseDuration(flags.seconds, 'seconds') : 10_000;
+  const seconds = Math.round(secondsMs / 1000);
+  if (seconds < 1) throw new UsageError('--seconds: at least 1');
+  const samples = typeof flags.samples === 'string' ? parseInteger(flags.samples, 'samples', 2) : 8;
+  const timeoutMs = typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
+  const json = !!flags.json;
+  const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+  const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
+
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  let set: CaptureSet;
+  try {
+    set = await captureAll(base, {
+      dir,
+      seconds,
+      goroutineSamples: samples,
+      timeoutMs,
+      signal: stop.signal,
+      onProgress: (e) => {
+        if (e.phase === 'cpu') prog.update(`CPU profile: ${e.remaining}s left · goroutine snapshots ${e.done}/${e.of}`);
+        else if (e.step) prog.update(`capturing ${e.step}…`);
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  // Confirmation for leak suspects where the runtime offers it (Go 1.26 experiment, 1.27+).
+  let leakProfile: GoroutineGroup[] | null = null;
+  const notes: CaptureNote[] = [];
+  if (!set.aborted) {
+    prog.update('goroutineleak profile…');
+    try {
+      const bytes = await fetchBytes(profileUrl(source, 'goroutineleak', { debug: '0' }), { timeoutMs });
+      const saved = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
+      set.files.push(saved);
+      leakProfile = (await groups(bytes, saved)).groups;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      if (!isNotFound(e)) notes.push({ kind: 'goroutineleak', state: 'failed', message: e.message });
+    }
+  }
+  prog.update('analysing…');
+
+  // Goroutine series: times relative to the first snapshot.
+  const taken: LeakSample[] = [];
+  const totals: number[] = [];
+  const t0 = set.goroutines[0]?.fetchedAt.getTime() ?? 0;
+  for (const g of set.goroutines) {
+    const r = await groups(g.bytes, g.path).catch((e: unknown) => {
+      if (!(e instanceof UserError)) throw e;
+      notes.push({ kind: 'goroutine', state: 'failed', message: e.message });
+      return null;
+    });
+    if (!r) continue;
+    taken.push({ t: g.fetchedAt.getTime() - t0, groups: r.groups });
+    totals.push(r.total);
+  }
+  let detail: GoroutineGroup[] | undefined;
+  if (set.goroutineDump) {
+    const bytes = await readFile(set.goroutineDump.path);
+    detail = (await groups(bytes, set.goroutineDump.path, true).catch((e: unknown) => {
+      if (!(e instanceof UserError)) throw e;
+      notes.push({ kind: 'goroutine-dump', state: 'failed', message: e.message });
+      return null;
+    }))?.groups;
+  }
+
+  // Profiles: decode, subtract the windowed pairs, keep each delta on disk too.
+  const inputs: ProfileInput[] = [];
+  const flames: FlameEntry[] = [];
+  const decoded = (c: CapturedProfile | undefined): Profile | undefined => (c ? guard(notes, c.type, () => decodeProfile(c.bytes, c.path)) : undefined);
+  const add = (kind: DiagnosedKind, p: Profile | undefined, windowSeconds: number | null, file: string | undefined) => {
+    if (!p) return;
+    const sampleIndex = selectSampleIndex(p);
+    inputs.push({ kind, profile: p, sampleIndex, windowSeconds });
+    const st = sampleStacks(p, {});
+    flames.push({ kind, sampleType: st.sampleType.type, unit: st.sampleType.unit, file, tree: buildFlameTree(st.stacks) });
+  };
+  const cpu = decoded(set.cpu);
+  add('cpu', cpu, cpu && Number(cpu.durationNanos) > 0 ? Number(cpu.durationNanos) / 1e9 : seconds, set.cpu?.path);
+  add('heap', decoded(set.heap), null, set.heap?.path);
+  for (const kind of WINDOWED) {
+    const pair: SnapshotPair = set[kind];
+    if (set.status[kind]?.state !== 'ok' || !pair.older || !pair.newer) continue;
+    const older = decoded(pair.older);
+    const newer = decoded(pair.newer);
+    if (!older || !newer) continue;
+    const delta = guard(notes, kind, () => deltaProfile(older, newer));
+    if (!delta) continue;
+    const file = await saveCapture(dir, `${kind}.delta.pb.gz`, encodeProfile(delta, { gzip: true }));
+    set.files.push(file);
+    const window = (pair.newer.fetchedAt.getTime() - pair.older.fetchedAt.getTime()) / 1000;
+    add(kind, delta, window, file);
+  }
+  const last = set.goroutines[set.goroutines.length - 1];
+  const lastProfile = decoded(last);
+  if (lastProfile) {
+    const st = sampleStacks(lastProfile, {});
+    flames.push({ kind: 'goroutine', sampleType: st.sampleType.type, unit: st.sampleType.unit, file: last!.path, tree: buildFlameTree(st.stacks) });
+  }
+
+  const result = diagnose({ goroutineSamples: taken, detail, leakProfile, profiles: inputs });
+  for (const [kind, s] of Object.entries(set.status)) {
+    if (s.state !== 'ok') notes.push({ kind, state: s.state, message: s.message ?? '' });
+  }
+  const htmlPath = typeof flags.html === 'string' ? flags.html : path.join(dir, 'report.html');
+  const meta = { service: base.href, captureDir: dir, seconds, startedAt: set.startedAt, finishedAt: set.finishedAt, goroutineTotals: totals, aborted: set.aborted, files: set.files, reportPath: htmlPath };
+  try {
+    await writeFile(htmlPath, diagnoseHtml(result, meta, notes, flames));
+  } catch (e) {
+    throw new UserError(`${htmlPath}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    prog.done();
+  }
+  if (json) printJson(io, diagnoseJson(result, meta, notes));
+  else write(io, renderDiagnose(result, meta, notes, outStyle(io)));
+  return result.leaks && result.leaks.suspects.length > 0 ? 3 : 0;
+}

@@ -1,0 +1,99 @@
+// Reading pprof profiles named on the command line (files, profile URLs, stdin) and the
+// flags every profile command shares, spelled like `go tool pprof`'s.
+import { UsageError } from '../errors.js';
+import { acquire } from '../collect/acquire.js';
+import { safeName } from '../collect/capture.js';
+import { resolveSource } from '../collect/source.js';
+import { collect } from '../formats/input.js';
+import { decodeProfile, DEFAULT_MAX_INFLATED_BYTES, type Profile } from '../formats/pprof/index.js';
+import { checkGranularity, type TopOptions } from '../analysis/profile/top.js';
+import { parseDuration, parseInteger, parseRegex, type FlagSpec, type Parsed } from './args.js';
+
+// A raw (still gzipped) profile larger than this is not a profile anyone captured.
+const MAX_PROFILE_FILE = DEFAULT_MAX_INFLATED_BYTES;
+
+export interface LoadedProfile {
+  profile: Profile;
+  /** Name for messages: the path, "stdin" or the URL. */
+  input: string;
+  /** Where a fetched profile was saved. */
+  savedTo?: string;
+}
+
+/**
+ * One profile from a file, `-` or a profile URL (fetched and saved before decoding). A
+ * service base URL is refused: which profile to take, and for how long, is `profile`'s job.
+ */
+export async function loadProfile(
+  arg: string,
+  command: string,
+  opts: { timeoutMs?: number; outDir?: string; dir?: { path: string | null } } = {},
+): Promise<LoadedProfile> {
+  const source = resolveSource(arg);
+  if (source.kind === 'service') {
+    throw new UsageError(`${command}: ${arg} is a service, not a profile: capture one with goscope profile ${arg} --type cpu (or give a profile URL such as ${arg.replace(/\/+$/, '')}/debug/pprof/heap)`);
+  }
+  const saveAs = source.url ? safeName(source.url.pathname.split('/').filter(Boolean).pop() ?? 'profile') + '.pb.gz' : 'profile.pb.gz';
+  const acq = await acquire(source, { profile: '', params: {}, saveAs, timeoutMs: opts.timeoutMs, outDir: opts.outDir, dir: opts.dir });
+  const bytes = await collect(acq.chunks, acq.input, MAX_PROFILE_FILE);
+  return { profile: decodeProfile(bytes, acq.input), input: acq.input, savedTo: acq.savedTo };
+}
+
+/** Flags shared by top, diff, flame and profile. */
+export const VIEW_FLAGS = {
+  'sample-index': { type: 'string' },
+  granularity: { type: 'string' },
+  focus: { type: 'string' },
+  ignore: { type: 'string' },
+  hide: { type: 'string' },
+  show: { type: 'string' },
+  tagfocus: { type: 'string' },
+  tagignore: { type: 'string' },
+  nodecount: { type: 'string' },
+  nodefraction: { type: 'string' },
+} as const satisfies FlagSpec;
+
+export const VIEW_HELP = `  --sample-index T   sample type to show (name like alloc_space, or index); default:
+                     the profile's default type, else its last one
+  --granularity G    functions (default), filefunctions, files, lines, addresses
+  --focus RE         keep samples with a frame matching RE
+  --ignore RE        drop samples with a frame matching RE
+  --hide RE          drop frames matching RE (their cost moves to the caller)
+  --show RE          keep only frames matching RE
+  --tagfocus T       keep samples whose labels match (key=value, key=RE, bytes=1kb:4kb)
+  --tagignore T      drop samples whose labels match
+  --nodecount N      show at most N rows
+  --nodefraction F   hide rows whose cum is below F of the total (default 0.005)`;
+
+export function viewOptions(flags: Parsed['flags']): TopOptions {
+  const str = (k: string): string | undefined => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+  const o: TopOptions = {};
+  const si = str('sample-index');
+  if (si !== undefined) o.sampleIndex = si;
+  const g = str('granularity');
+  if (g !== undefined) o.granularity = checkGranularity(g);
+  for (const k of ['focus', 'ignore', 'hide', 'show'] as const) {
+    const v = str(k);
+    if (v !== undefined) {
+      parseRegex(v, k);
+      o[k] = v;
+    }
+  }
+  const tf = str('tagfocus');
+  if (tf !== undefined) o.tagfocus = tf;
+  const ti = str('tagignore');
+  if (ti !== undefined) o.tagignore = ti;
+  const nc = str('nodecount');
+  if (nc !== undefined) o.nodecount = parseInteger(nc, 'nodecount', 0);
+  const nf = str('nodefraction');
+  if (nf !== undefined) {
+    const n = Number(nf);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--nodefraction: expected a number between 0 and 1, got "${nf}"`);
+    o.nodefraction = n;
+  }
+  return o;
+}
+
+export function timeoutFlag(flags: Parsed['flags']): number | undefined {
+  return typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
+}

@@ -1,0 +1,137 @@
+// goscope profile <service> --type T: capture one profile, save it, show its top.
+import { writeFile } from 'node:fs/promises';
+import { UsageError, UserError } from '../errors.js';
+import { resolveSource, serviceBase } from '../collect/source.js';
+import { sessionDir } from '../collect/acquire.js';
+import { captureProfile, enableHint, profileEnabled, type ProfileType } from '../collect/profiles.js';
+import { decodeProfile, encodeProfile } from '../formats/pprof/index.js';
+import { deltaProfile } from '../analysis/profile/delta.js';
+import { top } from '../analysis/profile/top.js';
+import { buildFlameTree } from '../analysis/flame/tree.js';
+import { renderTopText, topJson } from '../report/top.js';
+import { flameSectionHtml, htmlPage } from '../report/html.js';
+import { progress } from '../report/progress.js';
+import { saveCapture } from '../collect/capture.js';
+import { parseArgs, parseDuration } from './args.js';
+import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
+import { flameInput } from './flame.js';
+
+export const PROFILE_HELP = `usage: goscope profile <service-url> --type T [--seconds N] [flags]
+
+Captures one profile from a service's net/http/pprof, saves it (standard .pb.gz) in the
+capture folder, and prints its top like go tool pprof -top.
+
+types:
+  cpu           CPU for --seconds (default 10)
+  heap          memory in use now (and allocated since start)
+  allocs        allocations: with --seconds, only those made during that window
+                (goscope takes two snapshots and subtracts; Go's own seconds= is not used)
+  mutex, block  lock contention and blocking (with --seconds: during that window);
+                empty until the service enables them, which goscope detects and explains
+  goroutine     goroutines by stack (goscope goroutines shows more)
+  threadcreate  stacks that created OS threads
+
+flags:
+  --type T           one of the types above (default cpu)
+  --seconds N        capture window (cpu default 10; allocs/mutex/block: delta window)
+  -o, --html FILE    also write a flame graph of the profile
+${VIEW_HELP}
+  --timeout D        per-request timeout (default 30s; the CPU request adds --seconds)
+  --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
+  --json             machine-readable output (schema goscope.top/v1 plus captured files)
+
+exit codes: 0 ok, 1 failure (unreachable service, disabled or missing profile), 2 usage`;
+
+const TYPES: readonly ProfileType[] = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block', 'threadcreate'];
+const CUMULATIVE = new Set<ProfileType>(['allocs', 'mutex', 'block']);
+
+const FLAGS = {
+  ...VIEW_FLAGS,
+  type: { type: 'string' },
+  seconds: { type: 'string' },
+  html: { type: 'string', short: 'o' },
+  timeout: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function profileCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, FLAGS, 'profile');
+  if (flags.help) {
+    write(io, PROFILE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('profile: expected one <service-url>, e.g. http://127.0.0.1:6060; see goscope profile --help');
+  const type = (typeof flags.type === 'string' ? flags.type : 'cpu') as ProfileType;
+  if (!TYPES.includes(type)) throw new UsageError(`--type: expected one of ${TYPES.join(', ')}, got "${type}"`);
+  let seconds: number | undefined;
+  if (typeof flags.seconds === 'string') {
+    seconds = parseDuration(flags.seconds, 'seconds') / 1000;
+    if (seconds < 1) throw new UsageError('--seconds: at least 1');
+    if (!CUMULATIVE.has(type) && type !== 'cpu') throw new UsageError(`--seconds: a ${type} profile is a snapshot; a window applies to cpu, allocs, mutex and block`);
+  }
+  if (type === 'cpu') seconds ??= 10;
+  const source = resolveSource(positionals[0]!);
+  if (source.kind === 'file' || source.kind === 'stdin') throw new UsageError(`profile: ${source.input} is not a live service (for a saved profile use goscope top ${source.input})`);
+  const base = serviceBase(source);
+  const view = viewOptions(flags);
+  const json = !!flags.json;
+  const timeoutMs = timeoutFlag(flags);
+  const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+  const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
+
+  if (type === 'mutex' || type === 'block') {
+    const enabled = await profileEnabled(base, type, { timeoutMs });
+    if (enabled === false) {
+      prog.done();
+      throw new UserError(`${base.href}: the ${type} profile is disabled in this service: add ${enableHint(type)} at startup`);
+    }
+  }
+
+  const files: string[] = [];
+  let profile;
+  try {
+    if (type === 'cpu') {
+      const c = await captureProfile(base, 'cpu', { dir, seconds, timeoutMs, onTick: (left) => prog.update(`CPU profile: ${left}s left`) });
+      files.push(c.path);
+      profile = decodeProfile(c.bytes, c.path);
+    } else if (seconds !== undefined) {
+      const first = await captureProfile(base, type, { dir, name: `${type}.1.pb.gz`, timeoutMs });
+      files.push(first.path);
+      for (let left = seconds; left > 0; left--) {
+        prog.update(`${type}: second snapshot in ${left}s`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const second = await captureProfile(base, type, { dir, name: `${type}.2.pb.gz`, timeoutMs });
+      files.push(second.path);
+      profile = deltaProfile(decodeProfile(first.bytes, first.path), decodeProfile(second.bytes, second.path));
+      files.push(await saveCapture(dir, `${type}.delta.pb.gz`, encodeProfile(profile, { gzip: true })));
+    } else {
+      const c = await captureProfile(base, type, { dir, timeoutMs });
+      files.push(c.path);
+      profile = decodeProfile(c.bytes, c.path);
+    }
+  } finally {
+    prog.done();
+  }
+
+  if (typeof flags.html === 'string') {
+    const input = flameInput(profile, view);
+    const title = `${base.host} · ${type} · ${input.sampleType}`;
+    const page = htmlPage({ title, body: flameSectionHtml({ id: 'flame', title, unit: input.unit, sampleType: input.sampleType, tree: buildFlameTree(input.stacks) }) });
+    try {
+      await writeFile(flags.html, page);
+    } catch (e) {
+      throw new UserError(`${flags.html}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const report = top(profile, view);
+  if (json) printJson(io, { ...topJson(report), captureDir: dir, files });
+  else {
+    write(io, renderTopText(report, profile, outStyle(io)));
+    io.err.write(`saved ${files.join(', ')}${typeof flags.html === 'string' ? `; flame graph in ${flags.html}` : ''}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,94 @@
+// The diagnose report as one self-contained HTML file: the verdict, leak suspects,
+// goroutine groups, each profile's hot spots and a flame graph per profile. Everything
+// from the service (function names, files, labels, messages) goes through escapeHtml.
+import type { Diagnosis } from '../analysis/diagnose.js';
+import type { FlameTree } from '../analysis/flame/tree.js';
+import type { Frame } from '../formats/goroutines/model.js';
+import { shortFile } from '../analysis/stack.js';
+import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
+import { amount, headline, rate, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
+
+export interface FlameEntry {
+  kind: string;
+  sampleType: string;
+  unit: string;
+  file?: string;
+  tree: FlameTree;
+}
+
+const CSS = `
+.verdict{border-left:4px solid #2e7d32;padding:.5em 1em;margin:1em 0;background:#f4f8f4}
+.verdict.bad{border-color:#c62828;background:#fdf3f3}
+.verdict li{font-weight:600;margin:.2em 0}
+.notes{color:#8a6d00}
+table.t{border-collapse:collapse;margin:.5em 0;font-size:13px}
+table.t td,table.t th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
+table.t td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.suspect{border:1px solid #e0c0c0;border-radius:4px;padding:.5em 1em;margin:.6em 0}
+.stack{font:12px/1.4 ui-monospace,monospace;white-space:pre;overflow:auto;background:#fafafa;padding:.4em}
+.dim{color:#777}
+code{font:12px ui-monospace,monospace}
+`;
+
+function at(f: Frame | null): string {
+  return f ? `<code>${e(f.func)}</code> <span class="dim">${e(shortFile(f.file))}:${f.line}</span>` : '<span class="dim">?</span>';
+}
+
+function stack(frames: readonly Frame[]): string {
+  return `<div class="stack">${frames.map((f) => `${e(f.func)}\n    ${e(f.file)}:${f.line}`).join('\n')}</div>`;
+}
+
+export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], flames: readonly FlameEntry[]): string {
+  const bad = (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable);
+  const parts: string[] = [];
+  parts.push(`<h1>goscope diagnose <code>${e(meta.service)}</code></h1>`);
+  parts.push(`<p class="dim">${e(meta.startedAt.toISOString())} · ${meta.seconds}s window · captures in <code>${e(meta.captureDir)}</code></p>`);
+  parts.push(`<div class="verdict${bad ? ' bad' : ''}" id="verdict"><ul>${verdictLines(d).map((v) => `<li>${e(v)}</li>`).join('')}</ul></div>`);
+  if (meta.aborted) parts.push('<p class="notes">Stopped early (Ctrl-C): the findings cover what was captured.</p>');
+  if (notes.length) parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
+
+  // Goroutines
+  parts.push(`<h2>Goroutines</h2><p>${meta.goroutineTotals.length} snapshots: ${e(meta.goroutineTotals.join(' → ') || 'none')}</p>`);
+  if (!d.leaks) parts.push('<p class="dim">Too few snapshots for a trend.</p>');
+  else if (!d.leaks.suspects.length) parts.push('<p>No leak suspects.</p>');
+  for (const s of d.leaks?.suspects ?? []) {
+    parts.push(
+      `<div class="suspect" data-suspect="${s.rank}"><b>#${s.rank} ${s.count} goroutines</b> · ${e(s.state || s.waitReason)} · +${s.growthPerMinute.toFixed(1)}/min · confidence ${e(s.confidence)}${s.confirmedByLeakProfile ? ' · confirmed by Go\'s goroutineleak profile' : ''}` +
+        `<table class="t"><tr><th>series</th><td>${e(s.series.join(' '))}</td></tr><tr><th>blocked at</th><td>${at(s.blockingSite)}</td></tr>` +
+        (s.createdBy ? `<tr><th>created by</th><td>${at(s.createdBy)}</td></tr>` : '') +
+        `<tr><th>why</th><td>${e(s.explanation)}</td></tr><tr><th>fix</th><td>${e(s.fix)}</td></tr></table><details><summary>stack</summary>${stack(s.frames)}</details></div>`,
+    );
+  }
+  const groups = d.groups.slice(0, 50);
+  if (groups.length) {
+    parts.push(`<h3>Largest goroutine groups</h3><table class="t" id="groups"><tr><th>count</th><th>state</th><th>where</th><th>created by</th></tr>`);
+    for (const g of groups) {
+      parts.push(`<tr><td class="n">${g.count}</td><td>${e(g.state)}</td><td>${at(g.blockingSite ?? g.frames[0] ?? null)}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`);
+    }
+    parts.push('</table>');
+    if (d.groups.length > groups.length) parts.push(`<p class="dim">${d.groups.length - groups.length} smaller groups not shown (goscope goroutines lists them all).</p>`);
+  }
+
+  // Profiles
+  parts.push('<h2>Profiles</h2>');
+  for (const f of d.findings) {
+    parts.push(`<h3 data-finding="${e(f.kind)}">${e(headline(f))}</h3>`);
+    const r = rate(f);
+    parts.push(`<p class="dim">${e(f.sampleType)} (${e(f.unit)})${r ? ' · ' + e(r) : ''} · each sample charged to its first frame in the service's own code</p>`);
+    parts.push('<table class="t"><tr><th>value</th><th>%</th><th>function</th><th>file:line</th></tr>');
+    for (const h of f.hotspots) {
+      parts.push(`<tr><td class="n">${e(amount(h.value, f.unit))}</td><td class="n">${h.percent.toFixed(1)}%</td><td><code>${e(h.function)}</code>${h.runtimeOnly ? ' <span class="dim">[runtime]</span>' : ''}</td><td>${e(h.file)}:${h.line}</td></tr>`);
+    }
+    parts.push('</table>');
+  }
+
+  parts.push('<h2>Flame graphs</h2>');
+  flames.forEach((fl, i) => {
+    const title = `${fl.kind} · ${fl.sampleType}`;
+    parts.push(`<details${i === 0 ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b>${fl.file ? ` <span class="dim">${e(fl.file)}</span>` : ''}</summary>`);
+    parts.push(flameSectionHtml({ id: `flame-${fl.kind}`, title, unit: fl.unit, sampleType: fl.sampleType, tree: fl.tree }));
+    parts.push('</details>');
+  });
+  parts.push(`<h2>Files</h2><ul>${meta.files.map((f) => `<li><code>${e(f)}</code></li>`).join('')}</ul>`);
+  return htmlPage({ title: `goscope diagnose ${meta.service}`, body: parts.join('\n'), css: CSS });
+}

@@ -1,0 +1,151 @@
+// The diagnose verdict for the terminal and as JSON: the headline first (leaks, then the
+// costs that stand out), then one short block per capture, each naming file:line sites.
+import type { Int64 } from '../formats/pprof/index.js';
+import type { Diagnosis, ProfileFinding } from '../analysis/diagnose.js';
+import type { Hotspot } from '../analysis/hotspots.js';
+import { shortFile } from '../analysis/stack.js';
+import { label } from '../analysis/profile/units.js';
+import { groupJson, suspectJson, renderLeak } from './goroutines.js';
+import { clean, plural, table, type Style } from './term.js';
+
+export interface DiagnoseMeta {
+  service: string;
+  captureDir: string;
+  seconds: number;
+  startedAt: Date;
+  finishedAt: Date;
+  goroutineTotals: number[];
+  aborted: boolean;
+  files: string[];
+  reportPath: string;
+}
+
+/** A capture that was disabled or failed, or a step of the analysis that failed. */
+export interface CaptureNote {
+  kind: string;
+  state: 'disabled' | 'failed';
+  message: string;
+}
+
+const TITLES: Record<ProfileFinding['kind'], string> = {
+  cpu: 'CPU',
+  heap: 'heap in use',
+  allocs: 'allocations',
+  mutex: 'mutex contention',
+  block: 'blocking',
+};
+
+export function amount(v: Int64 | number, unit: string): string {
+  return label(v, unit);
+}
+
+/** "1.52 cores", "12.3MB/s", "0.41s/s": the rate a finding's total represents. */
+export function rate(f: ProfileFinding): string | null {
+  if (f.perSecond === null) return null;
+  if (f.kind === 'cpu' && f.unit === 'nanoseconds') return `${(f.perSecond / 1e9).toFixed(2)} cores`;
+  if (f.unit === 'nanoseconds') return `${(f.perSecond / 1e9).toFixed(3)}s waited per second`;
+  return `${amount(Math.round(f.perSecond), f.unit)}/s`;
+}
+
+export function site(h: Hotspot): string {
+  const where = h.file ? `${shortFile(h.file)}:${h.line}` : '?';
+  return `${h.function} (${where})${h.runtimeOnly ? ' [runtime]' : ''}`;
+}
+
+/** One line per finding: what it costs and where most of it goes. */
+export function headline(f: ProfileFinding): string {
+  const top = f.hotspots[0];
+  const r = rate(f);
+  const total = amount(f.total, f.unit);
+  const what = `${TITLES[f.kind]}: ${total}${f.windowSeconds ? ` in ${f.windowSeconds.toFixed(1)}s` : ''}${r ? ` (${r})` : ''}`;
+  if (!top) return `${what}, no samples`;
+  return `${what}; ${top.percent.toFixed(1)}% at ${site(top)}`;
+}
+
+export function verdictLines(d: Diagnosis): string[] {
+  const out: string[] = [];
+  const n = d.leaks?.suspects.length ?? 0;
+  if (n > 0) {
+    const s = d.leaks!.suspects[0]!;
+    const at = s.blockingSite ? `${s.blockingSite.func} (${shortFile(s.blockingSite.file)}:${s.blockingSite.line})` : 'unknown site';
+    out.push(`${plural(n, 'goroutine leak suspect')}: worst ${s.count} goroutines at ${at}, +${s.growthPerMinute.toFixed(1)}/min`);
+  }
+  const notable = d.findings.filter((f) => f.notable);
+  for (const f of notable) out.push(headline(f));
+  if (out.length === 0) out.push('no goroutine leak suspects and no profile stands out');
+  return out;
+}
+
+export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], st: Style): string {
+  const out: string[] = [];
+  const leaks = d.leaks?.suspects.length ?? 0;
+  const bad = leaks > 0 || d.findings.some((f) => f.notable);
+  out.push(st.bold(`goscope diagnose ${clean(meta.service)}`) + st.dim(` · ${meta.seconds}s window · ${meta.startedAt.toISOString()}`));
+  out.push('');
+  for (const v of verdictLines(d)) out.push((bad ? st.red('▶ ') : st.green('▶ ')) + st.bold(clean(v)));
+  if (meta.aborted) out.push(st.yellow('stopped early (Ctrl-C): findings cover what was captured'));
+  out.push('');
+
+  out.push(st.bold('goroutines') + st.dim(` · ${meta.goroutineTotals.length} snapshots: ${meta.goroutineTotals.join(' → ') || 'none'}`));
+  if (!d.leaks) out.push(st.dim('  too few snapshots for a trend'));
+  else if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < 6 ? st.dim(' (fewer than 6 snapshots: only a goroutineleak profile could flag one)') : ''));
+  else {
+    const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null);
+    out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
+  }
+  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), g.state || '', g.blockingSite ? `${g.blockingSite.func} (${shortFile(g.blockingSite.file)}:${g.blockingSite.line})` : clean(g.frames[0]?.func ?? '')]);
+  if (rows.length) {
+    out.push(st.dim('  largest groups:'));
+    out.push(...table(rows).map((r) => '    ' + clean(r)));
+  }
+  out.push('');
+
+  for (const f of d.findings) {
+    out.push(st.bold(headline(f)));
+    const hs = f.hotspots.slice(0, 5).map((h) => [amount(h.value, f.unit), `${h.percent.toFixed(1)}%`, site(h)]);
+    out.push(...table(hs).map((r) => '    ' + clean(r)));
+    out.push('');
+  }
+  for (const n of notes) out.push(st.yellow(`${n.kind}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
+  if (notes.length) out.push('');
+  out.push(st.dim(`captures saved in ${meta.captureDir}`));
+  out.push(`report: ${meta.reportPath}`);
+  return out.join('\n') + '\n';
+}
+
+function findingJson(f: ProfileFinding) {
+  const raw = (v: Int64) => (typeof v === 'bigint' ? v.toString() : v);
+  return {
+    kind: f.kind,
+    sampleType: f.sampleType,
+    unit: f.unit,
+    total: raw(f.total),
+    windowSeconds: f.windowSeconds,
+    perSecond: f.perSecond,
+    notable: f.notable,
+    hotspots: f.hotspots.map((h) => ({ function: h.function, file: h.file, line: h.line, value: raw(h.value), percent: h.percent, runtimeOnly: h.runtimeOnly })),
+  };
+}
+
+export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[]) {
+  return {
+    schema: 'goscope.diagnose/v1',
+    service: meta.service,
+    startedAt: meta.startedAt.toISOString(),
+    finishedAt: meta.finishedAt.toISOString(),
+    seconds: meta.seconds,
+    aborted: meta.aborted,
+    verdict: verdictLines(d),
+    goroutines: {
+      totals: meta.goroutineTotals,
+      trendTested: d.leaks !== null,
+      suspects: d.leaks ? d.leaks.suspects.map(suspectJson) : [],
+      groups: d.groups.slice(0, 20).map(groupJson),
+    },
+    profiles: d.findings.map(findingJson),
+    notes,
+    captureDir: meta.captureDir,
+    files: meta.files,
+    report: meta.reportPath,
+  };
+}
