@@ -50,12 +50,13 @@ export interface Diagnosis {
 // Mann-Kendall cannot reach p < 0.01 with fewer points, so below this the trend test is skipped.
 export const MIN_TREND_SAMPLES = 6;
 
-// Thresholds for "notable": a service using more than 80% of a core, spending more
-// than 10% of wall time per second waiting on mutexes (summed over goroutines), or
-// blocking more than 1 s per second outside of idle waits.
+// Thresholds for "notable": a service using more than 80% of a core, or goroutines
+// waiting on mutexes for more than 10% of wall time (summed over goroutines). Blocking
+// is never notable by amount: the block profile counts idle waits (a worker's select
+// on its ticker, a pool waiting for jobs) as much as harmful ones, so it is listed, not
+// judged.
 const CPU_CORES_NOTABLE = 0.8;
 const MUTEX_NOTABLE = 0.1;
-const BLOCK_NOTABLE = 1;
 
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const samples = input.goroutineSamples;
@@ -76,6 +77,5 @@ function finding(p: ProfileInput): ProfileFinding {
   const ns = h.unit === 'nanoseconds';
   if (p.kind === 'cpu' && ns && perSecond !== null) notable = perSecond / 1e9 >= CPU_CORES_NOTABLE;
   if (p.kind === 'mutex' && ns && perSecond !== null) notable = perSecond / 1e9 >= MUTEX_NOTABLE;
-  if (p.kind === 'block' && ns && perSecond !== null) notable = perSecond / 1e9 >= BLOCK_NOTABLE;
   return { kind: p.kind, sampleType: h.sampleType, unit: h.unit, total: h.total, windowSeconds: p.windowSeconds, perSecond, hotspots: h.hotspots, notable };
 }

@@ -2,7 +2,8 @@
 // leaf-most frame outside the Go runtime and standard library (the line a fix would
 // touch), so a mutex profile names the caller of Unlock rather than sync.(*Mutex).Unlock
 // and a heap profile names the allocating line rather than runtime.mallocgc. Samples with
-// no such frame (GC workers, the scheduler) are charged to their leaf function and marked.
+// no such frame are charged to their leaf-most frame outside the runtime (net/http's
+// connection loops), else to their leaf (GC workers, the scheduler), and marked.
 import {
   addInt64,
   compareInt64,
@@ -13,7 +14,7 @@ import {
   type Int64,
   type Profile,
 } from '../formats/pprof/index.js';
-import { isStdlibFunc } from './stack.js';
+import { isRuntimeFunc, isStdlibFunc } from './stack.js';
 
 export interface Hotspot {
   function: string;
@@ -23,8 +24,8 @@ export interface Hotspot {
   value: Int64;
   /** Share of the profile's total of absolute values, 0..100. */
   percent: number;
-  /** True when no sample charged here had a frame in user code. */
-  runtimeOnly: boolean;
+  /** Where no frame was in user code: 'stdlib' (charged to a library frame) or 'runtime'. */
+  outside: 'stdlib' | 'runtime' | null;
 }
 
 export interface HotspotReport {
@@ -38,7 +39,7 @@ interface Site {
   fn: string;
   file: string;
   line: number;
-  runtimeOnly: boolean;
+  outside: 'stdlib' | 'runtime' | null;
 }
 
 /**
@@ -49,27 +50,27 @@ export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotRe
   const st = p.sampleTypes[sampleIndex];
   if (!st) throw new RangeError(`sample index ${sampleIndex} out of range`);
   const idx = indexProfile(p);
-  // One site per location: locations repeat across samples, so resolve each once.
-  const siteOf = new Map<Int64, Site | null>();
-  const leafOf = new Map<Int64, Site | null>();
-  const resolve = (locId: Int64): void => {
-    if (siteOf.has(locId)) return;
-    const loc = idx.locations.get(locId);
-    let site: Site | null = null;
-    let leaf: Site | null = null;
+  // Per location (they repeat across samples, so each is resolved once): its leaf-most
+  // user frame, leaf-most non-runtime frame and leaf frame.
+  const resolved = new Map<Int64, { user: Site | null; lib: Site | null; leaf: Site | null }>();
+  const resolve = (locId: Int64) => {
+    let r = resolved.get(locId);
+    if (r) return r;
+    r = { user: null, lib: null, leaf: null };
     // Line[0] is the innermost inlined frame: leaf first, like the sample's locations.
-    for (const ln of loc?.lines ?? []) {
+    for (const ln of idx.locations.get(locId)?.lines ?? []) {
       const f = idx.functions.get(ln.functionId);
       if (!f) continue;
-      const s = { fn: f.name, file: f.filename, line: int64ToNumber(ln.line), runtimeOnly: false };
-      leaf ??= s;
+      const s: Site = { fn: f.name, file: f.filename, line: int64ToNumber(ln.line), outside: null };
+      r.leaf ??= { ...s, outside: 'runtime' };
       if (!isStdlibFunc(f.name)) {
-        site = s;
+        r.user = s;
         break;
       }
+      if (!isRuntimeFunc(f.name)) r.lib ??= { ...s, outside: 'stdlib' };
     }
-    siteOf.set(locId, site);
-    leafOf.set(locId, leaf);
+    resolved.set(locId, r);
+    return r;
   };
 
   const sums = new Map<string, { site: Site; value: Int64 }>();
@@ -79,14 +80,16 @@ export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotRe
     if (v === 0) continue;
     absValues.push(compareInt64(v, 0) < 0 ? negInt64(v) : v);
     let site: Site | null = null;
+    let lib: Site | null = null;
     let leaf: Site | null = null;
     for (const id of s.locationIds) {
-      resolve(id);
-      leaf ??= leafOf.get(id) ?? null;
-      site = siteOf.get(id) ?? null;
+      const r = resolve(id);
+      leaf ??= r.leaf;
+      lib ??= r.lib;
+      site = r.user;
       if (site) break;
     }
-    const chosen = site ?? (leaf ? { ...leaf, runtimeOnly: true } : { fn: '(unknown)', file: '', line: 0, runtimeOnly: true });
+    const chosen = site ?? lib ?? leaf ?? { fn: '(unknown)', file: '', line: 0, outside: 'runtime' };
     const key = `${chosen.fn}\u0000${chosen.file}\u0000${chosen.line}`;
     const cur = sums.get(key);
     if (cur) cur.value = addInt64(cur.value, v);
@@ -107,7 +110,7 @@ export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotRe
       line: site.line,
       value,
       percent: totalN === 0 ? 0 : (int64ToNumber(value) / totalN) * 100,
-      runtimeOnly: site.runtimeOnly,
+      outside: site.outside,
     })),
   };
 }

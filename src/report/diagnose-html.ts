@@ -77,7 +77,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     parts.push(`<p class="dim">${e(f.sampleType)} (${e(f.unit)})${r ? ' · ' + e(r) : ''} · each sample charged to its first frame in the service's own code</p>`);
     parts.push('<table class="t"><tr><th>value</th><th>%</th><th>function</th><th>file:line</th></tr>');
     for (const h of f.hotspots) {
-      parts.push(`<tr><td class="n">${e(amount(h.value, f.unit))}</td><td class="n">${h.percent.toFixed(1)}%</td><td><code>${e(h.function)}</code>${h.runtimeOnly ? ' <span class="dim">[runtime]</span>' : ''}</td><td>${e(h.file)}:${h.line}</td></tr>`);
+      parts.push(`<tr><td class="n">${e(amount(h.value, f.unit))}</td><td class="n">${h.percent.toFixed(1)}%</td><td><code>${e(h.function)}</code>${h.outside ? ` <span class="dim">[${h.outside}]</span>` : ''}</td><td>${e(h.file)}:${h.line}</td></tr>`);
     }
     parts.push('</table>');
   }

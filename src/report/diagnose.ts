@@ -49,7 +49,7 @@ export function rate(f: ProfileFinding): string | null {
 
 export function site(h: Hotspot): string {
   const where = h.file ? `${shortFile(h.file)}:${h.line}` : '?';
-  return `${h.function} (${where})${h.runtimeOnly ? ' [runtime]' : ''}`;
+  return `${h.function} (${where})${h.outside ? ` [${h.outside}]` : ''}`;
 }
 
 /** One line per finding: what it costs and where most of it goes. */
@@ -123,7 +123,7 @@ function findingJson(f: ProfileFinding) {
     windowSeconds: f.windowSeconds,
     perSecond: f.perSecond,
     notable: f.notable,
-    hotspots: f.hotspots.map((h) => ({ function: h.function, file: h.file, line: h.line, value: raw(h.value), percent: h.percent, runtimeOnly: h.runtimeOnly })),
+    hotspots: f.hotspots.map((h) => ({ function: h.function, file: h.file, line: h.line, value: raw(h.value), percent: h.percent, outside: h.outside })),
   };
 }
 
