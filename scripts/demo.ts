@@ -1,5 +1,6 @@
 // npm run demo: build the demo service with the local Go, start it, drive load, run
-// goscope leak against it and print the findings; stop everything it started.
+// goscope diagnose against it (leaks, CPU, heap, allocations, locks, report.html) and
+// then goscope top on the CPU profile it saved; stop everything it started.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,10 +31,13 @@ async function main(): Promise<number> {
     load = startLoad(demo.url);
     await sleep(2000); // let pools and keep-alive connections settle
     const out = mkdtempSync(path.join(tmpdir(), 'goscope-demo-'));
-    process.stderr.write(`demo: $ goscope leak ${demo.url} --interval 2s --samples 8 --out ${out}\n\n`);
-    const code = await run(['leak', demo.url, '--interval', '2s', '--samples', '8', '--out', out], stdio());
-    process.stderr.write(`\ndemo: $ goscope goroutines ${demo.url} --min-count 5 --stacks 0 --out ${out}\n\n`);
-    const code2 = await run(['goroutines', demo.url, '--min-count', '5', '--stacks', '0', '--out', out], stdio());
+    const report = path.join(out, 'report.html');
+    process.stderr.write(`demo: $ goscope diagnose ${demo.url} --seconds 10 --out ${out}\n\n`);
+    const code = await run(['diagnose', demo.url, '--seconds', '10', '--out', out], stdio());
+    const cpu = path.join(out, 'cpu.pb.gz');
+    process.stderr.write(`\ndemo: $ goscope top ${cpu} --nodecount 8\n\n`);
+    const code2 = await run(['top', cpu, '--nodecount', '8'], stdio());
+    process.stderr.write(`\ndemo: open ${report} in a browser for the flame graphs and goroutine groups\n`);
     const stats = await load.stop();
     load = null;
     const statuses = Object.entries(stats.byStatus).map(([s, n]) => `${n}× ${s}`).join(', ');

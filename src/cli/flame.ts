@@ -26,7 +26,7 @@ flags:
   -o, --output FILE  where to write (default flame.html for html, stdout otherwise; - for stdout)
   --format F         html (default), speedscope (speedscope.app JSON), folded (a;b;c 123 lines)
   --diff-base P      colour by the change from profile P (html only)
-  --normalize        scale the base to the same total first
+  --normalize        scale the new profile to the base's total first (as pprof)
   --title T          page title (default: the profile's file name and sample type)
 ${VIEW_HELP.split('\n').filter((l) => !/granularity|nodecount|nodefraction|hide rows|show at most|files, lines/.test(l)).join('\n')}
   --timeout D        per-request timeout for URLs (default 30s)
@@ -55,21 +55,22 @@ export interface FlameInput {
   unit: string;
 }
 
-/** Stacks of the shown sample type, with the base's (scaled when normalizing) for a diff. */
+/** Stacks of the shown sample type, with the base's for a diff. */
 export function flameInput(profile: Profile, view: TopOptions, base?: Profile, normalize = false): FlameInput {
   const cur = sampleStacks(profile, view);
   const st = cur.sampleType;
   if (!base) return { stacks: cur.stacks, sampleType: st.type, unit: st.unit };
   const b = sampleStacks(base, { ...view, sampleIndex: st.type });
   if (b.sampleType.unit !== st.unit) throw new UserError(`base profile's ${st.type} is in ${b.sampleType.unit}, the new one's in ${st.unit}: not comparable`);
-  let baseStacks = b.stacks;
+  let stacks = cur.stacks;
   if (normalize) {
+    // As pprof's -normalize: the new profile is scaled to the base's total.
     const sum = (xs: FlameStack[]) => xs.reduce((a, s) => a + s.value, 0);
-    const nb = sum(baseStacks);
-    const f = nb === 0 ? 1 : sum(cur.stacks) / nb;
-    baseStacks = baseStacks.map((s) => ({ frames: s.frames, value: s.value * f }));
+    const nc = sum(stacks);
+    const f = nc === 0 ? 1 : sum(b.stacks) / nc;
+    stacks = stacks.map((s) => ({ frames: s.frames, value: s.value * f }));
   }
-  return { stacks: cur.stacks, base: baseStacks, sampleType: st.type, unit: st.unit };
+  return { stacks, base: b.stacks, sampleType: st.type, unit: st.unit };
 }
 
 export async function flameCommand(argv: string[], io: Io): Promise<number> {

@@ -20,7 +20,7 @@ numbers: flat (in the function itself), cum (with everything it calls) and their
 flags:
 ${VIEW_HELP}
   --diff-base P      subtract profile P first (what changed: negative = less)
-  --normalize        scale the base to the same total before subtracting
+  --normalize        scale the profile to the base's total before subtracting (as pprof)
   --peek RE          callers and callees of the functions matching RE instead
   --timeout D        per-request timeout for URLs (default 30s)
   --out DIR          capture folder for fetched profiles (default ./goscope-captures/…)
@@ -36,7 +36,7 @@ graph of the change: goscope flame <new> --diff-base <base> -o diff.html
 
 flags:
 ${VIEW_HELP}
-  --normalize        scale the base to the new profile's total first (compare shapes,
+  --normalize        scale the new profile to the base's total first (compare shapes,
                      not volumes: e.g. two CPU profiles of different lengths)
   --timeout D        per-request timeout for URLs (default 30s)
   --out DIR          capture folder for fetched profiles
