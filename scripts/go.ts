@@ -305,6 +305,11 @@ export interface DemoOptions {
   env?: Record<string, string>;
   /** How long to wait for "demo listening on" (default 20 s; the build is not counted). */
   timeoutMs?: number;
+  /**
+   * Extra flags (testdata/go/demo/README.md), e.g. ['-mutex-fraction', '0', '-block-rate', '0']
+   * for a service with mutex/block profiling off, ['-write-timeout', '1s'].
+   */
+  args?: string[];
 }
 
 export interface Demo {
@@ -332,7 +337,7 @@ function track(proc: ChildProcess): void {
 /** Builds and starts testdata/go/demo on 127.0.0.1 with a free port. */
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const bin = await buildGo(DEMO_DIR, { env: experimentEnv(opts.experiment) });
-  const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { env: goEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, ['-addr', '127.0.0.1:0', ...(opts.args ?? [])], { env: goEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   track(proc);
 
   let stderr = '';

@@ -1,5 +1,6 @@
 // Load driver for the demo service: steady request rates per endpoint over keep-alive
-// connections, so each planted leak grows linearly while pools, tickers and churn stay flat.
+// connections, so each planted leak grows linearly while pools, tickers and churn stay flat,
+// and every profile type (CPU, allocs, heap, mutex, block) has its named hot spot busy.
 import http from 'node:http';
 
 export const DEFAULT_RATES: Record<string, number> = {
@@ -11,6 +12,11 @@ export const DEFAULT_RATES: Record<string, number> = {
   '/work?n=8': 20,
   '/cpu?ms=15': 4,
   '/contended?ms=15': 2,
+  // One hot spot per profile type (testdata/go/demo/hotspots.go): allocation churn,
+  // a growing cache (in-use heap) and requests that wait on slow backends (block).
+  '/alloc?kb=1024': 8,
+  '/cache?kb=256': 4,
+  '/fanout?ms=20': 5,
   '/healthz': 5,
 };
 

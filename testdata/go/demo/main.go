@@ -65,6 +65,9 @@ func newMux() *http.ServeMux {
 	handle(mux, "GET /work", "/work", handleWork)
 	handle(mux, "GET /cpu", "/cpu", handleCPU)
 	handle(mux, "GET /contended", "/contended", handleContended)
+	handle(mux, "GET /alloc", "/alloc", handleAlloc)
+	handle(mux, "GET /cache", "/cache", handleCache)
+	handle(mux, "GET /fanout", "/fanout", handleFanout)
 
 	handle(mux, "GET /leak/timeout", "/leak/timeout", handleLeakTimeout)
 	handle(mux, "GET /leak/range", "/leak/range", handleLeakRange)
@@ -112,11 +115,16 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (host:port; port 0 picks a free port)")
+	mutexFraction := flag.Int("mutex-fraction", 5, "runtime.SetMutexProfileFraction (0 disables the mutex profile)")
+	blockRate := flag.Int("block-rate", 10000, "runtime.SetBlockProfileRate in ns (0 disables the block profile)")
+	writeTimeout := flag.Duration("write-timeout", 0, "http.Server WriteTimeout (0: none)")
+	cacheMB := flag.Int("cache-mb", 32, "size limit of the /cache session cache in MiB")
 	flag.Parse()
 
 	// Profiles used by goscope's mutex/block analysis.
-	runtime.SetMutexProfileFraction(5)
-	runtime.SetBlockProfileRate(10000)
+	runtime.SetMutexProfileFraction(*mutexFraction)
+	runtime.SetBlockProfileRate(*blockRate)
+	cacheLimit = *cacheMB << 20
 
 	done := make(chan struct{})
 	startAuditSink()
@@ -131,6 +139,7 @@ func main() {
 	srv := &http.Server{
 		Handler:           newMux(),
 		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      *writeTimeout,
 		// Keep idle keep-alive connections open long enough for tools that
 		// reuse one connection across a long session.
 		IdleTimeout: 2 * time.Minute,

@@ -1,0 +1,3 @@
+module goscope.dev/profilegen
+
+go 1.22
