@@ -7,7 +7,7 @@ import { resolveSource } from '../collect/source.js';
 import { collect } from '../formats/input.js';
 import { decodeProfile, DEFAULT_MAX_INFLATED_BYTES, type Profile } from '../formats/pprof/index.js';
 import { checkGranularity, type TopOptions } from '../analysis/profile/top.js';
-import { parseDuration, parseInteger, parseRegex, type FlagSpec, type Parsed } from './args.js';
+import { parseDuration, parseInteger, type FlagSpec, type Parsed } from './args.js';
 
 // A raw (still gzipped) profile larger than this is not a profile anyone captured.
 const MAX_PROFILE_FILE = DEFAULT_MAX_INFLATED_BYTES;
@@ -72,12 +72,10 @@ export function viewOptions(flags: Parsed['flags']): TopOptions {
   if (si !== undefined) o.sampleIndex = si;
   const g = str('granularity');
   if (g !== undefined) o.granularity = checkGranularity(g);
+  // Regexes are Go (RE2) syntax; the analysis compiles and rejects them with pprof's wording.
   for (const k of ['focus', 'ignore', 'hide', 'show'] as const) {
     const v = str(k);
-    if (v !== undefined) {
-      parseRegex(v, k);
-      o[k] = v;
-    }
+    if (v !== undefined) o[k] = v;
   }
   const tf = str('tagfocus');
   if (tf !== undefined) o.tagfocus = tf;

@@ -7,7 +7,15 @@
 //	mutex.pb.gz      mutex contention profile
 //	block.pb.gz      block profile
 //
-// Usage: profgen -out DIR [-cpu 300ms]
+// With -extra, also (see extra.go):
+//
+//	deep.pb.gz       CPU profile with deep and mutual recursion, frames inlined from
+//	                 work.go, two goroutines with different labels
+//
+// With -big LEVELS, only big.pb.gz: a heap profile with 7^LEVELS distinct stacks (7
+// gives about 37 MB of raw protobuf), for benchmarks.
+//
+// Usage: profgen -out DIR [-cpu 300ms] [-extra] | profgen -out DIR -big LEVELS
 package main
 
 import (
@@ -28,13 +36,19 @@ var spin uint64
 func main() {
 	out := flag.String("out", "", "directory to write the profiles to (required)")
 	cpuFor := flag.Duration("cpu", 300*time.Millisecond, "duration of each CPU profile")
+	extra := flag.Bool("extra", false, "also write deep.pb.gz")
+	big := flag.Int("big", 0, "write only big.pb.gz, with 7^LEVELS distinct stacks")
 	flag.Parse()
 	if *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: profgen -out DIR [-cpu 300ms]")
+		fmt.Fprintln(os.Stderr, "usage: profgen -out DIR [-cpu 300ms] [-extra] | profgen -out DIR -big LEVELS")
 		os.Exit(2)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
+	}
+	if *big > 0 {
+		writeBig(*out, *big)
+		return
 	}
 	runtime.SetMutexProfileFraction(1)
 	runtime.SetBlockProfileRate(1)
@@ -133,6 +147,9 @@ func main() {
 	write(*out, "mutex.pb.gz", func(f *os.File) error { return pprof.Lookup("mutex").WriteTo(f, 0) })
 	write(*out, "block.pb.gz", func(f *os.File) error { return pprof.Lookup("block").WriteTo(f, 0) })
 	close(stop)
+	if *extra {
+		writeExtra(*out, *cpuFor)
+	}
 }
 
 //go:noinline
