@@ -7,6 +7,7 @@
 import {
   addInt64,
   compareInt64,
+  equalInt64,
   indexProfile,
   int64ToNumber,
   negInt64,
@@ -19,8 +20,9 @@ import { isRuntimeFunc, isStdlibFunc } from './stack.js';
 export interface Hotspot {
   function: string;
   file: string;
+  /** The function's line that carries most of its value. */
   line: number;
-  /** Sum of the sample type's values charged here (exact). */
+  /** Sum of the sample type's values charged to the function (exact). */
   value: Int64;
   /** Share of the profile's total of absolute values, 0..100. */
   percent: number;
@@ -43,7 +45,7 @@ interface Site {
 }
 
 /**
- * The `limit` biggest sites of sample type `sampleIndex`, largest first (ties by name).
+ * The `limit` biggest sites of sample type `sampleIndex`, largest first (ties by name); one entry per function.
  * Zero-valued samples are ignored; negative values (deltas) count with their sign.
  */
 export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotReport {
@@ -73,7 +75,8 @@ export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotRe
     return r;
   };
 
-  const sums = new Map<string, { site: Site; value: Int64 }>();
+  // Summed per function (a hot loop spans several lines); each reports its hottest line.
+  const sums = new Map<string, { site: Site; value: Int64; lines: Map<number, Int64> }>();
   const absValues: Int64[] = [];
   for (const s of p.samples) {
     const v = s.values[sampleIndex] ?? 0;
@@ -90,10 +93,22 @@ export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotRe
       if (site) break;
     }
     const chosen = site ?? lib ?? leaf ?? { fn: '(unknown)', file: '', line: 0, outside: 'runtime' };
-    const key = `${chosen.fn}\u0000${chosen.file}\u0000${chosen.line}`;
-    const cur = sums.get(key);
-    if (cur) cur.value = addInt64(cur.value, v);
-    else sums.set(key, { site: chosen, value: v });
+    const key = `${chosen.fn}\u0000${chosen.file}`;
+    let cur = sums.get(key);
+    if (!cur) sums.set(key, (cur = { site: chosen, value: 0, lines: new Map() }));
+    cur.value = addInt64(cur.value, v);
+    cur.lines.set(chosen.line, addInt64(cur.lines.get(chosen.line) ?? 0, v));
+  }
+  for (const cur of sums.values()) {
+    let best = -1;
+    let bestValue: Int64 = 0;
+    for (const [line, value] of cur.lines) {
+      if (best < 0 || compareInt64(value, bestValue) > 0 || (equalInt64(value, bestValue) && line < best)) {
+        best = line;
+        bestValue = value;
+      }
+    }
+    cur.site = { ...cur.site, line: best };
   }
   const total = sumInt64(absValues);
   const totalN = int64ToNumber(total);

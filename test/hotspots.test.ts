@@ -1,0 +1,56 @@
+// Hot spots in the service's own code (src/analysis/hotspots.ts) on real profiles from
+// testdata/go/profgen: each sample charged to its leaf-most user frame, summed per
+// function, the hottest line reported; totals exact.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildGo, needGo } from './support/go.js';
+import { decodeProfile, int64ToNumber, sumInt64 } from '../src/formats/pprof/index.js';
+import { selectSampleIndex } from '../src/analysis/profile/sample-index.js';
+import { hotspots } from '../src/analysis/hotspots.js';
+
+const work = mkdtempSync(join(tmpdir(), 'goscope-hotspots-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+let dir = '';
+before(async () => {
+  if (needGo) return;
+  const bin = await buildGo('testdata/go/profgen');
+  dir = join(work, 'p');
+  execFileSync(bin, ['-out', dir, '-cpu', '300ms'], { env: { ...process.env, GOTOOLCHAIN: 'local' }, stdio: ['ignore', 'pipe', 'pipe'] });
+});
+
+const load = (name: string) => decodeProfile(readFileSync(join(dir, name)), name);
+
+test('heap: the allocating function in main, not runtime.mallocgc', { skip: needGo }, () => {
+  const p = load('heap.pb.gz');
+  const si = p.sampleTypes.findIndex((t) => t.type === 'alloc_space');
+  const r = hotspots(p, si, 50);
+  assert.equal(r.hotspots[0]!.function, 'main.allocLarge');
+  assert.match(r.hotspots[0]!.file, /profgen\/main\.go$/);
+  assert.equal(r.hotspots[0]!.outside, null);
+  // One entry per function, and everything is accounted for exactly.
+  const names = r.hotspots.map((h) => h.function);
+  assert.equal(new Set(names).size, names.length);
+  assert.equal(int64ToNumber(sumInt64(r.hotspots.map((h) => h.value))), int64ToNumber(r.total));
+  assert.equal(r.total, sumInt64(p.samples.map((s) => s.values[si]!)));
+});
+
+test('mutex: the function that held the lock, not sync.(*Mutex).Unlock', { skip: needGo }, () => {
+  const p = load('mutex.pb.gz');
+  const r = hotspots(p, selectSampleIndex(p), 5);
+  assert.equal(r.unit, 'nanoseconds');
+  assert.match(r.hotspots[0]!.function, /^main\.main\.func\d+$/);
+  assert.ok(r.hotspots[0]!.line > 0);
+  assert.ok(r.hotspots[0]!.percent > 50, JSON.stringify(r.hotspots));
+});
+
+test('cpu: the busiest loop first, its share of the total, and the limit', { skip: needGo }, () => {
+  const p = load('cpu.pb.gz');
+  const r = hotspots(p, selectSampleIndex(p), 1);
+  assert.equal(r.hotspots.length, 1);
+  assert.equal(r.hotspots[0]!.function, 'main.busyA');
+  assert.ok(r.hotspots[0]!.percent > 50 && r.hotspots[0]!.percent <= 100, String(r.hotspots[0]!.percent));
+});
