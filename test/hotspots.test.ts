@@ -1,25 +1,19 @@
 // Hot spots in the service's own code (src/analysis/hotspots.ts) on real profiles from
 // testdata/go/profgen: each sample charged to its leaf-most user frame, summed per
 // function, the hottest line reported; totals exact.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildGo, needGo } from './support/go.js';
+import { needGo } from './support/go.js';
+import { profgen } from './support/pprof.js';
 import { decodeProfile, int64ToNumber, sumInt64 } from '../src/formats/pprof/index.js';
 import { selectSampleIndex } from '../src/analysis/profile/sample-index.js';
 import { hotspots } from '../src/analysis/hotspots.js';
 
-const work = mkdtempSync(join(tmpdir(), 'goscope-hotspots-'));
-after(() => rmSync(work, { recursive: true, force: true }));
 let dir = '';
 before(async () => {
-  if (needGo) return;
-  const bin = await buildGo('testdata/go/profgen');
-  dir = join(work, 'p');
-  execFileSync(bin, ['-out', dir, '-cpu', '300ms'], { env: { ...process.env, GOTOOLCHAIN: 'local' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!needGo) dir = await profgen();
 });
 
 const load = (name: string) => decodeProfile(readFileSync(join(dir, name)), name);

@@ -4,41 +4,21 @@
 // as one line with its exit code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildGo, needGo, repoRoot, startDemo, type Demo } from './support/go.js';
+import { needGo, repoRoot, startDemo, type Demo } from './support/go.js';
 import { goscope } from './support/cli.js';
+import { pprof, profgen, topRows as rows } from './support/pprof.js';
 
 const work = mkdtempSync(join(tmpdir(), 'goscope-profile-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
 const corpus = join(repoRoot, '../shared/corpus/pprof');
 
 let profiles = '';
 before(async () => {
-  if (needGo) return;
-  const bin = await buildGo('testdata/go/profgen');
-  profiles = join(work, 'profiles');
-  execFileSync(bin, ['-out', profiles, '-cpu', '300ms'], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!needGo) profiles = await profgen();
 });
-
-function pprof(...args: string[]): string {
-  try {
-    return execFileSync('go', ['tool', 'pprof', ...args], { env: goEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  } catch (e) {
-    throw new Error(`go tool pprof ${args.join(' ')}: ${String((e as { stderr?: string }).stderr ?? e).split('\n')[0]}`);
-  }
-}
-
-/** The table rows of a -top output: everything after the "flat  flat%" header line. */
-function rows(text: string): string[] {
-  const lines = text.split('\n');
-  const i = lines.findIndex((l) => /^\s+flat\s+flat%\s+sum%\s+cum\s+cum%/.test(l));
-  assert.ok(i >= 0, `no -top header in:\n${text}`);
-  return lines.slice(i + 1).filter((l) => l.trim() !== '');
-}
 
 const p = (name: string) => join(profiles, name);
 

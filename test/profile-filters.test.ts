@@ -5,52 +5,21 @@
 // (sampleStacks) under the same filters.
 process.env.TZ = 'UTC';
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { decodeProfile, type Profile } from '../src/formats/pprof/index.js';
 import { compileGoRegexp, filterSamples, sampleStacks, top, type TopOptions } from '../src/analysis/profile/index.js';
 import { renderTopText } from '../src/report/top.js';
 import { style } from '../src/report/term.js';
-import { buildGo, needGo } from './support/go.js';
+import { needGo } from './support/go.js';
+import { profgen, runPprof } from './support/pprof.js';
 
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '', TZ: 'UTC' };
-const work = mkdtempSync(join(tmpdir(), 'goscope-filters-test-'));
-after(() => rmSync(work, { recursive: true, force: true }));
 
-let profilesDir: Promise<string> | null = null;
 function profiles(): Promise<string> {
-  profilesDir ??= (async () => {
-    const bin = await buildGo('testdata/go/profgen');
-    const dir = join(work, 'profiles');
-    execFileSync(bin, ['-out', dir, '-extra'], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    return dir;
-  })();
-  return profilesDir;
-}
-
-let pprofPath: string[] | null = null;
-/**
- * The command running pprof: the binary `go tool -n pprof` names (starting `go tool` costs
- * more than most reports), else `go tool pprof`.
- */
-function pprofCommand(): string[] {
-  if (pprofPath === null) {
-    const r = spawnSync('go', ['tool', '-n', 'pprof'], { env: goEnv, encoding: 'utf8' });
-    const bin = r.status === 0 ? r.stdout.trim() : '';
-    pprofPath = bin !== '' && existsSync(bin) ? [bin] : ['go', 'tool', 'pprof'];
-  }
-  return pprofPath;
-}
-
-function runPprof(args: string[], input?: string): { stdout: string; stderr: string; status: number | null } {
-  const [cmd, ...pre] = pprofCommand();
-  const r = spawnSync(cmd!, [...pre, ...args], { env: goEnv, encoding: 'utf8', input, maxBuffer: 256 << 20 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  return profgen('-extra');
 }
 
 function load(file: string): Profile {
