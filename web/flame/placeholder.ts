@@ -1,2 +1,0 @@
-// Replaced by the flame graph.
-const goscopeWebPlaceholder = true;
