@@ -48,7 +48,8 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   if (notes.length) parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
 
   // Goroutines
-  parts.push(`<h2>Goroutines</h2><p>${meta.goroutineTotals.length} snapshots: ${e(meta.goroutineTotals.join(' → ') || 'none')}</p>`);
+  parts.push('<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a> · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>');
+  parts.push(`<h2 id="goroutines">Goroutines</h2><p>${meta.goroutineTotals.length} snapshots: ${e(meta.goroutineTotals.join(' → ') || 'none')}</p>`);
   if (!d.leaks) parts.push('<p class="dim">Too few snapshots for a trend.</p>');
   else if (!d.leaks.suspects.length) parts.push('<p>No leak suspects.</p>');
   for (const s of d.leaks?.suspects ?? []) {
@@ -70,7 +71,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   }
 
   // Profiles
-  parts.push('<h2>Profiles</h2>');
+  parts.push('<h2 id="profiles">Profiles</h2>');
   for (const f of d.findings) {
     parts.push(`<h3 data-finding="${e(f.kind)}">${e(headline(f))}</h3>`);
     const r = rate(f);
@@ -82,13 +83,13 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     parts.push('</table>');
   }
 
-  parts.push('<h2>Flame graphs</h2>');
+  parts.push('<h2 id="flames">Flame graphs</h2><p class="dim">Click a frame to zoom, the breadcrumb to zoom out; search highlights and sums matches; right-click a frame for its callers and callees.</p>');
   flames.forEach((fl, i) => {
     const title = `${fl.kind} · ${fl.sampleType}`;
     parts.push(`<details${i === 0 ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b>${fl.file ? ` <span class="dim">${e(fl.file)}</span>` : ''}</summary>`);
     parts.push(flameSectionHtml({ id: `flame-${fl.kind}`, title, unit: fl.unit, sampleType: fl.sampleType, tree: fl.tree }));
     parts.push('</details>');
   });
-  parts.push(`<h2>Files</h2><ul>${meta.files.map((f) => `<li><code>${e(f)}</code></li>`).join('')}</ul>`);
+  parts.push(`<h2 id="files">Files</h2><ul>${meta.files.map((f) => `<li><code>${e(f)}</code></li>`).join('')}</ul>`);
   return htmlPage({ title: `goscope diagnose ${meta.service}`, body: parts.join('\n'), css: CSS });
 }

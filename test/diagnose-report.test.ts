@@ -1,0 +1,84 @@
+// The diagnose report treats everything from the service as untrusted text: function
+// names, files, states, labels and capture messages come out escaped in report.html, and
+// the terminal verdict names leaks first, then only the costs that stand out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Diagnosis, ProfileFinding } from '../src/analysis/diagnose.js';
+import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
+import { buildFlameTree } from '../src/analysis/flame/tree.js';
+import { diagnoseHtml } from '../src/report/diagnose-html.js';
+import { renderDiagnose, verdictLines, type DiagnoseMeta } from '../src/report/diagnose.js';
+import { style } from '../src/report/term.js';
+
+const EVIL = '<img src=x onerror="window.__pwned=1">main.(*T).evil';
+
+const frame = { func: EVIL, file: '/src/<script>.go', line: 7, args: '', offset: '' } as unknown as GoroutineGroup['frames'][number];
+
+function finding(kind: ProfileFinding['kind'], notable: boolean): ProfileFinding {
+  return {
+    kind,
+    sampleType: kind === 'cpu' ? 'cpu' : 'delay',
+    unit: 'nanoseconds',
+    total: 2_000_000_000,
+    windowSeconds: 2,
+    perSecond: 1e9,
+    notable,
+    hotspots: [{ function: EVIL, file: '/src/</script>.go', line: 3, value: 1_500_000_000, percent: 75, outside: null }],
+  };
+}
+
+const group = {
+  key: 'k',
+  count: 3,
+  state: 'chan receive</td>',
+  states: {},
+  waitReason: 'chan-receive',
+  waitMinutes: { min: 0, max: 0 },
+  labels: {},
+  frames: [frame],
+  createdBy: frame,
+  blockingSite: frame,
+  parentIds: [],
+  ids: [],
+  lockedToThread: 0,
+  leaked: 0,
+  stackUnavailable: 0,
+  stackKey: 'k',
+} as unknown as GoroutineGroup;
+
+const diagnosis: Diagnosis = { leaks: null, groups: [group], findings: [finding('cpu', true), finding('block', false)] };
+const meta: DiagnoseMeta = {
+  service: 'http://127.0.0.1:1/',
+  captureDir: '/tmp/<caps>',
+  seconds: 2,
+  startedAt: new Date(0),
+  finishedAt: new Date(2000),
+  goroutineTotals: [3, 3],
+  aborted: false,
+  files: ['/tmp/<caps>/cpu.pb.gz'],
+  reportPath: '/tmp/report.html',
+};
+
+test('report.html escapes names, files, states and messages from the service', () => {
+  const tree = buildFlameTree([{ frames: ['main.main', EVIL], value: 5 }]);
+  const html = diagnoseHtml(diagnosis, meta, [{ kind: 'mutex', state: 'disabled', message: '<b>enable</b> it' }], [
+    { kind: 'cpu', sampleType: 'cpu', unit: 'nanoseconds', tree },
+  ]);
+  assert.doesNotMatch(html, /<img src=x/);
+  assert.doesNotMatch(html, /<\/script>\.go/);
+  assert.doesNotMatch(html, /chan receive<\/td>/);
+  assert.doesNotMatch(html, /<b>enable<\/b>/);
+  assert.match(html, /&lt;img src=x onerror=&quot;window\.__pwned=1&quot;&gt;main\.\(\*T\)\.evil/);
+  // Exactly one script element: the page's own (data blocks are JSON, not script).
+  assert.equal((html.match(/<script(?![^>]*application\/json)/g) ?? []).length, 1);
+});
+
+test('the verdict names what stands out and leaves the rest to the sections', () => {
+  const lines = verdictLines(diagnosis);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^CPU: 2s in 2\.0s \(1\.00 cores\); 75\.0% at /);
+  const text = renderDiagnose(diagnosis, meta, [], style(false));
+  assert.match(text, /blocking: 2s in 2\.0s/);
+  const quiet = verdictLines({ leaks: null, groups: [], findings: [finding('block', false)] });
+  assert.deepEqual(quiet, ['no goroutine leak suspects and no profile stands out']);
+});
