@@ -76,6 +76,29 @@ function varints(a: Int32Array | Float64Array, offset: number): string | null {
   return '"' + Buffer.from(bytes.buffer, 0, n).toString('latin1') + '"';
 }
 
+/**
+ * Name indexes + 1 as varints all of the same width (the smallest that holds the largest
+ * value; shorter values padded with continuation digits of 0), so that the page can read
+ * any node's name index at i * width without decoding the array first.
+ */
+function fixedVarints(a: Int32Array, offset: number): { text: string; width: number } {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]! + offset);
+  let width = 1;
+  while (max >= 2 ** (5 * width)) width++;
+  const bytes = Buffer.allocUnsafe(a.length * width);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    let v = a[i]! + offset;
+    for (let j = 1; j < width; j++) {
+      bytes[n++] = VARINT_CODES[32 + (v & 31)]!;
+      v >>>= 5;
+    }
+    bytes[n++] = VARINT_CODES[v]!;
+  }
+  return { text: '"' + bytes.toString('latin1', 0, n) + '"', width };
+}
+
 /** A numeric array for the data block: a varint string when possible, else a JSON array. */
 function numbers(a: Int32Array | Float64Array, offset = 0): string {
   const v = varints(a, offset);
@@ -86,20 +109,25 @@ function numbers(a: Int32Array | Float64Array, offset = 0): string {
 
 /**
  * The section's data block: the tree in level order, as web/flame/tree.ts reads it.
- * nameIdx is written +1 (the root's -1 becomes 0).
+ * nameIdx is written +1 (the root's -1 becomes 0), every value nameW digits wide; n is
+ * the node count. The number
+ * fields come last (the page cuts them out of the text without a JSON parse).
  */
 function flameData(s: FlameSection): string {
   const t = s.tree;
+  const names = fixedVarints(t.nameIdx, 1);
   return (
     '{"v":1' +
     ',"title":' + jsonForScript(s.title) +
     ',"unit":' + jsonForScript(s.unit) +
     ',"sampleType":' + jsonForScript(s.sampleType) +
     ',"names":' + jsonForScript(t.names) +
-    ',"nameIdx":' + numbers(t.nameIdx, 1) +
+    ',"nameIdx":' + names.text +
     ',"childCount":' + numbers(t.childCount) +
     ',"self":' + numbers(t.self) +
     ',"baseSelf":' + (t.baseSelf ? numbers(t.baseSelf) : 'null') +
+    ',"n":' + t.nameIdx.length +
+    ',"nameW":' + names.width +
     '}'
   );
 }

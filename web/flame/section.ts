@@ -47,7 +47,7 @@ namespace GoscopeFlame {
     constructor(readonly section: HTMLElement) {
       this.id = section.id;
       const block = q<HTMLScriptElement>(section, 'script.gf-data');
-      const data = JSON.parse(block.textContent || '') as FlameData;
+      const data = parseFlameData(block.textContent || '');
       // The typed arrays hold everything from here on: keep neither copy of the text.
       block.textContent = '';
       performance.mark(`goscope-flame:${this.id}:parsed`);
@@ -81,7 +81,7 @@ namespace GoscopeFlame {
       });
       q<HTMLButtonElement>(section, 'button.gf-reset').addEventListener('click', () => this.zoom(0));
       this.sandwichBtn.addEventListener('click', () => {
-        const k = this.tree.nameIdx[this.main.zoomNode]!;
+        const k = this.tree.nameOf(this.main.zoomNode);
         if (k >= 0) this.openSandwich(k);
       });
       q<HTMLButtonElement>(section, 'button.gf-sw-close').addEventListener('click', () => this.closeSandwich());
@@ -89,9 +89,14 @@ namespace GoscopeFlame {
       if (wrap && typeof ResizeObserver !== 'undefined') {
         let lastWidth = -1;
         new ResizeObserver(() => {
+          // Read here, where layout is clean; the main view draws with it from now on.
           const w = wrap.clientWidth;
+          this.main.knownWidth = w;
           if (w === lastWidth) return;
+          const first = lastWidth < 0;
           lastWidth = w;
+          // The first report is the width the first paint already used.
+          if (first && w === this.main.width) return;
           this.main.schedule();
           for (const v of this.sandwichViews) v.schedule();
         }).observe(wrap);
@@ -104,7 +109,26 @@ namespace GoscopeFlame {
       if (!this.main.draw()) return false;
       performance.mark(`goscope-flame:${this.id}:first-paint`);
       this.section.setAttribute('data-state', 'ready');
+      this.warmUp();
       return true;
+    }
+
+    /**
+     * After the first paint, when the page is idle: what the first paint could do
+     * without (the whole name index and parent arrays, every name's colour), so that the
+     * first zoom, search or sandwich does not pay for it.
+     */
+    private warmUp(): void {
+      const steps: (() => void)[] = [() => this.main.warmColors(), () => this.tree.parent, () => this.tree.nameIdx];
+      const idle = (f: () => void) =>
+        typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 1000 }) : setTimeout(f, 50);
+      const next = () => {
+        const step = steps.shift();
+        if (!step) return;
+        step();
+        idle(next);
+      };
+      idle(next);
     }
 
     private fillTotal(): void {
@@ -126,7 +150,7 @@ namespace GoscopeFlame {
     private updateCrumbs(): void {
       const t = this.tree;
       const chain: number[] = [];
-      for (let p = this.main.zoomNode; p >= 0; p = t.parent[p]!) chain.push(p);
+      for (let p = this.main.zoomNode; p >= 0; p = p > 0 ? t.parent[p]! : -1) chain.push(p);
       chain.reverse();
       const items: Node[] = [];
       chain.forEach((node, i) => {
@@ -139,7 +163,7 @@ namespace GoscopeFlame {
         items.push(b);
       });
       this.crumbs.replaceChildren(...items);
-      const k = t.nameIdx[this.main.zoomNode]!;
+      const k = t.nameOf(this.main.zoomNode);
       this.sandwichBtn.disabled = k < 0;
       this.sandwichBtn.textContent = k < 0 ? 'Sandwich' : 'Sandwich: ' + fitLabel(t.names[k]!, 40);
     }
@@ -178,12 +202,14 @@ namespace GoscopeFlame {
       const covered = new Uint8Array(t.n);
       let value = 0;
       let baseValue = 0;
+      const parent = t.parent;
+      const nameIdx = t.nameIdx;
       for (let i = 1; i < t.n; i++) {
-        const p = t.parent[i]!;
-        const kp = t.nameIdx[p]!;
+        const p = parent[i]!;
+        const kp = nameIdx[p]!;
         const c = covered[p]! | (kp >= 0 && match[kp] ? 1 : 0);
         covered[i] = c;
-        if (!c && match[t.nameIdx[i]!]) {
+        if (!c && match[nameIdx[i]!]) {
           value += t.total[i]!;
           if (t.baseTotal) baseValue += t.baseTotal[i]!;
         }
@@ -238,7 +264,7 @@ namespace GoscopeFlame {
       });
       canvas.addEventListener('contextmenu', (e) => {
         const h = at(e);
-        const k = h ? h[0].tree.nameIdx[h[1]]! : -1;
+        const k = h ? h[0].tree.nameOf(h[1]) : -1;
         if (k < 0) return;
         e.preventDefault();
         this.hideTooltip();
@@ -343,7 +369,7 @@ namespace GoscopeFlame {
         let found = -1;
         const end = t.firstChild[node]! + t.childCount[node]!;
         for (let c = t.firstChild[node]!; c < end; c++) {
-          if (t.names[t.nameIdx[c]!] === name) {
+          if (t.names[t.nameOf(c)] === name) {
             found = c;
             break;
           }

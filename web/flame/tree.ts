@@ -1,8 +1,8 @@
 // The flame tree in the browser: decoded from the section's JSON data block (the layout
 // buildFlameTree in src/analysis/flame/tree.ts writes: level order, children contiguous
 // and sorted heaviest first), plus what drawing needs, precomputed in typed arrays:
-// parent, totals, weight (the width a node takes) and x0 (its left edge in value
-// units from the root's left edge). Also builds the sandwich view's trees.
+// first child, totals and weight (the width a node takes); the parent array is built on
+// first use (the first paint does not need it). Also builds the sandwich view's trees.
 namespace GoscopeFlame {
   /**
    * The JSON data block of a flame section (src/report/html.ts writes it). Each numeric
@@ -20,6 +20,10 @@ namespace GoscopeFlame {
     childCount: number[] | string;
     self: number[] | string;
     baseSelf: number[] | string | null;
+    /** Node count (html.ts writes it; counted from childCount when absent). */
+    n?: number;
+    /** When set, every nameIdx value takes exactly this many digits (padded with continuation digits). */
+    nameW?: number;
   }
 
   const DIGIT = new Int8Array(256).fill(-1);
@@ -105,8 +109,12 @@ namespace GoscopeFlame {
   export interface Tree {
     n: number;
     names: string[];
-    nameIdx: Int32Array;
-    parent: Int32Array;
+    /** Decoded on first use when the data block has fixed-width name indexes (see nameOf). */
+    readonly nameIdx: Int32Array;
+    /** nameIdx[node], without decoding the whole array. */
+    nameOf(node: number): number;
+    /** Computed on first use (the first paint does not need it). */
+    readonly parent: Int32Array;
     firstChild: Int32Array;
     childCount: Int32Array;
     self: Float64Array;
@@ -115,14 +123,116 @@ namespace GoscopeFlame {
     baseTotal: Float64Array | null;
     /** total + baseTotal in a diff (both sides take room, as in pprof), else total. */
     weight: Float64Array;
-    x0: Float64Array;
   }
 
-  /** Totals from selfs in reverse level order: the same sums, in the same order, as the Node side. */
-  function totals(parent: Int32Array, self: Float64Array): Float64Array {
+  /** Child counts and, in the same pass, the first child of each node (level order checked). */
+  function decodeCounts(src: number[] | string, n: number): [Int32Array, Int32Array] {
+    const childCount = decodeInts(src, n, 0);
+    const firstChild = new Int32Array(n);
+    let next = 1;
+    for (let i = 0; i < n; i++) {
+      firstChild[i] = next;
+      const c = childCount[i]!;
+      if (c > 0 && next <= i) throw new Error('flame data: child ranges are not in level order');
+      next += c;
+      if (next > n) throw new Error('flame data: child ranges are not in level order');
+    }
+    if (next !== n) throw new Error('flame data: child counts do not add up to the node count');
+    return [childCount, firstChild];
+  }
+
+  /**
+   * Totals from selfs in reverse level order: the same sums, in the same order, as the
+   * Node side (a node's self, then its children from the last to the first), walking
+   * child ranges so that no parent array is needed.
+   */
+  function totals(firstChild: Int32Array, childCount: Int32Array, self: Float64Array): Float64Array {
     const total = self.slice();
-    for (let i = total.length - 1; i > 0; i--) total[parent[i]!]! += total[i]!;
+    for (let i = total.length - 1; i >= 0; i--) {
+      const c = childCount[i]!;
+      if (c === 0) continue;
+      const f = firstChild[i]!;
+      let s = total[i]!;
+      for (let k = f + c - 1; k >= f; k--) s += total[k]!;
+      total[i] = s;
+    }
     return total;
+  }
+
+  /** Name indexes to decode on first use: `w` digits a value (fixed-width varints), stored +1. */
+  interface LazyNames {
+    src: string;
+    w: number;
+  }
+
+  class TreeImpl implements Tree {
+    private parentArr: Int32Array | null = null;
+    private nameArr: Int32Array | null;
+    private lazyNames: LazyNames | null;
+    readonly total: Float64Array;
+    readonly baseTotal: Float64Array | null;
+    readonly weight: Float64Array;
+
+    constructor(
+      readonly n: number,
+      readonly names: string[],
+      nameIdx: Int32Array | LazyNames,
+      readonly firstChild: Int32Array,
+      readonly childCount: Int32Array,
+      readonly self: Float64Array,
+      readonly baseSelf: Float64Array | null,
+    ) {
+      if (nameIdx instanceof Int32Array) {
+        this.nameArr = nameIdx;
+        this.lazyNames = null;
+      } else {
+        this.nameArr = null;
+        this.lazyNames = nameIdx;
+      }
+      this.total = totals(firstChild, childCount, self);
+      this.baseTotal = baseSelf ? totals(firstChild, childCount, baseSelf) : null;
+      let weight = this.total;
+      if (this.baseTotal) {
+        weight = new Float64Array(n);
+        for (let i = 0; i < n; i++) weight[i] = this.total[i]! + this.baseTotal[i]!;
+      }
+      this.weight = weight;
+    }
+
+    get nameIdx(): Int32Array {
+      if (!this.nameArr) {
+        this.nameArr = decodeInts(this.lazyNames!.src, this.n, -1);
+        this.lazyNames = null;
+      }
+      return this.nameArr;
+    }
+
+    nameOf(node: number): number {
+      const a = this.nameArr;
+      if (a) return a[node]!;
+      const { src, w } = this.lazyNames!;
+      let v = 0;
+      for (let j = 0, at = node * w; j < w; j++) v |= (DIGIT[src.charCodeAt(at + j) & 255]! & 31) << (5 * j);
+      return v - 1;
+    }
+
+    get parent(): Int32Array {
+      if (this.parentArr) return this.parentArr;
+      const { n, firstChild, childCount } = this;
+      const parent = new Int32Array(n);
+      parent[0] = -1;
+      for (let i = 0; i < n; i++) {
+        const end = firstChild[i]! + childCount[i]!;
+        for (let c = firstChild[i]!; c < end; c++) parent[c] = i;
+      }
+      return (this.parentArr = parent);
+    }
+  }
+
+  function checkLengths(n: number, nameIdx: Int32Array | LazyNames, childCount: Int32Array, self: Float64Array, baseSelf: Float64Array | null): void {
+    if ((nameIdx instanceof Int32Array && nameIdx.length !== n) || childCount.length !== n || self.length !== n || (baseSelf && baseSelf.length !== n) || n === 0) {
+      throw new Error('flame data: arrays of different lengths');
+    }
   }
 
   export function makeTree(
@@ -133,53 +243,97 @@ namespace GoscopeFlame {
     baseSelf: Float64Array | null,
   ): Tree {
     const n = nameIdx.length;
-    if (childCount.length !== n || self.length !== n || (baseSelf && baseSelf.length !== n) || n === 0) {
-      throw new Error('flame data: arrays of different lengths');
-    }
-    const parent = new Int32Array(n);
+    checkLengths(n, nameIdx, childCount, self, baseSelf);
     const firstChild = new Int32Array(n);
-    parent[0] = -1;
     let next = 1;
     for (let i = 0; i < n; i++) {
       firstChild[i] = next;
       const end = next + childCount[i]!;
       if (end > n || (end > next && next <= i)) throw new Error('flame data: child ranges are not in level order');
-      for (let c = next; c < end; c++) parent[c] = i;
       next = end;
     }
     if (next !== n) throw new Error('flame data: child counts do not add up to the node count');
-    const total = totals(parent, self);
-    const baseTotal = baseSelf ? totals(parent, baseSelf) : null;
-    let weight = total;
-    if (baseTotal) {
-      weight = new Float64Array(n);
-      for (let i = 0; i < n; i++) weight[i] = total[i]! + baseTotal[i]!;
-    }
-    const x0 = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let x = x0[i]!;
-      const end = firstChild[i]! + childCount[i]!;
-      for (let c = firstChild[i]!; c < end; c++) {
-        x0[c] = x;
-        x += weight[c]!;
+    return new TreeImpl(n, names, nameIdx, firstChild, childCount, self, baseSelf);
+  }
+
+  /**
+   * The data block's text as FlameData. The big number fields come last and, as varints,
+   * hold no quote or escape: they are cut out of the text as they are (no copy, no JSON
+   * scan) and only the head (names, titles) goes through JSON.parse. Anything unexpected
+   * falls back to JSON.parse of the whole text.
+   */
+  export function parseFlameData(text: string): FlameData {
+    const at = text.indexOf(',"nameIdx":');
+    if (at > 0) {
+      const head = JSON.parse(text.slice(0, at) + '}') as FlameData;
+      let i = at + 1;
+      let ok = true;
+      const fields: Record<string, unknown> = {};
+      while (ok && text.charCodeAt(i) === 34 /* " */) {
+        const q = text.indexOf('"', i + 1);
+        const key = text.slice(i + 1, q);
+        if (text.charCodeAt(q + 1) !== 58 /* : */) break;
+        let j = q + 2;
+        const c = text.charCodeAt(j);
+        let end: number;
+        if (c === 34) {
+          end = text.indexOf('"', j + 1);
+          if (end < 0) { ok = false; break; }
+          fields[key] = text.slice(j + 1, end);
+          end++;
+        } else {
+          end = j;
+          while (end < text.length && text.charCodeAt(end) !== 44 && text.charCodeAt(end) !== 125) end++;
+          if (c === 91 /* [ */) end = text.indexOf(']', j) + 1;
+          if (end <= 0) { ok = false; break; }
+          fields[key] = JSON.parse(text.slice(j, end));
+        }
+        const sep = text.charCodeAt(end);
+        if (sep === 125 /* } */) {
+          if (text.slice(end + 1).trim() !== '') ok = false;
+          else return Object.assign(head, fields);
+          break;
+        }
+        if (sep !== 44) ok = false;
+        i = end + 1;
       }
     }
-    return { n, names, nameIdx, parent, firstChild, childCount, self, total, baseSelf, baseTotal, weight, x0 };
+    return JSON.parse(text) as FlameData;
+  }
+
+  /** Every w-th digit ends a value and only those do (a cheap check; values are checked when decoded). */
+  function fixedWidthOk(src: string, w: number): boolean {
+    const n = src.length / w;
+    // Sample the layout: the whole string is validated when nameIdx is decoded.
+    const step = Math.max(1, Math.floor(n / 4096));
+    for (let i = 0; i < n; i += step) {
+      for (let j = 0; j < w; j++) {
+        const d = DIGIT[src.charCodeAt(i * w + j) & 255]!;
+        if (d < 0 || (j === w - 1 ? d >= 32 : d < 32)) return false;
+      }
+    }
+    return true;
   }
 
   export function treeFromData(d: FlameData): Tree {
-    const n = countOf(d.childCount);
-    return makeTree(
-      d.names,
-      decodeInts(d.nameIdx, n, -1),
-      decodeInts(d.childCount, n, 0),
-      decodeNumbers(d.self, n),
-      d.baseSelf ? decodeNumbers(d.baseSelf, n) : null,
-    );
+    const n = typeof d.n === 'number' ? d.n : countOf(d.childCount);
+    const [childCount, firstChild] = decodeCounts(d.childCount, n);
+    const self = decodeNumbers(d.self, n);
+    const baseSelf = d.baseSelf ? decodeNumbers(d.baseSelf, n) : null;
+    // Fixed-width name indexes are read where needed (the first paint needs only those of
+    // the frames it draws), and decoded as a whole on first use of nameIdx.
+    const w = d.nameW;
+    const src = d.nameIdx;
+    const nameIdx =
+      typeof src === 'string' && typeof w === 'number' && w >= 1 && w <= 6 && src.length === n * w && fixedWidthOk(src, w)
+        ? { src, w }
+        : decodeInts(src, n, -1);
+    checkLengths(n, nameIdx, childCount, self, baseSelf);
+    return new TreeImpl(n, d.names, nameIdx, firstChild, childCount, self, baseSelf);
   }
 
   export function nodeName(t: Tree, node: number): string {
-    const k = t.nameIdx[node]!;
+    const k = t.nameOf(node);
     return k < 0 ? 'root' : t.names[k]!;
   }
 
@@ -271,8 +425,9 @@ namespace GoscopeFlame {
   export function outermost(t: Tree, name: number): number[] {
     const covered = new Uint8Array(t.n);
     const out: number[] = [];
+    const parent = t.parent;
     for (let i = 1; i < t.n; i++) {
-      const p = t.parent[i]!;
+      const p = parent[i]!;
       const c = covered[p]! | (p > 0 && t.nameIdx[p] === name ? 1 : 0);
       covered[i] = c;
       if (!c && t.nameIdx[i] === name) out.push(i);
@@ -292,13 +447,14 @@ namespace GoscopeFlame {
   export function sandwich(t: Tree, name: number): Sandwich {
     const diff = t.baseSelf !== null;
     const occ = outermost(t, name);
+    const parent = t.parent;
     const callers = new TrieBuilder(t.names, name, diff);
     const callees = new TrieBuilder(t.names, name, diff);
     const stackT: number[] = [];
     const stackB: number[] = [];
     for (const o of occ) {
       let b = 0;
-      for (let p = t.parent[o]!; p > 0; p = t.parent[p]!) b = callers.child(b, t.nameIdx[p]!);
+      for (let p = parent[o]!; p > 0; p = parent[p]!) b = callers.child(b, t.nameIdx[p]!);
       callers.add(b, t.total[o]!, t.baseTotal ? t.baseTotal[o]! : 0);
 
       stackT.push(o);

@@ -31,7 +31,15 @@ namespace GoscopeFlame {
     private bNode = new Int32Array(1024);
     private bX = new Float64Array(1024);
     private bW = new Float64Array(1024);
+    /** Left edge in value units from the root's left edge (children are laid out from it). */
+    private bV = new Float64Array(1024);
     private count = 0;
+    /**
+     * The host's width as last seen by the section's ResizeObserver (0: unknown). Reading
+     * clientWidth after the breadcrumb changed the DOM would force a style and layout
+     * pass inside the draw.
+     */
+    knownWidth = 0;
     private rowStart: number[] = [];
     private rows = 0;
     private cssWidth = 0;
@@ -67,7 +75,7 @@ namespace GoscopeFlame {
     draw(): boolean {
       const t0 = performance.now();
       const host = this.canvas.parentElement;
-      const width = host ? host.clientWidth : 0;
+      const width = this.knownWidth > 0 ? this.knownWidth : host ? host.clientWidth : 0;
       if (width <= 0) return false;
       const dpr = window.devicePixelRatio || 1;
       const maxRows = Math.max(1, Math.floor(MAX_CANVAS_PX / dpr / ROW));
@@ -97,7 +105,7 @@ namespace GoscopeFlame {
       return true;
     }
 
-    private push(node: number, x: number, w: number): void {
+    private push(node: number, x: number, w: number, v: number): void {
       if (this.count === this.bNode.length) {
         const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
           b.set(a);
@@ -107,7 +115,9 @@ namespace GoscopeFlame {
         this.bNode = grow(this.bNode, new Int32Array(cap));
         this.bX = grow(this.bX, new Float64Array(cap));
         this.bW = grow(this.bW, new Float64Array(cap));
+        this.bV = grow(this.bV, new Float64Array(cap));
       }
+      this.bV[this.count] = v;
       this.bNode[this.count] = node;
       this.bX[this.count] = x;
       this.bW[this.count] = w;
@@ -120,18 +130,26 @@ namespace GoscopeFlame {
       this.count = 0;
       const rs: number[] = [];
       const chain: number[] = [];
-      for (let p = z; p >= 0; p = t.parent[p]!) chain.push(p);
+      for (let p = z; p >= 0; p = p > 0 ? t.parent[p]! : -1) chain.push(p);
       chain.reverse();
-      // The zoomed node and its ancestors span the whole width.
-      for (let k = 0; k < chain.length && k < maxRows; k++) {
-        rs.push(this.count);
-        this.push(chain[k]!, 0, width);
+      const { firstChild, childCount, weight } = t;
+      // The zoomed node and its ancestors span the whole width. Their left edges in value
+      // units: the parent's plus the weights of the siblings before, summed in the order
+      // the children's edges are summed below.
+      let xz = 0;
+      for (let k = 0; k < chain.length; k++) {
+        const node = chain[k]!;
+        if (k > 0) {
+          for (let c = firstChild[chain[k - 1]!]!; c < node; c++) xz += weight[c]!;
+        }
+        if (k < maxRows) {
+          rs.push(this.count);
+          this.push(node, 0, width, xz);
+        }
       }
       const wz = t.weight[z]!;
       if (wz > 0 && chain.length < maxRows) {
         const scale = width / wz;
-        const xz = t.x0[z]!;
-        const { firstChild, childCount, weight, x0 } = t;
         let ps = this.count - 1;
         let pe = this.count;
         while (ps < pe && rs.length < maxRows) {
@@ -139,10 +157,12 @@ namespace GoscopeFlame {
           for (let b = ps; b < pe; b++) {
             const node = this.bNode[b]!;
             const end = firstChild[node]! + childCount[node]!;
+            let xv = this.bV[b]!;
             for (let ch = firstChild[node]!; ch < end; ch++) {
               const w = weight[ch]! * scale;
               if (w < MIN_WIDTH) break;
-              this.push(ch, (x0[ch]! - xz) * scale, w);
+              this.push(ch, (xv - xz) * scale, w, xv);
+              xv += weight[ch]!;
             }
           }
           if (this.count === rowAt) break;
@@ -184,7 +204,7 @@ namespace GoscopeFlame {
 
     private colorIdOf(node: number): number {
       const t = this.tree;
-      const k = t.nameIdx[node]!;
+      const k = t.nameOf(node);
       if (this.matchName && k >= 0 && this.matchName[k]) return this.colorId(MATCH_COLOR);
       if (k < 0) return this.colorId(ROOT_COLOR);
       if (t.baseTotal) return this.colorId(diffColors()[diffStep(t.baseTotal[node]!, t.total[node]!)]!);
@@ -192,6 +212,22 @@ namespace GoscopeFlame {
       let c = this.nameColor[k]!;
       if (c < 0) c = this.nameColor[k] = this.colorId(packageColor(t.names[k]!));
       return c;
+    }
+
+    /** Computes the colour of every name now (idle time) rather than at the first draw showing it. */
+    warmColors(): void {
+      const t = this.tree;
+      if (t.baseTotal) return;
+      if (!this.nameColor) this.nameColor = new Int32Array(t.names.length).fill(-1);
+      const byPackage = new Map<string, number>();
+      for (let k = 0; k < t.names.length; k++) {
+        if (this.nameColor[k]! >= 0) continue;
+        const name = t.names[k]!;
+        const pkg = packageOf(name);
+        let c = byPackage.get(pkg);
+        if (c === undefined) byPackage.set(pkg, (c = this.colorId(packageColor(name))));
+        this.nameColor[k] = c;
+      }
     }
 
     private paint(ctx: CanvasRenderingContext2D): void {
