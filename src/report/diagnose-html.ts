@@ -23,6 +23,7 @@ const CSS = `
 .notes{color:#8a6d00}
 table.t{border-collapse:collapse;margin:.5em 0;font-size:13px}
 table.t td,table.t th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
+table.t th{white-space:nowrap}
 table.t td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .suspect{border:1px solid #e0c0c0;border-radius:4px;padding:.5em 1em;margin:.6em 0}
 .stack{font:12px/1.4 ui-monospace,monospace;white-space:pre;overflow:auto;background:#fafafa;padding:.4em}
@@ -85,7 +86,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
 
   parts.push('<h2 id="flames">Flame graphs</h2><p class="dim">Click a frame to zoom, the breadcrumb to zoom out; search highlights and sums matches; right-click a frame for its callers and callees.</p>');
   flames.forEach((fl, i) => {
-    const title = `${fl.kind} · ${fl.sampleType}`;
+    const title = fl.kind === fl.sampleType ? fl.kind : `${fl.kind} · ${fl.sampleType}`;
     parts.push(`<details${i === 0 ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b>${fl.file ? ` <span class="dim">${e(fl.file)}</span>` : ''}</summary>`);
     parts.push(flameSectionHtml({ id: `flame-${fl.kind}`, title, unit: fl.unit, sampleType: fl.sampleType, tree: fl.tree }));
     parts.push('</details>');
