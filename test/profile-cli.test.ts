@@ -111,6 +111,9 @@ test('user errors: one line, exit 1 for bad input, 2 for bad usage', { skip: nee
     [['flame', p('cpu.pb.gz'), '--format', 'svg'], 2, /--format/],
     [['profile', p('cpu.pb.gz')], 2, /not a live service/],
     [['profile', 'http://127.0.0.1:9', '--type', 'bogus'], 2, /--type/],
+    [['profile', 'http://127.0.0.1:9', '--type', 'heap', '--out', join(work, 'refused')], 1, /127\.0\.0\.1:9/],
+    [['diagnose', 'http://127.0.0.1:9', '--seconds', '1', '--out', join(work, 'refused')], 1, /127\.0\.0\.1:9/],
+    [['diagnose', p('cpu.pb.gz')], 2, /not a live service/],
   ];
   if (existsSync(corpus)) cases.push([['top', join(corpus, 'legacy-go.crc32.cpu')], 1, /legacy/]);
   for (const [args, code, re] of cases) {

@@ -8,10 +8,8 @@ import { captureAll, type CaptureSet, type SnapshotPair } from '../collect/plan.
 import type { CapturedProfile } from '../collect/profiles.js';
 import { fetchBytes, isNotFound } from '../collect/http.js';
 import { saveCapture } from '../collect/capture.js';
-import { fromBuffer } from '../formats/input.js';
-import { parseGoroutines } from '../formats/goroutines/parse.js';
 import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
-import { Grouper, type GoroutineGroup } from '../analysis/goroutines/group.js';
+import type { GoroutineGroup } from '../analysis/goroutines/group.js';
 import type { LeakSample } from '../analysis/goroutines/leak.js';
 import { deltaProfile } from '../analysis/profile/delta.js';
 import { selectSampleIndex } from '../analysis/profile/sample-index.js';
@@ -23,6 +21,7 @@ import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { groupBytes } from './leak.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
 
@@ -55,12 +54,6 @@ const FLAGS = {
 } as const;
 
 const WINDOWED: readonly ('allocs' | 'mutex' | 'block')[] = ['allocs', 'mutex', 'block'];
-
-async function groups(bytes: Uint8Array, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
-  const gr = new Grouper('value');
-  const info = await parseGoroutines(fromBuffer(bytes), input, (g) => gr.add(g), { allowPartial: partial, args: false });
-  return { groups: gr.groups(), total: info.total };
-}
 
 /** A warning instead of an abort: one broken capture must not lose the others' findings. */
 function guard<T>(notes: CaptureNote[], kind: string, fn: () => T): T | undefined {
@@ -122,7 +115,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
       const bytes = await fetchBytes(profileUrl(source, 'goroutineleak', { debug: '0' }), { timeoutMs });
       const saved = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
       set.files.push(saved);
-      leakProfile = (await groups(bytes, saved)).groups;
+      leakProfile = (await groupBytes(bytes, saved)).groups;
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       if (!isNotFound(e)) notes.push({ kind: 'goroutineleak', state: 'failed', message: e.message });
@@ -135,7 +128,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   const totals: number[] = [];
   const t0 = set.goroutines[0]?.fetchedAt.getTime() ?? 0;
   for (const g of set.goroutines) {
-    const r = await groups(g.bytes, g.path).catch((e: unknown) => {
+    const r = await groupBytes(g.bytes, g.path).catch((e: unknown) => {
       if (!(e instanceof UserError)) throw e;
       notes.push({ kind: 'goroutine', state: 'failed', message: e.message });
       return null;
@@ -147,7 +140,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   let detail: GoroutineGroup[] | undefined;
   if (set.goroutineDump) {
     const bytes = await readFile(set.goroutineDump.path);
-    detail = (await groups(bytes, set.goroutineDump.path, true).catch((e: unknown) => {
+    detail = (await groupBytes(bytes, set.goroutineDump.path, true).catch((e: unknown) => {
       if (!(e instanceof UserError)) throw e;
       notes.push({ kind: 'goroutine-dump', state: 'failed', message: e.message });
       return null;

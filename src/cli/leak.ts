@@ -46,7 +46,8 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-async function groupBytes(bytes: Buffer, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
+/** Parses one goroutine dump in memory and groups it at the `value` level. */
+export async function groupBytes(bytes: Uint8Array, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
   const gr = new Grouper('value');
   const info = await parseGoroutines(fromBuffer(bytes), input, (g) => gr.add(g), { allowPartial: partial, args: false });
   return { groups: gr.groups(), total: info.total };
