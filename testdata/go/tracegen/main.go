@@ -1,0 +1,221 @@
+// tracegen writes a real Go execution trace (runtime/trace) to -out while the
+// program exercises the scheduler, channels, a contended mutex, loopback TCP,
+// file syscalls, sleeps, forced GCs, user tasks/regions/logs and the CPU
+// profiler (whose samples land in the trace). Stdlib only; see README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
+	"sync"
+	"time"
+)
+
+func main() {
+	out := flag.String("out", "", "trace output file (required)")
+	big := flag.Bool("big", false, "longer, busier run (several seconds, several generations)")
+	flag.Parse()
+	if *out == "" {
+		fmt.Fprintln(os.Stderr, "usage: tracegen -out FILE [-big]")
+		os.Exit(2)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+		fail(err)
+	}
+	if err := trace.Start(f); err != nil {
+		fail(err)
+	}
+
+	dur := 1 * time.Second
+	scale := 1
+	if *big {
+		dur = 4 * time.Second
+		scale = 4
+	}
+	deadline := time.Now().Add(dur)
+
+	ctx, task := trace.NewTask(context.Background(), "tracegen.main")
+	trace.Log(ctx, "tracegen.phase", "start")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	go echoServer(ln)
+
+	dir, err := os.MkdirTemp("", "tracegen")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(dir)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counter := 0
+	round := 0
+	for time.Now().Before(deadline) {
+		round++
+		rctx, rtask := trace.NewTask(ctx, "tracegen.round")
+		trace.WithRegion(rctx, "tracegen.churn", func() { churn(&wg, 50*scale) })
+		trace.WithRegion(rctx, "tracegen.channels", func() { pipeline(200 * scale) })
+		trace.WithRegion(rctx, "tracegen.mutex", func() { contend(&wg, &mu, &counter, 8, 2000*scale) })
+		trace.WithRegion(rctx, "tracegen.tcp", func() { tcpRoundTrips(ln.Addr().String(), 20*scale) })
+		trace.WithRegion(rctx, "tracegen.files", func() { fileIO(dir, round, 10*scale) })
+		trace.WithRegion(rctx, "tracegen.sleep", func() { time.Sleep(5 * time.Millisecond) })
+		trace.WithRegion(rctx, "tracegen.gc", func() { garbage(); runtime.GC() })
+		trace.WithRegion(rctx, "tracegen.cpu", func() { burn(20 * time.Millisecond) })
+		trace.Logf(rctx, "tracegen.round", "round %d done", round)
+		rtask.End()
+	}
+	trace.Log(ctx, "tracegen.phase", "end")
+	task.End()
+	ln.Close()
+
+	trace.Stop()
+	pprof.StopCPUProfile()
+	if err := f.Close(); err != nil {
+		fail(err)
+	}
+	fmt.Printf("tracegen: %d rounds, counter %d\n", round, counter)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "tracegen:", err)
+	os.Exit(1)
+}
+
+//go:noinline
+func churn(wg *sync.WaitGroup, n int) {
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			runtime.Gosched()
+			_ = fmt.Sprint(i)
+		}(i)
+	}
+	wg.Wait()
+}
+
+//go:noinline
+func pipeline(n int) {
+	a := make(chan int)
+	b := make(chan int, 4)
+	go func() {
+		for i := 0; i < n; i++ {
+			a <- i
+		}
+		close(a)
+	}()
+	go func() {
+		for v := range a {
+			b <- v * 2
+		}
+		close(b)
+	}()
+	sum := 0
+	for v := range b {
+		sum += v
+	}
+	_ = sum
+}
+
+//go:noinline
+func contend(wg *sync.WaitGroup, mu *sync.Mutex, counter *int, workers, iters int) {
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < iters; i++ {
+				mu.Lock()
+				*counter++
+				if i%100 == 0 {
+					time.Sleep(10 * time.Microsecond)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func echoServer(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			io.Copy(c, c)
+		}()
+	}
+}
+
+//go:noinline
+func tcpRoundTrips(addr string, n int) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		fail(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 512)
+	for i := 0; i < n; i++ {
+		if _, err := c.Write(buf); err != nil {
+			fail(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			fail(err)
+		}
+	}
+}
+
+//go:noinline
+func fileIO(dir string, round, n int) {
+	for i := 0; i < n; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("f-%d-%d", round, i))
+		if err := os.WriteFile(p, make([]byte, 4096), 0o600); err != nil {
+			fail(err)
+		}
+		if _, err := os.ReadFile(p); err != nil {
+			fail(err)
+		}
+		os.Remove(p)
+	}
+}
+
+var sink [][]byte
+
+//go:noinline
+func garbage() {
+	sink = nil
+	for i := 0; i < 2000; i++ {
+		sink = append(sink, make([]byte, 1024))
+	}
+}
+
+//go:noinline
+func burn(d time.Duration) {
+	end := time.Now().Add(d)
+	x := 1
+	for time.Now().Before(end) {
+		for i := 0; i < 10000; i++ {
+			x = x*31 + i
+		}
+	}
+	if x == 42 {
+		fmt.Println(x)
+	}
+}
