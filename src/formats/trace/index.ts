@@ -1,3 +1,4 @@
 // Go execution traces (Go 1.22+ format): see reader.ts for what is decoded and what is left.
 export * from './reader.js';
 export * from './spec.js';
+export * from './order.js';

@@ -1,0 +1,865 @@
+// Ordering layer of the Go 1.22+ execution-trace parser: merges the per-M event batches of
+// each generation (reader.ts) into one stream in exactly the order Go's reader produces,
+// with Go's timestamps. A port of src/internal/trace: reader.go (ReadEvent: the frontier of
+// per-M batch cursors, tryAdvance, CPU samples merged by time, Sync events at generation
+// boundaries, the strictly increasing time fix-up), batchcursor.go (the cursor and its
+// min-heap, ported operation by operation so that ties break as in Go) and order.go (the
+// goroutine/proc/M state machine with sequence numbers, GC sequence, ranges, regions, tasks).
+//
+// Timestamps (base.go, batchcursor.go): freq = 1 / (ticksPerSecond / 1e9) ns per tick, as a
+// float64; a tick value t becomes Math.trunc(t * freq) (Go's int64(float64) conversion).
+// Each event's time is mul(dt) + the previous event's time in the batch (the first one:
+// mul(batch base)); deltas are converted one by one, not summed in ticks, as Go does. CPU
+// samples are mul(raw time) and sorted by time. A generation's Sync is at mul(min batch
+// base time). Every emitted event gets time = max(time, previous + 1) (strictly increasing),
+// the final Sync is at the last time (+1).
+//
+// Not done: experimental (AllocFree) events (kept opaque by the reader; Go does not put
+// them in the ordered stream either), event-kind views (metrics, ranges' names and
+// attributes, task/region/log details beyond the raw arguments), the Go 1.22-1.25 "spill"
+// error path (a cut last generation yields a Sync and then the error in Go; here the
+// reader's FormatError is thrown directly).
+
+import { FormatError } from '../../errors.js';
+import { batchEvents, readGenerations, readTraceHeader, type Batch, type Generation, type RawEvent } from './reader.js';
+import { EvCPUSample, EvSync, eventName, type TraceVersion } from './spec.js';
+
+export type EventKind =
+  | 'Sync'
+  | 'StateTransition'
+  | 'StackSample'
+  | 'Metric'
+  | 'Label'
+  | 'RangeBegin'
+  | 'RangeActive'
+  | 'RangeEnd'
+  | 'TaskBegin'
+  | 'TaskEnd'
+  | 'RegionBegin'
+  | 'RegionEnd'
+  | 'Log'
+  | 'Experimental';
+
+/** Go's GoState / ProcState names (internal/trace resources.go). */
+export type GoState = 'Undetermined' | 'NotExist' | 'Runnable' | 'Running' | 'Waiting' | 'Syscall';
+export type ProcState = 'Undetermined' | 'NotExist' | 'Running' | 'Idle';
+
+export interface StateTransition {
+  resource: 'goroutine' | 'proc';
+  id: number;
+  from: GoState | ProcState;
+  to: GoState | ProcState;
+  /** GoStop/GoBlock reason string ("" otherwise). */
+  reason: string;
+}
+
+export interface OrderedEvent {
+  /** Wire event type (spec.ts); EvCPUSample for stack samples, EvSync for Sync events. */
+  type: number;
+  /** Wire event name (GoStart, ProcStatus, ...), or "Sync" / "CPUSample". */
+  name: string;
+  kind: EventKind;
+  /** Nanoseconds (Go's trace.Time), strictly increasing over the stream. */
+  time: number;
+  /** Scheduling context (-1 for none), as Go's Event.Thread/Proc/Goroutine. */
+  m: number;
+  p: number;
+  g: number;
+  /** Wire arguments after dt (stack samples: [stack]; Sync: [n]), with Go's fix-ups. */
+  args: number[];
+  /** Generation the event belongs to (0 for the final Sync). */
+  gen: number;
+  /** For StateTransition events. */
+  transition?: StateTransition;
+}
+
+// tracev2 statuses.
+const GoRunnable = 1, GoRunning = 2, GoSyscall = 3, GoWaiting = 4;
+const ProcRunning = 1, ProcIdle = 2, ProcSyscall = 3, ProcSyscallAbandoned = 4;
+const goStatusState: Record<number, GoState> = { 1: 'Runnable', 2: 'Running', 3: 'Syscall', 4: 'Waiting' };
+const procStatusState: Record<number, ProcState> = { 1: 'Running', 2: 'Idle', 3: 'Running', 4: 'Idle' };
+
+const KIND: Record<number, EventKind> = {};
+for (const [k, types] of Object.entries({
+  StateTransition: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 45, 46, 47, 48],
+  Metric: [9, 37, 38],
+  RangeBegin: [26, 29, 32, 35],
+  RangeEnd: [27, 30, 33, 36],
+  RangeActive: [28, 31, 34],
+  Label: [39],
+  TaskBegin: [40],
+  TaskEnd: [41],
+  RegionBegin: [42],
+  RegionEnd: [43],
+  Log: [44],
+})) {
+  for (const t of types) KIND[t] = k as EventKind;
+}
+
+/** Begin event of a range's End/Active event (tracev2 Spec.StartEv). */
+const START_EV: Record<number, number> = { 23: 22, 24: 22, 27: 26, 28: 29, 30: 29, 31: 32, 33: 32, 34: 35, 36: 35, 43: 42 };
+const startOf = (t: number): number => START_EV[t] ?? t;
+
+/** Go's frequency: nanoseconds per tick, as float64. */
+export function nsPerTick(ticksPerSecond: number): number {
+  return 1.0 / (ticksPerSecond / 1e9);
+}
+
+/** Go's frequency.mul: ticks -> ns, truncated like int64(float64). */
+export function ticksToNs(t: number, nsPerTick: number): number {
+  return Math.trunc(t * nsPerTick);
+}
+
+// ---------------------------------------------------------------------------
+// Batch cursors and the frontier heap (batchcursor.go).
+
+interface Ev {
+  type: number;
+  time: number;
+  args: number[];
+  offset: number;
+}
+
+class BatchCursor {
+  lastTs = 0;
+  idx = 0;
+  it: Iterator<RawEvent> | null = null;
+  ev: Ev = { type: 0, time: 0, args: [], offset: 0 };
+  constructor(
+    readonly m: number,
+    private readonly batches: Batch[],
+    private readonly v: TraceVersion,
+    private readonly input: string,
+  ) {}
+
+  /** Advances to the next event; false when the M's batches are exhausted. */
+  next(freq: number): boolean {
+    for (;;) {
+      if (this.idx >= this.batches.length) return false;
+      const b = this.batches[this.idx]!;
+      this.it ??= batchEvents(b, this.v, this.input);
+      const r = this.it.next();
+      if (r.done) {
+        this.idx++;
+        this.it = null;
+        this.lastTs = 0;
+        continue;
+      }
+      if (this.lastTs === 0) this.lastTs = ticksToNs(b.time, freq);
+      const e = r.value;
+      this.ev = { type: e.type, time: ticksToNs(e.dt, freq) + this.lastTs, args: e.args, offset: e.offset };
+      this.lastTs = this.ev.time;
+      return true;
+    }
+  }
+}
+
+function heapSiftUp(h: BatchCursor[], i: number): number {
+  while (i > 0 && h[(i - 1) >> 1]!.ev.time > h[i]!.ev.time) {
+    const p = (i - 1) >> 1;
+    [h[p], h[i]] = [h[i]!, h[p]!];
+    i = p;
+  }
+  return i;
+}
+
+function min3(h: BatchCursor[], i0: number, i1: number, i2: number): number {
+  let minIdx = i0;
+  let minT = Infinity;
+  if (i0 < h.length) minT = h[i0]!.ev.time;
+  if (i1 < h.length && h[i1]!.ev.time < minT) {
+    minT = h[i1]!.ev.time;
+    minIdx = i1;
+  }
+  if (i2 < h.length && h[i2]!.ev.time < minT) minIdx = i2;
+  return minIdx;
+}
+
+function heapSiftDown(h: BatchCursor[], i: number): number {
+  for (;;) {
+    const m = min3(h, i, 2 * i + 1, 2 * i + 2);
+    if (m === i) return i;
+    [h[i], h[m]] = [h[m]!, h[i]!];
+    i = m;
+  }
+}
+
+function heapInsert(h: BatchCursor[], bc: BatchCursor): void {
+  h.push(bc);
+  heapSiftUp(h, h.length - 1);
+}
+
+function heapUpdate(h: BatchCursor[], i: number): void {
+  if (heapSiftUp(h, i) !== i) return;
+  heapSiftDown(h, i);
+}
+
+function heapRemove(h: BatchCursor[], i: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    [h[p], h[i]] = [h[i]!, h[p]!];
+    i = p;
+  }
+  const last = h.length - 1;
+  [h[0], h[last]] = [h[last]!, h[0]!];
+  h.pop();
+  heapSiftDown(h, 0);
+}
+
+// ---------------------------------------------------------------------------
+// The ordering state machine (order.go).
+
+interface RangeType {
+  typ: number;
+  desc: number;
+}
+
+class RangeState {
+  inFlight: RangeType[] = [];
+  has(r: RangeType): boolean {
+    return this.inFlight.some((x) => x.typ === r.typ && x.desc === r.desc);
+  }
+}
+
+class GState extends RangeState {
+  regions: { task: number; name: string }[] = [];
+  constructor(
+    public status: number,
+    public seqGen: number,
+    public seq: number,
+  ) {
+    super();
+  }
+}
+class PState extends RangeState {
+  constructor(
+    public status: number,
+    public seqGen: number,
+    public seq: number,
+  ) {
+    super();
+  }
+}
+interface MState {
+  g: number;
+  p: number;
+}
+interface Ctx {
+  m: number;
+  p: number;
+  g: number;
+}
+
+const MUST_NOT = 0, MAY = 1, MUST = 2;
+type Req = [number, number, number]; // M, P, G
+const userGoReqs: Req = [MUST, MUST, MUST];
+
+const GC_UNDETERMINED = 0, GC_NOT_RUNNING = 1, GC_RUNNING = 2;
+
+/** Go's ordering: Advance either consumes an event (queueing the resulting events) or says it cannot yet. */
+class Ordering {
+  g = new Map<number, GState>();
+  p = new Map<number, PState>();
+  m = new Map<number, MState>();
+  tasks = new Map<number, { name: string; parent: number }>();
+  gcSeq = 0;
+  gcState = GC_UNDETERMINED;
+  initialGen = 0;
+  queue: OrderedEvent[] = [];
+  qHead = 0;
+
+  constructor(private readonly input: string) {}
+
+  fail(gen: Generation, ev: Ev, msg: string): FormatError {
+    return new FormatError(this.input, `byte ${ev.offset}`, `broken trace in generation ${gen.gen}: ${eventName(ev.type)}: ${msg}`, 'corrupt trace');
+  }
+
+  next(): OrderedEvent | undefined {
+    if (this.qHead >= this.queue.length) {
+      if (this.queue.length) {
+        this.queue = [];
+        this.qHead = 0;
+      }
+      return undefined;
+    }
+    return this.queue[this.qHead++];
+  }
+
+  push(gen: Generation, ctx: Ctx, type: number, time: number, args: number[], transition?: StateTransition): void {
+    this.queue.push({ type, name: eventName(type), kind: KIND[type]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args, gen: gen.gen, transition });
+  }
+
+  check(gen: Generation, ev: Ev, ctx: Ctx, [rm, rp, rg]: Req): void {
+    const chk = (req: number, v: number, what: string): void => {
+      if (req === MUST && v === -1) throw this.fail(gen, ev, `expected a ${what} but didn't have one`);
+      if (req === MUST_NOT && v !== -1) throw this.fail(gen, ev, `expected no ${what} but had one`);
+    };
+    chk(rm, ctx.m, 'thread');
+    chk(rp, ctx.p, 'proc');
+    chk(rg, ctx.g, 'goroutine');
+  }
+
+  str(gen: Generation, ev: Ev, id: number): string {
+    const s = id === 0 ? '' : gen.strings.get(id);
+    if (s === undefined) throw this.fail(gen, ev, `invalid string ID ${id}`);
+    return s;
+  }
+
+  /** order.go Advance. */
+  advance(ev: Ev, mid: number, gen: Generation): boolean {
+    if (this.initialGen === 0) this.initialGen = gen.gen;
+    let ms: MState | undefined;
+    const cur: Ctx = { m: mid, p: -1, g: -1 };
+    if (mid !== -1) {
+      ms = this.m.get(mid);
+      if (!ms) this.m.set(mid, (ms = { g: -1, p: -1 }));
+      cur.p = ms.p;
+      cur.g = ms.g;
+    }
+    const r = this.dispatch(ev, gen, cur);
+    if (r && ms) {
+      ms.p = r.p;
+      ms.g = r.g;
+    }
+    return r !== null;
+  }
+
+  private gstate(gen: Generation, ev: Ev, gid: number): GState {
+    const s = this.g.get(gid);
+    if (!s) throw this.fail(gen, ev, `goroutine ${gid} doesn't exist`);
+    return s;
+  }
+
+  /** Returns the new context, or null when the event cannot be ordered yet. */
+  private dispatch(ev: Ev, gen: Generation, cur: Ctx): Ctx | null {
+    const a = ev.args;
+    const t = ev.type;
+    const G = gen.gen;
+    const time = ev.time;
+    const emit = (ctx: Ctx, args: number[] = a, transition?: StateTransition, type = t): void => this.push(gen, ctx, type, time, args, transition);
+    const gt = (id: number, from: GoState, to: GoState, reason = ''): StateTransition => ({ resource: 'goroutine', id, from, to, reason });
+    const pt = (id: number, from: ProcState, to: ProcState): StateTransition => ({ resource: 'proc', id, from, to, reason: '' });
+    switch (t) {
+      case 9: // ProcsChange
+      case 39: // GoLabel
+      case 44: // UserLog
+        this.check(gen, ev, cur, userGoReqs);
+        emit(cur);
+        return cur;
+      case 13: {
+        // ProcStatus
+        const pid = a[0]!;
+        const status = a[1]!;
+        let argStatus = status;
+        if (!procStatusState[status]) throw this.fail(gen, ev, `invalid status for proc ${pid}: ${status}`);
+        let old: ProcState = procStatusState[status]!;
+        const s = this.p.get(pid);
+        if (s) {
+          if (status === ProcSyscallAbandoned && s.status === ProcSyscall) {
+            old = 'Running';
+            argStatus = ProcSyscall;
+          } else if (status === ProcSyscallAbandoned && s.status === ProcSyscallAbandoned) {
+            old = 'Idle';
+          } else if (s.status !== status) {
+            throw this.fail(gen, ev, `inconsistent status for proc ${pid}: old ${s.status} vs. new ${status}`);
+          }
+          s.seqGen = G;
+          s.seq = 0;
+        } else {
+          this.p.set(pid, new PState(status, G, 0));
+          old = G === this.initialGen ? 'Undetermined' : 'NotExist';
+        }
+        const nctx = { ...cur };
+        if (status === ProcRunning || status === ProcSyscall) nctx.p = pid;
+        const ectx = { ...cur };
+        if (status === ProcSyscallAbandoned && old === 'Running') {
+          let found = false;
+          for (const [id, m] of this.m) {
+            if (m.p === pid) {
+              ectx.m = id;
+              ectx.p = pid;
+              ectx.g = m.g;
+              found = true;
+            }
+          }
+          if (!found) throw this.fail(gen, ev, `failed to find sched context for proc ${pid} that's about to be stolen`);
+        }
+        emit(ectx, [pid, argStatus], pt(pid, old, procStatusState[argStatus]!));
+        return nctx;
+      }
+      case 10: {
+        // ProcStart
+        const pid = a[0]!;
+        const s = this.p.get(pid);
+        if (!s || s.status !== ProcIdle || !(s.seqGen === G && a[1] === s.seq + 1) || cur.p !== -1) return null;
+        this.check(gen, ev, cur, [MUST, MUST_NOT, MAY]);
+        s.status = ProcRunning;
+        s.seqGen = G;
+        s.seq = a[1]!;
+        emit(cur, a, pt(pid, 'Idle', 'Running'));
+        return { ...cur, p: pid };
+      }
+      case 11: {
+        // ProcStop
+        const s = this.p.get(cur.p);
+        if (!s) throw this.fail(gen, ev, `proc ${cur.p} doesn't exist`);
+        if (s.status !== ProcRunning && s.status !== ProcSyscall) throw this.fail(gen, ev, 'proc is not Running or Syscall');
+        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        s.status = ProcIdle;
+        emit(cur, a, pt(cur.p, 'Running', 'Idle'));
+        return { ...cur, p: -1 };
+      }
+      case 12: {
+        // ProcSteal
+        const pid = a[0]!;
+        const s = this.p.get(pid);
+        if (!s || (s.status !== ProcSyscall && s.status !== ProcSyscallAbandoned) || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
+        this.check(gen, ev, cur, [MUST, MAY, MAY]);
+        const oldStatus = s.status;
+        s.status = ProcIdle;
+        s.seqGen = G;
+        s.seq = a[1]!;
+        const tr = pt(pid, oldStatus === ProcSyscallAbandoned ? 'Idle' : 'Running', 'Idle');
+        if (oldStatus === ProcSyscallAbandoned) {
+          emit(cur, a, tr);
+          return cur;
+        }
+        const from = a[2]!;
+        if (from === cur.m) {
+          if (cur.p !== pid) throw this.fail(gen, ev, `tried to self-steal proc ${pid} (thread ${from}), but got proc ${cur.p} instead`);
+          emit(cur, a, tr);
+          return { ...cur, p: -1 };
+        }
+        const m = this.m.get(from);
+        if (!m) throw this.fail(gen, ev, `stole proc from non-existent thread ${from}`);
+        if (m.p !== pid) throw this.fail(gen, ev, `tried to steal proc ${pid} from thread ${from}, but got proc ${m.p} instead`);
+        m.p = -1;
+        emit(cur, a, tr);
+        return cur;
+      }
+      case 25: // GoStatus
+      case 48: {
+        // GoStatusStack
+        const gid = a[0]!;
+        const mid = a[1]!;
+        const status = a[2]!;
+        if (!goStatusState[status]) throw this.fail(gen, ev, `invalid status for goroutine ${gid}: ${status}`);
+        let old: GoState = goStatusState[status]!;
+        const s = this.g.get(gid);
+        if (s) {
+          if (s.status !== status) throw this.fail(gen, ev, `inconsistent status for goroutine ${gid}: old ${s.status} vs. new ${status}`);
+          s.seqGen = G;
+          s.seq = 0;
+        } else if (G === this.initialGen) {
+          this.g.set(gid, new GState(status, G, 0));
+          old = 'Undetermined';
+        } else {
+          throw this.fail(gen, ev, `found goroutine status for new goroutine after the first generation: id=${gid} status=${status}`);
+        }
+        const nctx = { ...cur };
+        const ectx = { ...cur };
+        if (status === GoRunning) nctx.g = gid;
+        else if (status === GoSyscall) {
+          if (mid === -1) throw this.fail(gen, ev, `found goroutine ${gid} in syscall without a thread`);
+          if (mid === cur.m) {
+            if (G !== this.initialGen && cur.g !== gid) throw this.fail(gen, ev, `inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${cur.g}`);
+            nctx.g = gid;
+          } else {
+            const m = this.m.get(mid);
+            if (m) {
+              if (m.g !== gid) throw this.fail(gen, ev, `inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${m.g}`);
+              ectx.g = m.g;
+            } else {
+              this.m.set(mid, { g: gid, p: -1 });
+            }
+            ectx.m = mid;
+          }
+        }
+        emit(ectx, a, gt(gid, old, goStatusState[status]!));
+        return nctx;
+      }
+      case 14: // GoCreate
+      case 47: {
+        // GoCreateBlocked
+        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        const cs = this.g.get(cur.g);
+        if (cs && cs.status !== GoRunning) throw this.fail(gen, ev, 'creating goroutine is not Running');
+        const id = a[0]!;
+        if (this.g.has(id)) throw this.fail(gen, ev, `tried to create goroutine (${id}) that already exists`);
+        const status = t === 47 ? GoWaiting : GoRunnable;
+        this.g.set(id, new GState(status, G, 0));
+        emit(cur, a, gt(id, 'NotExist', goStatusState[status]!));
+        return cur;
+      }
+      case 17: // GoDestroy
+      case 19: // GoStop
+      case 20: {
+        // GoBlock
+        this.check(gen, ev, cur, userGoReqs);
+        const s = this.gstate(gen, ev, cur.g);
+        if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
+        let tr: StateTransition;
+        if (t === 17) {
+          this.g.delete(cur.g);
+          tr = gt(cur.g, 'Running', 'NotExist');
+        } else if (t === 19) {
+          s.status = GoRunnable;
+          tr = gt(cur.g, 'Running', 'Runnable', this.str(gen, ev, a[0]!));
+        } else {
+          s.status = GoWaiting;
+          tr = gt(cur.g, 'Running', 'Waiting', this.str(gen, ev, a[0]!));
+        }
+        emit(cur, a, tr);
+        return { ...cur, g: -1 };
+      }
+      case 16: {
+        // GoStart
+        const gid = a[0]!;
+        const s = this.g.get(gid);
+        if (!s || s.status !== GoRunnable || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
+        this.check(gen, ev, cur, [MUST, MUST, MUST_NOT]);
+        s.status = GoRunning;
+        s.seqGen = G;
+        s.seq = a[1]!;
+        emit(cur, a, gt(gid, 'Runnable', 'Running'));
+        return { ...cur, g: gid };
+      }
+      case 21: {
+        // GoUnblock
+        const gid = a[0]!;
+        const s = this.g.get(gid);
+        if (!s || s.status !== GoWaiting || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
+        s.status = GoRunnable;
+        s.seqGen = G;
+        s.seq = a[1]!;
+        emit(cur, a, gt(gid, 'Waiting', 'Runnable'));
+        return cur;
+      }
+      case 45: // GoSwitch
+      case 46: {
+        // GoSwitchDestroy
+        this.check(gen, ev, cur, userGoReqs);
+        const cs = this.gstate(gen, ev, cur.g);
+        if (cs.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
+        const next = a[0]!;
+        const ns = this.g.get(next);
+        if (!ns || ns.status !== GoWaiting || !(ns.seqGen === G && a[1] === ns.seq + 1)) return null;
+        emit(cur, a, gt(next, 'Waiting', 'Runnable'));
+        if (t === 45) {
+          cs.status = GoWaiting;
+          emit(cur, [0, 0], gt(cur.g, 'Running', 'Waiting'), 20);
+        } else {
+          this.g.delete(cur.g);
+          emit(cur, [], gt(cur.g, 'Running', 'NotExist'), 17);
+        }
+        ns.status = GoRunning;
+        ns.seqGen = G;
+        ns.seq = a[1]!;
+        emit({ ...cur, g: -1 }, [next, a[1]!], gt(next, 'Runnable', 'Running'), 16);
+        return { ...cur, g: next };
+      }
+      case 22: {
+        // GoSyscallBegin
+        this.check(gen, ev, cur, userGoReqs);
+        const s = this.gstate(gen, ev, cur.g);
+        if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
+        s.status = GoSyscall;
+        const ps = this.p.get(cur.p);
+        if (!ps) throw this.fail(gen, ev, `uninitialized proc ${cur.p}`);
+        ps.status = ProcSyscall;
+        if (!(ps.seqGen === G && a[0] === ps.seq + 1)) throw this.fail(gen, ev, `can't make sequence: ${ps.seq} (gen=${ps.seqGen}) -> ${a[0]} (gen=${G})`);
+        ps.seqGen = G;
+        ps.seq = a[0]!;
+        emit(cur, a, gt(cur.g, 'Running', 'Syscall'));
+        return cur;
+      }
+      case 23: {
+        // GoSyscallEnd
+        this.check(gen, ev, cur, userGoReqs);
+        const s = this.gstate(gen, ev, cur.g);
+        if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
+        s.status = GoRunning;
+        const ps = this.p.get(cur.p);
+        if (!ps) throw this.fail(gen, ev, `uninitialized proc ${cur.p}`);
+        if (ps.status !== ProcSyscall) throw this.fail(gen, ev, `expected proc ${cur.p} in state Syscall, but got ${ps.status} instead`);
+        ps.status = ProcRunning;
+        emit(cur, a, gt(cur.g, 'Syscall', 'Running'));
+        return cur;
+      }
+      case 24: {
+        // GoSyscallEndBlocked
+        if (cur.p !== -1) {
+          const ps = this.p.get(cur.p);
+          if (!ps) throw this.fail(gen, ev, `uninitialized proc ${cur.p}`);
+          if (ps.status === ProcSyscall) return null;
+        }
+        this.check(gen, ev, cur, [MUST, MAY, MUST]);
+        const s = this.gstate(gen, ev, cur.g);
+        if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
+        s.status = GoRunnable;
+        emit(cur, a, gt(cur.g, 'Syscall', 'Runnable'));
+        return { ...cur, g: -1 };
+      }
+      case 15: {
+        // GoCreateSyscall
+        this.check(gen, ev, cur, [MUST, MAY, MUST_NOT]);
+        const id = a[0]!;
+        if (this.g.has(id)) throw this.fail(gen, ev, `tried to create goroutine (${id}) in syscall that already exists`);
+        this.g.set(id, new GState(GoSyscall, G, 0));
+        emit(cur, a, gt(id, 'NotExist', 'Syscall'));
+        return { ...cur, g: id };
+      }
+      case 18: {
+        // GoDestroySyscall
+        this.check(gen, ev, cur, [MUST, MAY, MUST]);
+        const s = this.gstate(gen, ev, cur.g);
+        if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
+        this.g.delete(cur.g);
+        const nctx = { ...cur, g: -1 };
+        if (cur.p !== -1) {
+          const ps = this.p.get(cur.p);
+          if (!ps) throw this.fail(gen, ev, `found invalid proc ${cur.p}`);
+          if (ps.status !== ProcSyscall) throw this.fail(gen, ev, `proc ${cur.p} in unexpected state ${ps.status}`);
+          ps.status = ProcSyscallAbandoned;
+          nctx.p = -1;
+          emit(cur, [cur.p, 0, 0], pt(cur.p, 'Running', 'Idle'), 12);
+        }
+        emit(cur, a, gt(cur.g, 'Syscall', 'NotExist'));
+        return nctx;
+      }
+      case 40: {
+        // UserTaskBegin
+        const id = a[0]!;
+        if (this.tasks.has(id)) throw this.fail(gen, ev, `task ID conflict: ${id}`);
+        const parent = a[1] === 0 ? -1 : a[1]!;
+        this.tasks.set(id, { name: this.str(gen, ev, a[2]!), parent });
+        this.check(gen, ev, cur, userGoReqs);
+        emit(cur, [id, parent, ...a.slice(2)]);
+        return cur;
+      }
+      case 41: {
+        // UserTaskEnd
+        this.tasks.delete(a[0]!);
+        this.check(gen, ev, cur, userGoReqs);
+        emit(cur);
+        return cur;
+      }
+      case 42: // UserRegionBegin
+      case 43: {
+        // UserRegionEnd
+        this.check(gen, ev, cur, userGoReqs);
+        const r = { task: a[0]!, name: this.str(gen, ev, a[1]!) };
+        const s = this.g.get(cur.g);
+        if (!s) throw this.fail(gen, ev, `no known state for current goroutine ${cur.g}`);
+        if (t === 42) s.regions.push(r);
+        else if (s.regions.length) {
+          const top = s.regions[s.regions.length - 1]!;
+          if (top.task !== r.task || top.name !== r.name) throw this.fail(gen, ev, `misuse of region in goroutine ${cur.g}`);
+          s.regions.pop();
+        }
+        emit(cur);
+        return cur;
+      }
+      case 28: {
+        // GCActive
+        const seq = a[0]!;
+        if (G === this.initialGen) {
+          if (this.gcState !== GC_UNDETERMINED) throw this.fail(gen, ev, "GCActive in the first generation isn't first GC event");
+          this.gcSeq = seq;
+          this.gcState = GC_RUNNING;
+          emit(cur);
+          return cur;
+        }
+        if (seq !== this.gcSeq + 1) return null;
+        if (this.gcState !== GC_RUNNING) throw this.fail(gen, ev, 'encountered GCActive while GC was not in progress');
+        this.gcSeq = seq;
+        this.check(gen, ev, cur, userGoReqs);
+        emit(cur);
+        return cur;
+      }
+      case 29: {
+        // GCBegin
+        const seq = a[0]!;
+        if (this.gcState === GC_UNDETERMINED) {
+          this.gcSeq = seq;
+          this.gcState = GC_RUNNING;
+          emit(cur);
+          return cur;
+        }
+        if (seq !== this.gcSeq + 1) return null;
+        if (this.gcState === GC_RUNNING) throw this.fail(gen, ev, 'encountered GCBegin while GC was already in progress');
+        this.gcSeq = seq;
+        this.gcState = GC_RUNNING;
+        this.check(gen, ev, cur, userGoReqs);
+        emit(cur);
+        return cur;
+      }
+      case 30: {
+        // GCEnd
+        const seq = a[0]!;
+        if (seq !== this.gcSeq + 1) return null;
+        if (this.gcState !== GC_RUNNING) throw this.fail(gen, ev, 'encountered GCEnd when GC was not in progress');
+        this.gcSeq = seq;
+        this.gcState = GC_NOT_RUNNING;
+        this.check(gen, ev, cur, userGoReqs);
+        emit(cur);
+        return cur;
+      }
+      case 37: // HeapAlloc
+      case 38: // HeapGoal
+        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        emit(cur);
+        return cur;
+      case 32: {
+        // GCSweepBegin
+        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        this.beginRange(gen, ev, this.p.get(cur.p)!, { typ: 32, desc: 0 });
+        emit(cur);
+        return cur;
+      }
+      case 31: {
+        // GCSweepActive
+        const ps = this.p.get(a[0]!);
+        if (!ps) throw this.fail(gen, ev, `encountered GCSweepActive for unknown proc ${a[0]}`);
+        this.activeRange(gen, ev, ps, { typ: 32, desc: 0 });
+        emit(cur);
+        return cur;
+      }
+      case 33: {
+        // GCSweepEnd
+        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        this.endRange(gen, ev, this.p.get(cur.p)!);
+        emit(cur);
+        return cur;
+      }
+      case 26: // STWBegin
+      case 35: {
+        // GCMarkAssistBegin
+        this.check(gen, ev, cur, userGoReqs);
+        const s = this.gstate(gen, ev, cur.g);
+        this.beginRange(gen, ev, s, { typ: t, desc: t === 26 ? a[0]! : 0 });
+        emit(cur);
+        return cur;
+      }
+      case 34: {
+        // GCMarkAssistActive
+        const s = this.gstate(gen, ev, a[0]!);
+        this.activeRange(gen, ev, s, { typ: 35, desc: 0 });
+        emit(cur);
+        return cur;
+      }
+      case 27: // STWEnd
+      case 36: {
+        // GCMarkAssistEnd
+        this.check(gen, ev, cur, userGoReqs);
+        const s = this.gstate(gen, ev, cur.g);
+        const desc = this.endRange(gen, ev, s);
+        emit(cur, t === 27 ? [desc] : a);
+        return cur;
+      }
+      default:
+        throw this.fail(gen, ev, `bad event type found while ordering: ${t}`);
+    }
+  }
+
+  private beginRange(gen: Generation, ev: Ev, s: RangeState | undefined, r: RangeType): void {
+    if (!s) throw this.fail(gen, ev, 'range on an unknown proc');
+    if (s.has(r)) throw this.fail(gen, ev, `discovered event already in-flight for when starting event ${eventName(r.typ)}`);
+    s.inFlight.push(r);
+  }
+
+  private activeRange(gen: Generation, ev: Ev, s: RangeState, r: RangeType): void {
+    if (gen.gen === this.initialGen) {
+      if (s.has(r)) throw this.fail(gen, ev, `found named active range already in first gen: ${eventName(r.typ)}`);
+      s.inFlight.push(r);
+    } else if (!s.has(r)) {
+      throw this.fail(gen, ev, `resource is missing active range: ${eventName(r.typ)}`);
+    }
+  }
+
+  private endRange(gen: Generation, ev: Ev, s: RangeState | undefined): number {
+    const st = startOf(ev.type);
+    const i = s ? s.inFlight.findIndex((r) => r.typ === st) : -1;
+    if (!s || i < 0) throw this.fail(gen, ev, `tried to end event ${eventName(st)}, but not in-flight`);
+    const desc = s.inFlight[i]!.desc;
+    s.inFlight[i] = s.inFlight[s.inFlight.length - 1]!;
+    s.inFlight.pop();
+    return desc;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The reader loop (reader.go ReadEvent).
+
+export interface OrderOptions {
+  /** Name of the input in error messages. */
+  input?: string;
+}
+
+/**
+ * The ordered event stream of a Go 1.22+ trace, as Go's trace.Reader produces it: a Sync
+ * event opening each generation, the generation's events (CPU samples merged by time), and
+ * a final Sync. Throws a FormatError on a trace Go would also reject while ordering.
+ */
+export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Generator<OrderedEvent, void, undefined> {
+  const input = opts.input ?? 'trace';
+  const v = readTraceHeader(buf, input).version;
+  const order = new Ordering(input);
+  let lastTs = 0;
+  let syncs = 0;
+  const out = (e: OrderedEvent): OrderedEvent => {
+    if (e.time <= lastTs) e.time = lastTs + 1;
+    lastTs = e.time;
+    return e;
+  };
+  const sync = (time: number, gen: number): OrderedEvent => ({ type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++syncs], gen });
+
+  for (const gen of readGenerations(buf, input)) {
+    const freq = nsPerTick(gen.ticksPerSecond);
+    const samples = gen.cpuSamples.map((s) => ({ s, time: ticksToNs(s.time, freq) })).sort((x, y) => x.time - y.time);
+    let si = 0;
+    const frontier: BatchCursor[] = [];
+    for (const [m, batches] of gen.eventBatches) {
+      const bc = new BatchCursor(m, batches, v, input);
+      if (bc.next(freq)) heapInsert(frontier, bc);
+    }
+    yield out(sync(ticksToNs(gen.minTime, freq), gen.gen));
+
+    const tryAdvance = (i: number): boolean => {
+      const bc = frontier[i]!;
+      if (!order.advance(bc.ev, bc.m, gen)) return false;
+      if (bc.next(freq)) heapUpdate(frontier, i);
+      else heapRemove(frontier, i);
+      return true;
+    };
+    for (;;) {
+      const q = order.next();
+      if (q) {
+        yield out(q);
+        continue;
+      }
+      if (frontier.length === 0 && si >= samples.length) break;
+      if (si < samples.length && (frontier.length === 0 || samples[si]!.time < frontier[0]!.ev.time)) {
+        const { s, time } = samples[si++]!;
+        yield out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen });
+        continue;
+      }
+      if (!tryAdvance(0)) {
+        // Go: slices.SortFunc by time (insertion sort, i.e. stable, for <= 12 cursors).
+        frontier.sort((x, y) => x.ev.time - y.ev.time);
+        let ok = false;
+        for (let i = 1; i < frontier.length; i++) {
+          if (tryAdvance(i)) {
+            ok = true;
+            break;
+          }
+        }
+        if (!ok) {
+          const f = frontier.map((bc) => `M ${bc.m} [${eventName(bc.ev.type)} time=${bc.ev.time} args=${bc.ev.args.join(',')}]`).join('; ');
+          throw new FormatError(input, `generation ${gen.gen}`, `broken trace: failed to advance: frontier: ${f}`, 'corrupt trace');
+        }
+      }
+    }
+  }
+  yield out(sync(lastTs, 0));
+}

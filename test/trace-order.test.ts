@@ -1,0 +1,216 @@
+// The ordering layer (src/formats/trace/order.ts) against Go's own parser: the trace written
+// by testdata/go/tracegen is ordered here and compared, event by event, with the stream
+// `go tool trace -d=parsed` prints (Go's internal/trace Reader, one `Event.String()` per
+// event: "M=.. P=.. G=.. Kind Time=NS ..." followed by indented stack lines).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildGo, needGo } from './support/go.js';
+import { FormatError } from '../src/errors.js';
+import { batchEvents, nsPerTick, orderedEvents, readTrace, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
+
+const TRACEGEN_DIR = 'testdata/go/tracegen';
+let tmp = '';
+let file = '';
+let buf: Buffer = Buffer.alloc(0);
+/** Go's event lines (the first line of each Event.String()). */
+let goLines: GoEvent[] = [];
+let mine: OrderedEvent[] = [];
+
+interface GoEvent {
+  line: string;
+  m: number;
+  p: number;
+  g: number;
+  kind: string;
+  time: number;
+  /** The kind-specific rest of the line. */
+  rest: string;
+}
+
+function goToolEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local' };
+  for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOEXPERIMENT', 'GOGC', 'GOTRACEBACK', 'GOMEMLIMIT']) delete env[k];
+  return env;
+}
+
+function runLines(cmd: string, args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: goToolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => (stderr += s.slice(0, 4096)));
+    const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    rl.on('line', onLine);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let closed = false;
+    let code: number | null = null;
+    const done = (): void => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${stderr}`));
+    };
+    rl.on('close', () => {
+      closed = true;
+      if (code !== null) done();
+    });
+    child.on('error', reject);
+    child.on('exit', (c, sig) => {
+      code = c ?? (sig ? -1 : null);
+      if (closed) done();
+    });
+  });
+}
+
+const EVENT_LINE = /^M=(-?\d+) P=(-?\d+) G=(-?\d+) (\w+) Time=(\d+)(.*)$/;
+
+/** Parses one line of `go tool trace -d=parsed`; null for stack and continuation lines. */
+function parseGoLine(line: string): GoEvent | null {
+  const r = EVENT_LINE.exec(line);
+  if (!r) return null;
+  return { line, m: Number(r[1]), p: Number(r[2]), g: Number(r[3]), kind: r[4]!, time: Number(r[5]), rest: r[6]! };
+}
+
+before(async () => {
+  if (needGo) return;
+  const bin = await buildGo(TRACEGEN_DIR);
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-order-'));
+  file = path.join(tmp, 'trace.out');
+  await runLines(bin, ['-out', file], () => {});
+  buf = await fsp.readFile(file);
+  const lines: GoEvent[] = [];
+  await runLines('go', ['tool', 'trace', '-d=parsed', file], (line) => {
+    const e = parseGoLine(line);
+    if (e) lines.push(e);
+  });
+  goLines = lines;
+  mine = [...orderedEvents(buf, { input: file })];
+});
+
+test.after(async () => {
+  if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+/** What of Go's line this layer reproduces: context, kind, time and the state transition. */
+function myLine(e: OrderedEvent): string {
+  let s = `M=${e.m} P=${e.p} G=${e.g} ${e.kind} Time=${e.time}`;
+  const t = e.transition;
+  if (t) s += ` ${t.resource === 'goroutine' ? 'GoID' : 'ProcID'}=${t.id} ${t.from}->${t.to} Reason=${JSON.stringify(t.reason)}`;
+  if (e.kind === 'Sync') s += ` N=${e.args[0]}`;
+  if (e.kind === 'RegionBegin' || e.kind === 'RegionEnd' || e.kind === 'Log') s += ` Task=${e.args[0]}`;
+  if (e.kind === 'TaskBegin') s += ` ID=${e.args[0]} Parent=${e.args[1] === -1 ? '18446744073709551615' : e.args[1]}`;
+  return s;
+}
+
+/** The same part of Go's line. */
+function goPart(e: GoEvent): string {
+  let s = `M=${e.m} P=${e.p} G=${e.g} ${e.kind} Time=${e.time}`;
+  const pick = (re: RegExp): string => {
+    const r = re.exec(e.rest);
+    assert.ok(r, `go line has ${re}: ${e.line}`);
+    return r[0];
+  };
+  if (e.kind === 'StateTransition') s += pick(/^ (GoID|ProcID)=\d+ \w+->\w+ Reason="[^"]*"/);
+  if (e.kind === 'Sync') s += pick(/^ N=\d+/);
+  if (e.kind === 'RegionBegin' || e.kind === 'RegionEnd' || e.kind === 'Log') s += pick(/^ Task=\d+/);
+  if (e.kind === 'TaskBegin') s += pick(/^ ID=\d+ Parent=\d+/);
+  return s;
+}
+
+function firstDivergence(a: string[], b: string[]): string {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) {
+      const ctx = (l: string[]): string => l.slice(Math.max(0, i - 3), i + 4).join('\n    ');
+      return `event ${i}:\n  go:\n    ${ctx(a)}\n  goscope:\n    ${ctx(b)}`;
+    }
+  }
+  return `lengths ${a.length} (go) vs ${b.length} (goscope)`;
+}
+
+test('same number of events of each kind as go tool trace -d=parsed', { skip: needGo }, () => {
+  const count = (kinds: string[]): Record<string, number> => {
+    const c: Record<string, number> = {};
+    for (const k of kinds) c[k] = (c[k] ?? 0) + 1;
+    return c;
+  };
+  assert.ok(goLines.length > 10_000, `go printed ${goLines.length} events`);
+  const want = count(goLines.map((e) => e.kind));
+  assert.deepEqual(count(mine.map((e) => e.kind)), want);
+  for (const k of ['Sync', 'StateTransition', 'StackSample', 'Metric', 'RangeBegin', 'RangeEnd', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log', 'Label']) {
+    assert.ok(want[k]! > 0, `the trace has ${k} events`);
+  }
+  assert.equal(mine.length, goLines.length);
+});
+
+test('same sequence of (kind, time) as Go: order and nanosecond timestamps', { skip: needGo }, () => {
+  const a = goLines.map((e) => `${e.kind} ${e.time}`);
+  const b = mine.map((e) => `${e.kind} ${e.time}`);
+  if (a.join('\n') !== b.join('\n')) assert.fail(firstDivergence(a, b));
+  for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.time > mine[i - 1]!.time, `time strictly increases at event ${i}`);
+});
+
+test('same M/P/G context, state transitions (resource, from->to, reason), Sync N, task and region IDs', { skip: needGo }, () => {
+  const a = goLines.map(goPart);
+  const b = mine.map(myLine);
+  if (a.join('\n') !== b.join('\n')) assert.fail(firstDivergence(a, b));
+});
+
+test('timestamps: ticks -> ns as Go (per-delta conversion, Sync at the generation minimum)', { skip: needGo }, () => {
+  const { header, generations } = readTrace(buf, file);
+  const syncs = mine.filter((e) => e.kind === 'Sync');
+  assert.equal(syncs.length, generations.length + 1);
+  const g0 = generations[0]!;
+  const f = nsPerTick(g0.ticksPerSecond);
+  assert.equal(syncs[0]!.time, ticksToNs(g0.minTime, f), 'first Sync at freq.mul(minTs)');
+  // The first event of the first non-empty M in file order: its time is mul(base) + mul(dt).
+  const [m, batches] = [...g0.eventBatches][0]!;
+  const first = batchEvents(batches[0]!, header.version).next().value!;
+  const t = ticksToNs(batches[0]!.time, f) + ticksToNs(first.dt, f);
+  assert.ok(mine.some((e) => e.m === m && e.time === t && e.gen === g0.gen), `an event of M ${m} at ${t} ns`);
+  // Unit checks of the conversion: trunc(ticks * (1 / (freq / 1e9))).
+  assert.equal(ticksToNs(1000, nsPerTick(1e9)), 1000);
+  assert.equal(ticksToNs(10, nsPerTick(3e9)), 3);
+  assert.equal(ticksToNs(2, nsPerTick(3e9)), 0, 'truncated (0.67 ns -> 0), not rounded');
+  assert.equal(ticksToNs(1, nsPerTick(3e9)) * 3, 0, 'deltas are converted one by one (Go), not summed in ticks first');
+  assert.equal(ticksToNs(3, nsPerTick(3e9)), 1);
+  assert.equal(ticksToNs(7, nsPerTick(15_625_000)), 448);
+  assert.equal(ticksToNs(1, nsPerTick(15_625_000)), 64);
+});
+
+test('a sequence number that can never be satisfied is a one-line FormatError', { skip: needGo }, () => {
+  const { header, generations } = readTrace(buf, file);
+  // Find a GoStart (type 16: dt, g, g_seq) whose g_seq is a one-byte varint and make it 127.
+  let at = -1;
+  outer: for (const g of generations) {
+    for (const batches of g.eventBatches.values()) {
+      for (const b of batches) {
+        for (const e of batchEvents(b, header.version)) {
+          if (e.type !== 16 || e.args[1]! >= 100) continue;
+          let p = e.offset + 1;
+          for (let k = 0; k < 2; k++) while (buf[p++]! & 0x80);
+          if (buf[p] === e.args[1]) {
+            at = p;
+            break outer;
+          }
+        }
+      }
+    }
+  }
+  assert.ok(at > 0, 'found a GoStart to corrupt');
+  const bad = Buffer.from(buf);
+  bad[at] = 127;
+  let err: unknown;
+  try {
+    for (const _ of orderedEvents(bad, { input: 'x.trace' }));
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof FormatError, `expected a FormatError, got ${String(err)}`);
+  assert.ok(!err.message.includes('\n'));
+  assert.match(err.message, /^x\.trace: .*(failed to advance|broken trace)/);
+});
