@@ -22,8 +22,9 @@ commands:
   goroutines diff <before> <after>  what changed between two goroutine snapshots
   leak <service-url>                sample a live service and name the goroutine leaks
 
-<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin).
-Every command takes --json and --help.
+<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
+<profile> a .pb.gz file, a profile URL or -. Every command takes --help; every one that
+prints findings takes --json (flame writes files instead).
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose)`;
 
