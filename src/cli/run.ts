@@ -6,6 +6,7 @@ import { topCommand, TOP_HELP, DIFF_HELP } from './top.js';
 import { flameCommand, FLAME_HELP } from './flame.js';
 import { profileCommand, PROFILE_HELP } from './profile.js';
 import { diagnoseCommand, DIAGNOSE_HELP } from './diagnose.js';
+import { traceCommand, TRACE_HELP } from './trace.js';
 import { stdio, write, type Io } from './common.js';
 
 const HELP = `goscope — diagnose Go services from the outside
@@ -21,6 +22,7 @@ commands:
   goroutines <source>               group goroutines by stack: why they wait, where, who made them
   goroutines diff <before> <after>  what changed between two goroutine snapshots
   leak <service-url>                sample a live service and name the goroutine leaks
+  trace <service-url|file|->        execution trace: events, goroutines, where they blocked (-pprof profiles)
 
 <source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help; every one that
@@ -47,7 +49,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return cmd === undefined ? 2 : 0;
     case 'help': {
       const topic = rest[0];
-      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP };
+      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP, trace: TRACE_HELP };
       write(io, (topic && helps[topic]) || HELP);
       return 0;
     }
@@ -69,6 +71,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return profileCommand(rest, io);
     case 'diagnose':
       return diagnoseCommand(rest, io);
+    case 'trace':
+      return traceCommand(rest, io);
     default:
       io.err.write(`goscope: unknown command "${cmd}" (see goscope --help)\n`);
       return 2;

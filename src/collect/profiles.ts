@@ -273,7 +273,8 @@ function cpuSeconds(seconds: number | undefined): number {
   return s;
 }
 
-function startTicker(seconds: number, onTick: (remaining: number) => void): { stop(): void } {
+/** Calls onTick(seconds left) now and then once a second, without drifting. */
+export function startTicker(seconds: number, onTick: (remaining: number) => void): { stop(): void } {
   const start = Date.now();
   onTick(seconds);
   let timer: NodeJS.Timeout | undefined;
