@@ -4,14 +4,13 @@
 // event: "M=.. P=.. G=.. Kind Time=NS ..." followed by indented stack lines).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildGo, needGo } from './support/go.js';
 import { FormatError } from '../src/errors.js';
 import { batchEvents, nsPerTick, orderedEvents, readTrace, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
+import { runLines } from './support/go-tool.js';
 
 const TRACEGEN_DIR = 'testdata/go/tracegen';
 let tmp = '';
@@ -30,40 +29,6 @@ interface GoEvent {
   time: number;
   /** The kind-specific rest of the line. */
   rest: string;
-}
-
-function goToolEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local' };
-  for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOEXPERIMENT', 'GOGC', 'GOTRACEBACK', 'GOMEMLIMIT']) delete env[k];
-  return env;
-}
-
-function runLines(cmd: string, args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: goToolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => (stderr += s.slice(0, 4096)));
-    const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    rl.on('line', onLine);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    let closed = false;
-    let code: number | null = null;
-    const done = (): void => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${stderr}`));
-    };
-    rl.on('close', () => {
-      closed = true;
-      if (code !== null) done();
-    });
-    child.on('error', reject);
-    child.on('exit', (c, sig) => {
-      code = c ?? (sig ? -1 : null);
-      if (closed) done();
-    });
-  });
 }
 
 const EVENT_LINE = /^M=(-?\d+) P=(-?\d+) G=(-?\d+) (\w+) Time=(\d+)(.*)$/;

@@ -5,8 +5,6 @@
 // are compared here; ordering is not implemented yet).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,46 +13,12 @@ import { FormatError } from '../src/errors.js';
 import { batchEvents, eventName, readGenerations, readTrace, readTraceHeader, stackFrames, type Generation } from '../src/formats/trace/index.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { goToolEnv, runLines } from './support/go-tool.js';
 
 const TRACEGEN_DIR = 'testdata/go/tracegen';
 let tmp = '';
 let file = '';
 let buf: Buffer = Buffer.alloc(0);
-
-function goToolEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local' };
-  for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOEXPERIMENT', 'GOGC', 'GOTRACEBACK', 'GOMEMLIMIT']) delete env[k];
-  return env;
-}
-
-/** Runs a command and calls onLine for each stdout line; rejects on a non-zero exit. */
-function runLines(cmd: string, args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: goToolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => (stderr += s.slice(0, 4096)));
-    const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    rl.on('line', onLine);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    let closed = false;
-    let code: number | null = null;
-    const done = (): void => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${stderr}`));
-    };
-    rl.on('close', () => {
-      closed = true;
-      if (code !== null) done();
-    });
-    child.on('error', reject);
-    child.on('exit', (c, sig) => {
-      code = c ?? (sig ? -1 : null);
-      if (closed) done();
-    });
-  });
-}
 
 before(async () => {
   if (needGo) return;
