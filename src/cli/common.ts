@@ -1,4 +1,6 @@
-// What every command shares: output streams, colour, JSON printing.
+// What every command shares: output streams, colour, JSON printing, writing output files.
+import { writeFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
 import { colorFor, style, type Style } from '../report/term.js';
 
 export interface Io {
@@ -25,4 +27,13 @@ export function printJson(io: Io, value: unknown): void {
 
 export function write(io: Io, text: string): void {
   io.out.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Writes a file the user named (a report, a flame graph, a profile); failures are one line. */
+export async function writeOutput(path: string, data: string | Uint8Array, what = ''): Promise<void> {
+  try {
+    await writeFile(path, data);
+  } catch (e) {
+    throw new UserError(`${path}: cannot write${what ? ' ' + what : ''} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }

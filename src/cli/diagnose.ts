@@ -1,5 +1,5 @@
 // goscope diagnose <service>: capture everything in one run, then one verdict-first report.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, UserError } from '../errors.js';
 import { profileUrl, resolveSource, serviceBase } from '../collect/source.js';
@@ -20,7 +20,7 @@ import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagno
 import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { groupBytes } from './leak.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
@@ -188,9 +188,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   const htmlPath = typeof flags.html === 'string' ? flags.html : path.join(dir, 'report.html');
   const meta = { service: base.href, captureDir: dir, seconds, startedAt: set.startedAt, finishedAt: set.finishedAt, goroutineTotals: totals, aborted: set.aborted, files: set.files, reportPath: htmlPath };
   try {
-    await writeFile(htmlPath, diagnoseHtml(result, meta, notes, flames));
-  } catch (e) {
-    throw new UserError(`${htmlPath}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    await writeOutput(htmlPath, diagnoseHtml(result, meta, notes, flames), 'the report');
   } finally {
     prog.done();
   }

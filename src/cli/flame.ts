@@ -1,5 +1,4 @@
 // goscope flame <profile>... -o flame.html | --format speedscope | --format folded
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, UserError } from '../errors.js';
 import type { Profile } from '../formats/pprof/index.js';
@@ -10,7 +9,7 @@ import { buildFlameTree, flameNodeCount, type FlameStack } from '../analysis/fla
 import { flameSectionHtml, htmlPage } from '../report/html.js';
 import { mergeProfiles } from '../analysis/profile/merge.js';
 import { parseArgs } from './args.js';
-import { write, type Io } from './common.js';
+import { write, writeOutput, type Io } from './common.js';
 import { loadProfile, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
 import type { TopOptions } from '../analysis/profile/top.js';
 
@@ -73,6 +72,12 @@ export function flameInput(profile: Profile, view: TopOptions, base?: Profile, n
   return { stacks, base: b.stacks, sampleType: st.type, unit: st.unit };
 }
 
+/** A whole flame graph page for one input (a diff when it has a base). */
+export function flamePage(input: FlameInput, title: string): { html: string; nodes: number } {
+  const tree = buildFlameTree(input.stacks, input.base ? { base: input.base } : undefined);
+  return { html: htmlPage({ title, body: flameSectionHtml({ id: 'flame', title, unit: input.unit, sampleType: input.sampleType, tree }) }), nodes: flameNodeCount(tree) };
+}
+
 export async function flameCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, FLAGS, 'flame');
   if (flags.help) {
@@ -102,20 +107,14 @@ export async function flameCommand(argv: string[], io: Io): Promise<number> {
   if (format === 'folded') text = encodeFolded(input.stacks);
   else if (format === 'speedscope') text = encodeSpeedscope(input.stacks, { name: positionals.join(' + ') + ` (${input.sampleType})`, unit: input.unit });
   else {
-    const tree = buildFlameTree(input.stacks, input.base ? { base: input.base } : undefined);
-    nodes = flameNodeCount(tree);
     const title = typeof flags.title === 'string' ? flags.title : `${positionals.map((p) => path.basename(p)).join(' + ')} · ${input.sampleType}${base ? ' (diff)' : ''}`;
-    text = htmlPage({ title, body: flameSectionHtml({ id: 'flame', title, unit: input.unit, sampleType: input.sampleType, tree }) });
+    ({ html: text, nodes } = flamePage(input, title));
   }
   if (output === '-') {
     io.out.write(text);
     return 0;
   }
-  try {
-    await writeFile(output, text);
-  } catch (e) {
-    throw new UserError(`${output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  await writeOutput(output, text);
   io.err.write(`wrote ${output}${nodes ? ` (${nodes.toLocaleString('en-US')} frames)` : ''}\n`);
   return 0;
 }

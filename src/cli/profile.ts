@@ -1,5 +1,4 @@
 // goscope profile <service> --type T: capture one profile, save it, show its top.
-import { writeFile } from 'node:fs/promises';
 import { UsageError, UserError } from '../errors.js';
 import { resolveSource, serviceBase } from '../collect/source.js';
 import { sessionDir } from '../collect/acquire.js';
@@ -7,15 +6,13 @@ import { captureProfile, enableHint, profileEnabled, type ProfileType } from '..
 import { decodeProfile, encodeProfile } from '../formats/pprof/index.js';
 import { deltaProfile } from '../analysis/profile/delta.js';
 import { top } from '../analysis/profile/top.js';
-import { buildFlameTree } from '../analysis/flame/tree.js';
 import { renderTopText, topJson } from '../report/top.js';
-import { flameSectionHtml, htmlPage } from '../report/html.js';
 import { progress } from '../report/progress.js';
 import { saveCapture } from '../collect/capture.js';
 import { parseArgs, parseDuration } from './args.js';
-import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
-import { flameInput } from './flame.js';
+import { flameInput, flamePage } from './flame.js';
 
 export const PROFILE_HELP = `usage: goscope profile <service-url> --type T [--seconds N] [flags]
 
@@ -119,13 +116,7 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
 
   if (typeof flags.html === 'string') {
     const input = flameInput(profile, view);
-    const title = `${base.host} · ${type} · ${input.sampleType}`;
-    const page = htmlPage({ title, body: flameSectionHtml({ id: 'flame', title, unit: input.unit, sampleType: input.sampleType, tree: buildFlameTree(input.stacks) }) });
-    try {
-      await writeFile(flags.html, page);
-    } catch (e) {
-      throw new UserError(`${flags.html}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    await writeOutput(flags.html, flamePage(input, `${base.host} · ${type} · ${input.sampleType}`).html);
   }
   const report = top(profile, view);
   if (json) printJson(io, { ...topJson(report), captureDir: dir, files });

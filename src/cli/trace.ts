@@ -13,7 +13,7 @@ import { orderedEvents, readTrace, readTraceHeader, type OrderedEvent } from '..
 import { BLOCKING_KINDS, blockingProfiles, generationStacks, type BlockingKind } from '../analysis/trace/blocking.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration } from './args.js';
-import { printJson, wantsProgress, write, type Io } from './common.js';
+import { printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { timeoutFlag } from './profile-input.js';
 
 export const TRACE_HELP = `usage: goscope trace <service-url|file|-> [flags]
@@ -138,11 +138,7 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
 
   if (kind) {
     const out = flags.output as string;
-    try {
-      await fsp.writeFile(out, encodeProfile(profiles[kind], { gzip: true }));
-    } catch (e) {
-      throw new UserError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    await writeOutput(out, encodeProfile(profiles[kind], { gzip: true }));
     const s = summary.blocking[kind];
     if (json) printJson(io, { ...summary, pprof: { kind, file: out } });
     else write(io, `wrote the ${kind} blocking profile (${s.contentions} contentions, ${fmtNs(s.total)} delay) to ${out}${savedTo ? `; trace saved to ${savedTo}` : ''}`);
