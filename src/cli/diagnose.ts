@@ -2,11 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, UserError } from '../errors.js';
-import { profileUrl, resolveSource, serviceBase } from '../collect/source.js';
+import { resolveSource, serviceBase } from '../collect/source.js';
 import { sessionDir } from '../collect/acquire.js';
 import { captureAll, type CaptureSet, type SnapshotPair } from '../collect/plan.js';
 import type { CapturedProfile } from '../collect/profiles.js';
-import { fetchBytes, isNotFound } from '../collect/http.js';
 import { saveCapture } from '../collect/capture.js';
 import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
 import type { GoroutineGroup } from '../analysis/goroutines/group.js';
@@ -21,7 +20,7 @@ import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
-import { groupBytes } from './leak.js';
+import { fetchLeakProfile, groupBytes } from './leak.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
 
@@ -112,13 +111,14 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   if (!set.aborted) {
     prog.update('goroutineleak profile…');
     try {
-      const bytes = await fetchBytes(profileUrl(source, 'goroutineleak', { debug: '0' }), { timeoutMs });
-      const saved = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
-      set.files.push(saved);
-      leakProfile = (await groupBytes(bytes, saved)).groups;
+      const leak = await fetchLeakProfile(source, dir, timeoutMs);
+      if (leak) {
+        set.files.push(leak.savedTo);
+        leakProfile = leak.groups;
+      }
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      if (!isNotFound(e)) notes.push({ kind: 'goroutineleak', state: 'failed', message: e.message });
+      notes.push({ kind: 'goroutineleak', state: 'failed', message: e.message });
     }
   }
   prog.update('analysing…');

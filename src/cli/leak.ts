@@ -1,6 +1,6 @@
 // goscope leak <url>: sample a live service's goroutines over time and name the leaks.
 import { UsageError, UserError } from '../errors.js';
-import { resolveSource, profileUrl } from '../collect/source.js';
+import { resolveSource, profileUrl, type Source } from '../collect/source.js';
 import { sessionDir } from '../collect/acquire.js';
 import { fetchBytes, isNotFound } from '../collect/http.js';
 import { saveCapture } from '../collect/capture.js';
@@ -45,6 +45,22 @@ const FLAGS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/**
+ * Go's goroutineleak profile (Go 1.26 + GOEXPERIMENT=goroutineleakprofile, Go 1.27+),
+ * saved then grouped; null when the service does not serve it (404).
+ */
+export async function fetchLeakProfile(source: Source, dir: string, timeoutMs: number | undefined): Promise<{ groups: GoroutineGroup[]; savedTo: string } | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await fetchBytes(profileUrl(source, 'goroutineleak', { debug: '0' }), { timeoutMs });
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+  const savedTo = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
+  return { groups: (await groupBytes(bytes, savedTo)).groups, savedTo };
+}
 
 /** Parses one goroutine dump in memory and groups it at the `value` level. */
 export async function groupBytes(bytes: Uint8Array, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
@@ -136,13 +152,11 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   prog.update('goroutineleak profile…');
   let leakGroups: GoroutineGroup[] | null = null;
   try {
-    const bytes = await fetchBytes(profileUrl(source, 'goroutineleak', { debug: '0' }), { timeoutMs });
-    const saved = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
-    leakGroups = (await groupBytes(bytes, saved)).groups;
+    leakGroups = (await fetchLeakProfile(source, dir, timeoutMs))?.groups ?? null;
   } catch (e) {
     // Confirmation only: without it the trend test still decides.
     if (!(e instanceof UserError)) throw e;
-    if (!isNotFound(e) && !json) io.err.write(`goscope: warning: goroutineleak profile not used (${e.message})\n`);
+    if (!json) io.err.write(`goscope: warning: goroutineleak profile not used (${e.message})\n`);
   }
   prog.done();
 
