@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildGo, needGo } from './support/go.js';
 import { FormatError } from '../src/errors.js';
-import { batchEvents, nsPerTick, orderedEvents, readTrace, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
+import { batchEvents, eventString, nsPerTick, orderedEvents, readTrace, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
 import { runLines } from './support/go-tool.js';
 
 const TRACEGEN_DIR = 'testdata/go/tracegen';
@@ -18,6 +18,8 @@ let file = '';
 let buf: Buffer = Buffer.alloc(0);
 /** Go's event lines (the first line of each Event.String()). */
 let goLines: GoEvent[] = [];
+/** Go's whole Event.String() of each event (stack lines included). */
+let goTexts: string[] = [];
 let mine: OrderedEvent[] = [];
 
 interface GoEvent {
@@ -48,11 +50,16 @@ before(async () => {
   await runLines(bin, ['-out', file], () => {});
   buf = await fsp.readFile(file);
   const lines: GoEvent[] = [];
+  const texts: string[][] = [];
   await runLines('go', ['tool', 'trace', '-d=parsed', file], (line) => {
     const e = parseGoLine(line);
-    if (e) lines.push(e);
+    if (e) {
+      lines.push(e);
+      texts.push([line]);
+    } else texts[texts.length - 1]?.push(line);
   });
   goLines = lines;
+  goTexts = texts.map((t) => t.join('\n'));
   mine = [...orderedEvents(buf, { input: file })];
 });
 
@@ -123,6 +130,18 @@ test('same M/P/G context, state transitions (resource, from->to, reason), Sync N
   const a = goLines.map(goPart);
   const b = mine.map(myLine);
   if (a.join('\n') !== b.join('\n')) assert.fail(firstDivergence(a, b));
+});
+
+test('every event prints exactly as go tool trace -d=parsed prints it (Event.String: arguments, names, stacks)', { skip: needGo }, () => {
+  assert.equal(goTexts.length, mine.length);
+  const b = mine.map(eventString);
+  for (let i = 0; i < b.length; i++) {
+    if (goTexts[i] !== b[i]) assert.fail(`event ${i}:\n  go:\n${goTexts[i]}\n  goscope:\n${b[i]}`);
+  }
+  // The comparison covers every kind Go prints in this trace, with stacks.
+  const kinds = new Set(goTexts.filter((t) => t.includes('\nStack=\n\t')).map((t) => parseGoLine(t.split('\n')[0]!)!.kind));
+  for (const k of ['StateTransition', 'StackSample', 'Metric', 'RangeBegin', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log']) assert.ok(kinds.has(k), `${k} events with stacks were compared`);
+  assert.ok(goTexts.some((t) => t.includes('\nTransitionStack=\n\t')), 'transition stacks were compared');
 });
 
 test('timestamps: ticks -> ns as Go (per-delta conversion, Sync at the generation minimum)', { skip: needGo }, () => {

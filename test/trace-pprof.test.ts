@@ -13,7 +13,7 @@ import { goEnv, pprof, topRows } from './support/pprof.js';
 import { decodeProfile, encodeProfile } from '../src/formats/pprof/index.js';
 import type { Profile } from '../src/formats/pprof/profile.js';
 import { orderedEvents, readTrace } from '../src/formats/trace/index.js';
-import { BLOCKING_KINDS, blockingProfiles, generationStacks, type BlockingKind } from '../src/analysis/trace/blocking.js';
+import { BLOCKING_KINDS, blockingProfiles, type BlockingKind } from '../src/analysis/trace/blocking.js';
 
 let tmp = '';
 const ours = new Map<BlockingKind, string>();
@@ -27,7 +27,7 @@ before(async () => {
   const file = path.join(tmp, 'trace.out');
   execFileSync(bin, ['-out', file], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   const buf = await fsp.readFile(file);
-  const profiles = blockingProfiles(orderedEvents(buf, { input: file }), generationStacks(readTrace(buf, file).generations));
+  const profiles = blockingProfiles(orderedEvents(buf, { input: file }));
   await Promise.all(
     BLOCKING_KINDS.map(async (kind) => {
       const mine = path.join(tmp, `ours-${kind}.pb.gz`);

@@ -10,7 +10,7 @@ import { collect } from '../formats/input.js';
 import { encodeProfile, type Profile } from '../formats/pprof/index.js';
 import { int64ToNumber } from '../formats/pprof/profile.js';
 import { orderedEvents, readTrace, readTraceHeader, type OrderedEvent } from '../formats/trace/index.js';
-import { BLOCKING_KINDS, blockingProfiles, generationStacks, type BlockingKind } from '../analysis/trace/blocking.js';
+import { BLOCKING_KINDS, blockingProfiles, type BlockingKind } from '../analysis/trace/blocking.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration } from './args.js';
 import { printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
@@ -171,7 +171,7 @@ export function analyseTrace(buf: Buffer, input: string): { summary: TraceSummar
       yield e;
     }
   }
-  const profiles = blockingProfiles(counted(), generationStacks(readTrace(buf, input).generations));
+  const profiles = blockingProfiles(counted());
   goroutines.delete(0); // 0 is "no goroutine" in the wire format
   const blocking = {} as Record<BlockingKind, BlockingSummary>;
   for (const k of BLOCKING_KINDS) blocking[k] = summarise(profiles[k]);

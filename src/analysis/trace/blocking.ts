@@ -17,59 +17,33 @@
 // period type trace/count, period 1. Intervals still open at the end of the trace are
 // dropped, as Go does.
 //
-// Pure: the input is the ordered events (formats/trace/order.ts) and a lookup of the
-// trace's stack tables.
+// Pure: the input is the ordered events (formats/trace/order.ts); stacks are resolved
+// through each event's generation table (formats/trace/event.ts).
 
 import type { Profile } from '../../formats/pprof/profile.js';
 import { emptyProfile } from '../../formats/pprof/profile.js';
 import type { OrderedEvent } from '../../formats/trace/order.js';
-import type { Frame, Generation } from '../../formats/trace/reader.js';
-import { timedEventSpec } from '../../formats/trace/spec.js';
+import type { Frame } from '../../formats/trace/reader.js';
+import { eventStackId, stackFrames } from '../../formats/trace/event.js';
 
 export type BlockingKind = 'net' | 'sync' | 'syscall' | 'sched';
 export const BLOCKING_KINDS: readonly BlockingKind[] = ['net', 'sync', 'syscall', 'sched'];
 
-/** The frames (innermost first) of stack `stack` of generation `gen`; [] for none. */
-export type StackLookup = (gen: number, stack: number) => Frame[];
-
-/** A StackLookup over the generations of a trace (reader.ts readTrace / readGenerations). */
-export function generationStacks(generations: Iterable<Generation>): StackLookup {
-  const byGen = new Map<number, Generation>();
-  for (const g of generations) byGen.set(g.gen, g);
-  return (gen, stack) => {
-    const g = byGen.get(gen);
-    const pcs = g && stack !== 0 ? g.stacks.get(stack) : undefined;
-    if (!g || !pcs) return [];
-    // As Go's Stack.Frames: a PC missing from the frame table is a zero frame (PC 0, no
-    // function, file or line).
-    return pcs.map((pc) => {
-      const f = g.frames.get(pc);
-      return f ? { pc, func: g.strings.get(f.funcID) ?? '', file: g.strings.get(f.fileID) ?? '', line: f.line } : { pc: 0, func: '', file: '', line: 0 };
-    });
-  };
-}
-
 /** Max frames Go keys (and keeps) a stack by (cmd/trace pprofMaxStack). */
 const MAX_STACK = 128;
 
-/** Index into OrderedEvent.args of the event's main stack (Go's Spec.StackIDs[0]-1), or -1. */
-const stackArg = new Map<number, number>();
-function stackArgIndex(type: number): number {
-  let i = stackArg.get(type);
-  if (i === undefined) {
-    const spec = timedEventSpec(26, type);
-    // spec.args starts with dt, which OrderedEvent.args does not carry.
-    i = spec ? spec.args.indexOf('stack') - 1 : -1;
-    if (i < -1) i = -1;
-    stackArg.set(type, i);
-  }
-  return i;
-}
-
-/** Go's Event.Stack() of a transition event: its stack ID (0 for none). */
-function eventStack(e: OrderedEvent): number {
-  const i = stackArgIndex(e.type);
-  return i >= 0 ? (e.args[i] ?? 0) : 0;
+/** Frames of each (generation table, stack ID), resolved once: many intervals share a stack. */
+function frameCache(): (e: OrderedEvent) => Frame[] {
+  const byTable = new WeakMap<object, Map<number, Frame[]>>();
+  return (e) => {
+    const id = eventStackId(e);
+    if (id === 0 || !e.table) return [];
+    let m = byTable.get(e.table);
+    if (!m) byTable.set(e.table, (m = new Map()));
+    let f = m.get(id);
+    if (!f) m.set(id, (f = stackFrames(e.table, id)));
+    return f;
+  };
 }
 
 const TRACKED: Record<BlockingKind, { state: string; reason: (r: string) => boolean }> = {
@@ -81,16 +55,14 @@ const TRACKED: Record<BlockingKind, { state: string; reason: (r: string) => bool
 
 interface Open {
   time: number;
-  gen: number;
-  stack: number;
+  frames: Frame[];
 }
 
 interface Interval {
   g: number;
   start: number;
   end: number;
-  gen: number;
-  stack: number;
+  frames: Frame[];
 }
 
 interface Lifetime {
@@ -116,7 +88,8 @@ function overlap(a: Lifetime, b: Lifetime): number {
  * The four blocking profiles of a trace, in one pass over its ordered events, as
  * `go tool trace -pprof=KIND` builds them (no goroutine or region filter).
  */
-export function blockingProfiles(events: Iterable<OrderedEvent>, stacks: StackLookup): Record<BlockingKind, Profile> {
+export function blockingProfiles(events: Iterable<OrderedEvent>): Record<BlockingKind, Profile> {
+  const framesOf = frameCache();
   const tracking = new Map<BlockingKind, Map<number, Open>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
   const closed = new Map<BlockingKind, Interval[]>(BLOCKING_KINDS.map((k) => [k, []]));
   // The trace summary's goroutines (internal/trace summary.go): StartTime, EndTime.
@@ -149,26 +122,16 @@ export function blockingProfiles(events: Iterable<OrderedEvent>, stacks: StackLo
       const open = tracking.get(kind)!;
       const start = open.get(id);
       if (!start) {
-        if (t.to === state && reason(t.reason)) open.set(id, { time: e.time, gen: e.gen, stack: eventStack(e) });
+        if (t.to === state && reason(t.reason)) open.set(id, { time: e.time, frames: framesOf(e) });
         continue;
       }
       if (t.to === state) continue;
       open.delete(id);
-      closed.get(kind)!.push({ g: id, start: start.time, end: e.time, gen: start.gen, stack: start.stack });
+      closed.get(kind)!.push({ g: id, start: start.time, end: e.time, frames: start.frames });
     }
   }
 
   const out = {} as Record<BlockingKind, Profile>;
-  const framesCache = new Map<string, Frame[]>();
-  const framesOf = (gen: number, stack: number): Frame[] => {
-    const k = `${gen}:${stack}`;
-    let f = framesCache.get(k);
-    if (!f) {
-      f = stack === 0 ? [] : stacks(gen, stack);
-      framesCache.set(k, f);
-    }
-    return f;
-  };
   for (const kind of BLOCKING_KINDS) {
     const recs = new Map<string, Rec>();
     for (const iv of closed.get(kind)!) {
@@ -176,9 +139,9 @@ export function blockingProfiles(events: Iterable<OrderedEvent>, stacks: StackLo
       if (!life) continue;
       const d = overlap({ start: life.start, end: life.end === 0 ? lastTime : life.end }, iv);
       if (d <= 0) continue;
-      const frames = framesOf(iv.gen, iv.stack);
+      const frames = iv.frames;
       // Go keys by a zero-padded [128]uint64 of PCs: trailing zero PCs (frames missing from
-      // the table, see generationStacks) do not distinguish stacks.
+      // the table, see stackFrames) do not distinguish stacks.
       const pcs = frames.slice(0, MAX_STACK).map((f) => f.pc);
       while (pcs.length > 0 && pcs[pcs.length - 1] === 0) pcs.pop();
       const key = pcs.join(',');
@@ -198,8 +161,8 @@ export function blockingProfiles(events: Iterable<OrderedEvent>, stacks: StackLo
 }
 
 /** One blocking profile (see blockingProfiles). */
-export function blockingProfile(events: Iterable<OrderedEvent>, kind: BlockingKind, stacks: StackLookup): Profile {
-  return blockingProfiles(events, stacks)[kind];
+export function blockingProfile(events: Iterable<OrderedEvent>, kind: BlockingKind): Profile {
+  return blockingProfiles(events)[kind];
 }
 
 /** traceviewer.BuildProfile. */

@@ -2,3 +2,4 @@
 export * from './reader.js';
 export * from './spec.js';
 export * from './order.js';
+export * from './event.js';

@@ -71,6 +71,10 @@ export interface OrderedEvent {
   gen: number;
   /** For StateTransition events. */
   transition?: StateTransition;
+  /** The generation's tables (strings, stacks, frames, clock) for event.ts; null for the final Sync. */
+  table: Generation | null;
+  /** TaskEnd: the task's type, from its TaskBegin ("" if it began before the trace). */
+  extraString: string;
 }
 
 // tracev2 statuses.
@@ -286,7 +290,7 @@ class Ordering {
   }
 
   push(gen: Generation, ctx: Ctx, type: number, time: number, args: number[], transition?: StateTransition): void {
-    this.queue.push({ type, name: eventName(type), kind: KIND[type]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args, gen: gen.gen, transition });
+    this.queue.push({ type, name: eventName(type), kind: KIND[type]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args, gen: gen.gen, transition, table: gen, extraString: '' });
   }
 
   check(gen: Generation, ev: Ev, ctx: Ctx, [rm, rp, rg]: Req): void {
@@ -638,10 +642,12 @@ class Ordering {
         return cur;
       }
       case 41: {
-        // UserTaskEnd
+        // UserTaskEnd: Go keeps the parent and type of the TaskBegin as extra arguments.
+        const task = this.tasks.get(a[0]!);
         this.tasks.delete(a[0]!);
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur);
+        emit(cur, [a[0]!, a[1]!, task ? task.parent : -1]);
+        this.queue[this.queue.length - 1]!.extraString = task?.name ?? '';
         return cur;
       }
       case 42: // UserRegionBegin
@@ -812,7 +818,7 @@ export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Genera
     lastTs = e.time;
     return e;
   };
-  const sync = (time: number, gen: number): OrderedEvent => ({ type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++syncs], gen });
+  const sync = (time: number, g: Generation | null): OrderedEvent => ({ type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++syncs], gen: g?.gen ?? 0, transition: undefined, table: g, extraString: '' });
 
   for (const gen of readGenerations(buf, input)) {
     const freq = nsPerTick(gen.ticksPerSecond);
@@ -823,7 +829,7 @@ export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Genera
       const bc = new BatchCursor(m, batches, v, input);
       if (bc.next(freq)) heapInsert(frontier, bc);
     }
-    yield out(sync(ticksToNs(gen.minTime, freq), gen.gen));
+    yield out(sync(ticksToNs(gen.minTime, freq), gen));
 
     const tryAdvance = (i: number): boolean => {
       const bc = frontier[i]!;
@@ -841,7 +847,7 @@ export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Genera
       if (frontier.length === 0 && si >= samples.length) break;
       if (si < samples.length && (frontier.length === 0 || samples[si]!.time < frontier[0]!.ev.time)) {
         const { s, time } = samples[si++]!;
-        yield out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen });
+        yield out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen, transition: undefined, table: gen, extraString: '' });
         continue;
       }
       if (!tryAdvance(0)) {
@@ -861,5 +867,5 @@ export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Genera
       }
     }
   }
-  yield out(sync(lastTs, 0));
+  yield out(sync(lastTs, null));
 }

@@ -549,13 +549,3 @@ function finish(g: Generation, input: string, v: TraceVersion): Generation {
   }
   return g;
 }
-
-/** The frames of a stack, innermost first ([] for stack 0 or an unknown ID). */
-export function stackFrames(g: Generation, stack: number): Frame[] {
-  const pcs = g.stacks.get(stack);
-  if (!pcs) return [];
-  return pcs.map((pc) => {
-    const f = g.frames.get(pc)!;
-    return { pc, func: g.strings.get(f.funcID) ?? '', file: g.strings.get(f.fileID) ?? '', line: f.line };
-  });
-}

@@ -16,26 +16,52 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 func main() {
 	out := flag.String("out", "", "trace output file (required)")
 	big := flag.Bool("big", false, "longer, busier run (several seconds, several generations)")
+	busy := flag.Duration("busy", 0, "instead of the rounds, a scheduler-heavy load for this long (benchmark traces of 100+ MB)")
+	busyMB := flag.Int64("busy-mb", 0, "with the busy load: stop once this many MB (10^6 bytes) of trace were written (-busy is then the upper time bound, default 60s)")
 	flag.Parse()
-	if *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: tracegen -out FILE [-big]")
+	if *out == "" || *busyMB < 0 {
+		fmt.Fprintln(os.Stderr, "usage: tracegen -out FILE [-big | -busy DURATION | -busy-mb N [-busy DURATION]]")
 		os.Exit(2)
+	}
+	if *busyMB > 0 && *busy <= 0 {
+		*busy = 60 * time.Second
 	}
 	f, err := os.Create(*out)
 	if err != nil {
 		fail(err)
 	}
+	// trace.Start writes through w (from its own goroutine); w counts the bytes so the busy
+	// load can stop at a size rather than a time (its rate varies a lot with the tracing
+	// overhead).
+	w := &countingWriter{w: f}
 	if err := pprof.StartCPUProfile(io.Discard); err != nil {
 		fail(err)
 	}
-	if err := trace.Start(f); err != nil {
+	if err := trace.Start(w); err != nil {
 		fail(err)
+	}
+
+	if *busy > 0 {
+		start := time.Now()
+		busyLoad(*busy, *busyMB*1_000_000, &w.n)
+		elapsed := time.Since(start)
+		trace.Stop()
+		pprof.StopCPUProfile()
+		if w.err != nil {
+			fail(w.err)
+		}
+		if err := f.Close(); err != nil {
+			fail(err)
+		}
+		fmt.Printf("tracegen: busy load done: %d bytes of trace in %.1fs\n", w.n.Load(), elapsed.Seconds())
+		return
 	}
 
 	dur := 1 * time.Second
@@ -89,6 +115,23 @@ func main() {
 		fail(err)
 	}
 	fmt.Printf("tracegen: %d rounds, counter %d\n", round, counter)
+}
+
+// countingWriter passes writes to w and counts the bytes written (read concurrently by
+// the busy load, hence atomic).
+type countingWriter struct {
+	w   io.Writer
+	n   atomic.Int64
+	err error // the first write error (only the trace writer goroutine writes)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 func fail(err error) {
@@ -218,4 +261,74 @@ func burn(d time.Duration) {
 	if x == 42 {
 		fmt.Println(x)
 	}
+}
+
+// busyLoad keeps every P switching goroutines: pairs ping-pong over unbuffered channels,
+// short-lived goroutines are created, a mutex is contended and garbage forces GCs, so the
+// trace grows by tens of MB per second (the benchmark's input). It stops after d, or
+// earlier once *written reaches maxBytes (when maxBytes > 0). One round of the loop below
+// can take seconds under the tracer, so a watcher decides when to stop and every step
+// checks it.
+func busyLoad(d time.Duration, maxBytes int64, written *atomic.Int64) {
+	deadline := time.Now().Add(d)
+	stop := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for range tick.C {
+			if !time.Now().Before(deadline) || (maxBytes > 0 && written.Load() >= maxBytes) {
+				close(stop)
+				return
+			}
+		}
+	}()
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 64; i++ {
+		ping, pong := make(chan int), make(chan int)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for v := range ping {
+				pong <- v + 1
+			}
+			close(pong)
+		}()
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					close(ping)
+					for range pong {
+					}
+					return
+				case ping <- n:
+					<-pong
+				}
+			}
+		}()
+	}
+	var mu sync.Mutex
+	var work sync.WaitGroup
+	counter := 0
+	for !stopped() {
+		churn(&work, 100)
+		if stopped() {
+			break
+		}
+		contend(&work, &mu, &counter, 4, 200)
+		if stopped() {
+			break
+		}
+		garbage()
+	}
+	wg.Wait()
 }
