@@ -21,8 +21,8 @@
 // reader's FormatError is thrown directly).
 
 import { FormatError } from '../../errors.js';
-import { batchEvents, readGenerations, readTraceHeader, type Batch, type Generation, type RawEvent } from './reader.js';
-import { EvCPUSample, EvSync, eventName, type TraceVersion } from './spec.js';
+import { batchEvents, readGenerations, readTraceHeader, streamGenerations, type Batch, type Generation, type RawEvent, type TraceHeader } from './reader.js';
+import { EvCPUSample, EvSync, eventName, timedEventSpec, type TraceVersion } from './spec.js';
 
 export type EventKind =
   | 'Sync'
@@ -83,7 +83,9 @@ const ProcRunning = 1, ProcIdle = 2, ProcSyscall = 3, ProcSyscallAbandoned = 4;
 const goStatusState: Record<number, GoState> = { 1: 'Runnable', 2: 'Running', 3: 'Syscall', 4: 'Waiting' };
 const procStatusState: Record<number, ProcState> = { 1: 'Running', 2: 'Idle', 3: 'Running', 4: 'Idle' };
 
-const KIND: Record<number, EventKind> = {};
+const KIND: EventKind[] = [];
+const NAME: string[] = [];
+for (let t = 0; t < 64; t++) NAME[t] = eventName(t);
 for (const [k, types] of Object.entries({
   StateTransition: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 45, 46, 47, 48],
   Metric: [9, 37, 38],
@@ -124,37 +126,119 @@ interface Ev {
   offset: number;
 }
 
+/** Argument counts (after dt) of each event type per version; -1 for types invalid in an event batch. */
+const ARGC = new Map<TraceVersion, Int8Array>();
+function argCounts(v: TraceVersion): Int8Array {
+  let a = ARGC.get(v);
+  if (!a) {
+    a = new Int8Array(256).fill(-1);
+    for (let t = 0; t < 256; t++) {
+      const spec = timedEventSpec(v, t);
+      if (spec) a[t] = spec.args.length - 1;
+    }
+    ARGC.set(v, a);
+  }
+  return a;
+}
+
+/**
+ * One M's batches of a generation, decoded one event at a time into `ev` (reused: the
+ * ordering copies what it keeps). The reader has already checked every event batch
+ * (reader.ts scanEvents), so decoding here cannot run off a batch; the checks stay anyway.
+ */
 class BatchCursor {
   lastTs = 0;
   idx = 0;
-  it: Iterator<RawEvent> | null = null;
-  ev: Ev = { type: 0, time: 0, args: [], offset: 0 };
+  data: Uint8Array | null = null;
+  pos = 0;
+  base = 0;
+  readonly ev: Ev = { type: 0, time: 0, args: [], offset: 0 };
+  private readonly argc: Int8Array;
   constructor(
     readonly m: number,
     private readonly batches: Batch[],
     private readonly v: TraceVersion,
     private readonly input: string,
-  ) {}
+  ) {
+    this.argc = argCounts(v);
+  }
 
   /** Advances to the next event; false when the M's batches are exhausted. */
   next(freq: number): boolean {
+    let d = this.data;
     for (;;) {
-      if (this.idx >= this.batches.length) return false;
-      const b = this.batches[this.idx]!;
-      this.it ??= batchEvents(b, this.v, this.input);
-      const r = this.it.next();
-      if (r.done) {
-        this.idx++;
-        this.it = null;
-        this.lastTs = 0;
-        continue;
+      if (d === null) {
+        if (this.idx >= this.batches.length) return false;
+        const b = this.batches[this.idx]!;
+        d = this.data = b.data;
+        this.pos = 0;
+        this.base = b.dataOffset;
+        this.lastTs = ticksToNs(b.time, freq);
       }
-      if (this.lastTs === 0) this.lastTs = ticksToNs(b.time, freq);
-      const e = r.value;
-      this.ev = { type: e.type, time: ticksToNs(e.dt, freq) + this.lastTs, args: e.args, offset: e.offset };
-      this.lastTs = this.ev.time;
-      return true;
+      if (this.pos < d.length) break;
+      this.idx++;
+      d = this.data = null;
     }
+    const at = this.pos;
+    const t = d[at]!;
+    const n = this.argc[t]!;
+    if (n < 0) {
+      // Not reached on reader-checked batches; decode the slow way for the exact error.
+      const b = this.batches[this.idx]!;
+      for (const _ of batchEvents({ ...b, data: d.subarray(at), dataOffset: this.base + at }, this.v, this.input));
+      throw new FormatError(this.input, `byte ${this.base + at}`, `invalid event type ${t}`, 'corrupt trace');
+    }
+    let p = at + 1;
+    // Inline uvarints: one to seven bytes (49 bits) are exact; longer ones (all-ones = -1,
+    // huge values) take the checked slow path.
+    let dt = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      const c = d[p++];
+      if (c === undefined || i >= 7) return this.slow(at, freq);
+      dt += (c & 0x7f) * mul;
+      if (c < 0x80) break;
+      mul *= 128;
+    }
+    const args: number[] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      let v = 0;
+      mul = 1;
+      for (let i = 0; ; i++) {
+        const c = d[p++];
+        if (c === undefined || i >= 7) return this.slow(at, freq);
+        v += (c & 0x7f) * mul;
+        if (c < 0x80) break;
+        mul *= 128;
+      }
+      args[k] = v;
+    }
+    this.pos = p;
+    const ev = this.ev;
+    ev.type = t;
+    ev.time = this.lastTs = ticksToNs(dt, freq) + this.lastTs;
+    ev.args = args;
+    ev.offset = this.base + at;
+    return true;
+  }
+
+  /** The event at `at` through the reader's checked decoder (long varints, errors). */
+  private slow(at: number, freq: number): boolean {
+    const b = this.batches[this.idx]!;
+    const d = this.data!;
+    const r = batchEvents({ ...b, data: d.subarray(at), dataOffset: this.base + at }, this.v, this.input).next();
+    if (r.done) throw new FormatError(this.input, `byte ${this.base + at}`, 'event runs past the end of its batch', 'corrupt trace');
+    const e = r.value;
+    let len = 1;
+    // Re-measure the event's length: type byte + each uvarint.
+    for (let k = 0; k <= e.args.length; k++) while (d[at + len++]! & 0x80);
+    this.pos = at + len;
+    const ev = this.ev;
+    ev.type = e.type;
+    ev.time = this.lastTs = ticksToNs(e.dt, freq) + this.lastTs;
+    ev.args = e.args;
+    ev.offset = this.base + at;
+    return true;
   }
 }
 
@@ -257,6 +341,16 @@ interface Ctx {
 const MUST_NOT = 0, MAY = 1, MUST = 2;
 type Req = [number, number, number]; // M, P, G
 const userGoReqs: Req = [MUST, MUST, MUST];
+// The other requirement triples (M, P, G), allocated once.
+const req_Y_M_M: Req = [MUST, MAY, MAY];
+const req_Y_M_Y: Req = [MUST, MAY, MUST];
+const req_Y_M_N: Req = [MUST, MAY, MUST_NOT];
+const req_Y_Y_M: Req = [MUST, MUST, MAY];
+const req_Y_Y_N: Req = [MUST, MUST, MUST_NOT];
+const req_Y_N_M: Req = [MUST, MUST_NOT, MAY];
+
+const gt = (id: number, from: GoState, to: GoState, reason = ''): StateTransition => ({ resource: 'goroutine', id, from, to, reason });
+const pt = (id: number, from: ProcState, to: ProcState): StateTransition => ({ resource: 'proc', id, from, to, reason: '' });
 
 const GC_UNDETERMINED = 0, GC_NOT_RUNNING = 1, GC_RUNNING = 2;
 
@@ -269,8 +363,8 @@ class Ordering {
   gcSeq = 0;
   gcState = GC_UNDETERMINED;
   initialGen = 0;
-  queue: OrderedEvent[] = [];
-  qHead = 0;
+  /** Receives each ordered event as soon as Advance produces it (Go's queue, drained in order). */
+  sink: (e: OrderedEvent) => void = () => {};
 
   constructor(private readonly input: string) {}
 
@@ -278,29 +372,24 @@ class Ordering {
     return new FormatError(this.input, `byte ${ev.offset}`, `broken trace in generation ${gen.gen}: ${eventName(ev.type)}: ${msg}`, 'corrupt trace');
   }
 
-  next(): OrderedEvent | undefined {
-    if (this.qHead >= this.queue.length) {
-      if (this.queue.length) {
-        this.queue = [];
-        this.qHead = 0;
-      }
-      return undefined;
-    }
-    return this.queue[this.qHead++];
+  /** TaskEnd's type (Go's extra string), set just before it is emitted. */
+  private taskEndType = '';
+
+  /** Delivers the ordered event for ev (by default with ev's type and arguments). */
+  emit(gen: Generation, ev: Ev, ctx: Ctx, args?: number[], transition?: StateTransition, type?: number): void {
+    const typ = type ?? ev.type;
+    this.sink({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time: ev.time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? ev.args, gen: gen.gen, transition, table: gen, extraString: typ === 41 ? this.taskEndType : '' });
   }
 
-  push(gen: Generation, ctx: Ctx, type: number, time: number, args: number[], transition?: StateTransition): void {
-    this.queue.push({ type, name: eventName(type), kind: KIND[type]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args, gen: gen.gen, transition, table: gen, extraString: '' });
+  check(gen: Generation, ev: Ev, ctx: Ctx, req: Req): void {
+    this.chk(gen, ev, req[0], ctx.m, 'thread');
+    this.chk(gen, ev, req[1], ctx.p, 'proc');
+    this.chk(gen, ev, req[2], ctx.g, 'goroutine');
   }
 
-  check(gen: Generation, ev: Ev, ctx: Ctx, [rm, rp, rg]: Req): void {
-    const chk = (req: number, v: number, what: string): void => {
-      if (req === MUST && v === -1) throw this.fail(gen, ev, `expected a ${what} but didn't have one`);
-      if (req === MUST_NOT && v !== -1) throw this.fail(gen, ev, `expected no ${what} but had one`);
-    };
-    chk(rm, ctx.m, 'thread');
-    chk(rp, ctx.p, 'proc');
-    chk(rg, ctx.g, 'goroutine');
+  private chk(gen: Generation, ev: Ev, req: number, v: number, what: string): void {
+    if (req === MUST && v === -1) throw this.fail(gen, ev, `expected a ${what} but didn't have one`);
+    if (req === MUST_NOT && v !== -1) throw this.fail(gen, ev, `expected no ${what} but had one`);
   }
 
   str(gen: Generation, ev: Ev, id: number): string {
@@ -313,7 +402,11 @@ class Ordering {
   advance(ev: Ev, mid: number, gen: Generation): boolean {
     if (this.initialGen === 0) this.initialGen = gen.gen;
     let ms: MState | undefined;
-    const cur: Ctx = { m: mid, p: -1, g: -1 };
+    // One context object, reused: events copy m/p/g, and dispatch mutates it only on success.
+    const cur = this.cur;
+    cur.m = mid;
+    cur.p = -1;
+    cur.g = -1;
     if (mid !== -1) {
       ms = this.m.get(mid);
       if (!ms) this.m.set(mid, (ms = { g: -1, p: -1 }));
@@ -327,6 +420,7 @@ class Ordering {
     }
     return r !== null;
   }
+  private readonly cur: Ctx = { m: -1, p: -1, g: -1 };
 
   private gstate(gen: Generation, ev: Ev, gid: number): GState {
     const s = this.g.get(gid);
@@ -339,16 +433,12 @@ class Ordering {
     const a = ev.args;
     const t = ev.type;
     const G = gen.gen;
-    const time = ev.time;
-    const emit = (ctx: Ctx, args: number[] = a, transition?: StateTransition, type = t): void => this.push(gen, ctx, type, time, args, transition);
-    const gt = (id: number, from: GoState, to: GoState, reason = ''): StateTransition => ({ resource: 'goroutine', id, from, to, reason });
-    const pt = (id: number, from: ProcState, to: ProcState): StateTransition => ({ resource: 'proc', id, from, to, reason: '' });
     switch (t) {
       case 9: // ProcsChange
       case 39: // GoLabel
       case 44: // UserLog
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       case 13: {
         // ProcStatus
@@ -388,7 +478,7 @@ class Ordering {
           }
           if (!found) throw this.fail(gen, ev, `failed to find sched context for proc ${pid} that's about to be stolen`);
         }
-        emit(ectx, [pid, argStatus], pt(pid, old, procStatusState[argStatus]!));
+        this.emit(gen, ev, ectx, [pid, argStatus], pt(pid, old, procStatusState[argStatus]!));
         return nctx;
       }
       case 10: {
@@ -396,49 +486,52 @@ class Ordering {
         const pid = a[0]!;
         const s = this.p.get(pid);
         if (!s || s.status !== ProcIdle || !(s.seqGen === G && a[1] === s.seq + 1) || cur.p !== -1) return null;
-        this.check(gen, ev, cur, [MUST, MUST_NOT, MAY]);
+        this.check(gen, ev, cur, req_Y_N_M);
         s.status = ProcRunning;
         s.seqGen = G;
         s.seq = a[1]!;
-        emit(cur, a, pt(pid, 'Idle', 'Running'));
-        return { ...cur, p: pid };
+        this.emit(gen, ev, cur, a, pt(pid, 'Idle', 'Running'));
+        cur.p = pid;
+        return cur;
       }
       case 11: {
         // ProcStop
         const s = this.p.get(cur.p);
         if (!s) throw this.fail(gen, ev, `proc ${cur.p} doesn't exist`);
         if (s.status !== ProcRunning && s.status !== ProcSyscall) throw this.fail(gen, ev, 'proc is not Running or Syscall');
-        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        this.check(gen, ev, cur, req_Y_Y_M);
         s.status = ProcIdle;
-        emit(cur, a, pt(cur.p, 'Running', 'Idle'));
-        return { ...cur, p: -1 };
+        this.emit(gen, ev, cur, a, pt(cur.p, 'Running', 'Idle'));
+        cur.p = -1;
+        return cur;
       }
       case 12: {
         // ProcSteal
         const pid = a[0]!;
         const s = this.p.get(pid);
         if (!s || (s.status !== ProcSyscall && s.status !== ProcSyscallAbandoned) || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
-        this.check(gen, ev, cur, [MUST, MAY, MAY]);
+        this.check(gen, ev, cur, req_Y_M_M);
         const oldStatus = s.status;
         s.status = ProcIdle;
         s.seqGen = G;
         s.seq = a[1]!;
         const tr = pt(pid, oldStatus === ProcSyscallAbandoned ? 'Idle' : 'Running', 'Idle');
         if (oldStatus === ProcSyscallAbandoned) {
-          emit(cur, a, tr);
+          this.emit(gen, ev, cur, a, tr);
           return cur;
         }
         const from = a[2]!;
         if (from === cur.m) {
           if (cur.p !== pid) throw this.fail(gen, ev, `tried to self-steal proc ${pid} (thread ${from}), but got proc ${cur.p} instead`);
-          emit(cur, a, tr);
-          return { ...cur, p: -1 };
+          this.emit(gen, ev, cur, a, tr);
+          cur.p = -1;
+        return cur;
         }
         const m = this.m.get(from);
         if (!m) throw this.fail(gen, ev, `stole proc from non-existent thread ${from}`);
         if (m.p !== pid) throw this.fail(gen, ev, `tried to steal proc ${pid} from thread ${from}, but got proc ${m.p} instead`);
         m.p = -1;
-        emit(cur, a, tr);
+        this.emit(gen, ev, cur, a, tr);
         return cur;
       }
       case 25: // GoStatus
@@ -479,20 +572,20 @@ class Ordering {
             ectx.m = mid;
           }
         }
-        emit(ectx, a, gt(gid, old, goStatusState[status]!));
+        this.emit(gen, ev, ectx, a, gt(gid, old, goStatusState[status]!));
         return nctx;
       }
       case 14: // GoCreate
       case 47: {
         // GoCreateBlocked
-        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        this.check(gen, ev, cur, req_Y_Y_M);
         const cs = this.g.get(cur.g);
         if (cs && cs.status !== GoRunning) throw this.fail(gen, ev, 'creating goroutine is not Running');
         const id = a[0]!;
         if (this.g.has(id)) throw this.fail(gen, ev, `tried to create goroutine (${id}) that already exists`);
         const status = t === 47 ? GoWaiting : GoRunnable;
         this.g.set(id, new GState(status, G, 0));
-        emit(cur, a, gt(id, 'NotExist', goStatusState[status]!));
+        this.emit(gen, ev, cur, a, gt(id, 'NotExist', goStatusState[status]!));
         return cur;
       }
       case 17: // GoDestroy
@@ -513,20 +606,22 @@ class Ordering {
           s.status = GoWaiting;
           tr = gt(cur.g, 'Running', 'Waiting', this.str(gen, ev, a[0]!));
         }
-        emit(cur, a, tr);
-        return { ...cur, g: -1 };
+        this.emit(gen, ev, cur, a, tr);
+        cur.g = -1;
+        return cur;
       }
       case 16: {
         // GoStart
         const gid = a[0]!;
         const s = this.g.get(gid);
         if (!s || s.status !== GoRunnable || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
-        this.check(gen, ev, cur, [MUST, MUST, MUST_NOT]);
+        this.check(gen, ev, cur, req_Y_Y_N);
         s.status = GoRunning;
         s.seqGen = G;
         s.seq = a[1]!;
-        emit(cur, a, gt(gid, 'Runnable', 'Running'));
-        return { ...cur, g: gid };
+        this.emit(gen, ev, cur, a, gt(gid, 'Runnable', 'Running'));
+        cur.g = gid;
+        return cur;
       }
       case 21: {
         // GoUnblock
@@ -536,7 +631,7 @@ class Ordering {
         s.status = GoRunnable;
         s.seqGen = G;
         s.seq = a[1]!;
-        emit(cur, a, gt(gid, 'Waiting', 'Runnable'));
+        this.emit(gen, ev, cur, a, gt(gid, 'Waiting', 'Runnable'));
         return cur;
       }
       case 45: // GoSwitch
@@ -548,19 +643,20 @@ class Ordering {
         const next = a[0]!;
         const ns = this.g.get(next);
         if (!ns || ns.status !== GoWaiting || !(ns.seqGen === G && a[1] === ns.seq + 1)) return null;
-        emit(cur, a, gt(next, 'Waiting', 'Runnable'));
+        this.emit(gen, ev, cur, a, gt(next, 'Waiting', 'Runnable'));
         if (t === 45) {
           cs.status = GoWaiting;
-          emit(cur, [0, 0], gt(cur.g, 'Running', 'Waiting'), 20);
+          this.emit(gen, ev, cur, [0, 0], gt(cur.g, 'Running', 'Waiting'), 20);
         } else {
           this.g.delete(cur.g);
-          emit(cur, [], gt(cur.g, 'Running', 'NotExist'), 17);
+          this.emit(gen, ev, cur, [], gt(cur.g, 'Running', 'NotExist'), 17);
         }
         ns.status = GoRunning;
         ns.seqGen = G;
         ns.seq = a[1]!;
-        emit({ ...cur, g: -1 }, [next, a[1]!], gt(next, 'Runnable', 'Running'), 16);
-        return { ...cur, g: next };
+        this.emit(gen, ev, { ...cur, g: -1 }, [next, a[1]!], gt(next, 'Runnable', 'Running'), 16);
+        cur.g = next;
+        return cur;
       }
       case 22: {
         // GoSyscallBegin
@@ -574,7 +670,7 @@ class Ordering {
         if (!(ps.seqGen === G && a[0] === ps.seq + 1)) throw this.fail(gen, ev, `can't make sequence: ${ps.seq} (gen=${ps.seqGen}) -> ${a[0]} (gen=${G})`);
         ps.seqGen = G;
         ps.seq = a[0]!;
-        emit(cur, a, gt(cur.g, 'Running', 'Syscall'));
+        this.emit(gen, ev, cur, a, gt(cur.g, 'Running', 'Syscall'));
         return cur;
       }
       case 23: {
@@ -587,7 +683,7 @@ class Ordering {
         if (!ps) throw this.fail(gen, ev, `uninitialized proc ${cur.p}`);
         if (ps.status !== ProcSyscall) throw this.fail(gen, ev, `expected proc ${cur.p} in state Syscall, but got ${ps.status} instead`);
         ps.status = ProcRunning;
-        emit(cur, a, gt(cur.g, 'Syscall', 'Running'));
+        this.emit(gen, ev, cur, a, gt(cur.g, 'Syscall', 'Running'));
         return cur;
       }
       case 24: {
@@ -597,25 +693,27 @@ class Ordering {
           if (!ps) throw this.fail(gen, ev, `uninitialized proc ${cur.p}`);
           if (ps.status === ProcSyscall) return null;
         }
-        this.check(gen, ev, cur, [MUST, MAY, MUST]);
+        this.check(gen, ev, cur, req_Y_M_Y);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
         s.status = GoRunnable;
-        emit(cur, a, gt(cur.g, 'Syscall', 'Runnable'));
-        return { ...cur, g: -1 };
+        this.emit(gen, ev, cur, a, gt(cur.g, 'Syscall', 'Runnable'));
+        cur.g = -1;
+        return cur;
       }
       case 15: {
         // GoCreateSyscall
-        this.check(gen, ev, cur, [MUST, MAY, MUST_NOT]);
+        this.check(gen, ev, cur, req_Y_M_N);
         const id = a[0]!;
         if (this.g.has(id)) throw this.fail(gen, ev, `tried to create goroutine (${id}) in syscall that already exists`);
         this.g.set(id, new GState(GoSyscall, G, 0));
-        emit(cur, a, gt(id, 'NotExist', 'Syscall'));
-        return { ...cur, g: id };
+        this.emit(gen, ev, cur, a, gt(id, 'NotExist', 'Syscall'));
+        cur.g = id;
+        return cur;
       }
       case 18: {
         // GoDestroySyscall
-        this.check(gen, ev, cur, [MUST, MAY, MUST]);
+        this.check(gen, ev, cur, req_Y_M_Y);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
         this.g.delete(cur.g);
@@ -626,9 +724,9 @@ class Ordering {
           if (ps.status !== ProcSyscall) throw this.fail(gen, ev, `proc ${cur.p} in unexpected state ${ps.status}`);
           ps.status = ProcSyscallAbandoned;
           nctx.p = -1;
-          emit(cur, [cur.p, 0, 0], pt(cur.p, 'Running', 'Idle'), 12);
+          this.emit(gen, ev, cur, [cur.p, 0, 0], pt(cur.p, 'Running', 'Idle'), 12);
         }
-        emit(cur, a, gt(cur.g, 'Syscall', 'NotExist'));
+        this.emit(gen, ev, cur, a, gt(cur.g, 'Syscall', 'NotExist'));
         return nctx;
       }
       case 40: {
@@ -638,7 +736,7 @@ class Ordering {
         const parent = a[1] === 0 ? -1 : a[1]!;
         this.tasks.set(id, { name: this.str(gen, ev, a[2]!), parent });
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur, [id, parent, ...a.slice(2)]);
+        this.emit(gen, ev, cur, [id, parent, ...a.slice(2)]);
         return cur;
       }
       case 41: {
@@ -646,8 +744,8 @@ class Ordering {
         const task = this.tasks.get(a[0]!);
         this.tasks.delete(a[0]!);
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur, [a[0]!, a[1]!, task ? task.parent : -1]);
-        this.queue[this.queue.length - 1]!.extraString = task?.name ?? '';
+        this.taskEndType = task?.name ?? '';
+        this.emit(gen, ev, cur, [a[0]!, a[1]!, task ? task.parent : -1]);
         return cur;
       }
       case 42: // UserRegionBegin
@@ -663,7 +761,7 @@ class Ordering {
           if (top.task !== r.task || top.name !== r.name) throw this.fail(gen, ev, `misuse of region in goroutine ${cur.g}`);
           s.regions.pop();
         }
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 28: {
@@ -673,14 +771,14 @@ class Ordering {
           if (this.gcState !== GC_UNDETERMINED) throw this.fail(gen, ev, "GCActive in the first generation isn't first GC event");
           this.gcSeq = seq;
           this.gcState = GC_RUNNING;
-          emit(cur);
+          this.emit(gen, ev, cur);
           return cur;
         }
         if (seq !== this.gcSeq + 1) return null;
         if (this.gcState !== GC_RUNNING) throw this.fail(gen, ev, 'encountered GCActive while GC was not in progress');
         this.gcSeq = seq;
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 29: {
@@ -689,7 +787,7 @@ class Ordering {
         if (this.gcState === GC_UNDETERMINED) {
           this.gcSeq = seq;
           this.gcState = GC_RUNNING;
-          emit(cur);
+          this.emit(gen, ev, cur);
           return cur;
         }
         if (seq !== this.gcSeq + 1) return null;
@@ -697,7 +795,7 @@ class Ordering {
         this.gcSeq = seq;
         this.gcState = GC_RUNNING;
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 30: {
@@ -708,19 +806,19 @@ class Ordering {
         this.gcSeq = seq;
         this.gcState = GC_NOT_RUNNING;
         this.check(gen, ev, cur, userGoReqs);
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 37: // HeapAlloc
       case 38: // HeapGoal
-        this.check(gen, ev, cur, [MUST, MUST, MAY]);
-        emit(cur);
+        this.check(gen, ev, cur, req_Y_Y_M);
+        this.emit(gen, ev, cur);
         return cur;
       case 32: {
         // GCSweepBegin
-        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        this.check(gen, ev, cur, req_Y_Y_M);
         this.beginRange(gen, ev, this.p.get(cur.p)!, { typ: 32, desc: 0 });
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 31: {
@@ -728,14 +826,14 @@ class Ordering {
         const ps = this.p.get(a[0]!);
         if (!ps) throw this.fail(gen, ev, `encountered GCSweepActive for unknown proc ${a[0]}`);
         this.activeRange(gen, ev, ps, { typ: 32, desc: 0 });
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 33: {
         // GCSweepEnd
-        this.check(gen, ev, cur, [MUST, MUST, MAY]);
+        this.check(gen, ev, cur, req_Y_Y_M);
         this.endRange(gen, ev, this.p.get(cur.p)!);
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 26: // STWBegin
@@ -744,14 +842,14 @@ class Ordering {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         this.beginRange(gen, ev, s, { typ: t, desc: t === 26 ? a[0]! : 0 });
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 34: {
         // GCMarkAssistActive
         const s = this.gstate(gen, ev, a[0]!);
         this.activeRange(gen, ev, s, { typ: 35, desc: 0 });
-        emit(cur);
+        this.emit(gen, ev, cur);
         return cur;
       }
       case 27: // STWEnd
@@ -760,7 +858,7 @@ class Ordering {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         const desc = this.endRange(gen, ev, s);
-        emit(cur, t === 27 ? [desc] : a);
+        this.emit(gen, ev, cur, t === 27 ? [desc] : a);
         return cur;
       }
       default:
@@ -803,24 +901,39 @@ export interface OrderOptions {
 }
 
 /**
- * The ordered event stream of a Go 1.22+ trace, as Go's trace.Reader produces it: a Sync
- * event opening each generation, the generation's events (CPU samples merged by time), and
- * a final Sync. Throws a FormatError on a trace Go would also reject while ordering.
+ * Go's trace.Reader loop as a push API: feed it the generations in order (reader.ts
+ * readGenerations / streamGenerations), then call finish(); every event goes to the sink
+ * as soon as it is ordered, so nothing is kept but the ordering state. The stream is a
+ * Sync event opening each generation, the generation's events (CPU samples merged by
+ * time) and a final Sync; times are made strictly increasing as Go does.
  */
-export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Generator<OrderedEvent, void, undefined> {
-  const input = opts.input ?? 'trace';
-  const v = readTraceHeader(buf, input).version;
-  const order = new Ordering(input);
-  let lastTs = 0;
-  let syncs = 0;
-  const out = (e: OrderedEvent): OrderedEvent => {
-    if (e.time <= lastTs) e.time = lastTs + 1;
-    lastTs = e.time;
-    return e;
-  };
-  const sync = (time: number, g: Generation | null): OrderedEvent => ({ type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++syncs], gen: g?.gen ?? 0, transition: undefined, table: g, extraString: '' });
+export class EventOrderer {
+  private readonly order: Ordering;
+  private lastTs = 0;
+  private syncs = 0;
 
-  for (const gen of readGenerations(buf, input)) {
+  constructor(
+    private readonly version: TraceVersion,
+    private readonly sink: (e: OrderedEvent) => void,
+    private readonly input = 'trace',
+  ) {
+    this.order = new Ordering(input);
+    this.order.sink = (e) => this.out(e);
+  }
+
+  private out(e: OrderedEvent): void {
+    if (e.time <= this.lastTs) e.time = this.lastTs + 1;
+    this.lastTs = e.time;
+    this.sink(e);
+  }
+
+  private sync(time: number, g: Generation | null): OrderedEvent {
+    return { type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++this.syncs], gen: g?.gen ?? 0, transition: undefined, table: g, extraString: '' };
+  }
+
+  /** Orders one generation. Throws a FormatError on a trace Go would also reject. */
+  generation(gen: Generation): void {
+    const { order, version: v, input } = this;
     const freq = nsPerTick(gen.ticksPerSecond);
     const samples = gen.cpuSamples.map((s) => ({ s, time: ticksToNs(s.time, freq) })).sort((x, y) => x.time - y.time);
     let si = 0;
@@ -829,7 +942,7 @@ export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Genera
       const bc = new BatchCursor(m, batches, v, input);
       if (bc.next(freq)) heapInsert(frontier, bc);
     }
-    yield out(sync(ticksToNs(gen.minTime, freq), gen));
+    this.out(this.sync(ticksToNs(gen.minTime, freq), gen));
 
     const tryAdvance = (i: number): boolean => {
       const bc = frontier[i]!;
@@ -839,33 +952,83 @@ export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Genera
       return true;
     };
     for (;;) {
-      const q = order.next();
-      if (q) {
-        yield out(q);
-        continue;
-      }
       if (frontier.length === 0 && si >= samples.length) break;
       if (si < samples.length && (frontier.length === 0 || samples[si]!.time < frontier[0]!.ev.time)) {
         const { s, time } = samples[si++]!;
-        yield out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen, transition: undefined, table: gen, extraString: '' });
+        this.out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen, transition: undefined, table: gen, extraString: '' });
         continue;
       }
-      if (!tryAdvance(0)) {
-        // Go: slices.SortFunc by time (insertion sort, i.e. stable, for <= 12 cursors).
-        frontier.sort((x, y) => x.ev.time - y.ev.time);
-        let ok = false;
-        for (let i = 1; i < frontier.length; i++) {
-          if (tryAdvance(i)) {
-            ok = true;
-            break;
-          }
-        }
-        if (!ok) {
-          const f = frontier.map((bc) => `M ${bc.m} [${eventName(bc.ev.type)} time=${bc.ev.time} args=${bc.ev.args.join(',')}]`).join('; ');
-          throw new FormatError(input, `generation ${gen.gen}`, `broken trace: failed to advance: frontier: ${f}`, 'corrupt trace');
+      if (tryAdvance(0)) continue;
+      // Go: slices.SortFunc by time (insertion sort, i.e. stable, for <= 12 cursors).
+      frontier.sort((x, y) => x.ev.time - y.ev.time);
+      let ok = false;
+      for (let i = 1; i < frontier.length; i++) {
+        if (tryAdvance(i)) {
+          ok = true;
+          break;
         }
       }
+      if (!ok) {
+        const f = frontier.map((bc) => `M ${bc.m} [${eventName(bc.ev.type)} time=${bc.ev.time} args=${bc.ev.args.join(',')}]`).join('; ');
+        throw new FormatError(input, `generation ${gen.gen}`, `broken trace: failed to advance: frontier: ${f}`, 'corrupt trace');
+      }
     }
+    // The batches are done with; the tables stay reachable from the events that use them.
+    gen.batches = [];
+    gen.eventBatches = new Map();
   }
-  yield out(sync(lastTs, null));
+
+  /** The final Sync. */
+  finish(): void {
+    this.out(this.sync(this.lastTs, null));
+  }
+}
+
+/**
+ * The ordered event stream of a Go 1.22+ trace held in memory, as Go's trace.Reader
+ * produces it (see EventOrderer). Throws a FormatError on a trace Go would also reject
+ * while ordering, after the events before the problem.
+ */
+export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Generator<OrderedEvent, void, undefined> {
+  const input = opts.input ?? 'trace';
+  const v = readTraceHeader(buf, input).version;
+  let pending: OrderedEvent[] = [];
+  const orderer = new EventOrderer(v, (e) => pending.push(e), input);
+  for (const gen of readGenerations(buf, input)) {
+    try {
+      orderer.generation(gen);
+    } catch (e) {
+      yield* pending;
+      throw e;
+    }
+    const out = pending;
+    pending = [];
+    yield* out;
+  }
+  orderer.finish();
+  yield* pending;
+}
+
+/**
+ * Reads a trace from a stream of chunks and calls onEvent for every ordered event, with
+ * memory bounded by one generation: the way to read traces of hundreds of MB.
+ */
+export async function readTraceStream(
+  chunks: AsyncIterable<Uint8Array>,
+  onEvent: (e: OrderedEvent) => void,
+  opts: OrderOptions & { onHeader?: (h: TraceHeader) => void } = {},
+): Promise<TraceHeader> {
+  const input = opts.input ?? 'trace';
+  let orderer: EventOrderer | null = null;
+  let header: TraceHeader | null = null;
+  for await (const gen of streamGenerations(chunks, input, (h) => {
+    header = h;
+    opts.onHeader?.(h);
+    orderer = new EventOrderer(h.version, onEvent, input);
+  })) {
+    orderer!.generation(gen);
+  }
+  if (!orderer || !header) throw new FormatError(input, 'byte 0', 'not a Go execution trace (empty)', 'expected a Go execution trace');
+  (orderer as EventOrderer).finish();
+  return header;
 }

@@ -190,9 +190,14 @@ export function readTraceHeader(buf: Uint8Array, input = 'trace'): TraceHeader {
 // ---------------------------------------------------------------------------
 // Cursor over the whole buffer
 
+/** Thrown by a non-final file cursor that ran out of bytes: read more and try again. */
+const NEED_MORE = Symbol('need more bytes');
+
 class Cursor {
   pos = 0;
   readonly end: number;
+  /** false while more of the file may follow buf (streaming): running out is not truncation. */
+  final = true;
   /**
    * `base` is the file offset of buf[0] (messages give file offsets); `scope` names what
    * buf is, e.g. "file" or "batch at byte 123"; reading past the end of the file means
@@ -212,6 +217,7 @@ class Cursor {
   }
 
   truncated(at: number, what: string): FormatError {
+    if (this.scope === 'file' && !this.final) throw NEED_MORE;
     if (this.scope === 'file') return this.fail(at, `unexpected end of file reading ${what}`, TRUNCATED_HINT);
     return this.fail(at, `${what} runs past the end of the ${this.scope}`, 'corrupt trace');
   }
@@ -268,39 +274,59 @@ export type TopLevel = { end: true; offset: number } | (Batch & { end?: false })
  * (kind is set from the first payload byte, as Go does; events is 0).
  */
 export function* readBatches(buf: Uint8Array, input = 'trace', header = readTraceHeader(buf, input)): Generator<TopLevel> {
-  const c = new Cursor(buf, input, 0, 'file');
-  c.pos = HEADER_SIZE;
+  yield* framing(buf, input, header.version, 0, HEADER_SIZE, true);
+}
+
+/**
+ * The batches of buf[from:], where buf[0] is at file offset `base`. With final=false (more
+ * of the file follows), stops before an incomplete batch and returns its index in buf.
+ */
+function* framing(buf: Uint8Array, input: string, version: TraceVersion, base: number, from: number, final: boolean): Generator<TopLevel, number> {
+  const c = new Cursor(buf, input, base, 'file');
+  c.final = final;
+  c.pos = from;
   while (c.pos < c.end) {
     const offset = c.pos;
-    const t = c.byte('batch header');
-    if (t === EvEndOfGeneration && header.version >= 26) {
-      yield { end: true, offset };
-      continue;
+    let b: TopLevel;
+    try {
+      b = nextBatch(c, buf, version);
+    } catch (e) {
+      if (e === NEED_MORE) return offset;
+      throw e;
     }
-    if (t !== EvEventBatch && t !== EvExperimentalBatch) {
-      throw c.fail(offset, `expected a batch, found ${t === EvEndOfGeneration ? 'EndOfGeneration' : 'byte 0x' + t.toString(16).padStart(2, '0')}`, 'corrupt trace');
-    }
-    let experiment = 0;
-    if (t === EvExperimentalBatch) {
-      experiment = c.byte('experiment ID');
-      if (experiment === 0) throw c.fail(offset + 1, 'experimental batch without an experiment ID', 'corrupt trace');
-    }
-    const genAt = c.pos;
-    const gen = c.count('batch generation');
-    if (gen === 0) throw c.fail(genAt, 'invalid generation number 0', 'corrupt trace');
-    const m = c.uvarint('batch M ID');
-    const time = c.count('batch timestamp');
-    const sizeAt = c.pos;
-    const size = c.count('batch size');
-    if (size > MAX_BATCH_SIZE) throw c.fail(sizeAt, `invalid batch size ${size}, maximum is ${MAX_BATCH_SIZE}`, 'corrupt trace');
-    const dataOffset = c.pos;
-    if (size > c.end - dataOffset) {
-      throw c.fail(offset, `batch of ${size} bytes runs past the end of the file (${c.end - dataOffset} bytes left)`, TRUNCATED_HINT);
-    }
-    c.pos += size;
-    const data = buf.subarray(dataOffset, dataOffset + size);
-    yield { kind: batchKind(data, experiment, header.version), gen, m, time, experiment, offset, dataOffset, data, events: 0 };
+    yield b;
   }
+  return c.pos;
+}
+
+function nextBatch(c: Cursor, buf: Uint8Array, version: TraceVersion): TopLevel {
+  const offset = c.pos;
+  const t = c.byte('batch header');
+  if (t === EvEndOfGeneration && version >= 26) return { end: true, offset: c.base + offset };
+  if (t !== EvEventBatch && t !== EvExperimentalBatch) {
+    throw c.fail(offset, `expected a batch, found ${t === EvEndOfGeneration ? 'EndOfGeneration' : 'byte 0x' + t.toString(16).padStart(2, '0')}`, 'corrupt trace');
+  }
+  let experiment = 0;
+  if (t === EvExperimentalBatch) {
+    experiment = c.byte('experiment ID');
+    if (experiment === 0) throw c.fail(offset + 1, 'experimental batch without an experiment ID', 'corrupt trace');
+  }
+  const genAt = c.pos;
+  const gen = c.count('batch generation');
+  if (gen === 0) throw c.fail(genAt, 'invalid generation number 0', 'corrupt trace');
+  const m = c.uvarint('batch M ID');
+  const time = c.count('batch timestamp');
+  const sizeAt = c.pos;
+  const size = c.count('batch size');
+  if (size > MAX_BATCH_SIZE) throw c.fail(sizeAt, `invalid batch size ${size}, maximum is ${MAX_BATCH_SIZE}`, 'corrupt trace');
+  const dataOffset = c.pos;
+  if (size > c.end - dataOffset) {
+    if (!c.final) throw NEED_MORE;
+    throw c.fail(offset, `batch of ${size} bytes runs past the end of the file (${c.end - dataOffset} bytes left)`, TRUNCATED_HINT);
+  }
+  c.pos += size;
+  const data = buf.subarray(dataOffset, dataOffset + size);
+  return { kind: batchKind(data, experiment, version), gen, m, time, experiment, offset: c.base + offset, dataOffset: c.base + dataOffset, data, events: 0 };
 }
 
 function batchKind(data: Uint8Array, experiment: number, version: TraceVersion): BatchKind {
@@ -343,6 +369,66 @@ function newGeneration(gen: number, offset: number): Generation {
 }
 
 /**
+ * Groups batches into generations as Go's reader does: by EndOfGeneration markers (Go
+ * 1.26+) or by the generation number going up by one (Go 1.22-1.25).
+ */
+class Assembler {
+  g: Generation | null = null;
+  constructor(
+    readonly input: string,
+    readonly v: TraceVersion,
+  ) {}
+
+  /** Adds a batch or marker; returns the generation it completes, if any. */
+  add(b: TopLevel): Generation | null {
+    const { input, v } = this;
+    let done: Generation | null = null;
+    if (b.end) {
+      const g = this.g;
+      if (!g) throw new FormatError(input, `byte ${b.offset}`, 'empty generation (EndOfGeneration without batches)', 'corrupt trace');
+      g.end = b.offset + 1;
+      this.g = null;
+      return finish(g, input, v);
+    }
+    if (this.g && b.gen !== this.g.gen) {
+      if (v >= 26) {
+        throw new FormatError(input, `byte ${b.offset}`, `batch of generation ${b.gen} inside generation ${this.g.gen}: missing EndOfGeneration or interleaved generations`, 'corrupt trace');
+      }
+      if (b.gen !== this.g.gen + 1) {
+        throw new FormatError(input, `byte ${b.offset}`, `generations out of order: ${b.gen} after ${this.g.gen}`, 'corrupt trace');
+      }
+      done = finish(this.g, input, v);
+      this.g = null;
+    }
+    this.g ??= newGeneration(b.gen, b.offset);
+    addBatch(this.g, b, input, v);
+    this.g.end = b.dataOffset + b.data.length;
+    return done;
+  }
+
+  /** At the end of the file: the last generation (Go 1.22-1.25), or an error if one is open (1.26+). */
+  end(fileSize: number): Generation | null {
+    const g = this.g;
+    if (!g) return null;
+    this.g = null;
+    if (this.v >= 26) {
+      throw new FormatError(this.input, `byte ${fileSize}`, `incomplete generation ${g.gen} (no EndOfGeneration)`, TRUNCATED_HINT);
+    }
+    return finish(g, this.input, this.v);
+  }
+
+  /**
+   * Like Go before 1.26: a framing error after complete batches of a generation still lets
+   * that generation through; the error comes next.
+   */
+  salvage(e: unknown): Generation | null {
+    const g = this.g;
+    this.g = null;
+    return g && this.v < 26 && e instanceof FormatError ? finish(g, this.input, this.v) : null;
+  }
+}
+
+/**
  * Reads the trace generation by generation, decoding each generation's tables and
  * checking every batch. Throws a FormatError at the first problem, after yielding the
  * generations before it; for Go 1.22-1.25, as in Go's reader, a generation whose batches
@@ -350,48 +436,81 @@ function newGeneration(gen: number, offset: number): Generation {
  */
 export function* readGenerations(buf: Uint8Array, input = 'trace'): Generator<Generation, void, undefined> {
   const header = readTraceHeader(buf, input);
-  const v = header.version;
-  let g: Generation | null = null;
+  const asm = new Assembler(input, header.version);
   const it = readBatches(buf, input, header);
   for (;;) {
     let r: IteratorResult<TopLevel>;
     try {
       r = it.next();
     } catch (e) {
-      // Like Go before 1.26: a framing error after complete batches of a generation still
-      // lets that generation through; the error comes next.
-      if (g && v < 26 && e instanceof FormatError) yield finish(g, input, v);
+      const g = asm.salvage(e);
+      if (g) yield g;
       throw e;
     }
     if (r.done) break;
-    const b = r.value;
-    if (b.end) {
-      if (!g) throw new FormatError(input, `byte ${b.offset}`, 'empty generation (EndOfGeneration without batches)', 'corrupt trace');
-      g.end = b.offset + 1;
-      yield finish(g, input, v);
-      g = null;
-      continue;
-    }
-    if (g && b.gen !== g.gen) {
-      if (v >= 26) {
-        throw new FormatError(input, `byte ${b.offset}`, `batch of generation ${b.gen} inside generation ${g.gen}: missing EndOfGeneration or interleaved generations`, 'corrupt trace');
-      }
-      if (b.gen !== g.gen + 1) {
-        throw new FormatError(input, `byte ${b.offset}`, `generations out of order: ${b.gen} after ${g.gen}`, 'corrupt trace');
-      }
-      yield finish(g, input, v);
-      g = null;
-    }
-    g ??= newGeneration(b.gen, b.offset);
-    addBatch(g, b, input, v);
-    g.end = b.dataOffset + b.data.length;
+    const g = asm.add(r.value);
+    if (g) yield g;
   }
-  if (g) {
-    if (v >= 26) {
-      throw new FormatError(input, `byte ${buf.byteLength}`, `incomplete generation ${g.gen} (no EndOfGeneration)`, TRUNCATED_HINT);
+  const g = asm.end(buf.byteLength);
+  if (g) yield g;
+}
+
+/**
+ * The same from a stream of chunks (a file read piece by piece, an HTTP body): memory holds
+ * one generation at a time plus one chunk, however long the trace. Throws the same
+ * FormatErrors as readGenerations, with file offsets.
+ */
+export async function* streamGenerations(chunks: AsyncIterable<Uint8Array>, input = 'trace', onHeader?: (h: TraceHeader) => void): AsyncGenerator<Generation, void, undefined> {
+  let buf: Uint8Array = new Uint8Array(0);
+  let base = 0; // file offset of buf[0]
+  let header: TraceHeader | null = null;
+  let asm: Assembler | null = null;
+  let from = 0;
+  const drain = function* (final: boolean): Generator<Generation, void, undefined> {
+    const it = framing(buf, input, header!.version, base, from, final);
+    for (;;) {
+      let r: IteratorResult<TopLevel, number>;
+      try {
+        r = it.next();
+      } catch (e) {
+        const g = asm!.salvage(e);
+        if (g) yield g;
+        throw e;
+      }
+      if (r.done) {
+        from = r.value;
+        return;
+      }
+      const g = asm!.add(r.value);
+      if (g) yield g;
     }
-    yield finish(g, input, v);
+  };
+  for await (const chunk of chunks) {
+    if (chunk.byteLength === 0) continue;
+    // Keep only the unread tail: batches already handed out hold views into older chunks.
+    const tail = buf.subarray(from);
+    const next = new Uint8Array(tail.byteLength + chunk.byteLength);
+    next.set(tail, 0);
+    next.set(chunk, tail.byteLength);
+    base += from;
+    buf = next;
+    from = 0;
+    if (!header) {
+      if (buf.byteLength < HEADER_SIZE) continue;
+      header = readTraceHeader(buf, input);
+      onHeader?.(header);
+      asm = new Assembler(input, header.version);
+      from = HEADER_SIZE;
+    }
+    yield* drain(false);
   }
+  if (!header) {
+    readTraceHeader(buf, input); // throws the right error (empty, short or not a trace)
+    return;
+  }
+  yield* drain(true);
+  const g = asm!.end(base + buf.byteLength);
+  if (g) yield g;
 }
 
 /** The header and every generation, read eagerly. */
@@ -507,10 +626,48 @@ function readSync(g: Generation, c: Cursor, b: Batch, v: TraceVersion): void {
   }
 }
 
-/** Shallow scan of an event batch: returns the event count. */
+/** Argument counts (dt included) per event type for a version; 0 for types invalid in an event batch. */
+const SCAN_ARGS = new Map<TraceVersion, Uint8Array>();
+function scanArgs(v: TraceVersion): Uint8Array {
+  let a = SCAN_ARGS.get(v);
+  if (!a) {
+    a = new Uint8Array(256);
+    for (let t = 0; t < 256; t++) a[t] = timedEventSpec(v, t)?.args.length ?? 0;
+    SCAN_ARGS.set(v, a);
+  }
+  return a;
+}
+
+/**
+ * Shallow scan of an event batch: returns the event count. A tight loop over well-formed
+ * bytes; anything unusual (an unknown type, a cut or 8+ byte varint) is re-read with the
+ * checked decoder, which throws the precise error or accepts it.
+ */
 function scanEvents(c: Cursor, v: TraceVersion): number {
+  const argc = scanArgs(v);
+  const d = c.buf;
+  const end = c.end;
+  let p = c.pos;
   let n = 0;
-  for (const _ of eventsOf(c, v)) n++;
+  while (p < end) {
+    const k = argc[d[p]!]!;
+    let q = p + 1;
+    let ok = k > 0;
+    for (let i = 0; ok && i < k; i++) {
+      const s = q;
+      while (q < end && d[q]! >= 0x80) q++;
+      if (q >= end || q - s >= 7) ok = false;
+      q++;
+    }
+    if (!ok) {
+      c.pos = p;
+      const it = eventsOf(c, v);
+      it.next(); // throws, or consumed one long-varint event
+      p = c.pos;
+    } else p = q;
+    n++;
+  }
+  c.pos = p;
   return n;
 }
 
