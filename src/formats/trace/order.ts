@@ -365,6 +365,14 @@ class Ordering {
   initialGen = 0;
   /** Receives each ordered event as soon as Advance produces it (Go's queue, drained in order). */
   sink: (e: OrderedEvent) => void = () => {};
+  /** Time of the last event out: Go makes times strictly increasing. */
+  lastTs = 0;
+
+  out(e: OrderedEvent): void {
+    if (e.time <= this.lastTs) e.time = this.lastTs + 1;
+    this.lastTs = e.time;
+    this.sink(e);
+  }
 
   constructor(private readonly input: string) {}
 
@@ -378,7 +386,7 @@ class Ordering {
   /** Delivers the ordered event for ev (by default with ev's type and arguments). */
   emit(gen: Generation, ev: Ev, ctx: Ctx, args?: number[], transition?: StateTransition, type?: number): void {
     const typ = type ?? ev.type;
-    this.sink({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time: ev.time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? ev.args, gen: gen.gen, transition, table: gen, extraString: typ === 41 ? this.taskEndType : '' });
+    this.out({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time: ev.time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? ev.args, gen: gen.gen, transition, table: gen, extraString: typ === 41 ? this.taskEndType : '' });
   }
 
   check(gen: Generation, ev: Ev, ctx: Ctx, req: Req): void {
@@ -909,7 +917,6 @@ export interface OrderOptions {
  */
 export class EventOrderer {
   private readonly order: Ordering;
-  private lastTs = 0;
   private syncs = 0;
 
   constructor(
@@ -918,13 +925,11 @@ export class EventOrderer {
     private readonly input = 'trace',
   ) {
     this.order = new Ordering(input);
-    this.order.sink = (e) => this.out(e);
+    this.order.sink = sink;
   }
 
   private out(e: OrderedEvent): void {
-    if (e.time <= this.lastTs) e.time = this.lastTs + 1;
-    this.lastTs = e.time;
-    this.sink(e);
+    this.order.out(e);
   }
 
   private sync(time: number, g: Generation | null): OrderedEvent {
@@ -980,7 +985,7 @@ export class EventOrderer {
 
   /** The final Sync. */
   finish(): void {
-    this.out(this.sync(this.lastTs, null));
+    this.out(this.sync(this.order.lastTs, null));
   }
 }
 

@@ -81,7 +81,7 @@ export interface Batch {
   dataOffset: number;
   /** The batch payload (a view into the input, not a copy). */
   data: Uint8Array;
-  /** Number of events in an 'events' batch (shallow scan); 0 for other kinds. */
+  /** Number of events in an 'events' batch (shallow scan); 0 for other kinds and when streaming. */
   events: number;
 }
 
@@ -377,6 +377,8 @@ class Assembler {
   constructor(
     readonly input: string,
     readonly v: TraceVersion,
+    /** Scan (check and count) every event batch now; the streaming path leaves that to the decoder. */
+    readonly scan = true,
   ) {}
 
   /** Adds a batch or marker; returns the generation it completes, if any. */
@@ -401,7 +403,7 @@ class Assembler {
       this.g = null;
     }
     this.g ??= newGeneration(b.gen, b.offset);
-    addBatch(this.g, b, input, v);
+    addBatch(this.g, b, input, v, this.scan);
     this.g.end = b.dataOffset + b.data.length;
     return done;
   }
@@ -499,7 +501,9 @@ export async function* streamGenerations(chunks: AsyncIterable<Uint8Array>, inpu
       if (buf.byteLength < HEADER_SIZE) continue;
       header = readTraceHeader(buf, input);
       onHeader?.(header);
-      asm = new Assembler(input, header.version);
+      // No separate scan: the ordering's batch decoder checks every event as it reads it
+      // (as Go's batch cursor does), so each byte is decoded once.
+      asm = new Assembler(input, header.version, false);
       from = HEADER_SIZE;
     }
     yield* drain(false);
@@ -519,7 +523,7 @@ export function readTrace(buf: Uint8Array, input = 'trace'): { header: TraceHead
   return { header, generations: [...readGenerations(buf, input)] };
 }
 
-function addBatch(g: Generation, b: Batch, input: string, v: TraceVersion): void {
+function addBatch(g: Generation, b: Batch, input: string, v: TraceVersion, scan: boolean): void {
   if (g.batches.length === 0 || b.time < g.minTime) g.minTime = b.time;
   g.batches.push(b);
   const c = new Cursor(b.data, input, b.dataOffset, `batch at byte ${b.offset}`);
@@ -536,7 +540,7 @@ function addBatch(g: Generation, b: Batch, input: string, v: TraceVersion): void
       g.experimentalBatches.push(b);
       return;
     case 'events': {
-      b.events = scanEvents(c, v);
+      if (scan) b.events = scanEvents(c, v);
       let list = g.eventBatches.get(b.m);
       if (!list) g.eventBatches.set(b.m, (list = []));
       list.push(b);
