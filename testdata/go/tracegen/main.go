@@ -265,24 +265,33 @@ func burn(d time.Duration) {
 
 // busyLoad keeps every P switching goroutines: pairs ping-pong over unbuffered channels,
 // short-lived goroutines are created, a mutex is contended and garbage forces GCs, so the
-// trace grows by tens of MB per second (the benchmark's input). It stops after d, or
-// earlier once *written reaches maxBytes (when maxBytes > 0). One round of the loop below
-// can take seconds under the tracer, so a watcher decides when to stop and every step
-// checks it.
+// trace grows by 5-40 MB per second (the benchmark's input). It stops after d, or
+// earlier once *written reaches maxBytes (when maxBytes > 0). The ping-pong goroutines
+// check the limits every 16 exchanges: they always run, whereas a goroutine woken by a
+// timer, or one round of the main loop below, can wait seconds under this load.
 func busyLoad(d time.Duration, maxBytes int64, written *atomic.Int64) {
 	deadline := time.Now().Add(d)
 	stop := make(chan struct{})
-	go func() {
+	var once sync.Once
+	check := func() {
+		if (maxBytes > 0 && written.Load() >= maxBytes) || !time.Now().Before(deadline) {
+			once.Do(func() { close(stop) })
+		}
+	}
+	go func() { // a backstop, e.g. for the deadline
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
-		for range tick.C {
-			if !time.Now().Before(deadline) || (maxBytes > 0 && written.Load() >= maxBytes) {
-				close(stop)
+		for {
+			select {
+			case <-stop:
 				return
+			case <-tick.C:
+				check()
 			}
 		}
 	}()
 	stopped := func() bool {
+		check()
 		select {
 		case <-stop:
 			return true
@@ -304,6 +313,13 @@ func busyLoad(d time.Duration, maxBytes int64, written *atomic.Int64) {
 		go func() {
 			defer wg.Done()
 			for n := 0; ; n++ {
+				if n%16 == 0 {
+					check()
+					// Lets the goroutine that writes the trace run: without it, it can
+					// wait seconds and the runtime buffers tens of MB, written only by
+					// trace.Stop, past the size limit.
+					runtime.Gosched()
+				}
 				select {
 				case <-stop:
 					close(ping)
