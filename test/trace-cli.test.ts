@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGo, needGo, startDemo, type Demo } from './support/go.js';
+import { needGo, startDemo, type Demo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { goEnv, pprof, topRows } from './support/pprof.js';
 import { goscope } from './support/cli.js';
 
@@ -18,9 +19,7 @@ let demo: Demo | undefined;
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-trace-cli-'));
   if (needGo) return;
-  const bin = await buildGo('testdata/go/tracegen');
-  file = path.join(tmp, 'trace.out');
-  execFileSync(bin, ['-out', file], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  file = await writeTracegenTrace(tmp);
 });
 
 after(async () => {
@@ -42,13 +41,13 @@ test('--json: events and events by kind equal go tool trace -d=parsed', { skip: 
   }
   const r = await goscope(['trace', file, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { schema: string; goVersion: string; durationNs: number; events: number; eventsByKind: Record<string, number>; goroutines: number; blocking: Record<string, { total: number; contentions: number }>; savedTo: string | null };
+  const j = JSON.parse(r.stdout) as { schema: string; goVersion: string; durationNs: number; events: number; eventsByKind: Record<string, number>; goroutines: number; analyses: { blocking: Record<string, { total: number; contentions: number }> }; savedTo: string | null };
   assert.equal(j.schema, 'goscope.trace/v1');
   assert.match(j.goVersion, /^go1\.\d+$/);
   assert.equal(j.events, total);
   assert.deepEqual(j.eventsByKind, want);
   assert.ok(j.durationNs > 0 && j.goroutines > 1);
-  for (const k of ['net', 'sync', 'syscall', 'sched']) assert.ok(j.blocking[k]!.contentions > 0, k);
+  for (const k of ['net', 'sync', 'syscall', 'sched']) assert.ok(j.analyses.blocking[k]!.contentions > 0, k);
   assert.equal(j.savedTo, null);
 });
 

@@ -12,6 +12,9 @@ import { STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING } from '../
 import { buildFlameTree, type FlameTree } from '../analysis/flame/tree.js';
 import { sampleStacks } from '../analysis/profile/stacks.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage, jsonForScript } from './html.js';
+import { formatNs } from '../analysis/trace/verdicts.js';
+
+export { formatNs };
 
 export type TraceColumnUnit = 'ns' | 'count' | 'bytes' | 'text' | 'percent';
 
@@ -100,16 +103,6 @@ export function goroutineTable(tl: Timeline, id = 'goroutine-groups'): TraceTabl
     ],
     rows,
   };
-}
-
-/** Durations as the page's axis and tooltips write them: 1.23s, 45.6ms, 7.8µs, 900ns. */
-export function formatNs(ns: number): string {
-  const a = Math.abs(ns);
-  const f = (v: number, u: string) => `${Number(v.toPrecision(3))}${u}`;
-  if (a >= 1e9) return f(ns / 1e9, 's');
-  if (a >= 1e6) return f(ns / 1e6, 'ms');
-  if (a >= 1e3) return f(ns / 1e3, 'µs');
-  return `${Math.round(ns)}ns`;
 }
 
 function formatBytes(b: number): string {

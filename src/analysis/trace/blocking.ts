@@ -86,28 +86,29 @@ function overlap(a: Lifetime, b: Lifetime): number {
 
 /**
  * The four blocking profiles of a trace, in one pass over its ordered events, as
- * `go tool trace -pprof=KIND` builds them (no goroutine or region filter).
+ * `go tool trace -pprof=KIND` builds them (no goroutine or region filter). A streaming
+ * consumer: feed every event to add(), then finish().
  */
-export function blockingProfiles(events: Iterable<OrderedEvent>): Record<BlockingKind, Profile> {
-  const framesOf = frameCache();
-  const tracking = new Map<BlockingKind, Map<number, Open>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
-  const closed = new Map<BlockingKind, Interval[]>(BLOCKING_KINDS.map((k) => [k, []]));
+export class BlockingBuilder {
+  private readonly framesOf = frameCache();
+  private readonly tracking = new Map<BlockingKind, Map<number, Open>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
+  private readonly closed = new Map<BlockingKind, Interval[]>(BLOCKING_KINDS.map((k) => [k, []]));
   // The trace summary's goroutines (internal/trace summary.go): StartTime, EndTime.
-  const lifetimes = new Map<number, { start: number; end: number }>();
-  let lastTime = 0;
+  private readonly lifetimes = new Map<number, { start: number; end: number }>();
+  private lastTime = 0;
 
-  for (const e of events) {
-    lastTime = e.time;
+  add(e: OrderedEvent): void {
+    this.lastTime = e.time;
     const t = e.transition;
-    if (e.kind !== 'StateTransition' || !t || t.resource !== 'goroutine') continue;
+    if (e.kind !== 'StateTransition' || !t || t.resource !== 'goroutine') return;
     const id = t.id;
 
     // Summary.
     if (t.from !== t.to) {
-      let life = lifetimes.get(id);
+      let life = this.lifetimes.get(id);
       if (t.from === 'Undetermined' || t.from === 'NotExist' || !life) {
         life = { start: 0, end: 0 };
-        lifetimes.set(id, life);
+        this.lifetimes.set(id, life);
       }
       if (t.to === 'Running') {
         if (life.start === 0) life.start = e.time;
@@ -119,45 +120,54 @@ export function blockingProfiles(events: Iterable<OrderedEvent>): Record<Blockin
     // The per-kind state machines (makeComputePprofFunc).
     for (const kind of BLOCKING_KINDS) {
       const { state, reason } = TRACKED[kind];
-      const open = tracking.get(kind)!;
+      const open = this.tracking.get(kind)!;
       const start = open.get(id);
       if (!start) {
-        if (t.to === state && reason(t.reason)) open.set(id, { time: e.time, frames: framesOf(e) });
+        if (t.to === state && reason(t.reason)) open.set(id, { time: e.time, frames: this.framesOf(e) });
         continue;
       }
       if (t.to === state) continue;
       open.delete(id);
-      closed.get(kind)!.push({ g: id, start: start.time, end: e.time, frames: start.frames });
+      this.closed.get(kind)!.push({ g: id, start: start.time, end: e.time, frames: start.frames });
     }
   }
 
-  const out = {} as Record<BlockingKind, Profile>;
-  for (const kind of BLOCKING_KINDS) {
-    const recs = new Map<string, Rec>();
-    for (const iv of closed.get(kind)!) {
-      const life = lifetimes.get(iv.g);
-      if (!life) continue;
-      const d = overlap({ start: life.start, end: life.end === 0 ? lastTime : life.end }, iv);
-      if (d <= 0) continue;
-      const frames = iv.frames;
-      // Go keys by a zero-padded [128]uint64 of PCs: trailing zero PCs (frames missing from
-      // the table, see stackFrames) do not distinguish stacks.
-      const pcs = frames.slice(0, MAX_STACK).map((f) => f.pc);
-      while (pcs.length > 0 && pcs[pcs.length - 1] === 0) pcs.pop();
-      const key = pcs.join(',');
-      let rec = recs.get(key);
-      if (!rec) {
-        rec = { frames, count: 0, time: 0 };
-        recs.set(key, rec);
+  finish(): Record<BlockingKind, Profile> {
+    const out = {} as Record<BlockingKind, Profile>;
+    for (const kind of BLOCKING_KINDS) {
+      const recs = new Map<string, Rec>();
+      for (const iv of this.closed.get(kind)!) {
+        const life = this.lifetimes.get(iv.g);
+        if (!life) continue;
+        const d = overlap({ start: life.start, end: life.end === 0 ? this.lastTime : life.end }, iv);
+        if (d <= 0) continue;
+        const frames = iv.frames;
+        // Go keys by a zero-padded [128]uint64 of PCs: trailing zero PCs (frames missing from
+        // the table, see stackFrames) do not distinguish stacks.
+        const pcs = frames.slice(0, MAX_STACK).map((f) => f.pc);
+        while (pcs.length > 0 && pcs[pcs.length - 1] === 0) pcs.pop();
+        const key = pcs.join(',');
+        let rec = recs.get(key);
+        if (!rec) {
+          rec = { frames, count: 0, time: 0 };
+          recs.set(key, rec);
+        }
+        // Go keeps the newest trace.Stack of equal PCs.
+        rec.frames = frames;
+        rec.count++;
+        rec.time += d;
       }
-      // Go keeps the newest trace.Stack of equal PCs.
-      rec.frames = frames;
-      rec.count++;
-      rec.time += d;
+      out[kind] = buildProfile(recs.values());
     }
-    out[kind] = buildProfile(recs.values());
+    return out;
   }
-  return out;
+}
+
+/** The four blocking profiles of a stream of ordered events (see BlockingBuilder). */
+export function blockingProfiles(events: Iterable<OrderedEvent>): Record<BlockingKind, Profile> {
+  const b = new BlockingBuilder();
+  for (const e of events) b.add(e);
+  return b.finish();
 }
 
 /** One blocking profile (see blockingProfiles). */

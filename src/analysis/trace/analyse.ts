@@ -1,0 +1,73 @@
+// Every analysis of an execution trace from one pass over its ordered events: counts, the
+// four blocking profiles, Go's trace summary (goroutines, tasks, regions, latencies), GC
+// and MMU, and (when a report needs it) the timeline. A streaming consumer: the reader
+// pushes events into add(), nothing is kept per event.
+import type { Profile } from '../../formats/pprof/profile.js';
+import type { OrderedEvent } from '../../formats/trace/order.js';
+import { BLOCKING_KINDS, BlockingBuilder, type BlockingKind } from './blocking.js';
+import { GcAnalyzer, type GcSummary } from './gc.js';
+import { TraceSummarizer, type TraceSummary } from './summary.js';
+import { TimelineBuilder, type Timeline } from './timeline.js';
+
+export interface TraceAnalysis {
+  /** Time of the first and last event (ns). */
+  start: number;
+  end: number;
+  events: number;
+  /** Events per Go event kind, most frequent first. */
+  eventsByKind: Record<string, number>;
+  /** Distinct goroutines seen (as an event's G or a transition's goroutine). */
+  goroutines: number;
+  blocking: Record<BlockingKind, Profile>;
+  summary: TraceSummary;
+  gc: GcSummary;
+  /** Only when asked for (the HTML report). */
+  timeline: Timeline | null;
+}
+
+export class TraceAnalyzer {
+  private events = 0;
+  private start = -1;
+  private end = 0;
+  private readonly byKind = new Map<string, number>();
+  private readonly goroutines = new Set<number>();
+  private readonly blocking = new BlockingBuilder();
+  private readonly summary = new TraceSummarizer();
+  private readonly gc = new GcAnalyzer();
+  private readonly timeline: TimelineBuilder | null;
+
+  constructor(opts: { timeline?: boolean } = {}) {
+    this.timeline = opts.timeline ? new TimelineBuilder() : null;
+  }
+
+  add(e: OrderedEvent): void {
+    this.events++;
+    if (this.start < 0) this.start = e.time;
+    this.end = e.time;
+    this.byKind.set(e.kind, (this.byKind.get(e.kind) ?? 0) + 1);
+    if (e.g > 0) this.goroutines.add(e.g);
+    const t = e.transition;
+    if (t && t.resource === 'goroutine' && t.id > 0) this.goroutines.add(t.id);
+    this.blocking.add(e);
+    this.summary.add(e);
+    this.gc.add(e);
+    this.timeline?.add(e);
+  }
+
+  finish(): TraceAnalysis {
+    const eventsByKind = Object.fromEntries([...this.byKind].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+    return {
+      start: Math.max(0, this.start),
+      end: this.end,
+      events: this.events,
+      eventsByKind,
+      goroutines: this.goroutines.size,
+      blocking: this.blocking.finish(),
+      summary: this.summary.finish(),
+      gc: this.gc.finish(),
+      timeline: this.timeline?.finish() ?? null,
+    };
+  }
+}
+
+export { BLOCKING_KINDS };
