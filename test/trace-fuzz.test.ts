@@ -29,6 +29,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FormatError } from '../src/errors.js';
+import { mulberry32 } from './support/prng.js';
 import { batchEvents, orderedEvents, readBatches, readTraceHeader, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
 
 const CASE_TIMEOUT_MS = 10_000;
@@ -86,22 +87,10 @@ if (!isMainThread && (workerData as { traceFuzz?: boolean } | null)?.traceFuzz) 
 // ---------------------------------------------------------------------------
 // Deterministic randomness and varints
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Rand {
   readonly next: () => number;
   constructor(seed: number) {
-    this.next = prng(seed);
+    this.next = mulberry32(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
@@ -480,8 +469,8 @@ interface Result {
 
 if (isMainThread) {
   // Loaded lazily: the worker thread never needs the Go helpers.
-  const { buildGo, needGo } = await import('./support/go.js');
-  const { runLines } = await import('./support/go-tool.js');
+  const { needGo } = await import('./support/go.js');
+  const { writeTracegenTrace } = await import('./support/tracegen.js');
 
   const seed = Number(process.env.GOSCOPE_FUZZ_SEED ?? 20261122);
   const smallCases = Number(process.env.GOSCOPE_FUZZ_CASES ?? 240);
@@ -515,10 +504,8 @@ if (isMainThread) {
 
   before(async () => {
     if (needGo) return;
-    const bin = await buildGo('testdata/go/tracegen');
     tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-trace-fuzz-'));
-    const file = path.join(tmp, 'trace.out');
-    await runLines(bin, ['-out', file], () => {});
+    const file = await writeTracegenTrace(tmp);
     const whole = new Uint8Array(await fsp.readFile(file));
     const wholeBase = analyse('full', whole);
     // Generations as [start, end) file offsets (each generation of a Go 1.22+ trace stands

@@ -11,14 +11,14 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGo, needGo } from './support/go.js';
+import { needGo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { runLines } from './support/go-tool.js';
-import { startGoTraceServer, type GoTraceServer } from './support/trace-http-gc.js';
+import { startGoTraceServer, type GoTraceServer } from './support/go-trace-http.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { GcAnalyzer, type GcSummary } from '../src/analysis/trace/gc.js';
 import { MMUCurve, MUD_QUANTILES, MutatorUtilBuilder, UtilAll, UtilAssist, UtilBackground, UtilPerProc, UtilSTW, UtilSweep, mmuPlot, type MMUPlot, type UtilSeries } from '../src/analysis/trace/mmu.js';
 
-const TRACEGEN_DIR = 'testdata/go/tracegen';
 let tmp = '';
 let file = '';
 let server: GoTraceServer | null = null;
@@ -57,10 +57,8 @@ before(async () => {
   // GOSCOPE_GC_TRACE=FILE runs the same comparisons on another trace (by hand: big traces).
   if (process.env.GOSCOPE_GC_TRACE) file = process.env.GOSCOPE_GC_TRACE;
   else {
-    const bin = await buildGo(TRACEGEN_DIR);
     tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-gc-'));
-    file = path.join(tmp, 'trace.out');
-    await runLines(bin, ['-out', file], () => {});
+    file = await writeTracegenTrace(tmp);
   }
   const serverP = startGoTraceServer(file, process.env.GOSCOPE_GC_TRACE ? { startMs: 600_000, lifetimeMs: 1_200_000 } : {});
   const parsedP = runLines('go', ['tool', 'trace', '-d=parsed', file], (line) => {

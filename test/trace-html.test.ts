@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildGo, needGo } from './support/go.js';
-import { runLines } from './support/go-tool.js';
+import { needGo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { browserSkip, launchChromium, screenshotPath } from './support/browser.js';
+import { mulberry32 } from './support/prng.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { BLOCKING_KINDS, blockingProfiles } from '../src/analysis/trace/blocking.js';
 import { TimelineBuilder, STATE_RUNNING, STATE_RUNNABLE, STATE_WAITING, GC_MARK, GC_STW, type Timeline } from '../src/analysis/trace/timeline.js';
@@ -90,9 +91,7 @@ async function painted(y0 = 0, y1 = 1e9): Promise<number> {
 
 before(async () => {
   if (skip) return;
-  const bin = await buildGo('testdata/go/tracegen');
-  const file = join(work, 'trace.out');
-  await runLines(bin, ['-out', file], () => {});
+  const file = await writeTracegenTrace(work);
   const buf = readFileSync(file);
   // One pass over the events feeds both the timeline and the blocking profiles.
   const builder = new TimelineBuilder();
@@ -419,24 +418,12 @@ test('no network request, no console error; screenshot saved', { skip }, async (
 // ---------------------------------------------------------------------------
 // Scale: a synthetic timeline of about a million intervals.
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * nP procs each run a sequence of slices (2-22µs, gaps up to 2µs) of goroutines bound to
  * that proc; each goroutine waits (chan receive), is runnable, then runs each of its slices.
  */
 export function syntheticTimeline(targetIntervals: number, nG = 2000, nP = 8): Timeline {
-  const rand = rng(42);
+  const rand = mulberry32(42);
   const slicesPerProc = Math.ceil(targetIntervals / 3 / nP);
   const perG: number[][] = Array.from({ length: nG }, () => []);
   const gPerProc = Math.floor(nG / nP);

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGo, needGo } from './support/go.js';
+import { needGo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { FormatError } from '../src/errors.js';
-import { batchEvents, eventString, nsPerTick, orderedEvents, readTrace, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
+import { batchEvents, eventString, nsPerTick, orderedEvents, readTrace, readTraceStream, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
 import { runLines } from './support/go-tool.js';
 
-const TRACEGEN_DIR = 'testdata/go/tracegen';
 let tmp = '';
 let file = '';
 let buf: Buffer = Buffer.alloc(0);
@@ -44,10 +44,8 @@ function parseGoLine(line: string): GoEvent | null {
 
 before(async () => {
   if (needGo) return;
-  const bin = await buildGo(TRACEGEN_DIR);
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-order-'));
-  file = path.join(tmp, 'trace.out');
-  await runLines(bin, ['-out', file], () => {});
+  file = await writeTracegenTrace(tmp);
   buf = await fsp.readFile(file);
   const lines: GoEvent[] = [];
   const texts: string[][] = [];
@@ -142,6 +140,34 @@ test('every event prints exactly as go tool trace -d=parsed prints it (Event.Str
   const kinds = new Set(goTexts.filter((t) => t.includes('\nStack=\n\t')).map((t) => parseGoLine(t.split('\n')[0]!)!.kind));
   for (const k of ['StateTransition', 'StackSample', 'Metric', 'RangeBegin', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log']) assert.ok(kinds.has(k), `${k} events with stacks were compared`);
   assert.ok(goTexts.some((t) => t.includes('\nTransitionStack=\n\t')), 'transition stacks were compared');
+});
+
+/** buf in chunks of the given sizes (cycled), as a stream would deliver it. */
+async function* chunked(b: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Array> {
+  let i = 0;
+  for (let at = 0; at < b.length; i++) {
+    const n = sizes[i % sizes.length]!;
+    yield b.subarray(at, at + n);
+    at += n;
+  }
+}
+
+test('streaming (readTraceStream) gives the same events as the whole-buffer reader, whatever the chunk sizes', { skip: needGo }, async () => {
+  const want = mine.map(eventString);
+  for (const sizes of [[1 << 20], [4093, 17, 65536, 1], [7]]) {
+    if (sizes[0] === 7 && buf.length > 4 << 20) continue; // byte-sized chunks only on small traces
+    const got: string[] = [];
+    const h = await readTraceStream(chunked(buf, sizes), (e) => got.push(eventString(e)), { input: file });
+    assert.match(h.goVersion, /^go1\.2\d$/);
+    assert.equal(got.length, want.length, `chunks ${sizes.join(',')}`);
+    const i = got.findIndex((x, k) => x !== want[k]);
+    assert.equal(i, -1, `chunks ${sizes.join(',')}: first difference at event ${i}`);
+  }
+  // A cut stream is the same one-line error as a cut file.
+  await assert.rejects(
+    readTraceStream(chunked(buf.subarray(0, buf.length - 100), [65536]), () => {}, { input: 'cut.trace' }),
+    (e: unknown) => e instanceof FormatError && /^cut\.trace: /.test(e.message) && !e.message.includes('\n'),
+  );
 });
 
 test('timestamps: ticks -> ns as Go (per-delta conversion, Sync at the generation minimum)', { skip: needGo }, () => {

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGo, needGo } from './support/go.js';
+import { needGo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { goEnv, pprof, topRows } from './support/pprof.js';
 import { decodeProfile, encodeProfile } from '../src/formats/pprof/index.js';
 import type { Profile } from '../src/formats/pprof/profile.js';
@@ -22,10 +23,8 @@ const ourProfiles = new Map<BlockingKind, Profile>();
 
 before(async () => {
   if (needGo) return;
-  const bin = await buildGo('testdata/go/tracegen');
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-trace-pprof-'));
-  const file = path.join(tmp, 'trace.out');
-  execFileSync(bin, ['-out', file], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  const file = await writeTracegenTrace(tmp);
   const buf = await fsp.readFile(file);
   const profiles = blockingProfiles(orderedEvents(buf, { input: file }));
   await Promise.all(

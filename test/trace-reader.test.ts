@@ -8,24 +8,22 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGo, goMinor, needGo } from './support/go.js';
+import { goMinor, needGo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { FormatError } from '../src/errors.js';
 import { batchEvents, eventName, readGenerations, readTrace, readTraceHeader, stackFrames, type Generation } from '../src/formats/trace/index.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { goToolEnv, runLines } from './support/go-tool.js';
 
-const TRACEGEN_DIR = 'testdata/go/tracegen';
 let tmp = '';
 let file = '';
 let buf: Buffer = Buffer.alloc(0);
 
 before(async () => {
   if (needGo) return;
-  const bin = await buildGo(TRACEGEN_DIR);
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-trace-'));
-  file = path.join(tmp, 'trace.out');
-  await runLines(bin, ['-out', file], () => {});
+  file = await writeTracegenTrace(tmp);
   buf = await fsp.readFile(file);
 });
 

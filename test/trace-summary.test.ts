@@ -11,14 +11,13 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGo, needGo } from './support/go.js';
-import { runLines } from './support/go-tool.js';
+import { needGo } from './support/go.js';
+import { writeTracegenTrace } from './support/tracegen.js';
 import { htmlText, startGoTraceServer, type GoTraceServer } from './support/go-trace-http.js';
 import { goQuote, orderedEvents } from '../src/formats/trace/index.js';
 import { TraceSummarizer, nonOverlappingStats, type TraceSummary, type UserTaskSummary } from '../src/analysis/trace/summary.js';
 import { goDuration, goSeconds9, histogramBucketMin, histogramRows, parseGoDuration, type TimeHistogram } from '../src/analysis/trace/summary-format.js';
 
-const TRACEGEN_DIR = 'testdata/go/tracegen';
 let tmp = '';
 let file = '';
 let sum: TraceSummary;
@@ -29,10 +28,8 @@ let buf: Buffer = Buffer.alloc(0);
 
 before(async () => {
   if (needGo) return;
-  const bin = await buildGo(TRACEGEN_DIR);
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-summary-'));
-  file = path.join(tmp, 'trace.out');
-  await runLines(bin, ['-out', file], () => {});
+  file = await writeTracegenTrace(tmp);
   const serverP = startGoTraceServer(file);
   buf = await fsp.readFile(file);
   const t0 = performance.now();
@@ -47,7 +44,7 @@ before(async () => {
 });
 
 after(async () => {
-  server?.stop();
+  await server?.close();
   if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
 });
 
