@@ -101,7 +101,7 @@ function schedLatency(a: TraceAnalysis): TraceVerdict | null {
   const wait = a.summary.goroutineGroups.reduce((s, g) => s + g.schedWaitTime, 0);
   const exec = a.summary.goroutineGroups.reduce((s, g) => s + g.execTime, 0);
   const notable = l.duration >= SCHED_LATENCY_NOTABLE_NS;
-  const how = l.from === 'Waiting' ? `after being unblocked${l.wokenBy >= 0 ? ` by goroutine ${l.wokenBy}` : ''}` : l.from === 'NotExist' ? 'after its creation' : l.from === 'Running' ? `after being ${l.reason || 'stopped'}` : 'from the start of the trace';
+  const how = l.from === 'Waiting' ? `after being unblocked${l.wokenBy >= 0 ? ` by goroutine ${l.wokenBy}` : ''}` : l.from === 'NotExist' ? 'after its creation' : l.from === 'Running' ? `after a stop (${l.reason || 'unknown reason'})` : 'from the start of the trace';
   const text = `${notable ? 'scheduling latency: ' : ''}goroutines waited up to ${fmtNs(l.duration)} for a P (runnable -> running): goroutine ${l.goroutine} ${l.name || '(unnamed)'} ${how}; ${fmtNs(wait)} of scheduler wait in total against ${fmtNs(exec)} of execution`;
   const details = lats.slice(0, 3).map((x) => `${fmtNs(x.duration)} goroutine ${x.goroutine} ${x.name}, runnable at ${frameText(userFrame(x.stack))}${x.wokenBy >= 0 && x.wokenByStack.length ? `, woken by goroutine ${x.wokenBy} at ${frameText(userFrame(x.wokenByStack))}` : ''}`);
   return { kind: 'sched-latency', notable, text, details };
@@ -133,7 +133,7 @@ function gcPressure(a: TraceAnalysis): TraceVerdict | null {
   const mmu = g.mmu.map((m) => `${fmtNs(m.window)} ${pct(m.mmu)}`).join(', ');
   const text = notable
     ? `GC pressure: ${reasons.join('; ')} (${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time)`
-    : `GC: ${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time, ${pct(g.utilization.gcFraction)} of the CPU capacity, STW max ${fmtNs(g.stw.max)}`;
+    : `${g.gc.cycles.length} GC cycles, marking ${pct(g.gc.fraction)} of the time, ${pct(g.utilization.gcFraction)} of the CPU capacity, STW max ${fmtNs(g.stw.max)}`;
   const details = [`minimum mutator utilisation: ${mmu}`, `stop-the-world: ${g.stw.pauses.length} pauses, ${fmtNs(g.stw.total)} total, max ${fmtNs(g.stw.max)}`, `mark assist: ${fmtNs(g.assist.total)} in ${int(g.assist.count)} assists by ${int(g.assist.goroutines)} goroutines`];
   return { kind: 'gc', notable, text, details };
 }
