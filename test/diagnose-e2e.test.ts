@@ -1,10 +1,14 @@
 // goscope diagnose against the real demo service under load: one run finds the five
 // planted goroutine leaks and each profile's planted hot spot at its file:line, saves
-// every capture, and writes a report.html that opens in Debian's chromium (offline)
-// with its flame graphs drawn.
+// every capture (the execution trace of the window's last 2 s too, with its verdicts),
+// and writes a report.html that opens in Debian's chromium (offline) with its flame
+// graphs drawn. Two short runs more: --no-trace asks for no trace, and a service without
+// /debug/pprof/trace gets a one-line note and the rest of the diagnosis.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,15 +20,69 @@ import { browserSkip, launchChromium, screenshotPath } from './support/browser.j
 const work = mkdtempSync(join(tmpdir(), 'goscope-diagnose-'));
 let demo: Demo | null = null;
 let load: Load | null = null;
+let proxy: { url: string; paths: string[]; close(): Promise<void> } | null = null;
 after(async () => {
+  await proxy?.close();
   await load?.stop();
   await demo?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
+
+/**
+ * The demo behind a loopback proxy that answers /debug/pprof/trace with Go's plain 404
+ * (a service mounting the pprof handlers one by one without pprof.Trace) and records
+ * every path asked for.
+ */
+async function withoutTrace(target: string): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+  const paths: string[] = [];
+  const server = http.createServer((req, res) => {
+    paths.push(req.url ?? '');
+    if ((req.url ?? '').startsWith('/debug/pprof/trace')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('404 page not found\n');
+      return;
+    }
+    const up = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    paths,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 interface Finding {
   kind: string;
   hotspots: { function: string; file: string; line: number }[];
+}
+
+interface TraceVerdictJson {
+  kind: string;
+  notable: boolean;
+  text: string;
+  details: string[];
+}
+
+interface TraceMember {
+  file: string;
+  goVersion: string;
+  events: number;
+  durationNs: number;
+  goroutines: number;
+  verdicts: TraceVerdictJson[];
+  analyses: { blocking: Record<string, { total: number; contentions: number }> };
 }
 
 let report = '';
@@ -33,6 +91,8 @@ let json: {
   verdict: string[];
   goroutines: { suspects: { blockingSite: { function: string } | null }[] };
   profiles: Finding[];
+  trace: TraceMember | null;
+  notes: { kind: string; state: string; message: string }[];
   files: string[];
   report: string;
 };
@@ -68,6 +128,41 @@ test('diagnose finds the planted leaks and hot spots in one run', { skip: needGo
   }
   assert.ok(json.files.some((f) => f.endsWith('.txt')), 'the debug=2 dump is saved');
   assert.ok(existsSync(report));
+
+  // The execution trace of the window's last 2 s: saved first, listed, analysed.
+  const caps = join(work, 'caps');
+  const trace = json.trace;
+  assert.ok(trace, `a trace member: notes ${JSON.stringify(json.notes)}`);
+  assert.equal(trace.file, join(caps, 'trace.out'));
+  assert.ok(json.files.includes(trace.file) && existsSync(trace.file));
+  assert.equal(readFileSync(trace.file).subarray(0, 5).toString('latin1'), 'go 1.');
+  assert.ok(trace.events > 0 && trace.goroutines > 0, `events ${trace.events}`);
+  assert.ok(trace.durationNs > 1.5e9 && trace.durationNs < 3e9, `durationNs ${trace.durationNs}`);
+  assert.match(trace.goVersion, /^go1\.\d+/);
+  assert.ok(trace.analyses.blocking.sync!.contentions > 0);
+  assert.equal(json.notes.filter((n) => n.kind === 'trace').length, 0);
+  const manifest = JSON.parse(readFileSync(join(caps, 'capture.json'), 'utf8')) as { traceSeconds: number; status: Record<string, { state: string }>; captures: { type: string; file: string; requestedAt: string }[] };
+  assert.equal(manifest.traceSeconds, 2);
+  assert.equal(manifest.status.trace?.state, 'ok');
+  const traceCap = manifest.captures.find((c) => c.type === 'trace');
+  const cpuCap = manifest.captures.find((c) => c.type === 'cpu');
+  assert.equal(traceCap?.file, 'trace.out');
+  // Requested 2 s before the end of the 6 s CPU window (timer lag aside).
+  const lead = Date.parse(traceCap!.requestedAt) - Date.parse(cpuCap!.requestedAt);
+  assert.ok(lead >= 3900 && lead < 5500, `trace requested ${lead}ms into the window`);
+
+  // Verdicts: notable ones lead and join the headline as "trace: ..."; the planted lock
+  // contention of main.contendedWorker (8 goroutines on one mutex, /contended twice a
+  // second) is found. In 2 s of the demo it is about 0.1 goroutines waiting on average,
+  // below the trace's notable threshold (1), so only its presence and site are checked.
+  assert.ok(trace.verdicts.length > 0);
+  const firstQuiet = trace.verdicts.findIndex((v) => !v.notable);
+  assert.ok(firstQuiet < 0 || trace.verdicts.slice(firstQuiet).every((v) => !v.notable), 'notable verdicts first');
+  for (const v of trace.verdicts) assert.equal(json.verdict.includes(`trace: ${v.text}`), v.notable, v.text);
+  const lock = trace.verdicts.find((v) => v.kind === 'lock-contention');
+  assert.ok(lock, `a lock-contention verdict: ${trace.verdicts.map((v) => v.kind)}`);
+  assert.match(lock.text, /most at main\.contendedWorker \(work\.go:\d+\)/);
+  if (lock.notable) assert.ok(json.verdict.some((v) => v.startsWith('trace: lock contention: ')));
 });
 
 test('the report opens offline in chromium with its findings and flame graphs', { skip: needGo || browserSkip(), timeout: 60_000 }, async () => {
@@ -94,6 +189,9 @@ test('the report opens offline in chromium with its findings and flame graphs', 
     // Every flame graph draws when its section is opened.
     const kinds = await page.locator('details[data-flame-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-flame-kind')));
     assert.ok(kinds.includes('cpu') && kinds.includes('heap') && kinds.includes('mutex'), kinds.join(','));
+    // The trace section: its verdicts and its blocking flame graphs (drawn like the others below).
+    assert.match(await page.locator('[data-trace-verdict="lock-contention"]').innerText(), /main\.contendedWorker/);
+    assert.ok(kinds.includes('trace-sync') && kinds.includes('trace-net'), kinds.join(','));
     for (const kind of kinds) {
       const d = page.locator(`details[data-flame-kind="${kind}"]`);
       await d.evaluate((el) => ((el as HTMLDetailsElement).open = true));
@@ -119,4 +217,40 @@ test('the report opens offline in chromium with its findings and flame graphs', 
   } finally {
     await browser.close();
   }
+});
+
+test('--no-trace: no trace requested, saved or reported', { skip: needGo, timeout: 60_000 }, async () => {
+  assert.ok(demo, 'the diagnose test started the demo');
+  proxy ??= await withoutTrace(demo.url);
+  const before = proxy.paths.length;
+  const out = join(work, 'no-trace');
+  const r = await goscope(['diagnose', proxy.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', out, '-o', join(out, 'report.html'), '--json'], { timeoutMs: 45_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as typeof json;
+  assert.equal(j.trace, null);
+  assert.deepEqual(j.notes.filter((n) => n.kind === 'trace'), []);
+  assert.ok(!readdirSync(out).includes('trace.out'));
+  assert.deepEqual(proxy.paths.slice(before).filter((p) => p.startsWith('/debug/pprof/trace')), [], 'never asked for a trace');
+  const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as { status: Record<string, unknown>; captures: { type: string }[] };
+  assert.equal(manifest.status.trace, undefined);
+  assert.ok(!manifest.captures.some((c) => c.type === 'trace'));
+});
+
+test('a service without /debug/pprof/trace: a one-line note, the rest of the diagnosis, exit 0', { skip: needGo, timeout: 60_000 }, async () => {
+  assert.ok(demo, 'the diagnose test started the demo');
+  proxy ??= await withoutTrace(demo.url);
+  const out = join(work, 'no-trace-endpoint');
+  const r = await goscope(['diagnose', proxy.url, '--seconds', '1', '--samples', '2', '--out', out, '-o', join(out, 'report.html')], { timeoutMs: 45_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(proxy.paths.some((p) => p === '/debug/pprof/trace?seconds=1'), 'asked for a 1 s trace (the window is 1 s)');
+  const lines = r.stdout.split('\n');
+  const notes = lines.filter((l) => l.startsWith('trace:'));
+  assert.equal(notes.length, 1, notes.join('\n'));
+  assert.match(notes[0]!, /^trace: failed: trace \(1s\): http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/trace\?seconds=1: 404: the service does not serve execution traces/);
+  // Everything else is there.
+  assert.ok(lines.some((l) => l.startsWith('CPU: ')) && lines.some((l) => l.startsWith('heap in use: ')), r.stdout);
+  assert.ok(!readdirSync(out).includes('trace.out'));
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<li>trace: failed: trace \(1s\): http:/);
+  const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as { status: Record<string, { state: string; message: string }> };
+  assert.equal(manifest.status.trace?.state, 'failed');
 });

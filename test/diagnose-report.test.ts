@@ -1,13 +1,16 @@
 // The diagnose report treats everything from the service as untrusted text: function
 // names, files, states, labels and capture messages come out escaped in report.html, and
-// the terminal verdict names leaks first, then only the costs that stand out.
+// the terminal verdict names leaks first, then only the costs that stand out, then the
+// trace's notable verdicts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnosis, ProfileFinding } from '../src/analysis/diagnose.js';
 import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
 import { buildFlameTree } from '../src/analysis/flame/tree.js';
 import { diagnoseHtml } from '../src/report/diagnose-html.js';
-import { renderDiagnose, verdictLines, type DiagnoseMeta } from '../src/report/diagnose.js';
+import { diagnoseJson, renderDiagnose, verdictLines, type DiagnoseMeta } from '../src/report/diagnose.js';
+import { TraceAnalyzer } from '../src/analysis/trace/analyse.js';
+import type { TraceVerdict } from '../src/analysis/trace/verdicts.js';
 import { style } from '../src/report/term.js';
 
 const EVIL = '<img src=x onerror="window.__pwned=1">main.(*T).evil';
@@ -46,7 +49,7 @@ const group = {
   stackKey: 'k',
 } as unknown as GoroutineGroup;
 
-const diagnosis: Diagnosis = { leaks: null, groups: [group], findings: [finding('cpu', true), finding('block', false)] };
+const diagnosis: Diagnosis = { leaks: null, groups: [group], findings: [finding('cpu', true), finding('block', false)], trace: null };
 const meta: DiagnoseMeta = {
   service: 'http://127.0.0.1:1/',
   captureDir: '/tmp/<caps>',
@@ -79,6 +82,39 @@ test('the verdict names what stands out and leaves the rest to the sections', ()
   assert.match(lines[0]!, /^CPU: 2s in 2\.0s \(1\.00 cores\); 75\.0% at /);
   const text = renderDiagnose(diagnosis, meta, [], style(false));
   assert.match(text, /blocking: 2s in 2\.0s/);
-  const quiet = verdictLines({ leaks: null, groups: [], findings: [finding('block', false)] });
+  const quiet = verdictLines({ leaks: null, groups: [], findings: [finding('block', false)], trace: null });
   assert.deepEqual(quiet, ['no goroutine leak suspects and no profile stands out']);
+});
+
+test('trace verdicts: notable ones join the headline as "trace: ...", all are listed, escaped, in the JSON', () => {
+  const verdicts: TraceVerdict[] = [
+    { kind: 'lock-contention', notable: true, text: `lock contention: 1.5 waiting on average, most at ${EVIL}`, details: [`3s (100%) locking at ${EVIL}`] },
+    { kind: 'gc', notable: false, text: 'GC: 2 cycles, <i>quiet</i>', details: [] },
+  ];
+  const trace = { file: '/tmp/<caps>/trace.out', goVersion: 'go1.26', analysis: new TraceAnalyzer().finish(), verdicts };
+  const d: Diagnosis = { ...diagnosis, trace };
+  const lines = verdictLines(d);
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1], `trace: lock contention: 1.5 waiting on average, most at ${EVIL}`);
+  assert.match(verdictLines({ ...d, findings: [], trace: { ...trace, verdicts: [verdicts[1]!] } })[0]!, /^no goroutine leak suspects, and nothing stands out in the profiles or the trace$/);
+
+  const text = renderDiagnose(d, { ...meta, traceSeconds: 2 }, [], style(false));
+  assert.match(text, /^trace: go1\.26, 0ns, 0 events, 0 goroutines · last 2s of the window$/m);
+  assert.match(text, /^ {8}3s \(100%\) locking at /m);
+  assert.match(text, /^ {4}gc: GC: 2 cycles, <i>quiet<\/i>$/m);
+  assert.match(text, /goscope trace \/tmp\/<caps>\/trace\.out/);
+
+  const html = diagnoseHtml(d, { ...meta, traceSeconds: 2 }, [{ kind: 'trace', state: 'failed', message: '<b>x</b>' }], []);
+  assert.doesNotMatch(html, /<img src=x|<i>quiet|<b>x/);
+  assert.match(html, /<li class="notable" data-trace-verdict="lock-contention">lock contention: 1\.5 waiting on average, most at &lt;img/);
+  // An empty trace has no waits: a line per kind instead of an empty flame graph.
+  assert.equal((html.match(/data-trace-empty=/g) ?? []).length, 4);
+  assert.equal((html.match(/<script(?![^>]*application\/json)/g) ?? []).length, 1);
+
+  const j = diagnoseJson(d, meta, []);
+  assert.equal(j.trace?.file, '/tmp/<caps>/trace.out');
+  assert.deepEqual(j.trace?.verdicts, verdicts);
+  assert.equal(j.trace?.events, 0);
+  assert.ok(j.trace?.analyses.blocking.sync);
+  assert.equal(diagnoseJson(diagnosis, meta, []).trace, null);
 });

@@ -3,11 +3,15 @@
 // code that carry most of its cost. Ordering of the headline is the verdict: a leak is
 // reported before costs, because it only gets worse; costs are ranked by how unusual they
 // are (a service burning all its cores or spending more time waiting for locks than
-// running is the finding, a few milliseconds of contention is not).
+// running is the finding, a few milliseconds of contention is not). The short execution
+// trace comes last: its notable verdicts (trace/verdicts.ts, with their own thresholds)
+// join the headline after the profiles' findings, as they rest on a few seconds only.
 import { int64ToNumber, type Int64, type Profile } from '../formats/pprof/index.js';
 import { analyzeLeaks, type LeakAnalysis, type LeakSample } from './goroutines/leak.js';
 import type { GoroutineGroup } from './goroutines/group.js';
 import { hotspots, type Hotspot } from './hotspots.js';
+import type { TraceAnalysis } from './trace/analyse.js';
+import { traceVerdicts, type TraceVerdict } from './trace/verdicts.js';
 
 export type DiagnosedKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block';
 
@@ -38,6 +42,17 @@ export interface DiagnoseInput {
   detail?: readonly GoroutineGroup[];
   leakProfile: readonly GoroutineGroup[] | null;
   profiles: readonly ProfileInput[];
+  /** The execution trace, analysed (absent: not captured). */
+  trace?: { analysis: TraceAnalysis; goVersion: string; file: string };
+}
+
+export interface TraceFinding {
+  /** Where the trace was saved. */
+  file: string;
+  goVersion: string;
+  analysis: TraceAnalysis;
+  /** traceVerdicts: notable ones first. */
+  verdicts: TraceVerdict[];
 }
 
 export interface Diagnosis {
@@ -45,6 +60,8 @@ export interface Diagnosis {
   /** Goroutine groups of the final detailed snapshot (or the last sample), biggest first. */
   groups: readonly GoroutineGroup[];
   findings: ProfileFinding[];
+  /** The execution trace's verdicts, or null when no trace was analysed. */
+  trace: TraceFinding | null;
 }
 
 // Mann-Kendall cannot reach p < 0.01 with fewer points, so below this the trend test is skipped.
@@ -66,7 +83,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   }
   const groups = input.detail ?? samples[samples.length - 1]?.groups ?? [];
   const findings = input.profiles.map(finding);
-  return { leaks, groups: [...groups].sort((a, b) => b.count - a.count), findings };
+  const trace = input.trace ? { ...input.trace, verdicts: traceVerdicts(input.trace.analysis) } : null;
+  return { leaks, groups: [...groups].sort((a, b) => b.count - a.count), findings, trace };
 }
 
 function finding(p: ProfileInput): ProfileFinding {

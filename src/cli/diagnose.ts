@@ -14,26 +14,33 @@ import { deltaProfile } from '../analysis/profile/delta.js';
 import { selectSampleIndex } from '../analysis/profile/sample-index.js';
 import { sampleStacks } from '../analysis/profile/stacks.js';
 import { buildFlameTree } from '../analysis/flame/tree.js';
-import { diagnose, type DiagnosedKind, type ProfileInput } from '../analysis/diagnose.js';
+import { diagnose, type DiagnosedKind, type DiagnoseInput, type ProfileInput } from '../analysis/diagnose.js';
 import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
 import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { fetchLeakProfile, groupBytes } from './leak.js';
+import { analyseTraceStream } from './trace.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
 
 Captures, in one run and one request at a time beside the CPU profile: goroutine
-snapshots spread over the window (leak trend), a CPU profile, heap, and two snapshots of
-allocs, mutex and block (goscope subtracts them: what happened during the window). Every
-capture is saved first. Then prints a verdict-first summary (leak suspects, CPU, heap,
-allocation and lock hot spots, each at its file:line in your code) and writes one
-self-contained report.html with the findings, goroutine groups and flame graphs.
+snapshots spread over the window (leak trend), a CPU profile, heap, two snapshots of
+allocs, mutex and block (goscope subtracts them: what happened during the window), and an
+execution trace of the window's last seconds. Every capture is saved first. Then prints a
+verdict-first summary (leak suspects, CPU, heap, allocation and lock hot spots, each at
+its file:line in your code, and what stands out in the trace: lock contention, scheduling
+latency, GC pressure, goroutine creation storms) and writes one self-contained
+report.html with the findings, goroutine groups and flame graphs.
 
 flags:
   --seconds N        capture window and CPU profile length (default 10)
   --samples N        goroutine snapshots over the window (default 8; >= 6 for a trend verdict)
+  --trace-seconds N  execution trace (/debug/pprof/trace, saved as trace.out) over the
+                     last N seconds of the window (default 2, at most --seconds); a
+                     service without it only gets a note
+  --no-trace         no execution trace
   -o, --html FILE    report file (default report.html in the capture folder)
   --timeout D        per-request timeout (default 30s)
   --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
@@ -45,12 +52,16 @@ captured), 2 usage`;
 const FLAGS = {
   seconds: { type: 'string' },
   samples: { type: 'string' },
+  'trace-seconds': { type: 'string' },
+  'no-trace': { type: 'boolean' },
   html: { type: 'string', short: 'o' },
   timeout: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const DEFAULT_TRACE_SECONDS = 2;
 
 const WINDOWED: readonly ('allocs' | 'mutex' | 'block')[] = ['allocs', 'mutex', 'block'];
 
@@ -81,6 +92,14 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   const seconds = Math.round(secondsMs / 1000);
   if (seconds < 1) throw new UsageError('--seconds: at least 1');
   const samples = typeof flags.samples === 'string' ? parseInteger(flags.samples, 'samples', 2) : 8;
+  let traceSeconds = Math.min(DEFAULT_TRACE_SECONDS, seconds);
+  if (typeof flags['trace-seconds'] === 'string') {
+    if (flags['no-trace']) throw new UsageError('--trace-seconds and --no-trace: pick one');
+    traceSeconds = parseDuration(flags['trace-seconds'], 'trace-seconds') / 1000;
+    if (traceSeconds < 1) throw new UsageError('--trace-seconds: at least 1');
+    if (traceSeconds > seconds) throw new UsageError(`--trace-seconds: at most the --seconds window (${seconds}s): the trace covers the window's last seconds`);
+  }
+  if (flags['no-trace']) traceSeconds = 0;
   const timeoutMs = typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
   const json = !!flags.json;
   const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
@@ -95,6 +114,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
       dir,
       seconds,
       goroutineSamples: samples,
+      traceSeconds,
       timeoutMs,
       signal: stop.signal,
       onProgress: (e) => {
@@ -181,12 +201,29 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
     flames.push({ kind: 'goroutine', sampleType: st.sampleType.type, unit: st.sampleType.unit, file: last!.path, tree: buildFlameTree(st.stacks) });
   }
 
-  const result = diagnose({ goroutineSamples: taken, detail, leakProfile, profiles: inputs });
+  // The execution trace: one streaming pass, no timeline (the report shows verdicts and
+  // blocking flame graphs; goscope trace on trace.out gives the rest).
+  let trace: DiagnoseInput['trace'];
+  if (set.trace) {
+    prog.update('analysing the trace…');
+    const bytes = set.trace.bytes;
+    try {
+      const { analysis, header } = await analyseTraceStream((async function* () {
+        yield bytes;
+      })(), set.trace.path);
+      trace = { analysis, goVersion: header.goVersion, file: set.trace.path };
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      notes.push({ kind: 'trace', state: 'failed', message: e.message });
+    }
+  }
+
+  const result = diagnose({ goroutineSamples: taken, detail, leakProfile, profiles: inputs, trace });
   for (const [kind, s] of Object.entries(set.status)) {
     if (s.state !== 'ok') notes.push({ kind, state: s.state, message: s.message ?? '' });
   }
   const htmlPath = typeof flags.html === 'string' ? flags.html : path.join(dir, 'report.html');
-  const meta = { service: base.href, captureDir: dir, seconds, startedAt: set.startedAt, finishedAt: set.finishedAt, goroutineTotals: totals, aborted: set.aborted, files: set.files, reportPath: htmlPath };
+  const meta = { service: base.href, captureDir: dir, seconds, startedAt: set.startedAt, finishedAt: set.finishedAt, goroutineTotals: totals, aborted: set.aborted, files: set.files, reportPath: htmlPath, traceSeconds: set.traceSeconds };
   try {
     await writeOutput(htmlPath, diagnoseHtml(result, meta, notes, flames), 'the report');
   } finally {

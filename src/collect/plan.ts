@@ -1,11 +1,13 @@
 // The capture schedule behind a full diagnosis: every profile type from one service in
-// one run, without piling load on it. At most two requests are in flight at any time:
-// the CPU profile (which only waits on the service side) and one other.
+// one run, without piling load on it. Besides the CPU profile and (when asked for) the
+// execution trace, which both only wait on the service side, one request is in flight at
+// a time.
 //
 //   before   allocs #1, mutex #1, block #1, goroutine #1 (+ the mutex "enabled?" header)
 //   window   the CPU profile runs for `seconds`; goroutine snapshots 2..N are taken one at
 //            a time at evenly spaced moments (i * seconds / N), so together with #1 and
-//            the final dump they cover the window at a fixed interval
+//            the final dump they cover the window at a fixed interval; the execution
+//            trace (`traceSeconds`, optional) covers the last traceSeconds of the window
 //   after    allocs #2, mutex #2, block #2, heap (gc=1), goroutine debug=2 dump, threadcreate
 //
 // Deltas of the cumulative profiles (allocs, mutex, block) are the caller's job: both
@@ -19,15 +21,31 @@
 // snapshots are both "as of the last GC" and so cover a window of the same length; a GC
 // forced between them would stretch the delta.
 //
+// The trace sits at the end of the window, concurrent with the end of the CPU profile,
+// rather than after it: the run takes no longer (the window plus the after-captures, as
+// without a trace), and the trace covers the same stretch as everything else, inside the
+// allocs/mutex/block deltas and next to the last goroutine snapshots, so its verdicts
+// describe the period the other findings describe. The cost is that tracing perturbs the
+// CPU profile a little for those seconds (the tracer's own work, a few percent, shows
+// under runtime.trace… frames; its buffers, a MB or two, in the allocations); a trace
+// before the window would perturb the first snapshots instead, and one after it would
+// lengthen the run and stretch the deltas or come after the forced GC of the heap capture.
+// net/http/pprof serves one trace at a time: a trace already running is a failed trace
+// capture (its status says so), nothing more. A failing trace never stops the run, not
+// even as the first reply (a 404 there says nothing about the profiles).
+//
 // A failing profile never loses the others: its status says why and the run goes on.
 // Only when the very first request fails in a way that dooms every other one (nothing
 // listens, no pprof at that address, DNS, TLS) is that error thrown.
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, UserError } from '../errors.js';
 import { compareInt64 } from '../formats/pprof/index.js';
 import { saveCapture } from './capture.js';
 import { FetchError, NotFoundError } from './http.js';
+import { captureTrace, type CapturedTrace } from './trace.js';
 import {
   NotAProfileError,
   PROFILE_TYPES,
@@ -71,7 +89,12 @@ export interface CaptureSet {
   goroutines: CapturedProfile[];
   /** The final `?debug=2` dump (goroutines.txt): exact states and wait times. */
   goroutineDump?: CapturedText;
-  status: Record<CaptureKind, CaptureStatus>;
+  /** The execution trace (trace.out) of the last `traceSeconds` of the window, when asked for. */
+  trace?: CapturedTrace;
+  /** Trace length asked for (0: no trace). */
+  traceSeconds: number;
+  /** `trace` is there only when a trace was asked for. */
+  status: Record<CaptureKind, CaptureStatus> & { trace?: CaptureStatus };
   /** Every file saved, in capture order (capture.json last). */
   files: string[];
   /** capture.json: what was taken when, and each status, for analysing the folder later. */
@@ -96,7 +119,12 @@ export interface CaptureAllOptions {
   seconds: number;
   /** goroutine debug=0 snapshots in all (>= 2): one before the window, the rest spread over it. */
   goroutineSamples: number;
-  /** Per-request timeout in ms (default 30 s; the CPU request gets `seconds` on top). */
+  /**
+   * Execution trace length in seconds (0 or absent: none; at most `seconds`): taken over
+   * the last traceSeconds of the window (see the top of this file), saved as trace.out.
+   */
+  traceSeconds?: number;
+  /** Per-request timeout in ms (default 30 s; the CPU and trace requests get their length on top). */
   timeoutMs?: number;
   onProgress?: (e: CaptureProgress) => void;
   signal?: AbortSignal;
@@ -109,10 +137,14 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     throw new UsageError(`goroutine samples: at least 2 are needed (a trend needs two points), got ${opts.goroutineSamples}`);
   }
   const { dir, seconds, timeoutMs, signal } = opts;
+  const traceSeconds = opts.traceSeconds ?? 0;
+  if (!Number.isFinite(traceSeconds) || traceSeconds < 0 || traceSeconds > seconds) {
+    throw new UsageError(`--trace-seconds: between 0 and the ${seconds}s window, got ${traceSeconds}`);
+  }
   const K = opts.goroutineSamples;
   const emit = (e: CaptureProgress): void => opts.onProgress?.(e);
   const startedAt = new Date();
-  const status = {} as Record<CaptureKind, CaptureStatus>;
+  const status = {} as CaptureSet['status'];
   const failures = new Map<CaptureKind, string[]>();
   const files: string[] = [];
   let succeeded = 0;
@@ -174,8 +206,10 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
   const g1 = await profile('goroutine', 'goroutine #1', 'goroutine.01.pb.gz');
   if (g1) goroutines.push(g1);
 
-  // ---- the window: CPU profile + goroutine snapshots spread over it
+  // ---- the window: CPU profile + goroutine snapshots spread over it (+ the trace at its end)
   let cpu: CapturedProfile | undefined;
+  let trace: CapturedTrace | undefined;
+  let traceFailure: string | undefined;
   if (!signal?.aborted) {
     const windowStart = Date.now();
     const windowEnd = windowStart + seconds * 1000;
@@ -185,6 +219,25 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     const ticker = setInterval(tick, 1000);
     const cpuRun = profile('cpu', `cpu (${seconds}s)`, 'cpu.pb.gz');
     cpuRun.catch(() => {}); // awaited below; this only keeps an early bug from being "unhandled"
+    let traceRun: Promise<void> | undefined;
+    if (traceSeconds > 0) {
+      traceRun = (async () => {
+        await sleepUntil(windowEnd - traceSeconds * 1000, signal);
+        if (signal?.aborted) return;
+        try {
+          trace = await captureTrace(base, { dir, seconds: traceSeconds, timeoutMs, signal });
+          files.push(trace.path);
+        } catch (e) {
+          if (signal?.aborted) return;
+          if (!(e instanceof UserError)) throw e;
+          traceFailure = `trace (${traceSeconds}s): ${traceMessage(e)}`;
+          // A reply that is not a trace is saved all the same, for the user to look at.
+          const saved = path.join(dir, 'trace.out');
+          if (existsSync(saved)) files.push(saved);
+        }
+      })();
+      traceRun.catch(() => {});
+    }
     try {
       for (let i = 1; i < K && !signal?.aborted; i++) {
         await sleepUntil(windowStart + (i * seconds * 1000) / K, signal);
@@ -196,6 +249,7 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
       // snapshots after it still bracket the same stretch of time.
       await sleepUntil(windowEnd, signal);
       cpu = await cpuRun;
+      await traceRun;
     } finally {
       clearInterval(ticker);
     }
@@ -240,6 +294,11 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     const f = failures.get(kind);
     status[kind] = f ? { state: 'failed', message: f.join('; ') } : { state: 'ok' };
   }
+  if (traceSeconds > 0) {
+    if (traceFailure) status.trace = { state: 'failed', message: traceFailure };
+    else if (!trace) status.trace = { state: 'failed', message: 'not captured: interrupted' };
+    else status.trace = { state: 'ok' };
+  }
   if (status.goroutine.state === 'failed') status.goroutine.message += ` (${goroutines.length} of ${K} snapshots taken)`;
 
   if (mutexOn === false) status.mutex = { state: 'disabled', message: disabledMessage('mutex') };
@@ -270,6 +329,8 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     block: { older: block1, newer: block2 },
     goroutines,
     goroutineDump,
+    trace,
+    traceSeconds,
     status,
     files,
     aborted,
@@ -312,6 +373,14 @@ async function blockRecording(
   }
 }
 
+/** A failed trace in diagnose's words: the profiles were served, so a 404 is about the trace only. */
+function traceMessage(e: UserError): string {
+  if (e instanceof NotFoundError) {
+    return `${e.url}: 404: the service does not serve execution traces at /debug/pprof/trace (net/http/pprof's pprof.Trace handler); the rest of the diagnosis does not need it (--no-trace skips it)`;
+  }
+  return e.message.replace('use a smaller --seconds', 'use a smaller --trace-seconds');
+}
+
 /** Failures that every later request would repeat: stop at once with the one clear error. */
 function dooms(e: UserError): boolean {
   if (e instanceof NotFoundError) return e.reason === 'no-pprof' || e.reason === 'not-found';
@@ -329,7 +398,7 @@ async function sleepUntil(when: number, signal?: AbortSignal): Promise<void> {
 }
 
 function manifest(set: CaptureSet): unknown {
-  const entry = (p: CapturedProfile | CapturedText | undefined, type: string, role?: string) =>
+  const entry = (p: CapturedProfile | CapturedText | CapturedTrace | undefined, type: string, role?: string) =>
     p && {
       type,
       ...(role ? { role } : {}),
@@ -343,6 +412,7 @@ function manifest(set: CaptureSet): unknown {
     entry(set.mutex.older, 'mutex', 'older'),
     entry(set.block.older, 'block', 'older'),
     ...set.goroutines.map((g, i) => entry(g, 'goroutine', `snapshot ${i + 1}`)),
+    entry(set.trace, 'trace', `last ${set.traceSeconds}s of the window`),
     entry(set.cpu, 'cpu'),
     entry(set.allocs.newer, 'allocs', 'newer'),
     entry(set.mutex.newer, 'mutex', 'newer'),
@@ -355,6 +425,7 @@ function manifest(set: CaptureSet): unknown {
     schema: 'goscope.capture/v1',
     service: set.service,
     seconds: set.seconds,
+    ...(set.traceSeconds > 0 ? { traceSeconds: set.traceSeconds } : {}),
     startedAt: set.startedAt.toISOString(),
     finishedAt: set.finishedAt.toISOString(),
     aborted: set.aborted,

@@ -1,18 +1,23 @@
 // The diagnose report as one self-contained HTML file: the verdict, leak suspects,
-// goroutine groups, each profile's hot spots and a flame graph per profile. Everything
-// from the service (function names, files, labels, messages) goes through escapeHtml.
-import type { Diagnosis } from '../analysis/diagnose.js';
+// goroutine groups, each profile's hot spots, the execution trace's verdicts with its four
+// blocking flame graphs, and a flame graph per profile. Everything from the service
+// (function names, files, labels, messages) goes through escapeHtml.
+import type { Diagnosis, TraceFinding } from '../analysis/diagnose.js';
+import { BLOCKING_KINDS } from '../analysis/trace/blocking.js';
 import type { FlameTree } from '../analysis/flame/tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
-import { amount, headline, rate, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
+import { amount, anyNotable, headline, rate, traceSummaryLine, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
+import { blockingFlame } from './trace-html.js';
 
 export interface FlameEntry {
   kind: string;
   sampleType: string;
   unit: string;
   file?: string;
+  /** Heading (default: kind, and the sample type when it differs). */
+  title?: string;
   tree: FlameTree;
 }
 
@@ -28,6 +33,8 @@ table.t td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowr
 .suspect{border:1px solid #e0c0c0;border-radius:4px;padding:.5em 1em;margin:.6em 0}
 .stack{font:12px/1.4 ui-monospace,monospace;white-space:pre;overflow:auto;background:#fafafa;padding:.4em}
 .dim{color:#777}
+ul.trace li.notable{font-weight:600;color:#c62828}
+ul.trace li ul{font-weight:400;color:#333}
 code{font:12px ui-monospace,monospace}
 `;
 
@@ -39,8 +46,42 @@ function stack(frames: readonly Frame[]): string {
   return `<div class="stack">${frames.map((f) => `${e(f.func)}\n    ${e(f.file)}:${f.line}`).join('\n')}</div>`;
 }
 
+/** One flame graph, folded in a <details> (opened when `open`). */
+function flameDetails(fl: FlameEntry, open: boolean): string {
+  const title = fl.title ?? (fl.kind === fl.sampleType ? fl.kind : `${fl.kind} · ${fl.sampleType}`);
+  return [
+    `<details${open ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b>${fl.file ? ` <span class="dim">${e(fl.file)}</span>` : ''}</summary>`,
+    flameSectionHtml({ id: `flame-${fl.kind}`, title, unit: fl.unit, sampleType: fl.sampleType, tree: fl.tree }),
+    '</details>',
+  ].join('\n');
+}
+
+/** The trace section: what it holds, its verdicts (notable ones with their details), its blocking flame graphs. */
+function traceSection(t: TraceFinding, meta: DiagnoseMeta): string {
+  const parts: string[] = [];
+  parts.push('<h2 id="trace">Execution trace</h2>');
+  const where = meta.traceSeconds ? ` · the last ${meta.traceSeconds}s of the window` : '';
+  parts.push(`<p class="dim">${e(traceSummaryLine(t))}${e(where)} · <code>${e(t.file)}</code> (goscope trace reads it: goroutine groups, latencies, GC, timeline)</p>`);
+  parts.push('<ul class="trace" id="trace-verdicts">');
+  for (const v of t.verdicts) {
+    const details = v.notable && v.details.length ? `<ul>${v.details.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '';
+    parts.push(`<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(v.text)}${details}</li>`);
+  }
+  parts.push('</ul>');
+  parts.push('<h3>Blocking profiles</h3><p class="dim">What goroutines waited on during the trace, by stack (as go tool trace -pprof=net|sync|syscall|sched).</p>');
+  for (const k of BLOCKING_KINDS) {
+    const fl = blockingFlame(k, t.analysis.blocking[k]);
+    if (!(fl.tree.total[0]! > 0)) {
+      parts.push(`<p class="dim" data-trace-empty="${e(k)}">${e(k)} blocking: no waits recorded in the trace</p>`);
+      continue;
+    }
+    parts.push(flameDetails({ kind: `trace-${k}`, title: `trace: ${k} blocking`, sampleType: fl.sampleType, unit: fl.unit, tree: fl.tree }, false));
+  }
+  return parts.join('\n');
+}
+
 export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], flames: readonly FlameEntry[]): string {
-  const bad = (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable);
+  const bad = anyNotable(d);
   const parts: string[] = [];
   parts.push(`<h1>goscope diagnose <code>${e(meta.service)}</code></h1>`);
   parts.push(`<p class="dim">${e(meta.startedAt.toISOString())} · ${meta.seconds}s window · captures in <code>${e(meta.captureDir)}</code></p>`);
@@ -49,7 +90,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   if (notes.length) parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
 
   // Goroutines
-  parts.push('<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a> · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>');
+  parts.push(`<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a>${d.trace ? ' · <a href="#trace">trace</a>' : ''} · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>`);
   parts.push(`<h2 id="goroutines">Goroutines</h2><p>${meta.goroutineTotals.length} snapshots: ${e(meta.goroutineTotals.join(' → ') || 'none')}</p>`);
   if (!d.leaks) parts.push('<p class="dim">Too few snapshots for a trend.</p>');
   else if (!d.leaks.suspects.length) parts.push('<p>No leak suspects.</p>');
@@ -84,13 +125,10 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     parts.push('</table>');
   }
 
+  if (d.trace) parts.push(traceSection(d.trace, meta));
+
   parts.push('<h2 id="flames">Flame graphs</h2><p class="dim">Click a frame to zoom, the breadcrumb to zoom out; search highlights and sums matches; right-click a frame for its callers and callees.</p>');
-  flames.forEach((fl, i) => {
-    const title = fl.kind === fl.sampleType ? fl.kind : `${fl.kind} · ${fl.sampleType}`;
-    parts.push(`<details${i === 0 ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b>${fl.file ? ` <span class="dim">${e(fl.file)}</span>` : ''}</summary>`);
-    parts.push(flameSectionHtml({ id: `flame-${fl.kind}`, title, unit: fl.unit, sampleType: fl.sampleType, tree: fl.tree }));
-    parts.push('</details>');
-  });
+  flames.forEach((fl, i) => parts.push(flameDetails(fl, i === 0)));
   parts.push(`<h2 id="files">Files</h2><ul>${meta.files.map((f) => `<li><code>${e(f)}</code></li>`).join('')}</ul>`);
   return htmlPage({ title: `goscope diagnose ${meta.service}`, body: parts.join('\n'), css: CSS });
 }

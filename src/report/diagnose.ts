@@ -1,11 +1,14 @@
 // The diagnose verdict for the terminal and as JSON: the headline first (leaks, then the
-// costs that stand out), then one short block per capture, each naming file:line sites.
+// costs that stand out, then the trace's notable verdicts), then one short block per
+// capture, each naming file:line sites.
 import type { Int64 } from '../formats/pprof/index.js';
-import type { Diagnosis, ProfileFinding } from '../analysis/diagnose.js';
+import type { Diagnosis, ProfileFinding, TraceFinding } from '../analysis/diagnose.js';
+import { formatNs } from '../analysis/trace/verdicts.js';
 import type { Hotspot } from '../analysis/hotspots.js';
 import { shortFile } from '../analysis/stack.js';
 import { label } from '../analysis/profile/units.js';
 import { groupJson, suspectJson, renderLeak } from './goroutines.js';
+import { traceJson } from './trace.js';
 import { clean, plural, table, type Style } from './term.js';
 
 export interface DiagnoseMeta {
@@ -18,6 +21,8 @@ export interface DiagnoseMeta {
   aborted: boolean;
   files: string[];
   reportPath: string;
+  /** Trace length asked for (0 or absent: no trace was asked for). */
+  traceSeconds?: number;
 }
 
 /** A capture that was disabled or failed, or a step of the analysis that failed. */
@@ -62,6 +67,22 @@ export function headline(f: ProfileFinding): string {
   return `${what}; ${top.percent.toFixed(1)}% at ${site(top)}`;
 }
 
+/** A trace verdict in diagnose's headline: "trace: " and the verdict's own line. */
+export function traceVerdictLine(text: string): string {
+  return `trace: ${text}`;
+}
+
+/** Whether anything in the headline is a problem (a leak, a notable cost or trace verdict). */
+export function anyNotable(d: Diagnosis): boolean {
+  return (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
+}
+
+/** "go1.26, 2s, 12,683 events, 656 goroutines": what the trace holds. */
+export function traceSummaryLine(t: TraceFinding): string {
+  const a = t.analysis;
+  return `${t.goVersion}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines`;
+}
+
 export function verdictLines(d: Diagnosis): string[] {
   const out: string[] = [];
   const n = d.leaks?.suspects.length ?? 0;
@@ -72,14 +93,14 @@ export function verdictLines(d: Diagnosis): string[] {
   }
   const notable = d.findings.filter((f) => f.notable);
   for (const f of notable) out.push(headline(f));
-  if (out.length === 0) out.push('no goroutine leak suspects and no profile stands out');
+  for (const v of d.trace?.verdicts ?? []) if (v.notable) out.push(traceVerdictLine(v.text));
+  if (out.length === 0) out.push(d.trace ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace' : 'no goroutine leak suspects and no profile stands out');
   return out;
 }
 
 export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], st: Style): string {
   const out: string[] = [];
-  const leaks = d.leaks?.suspects.length ?? 0;
-  const bad = leaks > 0 || d.findings.some((f) => f.notable);
+  const bad = anyNotable(d);
   out.push(st.bold(`goscope diagnose ${clean(meta.service)}`) + st.dim(` · ${meta.seconds}s window · ${meta.startedAt.toISOString()}`));
   out.push('');
   for (const v of verdictLines(d)) out.push((bad ? st.red('▶ ') : st.green('▶ ')) + st.bold(clean(v)));
@@ -106,6 +127,19 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     out.push(...table(hs).map((r) => '    ' + clean(r)));
     out.push('');
   }
+  if (d.trace) {
+    const t = d.trace;
+    const where = meta.traceSeconds ? ` · last ${meta.traceSeconds}s of the window` : '';
+    out.push(st.bold(`trace: ${clean(traceSummaryLine(t))}`) + st.dim(where));
+    for (const v of t.verdicts) {
+      if (v.notable) {
+        out.push('    ' + st.bold(clean(v.text)));
+        for (const x of v.details.slice(0, 3)) out.push('        ' + clean(x));
+      } else out.push(`    ${v.kind}: ${clean(v.text)}`);
+    }
+    out.push(st.dim(`    goroutine groups, latencies, GC and the blocking profiles: goscope trace ${clean(t.file)}`));
+    out.push('');
+  }
   for (const n of notes) out.push(st.yellow(`${n.kind}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
   if (notes.length) out.push('');
   out.push(st.dim(`captures saved in ${meta.captureDir}`));
@@ -127,6 +161,21 @@ function findingJson(f: ProfileFinding) {
   };
 }
 
+/** The `trace` member: the head of goscope.trace/v1 and the same `verdicts` and `analyses`. */
+function diagnoseTraceJson(t: TraceFinding) {
+  const j = traceJson(t.analysis, t.verdicts, { goVersion: t.goVersion, savedTo: t.file, input: t.file });
+  return {
+    file: t.file,
+    goVersion: j.goVersion,
+    durationNs: j.durationNs,
+    events: j.events,
+    eventsByKind: j.eventsByKind,
+    goroutines: j.goroutines,
+    verdicts: j.verdicts,
+    analyses: j.analyses,
+  };
+}
+
 export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[]) {
   return {
     schema: 'goscope.diagnose/v1',
@@ -143,6 +192,7 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
       groups: d.groups.slice(0, 20).map(groupJson),
     },
     profiles: d.findings.map(findingJson),
+    trace: d.trace ? diagnoseTraceJson(d.trace) : null,
     notes,
     captureDir: meta.captureDir,
     files: meta.files,

@@ -114,7 +114,9 @@ function blocked(a: TraceAnalysis): TraceVerdict | null {
   const list: BlockInterval[] = userFirst(a.summary.longestBlocked);
   if (!list.length) return null;
   const lock = list.find((b) => isLock(b) && b.duration >= LOCK_BLOCK_NOTABLE_NS);
-  const b = lock ?? list[0]!;
+  // A goroutine blocked since before the trace shows no reason (Go records none at trace
+  // start); one that blocked inside the trace says where and why, so it leads.
+  const b = lock ?? list.find((x) => !x.sinceTraceStart) ?? list[0]!;
   const notable = !!lock;
   const text = `${notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${fmtNs(b.duration)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(userFrame(b.stack))}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
   const details = list.slice(0, 5).map((x) => `${fmtNs(x.duration)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason} at ${frameText(userFrame(x.stack))}`);

@@ -141,6 +141,31 @@ function argCounts(v: TraceVersion): Int8Array {
   return a;
 }
 
+/** Where the last uvar() stopped (a module-level register, so the hot decoder allocates nothing). */
+let vpos = 0;
+
+/** A uvarint of at most seven bytes at d[p]; -2 (and the caller's slow path) for anything else. */
+function uvar(d: Uint8Array, p: number): number {
+  let c = d[p];
+  if (c !== undefined && c < 0x80) {
+    vpos = p + 1;
+    return c;
+  }
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 7; i++) {
+    c = d[p++];
+    if (c === undefined) return -2;
+    v += (c & 0x7f) * mul;
+    if (c < 0x80) {
+      vpos = p;
+      return v;
+    }
+    mul *= 128;
+  }
+  return -2;
+}
+
 /**
  * One M's batches of a generation, decoded one event at a time into `ev` (reused: the
  * ordering copies what it keeps). The reader has already checked every event batch
@@ -188,31 +213,53 @@ class BatchCursor {
       for (const _ of batchEvents({ ...b, data: d.subarray(at), dataOffset: this.base + at }, this.v, this.input));
       throw new FormatError(this.input, `byte ${this.base + at}`, `invalid event type ${t}`, 'corrupt trace');
     }
-    let p = at + 1;
-    // Inline uvarints: one to seven bytes (49 bits) are exact; longer ones (all-ones = -1,
-    // huge values) take the checked slow path.
-    let dt = 0;
-    let mul = 1;
-    for (let i = 0; ; i++) {
-      const c = d[p++];
-      if (c === undefined || i >= 7) return this.slow(at, freq);
-      dt += (c & 0x7f) * mul;
-      if (c < 0x80) break;
-      mul *= 128;
-    }
-    const args: number[] = new Array(n);
-    for (let k = 0; k < n; k++) {
-      let v = 0;
-      mul = 1;
-      for (let i = 0; ; i++) {
-        const c = d[p++];
-        if (c === undefined || i >= 7) return this.slow(at, freq);
-        v += (c & 0x7f) * mul;
-        if (c < 0x80) break;
-        mul *= 128;
+    // Uvarints of one to seven bytes (49 bits) are exact here; longer ones (all-ones = -1,
+    // huge values), a cut batch or anything odd take the checked slow path. Arguments are
+    // decoded into locals and the array is made at its final size (a packed array).
+    const dt = uvar(d, at + 1);
+    if (dt < 0) return this.slow(at, freq);
+    let p = vpos;
+    let args: number[];
+    switch (n) {
+      case 0:
+        args = [];
+        break;
+      case 1: {
+        const a = uvar(d, p);
+        if (a < 0) return this.slow(at, freq);
+        args = [a];
+        break;
       }
-      args[k] = v;
+      case 2: {
+        const a = uvar(d, p);
+        if (a < 0) return this.slow(at, freq);
+        const b = uvar(d, vpos);
+        if (b < 0) return this.slow(at, freq);
+        args = [a, b];
+        break;
+      }
+      case 3: {
+        const a = uvar(d, p);
+        if (a < 0) return this.slow(at, freq);
+        const b = uvar(d, vpos);
+        if (b < 0) return this.slow(at, freq);
+        const c = uvar(d, vpos);
+        if (c < 0) return this.slow(at, freq);
+        args = [a, b, c];
+        break;
+      }
+      default: {
+        args = new Array<number>(n);
+        let q = p;
+        for (let k = 0; k < n; k++) {
+          const a = uvar(d, q);
+          if (a < 0) return this.slow(at, freq);
+          args[k] = a;
+          q = vpos;
+        }
+      }
     }
+    p = vpos;
     this.pos = p;
     const ev = this.ev;
     ev.type = t;
