@@ -30,7 +30,7 @@ import v8 from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FormatError } from '../src/errors.js';
 import { mulberry32 } from './support/prng.js';
-import { batchEvents, orderedEvents, readBatches, readTraceHeader, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
+import { batchEvents, orderedEvents, readBatches, readTraceHeader, readTraceStream, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
 
 const CASE_TIMEOUT_MS = 10_000;
 /** Worker heap limit: parsing a 3 MB trace takes ~170 MB of heap. */
@@ -64,23 +64,49 @@ interface Reply {
 }
 
 if (!isMainThread && (workerData as { traceFuzz?: boolean } | null)?.traceFuzz) {
+  const classify = (e: unknown): Outcome => {
+    if (e instanceof FormatError) return { kind: 'format-error', message: e.message };
+    const err = e instanceof Error ? e : new Error(String(e));
+    return { kind: 'crash', name: err.name, message: err.message, stack: err.stack ?? '' };
+  };
   parentPort!.on('message', (job: Job) => {
-    const t0 = performance.now();
-    let outcome: Outcome;
-    try {
-      let n = 0;
-      for (const _ of orderedEvents(job.bytes, { input: job.input })) n++;
-      outcome = { kind: 'parsed', events: n };
-    } catch (e) {
-      if (e instanceof FormatError) outcome = { kind: 'format-error', message: e.message };
-      else {
-        const err = e instanceof Error ? e : new Error(String(e));
-        outcome = { kind: 'crash', name: err.name, message: err.message, stack: err.stack ?? '' };
+    void (async () => {
+      const t0 = performance.now();
+      let outcome: Outcome;
+      try {
+        let n = 0;
+        for (const _ of orderedEvents(job.bytes, { input: job.input })) n++;
+        outcome = { kind: 'parsed', events: n };
+      } catch (e) {
+        outcome = classify(e);
       }
-    }
-    const mem = process.memoryUsage();
-    const reply: Reply = { id: job.id, outcome, ms: performance.now() - t0, heapUsed: v8.getHeapStatistics().used_heap_size, arrayBuffers: mem.arrayBuffers };
-    parentPort!.postMessage(reply);
+      // The streaming path (what goscope trace uses: 64 KiB chunks, no separate batch scan)
+      // must be as clean: the same events when the whole buffer parses, an error when not.
+      let streamed: Outcome;
+      try {
+        let n = 0;
+        const bytes = job.bytes;
+        await readTraceStream(
+          (async function* () {
+            for (let at = 0; at < bytes.length; at += 65536) yield bytes.subarray(at, at + 65536);
+          })(),
+          () => n++,
+          { input: job.input },
+        );
+        streamed = { kind: 'parsed', events: n };
+      } catch (e) {
+        streamed = classify(e);
+      }
+      if (streamed.kind === 'crash') outcome = { ...streamed, message: `streaming: ${streamed.message}` };
+      else if (outcome.kind === 'parsed' && (streamed.kind !== 'parsed' || streamed.events !== outcome.events)) {
+        outcome = { kind: 'crash', name: 'StreamMismatch', message: `whole buffer: ${outcome.events} events; streaming: ${streamed.kind === 'parsed' ? `${streamed.events} events` : streamed.kind === 'format-error' ? streamed.message : streamed.kind}`, stack: '' };
+      } else if (outcome.kind === 'format-error' && streamed.kind === 'parsed') {
+        outcome = { kind: 'crash', name: 'StreamMismatch', message: `whole buffer: ${outcome.message}; streaming parsed ${streamed.events} events`, stack: '' };
+      }
+      const mem = process.memoryUsage();
+      const reply: Reply = { id: job.id, outcome, ms: performance.now() - t0, heapUsed: v8.getHeapStatistics().used_heap_size, arrayBuffers: mem.arrayBuffers };
+      parentPort!.postMessage(reply);
+    })();
   });
 }
 
