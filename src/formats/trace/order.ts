@@ -172,6 +172,8 @@ function uvar(d: Uint8Array, p: number): number {
  * (reader.ts scanEvents), so decoding here cannot run off a batch; the checks stay anyway.
  */
 class BatchCursor {
+  /** This M's ordering state, looked up once (Ordering.advance). */
+  ms: MState | undefined = undefined;
   lastTs = 0;
   idx = 0;
   data: Uint8Array | null = null;
@@ -454,17 +456,21 @@ class Ordering {
   }
 
   /** order.go Advance. */
-  advance(ev: Ev, mid: number, gen: Generation): boolean {
+  advance(ev: Ev, mid: number, gen: Generation, cache?: { ms: MState | undefined }): boolean {
     if (this.initialGen === 0) this.initialGen = gen.gen;
-    let ms: MState | undefined;
+    let ms: MState | undefined = cache?.ms;
     // One context object, reused: events copy m/p/g, and dispatch mutates it only on success.
     const cur = this.cur;
     cur.m = mid;
     cur.p = -1;
     cur.g = -1;
     if (mid !== -1) {
-      ms = this.m.get(mid);
-      if (!ms) this.m.set(mid, (ms = { g: -1, p: -1 }));
+      if (!ms) {
+        // An M's state object, once made, is never replaced: each batch cursor keeps it.
+        ms = this.m.get(mid);
+        if (!ms) this.m.set(mid, (ms = { g: -1, p: -1 }));
+        if (cache) cache.ms = ms;
+      }
       cur.p = ms.p;
       cur.g = ms.g;
     }
@@ -998,7 +1004,7 @@ export class EventOrderer {
 
     const tryAdvance = (i: number): boolean => {
       const bc = frontier[i]!;
-      if (!order.advance(bc.ev, bc.m, gen)) return false;
+      if (!order.advance(bc.ev, bc.m, gen, bc)) return false;
       if (bc.next(freq)) heapUpdate(frontier, i);
       else heapRemove(frontier, i);
       return true;
