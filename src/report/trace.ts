@@ -116,7 +116,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 export function renderTraceText(a: TraceAnalysis, verdicts: TraceVerdict[], meta: TraceMeta): string {
   const lines: string[] = [];
   const notable = verdicts.filter((v) => v.notable);
-  if (notable.length === 0) lines.push(`verdict: nothing stands out; ${verdicts[0]?.text ?? 'no events'}`);
+  if (notable.length === 0) lines.push(a.events ? 'verdict: nothing stands out in this trace (the findings below are under every threshold)' : 'verdict: the trace has no events');
   for (const v of notable) {
     lines.push(`verdict: ${v.text}`);
     for (const d of v.details) lines.push(`  ${d}`);

@@ -118,8 +118,18 @@ function blocked(a: TraceAnalysis): TraceVerdict | null {
   // start); one that blocked inside the trace says where and why, so it leads.
   const b = lock ?? list.find((x) => !x.sinceTraceStart) ?? list[0]!;
   const notable = !!lock;
-  const text = `${notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${fmtNs(b.duration)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(userFrame(b.stack))}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
-  const details = list.slice(0, 5).map((x) => `${fmtNs(x.duration)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason} at ${frameText(userFrame(x.stack))}`);
+  const whole = list.filter((x) => x.sinceTraceStart && x.open);
+  let text: string;
+  if (!lock && b.sinceTraceStart && b.open) {
+    // Blocked for the whole trace: Go records no reason for a wait that began before it,
+    // so say what is known (how many, and where they sit).
+    // The summary keeps the 20 longest blocks: when they are all of this kind, there may be more.
+    const n = a.summary.longestBlocked.length >= 20 && whole.length === list.length ? `${whole.length}+` : String(whole.length);
+    text = `${n} goroutine${whole.length === 1 ? ' was' : 's were'} blocked for the whole trace (since before it started), e.g. goroutine ${b.goroutine} ${b.name || '(unnamed)'} at ${frameText(userFrame(b.stack))}`;
+  } else {
+    text = `${notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${fmtNs(b.duration)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(userFrame(b.stack))}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
+  }
+  const details = list.slice(0, 5).map((x) => `${fmtNs(x.duration)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason || (x.sinceTraceStart ? 'blocked since before the trace' : 'unknown reason')} at ${frameText(userFrame(x.stack))}`);
   return { kind: 'blocked', notable, text, details };
 }
 
