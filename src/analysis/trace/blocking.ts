@@ -92,7 +92,13 @@ function overlap(a: Lifetime, b: Lifetime): number {
 export class BlockingBuilder {
   private readonly framesOf = frameCache();
   private readonly tracking = new Map<BlockingKind, Map<number, Open>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
-  private readonly closed = new Map<BlockingKind, Interval[]>(BLOCKING_KINDS.map((k) => [k, []]));
+  // Go collects every interval and clips them at the end; here each is added up as soon as
+  // it closes (memory bounded by distinct stacks, not by events): by then the goroutine's
+  // start is known, and its end can only be later. Only intervals of goroutines that have
+  // not run yet wait (Go drops them if the goroutine ever runs).
+  private readonly acc = new Map<BlockingKind, Map<Frame[], Rec & { seq: number }>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
+  private readonly pending = new Map<number, (Interval & { kind: BlockingKind })[]>();
+  private seq = 0;
   // The trace summary's goroutines (internal/trace summary.go): StartTime, EndTime.
   private readonly lifetimes = new Map<number, { start: number; end: number }>();
   private lastTime = 0;
@@ -111,7 +117,11 @@ export class BlockingBuilder {
         this.lifetimes.set(id, life);
       }
       if (t.to === 'Running') {
-        if (life.start === 0) life.start = e.time;
+        if (life.start === 0) {
+          life.start = e.time;
+          // Its intervals so far ended before it first ran: clipped to nothing, as in Go.
+          this.pending.delete(id);
+        }
       } else if (t.to === 'NotExist' || (t.to === 'Waiting' && t.reason === 'forever')) {
         life.end = e.time;
       }
@@ -128,34 +138,62 @@ export class BlockingBuilder {
       }
       if (t.to === state) continue;
       open.delete(id);
-      this.closed.get(kind)!.push({ g: id, start: start.time, end: e.time, frames: start.frames });
+      this.close(kind, { g: id, start: start.time, end: e.time, frames: start.frames });
     }
   }
 
+  private close(kind: BlockingKind, iv: Interval): void {
+    const life = this.lifetimes.get(iv.g);
+    // No lifetime: Go finds none at the end either (a later one would start after this).
+    if (!life) return;
+    if (life.start === 0) {
+      let list = this.pending.get(iv.g);
+      if (!list) this.pending.set(iv.g, (list = []));
+      list.push({ ...iv, kind });
+      return;
+    }
+    // The goroutine's end, when it comes, is at or after this interval's end.
+    this.count(kind, iv, overlap({ start: life.start, end: life.end === 0 ? Number.MAX_SAFE_INTEGER : life.end }, iv));
+  }
+
+  private count(kind: BlockingKind, iv: Interval, d: number): void {
+    if (d <= 0) return;
+    const m = this.acc.get(kind)!;
+    let rec = m.get(iv.frames);
+    if (!rec) m.set(iv.frames, (rec = { frames: iv.frames, count: 0, time: 0, seq: 0 }));
+    rec.count++;
+    rec.time += d;
+    rec.seq = ++this.seq;
+  }
+
   finish(): Record<BlockingKind, Profile> {
+    // Goroutines that never ran: their intervals count whole, clipped to their end.
+    for (const [g, list] of this.pending) {
+      const life = this.lifetimes.get(g)!;
+      for (const iv of list) this.count(iv.kind, iv, overlap({ start: 0, end: life.end === 0 ? this.lastTime : life.end }, iv));
+    }
+    this.pending.clear();
     const out = {} as Record<BlockingKind, Profile>;
     for (const kind of BLOCKING_KINDS) {
-      const recs = new Map<string, Rec>();
-      for (const iv of this.closed.get(kind)!) {
-        const life = this.lifetimes.get(iv.g);
-        if (!life) continue;
-        const d = overlap({ start: life.start, end: life.end === 0 ? this.lastTime : life.end }, iv);
-        if (d <= 0) continue;
-        const frames = iv.frames;
+      const recs = new Map<string, Rec & { seq: number }>();
+      for (const r of this.acc.get(kind)!.values()) {
         // Go keys by a zero-padded [128]uint64 of PCs: trailing zero PCs (frames missing from
         // the table, see stackFrames) do not distinguish stacks.
-        const pcs = frames.slice(0, MAX_STACK).map((f) => f.pc);
+        const pcs = r.frames.slice(0, MAX_STACK).map((f) => f.pc);
         while (pcs.length > 0 && pcs[pcs.length - 1] === 0) pcs.pop();
         const key = pcs.join(',');
-        let rec = recs.get(key);
+        const rec = recs.get(key);
         if (!rec) {
-          rec = { frames, count: 0, time: 0 };
-          recs.set(key, rec);
+          recs.set(key, { ...r });
+          continue;
         }
         // Go keeps the newest trace.Stack of equal PCs.
-        rec.frames = frames;
-        rec.count++;
-        rec.time += d;
+        if (r.seq > rec.seq) {
+          rec.frames = r.frames;
+          rec.seq = r.seq;
+        }
+        rec.count += r.count;
+        rec.time += r.time;
       }
       out[kind] = buildProfile(recs.values());
     }
