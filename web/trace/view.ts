@@ -7,10 +7,18 @@
 // a binary search on interval ends finds the first visible interval (a row's intervals
 // never overlap, so starts and ends are both ascending). An interval narrower than one
 // pixel becomes a one-pixel column, and every other interval ending inside that column is
-// skipped with another binary search (the column takes the colour of the interval under
+// skipped with a galloping search (the column takes the colour of the interval under
 // its middle), so a frame costs O(pixels × log n) per row however many intervals the
-// row has. Rectangles are merged with their same-coloured neighbour and filled in one
-// path per colour. Redraws are coalesced with requestAnimationFrame.
+// row has. Proc rows search copies of their intervals laid out contiguously: searching
+// through the index d.p.iv into the shared columns missed the cache on nearly every
+// read and took most of a frame.
+//
+// Rectangles are merged with their same-coloured neighbour and written as pixel spans
+// into one ImageData (a Uint32Array view), put on the canvas once per frame; text and
+// lines are then drawn on top. Filling tens of thousands of anti-aliased rectangles
+// through the 2D context took ~9 ms a frame to record, and longer again to rasterize
+// in software; the spans take about a millisecond. Edges snap to device pixels instead
+// of being anti-aliased. Redraws are coalesced with requestAnimationFrame.
 namespace GoscopeTrace {
   const AXIS_H = 22;
   const GC_H = 12;
@@ -29,10 +37,44 @@ namespace GoscopeTrace {
   const COLORS: string[] = ['#2e9d4f', '#e9b949', '#c3ccd8', '#d2691e'];
   for (let i = 0; i < PROC_PALETTE; i++) COLORS.push(`hsl(${Math.round((i * 360) / PROC_PALETTE + 100) % 360},${i % 2 ? 55 : 45}%,${i % 3 === 0 ? 52 : i % 3 === 1 ? 60 : 46}%)`);
   COLORS.push('#f4a261', '#d62828', '#7b5ea7');
+  const C_WHITE = COLORS.length;
+  COLORS.push('#fff');
+  const C_GC_BG = COLORS.length;
+  COLORS.push('#f3f4f6');
 
-  const MODE_STATE = 0;
-  const MODE_PROC = 1;
-  const MODE_FIXED = 2;
+  /** COLORS as pixels in ImageData's byte order (read back from a 1×1 canvas, so any CSS colour works). */
+  let pixelColors: Uint32Array | null = null;
+  function colorPixels(): Uint32Array {
+    if (pixelColors) return pixelColors;
+    const out = new Uint32Array(COLORS.length);
+    const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+    for (let i = 0; i < COLORS.length; i++) {
+      if (!ctx) {
+        out[i] = 0xff808080;
+        continue;
+      }
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = COLORS[i]!;
+      ctx.fillRect(0, 0, 1, 1);
+      out[i] = new Uint32Array(ctx.getImageData(0, 0, 1, 1).data.buffer)[0]!;
+    }
+    return (pixelColors = out);
+  }
+
+  /**
+   * First k in [lo, hi) with keys[k] > t (keys ascending), hi if none: like upperBound
+   * but probing lo+1, lo+3, lo+7, ... first, so a short skip costs a few reads near lo.
+   */
+  function gallop(keys: Float64Array, lo: number, hi: number, t: number): number {
+    let step = 1;
+    let base = lo;
+    while (base < hi && keys[base]! <= t) {
+      lo = base + 1;
+      base += step;
+      step *= 2;
+    }
+    return upperBound(keys, null, lo, Math.min(base, hi), t);
+  }
 
   export interface Hit {
     /** 'g': a goroutine's interval; 'p': a P's; 'gc': a GC/STW range; 'label': a goroutine row's label. */
@@ -64,15 +106,27 @@ namespace GoscopeTrace {
     onDraw: (() => void) | null = null;
 
     private readonly gColor: Uint8Array;
+    // Proc rows' intervals copied out in row order (d.p.iv order), with their colour
+    // index, so that painting a proc row reads contiguous memory.
+    private readonly pStart: Float64Array;
+    private readonly pEnd: Float64Array;
+    private readonly pColor: Uint8Array;
     private readonly nameMaxChars: number[] = [];
     private pending = 0;
     private procRow = 14;
     private headerH = 0;
     private charWidth = 0;
     private scale = 1;
-    // Rectangles per colour: x0, x1, y, h.
-    private readonly batch: Float64Array[] = COLORS.map(() => new Float64Array(256));
-    private readonly batchN = new Int32Array(COLORS.length);
+    // The frame's pixels (device px, the canvas's size), reused while the size holds.
+    private img: ImageData | null = null;
+    private pix = new Uint32Array(0);
+    private readonly colorPix: Uint32Array = colorPixels();
+    private dpr = 1;
+    // Spans are clipped to these rows (device px): the goroutine rows or the header.
+    private clipY0 = 0;
+    private clipY1 = 0;
+    // While paintRow runs, spans write only their top scanline (see paintRow).
+    private lineOnly = false;
     private runC = -1;
     private runX0 = 0;
     private runX1 = 0;
@@ -94,6 +148,16 @@ namespace GoscopeTrace {
         let c = byName.get(nm);
         if (c === undefined) byName.set(nm, (c = hashString(data.strings[nm] ?? '') % PROC_PALETTE));
         this.gColor[i] = c;
+      }
+      const piv = data.p.iv;
+      this.pStart = new Float64Array(piv.length);
+      this.pEnd = new Float64Array(piv.length);
+      this.pColor = new Uint8Array(piv.length);
+      for (let k = 0; k < piv.length; k++) {
+        const j = piv[k]!;
+        this.pStart[k] = data.iv.start[j]!;
+        this.pEnd[k] = data.iv.end[j]!;
+        this.pColor[k] = PROC_BASE + this.gColor[data.iv.owner[j]!]!;
       }
       this.rows = new Int32Array(0);
       this.rowOf = new Int32Array(data.g.n).fill(-1);
@@ -219,22 +283,42 @@ namespace GoscopeTrace {
 
     // ---------------------------------------------------------------- painting
 
+    /** Writes the pending run of emit() into the pixels. */
     private flushRun(): void {
       const c = this.runC;
       if (c < 0) return;
-      let b = this.batch[c]!;
-      let n = this.batchN[c]!;
-      if (n + 4 > b.length) {
-        const nb = new Float64Array(b.length * 2);
-        nb.set(b);
-        this.batch[c] = b = nb;
-      }
-      b[n] = this.runX0;
-      b[n + 1] = this.runX1;
-      b[n + 2] = this.runY;
-      b[n + 3] = this.runH;
-      this.batchN[c] = n + 4;
       this.runC = -1;
+      this.fillPix(c, this.runX0, this.runX1, this.runY, this.runH);
+    }
+
+    /**
+     * Fills a rectangle (CSS px) in the pixel buffer, edges rounded to device pixels,
+     * at least one pixel wide, clipped to the plot's columns and [clipY0, clipY1).
+     */
+    private fillPix(c: number, x0: number, x1: number, y: number, h: number): void {
+      const dpr = this.dpr;
+      const w = this.img!.width;
+      let X0 = Math.round(x0 * dpr);
+      let X1 = Math.round(x1 * dpr);
+      if (X1 <= X0) X1 = X0 + 1;
+      const xMin = Math.round(LABEL_W * dpr);
+      if (X0 < xMin) X0 = xMin;
+      if (X1 > w) X1 = w;
+      let Y0 = Math.round(y * dpr);
+      let Y1 = Math.round((y + h) * dpr);
+      if (Y1 <= Y0) Y1 = Y0 + 1;
+      if (Y0 < this.clipY0) Y0 = this.clipY0;
+      if (Y1 > this.clipY1) Y1 = this.clipY1;
+      if (X1 <= X0 || Y1 <= Y0) return;
+      if (this.lineOnly) Y1 = Y0 + 1;
+      const v = this.colorPix[c]!;
+      const pix = this.pix;
+      // Most spans are a pixel or a few wide: a plain loop beats fill()'s call there.
+      const narrow = X1 - X0 <= 8;
+      for (let row = Y0 * w, end = Y1 * w; row < end; row += w) {
+        if (narrow) for (let i = row + X0; i < row + X1; i++) pix[i] = v;
+        else pix.fill(v, row + X0, row + X1);
+      }
     }
 
     private emit(c: number, x0: number, x1: number, y: number, h: number): void {
@@ -250,52 +334,71 @@ namespace GoscopeTrace {
       this.runH = h;
     }
 
-    private colorOf(mode: number, j: number, fixed: number): number {
-      if (mode === MODE_STATE) return this.data.iv.state[j]!;
-      if (mode === MODE_PROC) return PROC_BASE + this.gColor[this.data.iv.owner[j]!]!;
-      return fixed;
-    }
-
     /**
-     * Paints the row's intervals k in [lo, hi) (interval ind[k], or k without ind) whose
-     * starts and ends ascend, culled to [t0, t1) and merged below a pixel.
+     * Paints the row's intervals k in [lo, hi) whose starts and ends ascend, culled to
+     * [t0, t1) and merged below a pixel. The colour of k is col[k] (a colour index), or
+     * `fixed` without col. The arrays are contiguous for the row (proc rows use copies,
+     * see pStart): the searches below then stay in cache instead of jumping through an
+     * index into the 1M-interval columns, which cost most of a frame.
      */
-    private paintRow(start: Float64Array, end: Float64Array, ind: Int32Array | null, lo: number, hi: number, y: number, h: number, mode: number, fixed: number): void {
+    private paintRow(start: Float64Array, end: Float64Array, col: Uint8Array | null, lo: number, hi: number, y: number, h: number, fixed: number): void {
       const t0 = this.t0;
       const t1 = this.t1;
       const scale = this.scale;
       const xMin = LABEL_W;
       const xMax = LABEL_W + this.plotWidth;
-      let k = upperBound(end, ind, lo, hi, t0);
+      // Every span of the row has the same y and h and nothing else is drawn in its
+      // band: write each span's top scanline only, then copy that scanline down the
+      // band. Contiguous writes and a memcpy per scanline beat writing columns.
+      this.flushRun();
+      this.lineOnly = true;
+      // Edges snap to device pixels, so a gap narrower than one (an idle sliver
+      // between two slices) could widen into a whole white column; such a gap is
+      // closed by starting the next span where the previous one ended.
+      const minGap = 1 / this.dpr;
+      let prevX1 = -Infinity;
+      let k = upperBound(end, null, lo, hi, t0);
       while (k < hi) {
-        const j = ind ? ind[k]! : k;
-        const s = start[j]!;
+        const s = start[k]!;
         if (s >= t1) break;
         let x0 = xMin + (s - t0) * scale;
-        let x1 = xMin + (end[j]! - t0) * scale;
+        let x1 = xMin + (end[k]! - t0) * scale;
         if (x0 < xMin) x0 = xMin;
         if (x1 > xMax) x1 = xMax;
         if (x1 - x0 >= 1) {
-          this.emit(this.colorOf(mode, j, fixed), x0, x1, y, h);
+          this.emit(col ? col[k]! : fixed, x0 > prevX1 && x0 - prevX1 < minGap ? prevX1 : x0, x1, y, h);
+          prevX1 = x1;
           k++;
           continue;
         }
-        // Sub-pixel: one column; skip every interval that ends inside it.
+        // Sub-pixel: one column; skip every interval that ends inside it. The skip is
+        // short when zoomed in, so search forward from k (galloping) rather than over
+        // the whole rest of the row.
         const px = Math.floor(x0);
         const tNext = t0 + (px + 1 - xMin) / scale;
-        const k2 = upperBound(end, ind, k + 1, hi, tNext);
-        let c: number;
-        if (k2 === k + 1 || mode === MODE_FIXED) c = this.colorOf(mode, j, fixed);
-        else {
+        const k2 = gallop(end, k + 1, hi, tNext);
+        let c = col ? col[k]! : fixed;
+        if (k2 !== k + 1 && col) {
+          // Several intervals share the column: it takes the colour under its middle.
           const tMid = t0 + (px + 0.5 - xMin) / scale;
-          const km = upperBound(end, ind, k, Math.min(hi, k2 + 1), tMid);
-          const jm = km < hi ? (ind ? ind[km]! : km) : -1;
-          c = jm >= 0 && start[jm]! <= tMid ? this.colorOf(mode, jm, fixed) : this.colorOf(mode, j, fixed);
+          const km = gallop(end, k, Math.min(hi, k2 + 1), tMid);
+          if (km < hi && start[km]! <= tMid) c = col[km]!;
         }
-        this.emit(c, px, px + 1, y, h);
+        this.emit(c, px > prevX1 && px - prevX1 < minGap ? prevX1 : px, px + 1, y, h);
+        prevX1 = px + 1;
         k = k2;
       }
       this.flushRun();
+      this.lineOnly = false;
+      // Copy the top scanline's plot part down the band (the same rounding and
+      // clipping as fillPix).
+      const dpr = this.dpr;
+      const w = this.img!.width;
+      const xMinPx = Math.round(LABEL_W * dpr);
+      const top = Math.round(y * dpr);
+      const Y0 = Math.max(this.clipY0, top);
+      const Y1 = Math.min(this.clipY1, Math.max(Math.round((y + h) * dpr), top + 1));
+      for (let row = Y0 + 1; row < Y1; row++) this.pix.copyWithin(row * w + xMinPx, Y0 * w + xMinPx, (Y0 + 1) * w);
     }
 
     /** Lays out and paints now; false when the canvas has no width. */
@@ -307,35 +410,43 @@ namespace GoscopeTrace {
       const d = this.data;
       const dpr = window.devicePixelRatio || 1;
       const ctx = this.canvas.getContext('2d')!;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, this.width, this.height);
-      ctx.font = FONT;
-      if (!this.charWidth) this.charWidth = ctx.measureText('MMMMMMMMMM').width / 10 || 7;
+      const cw = this.canvas.width;
+      const ch = this.canvas.height;
+      if (!this.img || this.img.width !== cw || this.img.height !== ch) {
+        this.img = ctx.createImageData(cw, ch);
+        this.pix = new Uint32Array(this.img.data.buffer);
+      }
+      this.pix.fill(0);
+      this.dpr = dpr;
+      if (!this.charWidth) {
+        ctx.font = FONT;
+        this.charWidth = ctx.measureText('MMMMMMMMMM').width / 10 || 7;
+      }
       this.scale = this.plotWidth / (this.t1 - this.t0);
-      this.batchN.fill(0);
       this.runC = -1;
 
-      // Goroutine rows.
+      // Goroutine rows, clipped below the header.
       const headerH = this.headerH;
+      const hdrY = Math.round(headerH * dpr);
+      this.clipY0 = hdrY;
+      this.clipY1 = ch;
       const rFirst = Math.max(0, Math.floor(this.scrollTop / G_ROW));
       const rLast = Math.min(this.rows.length, Math.ceil((this.scrollTop + this.height - headerH) / G_ROW) + 1);
       const rg = d.rg;
       for (let r = rFirst; r < rLast; r++) {
         const gi = this.rows[r]!;
         const y = this.rowY(r) + 2;
-        this.paintRow(d.iv.start, d.iv.end, null, d.g.off[gi]!, d.g.off[gi + 1]!, y, G_BAR, MODE_STATE, 0);
+        this.paintRow(d.iv.start, d.iv.end, d.iv.state, d.g.off[gi]!, d.g.off[gi + 1]!, y, G_BAR, 0);
         for (let k = rg.off[gi]!; k < rg.off[gi + 1]!; k = rg.segEnd[k]!) {
-          this.paintRow(rg.start, rg.end, null, k, rg.segEnd[k]!, y + G_BAR + 0.5, 2, MODE_FIXED, C_REGION);
+          this.paintRow(rg.start, rg.end, null, k, rg.segEnd[k]!, y + G_BAR + 0.5, 2, C_REGION);
         }
       }
-      this.fillBatches(ctx, headerH, this.height);
 
-      // Header above the scrolled rows: axis, GC band, procs.
-      ctx.fillStyle = '#fff';
-      ctx.fillRect(0, 0, this.width, headerH);
-      ctx.fillStyle = '#f3f4f6';
-      ctx.fillRect(LABEL_W, AXIS_H, this.plotWidth, GC_H);
-      this.batchN.fill(0);
+      // Header above the scrolled rows: white, the GC band's background, GC, procs.
+      this.pix.fill(this.colorPix[C_WHITE]!, 0, hdrY * cw);
+      this.clipY0 = 0;
+      this.clipY1 = hdrY;
+      this.fillPix(C_GC_BG, LABEL_W, LABEL_W + this.plotWidth, AXIS_H, GC_H);
       for (let k = 0; k < d.gc.n; k++) {
         const s = d.gc.start[k]!;
         const e = d.gc.end[k]!;
@@ -348,9 +459,12 @@ namespace GoscopeTrace {
       this.flushRun();
       for (let p = 0; p < d.p.n; p++) {
         const h = this.procRow > 6 ? this.procRow - 2 : this.procRow - 1;
-        this.paintRow(d.iv.start, d.iv.end, d.p.iv, d.p.off[p]!, d.p.off[p + 1]!, this.procY(p) + 1, h, MODE_PROC, 0);
+        this.paintRow(this.pStart, this.pEnd, this.pColor, d.p.off[p]!, d.p.off[p + 1]!, this.procY(p) + 1, h, 0);
       }
-      this.fillBatches(ctx, 0, headerH);
+      // putImageData replaces every pixel (no clearRect needed); text and lines go on top.
+      ctx.putImageData(this.img, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.font = FONT;
       this.drawAxis(ctx);
       this.drawLabels(ctx, rFirst, rLast);
       ctx.strokeStyle = '#d9dce1';
@@ -365,23 +479,6 @@ namespace GoscopeTrace {
       this.lastDrawMs = performance.now() - t0ms;
       if (this.onDraw) this.onDraw();
       return true;
-    }
-
-    private fillBatches(ctx: CanvasRenderingContext2D, yMin: number, yMax: number): void {
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(LABEL_W, yMin, this.plotWidth, yMax - yMin);
-      ctx.clip();
-      for (let c = 0; c < COLORS.length; c++) {
-        const n = this.batchN[c]!;
-        if (!n) continue;
-        const b = this.batch[c]!;
-        ctx.fillStyle = COLORS[c]!;
-        ctx.beginPath();
-        for (let i = 0; i < n; i += 4) ctx.rect(b[i]!, b[i + 2]!, b[i + 1]! - b[i]!, b[i + 3]!);
-        ctx.fill();
-      }
-      ctx.restore();
     }
 
     private drawAxis(ctx: CanvasRenderingContext2D): void {
