@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkip, launchChromium, offlinePage } from './support/browser.js';
 import { buildGo, needGo } from './support/go.js';
 import { decodeProfile, type Profile } from '../src/formats/pprof/index.js';
 import { sampleStacks } from '../src/analysis/profile/stacks.js';
@@ -19,13 +20,8 @@ import { label } from '../src/analysis/profile/units.js';
 import { buildFlameTree, flameNodeCount, flamePath, type FlameStack, type FlameTree } from '../src/analysis/flame/tree.js';
 import { flameSectionHtml, htmlPage } from '../src/report/html.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  // CI installs chromium (.ci/run): its absence there is a failure, not a skip.
-  test('chromium is installed', () => assert.fail(`${CHROMIUM} is missing in CI`));
-}
-const skip: string | false = needGo || (haveChromium ? false : `${CHROMIUM} not found: skipping the browser tests`);
+// browserSkip fails in CI when chromium is missing (.ci/run installs it).
+const skip: string | false = needGo || browserSkip();
 
 const EVIL = '</script><img src=x onerror="window.__pwned=1">main.(*T).evil';
 const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
@@ -139,22 +135,8 @@ before(async () => {
       pprofTop[id] = stdout;
     }),
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.route('**', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  page = await context.newPage();
-  page.on('request', (r) => {
-    if (!r.url().startsWith('file:')) blocked.push(r.url());
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  browser = await launchChromium();
+  page = await offlinePage(browser, blocked, pageErrors);
   await page.goto(pathToFileURL(file).href);
   await page.waitForSelector('#cpu[data-state="ready"]', { timeout: 20_000 });
   await pprofRuns;

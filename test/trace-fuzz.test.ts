@@ -29,7 +29,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FormatError } from '../src/errors.js';
-import { mulberry32 } from './support/prng.js';
+import { mulberry32 } from '../scripts/prng.js';
 import { batchEvents, orderedEvents, readBatches, readTraceHeader, readTraceStream, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
 
 const CASE_TIMEOUT_MS = 10_000;

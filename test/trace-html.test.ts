@@ -15,8 +15,8 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { needGo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
-import { browserSkip, launchChromium, screenshotPath } from './support/browser.js';
-import { mulberry32 } from './support/prng.js';
+import { browserSkip, launchChromium, offlinePage, screenshotPath } from './support/browser.js';
+import { mulberry32 } from '../scripts/prng.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { BLOCKING_KINDS, blockingProfiles } from '../src/analysis/trace/blocking.js';
 import { TimelineBuilder, STATE_RUNNING, STATE_RUNNABLE, STATE_WAITING, GC_MARK, GC_STW, type Timeline } from '../src/analysis/trace/timeline.js';
@@ -149,21 +149,8 @@ before(async () => {
   writeFileSync(out, html);
 
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.route('**', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  page = await context.newPage();
-  page.on('request', (r) => {
-    if (!r.url().startsWith('file:')) blocked.push(r.url());
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
+  page = await offlinePage(browser, blocked, pageErrors, { consoleErrors: true });
+  context = page.context();
   await page.goto(pathToFileURL(out).href);
   await page.waitForSelector('#trace-timeline[data-state="ready"]', { timeout: 20_000 });
 });

@@ -1,21 +1,10 @@
 // Synthetic stacks for the flame graph benchmark: they build a call tree of exactly
 // `nodes` nodes below the root (see bench/flame.ts for the shape).
 import type { FlameStack } from '../../src/analysis/flame/tree.js';
+import { mulberry32 as rng } from '../../scripts/prng.js';
 
 const FUNCTIONS = 20_000;
 const PACKAGES = 400;
-
-/** mulberry32: a small seeded generator, so every run builds the same tree. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function* syntheticStacks(nodes: number, seed = 1): Generator<FlameStack> {
   const rand = rng(seed);

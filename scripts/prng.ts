@@ -1,4 +1,4 @@
-// Deterministic randomness for tests that generate their input.
+// Deterministic randomness for the tests and benchmarks that generate their input.
 
 /** mulberry32: a small seeded generator of numbers in [0, 1); the same seed, the same sequence. */
 export function mulberry32(seed: number): () => number {
