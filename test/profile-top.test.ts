@@ -104,22 +104,31 @@ function parseTop(text: string): TopText {
   return { summary: lines.slice(firstSummary, title), rows: lines.slice(title + 1) };
 }
 
-/** Rows with each group of pprof's sort ties (same flat, same name) in a fixed order. */
+/**
+ * Rows with each group of pprof's sort ties (same |flat|: a diff sorts by absolute value;
+ * same name) in a fixed order. Equal flats make the sum% sequence the same in any order,
+ * so it is kept by position; a tie of +x and -x changes the running sum with the order, so
+ * there only the sum after the whole group is compared.
+ */
 function canonicalRows(rows: string[]): string[] {
   const parsed = rows.map((r) => {
     const m = ROW.exec(r);
     assert.ok(m, `not a row: ${JSON.stringify(r)}`);
     return { line: r, flat: m[1]!, sum: m[3]!, name: m[6]!.replace(/ \((partial-)?inline\)$/, '') };
   });
+  const abs = (f: string): string => f.replace(/^-/, '');
   const out: string[] = [];
   for (let i = 0; i < parsed.length; ) {
     let j = i + 1;
-    while (j < parsed.length && parsed[j]!.flat === parsed[i]!.flat && parsed[j]!.name === parsed[i]!.name) j++;
-    // Equal flats make the sum% sequence the same in any order: keep it by position.
+    while (j < parsed.length && abs(parsed[j]!.flat) === abs(parsed[i]!.flat) && parsed[j]!.name === parsed[i]!.name) j++;
     const group = parsed.slice(i, j);
     const sums = group.map((g) => g.sum);
     const bodies = group.map((g) => g.line.replace(ROW, (_m, f, fp, _s, c, cp, n) => `${f} ${fp} @ ${c} ${cp}  ${n}`)).sort();
-    bodies.forEach((b, k) => out.push(b.replace(' @ ', ` ${sums[k]} `)));
+    if (group.every((g) => g.flat === group[0]!.flat)) bodies.forEach((b, k) => out.push(b.replace(' @ ', ` ${sums[k]} `)));
+    else {
+      bodies.forEach((b) => out.push(b.replace(' @ ', ' ? ')));
+      out.push(`sum after the tie: ${sums[sums.length - 1]}`);
+    }
     i = j;
   }
   return out;
