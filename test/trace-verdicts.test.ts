@@ -6,13 +6,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildGo, needGo } from './support/go.js';
 import { goToolEnv, runLines } from './support/go-tool.js';
 import { goscope } from './support/cli.js';
-import { GC_CPU_NOTABLE, MMU_10MS_NOTABLE, STW_NOTABLE_NS } from '../src/analysis/trace/verdicts.js';
+import { GC_CPU_NOTABLE, MMU_10MS_NOTABLE, STW_NOTABLE_NS, traceVerdicts } from '../src/analysis/trace/verdicts.js';
+import { TraceAnalyzer } from '../src/analysis/trace/analyse.js';
+import { readTraceStream } from '../src/formats/trace/index.js';
+import { traceReportHtml } from '../src/report/trace.js';
 
 let tmp = '';
 let busy = '';
@@ -164,4 +167,15 @@ test('rounds trace: lock contention in main.contend, and the HTML report is writ
   for (const k of ['net', 'sync', 'syscall', 'sched']) assert.ok(page.includes(`id="flame-${k}"`), `flame section ${k}`);
   for (const id of ['goroutine-groups', 'sched-latency', 'blocked-longest', 'gc-pauses', 'gc-mmu', 'tasks', 'regions']) assert.ok(page.includes(`id="${id}"`), `table ${id}`);
   assert.ok(page.includes('lock contention: '), 'verdict in the page');
+});
+
+test('a long trace: the timeline stops at its event cap and the page says so; the rest covers the whole trace', { skip: needGo }, async () => {
+  const an = new TraceAnalyzer({ timeline: true, timelineMaxEvents: 5000 });
+  await readTraceStream(createReadStream(rounds), (e) => an.add(e), { input: rounds });
+  const a = an.finish();
+  assert.ok(a.timelineCutAt !== null && a.timelineCutAt > a.start && a.timelineCutAt < a.end);
+  assert.ok(a.timeline!.end <= a.timelineCutAt, 'the timeline ends where it was cut');
+  assert.ok(a.events > 5000);
+  const html = traceReportHtml(a, traceVerdicts(a), { goVersion: 'go1.26', savedTo: null, input: rounds });
+  assert.match(html, /the timeline shows the first [^(]+ \(5,000 events\); tables and flame graphs cover the whole trace/);
 });

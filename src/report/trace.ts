@@ -266,7 +266,13 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
   });
   return traceHtml({
     title: `goscope trace: ${meta.input}`,
-    meta: [meta.goVersion, formatNs(a.end - a.start), `${a.events.toLocaleString('en-US')} events`, `${a.goroutines.toLocaleString('en-US')} goroutines`],
+    meta: [
+      meta.goVersion,
+      formatNs(a.end - a.start),
+      `${a.events.toLocaleString('en-US')} events`,
+      `${a.goroutines.toLocaleString('en-US')} goroutines`,
+      ...(a.timelineCutAt !== null ? [`the timeline shows the first ${formatNs(a.timelineCutAt - a.start)} (${a.timelineMaxEvents.toLocaleString('en-US')} events); tables and flame graphs cover the whole trace`] : []),
+    ],
     verdicts: verdicts.map((v) => (v.notable ? v.text : `${v.kind}: ${v.text}`)),
     timeline: a.timeline!,
     tables,
