@@ -10,11 +10,11 @@ import { sessionDir } from '../collect/acquire.js';
 import { captureTrace } from '../collect/trace.js';
 import { encodeProfile } from '../formats/pprof/index.js';
 import { readTraceStream, type TraceHeader } from '../formats/trace/index.js';
-import { BLOCKING_KINDS, type BlockingKind } from '../analysis/trace/blocking.js';
+import { BLOCKING_KINDS, summariseBlocking, type BlockingKind } from '../analysis/trace/blocking.js';
 import { TraceAnalyzer, type TraceAnalysis } from '../analysis/trace/analyse.js';
 import { traceVerdicts } from '../analysis/trace/verdicts.js';
 import { progress, type Progress } from '../report/progress.js';
-import { renderTraceText, summariseBlocking, traceJson, traceReportHtml } from '../report/trace.js';
+import { renderTraceText, traceJson, traceReportHtml } from '../report/trace.js';
 import { parseArgs, parseDuration } from './args.js';
 import { printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { timeoutFlag } from './profile-input.js';
@@ -173,5 +173,3 @@ export async function analyseTraceStream(
   return { analysis: an.finish(), header };
 }
 
-export { BLOCKING_KINDS };
-export type { BlockingKind };

@@ -1,27 +1,12 @@
 // `goscope trace` output: the verdict-first text summary, the goscope.trace/v1 JSON and the
 // input of the HTML report (tables and flame graphs), all from one TraceAnalysis.
-import type { Profile } from '../formats/pprof/profile.js';
-import { int64ToNumber } from '../formats/pprof/profile.js';
 import type { Frame } from '../formats/trace/reader.js';
 import type { TraceAnalysis } from '../analysis/trace/analyse.js';
-import { BLOCKING_KINDS, type BlockingKind } from '../analysis/trace/blocking.js';
+import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from '../analysis/trace/blocking.js';
 import { goDuration } from '../analysis/trace/summary-format.js';
 import { formatNs, frameText, userFirst, userFrame, type TraceVerdict } from '../analysis/trace/verdicts.js';
 import { blockingFlame, goroutineTable, traceHtml, type TraceTable } from './trace-html.js';
 import { table } from './term.js';
-
-export interface BlockingTop {
-  function: string;
-  delayNs: number;
-  contentions: number;
-}
-
-export interface BlockingSummary {
-  /** Total delay, in nanoseconds. */
-  total: number;
-  contentions: number;
-  top: BlockingTop[];
-}
 
 export interface TraceMeta {
   goVersion: string;
@@ -32,40 +17,6 @@ export interface TraceMeta {
 
 const TOP = 5;
 const frames = (s: readonly Frame[], n = 8): { func: string; file: string; line: number }[] => s.slice(0, n).map((f) => ({ func: f.func, file: f.file, line: f.line }));
-
-/** Totals of a blocking profile and its top functions by delay. */
-export function summariseBlocking(p: Profile, top = 3): BlockingSummary {
-  const locs = new Map(p.locations.map((l) => [String(l.id), l]));
-  const fns = new Map(p.functions.map((f) => [String(f.id), f.name]));
-  let total = 0;
-  let contentions = 0;
-  const byFn = new Map<string, BlockingTop>();
-  for (const s of p.samples) {
-    const n = int64ToNumber(s.values[0] ?? 0);
-    const d = int64ToNumber(s.values[1] ?? 0);
-    total += d;
-    contentions += n;
-    const stack: string[] = [];
-    for (const id of s.locationIds) for (const ln of locs.get(String(id))?.lines ?? []) stack.push(fns.get(String(ln.functionId)) ?? '');
-    const name = userFunction(stack);
-    const t = byFn.get(name) ?? { function: name, delayNs: 0, contentions: 0 };
-    t.delayNs += d;
-    t.contentions += n;
-    byFn.set(name, t);
-  }
-  return { total, contentions, top: [...byFn.values()].sort((a, b) => b.delayNs - a.delayNs || a.function.localeCompare(b.function)).slice(0, top) };
-}
-
-/** The leaf-most main. function, else the leaf-most non-standard-library one, else the leaf. */
-function userFunction(stack: string[]): string {
-  const main = stack.find((f) => f.startsWith('main.'));
-  if (main) return main;
-  const user = stack.find((f) => {
-    const pkg = f.split('/')[0]!;
-    return f.includes('/') && pkg.includes('.') && !pkg.startsWith('golang.org');
-  });
-  return user ?? stack[0] ?? '(no stack)';
-}
 
 /** The goscope.trace/v1 document. */
 export function traceJson(a: TraceAnalysis, verdicts: TraceVerdict[], meta: TraceMeta) {

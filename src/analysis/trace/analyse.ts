@@ -4,7 +4,7 @@
 // pushes events into add(), nothing is kept per event.
 import type { Profile } from '../../formats/pprof/profile.js';
 import type { OrderedEvent } from '../../formats/trace/order.js';
-import { BLOCKING_KINDS, BlockingBuilder, type BlockingKind } from './blocking.js';
+import { BlockingBuilder, type BlockingKind } from './blocking.js';
 import { GcAnalyzer, type GcSummary } from './gc.js';
 import { TraceSummarizer, type TraceSummary } from './summary.js';
 import { TimelineBuilder, type Timeline } from './timeline.js';
@@ -88,4 +88,3 @@ export class TraceAnalyzer {
   }
 }
 
-export { BLOCKING_KINDS };

@@ -21,7 +21,7 @@
 // through each event's generation table (formats/trace/event.ts).
 
 import type { Profile } from '../../formats/pprof/profile.js';
-import { emptyProfile } from '../../formats/pprof/profile.js';
+import { emptyProfile, int64ToNumber } from '../../formats/pprof/profile.js';
 import type { OrderedEvent } from '../../formats/trace/order.js';
 import type { Frame } from '../../formats/trace/reader.js';
 import { eventStackId, stackFrames } from '../../formats/trace/event.js';
@@ -246,4 +246,53 @@ function buildProfile(recs: Iterable<Rec>): Profile {
     p.samples.push({ locationIds: ids, values: [rec.count, rec.time], labels: [] });
   }
   return p;
+}
+
+export interface BlockingTop {
+  function: string;
+  delayNs: number;
+  contentions: number;
+}
+
+export interface BlockingSummary {
+  /** Total delay, in nanoseconds. */
+  total: number;
+  contentions: number;
+  /** The functions that waited most (each sample charged to blockedIn's function), by delay. */
+  top: BlockingTop[];
+}
+
+/** Totals of a blocking profile and its top functions by delay. */
+export function summariseBlocking(p: Profile, top = 3): BlockingSummary {
+  const locs = new Map(p.locations.map((l) => [String(l.id), l]));
+  const fns = new Map(p.functions.map((f) => [String(f.id), f.name]));
+  let total = 0;
+  let contentions = 0;
+  const byFn = new Map<string, BlockingTop>();
+  for (const s of p.samples) {
+    const n = int64ToNumber(s.values[0] ?? 0);
+    const d = int64ToNumber(s.values[1] ?? 0);
+    total += d;
+    contentions += n;
+    // Frames innermost first (a location's lines: inlined callee first).
+    const stack: string[] = [];
+    for (const id of s.locationIds) for (const ln of locs.get(String(id))?.lines ?? []) stack.push(fns.get(String(ln.functionId)) ?? '');
+    const name = blockedIn(stack);
+    const t = byFn.get(name) ?? { function: name, delayNs: 0, contentions: 0 };
+    t.delayNs += d;
+    t.contentions += n;
+    byFn.set(name, t);
+  }
+  return { total, contentions, top: [...byFn.values()].sort((a, b) => b.delayNs - a.delayNs || a.function.localeCompare(b.function)).slice(0, top) };
+}
+
+/** The leaf-most main. function, else the leaf-most non-standard-library one, else the leaf. */
+function blockedIn(stack: string[]): string {
+  const main = stack.find((f) => f.startsWith('main.'));
+  if (main) return main;
+  const user = stack.find((f) => {
+    const pkg = f.split('/')[0]!;
+    return f.includes('/') && pkg.includes('.') && !pkg.startsWith('golang.org');
+  });
+  return user ?? stack[0] ?? '(no stack)';
 }

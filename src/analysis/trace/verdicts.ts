@@ -7,9 +7,9 @@
 // Each verdict is `notable` when it crosses a threshold worth acting on; the thresholds are
 // constants here, named, so the README can quote them.
 import type { Frame } from '../../formats/trace/reader.js';
-import { int64ToNumber, type Profile } from '../../formats/pprof/profile.js';
+import { int64ToNumber } from '../../formats/pprof/profile.js';
 import type { TraceAnalysis } from './analyse.js';
-import { BLOCKING_KINDS, type BlockingKind } from './blocking.js';
+import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from './blocking.js';
 import { isSystemGoroutine, type BlockInterval, type SchedLatency } from './summary.js';
 
 /** A creation storm: at least this many goroutines created ... */
@@ -61,7 +61,6 @@ export function formatNs(ns: number): string {
   if (a >= 1e3) return f(ns / 1e3, 'µs');
   return `${Math.round(ns)}ns`;
 }
-const fmtNs = formatNs;
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
@@ -81,7 +80,7 @@ function creationStorm(a: TraceAnalysis): TraceVerdict | null {
   const notable = total >= STORM_MIN_CREATED && rate >= STORM_MIN_RATE;
   const top = c.series[0]!;
   const details = c.series.slice(0, 3).map((s) => `${int(s.total)} (${pct(s.total / total)}) created at ${s.func} (${s.file.slice(s.file.lastIndexOf('/') + 1)}:${s.line})`);
-  const text = `${notable ? 'goroutine creation storm: ' : ''}${int(total)} goroutines created in ${fmtNs(a.end - a.start)} (${int(rate)}/s, peak ${int(peak)} in ${fmtNs(c.bucketNs)}), ${pct(top.total / total)} by ${top.func}`;
+  const text = `${notable ? 'goroutine creation storm: ' : ''}${int(total)} goroutines created in ${formatNs(a.end - a.start)} (${int(rate)}/s, peak ${int(peak)} in ${formatNs(c.bucketNs)}), ${pct(top.total / total)} by ${top.func}`;
   return { kind: 'creation-storm', notable, text, details };
 }
 
@@ -102,8 +101,8 @@ function schedLatency(a: TraceAnalysis): TraceVerdict | null {
   const exec = a.summary.goroutineGroups.reduce((s, g) => s + g.execTime, 0);
   const notable = l.duration >= SCHED_LATENCY_NOTABLE_NS;
   const how = l.from === 'Waiting' ? `after being unblocked${l.wokenBy >= 0 ? ` by goroutine ${l.wokenBy}` : ''}` : l.from === 'NotExist' ? 'after its creation' : l.from === 'Running' ? `after a stop (${l.reason || 'unknown reason'})` : 'from the start of the trace';
-  const text = `${notable ? 'scheduling latency: ' : ''}goroutines waited up to ${fmtNs(l.duration)} for a P (runnable -> running): goroutine ${l.goroutine} ${l.name || '(unnamed)'} ${how}; ${fmtNs(wait)} of scheduler wait in total against ${fmtNs(exec)} of execution`;
-  const details = lats.slice(0, 3).map((x) => `${fmtNs(x.duration)} goroutine ${x.goroutine} ${x.name}, runnable at ${frameText(userFrame(x.stack))}${x.wokenBy >= 0 && x.wokenByStack.length ? `, woken by goroutine ${x.wokenBy} at ${frameText(userFrame(x.wokenByStack))}` : ''}`);
+  const text = `${notable ? 'scheduling latency: ' : ''}goroutines waited up to ${formatNs(l.duration)} for a P (runnable -> running): goroutine ${l.goroutine} ${l.name || '(unnamed)'} ${how}; ${formatNs(wait)} of scheduler wait in total against ${formatNs(exec)} of execution`;
+  const details = lats.slice(0, 3).map((x) => `${formatNs(x.duration)} goroutine ${x.goroutine} ${x.name}, runnable at ${frameText(userFrame(x.stack))}${x.wokenBy >= 0 && x.wokenByStack.length ? `, woken by goroutine ${x.wokenBy} at ${frameText(userFrame(x.wokenByStack))}` : ''}`);
   return { kind: 'sched-latency', notable, text, details };
 }
 
@@ -127,9 +126,9 @@ function blocked(a: TraceAnalysis): TraceVerdict | null {
     const n = a.summary.longestBlocked.length >= 20 && whole.length === list.length ? `${whole.length}+` : String(whole.length);
     text = `${n} goroutine${whole.length === 1 ? ' was' : 's were'} blocked for the whole trace (since before it started), e.g. goroutine ${b.goroutine} ${b.name || '(unnamed)'} at ${frameText(userFrame(b.stack))}`;
   } else {
-    text = `${notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${fmtNs(b.duration)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(userFrame(b.stack))}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
+    text = `${notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${formatNs(b.duration)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(userFrame(b.stack))}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
   }
-  const details = list.slice(0, 5).map((x) => `${fmtNs(x.duration)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason || (x.sinceTraceStart ? 'blocked since before the trace' : 'unknown reason')} at ${frameText(userFrame(x.stack))}`);
+  const details = list.slice(0, 5).map((x) => `${formatNs(x.duration)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason || (x.sinceTraceStart ? 'blocked since before the trace' : 'unknown reason')} at ${frameText(userFrame(x.stack))}`);
   return { kind: 'blocked', notable, text, details };
 }
 
@@ -140,36 +139,25 @@ function gcPressure(a: TraceAnalysis): TraceVerdict | null {
   const reasons: string[] = [];
   if (g.utilization.gcFraction >= GC_CPU_NOTABLE) reasons.push(`GC used ${pct(g.utilization.gcFraction)} of the CPU capacity`);
   if (mmu10 && mmu10.mmu < MMU_10MS_NOTABLE) reasons.push(`in the worst 10 ms window the program had ${pct(mmu10.mmu)} of the CPU`);
-  if (g.stw.max >= STW_NOTABLE_NS) reasons.push(`a stop-the-world pause of ${fmtNs(g.stw.max)}`);
+  if (g.stw.max >= STW_NOTABLE_NS) reasons.push(`a stop-the-world pause of ${formatNs(g.stw.max)}`);
   const notable = reasons.length > 0;
-  const mmu = g.mmu.map((m) => `${fmtNs(m.window)} ${pct(m.mmu)}`).join(', ');
+  const mmu = g.mmu.map((m) => `${formatNs(m.window)} ${pct(m.mmu)}`).join(', ');
   const text = notable
     ? `GC pressure: ${reasons.join('; ')} (${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time)`
-    : `${g.gc.cycles.length} GC cycles, marking ${pct(g.gc.fraction)} of the time, ${pct(g.utilization.gcFraction)} of the CPU capacity, STW max ${fmtNs(g.stw.max)}`;
-  const details = [`minimum mutator utilisation: ${mmu}`, `stop-the-world: ${g.stw.pauses.length} pauses, ${fmtNs(g.stw.total)} total, max ${fmtNs(g.stw.max)}`, `mark assist: ${fmtNs(g.assist.total)} in ${int(g.assist.count)} assists by ${int(g.assist.goroutines)} goroutines`];
+    : `${g.gc.cycles.length} GC cycles, marking ${pct(g.gc.fraction)} of the time, ${pct(g.utilization.gcFraction)} of the CPU capacity, STW max ${formatNs(g.stw.max)}`;
+  const details = [`minimum mutator utilisation: ${mmu}`, `stop-the-world: ${g.stw.pauses.length} pauses, ${formatNs(g.stw.total)} total, max ${formatNs(g.stw.max)}`, `mark assist: ${formatNs(g.assist.total)} in ${int(g.assist.count)} assists by ${int(g.assist.goroutines)} goroutines`];
   return { kind: 'gc', notable, text, details };
 }
 
-/** Total delay and contentions of a blocking profile. */
-export function profileTotals(p: Profile): { delay: number; contentions: number } {
-  let delay = 0;
-  let contentions = 0;
-  for (const s of p.samples) {
-    contentions += int64ToNumber(s.values[0] ?? 0);
-    delay += int64ToNumber(s.values[1] ?? 0);
-  }
-  return { delay, contentions };
-}
-
 function blockingKinds(a: TraceAnalysis): TraceVerdict {
-  const totals = BLOCKING_KINDS.map((k) => [k, profileTotals(a.blocking[k])] as [BlockingKind, ReturnType<typeof profileTotals>]).sort((x, y) => y[1].delay - x[1].delay);
+  const totals = BLOCKING_KINDS.map((k) => [k, summariseBlocking(a.blocking[k], 0)] as [BlockingKind, BlockingSummary]).sort((x, y) => y[1].total - x[1].total);
   const [k, t] = totals[0]!;
-  if (t.delay === 0) return { kind: 'blocking', notable: false, text: 'no blocking recorded in this trace', details: [] };
+  if (t.total === 0) return { kind: 'blocking', notable: false, text: 'no blocking recorded in this trace', details: [] };
   return {
     kind: 'blocking',
     notable: false,
-    text: `goroutines waited longest on ${k} (${fmtNs(t.delay)} over ${int(t.contentions)} waits)`,
-    details: totals.map(([kind, x]) => `${kind}: ${fmtNs(x.delay)} over ${int(x.contentions)} waits`),
+    text: `goroutines waited longest on ${k} (${formatNs(t.total)} over ${int(t.contentions)} waits)`,
+    details: totals.map(([kind, x]) => `${kind}: ${formatNs(x.total)} over ${int(x.contentions)} waits`),
   };
 }
 
@@ -205,8 +193,8 @@ function lockContention(a: TraceAnalysis): TraceVerdict | null {
   const waiters = total / span;
   const notable = waiters >= LOCK_WAITERS_NOTABLE;
   const sites = [...by].sort((x, y) => y[1] - x[1]);
-  const text = `${notable ? 'lock contention: ' : ''}goroutines spent ${fmtNs(total)} blocked on sync.Mutex/RWMutex over ${int(waits)} waits in ${fmtNs(span)} (${waiters.toFixed(1)} waiting on average), most at ${sites[0]![0]}`;
-  return { kind: 'lock-contention', notable, text, details: sites.slice(0, 3).map(([site, d]) => `${fmtNs(d)} (${pct(d / total)}) locking at ${site}`) };
+  const text = `${notable ? 'lock contention: ' : ''}goroutines spent ${formatNs(total)} blocked on sync.Mutex/RWMutex over ${int(waits)} waits in ${formatNs(span)} (${waiters.toFixed(1)} waiting on average), most at ${sites[0]![0]}`;
+  return { kind: 'lock-contention', notable, text, details: sites.slice(0, 3).map(([site, d]) => `${formatNs(d)} (${pct(d / total)}) locking at ${site}`) };
 }
 
 /** The verdicts, notable ones first (in the order above), then the rest. */
