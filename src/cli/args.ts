@@ -3,17 +3,21 @@
 import { UsageError } from '../errors.js';
 
 export interface FlagSpec {
-  [name: string]: { type: 'string' | 'boolean'; short?: string };
+  /** 'list': repeatable, collected in order into `lists`. */
+  [name: string]: { type: 'string' | 'boolean' | 'list'; short?: string };
 }
 
 export interface Parsed {
   flags: Record<string, string | boolean | undefined>;
   positionals: string[];
+  /** Values of repeatable ('list') flags, in the order given. */
+  lists: Record<string, string[]>;
 }
 
 export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): Parsed {
   const flags: Record<string, string | boolean | undefined> = {};
   const positionals: string[] = [];
+  const lists: Record<string, string[]> = {};
   const shorts = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) if (s.short) shorts.set(s.short, name);
   for (let i = 0; i < argv.length; i++) {
@@ -47,10 +51,11 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
         value = argv[++i];
         if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
       }
-      flags[name] = value;
+      if (s.type === 'list') (lists[name] ??= []).push(value);
+      else flags[name] = value;
     }
   }
-  return { flags, positionals };
+  return { flags, positionals, lists };
 }
 
 /** "5s", "1m", "250ms", "1m30s", or a bare number of seconds -> milliseconds. */

@@ -1,4 +1,5 @@
 // What every command shares: output streams, colour, JSON printing, writing output files.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { colorFor, style, type Style } from '../report/term.js';
@@ -35,5 +36,15 @@ export async function writeOutput(path: string, data: string | Uint8Array, what 
     await writeFile(path, data);
   } catch (e) {
     throw new UserError(`${path}: cannot write${what ? ' ' + what : ''} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** goscope's version from package.json. */
+export function goscopeVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
   }
 }

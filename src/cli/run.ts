@@ -1,5 +1,4 @@
 // Dispatches to one command. Kept apart from main.ts so tests can call it in-process.
-import { readFileSync } from 'node:fs';
 import { goroutinesCommand, GOROUTINES_HELP } from './goroutines.js';
 import { leakCommand, LEAK_HELP } from './leak.js';
 import { topCommand, TOP_HELP, DIFF_HELP } from './top.js';
@@ -7,7 +6,8 @@ import { flameCommand, FLAME_HELP } from './flame.js';
 import { profileCommand, PROFILE_HELP } from './profile.js';
 import { diagnoseCommand, DIAGNOSE_HELP } from './diagnose.js';
 import { traceCommand, TRACE_HELP } from './trace.js';
-import { stdio, write, type Io } from './common.js';
+import { goscopeVersion, stdio, write, type Io } from './common.js';
+import { httpCommand, HTTP_HELP } from './http.js';
 
 const HELP = `goscope — diagnose Go services from the outside
 
@@ -23,21 +23,15 @@ commands:
   goroutines diff <before> <after>  what changed between two goroutine snapshots
   leak <service-url>                sample a live service and name the goroutine leaks
   trace <service-url|file|->        execution trace: events, goroutines, where they blocked (-pprof profiles)
+  http <url>                        time a request by phase (dns, connect, tls, server, transfer); -n/-c load,
+                                    timeouts by phase, --slo, W3C traceparent, --dump, --echo-diff
 
 <source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help; every one that
 prints findings takes --json (flame writes files instead).
 
-exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose)`;
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
+exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose),
+            4 SLO breached (http --slo)`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -49,13 +43,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return cmd === undefined ? 2 : 0;
     case 'help': {
       const topic = rest[0];
-      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP, trace: TRACE_HELP };
+      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP, trace: TRACE_HELP, http: HTTP_HELP };
       write(io, (topic && helps[topic]) || HELP);
       return 0;
     }
     case '--version':
     case 'version':
-      write(io, `goscope ${version()}`);
+      write(io, `goscope ${goscopeVersion()}`);
       return 0;
     case 'goroutines':
       return goroutinesCommand(rest, io);
@@ -73,6 +67,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return diagnoseCommand(rest, io);
     case 'trace':
       return traceCommand(rest, io);
+    case 'http':
+      return httpCommand(rest, io);
     default:
       io.err.write(`goscope: unknown command "${cmd}" (see goscope --help)\n`);
       return 2;

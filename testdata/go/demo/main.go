@@ -74,6 +74,8 @@ func newMux() *http.ServeMux {
 	handle(mux, "GET /leak/waitgroup", "/leak/waitgroup", handleLeakWaitGroup)
 	handle(mux, "GET /leak/lock", "/leak/lock", handleLeakLock)
 	handle(mux, "GET /leak/nilchan", "/leak/nilchan", handleLeakNilChan)
+
+	registerHTTPLab(mux) // httplab.go: /echo, /via/echo, /delay, /slowbody, /bytes, /status, /redirect
 	return mux
 }
 
@@ -119,6 +121,10 @@ func main() {
 	blockRate := flag.Int("block-rate", 10000, "runtime.SetBlockProfileRate in ns (0 disables the block profile)")
 	writeTimeout := flag.Duration("write-timeout", 0, "http.Server WriteTimeout (0: none)")
 	cacheMB := flag.Int("cache-mb", 32, "size limit of the /cache session cache in MiB")
+	tlsAddr := flag.String("tls-addr", "", "also serve HTTPS (HTTP/2 via ALPN) on this address with a fresh self-signed certificate (empty: no TLS listener)")
+	tlsCertOut := flag.String("tls-cert-out", "", "write the TLS certificate (PEM) to this file")
+	tlsValid := flag.Duration("tls-valid", 72*time.Hour, "TLS certificate validity from now (NotBefore is now-1h; negative: already expired)")
+	tlsMin := flag.String("tls-min", "1.2", "minimum TLS version: 1.2 or 1.3")
 	flag.Parse()
 
 	// Profiles used by goscope's mutex/block analysis.
@@ -144,12 +150,29 @@ func main() {
 		// reuse one connection across a long session.
 		IdleTimeout: 2 * time.Minute,
 	}
+	setLabUpstream(ln.Addr())
 
-	// The one line callers wait for; os.Stdout is unbuffered in Go.
+	var tlsLn net.Listener
+	var tlsSrv *http.Server
+	if *tlsAddr != "" {
+		tlsLn, tlsSrv, err = listenTLS(srv, *tlsAddr, *tlsCertOut, *tlsMin, *tlsValid)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "demo: tls %s: %v\n", *tlsAddr, err)
+			os.Exit(1)
+		}
+	}
+
+	// The line callers wait for; os.Stdout is unbuffered in Go.
 	fmt.Fprintf(os.Stdout, "demo listening on http://%s\n", ln.Addr().String())
+	if tlsLn != nil {
+		fmt.Fprintf(os.Stdout, "demo listening on https://%s\n", tlsLn.Addr().String())
+	}
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if tlsSrv != nil {
+		go func() { serveErr <- tlsSrv.ServeTLS(tlsLn, "", "") }()
+	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
@@ -163,8 +186,19 @@ func main() {
 	close(done)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		// Connections still busy after the grace period: close them.
-		_ = srv.Close()
+	var stopped sync.WaitGroup
+	for _, s := range []*http.Server{srv, tlsSrv} {
+		if s == nil {
+			continue
+		}
+		stopped.Add(1)
+		go func(s *http.Server) {
+			defer stopped.Done()
+			if err := s.Shutdown(ctx); err != nil {
+				// Connections still busy after the grace period: close them.
+				_ = s.Close()
+			}
+		}(s)
 	}
+	stopped.Wait()
 }

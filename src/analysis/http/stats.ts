@@ -1,0 +1,170 @@
+// Percentiles, a latency histogram and counts over a load run's samples.
+import { PHASES, type Failure, type PhaseName } from '../../formats/http/exchange.js';
+import type { Samples } from '../../formats/http/samples.js';
+
+export interface Stat {
+  /** Requests in which the phase happened. */
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile of sorted values: the value at index ceil(p/100*n)-1 (what the Go probe prints). */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const i = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
+  return sorted[i]!;
+}
+
+/** Statistics of the non-NaN values of `values[0, n)`; null when there are none. */
+export function stat(values: Float64Array, n = values.length): Stat | null {
+  const kept = new Float64Array(n);
+  let k = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v === v) {
+      kept[k++] = v;
+      sum += v;
+    }
+  }
+  if (k === 0) return null;
+  const sorted = kept.subarray(0, k).sort();
+  return { count: k, min: sorted[0]!, mean: sum / k, p50: nearestRank(sorted, 50), p90: nearestRank(sorted, 90), p99: nearestRank(sorted, 99), max: sorted[k - 1]! };
+}
+
+export interface Bucket {
+  /** Lower bound (inclusive) and upper bound (exclusive), ms. */
+  fromMs: number;
+  toMs: number;
+  count: number;
+}
+
+/**
+ * Counts on a 1-2-5 log scale from the fastest to the slowest value: a long tail gets as
+ * many rows as the bulk, unlike hey's equal-width buckets.
+ */
+export function histogram(values: Float64Array, n = values.length): Bucket[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v === v) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (lo === Infinity) return [];
+  const edges: number[] = [];
+  let e = niceBelow(Math.max(lo, 0.001));
+  edges.push(e);
+  while (e <= hi) {
+    e = nextNice(e);
+    edges.push(e);
+  }
+  const buckets: Bucket[] = [];
+  for (let b = 0; b + 1 < edges.length; b++) buckets.push({ fromMs: edges[b]!, toMs: edges[b + 1]!, count: 0 });
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
+    let b = 0;
+    while (b < buckets.length - 1 && v >= buckets[b]!.toMs) b++;
+    buckets[b]!.count++;
+  }
+  return buckets;
+}
+
+/** Largest 1-2-5 value <= v. */
+function niceBelow(v: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const m = v / p;
+  const nice = m >= 5 ? 5 : m >= 2 ? 2 : 1;
+  return round(nice * p);
+}
+
+function nextNice(v: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+  const m = Math.round(v / p);
+  return round(m === 1 ? 2 * p : m === 2 ? 5 * p : 10 * p);
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(6));
+}
+
+export interface ErrorGroup {
+  /** "timeout (header)", "refused", ... */
+  key: string;
+  kind: Failure['kind'];
+  timeout: Failure['timeout'];
+  phase: Failure['phase'];
+  count: number;
+  /** The first message of the kind (the URL and advice are the same for all). */
+  example: string;
+  /** Trace ids of the first few, to look them up in the service's logs. */
+  traceIds: string[];
+}
+
+export interface SlowRequest {
+  index: number;
+  traceId: string;
+  totalMs: number;
+  status: number;
+  reused: boolean;
+}
+
+export interface LoadSummary {
+  requests: number;
+  completed: number;
+  failed: number;
+  phases: Record<PhaseName, Stat | null>;
+  histogram: Bucket[];
+  statuses: Record<string, number>;
+  errors: ErrorGroup[];
+  /** Requests on reused connections (among completed and failed). */
+  reusedRequests: number;
+  slowest: SlowRequest[];
+  protocols: Record<string, number>;
+}
+
+export function summarise(s: Samples, slowest = 5): LoadSummary {
+  const n = s.count > 0 ? s.capacity : 0;
+  const phases = {} as Record<PhaseName, Stat | null>;
+  for (const p of PHASES) phases[p] = stat(s.phases[p], n);
+  const statuses: Record<string, number> = {};
+  let reused = 0;
+  for (let i = 0; i < n; i++) {
+    const st = s.status[i]!;
+    if (st) statuses[st] = (statuses[st] ?? 0) + 1;
+    reused += s.reused[i]!;
+  }
+  const groups = new Map<string, ErrorGroup>();
+  for (const [i, f] of [...s.failures].sort((a, b) => a[0] - b[0])) {
+    const key = f.timeout ? `timeout (${f.timeout})` : f.kind;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, kind: f.kind, timeout: f.timeout, phase: f.phase, count: 0, example: f.message, traceIds: [] }));
+    g.count++;
+    if (g.traceIds.length < 3) g.traceIds.push(s.traceIds[i]!);
+  }
+  const total = s.phases.total;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (total[i] === total[i]) order.push(i);
+  order.sort((a, b) => total[b]! - total[a]!);
+  return {
+    requests: s.count,
+    completed: s.count - s.failures.size,
+    failed: s.failures.size,
+    phases,
+    histogram: histogram(total, n),
+    statuses,
+    errors: [...groups.values()].sort((a, b) => b.count - a.count),
+    reusedRequests: reused,
+    slowest: order.slice(0, slowest).map((i) => ({ index: i, traceId: s.traceIds[i]!, totalMs: total[i]!, status: s.status[i]!, reused: s.reused[i] === 1 })),
+    protocols: Object.fromEntries(s.protocols),
+  };
+}

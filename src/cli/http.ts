@@ -1,0 +1,346 @@
+// goscope http <url>: one request timed phase by phase (httpstat's waterfall with Go's
+// httptrace facts), or -n N -c C requests with percentiles; timeouts named by phase, a
+// W3C traceparent on every request, --slo for scripts, --dump and --echo-diff.
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { UsageError, UserError } from '../errors.js';
+import { HttpClient, type ClientConfig } from '../collect/http/client.js';
+import { runLoad } from '../collect/http/load.js';
+import { warmUp } from '../collect/http/warmup.js';
+import type { HeaderList } from '../formats/http/h1.js';
+import { parseEcho } from '../formats/http/echo.js';
+import { parseTraceparent, TraceIdSource } from '../formats/http/traceparent.js';
+import { echoDiff } from '../analysis/http/echo-diff.js';
+import { checkSlo, parseSlo, type SloResult, type SloRule } from '../analysis/http/slo.js';
+import { summarise } from '../analysis/http/stats.js';
+import { Samples } from '../formats/http/samples.js';
+import { progress } from '../report/progress.js';
+import { loadJson, renderLoad, renderSingle, singleJson, type SingleReport } from '../report/http.js';
+import { parseArgs, parseDuration, parseInteger } from './args.js';
+import { goscopeVersion, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+
+export const HTTP_HELP = `usage: goscope http <url> [flags]
+
+Times one request phase by phase, as Go's net/http/httptrace sees it: DNS lookup, TCP
+connect, TLS handshake, request write, server processing (connection ready to first
+response byte) and content transfer, with the connection facts (new or reused, idle time,
+remote address, HTTP/1.1 or HTTP/2 via ALPN, TLS version, cipher, certificate and its
+expiry). With -n, sends many requests and reports each phase's percentiles, a latency
+histogram, connection reuse, errors by kind and the slowest requests. Every request
+carries a fresh W3C traceparent; its trace-id is printed so the request can be found in
+the service's logs.
+
+request:
+  -X METHOD              method (default GET; POST with -d)
+  -H 'Name: value'       add a header (repeatable); 'Name:' removes a default one
+  -d DATA | @FILE        request body (@- reads stdin); Content-Type defaults to
+                         application/x-www-form-urlencoded as with curl
+  -L                     follow redirects (Go's Client rules), --max-redirs N (default 10)
+  -k                     do not verify the TLS certificate (its facts are still shown)
+  --cacert FILE          also trust the CA certificate(s) in this PEM file
+  --resolve H:P:ADDR     connect to ADDR for host H port P, no DNS lookup (repeatable)
+  -4, -6                 IPv4 or IPv6 only
+  --http1.1              do not offer HTTP/2 over TLS
+  -o FILE                save the response body (one request)
+
+trace context:
+  --traceparent V        send this traceparent (validated) instead of a fresh one
+  --tracestate V, --baggage V   passed through unchanged (or give them with -H)
+
+timeouts (named with the phase they fired in, and the time of each earlier phase):
+  --connect-timeout D    DNS and TCP connect (Go's Dialer.Timeout)
+  --tls-timeout D        TLS handshake (Transport.TLSHandshakeTimeout)
+  --header-timeout D     request written to response head (Transport.ResponseHeaderTimeout)
+  --timeout D            whole request incl. redirects and body (Client.Timeout;
+                         default 30s, 0 for none)
+
+many requests:
+  -n N                   number of requests (default 1)
+  -c C                   connections, each sending its requests in turn (default 1)
+  --no-keepalive         a new connection for every request
+  --slo RULES            e.g. total=200ms,ttfb.p90=100ms,errors=1%: exit 4 when a
+                         percentile (default p99; p50, p90, p99.9, max, mean) exceeds its
+                         bound; metrics dns, connect, tls, write, server, transfer, ttfb,
+                         total, errors (a rate 1% or a count 0)
+
+output:
+  --dump                 the request as sent and the response head as received
+  --echo-diff            the URL echoes the request headers it received (the demo's /echo,
+                         httpbin's /headers): show what was added, dropped or changed on the
+                         way, and whether trace context survived
+  --json                 machine-readable output (schema goscope.http/v1)
+
+exit codes: 0 ok, 1 a request failed (refused, timeout, TLS, reset, …; with an errors
+rule in --slo, that rule decides), 2 usage, 4 an --slo bound was exceeded`;
+
+const FLAGS = {
+  request: { type: 'string', short: 'X' },
+  header: { type: 'list', short: 'H' },
+  data: { type: 'string', short: 'd' },
+  location: { type: 'boolean', short: 'L' },
+  'max-redirs': { type: 'string' },
+  insecure: { type: 'boolean', short: 'k' },
+  cacert: { type: 'string' },
+  resolve: { type: 'list' },
+  ipv4: { type: 'boolean', short: '4' },
+  ipv6: { type: 'boolean', short: '6' },
+  'http1.1': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  traceparent: { type: 'string' },
+  tracestate: { type: 'string' },
+  baggage: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'tls-timeout': { type: 'string' },
+  'header-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  requests: { type: 'string', short: 'n' },
+  concurrency: { type: 'string', short: 'c' },
+  'no-keepalive': { type: 'boolean' },
+  slo: { type: 'string' },
+  dump: { type: 'boolean' },
+  'echo-diff': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const EXIT_SLO = 4;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Body kept in memory for -o and --echo-diff. */
+const BODY_CAP = 64 * 1024 * 1024;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export async function httpCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals, lists } = parseArgs(argv, FLAGS, 'http');
+  if (flags.help) {
+    write(io, HTTP_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('http: expected one <url>; see goscope http --help');
+  const url = parseUrl(positionals[0]!);
+  const str = (k: keyof typeof FLAGS) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+
+  const n = str('requests') ? parseInteger(str('requests')!, 'n', 1) : 1;
+  const c = str('concurrency') ? parseInteger(str('concurrency')!, 'c', 1) : 1;
+  if (n > 10_000_000) throw new UsageError('-n: at most 10000000 requests per run');
+  if (c > 10_000) throw new UsageError('-c: at most 10000 connections');
+  const single = n === 1;
+  if (!single && flags['echo-diff']) throw new UsageError('--echo-diff: compares one request; drop -n');
+  if (!single && flags.dump) throw new UsageError('--dump: shows one request; drop -n');
+  if (!single && str('output')) throw new UsageError('-o: saves the body of one request; drop -n');
+  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+
+  let body: Buffer | null = null;
+  const data = str('data');
+  if (data !== undefined) body = readData(data);
+  const method = (str('request') ?? (body ? 'POST' : 'GET')).toUpperCase();
+  if (!TOKEN.test(method)) throw new UsageError(`-X: "${str('request')}" is not an HTTP method`);
+
+  // Trace context: --traceparent (or -H traceparent:), validated; tracestate and baggage as given.
+  const userHeaders = (lists.header ?? []).map(parseHeader);
+  let fixedTraceparent: string | null = null;
+  const tpFlag = str('traceparent') ?? userHeaders.find(([k]) => k.toLowerCase() === 'traceparent')?.[1];
+  if (tpFlag !== undefined) {
+    const tp = parseTraceparent(tpFlag);
+    if ('error' in tp) throw new UsageError(`--traceparent: "${tpFlag.slice(0, 80)}" is not a valid W3C traceparent: ${tp.error}`);
+    fixedTraceparent = tp.value;
+  }
+  // Credentials in the URL become Basic auth (as with curl and Go) and leave the URL, so no message shows them.
+  let auth: string | null = null;
+  if (url.username || url.password) {
+    auth = 'Basic ' + Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+    url.username = '';
+    url.password = '';
+  }
+  const headers = buildHeaders(userHeaders, body !== null, str('tracestate'), str('baggage'), auth);
+
+  const timeouts = {
+    connect: msFlag(str('connect-timeout'), 'connect-timeout', 0),
+    tls: msFlag(str('tls-timeout'), 'tls-timeout', 0),
+    header: msFlag(str('header-timeout'), 'header-timeout', 0),
+    total: msFlag(str('timeout'), 'timeout', DEFAULT_TIMEOUT_MS),
+  };
+  let sloRules: SloRule[] | null = null;
+  if (str('slo') !== undefined) {
+    const r = parseSlo(str('slo')!);
+    if ('error' in r) throw new UsageError(`--slo: ${r.error}`);
+    sloRules = r;
+  }
+  let ca: string[] | null = null;
+  if (str('cacert')) {
+    try {
+      ca = [readFileSync(str('cacert')!, 'utf8')];
+    } catch (e) {
+      throw new UserError(`--cacert ${str('cacert')}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (!/-----BEGIN CERTIFICATE-----/.test(ca[0]!)) throw new UserError(`--cacert ${str('cacert')}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
+  }
+  const maxRedirs = str('max-redirs') ? parseInteger(str('max-redirs')!, 'max-redirs', 0) : 10;
+
+  const cfg: ClientConfig = {
+    method,
+    url,
+    headers,
+    body,
+    keepAlive: !flags['no-keepalive'],
+    maxRedirects: flags.location ? maxRedirs : 0,
+    timeouts,
+    capture: single,
+    bodyCap: single && (str('output') || flags['echo-diff']) ? BODY_CAP : 0,
+    family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 0,
+    resolve: parseResolve(lists.resolve ?? []),
+    insecure: !!flags.insecure,
+    ca,
+    alpn: flags['http1.1'] ? ['http/1.1'] : ['h2', 'http/1.1'],
+  };
+  const ids = new TraceIdSource();
+  const traceparent = () => fixedTraceparent ?? ids.traceparent();
+  const json = !!flags.json;
+  const style = outStyle(io);
+  const client = new HttpClient(cfg);
+  await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0 });
+
+  if (single) {
+    let ex;
+    try {
+      ex = await client.send(0, traceparent());
+    } finally {
+      client.close();
+    }
+    let bodyFile: string | null = null;
+    const out = str('output');
+    if (out && ex.body && !ex.failure) {
+      await writeOutput(out, ex.body, 'the response body');
+      bodyFile = out;
+    }
+    const final = ex.hops[ex.hops.length - 1]!;
+    const echo = flags['echo-diff'] && !ex.failure ? diffEcho(ex.body, ex.bodyTruncated, final.sentHeaders, ex.traceparent) : null;
+    const samples = new Samples(1);
+    samples.add(ex);
+    const slo = sloRules ? checkSlo(sloRules, samples) : null;
+    const report: SingleReport = { ex, method, url: url.href, dump: !!flags.dump, echo, slo, bodyFile };
+    if (json) printJson(io, singleJson(report));
+    else if (!ex.failure || flags.dump) write(io, renderSingle(report, style));
+    if (ex.failure) {
+      // Once the request was sent the service may have logged it: say which trace to look for.
+      const sent = ex.failure.phase === 'serverProcessing' || ex.failure.phase === 'transfer';
+      io.err.write(`goscope: ${ex.failure.message}${sent ? ` (trace-id ${ex.traceId})` : ''}\n`);
+    }
+    return exitCode(slo, ex.failure ? 1 : 0);
+  }
+
+  const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  let run;
+  try {
+    run = await runLoad(client, {
+      requests: n,
+      concurrency: c,
+      traceparent,
+      signal: stop.signal,
+      onProgress: (done, failed, elapsed) => prog.update(`${done}/${n} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s`),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    prog.done();
+  }
+  const summary = summarise(run.samples);
+  const slo = sloRules ? checkSlo(sloRules, run.samples) : null;
+  const report = { method, url: url.href, concurrency: c, keepAlive: cfg.keepAlive, elapsedMs: run.elapsedMs, skipped: run.skipped, opened: run.opened, retries: run.retries, summary, slo };
+  if (json) printJson(io, loadJson(report));
+  else write(io, renderLoad(report, style));
+  return exitCode(slo, summary.failed > 0 ? 1 : 0);
+}
+
+/** 4 when an SLO bound is exceeded; a failed request is 1 unless an errors rule judged it. */
+function exitCode(slo: SloResult[] | null, failed: number): number {
+  if (slo?.some((r) => !r.pass)) return EXIT_SLO;
+  if (slo?.some((r) => r.metric === 'errors')) return 0;
+  return failed;
+}
+
+function parseUrl(text: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`http: "${text.slice(0, 100)}" is not a valid URL (e.g. http://127.0.0.1:8080/path)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`http: ${url.protocol} URLs are not supported (use http:// or https://)`);
+  if (!url.hostname) throw new UsageError(`http: "${text.slice(0, 100)}" has no host`);
+  return url;
+}
+
+function parseHeader(text: string): [string, string] {
+  const i = text.indexOf(':');
+  const name = i > 0 ? text.slice(0, i).trim() : '';
+  if (!name || !TOKEN.test(name)) throw new UsageError(`-H: "${text.slice(0, 80)}" is not "Name: value"`);
+  const value = text.slice(i + 1).trim();
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`-H ${name}: the value contains a line break or NUL`);
+  return [name, value];
+}
+
+/** Defaults, then the user's headers (one of the same name replaces a default in place; an empty value removes it). */
+function buildHeaders(user: [string, string][], hasBody: boolean, tracestate: string | undefined, baggage: string | undefined, auth: string | null): HeaderList {
+  const list: HeaderList = [
+    ['User-Agent', `goscope/${goscopeVersion()}`],
+    ['Accept', '*/*'],
+    ['traceparent', ''], // placeholder: the client puts each request's value here
+  ];
+  if (auth) list.push(['Authorization', auth]);
+  if (hasBody) list.push(['Content-Type', 'application/x-www-form-urlencoded']);
+  for (const [flag, v] of [['tracestate', tracestate], ['baggage', baggage]] as const) {
+    if (v === undefined) continue;
+    if (/[\r\n\0]/.test(v)) throw new UsageError(`--${flag}: the value contains a line break or NUL`);
+    list.push([flag, v]);
+  }
+  const defaults = new Set(list.map(([k]) => k.toLowerCase()));
+  defaults.delete('traceparent');
+  for (const [name, value] of user) {
+    const lower = name.toLowerCase();
+    if (lower === 'traceparent') continue;
+    if (lower === 'host') throw new UsageError('-H Host: not supported; use --resolve host:port:addr to reach a different address under the URL host');
+    if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection') throw new UsageError(`-H ${name}: goscope sets this itself (use -d for a body, --no-keepalive for Connection: close)`);
+    const at = defaults.has(lower) ? list.findIndex(([k]) => k.toLowerCase() === lower) : -1;
+    defaults.delete(lower);
+    if (at >= 0) {
+      if (value === '') list.splice(at, 1);
+      else list[at] = [name, value];
+    } else if (value !== '') list.push([name, value]);
+  }
+  return list;
+}
+
+function readData(data: string): Buffer {
+  if (!data.startsWith('@')) return Buffer.from(data, 'utf8');
+  const file = data.slice(1);
+  try {
+    return file === '-' ? readFileSync(0) : readFileSync(file);
+  } catch (e) {
+    throw new UserError(`-d ${data}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function parseResolve(list: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of list) {
+    const m = /^([^:]+|\[[^\]]+\]):(\d{1,5}):(.+)$/.exec(item);
+    const addr = m?.[3]?.replace(/^\[(.*)\]$/, '$1');
+    if (!m || !addr || !net.isIP(addr)) throw new UsageError(`--resolve: "${item}" is not host:port:address (e.g. api.example.com:443:127.0.0.1)`);
+    out.set(`${m[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase()}:${Number(m[2])}`, addr);
+  }
+  return out;
+}
+
+function msFlag(text: string | undefined, flag: string, dflt: number): number {
+  return text === undefined ? dflt : parseDuration(text, flag);
+}
+
+function diffEcho(body: Buffer | null, truncated: boolean, sent: HeaderList, traceparent: string): SingleReport['echo'] {
+  if (truncated) return { error: 'the echo body is larger than 64 MiB' };
+  const echoed = parseEcho(body);
+  if ('error' in echoed) return { error: `${echoed.error}; --echo-diff needs an endpoint that echoes request headers as JSON` };
+  return echoDiff(sent, echoed, traceparent);
+}

@@ -1,0 +1,308 @@
+// Sends timed requests: a pool of idle connections per origin (Go's Transport), redirects
+// (-L, Go's Client rules), and the four timeouts of Go's net/http, each named with its
+// phase when it fires.
+import type { Exchange, Hop, TimeoutKind } from '../../formats/http/exchange.js';
+import { headerValue, type HeaderList } from '../../formats/http/h1.js';
+import { traceIdOf } from '../../formats/http/traceparent.js';
+import type { Conn, InResponse, OutRequest } from './conn.js';
+import { dial, secureContextFor, type DialConfig, type Interrupt } from './dial.js';
+import { ExchangeFailed, fail, timeoutFailure } from './failure.js';
+import { H1Conn } from './h1conn.js';
+import { H2Conn } from './h2conn.js';
+import { HopTimer, now } from './timer.js';
+
+export interface Timeouts {
+  /** Dialer.Timeout: DNS lookup and TCP connect (ms; 0 = none). */
+  connect: number;
+  /** Transport.TLSHandshakeTimeout. */
+  tls: number;
+  /** Transport.ResponseHeaderTimeout: from the request written to the response head. */
+  header: number;
+  /** Client.Timeout: the whole exchange including redirects and the body. */
+  total: number;
+}
+
+export interface ClientConfig extends DialConfig {
+  method: string;
+  url: URL;
+  /** Header fields to send after Host, in order, without traceparent (added per request). */
+  headers: HeaderList;
+  body: Buffer | null;
+  keepAlive: boolean;
+  /** -L: follow up to this many redirects (0: do not follow). */
+  maxRedirects: number;
+  timeouts: Timeouts;
+  /** Keep heads, sent headers and up to bodyCap body bytes in the result. */
+  capture: boolean;
+  bodyCap: number;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Go's Client drops these when a redirect leaves the original host. */
+const SENSITIVE = new Set(['authorization', 'www-authenticate', 'cookie', 'cookie2', 'proxy-authorization']);
+
+/** One timer for the earliest of several deadlines, re-armed as phases start and end. */
+class Deadlines {
+  private at: Record<TimeoutKind, number> = { connect: Infinity, tls: Infinity, header: Infinity, total: Infinity };
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+  constructor(private readonly fire: (kind: TimeoutKind) => void) {}
+  set(kind: TimeoutKind, ms: number): void {
+    if (ms <= 0) return;
+    this.at[kind] = now() + ms;
+    this.arm();
+  }
+  clear(kind: TimeoutKind): void {
+    this.at[kind] = Infinity;
+    this.arm();
+  }
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+  private arm(): void {
+    let next = Infinity;
+    let kind: TimeoutKind = 'total';
+    for (const k of ['connect', 'tls', 'header', 'total'] as const) {
+      if (this.at[k] < next) {
+        next = this.at[k];
+        kind = k;
+      }
+    }
+    if (next === this.armedFor) return;
+    this.stop();
+    this.armedFor = next;
+    if (next === Infinity) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.armedFor = Infinity;
+      this.at[kind] = Infinity;
+      this.fire(kind);
+    }, Math.max(0, Math.ceil(next - now())));
+  }
+}
+
+export class HttpClient {
+  /** New connections opened, and requests that went out on a reused one. */
+  opened = 0;
+  reusedCount = 0;
+  /** Requests re-sent on a new connection after a reused one turned out closed (Go does the same). */
+  retries = 0;
+  private idle = new Map<string, Conn[]>();
+  private all = new Set<Conn>();
+
+  private readonly secureContext: import('node:tls').SecureContext | null;
+
+  constructor(readonly cfg: ClientConfig) {
+    this.secureContext = cfg.url.protocol === 'https:' || cfg.maxRedirects > 0 ? secureContextFor(cfg) : null;
+  }
+
+  /** Closes every connection (idle or not). */
+  close(): void {
+    for (const c of this.all) c.close();
+    this.all.clear();
+    this.idle.clear();
+  }
+
+  /** One request (and its redirects) carrying `traceparent`; never rejects for network trouble. */
+  async send(index: number, traceparent: string): Promise<Exchange> {
+    const cfg = this.cfg;
+    const hops: Hop[] = [];
+    const chainStart = now();
+    let url = cfg.url;
+    let method = cfg.method;
+    let body = cfg.body;
+    let headers = cfg.headers;
+    const ex: Exchange = { index, traceparent, traceId: traceIdOf(traceparent), hops, phases: null!, status: null, failure: null, body: null, bodyTruncated: false };
+
+    let t = new HopTimer();
+    const intr: Interrupt = { abort: null };
+    let fired: ExchangeFailed | null = null;
+    const limits = cfg.timeouts;
+    const deadlines = new Deadlines((kind) => {
+      const limit = limits[kind];
+      const phase = t.phase();
+      fired = timeoutFailure(`${method} ${url.href}`, kind, limit, phase, t.phases(chainStart), now() - t.phaseStart());
+      const abort = intr.abort;
+      intr.abort = null;
+      abort?.(fired);
+    });
+    deadlines.set('total', limits.total);
+    try {
+      for (;;) {
+        t.start = hops.length ? now() : chainStart;
+        const req: OutRequest = { method, url, headers: this.headersFor(url, headers, body, traceparent), body, captureHeads: cfg.capture, bodyCap: cfg.capture ? cfg.bodyCap : 0 };
+        const hop: Hop = { url: url.href, method, status: null, reason: '', headers: [], bodyBytes: 0, phases: t.phases(chainStart), conn: null, requestDump: null, responseDump: null, sentHeaders: cfg.capture ? req.headers : [] };
+        hops.push(hop);
+        let res: InResponse;
+        try {
+          res = await this.attempt(req, t, hop, intr, deadlines, () => fired);
+        } catch (e) {
+          if (!(e instanceof ExchangeFailed)) throw e;
+          hop.phases = t.phases(chainStart);
+          ex.phases = hop.phases;
+          ex.failure = e.failure;
+          return ex;
+        }
+        hop.status = res.status;
+        hop.reason = res.reason;
+        hop.headers = res.headers;
+        hop.bodyBytes = res.bodyBytes;
+        hop.requestDump = res.requestDump;
+        hop.responseDump = res.responseDump;
+        hop.phases = t.phases(chainStart);
+        ex.status = res.status;
+        ex.phases = hop.phases;
+        ex.body = res.body;
+        ex.bodyTruncated = res.bodyTruncated;
+
+        const location = headerValue(res.headers, 'location');
+        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status) || location === undefined) return ex;
+        if (hops.length > cfg.maxRedirects) {
+          ex.failure = fail('redirects', 'transfer', `${cfg.method} ${cfg.url.href}: stopped after ${cfg.maxRedirects} redirects (the last to ${location.slice(0, 100)}): raise --max-redirs or check for a loop`).failure;
+          return ex;
+        }
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          ex.failure = fail('protocol', 'transfer', `${method} ${url.href}: ${res.status} redirect to an invalid Location "${location.slice(0, 100)}"`).failure;
+          return ex;
+        }
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+          ex.failure = fail('protocol', 'transfer', `${method} ${url.href}: ${res.status} redirect to unsupported URL ${next.href.slice(0, 100)}`).failure;
+          return ex;
+        }
+        // Go's Client: 301/302/303 turn a non-HEAD request into a GET without a body; 307/308 keep both.
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+          if (method !== 'HEAD') method = 'GET';
+          body = null;
+          headers = headers.filter(([n]) => !/^content-(type|length|encoding)$/i.test(n));
+        }
+        if (next.hostname !== url.hostname) headers = headers.filter(([n]) => !SENSITIVE.has(n.toLowerCase()));
+        url = next;
+        t = new HopTimer();
+      }
+    } finally {
+      deadlines.stop();
+    }
+  }
+
+  private headersFor(url: URL, headers: HeaderList, body: Buffer | null, traceparent: string): HeaderList {
+    const out: HeaderList = [['Host', url.host]];
+    let placed = false;
+    for (const h of headers) {
+      if (h[0] === 'traceparent') {
+        out.push(['traceparent', traceparent]);
+        placed = true;
+      } else out.push(h);
+    }
+    if (!placed) out.push(['traceparent', traceparent]);
+    if (body && body.length > 0) out.push(['Content-Length', String(body.length)]);
+    else if (this.cfg.method === 'POST' || this.cfg.method === 'PUT' || this.cfg.method === 'PATCH') out.push(['Content-Length', '0']);
+    if (!this.cfg.keepAlive) out.push(['Connection', 'close']);
+    return out;
+  }
+
+  /** Gets a connection (reused or new) and runs one exchange; retries once on a stale reused one. */
+  private async attempt(req: OutRequest, t: HopTimer, hop: Hop, intr: Interrupt, deadlines: Deadlines, firedNow: () => ExchangeFailed | null): Promise<InResponse> {
+    const key = `${req.url.protocol}//${req.url.host}`;
+    for (let retry = 0; ; retry++) {
+      let conn = retry === 0 ? this.takeIdle(key) : undefined;
+      const reused = conn !== undefined;
+      if (conn) {
+        t.gotConn = now();
+        hop.conn = { id: conn.id, reused: true, wasIdle: true, idleMs: t.gotConn - conn.idleSince, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: conn.tls };
+        this.reusedCount++;
+      } else {
+        conn = await this.connect(req.url, t, intr, deadlines, firedNow);
+        t.gotConn = now();
+        hop.conn = { id: conn.id, reused: false, wasIdle: false, idleMs: null, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: conn.tls };
+      }
+      const f = firedNow();
+      if (f) {
+        conn.close();
+        throw f;
+      }
+      try {
+        const res = await conn.exchange(
+          req,
+          t,
+          { wrote: () => deadlines.set('header', this.cfg.timeouts.header), head: () => deadlines.clear('header') },
+          intr,
+        );
+        deadlines.clear('header');
+        hop.conn.protocol = res.protocol;
+        if (conn.usable()) this.putIdle(key, conn);
+        else this.forget(conn);
+        return res;
+      } catch (e) {
+        deadlines.clear('header');
+        this.forget(conn);
+        conn.close();
+        const failure = (e as ExchangeFailed).failure;
+        // A reused connection the server had already closed: nothing was answered, so send again (Go's Transport retries these too).
+        if (reused && retry === 0 && !failure.timeout && Number.isNaN(t.firstByte) && IDEMPOTENT.has(req.method) && (failure.kind === 'reset' || failure.kind === 'network')) {
+          this.retries++;
+          this.reusedCount--;
+          t.gotConn = NaN;
+          t.wrote = NaN;
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async connect(url: URL, t: HopTimer, intr: Interrupt, deadlines: Deadlines, firedNow: () => ExchangeFailed | null): Promise<Conn> {
+    const cfg = this.cfg;
+    const what = `${this.cfg.method} ${url.href}`;
+    deadlines.set('connect', cfg.timeouts.connect);
+    let d;
+    try {
+      d = await dial(url, what, cfg, this.secureContext, t, intr, {
+        connected: () => {
+          deadlines.clear('connect');
+          if (url.protocol === 'https:') deadlines.set('tls', cfg.timeouts.tls);
+        },
+      });
+    } finally {
+      deadlines.clear('connect');
+      deadlines.clear('tls');
+    }
+    const f = firedNow();
+    if (f) {
+      d.socket.destroy();
+      throw f;
+    }
+    const id = ++this.opened;
+    const conn: Conn =
+      d.alpn === 'h2'
+        ? new H2Conn(id, d.socket as import('node:tls').TLSSocket, `https://${url.host}`, d.remote, d.local, d.tls, cfg.keepAlive)
+        : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive);
+    this.all.add(conn);
+    return conn;
+  }
+
+  private takeIdle(key: string): Conn | undefined {
+    const list = this.idle.get(key);
+    if (!list) return undefined;
+    while (list.length) {
+      const c = list.pop()!;
+      if (c.usable()) return c;
+      this.forget(c);
+    }
+    return undefined;
+  }
+
+  private putIdle(key: string, conn: Conn): void {
+    let list = this.idle.get(key);
+    if (!list) this.idle.set(key, (list = []));
+    list.push(conn);
+  }
+
+  private forget(conn: Conn): void {
+    this.all.delete(conn);
+  }
+}

@@ -1,0 +1,230 @@
+// Opening a connection the way Go's Transport does, timing each step: DNS lookup
+// (getaddrinfo, like Go's cgo resolver; skipped for IP literals and --resolve), TCP
+// connect to each address in turn until one answers, then the TLS handshake with ALPN.
+import { lookup } from 'node:dns';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { TlsFacts } from '../../formats/http/exchange.js';
+import { fail, fromSystemError, oneLine, type ExchangeFailed } from './failure.js';
+import { now, type HopTimer } from './timer.js';
+
+export interface DialConfig {
+  /** 4 or 6 to use only that IP version; 0 for both. */
+  family: 0 | 4 | 6;
+  /** "host:port" -> address, like curl --resolve (no DNS lookup for those). */
+  resolve: Map<string, string>;
+  /** -k: do not verify the certificate (its facts are still reported). */
+  insecure: boolean;
+  /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
+  ca: string[] | null;
+  /** ALPN protocols offered over TLS, e.g. ['h2', 'http/1.1']. */
+  alpn: string[];
+}
+
+/**
+ * The trust store, built once per run: parsing Node's ~140 bundled roots plus --cacert
+ * takes tens of milliseconds, which must not land in every TLS handshake's time.
+ */
+export function secureContextFor(cfg: DialConfig): tls.SecureContext {
+  return tls.createSecureContext({ ca: cfg.ca ? [...tls.rootCertificates, ...cfg.ca] : undefined });
+}
+
+export interface Dialed {
+  socket: net.Socket;
+  remote: string;
+  local: string;
+  tls: TlsFacts | null;
+  /** ALPN result: 'h2' means speak HTTP/2 on this socket. */
+  alpn: string | null;
+}
+
+/** Lets a timeout interrupt a dial in progress: set by dial, called by the timer. */
+export interface Interrupt {
+  abort: ((err: ExchangeFailed) => void) | null;
+}
+
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+export function portOf(url: URL): number {
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+}
+
+export function hostPort(addr: string, port: number): string {
+  return net.isIPv6(addr) ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+export interface DialEvents {
+  /** TCP is up; the TLS handshake (if any) starts now. */
+  connected(): void;
+}
+
+export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.SecureContext | null, t: HopTimer, intr: Interrupt, events: DialEvents): Promise<Dialed> {
+  const host = hostOf(url);
+  const port = portOf(url);
+  let addrs: string[];
+  const pinned = cfg.resolve.get(`${host.toLowerCase()}:${port}`);
+  if (pinned !== undefined) addrs = [pinned];
+  else if (net.isIP(host)) addrs = [host];
+  else {
+    t.dnsStart = now();
+    addrs = await resolveHost(host, cfg.family, what, intr);
+    t.dnsEnd = now();
+  }
+  if (cfg.family) {
+    const want = cfg.family;
+    const kept = addrs.filter((a) => net.isIP(a) === want);
+    if (kept.length === 0) throw fail('dns', 'dns', `${what}: "${host}" has no IPv${want} address (it resolves to ${addrs.join(', ')}); drop -${want}`);
+    addrs = kept;
+  }
+
+  t.connectStart = now();
+  let socket: net.Socket | undefined;
+  let firstErr: ExchangeFailed | undefined;
+  let remote = '';
+  for (const addr of addrs) {
+    remote = hostPort(addr, port);
+    try {
+      socket = await connectTcp(addr, port, what, remote, intr);
+      break;
+    } catch (e) {
+      const err = e as ExchangeFailed;
+      if (err.failure.kind !== 'refused' && err.failure.kind !== 'unreachable') throw err;
+      firstErr ??= err;
+    }
+  }
+  if (!socket) throw firstErr!;
+  t.connectEnd = now();
+  events.connected();
+  socket.setNoDelay(true);
+  const local = socket.localAddress ? hostPort(socket.localAddress, socket.localPort ?? 0) : '';
+
+  if (url.protocol !== 'https:') return { socket, remote, local, tls: null, alpn: null };
+
+  t.tlsStart = now();
+  const secure = await handshake(socket, host, cfg, ctx ?? secureContextFor(cfg), what, remote, intr);
+  t.tlsEnd = now();
+  const facts = tlsFacts(secure);
+  if (!facts.verified && !cfg.insecure) {
+    secure.destroy();
+    throw fail('tls', 'tls', `${what}: ${certProblem(facts)}`, facts.verifyError);
+  }
+  return { socket: secure, remote, local, tls: facts, alpn: facts.alpn };
+}
+
+function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interrupt): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    intr.abort = (err) => {
+      // getaddrinfo cannot be cancelled; its late answer is ignored.
+      settled = true;
+      reject(err);
+    };
+    lookup(host, { all: true, family }, (err, addresses) => {
+      if (settled) return;
+      settled = true;
+      intr.abort = null;
+      if (err) reject(fromSystemError(what, 'dns', err, host));
+      else if (addresses.length === 0) reject(fail('dns', 'dns', `${what}: "${host}" resolved to no address`));
+      else resolve(addresses.map((a) => a.address));
+    });
+  });
+}
+
+function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: addr, port });
+    const onError = (err: Error) => {
+      intr.abort = null;
+      socket.destroy();
+      reject(fromSystemError(what, 'connect', err, remote));
+    };
+    intr.abort = (err) => {
+      socket.off('error', onError);
+      socket.on('error', () => {});
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      intr.abort = null;
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.SecureContext, what: string, remote: string, intr: Interrupt): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const secure = tls.connect({
+      socket,
+      servername: net.isIP(host) ? undefined : host,
+      ALPNProtocols: cfg.alpn,
+      // Verified below, so that an untrusted certificate is still described in the error.
+      rejectUnauthorized: false,
+      secureContext: ctx,
+      checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
+    });
+    const onError = (err: Error) => {
+      intr.abort = null;
+      secure.destroy();
+      reject(fromSystemError(what, 'tls', err, remote));
+    };
+    intr.abort = (err) => {
+      secure.off('error', onError);
+      secure.on('error', () => {});
+      secure.destroy();
+      reject(err);
+    };
+    secure.once('error', onError);
+    secure.once('secureConnect', () => {
+      intr.abort = null;
+      secure.off('error', onError);
+      resolve(secure);
+    });
+  });
+}
+
+function tlsFacts(s: tls.TLSSocket): TlsFacts {
+  const cert = s.getPeerCertificate();
+  const validTo = cert.valid_to ?? '';
+  const expires = Date.parse(validTo);
+  return {
+    version: s.getProtocol() ?? '',
+    cipher: s.getCipher()?.name ?? '',
+    alpn: s.alpnProtocol || null,
+    subject: dn(cert.subject),
+    issuer: dn(cert.issuer),
+    altNames: (cert.subjectaltname ?? '')
+      .split(/,\s*/)
+      .filter(Boolean)
+      .map((n) => n.replace(/^IP Address:/, 'IP:')),
+    validFrom: cert.valid_from ?? '',
+    validTo,
+    expiresInDays: Number.isNaN(expires) ? NaN : Math.round(((expires - Date.now()) / 86_400_000) * 10) / 10,
+    verified: s.authorized,
+    verifyError: s.authorized ? null : String(s.authorizationError ?? 'unknown'),
+  };
+}
+
+function dn(o: tls.Certificate | undefined): string {
+  if (!o) return '';
+  return Object.entries(o)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
+}
+
+/** Why the certificate is not trusted, what it is, and the two ways forward. */
+function certProblem(f: TlsFacts): string {
+  const code = f.verifyError ?? '';
+  const cert = `${f.subject || 'no subject'}${f.validTo ? `, valid until ${f.validTo}` : ''}`;
+  let why: string;
+  if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') why = 'the certificate is self-signed';
+  else if (code === 'CERT_HAS_EXPIRED') why = 'the certificate has expired';
+  else if (code === 'CERT_NOT_YET_VALID') why = 'the certificate is not valid yet';
+  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match|altnames/i.test(code)) why = `the certificate is for other names (${f.altNames.join(', ') || 'none'})`;
+  else if (code.startsWith('UNABLE_TO_')) why = 'the certificate is signed by an unknown authority';
+  else why = `the certificate did not verify (${oneLine(code, 80)})`;
+  return `TLS certificate not trusted: ${why} [${code}] (${cert}): pass --cacert FILE to trust its CA, or -k to skip verification`;
+}

@@ -1,0 +1,258 @@
+// HTTP/1.1 on the wire (RFC 9112): the request head goscope sends, the response head it
+// receives, and the body framing that decides where a response ends. Pure and
+// incremental: bytes go in as the socket delivers them, nothing assumes a whole message.
+
+export type HeaderList = [name: string, value: string][];
+
+export interface ResponseHead {
+  /** "HTTP/1.1" or "HTTP/1.0". */
+  version: string;
+  status: number;
+  reason: string;
+  /** Header lines in the order received (names as sent). */
+  headers: HeaderList;
+  /** Bytes of the head including the blank line. */
+  size: number;
+}
+
+/** A response that is not HTTP/1.x; `problem` is one line for the user. */
+export class ProtocolError extends Error {
+  constructor(readonly problem: string) {
+    super(problem);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Largest response head accepted (Go's default MaxResponseHeaderBytes is 10 MB, Node's 16 KiB). */
+export const MAX_HEAD_BYTES = 256 * 1024;
+
+/** Index just past the blank line ending a head in buf[from, end), or -1. Accepts bare LF. */
+export function headEnd(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    if (buf[i] !== 10) continue;
+    if (i + 1 < end && buf[i + 1] === 10) return i + 2;
+    if (i + 2 < end && buf[i + 1] === 13 && buf[i + 2] === 10) return i + 3;
+  }
+  return -1;
+}
+
+/** Parses a complete response head (status line, header lines, blank line) from buf[0, size). */
+export function parseResponseHead(buf: Buffer, size: number): ResponseHead {
+  const text = buf.toString('latin1', 0, size);
+  const lines = text.split(/\r?\n/);
+  const status = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
+  if (!status) {
+    const shown = (lines[0] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 60);
+    throw new ProtocolError(`the reply is not HTTP/1.x (it starts "${shown}")`);
+  }
+  const headers: HeaderList = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') break;
+    if (line[0] === ' ' || line[0] === '\t') {
+      // obs-fold: a continuation of the previous field (RFC 9112 5.2 lets a client replace it with a space).
+      const last = headers[headers.length - 1];
+      if (!last) throw new ProtocolError('the response head starts with a folded line');
+      last[1] += ' ' + line.trim();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) throw new ProtocolError(`malformed response header line "${line.replace(/[^\x20-\x7e]/g, '?').slice(0, 60)}"`);
+    headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+  }
+  return { version: status[1]!, status: Number(status[2]), reason: status[3] ?? '', headers, size };
+}
+
+export function headerValue(headers: HeaderList, name: string): string | undefined {
+  const want = name.toLowerCase();
+  let out: string | undefined;
+  for (const [n, v] of headers) if (n.toLowerCase() === want) out = out === undefined ? v : `${out}, ${v}`;
+  return out;
+}
+
+/** How the body of a response is delimited. */
+export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
+
+/** RFC 9112 6.3: which framing applies to this response to this request method. */
+export function framingOf(head: ResponseHead, method: string): Framing {
+  if (method === 'HEAD' || (head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304) return { kind: 'none' };
+  const te = headerValue(head.headers, 'transfer-encoding');
+  if (te !== undefined) {
+    const codings = te.split(',').map((s) => s.trim().toLowerCase());
+    return codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+  }
+  const cl = headerValue(head.headers, 'content-length');
+  if (cl !== undefined) {
+    const values = new Set(cl.split(',').map((s) => s.trim()));
+    if (values.size !== 1) throw new ProtocolError(`conflicting Content-Length values "${cl.slice(0, 60)}"`);
+    const v = [...values][0]!;
+    if (!/^\d{1,15}$/.test(v)) throw new ProtocolError(`invalid Content-Length "${v.slice(0, 40)}"`);
+    return { kind: 'length', length: Number(v) };
+  }
+  return { kind: 'close' };
+}
+
+/** Whether the connection may carry another request after this response. */
+export function keepsAlive(head: ResponseHead, framing: Framing): boolean {
+  if (framing.kind === 'close') return false;
+  const conn = (headerValue(head.headers, 'connection') ?? '').toLowerCase();
+  if (/(^|,)\s*close\s*(,|$)/.test(conn)) return false;
+  if (head.version === 'HTTP/1.0') return /(^|,)\s*keep-alive\s*(,|$)/.test(conn);
+  return true;
+}
+
+const enum Chunk {
+  Size,
+  SizeExt,
+  SizeLf,
+  Data,
+  DataCr,
+  DataLf,
+  Trailer,
+  TrailerLine,
+  Done,
+}
+
+/**
+ * Finds the end of a body as bytes arrive. `feed` returns how many bytes of the input
+ * belong to the body (the rest is the next response, which a client that does not
+ * pipeline never receives). `bytes` counts the body's payload (chunk framing excluded).
+ */
+export class BodyReader {
+  bytes = 0;
+  done: boolean;
+  private remaining: number;
+  private state = Chunk.Size;
+  private size = 0;
+  private sizeDigits = 0;
+  private lineLen = 0;
+
+  constructor(
+    readonly framing: Framing,
+    /** Called with each payload slice (for keeping a bounded copy of the body). */
+    private readonly onData?: (buf: Uint8Array, start: number, end: number) => void,
+  ) {
+    this.remaining = framing.kind === 'length' ? framing.length : 0;
+    this.done = framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0);
+  }
+
+  feed(buf: Uint8Array, start: number, end: number): number {
+    if (this.done) return 0;
+    switch (this.framing.kind) {
+      case 'length': {
+        const n = Math.min(this.remaining, end - start);
+        this.remaining -= n;
+        this.bytes += n;
+        if (n > 0) this.onData?.(buf, start, start + n);
+        if (this.remaining === 0) this.done = true;
+        return n;
+      }
+      case 'close':
+        this.bytes += end - start;
+        if (end > start) this.onData?.(buf, start, end);
+        return end - start;
+      case 'chunked':
+        return this.chunked(buf, start, end);
+      default:
+        return 0;
+    }
+  }
+
+  /** The peer closed the connection: the end of a close-delimited body, an error for others. */
+  eof(): boolean {
+    if (this.framing.kind === 'close') this.done = true;
+    return this.done;
+  }
+
+  private chunked(buf: Uint8Array, start: number, end: number): number {
+    let i = start;
+    while (i < end && this.state !== Chunk.Done) {
+      const c = buf[i]!;
+      switch (this.state) {
+        case Chunk.Size: {
+          const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+          if (d >= 0) {
+            if (++this.sizeDigits > 13) throw new ProtocolError('chunk size too large');
+            this.size = this.size * 16 + d;
+            i++;
+          } else if (this.sizeDigits === 0) {
+            throw new ProtocolError('malformed chunked body (expected a hex chunk size)');
+          } else if (c === 59 || c === 32 || c === 9) {
+            this.state = Chunk.SizeExt;
+            i++;
+          } else if (c === 13) {
+            this.state = Chunk.SizeLf;
+            i++;
+          } else if (c === 10) {
+            i++;
+            this.endSize();
+          } else throw new ProtocolError('malformed chunked body (bad character after the chunk size)');
+          break;
+        }
+        case Chunk.SizeExt:
+          if (c === 10) this.endSize();
+          else if (++this.lineLen > 4096) throw new ProtocolError('chunk extension too long');
+          i++;
+          break;
+        case Chunk.SizeLf:
+          if (c !== 10) throw new ProtocolError('malformed chunked body (CR without LF after the chunk size)');
+          i++;
+          this.endSize();
+          break;
+        case Chunk.Data: {
+          const n = Math.min(this.size, end - i);
+          if (n > 0) this.onData?.(buf, i, i + n);
+          this.size -= n;
+          this.bytes += n;
+          i += n;
+          if (this.size === 0) this.state = Chunk.DataCr;
+          break;
+        }
+        case Chunk.DataCr:
+          if (c === 13) this.state = Chunk.DataLf;
+          else if (c === 10) this.state = Chunk.Size;
+          else throw new ProtocolError('malformed chunked body (chunk longer than its size)');
+          i++;
+          break;
+        case Chunk.DataLf:
+          if (c !== 10) throw new ProtocolError('malformed chunked body (CR without LF after chunk data)');
+          this.state = Chunk.Size;
+          i++;
+          break;
+        case Chunk.Trailer:
+          // At the start of a trailer line: an empty line ends the body.
+          if (c === 13) {
+            i++;
+          } else if (c === 10) {
+            i++;
+            this.state = Chunk.Done;
+            this.done = true;
+          } else {
+            this.state = Chunk.TrailerLine;
+            this.lineLen = 0;
+          }
+          break;
+        case Chunk.TrailerLine:
+          if (c === 10) this.state = Chunk.Trailer;
+          else if (++this.lineLen > 16384) throw new ProtocolError('trailer line too long');
+          i++;
+          break;
+      }
+    }
+    return i - start;
+  }
+
+  private endSize(): void {
+    this.lineLen = 0;
+    this.sizeDigits = 0;
+    if (this.size === 0) this.state = Chunk.Trailer;
+    else this.state = Chunk.Data;
+  }
+}
+
+/** The request line and header block goscope writes, ending with the blank line. */
+export function requestHead(method: string, target: string, headers: HeaderList): string {
+  let s = `${method} ${target} HTTP/1.1\r\n`;
+  for (const [n, v] of headers) s += `${n}: ${v}\r\n`;
+  return s + '\r\n';
+}

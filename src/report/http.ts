@@ -1,0 +1,340 @@
+// `goscope http` output: the verdict, httpstat's waterfall for one request, percentile
+// tables and a histogram for many, and the goscope.http/v1 JSON.
+import type { Exchange, Hop, Phases, TlsFacts } from '../formats/http/exchange.js';
+import type { HeaderList } from '../formats/http/h1.js';
+import type { EchoDiff } from '../analysis/http/echo-diff.js';
+import type { SloResult } from '../analysis/http/slo.js';
+import type { LoadSummary, Stat } from '../analysis/http/stats.js';
+import { clean, plural, table, type Style } from './term.js';
+
+export const HTTP_SCHEMA = 'goscope.http/v1';
+
+export function fmtMs(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
+  if (v >= 1000) return `${(v / 1000).toFixed(2)}s`;
+  if (v >= 100) return `${Math.round(v)}ms`;
+  if (v >= 10) return `${v.toFixed(1)}ms`;
+  if (v >= 1) return `${v.toFixed(2)}ms`;
+  return `${v.toFixed(3)}ms`;
+}
+
+const round3 = (v: number | null): number | null => (v === null || Number.isNaN(v) ? null : Math.round(v * 1000) / 1000);
+
+function roundPhases(p: Phases): Phases {
+  const out = { ...p };
+  for (const k of Object.keys(out) as (keyof Phases)[]) out[k] = round3(out[k]);
+  return out;
+}
+
+const LABEL: Record<keyof Phases, string> = {
+  dns: 'dns lookup',
+  connect: 'tcp connect',
+  tls: 'tls handshake',
+  requestWrite: 'request write',
+  serverProcessing: 'server processing',
+  transfer: 'content transfer',
+  ttfb: 'time to first byte',
+  total: 'total',
+};
+
+/** The phase that took the largest share of the time (server processing net of writing the request). */
+export function dominantPhase(p: Phases): { phase: keyof Phases; ms: number; share: number } | null {
+  if (p.total === null || p.total <= 0) return null;
+  const parts: [keyof Phases, number | null][] = [
+    ['dns', p.dns],
+    ['connect', p.connect],
+    ['tls', p.tls],
+    ['serverProcessing', p.serverProcessing],
+    ['transfer', p.transfer],
+  ];
+  let best: [keyof Phases, number] | null = null;
+  for (const [k, v] of parts) if (v !== null && (!best || v > best[1])) best = [k, v];
+  if (!best) return null;
+  return { phase: best[0], ms: best[1], share: best[1] / p.total };
+}
+
+// ---------------------------------------------------------------------------------------
+// One request
+
+export interface SingleReport {
+  ex: Exchange;
+  method: string;
+  url: string;
+  dump: boolean;
+  echo: EchoDiff | { error: string } | null;
+  slo: SloResult[] | null;
+  /** Where the body was saved (-o), if it was. */
+  bodyFile: string | null;
+}
+
+export function renderSingle(r: SingleReport, s: Style): string {
+  const { ex } = r;
+  const out: string[] = [];
+  const final = ex.hops[ex.hops.length - 1]!;
+  if (ex.failure) {
+    out.push(s.red(s.bold(`failed: ${clean(ex.failure.message)}`)));
+  } else {
+    const d = dominantPhase(ex.phases);
+    const status = `${final.status} ${clean(final.reason)}`.trim();
+    const why = d && d.share >= 0.5 ? `: ${LABEL[d.phase]} took ${fmtMs(d.ms)} (${Math.round(d.share * 100)}%)` : '';
+    out.push(s.bold(`${statusColour(final.status, s)(status)} in ${fmtMs(ex.phases.total)}${why}`));
+  }
+  out.push(`trace-id ${ex.traceId}  ${s.dim(`(traceparent: ${ex.traceparent})`)}`);
+  for (const h of ex.hops.slice(0, -1)) out.push(s.dim(`redirect: ${h.method} ${clean(h.url)} -> ${h.status} in ${fmtMs(h.phases.total)}`));
+  if (final.conn) out.push(connLine(final, s));
+  if (final.conn?.tls) out.push(...tlsLines(final.conn.tls, s));
+  out.push('');
+
+  if (r.dump) {
+    if (final.requestDump) out.push(s.dim('> request as sent'), ...dumpLines(final.requestDump, '> '));
+    if (final.responseDump) out.push(s.dim('< response head as received'), ...dumpLines(final.responseDump, '< '));
+    if (final.requestDump || final.responseDump) out.push('');
+  } else if (final.status !== null) {
+    out.push(s.cyan(`${final.conn?.protocol ?? ''} ${final.status} ${clean(final.reason)}`.trim()));
+    for (const [n, v] of final.headers) out.push(`${s.dim(clean(n) + ':')} ${clean(v)}`);
+    out.push('');
+  }
+  if (r.bodyFile) out.push(s.dim(`body (${plural(final.bodyBytes, 'byte')}) saved to ${r.bodyFile}`), '');
+
+  out.push(...waterfall(ex.phases, final.conn?.tls !== null && final.conn?.tls !== undefined, final.conn?.reused ?? false, s));
+  if (r.echo) out.push('', ...renderEcho(r.echo, s));
+  if (r.slo) out.push('', ...renderSlo(r.slo, s));
+  return out.join('\n');
+}
+
+function statusColour(status: number | null, s: Style): (x: string) => string {
+  if (status === null) return s.red;
+  return status >= 500 ? s.red : status >= 400 ? s.yellow : s.green;
+}
+
+function connLine(h: Hop, s: Style): string {
+  const c = h.conn!;
+  const how = c.reused ? `reused connection #${c.id} (idle ${fmtMs(c.idleMs)})` : `new connection #${c.id}`;
+  return `${s.dim('connected to')} ${c.remote} ${s.dim('from')} ${c.local}: ${how}, ${c.protocol}`;
+}
+
+function tlsLines(t: TlsFacts, s: Style): string[] {
+  const alpn = t.alpn ? `, ALPN ${t.alpn}` : '';
+  const verified = t.verified ? s.green('verified') : s.yellow(`NOT verified (${t.verifyError}; -k)`);
+  const days = Number.isNaN(t.expiresInDays) ? '' : t.expiresInDays < 0 ? s.red(` EXPIRED ${-t.expiresInDays} days ago`) : t.expiresInDays < 14 ? s.yellow(` (${t.expiresInDays} days left)`) : s.dim(` (${t.expiresInDays} days left)`);
+  return [
+    `${s.dim('tls')} ${t.version} ${t.cipher}${alpn}`,
+    `${s.dim('certificate')} ${clean(t.subject)} ${s.dim('issued by')} ${clean(t.issuer)}, ${verified}`,
+    `${s.dim('  names')} ${clean(t.altNames.join(', ') || '-')}  ${s.dim('expires')} ${t.validTo}${days}`,
+  ];
+}
+
+function dumpLines(text: string, prefix: string): string[] {
+  const lines = text.split('\r\n');
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => prefix + clean(l));
+}
+
+/** httpstat's waterfall: each phase in its column, the running total below (curl's time_* names). */
+export function waterfall(p: Phases, tls: boolean, reused: boolean, s: Style): string[] {
+  const cols: [string, number | null][] = [
+    ['DNS Lookup', p.dns],
+    ['TCP Connection', p.connect],
+    ...(tls ? ([['TLS Handshake', p.tls]] as [string, number | null][]) : []),
+    ['Server Processing', p.serverProcessing],
+    ['Content Transfer', p.transfer],
+  ];
+  const widths = cols.map(([name]) => name.length + 4);
+  const center = (text: string, w: number) => {
+    const left = Math.floor((w - text.length) / 2);
+    return ' '.repeat(Math.max(0, left)) + text + ' '.repeat(Math.max(0, w - text.length - left));
+  };
+  const shown = (v: number | null, k: number) => (v === null ? (reused && k < cols.length - 2 ? 'reused' : '-') : fmtMs(v));
+  const head = ' ' + cols.map(([n], i) => center(n, widths[i]!)).join(' ');
+  const vals = '[' + cols.map(([, v], i) => center(shown(v, i), widths[i]!)).join(s.dim('|')) + ']';
+  const bars = ' ' + widths.map((w) => ' '.repeat(w)).join('|') + '|';
+  const sum = (...xs: (number | null)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
+  const cum: [string, number | null][] = [
+    ['namelookup', p.dns ?? 0],
+    ['connect', sum(p.dns, p.connect)],
+    ...(tls ? ([['pretransfer', sum(p.dns, p.connect, p.tls)]] as [string, number][]) : []),
+    ['starttransfer', p.ttfb],
+    ['total', p.total],
+  ];
+  const lines = [s.dim(head), vals, s.dim(bars)];
+  let edge = 0;
+  for (let i = 0; i < cum.length; i++) {
+    edge += widths[i]! + 1;
+    const label = `${cum[i]![0]}:${fmtMs(cum[i]![1])}`;
+    const pad = Math.max(0, edge - label.length + 1);
+    let line = ' '.repeat(pad) + label;
+    let pos = edge + 1;
+    for (let j = i + 1; j < widths.length; j++) {
+      pos += widths[j]! + 1;
+      line += ' '.repeat(Math.max(1, pos - line.length - 1)) + '|';
+    }
+    lines.push(i === cum.length - 1 ? s.bold(line) : line);
+  }
+  return lines;
+}
+
+export function renderEcho(e: EchoDiff | { error: string }, s: Style): string[] {
+  if ('error' in e) return [s.yellow(`--echo-diff: ${e.error}`)];
+  const out = [s.bold('headers on the way (sent -> received by the echo endpoint)')];
+  const rows: string[][] = [];
+  const unchanged: string[] = [];
+  for (const c of e.changes) {
+    if (c.change === 'unchanged') {
+      unchanged.push(c.name);
+      continue;
+    }
+    const mark = c.change === 'added' ? s.green('+') : c.change === 'dropped' ? s.red('-') : s.yellow('~');
+    const value = c.change === 'added' ? clean(c.received!) : c.change === 'dropped' ? clean(c.sent!) : `${clean(c.sent!)} ${s.dim('->')} ${clean(c.received!)}`;
+    rows.push([`  ${mark} ${c.name}`, c.change, value]);
+  }
+  out.push(...table(rows));
+  if (unchanged.length) out.push(s.dim(`  = ${unchanged.length} unchanged: ${unchanged.join(', ')}`));
+  const tc = e.traceContext;
+  const colour = tc.verdict === 'intact' || tc.verdict === 'new-span' ? s.green : s.red;
+  out.push(`trace context: ${colour(tc.verdict)}: ${tc.detail}`);
+  return out;
+}
+
+export function renderSlo(results: SloResult[], s: Style): string[] {
+  const out = [s.bold('SLO')];
+  const rows = results.map((r) => {
+    const actual = r.actual === null ? 'n/a' : r.metric === 'errors' ? (r.countBound ? String(r.actual) : `${(r.actual * 100).toFixed(2)}%`) : fmtMs(r.actual);
+    const bound = r.metric === 'errors' ? (r.countBound ? String(r.bound) : `${+(r.bound * 100).toFixed(4)}%`) : fmtMs(r.bound);
+    const name = r.metric === 'errors' ? `errors (${r.stat})` : `${r.metric} ${r.stat}`;
+    return [`  ${r.pass ? s.green('ok  ') : s.red('FAIL')}`, name, `${actual} <= ${bound}`];
+  });
+  out.push(...table(rows));
+  return out;
+}
+
+export function singleJson(r: SingleReport): unknown {
+  const { ex } = r;
+  const final = ex.hops[ex.hops.length - 1]!;
+  const conn = final.conn;
+  return {
+    schema: HTTP_SCHEMA,
+    mode: 'single',
+    method: r.method,
+    url: r.url,
+    traceparent: ex.traceparent,
+    traceId: ex.traceId,
+    status: final.status,
+    protocol: conn?.protocol ?? null,
+    phases: roundPhases(ex.phases),
+    connection: conn ? { id: conn.id, reused: conn.reused, wasIdle: conn.wasIdle, idleMs: round3(conn.idleMs), remote: conn.remote, local: conn.local, protocol: conn.protocol } : null,
+    tls: conn?.tls ?? null,
+    response: final.status === null ? null : { status: final.status, reason: final.reason, headers: final.headers, bodyBytes: final.bodyBytes, bodyFile: r.bodyFile },
+    redirects: ex.hops.slice(0, -1).map((h) => ({ method: h.method, url: h.url, status: h.status, location: headerOf(h.headers, 'location'), phases: roundPhases(h.phases) })),
+    dump: r.dump ? { request: final.requestDump, response: final.responseDump } : null,
+    echoDiff: r.echo,
+    slo: r.slo,
+    error: ex.failure,
+  };
+}
+
+function headerOf(h: HeaderList, name: string): string | null {
+  for (const [n, v] of h) if (n.toLowerCase() === name) return v;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Many requests
+
+export interface LoadReport {
+  method: string;
+  url: string;
+  concurrency: number;
+  keepAlive: boolean;
+  elapsedMs: number;
+  skipped: number;
+  opened: number;
+  retries: number;
+  summary: LoadSummary;
+  slo: SloResult[] | null;
+}
+
+const TABLE_PHASES: (keyof Phases)[] = ['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer', 'ttfb', 'total'];
+
+export function renderLoad(r: LoadReport, s: Style): string {
+  const sum = r.summary;
+  const out: string[] = [];
+  const rps = sum.requests / (r.elapsedMs / 1000);
+  const conns = `${plural(r.concurrency, 'connection')}${r.keepAlive ? '' : ' (no keep-alive)'}`;
+  out.push(s.bold(`${r.method} ${clean(r.url)}: ${plural(sum.requests, 'request')} over ${conns} in ${fmtMs(r.elapsedMs)}, ${rps.toFixed(rps >= 100 ? 0 : 1)} req/s`));
+  const statuses = Object.entries(sum.statuses)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${statusColour(Number(k), s)(k)} x${v}`)
+    .join(', ');
+  const failed = sum.failed ? s.red(`${sum.failed} failed`) : s.green('no errors');
+  out.push(`${failed}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).join(', ')}` : ''}`);
+  if (r.skipped) out.push(s.yellow(`stopped early: ${r.skipped} requests not sent`));
+  const tot = sum.phases.total;
+  if (tot) {
+    let worst: [keyof Phases, number] | null = null;
+    for (const k of ['dns', 'connect', 'tls', 'serverProcessing', 'transfer'] as const) {
+      const st = sum.phases[k];
+      if (st && (!worst || st.p99 > worst[1])) worst = [k, st.p99];
+    }
+    if (worst) out.push(`slowest phase at p99: ${s.bold(LABEL[worst[0]])} ${fmtMs(worst[1])} of ${fmtMs(tot.p99)} total`);
+  }
+  out.push('');
+  const rows: string[][] = [['phase', 'min', 'p50', 'p90', 'p99', 'max', 'requests'].map((h) => s.dim(h))];
+  for (const k of TABLE_PHASES) {
+    const st: Stat | null = sum.phases[k];
+    rows.push([LABEL[k], ...(st ? [st.min, st.p50, st.p90, st.p99, st.max].map(fmtMs) : ['-', '-', '-', '-', '-']), String(st?.count ?? 0)]);
+  }
+  out.push(...table(rows));
+  out.push('');
+  if (sum.histogram.length) {
+    out.push(s.dim('total latency'));
+    const peak = Math.max(...sum.histogram.map((b) => b.count));
+    const hrows = sum.histogram.map((b) => [`  ${fmtMs(b.fromMs)} - ${fmtMs(b.toMs)}`, '█'.repeat(Math.round((b.count / peak) * 40)) + (b.count > 0 && b.count / peak < 1 / 80 ? '▏' : ''), String(b.count)]);
+    out.push(...table(hrows, 1));
+    out.push('');
+  }
+  const reusedPct = sum.requests ? ((sum.reusedRequests / sum.requests) * 100).toFixed(1) : '0';
+  out.push(`connections: ${r.opened} opened, ${sum.reusedRequests} requests on reused connections (${reusedPct}%)${r.retries ? `, ${r.retries} re-sent after a stale keep-alive connection` : ''}`);
+  if (sum.slowest.length) {
+    out.push(s.dim('slowest requests (find them in the service logs by trace-id):'));
+    out.push(...table(sum.slowest.map((x) => [`  ${fmtMs(x.totalMs)}`, String(x.status || '-'), x.traceId, s.dim(`#${x.index + 1}${x.reused ? ' reused' : ' new conn'}`)])));
+  }
+  if (sum.errors.length) {
+    out.push('', s.red(s.bold('errors')));
+    for (const e of sum.errors) {
+      out.push(`  ${s.red(e.key)} x${e.count}: ${clean(e.example)}`);
+      out.push(s.dim(`    trace-ids: ${e.traceIds.join(', ')}`));
+    }
+  }
+  if (r.slo) out.push('', ...renderSlo(r.slo, s));
+  return out.join('\n');
+}
+
+export function loadJson(r: LoadReport): unknown {
+  const sum = r.summary;
+  const roundStat = (st: Stat | null) => (st ? { count: st.count, min: round3(st.min), mean: round3(st.mean), p50: round3(st.p50), p90: round3(st.p90), p99: round3(st.p99), max: round3(st.max) } : null);
+  const phases: Record<string, unknown> = {};
+  for (const k of TABLE_PHASES) phases[k] = roundStat(sum.phases[k]);
+  return {
+    schema: HTTP_SCHEMA,
+    mode: 'load',
+    method: r.method,
+    url: r.url,
+    requests: sum.requests,
+    concurrency: r.concurrency,
+    keepAlive: r.keepAlive,
+    elapsedMs: round3(r.elapsedMs),
+    requestsPerSecond: round3(sum.requests / (r.elapsedMs / 1000)),
+    completed: sum.completed,
+    failed: sum.failed,
+    skipped: r.skipped,
+    phases,
+    histogram: sum.histogram,
+    statuses: sum.statuses,
+    protocols: sum.protocols,
+    connections: { opened: r.opened, reusedRequests: sum.reusedRequests, retries: r.retries },
+    errors: sum.errors,
+    slowest: sum.slowest.map((x) => ({ ...x, totalMs: round3(x.totalMs) })),
+    slo: r.slo,
+  };
+}

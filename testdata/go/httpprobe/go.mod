@@ -1,0 +1,3 @@
+module goscope.dev/httpprobe
+
+go 1.22
