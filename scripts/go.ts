@@ -310,11 +310,20 @@ export interface DemoOptions {
    * for a service with mutex/block profiling off, ['-write-timeout', '1s'].
    */
   args?: string[];
+  /** Also serve HTTPS (HTTP/2 via ALPN) with a fresh self-signed certificate (see `certFile`). */
+  tls?: boolean;
+  /** Also open a listener whose TCP connects hang (for connect timeouts). */
+  stall?: boolean;
 }
 
 export interface Demo {
   /** Base URL without trailing slash, e.g. "http://127.0.0.1:41234". */
   url: string;
+  /** With `tls`: "https://127.0.0.1:PORT" and the PEM of its certificate. */
+  httpsUrl?: string;
+  certFile?: string;
+  /** With `stall`: "127.0.0.1:PORT" where connects hang. */
+  stallAddr?: string;
   /** SIGTERM, then SIGKILL after 3 s; resolves when the process has exited. */
   stop(): Promise<void>;
   proc: ChildProcess;
@@ -337,7 +346,14 @@ function track(proc: ChildProcess): void {
 /** Builds and starts testdata/go/demo on 127.0.0.1 with a free port. */
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const bin = await buildGo(DEMO_DIR, { env: experimentEnv(opts.experiment) });
-  const proc = spawn(bin, ['-addr', '127.0.0.1:0', ...(opts.args ?? [])], { env: goEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const extra: string[] = [];
+  let certFile: string | undefined;
+  if (opts.tls) {
+    certFile = path.join(os.tmpdir(), `goscope-demo-cert-${process.pid}-${Date.now()}.pem`);
+    extra.push('-tls-addr', '127.0.0.1:0', '-tls-cert-out', certFile);
+  }
+  if (opts.stall) extra.push('-stall');
+  const proc = spawn(bin, ['-addr', '127.0.0.1:0', ...extra, ...(opts.args ?? [])], { env: goEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   track(proc);
 
   let stderr = '';
@@ -351,6 +367,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     else proc.once('exit', () => resolve());
   });
 
+  let httpsUrl: string | undefined;
+  let stallAddr: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timeoutMs = opts.timeoutMs ?? 20_000;
@@ -362,7 +380,11 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const onData = (s: string): void => {
       buf += s;
       const m = /^demo listening on (http:\/\/\S+)\s*$/m.exec(buf);
-      if (m) {
+      const tlsLine = /^demo listening on (https:\/\/\S+)\s*$/m.exec(buf);
+      const stallLine = /^demo stalling connects on (\S+)\s*$/m.exec(buf);
+      if (m && (!opts.tls || tlsLine) && (!opts.stall || stallLine)) {
+        httpsUrl = tlsLine?.[1]!.replace(/\/+$/, '');
+        stallAddr = stallLine?.[1];
         cleanup();
         resolve(m[1]!.replace(/\/+$/, ''));
       }
@@ -400,5 +422,5 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     })();
     return stopping;
   };
-  return { url, stop, proc };
+  return { url, httpsUrl, certFile, stallAddr, stop, proc };
 }

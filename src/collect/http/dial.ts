@@ -6,6 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsFacts } from '../../formats/http/exchange.js';
 import { fail, fromSystemError, oneLine, type ExchangeFailed } from './failure.js';
+import { lookupHostsFile } from './hosts.js';
 import { now, type HopTimer } from './timer.js';
 
 export interface DialConfig {
@@ -69,7 +70,7 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
   else if (net.isIP(host)) addrs = [host];
   else {
     t.dnsStart = now();
-    addrs = await resolveHost(host, cfg.family, what, intr);
+    addrs = lookupHostsFile(host) ?? (await resolveHost(host, cfg.family, what, intr));
     t.dnsEnd = now();
   }
   if (cfg.family) {

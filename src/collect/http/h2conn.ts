@@ -102,8 +102,10 @@ export class H2Conn implements Conn {
         if (Number.isNaN(t.wrote)) t.wrote = now();
         hooks.wrote();
       };
+      // Without a body the HEADERS frame is queued by request() itself; Node emits 'ready'
+      // only once the session flushes, which can be after the response.
       if (req.body && req.body.length > 0) stream.end(req.body, wrote);
-      else stream.once('ready', wrote);
+      else wrote();
       stream.on('headers', (h: http2.IncomingHttpHeaders) => {
         // 1xx informational responses.
         if (Number.isNaN(t.firstByte)) t.firstByte = now();

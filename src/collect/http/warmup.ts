@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpClient } from './client.js';
+import { lookupHostsFile } from './hosts.js';
 import { H2Conn } from './h2conn.js';
 import { HopTimer } from './timer.js';
 
@@ -38,8 +39,9 @@ async function warmH1(): Promise<void> {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const port = (server.address() as net.AddressInfo).port;
-    // The resolver's first call loads its machinery; which name does not matter.
+    // The resolver's first call loads its machinery (NSS modules, libuv's thread pool).
     await new Promise<void>((resolve) => lookup('localhost', () => resolve()));
+    lookupHostsFile('localhost');
     const client = new HttpClient({
       method: 'GET',
       url: new URL(`http://warmup.invalid:${port}/`),

@@ -364,7 +364,7 @@ func newSelfSignedCert(valid time.Duration) (tls.Certificate, []byte, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: "goscope-demo"},
-		DNSNames:              []string{"localhost", "demo.goscope.test"},
+		DNSNames:              []string{"localhost", "demo.goscope.test", "*.slow.goscope.test"},
 		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(valid),
@@ -422,7 +422,33 @@ func listenTLS(base *http.Server, addr, certOut, minVersion string, valid time.D
 			MinVersion:   minV,
 			// ALPN: HTTP/2 first; ServeTLS wires up net/http's h2 server.
 			NextProtos: []string{"h2", "http/1.1"},
+			// A handshake delay chosen by the client through SNI: a ClientHello for
+			// hs-<ms>.slow.goscope.test waits <ms> (at most 10 s) before the server
+			// answers, so tests can inject time into the TLS phase.
+			GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+				if ms, ok := handshakeDelay(h.ServerName); ok {
+					time.Sleep(time.Duration(ms) * time.Millisecond)
+				}
+				return nil, nil
+			},
 		},
 	}
 	return ln, srv, nil
+}
+
+// handshakeDelay parses "hs-<ms>.slow.goscope.test" (ms in 0..10000).
+func handshakeDelay(serverName string) (int, bool) {
+	rest, ok := strings.CutSuffix(serverName, ".slow.goscope.test")
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutPrefix(rest, "hs-")
+	if !ok {
+		return 0, false
+	}
+	ms, err := strconv.Atoi(digits)
+	if err != nil || ms < 0 || ms > 10000 {
+		return 0, false
+	}
+	return ms, true
 }

@@ -125,6 +125,7 @@ func main() {
 	tlsCertOut := flag.String("tls-cert-out", "", "write the TLS certificate (PEM) to this file")
 	tlsValid := flag.Duration("tls-valid", 72*time.Hour, "TLS certificate validity from now (NotBefore is now-1h; negative: already expired)")
 	tlsMin := flag.String("tls-min", "1.2", "minimum TLS version: 1.2 or 1.3")
+	stall := flag.Bool("stall", false, "also open a listener whose TCP connects hang (full accept queue) and print its address")
 	flag.Parse()
 
 	// Profiles used by goscope's mutex/block analysis.
@@ -166,6 +167,14 @@ func main() {
 	fmt.Fprintf(os.Stdout, "demo listening on http://%s\n", ln.Addr().String())
 	if tlsLn != nil {
 		fmt.Fprintf(os.Stdout, "demo listening on https://%s\n", tlsLn.Addr().String())
+	}
+	if *stall {
+		addr, err := listenStalled()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "demo: stalled listener: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stdout, "demo stalling connects on %s\n", addr)
 	}
 
 	serveErr := make(chan error, 2)

@@ -1,0 +1,90 @@
+// goscope http against Go's own client: the demo service injects 50-500 ms into one phase
+// (a delay before the response head, a slow body, a slow TLS handshake chosen by SNI),
+// testdata/go/httpprobe measures the same request with net/http/httptrace, and every
+// phase goscope reports must agree within 2 ms or 5%, whichever is larger.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { needGo, startDemo, type Demo } from './support/go.js';
+import { goscope } from './support/cli.js';
+import { runProbe, type ProbeLine } from './support/httpprobe.js';
+
+type PhaseMap = Record<string, number | null>;
+
+let demo: Demo;
+
+describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout: 240_000 }, () => {
+  before(async () => {
+    demo = await startDemo({ tls: true });
+  });
+  after(async () => demo?.stop());
+
+  const port = (u: string) => new URL(u).port;
+
+  interface Case {
+    name: string;
+    url: () => string;
+    /** The phase the delay goes into. */
+    injected: 'serverProcessing' | 'transfer' | 'tls';
+    ms: number;
+    goscopeArgs?: () => string[];
+    probeArgs?: () => string[];
+  }
+  const cases: Case[] = [];
+  for (const ms of [50, 200, 500]) {
+    cases.push({ name: `HTTP/1.1 delay before headers ${ms} ms`, url: () => `http://localhost:${port(demo.url)}/delay?ms=${ms}`, injected: 'serverProcessing', ms });
+    cases.push({ name: `HTTP/1.1 slow body ${ms} ms`, url: () => `http://localhost:${port(demo.url)}/slowbody?ms=${ms}&chunks=5`, injected: 'transfer', ms });
+  }
+  cases.push({
+    name: 'HTTP/2 (ALPN) delay before headers 200 ms',
+    url: () => `https://localhost:${port(demo.httpsUrl!)}/delay?ms=200`,
+    injected: 'serverProcessing',
+    ms: 200,
+    goscopeArgs: () => ['--cacert', demo.certFile!],
+    probeArgs: () => ['-cacert', demo.certFile!],
+  });
+  cases.push({
+    name: 'HTTP/2 (ALPN) slow body 200 ms',
+    url: () => `https://localhost:${port(demo.httpsUrl!)}/slowbody?ms=200&chunks=5`,
+    injected: 'transfer',
+    ms: 200,
+    goscopeArgs: () => ['--cacert', demo.certFile!],
+    probeArgs: () => ['-cacert', demo.certFile!],
+  });
+  for (const ms of [50, 200]) {
+    cases.push({
+      name: `TLS handshake delayed ${ms} ms (SNI hs-${ms}, --resolve)`,
+      url: () => `https://hs-${ms}.slow.goscope.test:${port(demo.httpsUrl!)}/delay?ms=0`,
+      injected: 'tls',
+      ms,
+      goscopeArgs: () => ['--cacert', demo.certFile!, '--resolve', `hs-${ms}.slow.goscope.test:${port(demo.httpsUrl!)}:127.0.0.1`],
+      probeArgs: () => ['-cacert', demo.certFile!, '-resolve', `hs-${ms}.slow.goscope.test:${port(demo.httpsUrl!)}:127.0.0.1`],
+    });
+  }
+
+  for (const c of cases) {
+    test(c.name, async () => {
+      const url = c.url();
+      const g = await goscope(['http', url, '--json', ...(c.goscopeArgs?.() ?? [])], { timeoutMs: 30_000 });
+      assert.equal(g.code, 0, g.stderr);
+      const gj = JSON.parse(g.stdout) as { phases: PhaseMap; protocol: string; status: number };
+      const [p] = (await runProbe(['-url', url, ...(c.probeArgs?.() ?? [])])) as ProbeLine[];
+      assert.equal(p!.error, null);
+      assert.equal(gj.status, p!.status);
+      assert.equal(gj.protocol, p!.proto === 'HTTP/2.0' ? 'HTTP/2' : p!.proto);
+      const rows: string[] = [];
+      const bad: string[] = [];
+      for (const k of ['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer', 'total'] as const) {
+        const a = gj.phases[k] ?? null;
+        const b = p!.phases[k];
+        rows.push(`${k}: goscope ${a} go ${b}`);
+        assert.equal(a === null, b === null, `${k} happened in one client only: goscope ${a}, go ${b}`);
+        if (a === null || b === null) continue;
+        const tol = Math.max(2, 0.05 * b);
+        if (Math.abs(a - b) > tol) bad.push(`${k} differs by ${(a - b).toFixed(3)} ms (tolerance ${tol.toFixed(2)})`);
+      }
+      // The injected delay really is in that phase for both clients.
+      assert.ok(gj.phases[c.injected]! >= c.ms * 0.95, `goscope ${c.injected} ${gj.phases[c.injected]} < ${c.ms}`);
+      assert.deepEqual(bad, [], rows.join('\n'));
+    });
+  }
+});
