@@ -122,8 +122,29 @@ export function ticksToNs(t: number, nsPerTick: number): number {
 interface Ev {
   type: number;
   time: number;
-  args: number[];
+  /** Number of wire arguments after dt (0-4), held in a0..a3 (no array until an event is emitted). */
+  n: number;
+  a0: number;
+  a1: number;
+  a2: number;
+  a3: number;
   offset: number;
+}
+
+/** A fresh array of ev's wire arguments (packed, at its final size). */
+function argsOf(ev: Ev): number[] {
+  switch (ev.n) {
+    case 0:
+      return [];
+    case 1:
+      return [ev.a0];
+    case 2:
+      return [ev.a0, ev.a1];
+    case 3:
+      return [ev.a0, ev.a1, ev.a2];
+    default:
+      return [ev.a0, ev.a1, ev.a2, ev.a3];
+  }
 }
 
 /** Argument counts (after dt) of each event type per version; -1 for types invalid in an event batch. */
@@ -144,17 +165,12 @@ function argCounts(v: TraceVersion): Int8Array {
 /** Where the last uvar() stopped (a module-level register, so the hot decoder allocates nothing). */
 let vpos = 0;
 
-/** A uvarint of at most seven bytes at d[p]; -2 (and the caller's slow path) for anything else. */
+/** A uvarint of two to seven bytes at d[p] (the one-byte case is the caller's); -2 (and the caller's slow path) for anything else. */
 function uvar(d: Uint8Array, p: number): number {
-  let c = d[p];
-  if (c !== undefined && c < 0x80) {
-    vpos = p + 1;
-    return c;
-  }
   let v = 0;
   let mul = 1;
   for (let i = 0; i < 7; i++) {
-    c = d[p++];
+    const c = d[p++];
     if (c === undefined) return -2;
     v += (c & 0x7f) * mul;
     if (c < 0x80) {
@@ -179,7 +195,7 @@ class BatchCursor {
   data: Uint8Array | null = null;
   pos = 0;
   base = 0;
-  readonly ev: Ev = { type: 0, time: 0, args: [], offset: 0 };
+  readonly ev: Ev = { type: 0, time: 0, n: 0, a0: 0, a1: 0, a2: 0, a3: 0, offset: 0 };
   private readonly argc: Int8Array;
   constructor(
     readonly m: number,
@@ -217,56 +233,72 @@ class BatchCursor {
     }
     // Uvarints of one to seven bytes (49 bits) are exact here; longer ones (all-ones = -1,
     // huge values), a cut batch or anything odd take the checked slow path. Arguments are
-    // decoded into locals and the array is made at its final size (a packed array).
-    const dt = uvar(d, at + 1);
-    if (dt < 0) return this.slow(at, freq);
-    let p = vpos;
-    let args: number[];
-    switch (n) {
-      case 0:
-        args = [];
-        break;
-      case 1: {
+    // decoded into the cursor's a0..a3 (numbers: nothing allocated per event here).
+    const ev = this.ev;
+    let p = at + 1;
+    let c = d[p]!;
+    let dt: number;
+    if (c < 0x80) {
+      dt = c;
+      p++;
+    } else {
+      dt = uvar(d, p);
+      if (dt < 0) return this.slow(at, freq);
+      p = vpos;
+    }
+    // Unrolled: a0..a3, each a one-byte fast path or uvar.
+    if (n > 0) {
+      c = d[p]!;
+      if (c < 0x80) {
+        ev.a0 = c;
+        p++;
+      } else {
         const a = uvar(d, p);
         if (a < 0) return this.slow(at, freq);
-        args = [a];
-        break;
+        ev.a0 = a;
+        p = vpos;
       }
-      case 2: {
-        const a = uvar(d, p);
-        if (a < 0) return this.slow(at, freq);
-        const b = uvar(d, vpos);
-        if (b < 0) return this.slow(at, freq);
-        args = [a, b];
-        break;
-      }
-      case 3: {
-        const a = uvar(d, p);
-        if (a < 0) return this.slow(at, freq);
-        const b = uvar(d, vpos);
-        if (b < 0) return this.slow(at, freq);
-        const c = uvar(d, vpos);
-        if (c < 0) return this.slow(at, freq);
-        args = [a, b, c];
-        break;
-      }
-      default: {
-        args = new Array<number>(n);
-        let q = p;
-        for (let k = 0; k < n; k++) {
-          const a = uvar(d, q);
+      if (n > 1) {
+        c = d[p]!;
+        if (c < 0x80) {
+          ev.a1 = c;
+          p++;
+        } else {
+          const a = uvar(d, p);
           if (a < 0) return this.slow(at, freq);
-          args[k] = a;
-          q = vpos;
+          ev.a1 = a;
+          p = vpos;
+        }
+        if (n > 2) {
+          c = d[p]!;
+          if (c < 0x80) {
+            ev.a2 = c;
+            p++;
+          } else {
+            const a = uvar(d, p);
+            if (a < 0) return this.slow(at, freq);
+            ev.a2 = a;
+            p = vpos;
+          }
+          if (n > 3) {
+            c = d[p]!;
+            if (c < 0x80) {
+              ev.a3 = c;
+              p++;
+            } else {
+              const a = uvar(d, p);
+              if (a < 0) return this.slow(at, freq);
+              ev.a3 = a;
+              p = vpos;
+            }
+          }
         }
       }
     }
-    p = vpos;
     this.pos = p;
-    const ev = this.ev;
     ev.type = t;
+    ev.n = n;
     ev.time = this.lastTs = ticksToNs(dt, freq) + this.lastTs;
-    ev.args = args;
     ev.offset = this.base + at;
     return true;
   }
@@ -285,40 +317,63 @@ class BatchCursor {
     const ev = this.ev;
     ev.type = e.type;
     ev.time = this.lastTs = ticksToNs(e.dt, freq) + this.lastTs;
-    ev.args = e.args;
+    ev.n = e.args.length;
+    ev.a0 = e.args[0] ?? 0;
+    ev.a1 = e.args[1] ?? 0;
+    ev.a2 = e.args[2] ?? 0;
+    ev.a3 = e.args[3] ?? 0;
     ev.offset = this.base + at;
     return true;
   }
 }
 
+// Sift-up/-down move a hole instead of swapping at each level: the same comparisons as
+// Go's swap-based versions (the moving cursor is compared at each level), so the same heap.
 function heapSiftUp(h: BatchCursor[], i: number): number {
-  while (i > 0 && h[(i - 1) >> 1]!.ev.time > h[i]!.ev.time) {
+  const x = h[i]!;
+  const t = x.ev.time;
+  while (i > 0) {
     const p = (i - 1) >> 1;
-    [h[p], h[i]] = [h[i]!, h[p]!];
+    const y = h[p]!;
+    if (!(y.ev.time > t)) break;
+    h[i] = y;
     i = p;
   }
+  h[i] = x;
   return i;
 }
 
-function min3(h: BatchCursor[], i0: number, i1: number, i2: number): number {
-  let minIdx = i0;
-  let minT = Infinity;
-  if (i0 < h.length) minT = h[i0]!.ev.time;
-  if (i1 < h.length && h[i1]!.ev.time < minT) {
-    minT = h[i1]!.ev.time;
-    minIdx = i1;
-  }
-  if (i2 < h.length && h[i2]!.ev.time < minT) minIdx = i2;
-  return minIdx;
-}
-
+/** Go's heapSiftDown with min3 (ties keep the parent, then prefer the left child). */
 function heapSiftDown(h: BatchCursor[], i: number): number {
+  const n = h.length;
+  if (i >= n) return i;
+  const x = h[i]!;
+  const t = x.ev.time;
   for (;;) {
-    const m = min3(h, i, 2 * i + 1, 2 * i + 2);
-    if (m === i) return i;
-    [h[i], h[m]] = [h[m]!, h[i]!];
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    let m = i;
+    let mt = t;
+    let y = h[l]!;
+    const lt = y.ev.time;
+    if (lt < mt) {
+      m = l;
+      mt = lt;
+    }
+    const r = l + 1;
+    if (r < n) {
+      const z = h[r]!;
+      if (z.ev.time < mt) {
+        m = r;
+        y = z;
+      }
+    }
+    if (m === i) break;
+    h[i] = y;
     i = m;
   }
+  h[i] = x;
+  return i;
 }
 
 function heapInsert(h: BatchCursor[], bc: BatchCursor): void {
@@ -435,7 +490,11 @@ class Ordering {
   /** Delivers the ordered event for ev (by default with ev's type and arguments). */
   emit(gen: Generation, ev: Ev, ctx: Ctx, args?: number[], transition?: StateTransition, type?: number): void {
     const typ = type ?? ev.type;
-    this.out({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time: ev.time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? ev.args, gen: gen.gen, transition, table: gen, extraString: typ === 41 ? this.taskEndType : '' });
+    // out(), inlined: Go makes times strictly increasing.
+    let time = ev.time;
+    if (time <= this.lastTs) time = this.lastTs + 1;
+    this.lastTs = time;
+    this.sink({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? argsOf(ev), gen: gen.gen, transition, table: gen, extraString: typ === 41 ? this.taskEndType : '' });
   }
 
   check(gen: Generation, ev: Ev, ctx: Ctx, req: Req): void {
@@ -447,6 +506,26 @@ class Ordering {
   private chk(gen: Generation, ev: Ev, req: number, v: number, what: string): void {
     if (req === MUST && v === -1) throw this.fail(gen, ev, `expected a ${what} but didn't have one`);
     if (req === MUST_NOT && v !== -1) throw this.fail(gen, ev, `expected no ${what} but had one`);
+  }
+
+  /** Strings of reasonGen by ID, as str() gives them (a few reasons, used by most events). */
+  private reasons: (string | undefined)[] = [];
+  private reasonGen: Generation | null = null;
+
+  /** str(gen, ev, ev.a0) through a small per-generation cache. */
+  private reason(gen: Generation, ev: Ev): string {
+    const id = ev.a0;
+    if (this.reasonGen === gen && id < 1024) {
+      const r = this.reasons[id];
+      if (r !== undefined) return r;
+    }
+    const r = this.str(gen, ev, id);
+    if (this.reasonGen !== gen) {
+      this.reasonGen = gen;
+      this.reasons = [];
+    }
+    if (id < 1024) this.reasons[id] = r;
+    return r;
   }
 
   str(gen: Generation, ev: Ev, id: number): string {
@@ -491,7 +570,72 @@ class Ordering {
 
   /** Returns the new context, or null when the event cannot be ordered yet. */
   private dispatch(ev: Ev, gen: Generation, cur: Ctx): Ctx | null {
-    const a = ev.args;
+    // The bulk of a trace (GoStart, GoBlock/GoStop, GoUnblock) in small methods TurboFan
+    // can inline into; everything else in dispatchRest.
+    switch (ev.type) {
+      case 16:
+        return this.goStart(ev, gen, cur);
+      case 19:
+      case 20:
+        return this.goStopBlock(ev, gen, cur);
+      case 21:
+        return this.goUnblock(ev, gen, cur);
+      default:
+        return this.dispatchRest(ev, gen, cur);
+    }
+  }
+
+  /** GoStart. */
+  private goStart(ev: Ev, gen: Generation, cur: Ctx): Ctx | null {
+    const gid = ev.a0;
+    const seq = ev.a1;
+    const G = gen.gen;
+    const s = this.g.get(gid);
+    if (s === undefined || s.status !== GoRunnable || s.seqGen !== G || seq !== s.seq + 1) return null;
+    if (cur.m === -1 || cur.p === -1 || cur.g !== -1) this.check(gen, ev, cur, req_Y_Y_N);
+    s.status = GoRunning;
+    s.seq = seq;
+    this.emit(gen, ev, cur, [gid, seq], gt(gid, 'Runnable', 'Running'));
+    cur.g = gid;
+    return cur;
+  }
+
+  /** GoUnblock. */
+  private goUnblock(ev: Ev, gen: Generation, cur: Ctx): Ctx | null {
+    const gid = ev.a0;
+    const seq = ev.a1;
+    const G = gen.gen;
+    const s = this.g.get(gid);
+    if (s === undefined || s.status !== GoWaiting || s.seqGen !== G || seq !== s.seq + 1) return null;
+    s.status = GoRunnable;
+    s.seq = seq;
+    this.emit(gen, ev, cur, [gid, seq, ev.a2], gt(gid, 'Waiting', 'Runnable'));
+    return cur;
+  }
+
+  /** GoStop, GoBlock. */
+  private goStopBlock(ev: Ev, gen: Generation, cur: Ctx): Ctx | null {
+    if (cur.m === -1 || cur.p === -1 || cur.g === -1) this.check(gen, ev, cur, userGoReqs);
+    const gid = cur.g;
+    const s = this.g.get(gid);
+    if (s === undefined) throw this.fail(gen, ev, `goroutine ${gid} doesn't exist`);
+    if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
+    let tr: StateTransition;
+    if (ev.type === 19) {
+      s.status = GoRunnable;
+      tr = gt(gid, 'Running', 'Runnable', this.reason(gen, ev));
+    } else {
+      s.status = GoWaiting;
+      tr = gt(gid, 'Running', 'Waiting', this.reason(gen, ev));
+    }
+    this.emit(gen, ev, cur, [ev.a0, ev.a1], tr);
+    cur.g = -1;
+    return cur;
+  }
+
+  /** Every other event type. */
+  private dispatchRest(ev: Ev, gen: Generation, cur: Ctx): Ctx | null {
+    const a = argsOf(ev);
     const t = ev.type;
     const G = gen.gen;
     switch (t) {
@@ -499,7 +643,7 @@ class Ordering {
       case 39: // GoLabel
       case 44: // UserLog
         this.check(gen, ev, cur, userGoReqs);
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       case 13: {
         // ProcStatus
@@ -650,9 +794,9 @@ class Ordering {
         return cur;
       }
       case 17: // GoDestroy
-      case 19: // GoStop
+      case 19: // GoStop (dispatch sends it to goStopBlock)
       case 20: {
-        // GoBlock
+        // GoBlock (dispatch sends it to goStopBlock)
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
@@ -669,30 +813,6 @@ class Ordering {
         }
         this.emit(gen, ev, cur, a, tr);
         cur.g = -1;
-        return cur;
-      }
-      case 16: {
-        // GoStart
-        const gid = a[0]!;
-        const s = this.g.get(gid);
-        if (!s || s.status !== GoRunnable || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
-        this.check(gen, ev, cur, req_Y_Y_N);
-        s.status = GoRunning;
-        s.seqGen = G;
-        s.seq = a[1]!;
-        this.emit(gen, ev, cur, a, gt(gid, 'Runnable', 'Running'));
-        cur.g = gid;
-        return cur;
-      }
-      case 21: {
-        // GoUnblock
-        const gid = a[0]!;
-        const s = this.g.get(gid);
-        if (!s || s.status !== GoWaiting || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
-        s.status = GoRunnable;
-        s.seqGen = G;
-        s.seq = a[1]!;
-        this.emit(gen, ev, cur, a, gt(gid, 'Waiting', 'Runnable'));
         return cur;
       }
       case 45: // GoSwitch
@@ -822,7 +942,7 @@ class Ordering {
           if (top.task !== r.task || top.name !== r.name) throw this.fail(gen, ev, `misuse of region in goroutine ${cur.g}`);
           s.regions.pop();
         }
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 28: {
@@ -832,14 +952,14 @@ class Ordering {
           if (this.gcState !== GC_UNDETERMINED) throw this.fail(gen, ev, "GCActive in the first generation isn't first GC event");
           this.gcSeq = seq;
           this.gcState = GC_RUNNING;
-          this.emit(gen, ev, cur);
+          this.emit(gen, ev, cur, a);
           return cur;
         }
         if (seq !== this.gcSeq + 1) return null;
         if (this.gcState !== GC_RUNNING) throw this.fail(gen, ev, 'encountered GCActive while GC was not in progress');
         this.gcSeq = seq;
         this.check(gen, ev, cur, userGoReqs);
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 29: {
@@ -848,7 +968,7 @@ class Ordering {
         if (this.gcState === GC_UNDETERMINED) {
           this.gcSeq = seq;
           this.gcState = GC_RUNNING;
-          this.emit(gen, ev, cur);
+          this.emit(gen, ev, cur, a);
           return cur;
         }
         if (seq !== this.gcSeq + 1) return null;
@@ -856,7 +976,7 @@ class Ordering {
         this.gcSeq = seq;
         this.gcState = GC_RUNNING;
         this.check(gen, ev, cur, userGoReqs);
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 30: {
@@ -867,19 +987,19 @@ class Ordering {
         this.gcSeq = seq;
         this.gcState = GC_NOT_RUNNING;
         this.check(gen, ev, cur, userGoReqs);
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 37: // HeapAlloc
       case 38: // HeapGoal
         this.check(gen, ev, cur, req_Y_Y_M);
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       case 32: {
         // GCSweepBegin
         this.check(gen, ev, cur, req_Y_Y_M);
         this.beginRange(gen, ev, this.p.get(cur.p)!, { typ: 32, desc: 0 });
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 31: {
@@ -887,14 +1007,14 @@ class Ordering {
         const ps = this.p.get(a[0]!);
         if (!ps) throw this.fail(gen, ev, `encountered GCSweepActive for unknown proc ${a[0]}`);
         this.activeRange(gen, ev, ps, { typ: 32, desc: 0 });
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 33: {
         // GCSweepEnd
         this.check(gen, ev, cur, req_Y_Y_M);
         this.endRange(gen, ev, this.p.get(cur.p)!);
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 26: // STWBegin
@@ -903,14 +1023,14 @@ class Ordering {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         this.beginRange(gen, ev, s, { typ: t, desc: t === 26 ? a[0]! : 0 });
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 34: {
         // GCMarkAssistActive
         const s = this.gstate(gen, ev, a[0]!);
         this.activeRange(gen, ev, s, { typ: 35, desc: 0 });
-        this.emit(gen, ev, cur);
+        this.emit(gen, ev, cur, a);
         return cur;
       }
       case 27: // STWEnd
@@ -1016,7 +1136,13 @@ export class EventOrderer {
         this.out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen, transition: undefined, table: gen, extraString: '' });
         continue;
       }
-      if (tryAdvance(0)) continue;
+      // tryAdvance(0), inlined: heapUpdate at the root is a sift-down.
+      const bc = frontier[0]!;
+      if (order.advance(bc.ev, bc.m, gen, bc)) {
+        if (bc.next(freq)) heapSiftDown(frontier, 0);
+        else heapRemove(frontier, 0);
+        continue;
+      }
       // Go: slices.SortFunc by time (insertion sort, i.e. stable, for <= 12 cursors).
       frontier.sort((x, y) => x.ev.time - y.ev.time);
       let ok = false;
@@ -1027,7 +1153,7 @@ export class EventOrderer {
         }
       }
       if (!ok) {
-        const f = frontier.map((bc) => `M ${bc.m} [${eventName(bc.ev.type)} time=${bc.ev.time} args=${bc.ev.args.join(',')}]`).join('; ');
+        const f = frontier.map((bc) => `M ${bc.m} [${eventName(bc.ev.type)} time=${bc.ev.time} args=${argsOf(bc.ev).join(',')}]`).join('; ');
         throw new FormatError(input, `generation ${gen.gen}`, `broken trace: failed to advance: frontier: ${f}`, 'corrupt trace');
       }
     }
