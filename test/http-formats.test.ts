@@ -148,7 +148,7 @@ describe('HTTP/1.1 framing on real Go net/http output', { skip: needGo, timeout:
 });
 
 function fakeRun(totals: number[], failures = 0): Samples {
-  const s = new Samples(totals.length + failures);
+  const s = Samples.create(totals.length + failures);
   totals.forEach((t, i) => {
     const phases = { ...emptyPhases(), total: t, ttfb: t / 2, serverProcessing: t / 2 };
     s.add({ index: i, traceparent: '', traceId: String(i), hops: [], phases, status: 200, failure: null, body: null, bodyTruncated: false } as Exchange);

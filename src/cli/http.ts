@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { UsageError, UserError } from '../errors.js';
 import { HttpClient, type ClientConfig } from '../collect/http/client.js';
-import { runLoad } from '../collect/http/load.js';
+import { defaultThreads, runLoad } from '../collect/http/load.js';
 import { warmUp } from '../collect/http/warmup.js';
 import type { HeaderList } from '../formats/http/h1.js';
 import { parseEcho } from '../formats/http/echo.js';
@@ -192,17 +192,15 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     ca,
     alpn: flags['http1.1'] ? ['http/1.1'] : ['h2', 'http/1.1'],
   };
-  const ids = new TraceIdSource();
-  const traceparent = () => fixedTraceparent ?? ids.traceparent();
   const json = !!flags.json;
   const style = outStyle(io);
-  const client = new HttpClient(cfg);
   await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0 });
 
   if (single) {
+    const client = new HttpClient(cfg);
     let ex;
     try {
-      ex = await client.send(0, traceparent());
+      ex = await client.send(0, fixedTraceparent ?? new TraceIdSource().traceparent());
     } finally {
       client.close();
     }
@@ -214,7 +212,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     }
     const final = ex.hops[ex.hops.length - 1]!;
     const echo = flags['echo-diff'] && !ex.failure ? diffEcho(ex.body, ex.bodyTruncated, final.sentHeaders, ex.traceparent) : null;
-    const samples = new Samples(1);
+    const samples = Samples.create(1);
     samples.add(ex);
     const slo = sloRules ? checkSlo(sloRules, samples) : null;
     const report: SingleReport = { ex, method, url: url.href, dump: !!flags.dump, echo, slo, bodyFile };
@@ -234,10 +232,11 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   process.once('SIGINT', onSigint);
   let run;
   try {
-    run = await runLoad(client, {
+    run = await runLoad(cfg, {
       requests: n,
       concurrency: c,
-      traceparent,
+      threads: defaultThreads(n, c),
+      fixedTraceparent,
       signal: stop.signal,
       onProgress: (done, failed, elapsed) => prog.update(`${done}/${n} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s`),
     });

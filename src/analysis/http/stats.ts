@@ -149,7 +149,7 @@ export function summarise(s: Samples, slowest = 5): LoadSummary {
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, kind: f.kind, timeout: f.timeout, phase: f.phase, count: 0, example: f.message, traceIds: [] }));
     g.count++;
-    if (g.traceIds.length < 3) g.traceIds.push(s.traceIds[i]!);
+    if (g.traceIds.length < 3) g.traceIds.push(s.traceId(i));
   }
   const total = s.phases.total;
   const order: number[] = [];
@@ -164,7 +164,7 @@ export function summarise(s: Samples, slowest = 5): LoadSummary {
     statuses,
     errors: [...groups.values()].sort((a, b) => b.count - a.count),
     reusedRequests: reused,
-    slowest: order.slice(0, slowest).map((i) => ({ index: i, traceId: s.traceIds[i]!, totalMs: total[i]!, status: s.status[i]!, reused: s.reused[i] === 1 })),
+    slowest: order.slice(0, slowest).map((i) => ({ index: i, traceId: s.traceId(i), totalMs: total[i]!, status: s.status[i]!, reused: s.reused[i] === 1 })),
     protocols: Object.fromEntries(s.protocols),
   };
 }

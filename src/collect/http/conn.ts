@@ -8,9 +8,15 @@ import type { HopTimer } from './timer.js';
 export interface OutRequest {
   method: string;
   url: URL;
-  /** Every header field to send, in order (Host first for HTTP/1.1; HTTP/2 turns it into :authority). */
+  /**
+   * Every header field to send, in order (Host first for HTTP/1.1; HTTP/2 turns it into
+   * :authority). A traceparent with an empty value stands for `traceparent`.
+   */
   headers: HeaderList;
+  traceparent: string;
   body: Buffer | null;
+  /** HTTP/1.1 only: the request's bytes ready to write (head and body), when prebuilt. */
+  wire: Buffer | null;
   /** Keep the request and response heads as text (for --dump and the single-request report). */
   captureHeads: boolean;
   /** Keep at most this many body bytes (0: count only). */

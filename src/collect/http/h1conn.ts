@@ -69,8 +69,7 @@ export class H1Conn implements Conn {
         reject(fail('reset', 'requestWrite', `${what}: the connection was closed before the request was sent`, 'ECONNRESET'));
         return;
       }
-      const target = req.url.pathname + req.url.search;
-      const headText = requestHead(req.method, target || '/', req.headers);
+      const headText = req.wire ? '' : requestHead(req.method, req.url.pathname + req.url.search || '/', req.headers);
       const p: Pending = {
         req,
         what,
@@ -92,8 +91,11 @@ export class H1Conn implements Conn {
         this.settle(p, err);
         this.close();
       };
-      const head = Buffer.from(headText, 'latin1');
-      const out = req.body && req.body.length > 0 ? Buffer.concat([head, req.body]) : head;
+      let out = req.wire;
+      if (!out) {
+        const head = Buffer.from(headText, 'latin1');
+        out = req.body && req.body.length > 0 ? Buffer.concat([head, req.body]) : head;
+      }
       this.socket.write(out, () => {
         if (Number.isNaN(t.wrote)) t.wrote = now();
         if (this.pending === p) hooks.wrote();

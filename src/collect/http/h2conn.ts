@@ -61,8 +61,9 @@ export class H2Conn implements Conn {
         ':path': (req.url.pathname || '/') + req.url.search,
       };
       const sent: HeaderList = [];
-      for (const [n, v] of req.headers) {
+      for (const [n, value] of req.headers) {
         const name = n.toLowerCase();
+        const v = name === 'traceparent' && value === '' ? req.traceparent : value;
         if (DROPPED.has(name)) continue;
         const prev = headers[name];
         headers[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];

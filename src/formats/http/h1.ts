@@ -13,6 +13,10 @@ export interface ResponseHead {
   headers: HeaderList;
   /** Bytes of the head including the blank line. */
   size: number;
+  /** The fields that decide framing, joined with ", " when repeated (undefined when absent). */
+  transferEncoding: string | undefined;
+  contentLength: string | undefined;
+  connection: string | undefined;
 }
 
 /** A response that is not HTTP/1.x; `problem` is one line for the user. */
@@ -38,35 +42,76 @@ export function headEnd(buf: Uint8Array, from: number, end: number): number {
 
 /** Parses a complete response head (status line, header lines, blank line) from buf[0, size). */
 export function parseResponseHead(buf: Buffer, size: number): ResponseHead {
-  const text = buf.toString('latin1', 0, size);
-  const lines = text.split(/\r?\n/);
-  const status = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
+  // Byte scanning rather than split/regex: this runs once per response, 20,000 times a
+  // second under load.
+  let eol = indexOfLf(buf, 0, size);
+  const lineEnd = (e: number) => (e > 0 && buf[e - 1] === 13 ? e - 1 : e);
+  const first = buf.toString('latin1', 0, lineEnd(eol < 0 ? size : eol));
+  const status = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(first);
   if (!status) {
-    const shown = (lines[0] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 60);
+    const shown = first.replace(/[^\x20-\x7e]/g, '?').slice(0, 60);
     throw new ProtocolError(`the reply is not HTTP/1.x (it starts "${shown}")`);
   }
   const headers: HeaderList = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') break;
-    if (line[0] === ' ' || line[0] === '\t') {
+  let te: string | undefined;
+  let cl: string | undefined;
+  let conn: string | undefined;
+  let pos = eol + 1;
+  while (pos < size) {
+    eol = indexOfLf(buf, pos, size);
+    const end = lineEnd(eol < 0 ? size : eol);
+    if (end === pos) break;
+    const c = buf[pos];
+    if (c === 32 || c === 9) {
       // obs-fold: a continuation of the previous field (RFC 9112 5.2 lets a client replace it with a space).
       const last = headers[headers.length - 1];
       if (!last) throw new ProtocolError('the response head starts with a folded line');
-      last[1] += ' ' + line.trim();
-      continue;
+      last[1] += ' ' + buf.toString('latin1', pos, end).trim();
+    } else {
+      let colon = -1;
+      for (let i = pos; i < end; i++) {
+        const b = buf[i];
+        if (b === 58) {
+          colon = i;
+          break;
+        }
+        if (b === 32 || b === 9) break;
+      }
+      if (colon <= pos) throw new ProtocolError(`malformed response header line "${buf.toString('latin1', pos, end).replace(/[^\x20-\x7e]/g, '?').slice(0, 60)}"`);
+      let v0 = colon + 1;
+      let v1 = end;
+      while (v0 < v1 && (buf[v0] === 32 || buf[v0] === 9)) v0++;
+      while (v1 > v0 && (buf[v1 - 1] === 32 || buf[v1 - 1] === 9)) v1--;
+      const name = buf.toString('latin1', pos, colon);
+      const value = buf.toString('latin1', v0, v1);
+      headers.push([name, value]);
+      // The three fields framing depends on, found without lowercasing every name.
+      const len = colon - pos;
+      if (len === 17 || len === 14 || len === 10) {
+        const lower = name.toLowerCase();
+        if (lower === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
+        else if (lower === 'content-length') cl = cl === undefined ? value : `${cl}, ${value}`;
+        else if (lower === 'connection') conn = conn === undefined ? value : `${conn}, ${value}`;
+      }
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) throw new ProtocolError(`malformed response header line "${line.replace(/[^\x20-\x7e]/g, '?').slice(0, 60)}"`);
-    headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    if (eol < 0) break;
+    pos = eol + 1;
   }
-  return { version: status[1]!, status: Number(status[2]), reason: status[3] ?? '', headers, size };
+  return { version: status[1]!, status: Number(status[2]), reason: status[3] ?? '', headers, size, transferEncoding: te, contentLength: cl, connection: conn };
 }
 
+function indexOfLf(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === 10) return i;
+  return -1;
+}
+
+/** All values of a field joined with ", " (names compared case-insensitively; `name` in lowercase). */
 export function headerValue(headers: HeaderList, name: string): string | undefined {
-  const want = name.toLowerCase();
   let out: string | undefined;
-  for (const [n, v] of headers) if (n.toLowerCase() === want) out = out === undefined ? v : `${out}, ${v}`;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (h[0].length === name.length && h[0].toLowerCase() === name) out = out === undefined ? h[1] : `${out}, ${h[1]}`;
+  }
   return out;
 }
 
@@ -76,16 +121,19 @@ export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { 
 /** RFC 9112 6.3: which framing applies to this response to this request method. */
 export function framingOf(head: ResponseHead, method: string): Framing {
   if (method === 'HEAD' || (head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304) return { kind: 'none' };
-  const te = headerValue(head.headers, 'transfer-encoding');
+  const te = head.transferEncoding;
   if (te !== undefined) {
     const codings = te.split(',').map((s) => s.trim().toLowerCase());
     return codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
   }
-  const cl = headerValue(head.headers, 'content-length');
+  const cl = head.contentLength;
   if (cl !== undefined) {
-    const values = new Set(cl.split(',').map((s) => s.trim()));
-    if (values.size !== 1) throw new ProtocolError(`conflicting Content-Length values "${cl.slice(0, 60)}"`);
-    const v = [...values][0]!;
+    let v = cl;
+    if (cl.includes(',')) {
+      const values = new Set(cl.split(',').map((s) => s.trim()));
+      if (values.size !== 1) throw new ProtocolError(`conflicting Content-Length values "${cl.slice(0, 60)}"`);
+      v = [...values][0]!;
+    }
     if (!/^\d{1,15}$/.test(v)) throw new ProtocolError(`invalid Content-Length "${v.slice(0, 40)}"`);
     return { kind: 'length', length: Number(v) };
   }
@@ -95,7 +143,8 @@ export function framingOf(head: ResponseHead, method: string): Framing {
 /** Whether the connection may carry another request after this response. */
 export function keepsAlive(head: ResponseHead, framing: Framing): boolean {
   if (framing.kind === 'close') return false;
-  const conn = (headerValue(head.headers, 'connection') ?? '').toLowerCase();
+  if (head.connection === undefined) return head.version !== 'HTTP/1.0';
+  const conn = head.connection.toLowerCase();
   if (/(^|,)\s*close\s*(,|$)/.test(conn)) return false;
   if (head.version === 'HTTP/1.0') return /(^|,)\s*keep-alive\s*(,|$)/.test(conn);
   return true;
