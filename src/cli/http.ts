@@ -235,7 +235,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     run = await runLoad(cfg, {
       requests: n,
       concurrency: c,
-      threads: defaultThreads(n, c),
+      threads: defaultThreads(n, c, isLoopback(url, cfg.resolve)),
       fixedTraceparent,
       signal: stop.signal,
       onProgress: (done, failed, elapsed) => prog.update(`${done}/${n} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s`),
@@ -342,4 +342,11 @@ function diffEcho(body: Buffer | null, truncated: boolean, sent: HeaderList, tra
   const echoed = parseEcho(body);
   if ('error' in echoed) return { error: `${echoed.error}; --echo-diff needs an endpoint that echoes request headers as JSON` };
   return echoDiff(sent, echoed, traceparent);
+}
+
+/** Whether the service runs on this machine (it then competes with goscope for cores). */
+function isLoopback(url: URL, resolve: Map<string, string>): boolean {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const addr = resolve.get(`${host}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`) ?? host;
+  return addr === 'localhost' || addr.endsWith('.localhost') || /^127\./.test(addr) || addr === '::1';
 }

@@ -152,9 +152,16 @@ export function summarise(s: Samples, slowest = 5): LoadSummary {
     if (g.traceIds.length < 3) g.traceIds.push(s.traceId(i));
   }
   const total = s.phases.total;
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) if (total[i] === total[i]) order.push(i);
-  order.sort((a, b) => total[b]! - total[a]!);
+  // The k slowest by insertion into a short sorted list: no sort of every request.
+  const top: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = total[i]!;
+    if (v !== v || (top.length === slowest && v <= total[top[top.length - 1]!]!)) continue;
+    let at = top.length;
+    while (at > 0 && total[top[at - 1]!]! < v) at--;
+    top.splice(at, 0, i);
+    if (top.length > slowest) top.pop();
+  }
   return {
     requests: s.count,
     completed: s.count - s.failures.size,
@@ -164,7 +171,7 @@ export function summarise(s: Samples, slowest = 5): LoadSummary {
     statuses,
     errors: [...groups.values()].sort((a, b) => b.count - a.count),
     reusedRequests: reused,
-    slowest: order.slice(0, slowest).map((i) => ({ index: i, traceId: s.traceId(i), totalMs: total[i]!, status: s.status[i]!, reused: s.reused[i] === 1 })),
+    slowest: top.map((i) => ({ index: i, traceId: s.traceId(i), totalMs: total[i]!, status: s.status[i]!, reused: s.reused[i] === 1 })),
     protocols: Object.fromEntries(s.protocols),
   };
 }

@@ -19,6 +19,8 @@ export interface OutRequest {
   wire: Buffer | null;
   /** Keep the request and response heads as text (for --dump and the single-request report). */
   captureHeads: boolean;
+  /** Decode the response header fields (else only status and framing: load runs). */
+  keepHeaders: boolean;
   /** Keep at most this many body bytes (0: count only). */
   bodyCap: number;
 }

@@ -96,10 +96,16 @@ export class H1Conn implements Conn {
         const head = Buffer.from(headText, 'latin1');
         out = req.body && req.body.length > 0 ? Buffer.concat([head, req.body]) : head;
       }
-      this.socket.write(out, () => {
+      const wrote = () => {
         if (Number.isNaN(t.wrote)) t.wrote = now();
         if (this.pending === p) hooks.wrote();
-      });
+      };
+      // Nearly always the kernel takes the whole request at once (nothing left buffered):
+      // that moment is WroteRequest, and no write callback is needed. Otherwise wait for it.
+      const socket = this.socket;
+      socket.write(out);
+      if (socket.writableLength === 0) wrote();
+      else socket.once('drain', wrote);
     });
   }
 
@@ -139,7 +145,7 @@ export class H1Conn implements Conn {
           return;
         }
         p.head = null;
-        const head = parseResponseHead(buf, end);
+        const head = parseResponseHead(buf, end, p.req.keepHeaders);
         if (p.req.captureHeads) p.responseDump += buf.toString('latin1', 0, end);
         off = end;
         if (head.status >= 100 && head.status < 200 && head.status !== 101) continue; // 100 Continue, 103 Early Hints

@@ -37,10 +37,17 @@ export interface LoadRun {
   threads: number;
 }
 
-/** Threads for a run: workers pay off for long runs over several connections. GOSCOPE_THREADS overrides. */
-export function defaultThreads(requests: number, concurrency: number): number {
+/**
+ * Threads for a run: workers pay off for long runs over several connections, but a
+ * service on this machine needs cores too (on a 2-core machine a second client thread
+ * made loopback runs slower), so loopback targets get half the cores. GOSCOPE_THREADS
+ * overrides.
+ */
+export function defaultThreads(requests: number, concurrency: number, loopback: boolean): number {
   const env = Number(process.env.GOSCOPE_THREADS);
-  const cap = Number.isInteger(env) && env >= 1 ? env : requests >= 2000 ? Math.min(availableParallelism(), 4) : 1;
+  const cores = availableParallelism();
+  const auto = requests < 2000 ? 1 : Math.min(4, loopback ? Math.floor(cores / 2) : cores);
+  const cap = Number.isInteger(env) && env >= 1 ? env : auto;
   return Math.max(1, Math.min(cap, concurrency));
 }
 

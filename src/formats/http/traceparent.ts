@@ -49,27 +49,27 @@ export class TraceIdSource {
   private pool = Buffer.alloc(24 * 256);
   private off = this.pool.length;
 
-  /** 16 bytes of trace-id then 8 bytes of parent-id, as 48 lowercase hex digits. */
-  private next24(): string {
+  /** A fresh sampled version-00 traceparent. */
+  traceparent(): string {
     for (;;) {
       if (this.off === this.pool.length) {
         randomFillSync(this.pool);
         this.off = 0;
       }
-      const s = this.pool.toString('hex', this.off, this.off + 24);
+      const o = this.off;
       this.off += 24;
-      if (!/^0{32}/.test(s) && !/0{16}$/.test(s)) return s;
+      if (zero(this.pool, o, o + 16) || zero(this.pool, o + 16, o + 24)) continue;
+      return '00-' + this.pool.toString('hex', o, o + 16) + '-' + this.pool.toString('hex', o + 16, o + 24) + '-01';
     }
-  }
-
-  /** A fresh sampled version-00 traceparent. */
-  traceparent(): string {
-    const s = this.next24();
-    return `00-${s.slice(0, 32)}-${s.slice(32)}-01`;
   }
 }
 
 /** Trace-id of a valid version-00-shaped traceparent value (no validation). */
 export function traceIdOf(traceparent: string): string {
   return traceparent.slice(3, 35);
+}
+
+function zero(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
 }
