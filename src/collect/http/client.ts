@@ -370,7 +370,7 @@ export class HttpClient {
     const conn: Conn =
       d.alpn === 'h2'
         ? new H2Conn(id, d.socket as import('node:tls').TLSSocket, `https://${url.host}`, d.remote, d.local, d.tls, cfg.keepAlive)
-        : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive);
+        : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive, d.reads);
     this.all.add(conn);
     return conn;
   }

@@ -32,11 +32,21 @@ export function secureContextFor(cfg: DialConfig): tls.SecureContext {
 
 export interface Dialed {
   socket: net.Socket;
+  /**
+   * Plain TCP only: the socket delivers its bytes here instead of as 'data' events (Node's
+   * `onread`: one reused buffer, no stream machinery per read). Set `to` to receive them;
+   * the bytes are only valid during the call.
+   */
+  reads: Reads | null;
   remote: string;
   local: string;
   tls: TlsFacts | null;
   /** ALPN result: 'h2' means speak HTTP/2 on this socket. */
   alpn: string | null;
+}
+
+export interface Reads {
+  to: ((chunk: Buffer) => void) | null;
 }
 
 /** Lets a timeout interrupt a dial in progress: set by dial, called by the timer. */
@@ -84,10 +94,11 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
   let socket: net.Socket | undefined;
   let firstErr: ExchangeFailed | undefined;
   let remote = '';
+  const reads: Reads | null = url.protocol === 'https:' ? null : { to: null };
   for (const addr of addrs) {
     remote = hostPort(addr, port);
     try {
-      socket = await connectTcp(addr, port, what, remote, intr);
+      socket = await connectTcp(addr, port, what, remote, intr, reads);
       break;
     } catch (e) {
       const err = e as ExchangeFailed;
@@ -101,7 +112,7 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
   socket.setNoDelay(true);
   const local = socket.localAddress ? hostPort(socket.localAddress, socket.localPort ?? 0) : '';
 
-  if (url.protocol !== 'https:') return { socket, remote, local, tls: null, alpn: null };
+  if (url.protocol !== 'https:') return { socket, reads, remote, local, tls: null, alpn: null };
 
   t.tlsStart = now();
   const secure = await handshake(socket, host, cfg, ctx ?? secureContextFor(cfg), what, remote, intr);
@@ -111,7 +122,7 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
     secure.destroy();
     throw fail('tls', 'tls', `${what}: ${certProblem(facts)}`, facts.verifyError);
   }
-  return { socket: secure, remote, local, tls: facts, alpn: facts.alpn };
+  return { socket: secure, reads: null, remote, local, tls: facts, alpn: facts.alpn };
 }
 
 function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interrupt): Promise<string[]> {
@@ -133,9 +144,21 @@ function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interr
   });
 }
 
-function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt): Promise<net.Socket> {
+function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt, reads: Reads | null): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: addr, port });
+    const socket = reads
+      ? net.connect({
+          host: addr,
+          port,
+          onread: {
+            buffer: Buffer.allocUnsafe(64 * 1024),
+            callback: (n: number, buf: Uint8Array): boolean => {
+              reads.to?.((buf as Buffer).subarray(0, n));
+              return true; // false would pause the socket
+            },
+          },
+        })
+      : net.connect({ host: addr, port });
     const onError = (err: Error) => {
       intr.abort = null;
       socket.destroy();

@@ -7,7 +7,7 @@ import type { TlsFacts } from '../../formats/http/exchange.js';
 import { BodyReader, framingOf, headEnd, keepsAlive, MAX_HEAD_BYTES, parseResponseHead, ProtocolError, requestHead, type ResponseHead } from '../../formats/http/h1.js';
 import type { Conn, ExchangeHooks, InResponse, OutRequest } from './conn.js';
 import { BodyCapture } from './conn.js';
-import type { Interrupt } from './dial.js';
+import type { Interrupt, Reads } from './dial.js';
 import { ExchangeFailed, fail, fromSystemError } from './failure.js';
 import { now, type HopTimer } from './timer.js';
 
@@ -43,9 +43,11 @@ export class H1Conn implements Conn {
     readonly local: string,
     readonly tls: TlsFacts | null,
     keepAlive: boolean,
+    reads: Reads | null,
   ) {
     this.reusable = keepAlive;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reads) reads.to = (chunk) => this.onData(chunk);
+    else socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.lastError = err;
     });
@@ -141,7 +143,8 @@ export class H1Conn implements Conn {
         const end = headEnd(buf, p.head ? Math.max(0, p.head.length - 3) : 0, buf.length);
         if (end < 0) {
           if (buf.length > MAX_HEAD_BYTES) throw new ProtocolError(`the response head is larger than ${MAX_HEAD_BYTES / 1024} KiB`);
-          p.head = buf;
+          // Keep a copy: with `reads` the socket reuses its buffer for the next read.
+          p.head = Buffer.from(buf);
           return;
         }
         p.head = null;
