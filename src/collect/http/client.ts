@@ -303,12 +303,12 @@ export class HttpClient {
       const reused = conn !== undefined;
       if (conn) {
         t.gotConn = now();
-        hop.conn = { id: conn.id, reused: true, wasIdle: true, idleMs: t.gotConn - conn.idleSince, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: conn.tls };
+        hop.conn = { id: conn.id, reused: true, wasIdle: true, idleMs: t.gotConn - conn.idleSince, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: null };
         this.reusedCount++;
       } else {
         conn = await this.connect(req.url, t, intr, deadlines, firedNow);
         t.gotConn = now();
-        hop.conn = { id: conn.id, reused: false, wasIdle: false, idleMs: null, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: conn.tls };
+        hop.conn = { id: conn.id, reused: false, wasIdle: false, idleMs: null, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: null };
       }
       const f = firedNow();
       if (f) {
@@ -324,11 +324,14 @@ export class HttpClient {
         );
         deadlines.clear('header');
         hop.conn.protocol = res.protocol;
+        // After the exchange: describing the certificate must not delay the request.
+        if (this.cfg.capture) hop.conn.tls = conn.tls;
         if (conn.usable()) this.putIdle(key, conn);
         else this.forget(conn);
         return res;
       } catch (e) {
         deadlines.clear('header');
+        if (this.cfg.capture) hop.conn.tls = conn.tls;
         this.forget(conn);
         conn.close();
         const failure = (e as ExchangeFailed).failure;

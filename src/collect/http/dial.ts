@@ -40,7 +40,12 @@ export interface Dialed {
   reads: Reads | null;
   remote: string;
   local: string;
-  tls: TlsFacts | null;
+  /**
+   * The certificate and session facts, computed on first call: formatting the peer
+   * certificate takes about half a millisecond, which must not sit between the handshake
+   * and the request (Go reports GotConn right after TLSHandshakeDone).
+   */
+  tls: (() => TlsFacts) | null;
   /** ALPN result: 'h2' means speak HTTP/2 on this socket. */
   alpn: string | null;
 }
@@ -117,12 +122,13 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
   t.tlsStart = now();
   const secure = await handshake(socket, host, cfg, ctx ?? secureContextFor(cfg), what, remote, intr);
   t.tlsEnd = now();
-  const facts = tlsFacts(secure);
-  if (!facts.verified && !cfg.insecure) {
+  if (!secure.authorized && !cfg.insecure) {
+    const facts = tlsFacts(secure);
     secure.destroy();
     throw fail('tls', 'tls', `${what}: ${certProblem(facts)}`, facts.verifyError);
   }
-  return { socket: secure, reads: null, remote, local, tls: facts, alpn: facts.alpn };
+  let facts: TlsFacts | undefined;
+  return { socket: secure, reads: null, remote, local, tls: () => (facts ??= tlsFacts(secure)), alpn: secure.alpnProtocol || null };
 }
 
 function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interrupt): Promise<string[]> {

@@ -31,6 +31,10 @@ interface Pending {
 export class H1Conn implements Conn {
   readonly protocol = 'HTTP/1.1';
   idleSince = 0;
+
+  get tls(): TlsFacts | null {
+    return this.tlsFacts?.() ?? null;
+  }
   private dead = false;
   private reusable: boolean;
   private pending: Pending | null = null;
@@ -41,7 +45,7 @@ export class H1Conn implements Conn {
     private readonly socket: net.Socket,
     readonly remote: string,
     readonly local: string,
-    readonly tls: TlsFacts | null,
+    private readonly tlsFacts: (() => TlsFacts) | null,
     keepAlive: boolean,
     reads: Reads | null,
   ) {

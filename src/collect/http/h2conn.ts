@@ -17,6 +17,10 @@ const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transf
 export class H2Conn implements Conn {
   readonly protocol = 'HTTP/2';
   idleSince = 0;
+
+  get tls(): TlsFacts | null {
+    return this.tlsFacts?.() ?? null;
+  }
   private dead = false;
   private busy = false;
   private readonly session: http2.ClientHttp2Session;
@@ -27,7 +31,7 @@ export class H2Conn implements Conn {
     authority: string,
     readonly remote: string,
     readonly local: string,
-    readonly tls: TlsFacts | null,
+    private readonly tlsFacts: (() => TlsFacts) | null,
     private readonly keepAlive: boolean,
   ) {
     this.session = http2.connect(authority, { createConnection: () => socket });
