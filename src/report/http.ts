@@ -6,18 +6,9 @@ import type { EchoDiff } from '../analysis/http/echo-diff.js';
 import type { SloResult } from '../analysis/http/slo.js';
 import type { LoadSummary, Stat } from '../analysis/http/stats.js';
 import { clean, plural, table, type Style } from './term.js';
+import { fmtMs } from '../formats/http/duration.js';
 
 export const HTTP_SCHEMA = 'goscope.http/v1';
-
-export function fmtMs(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '-';
-  if (v >= 10_000) return `${(v / 1000).toFixed(1)}s`;
-  if (v >= 1000) return `${(v / 1000).toFixed(2)}s`;
-  if (v >= 100) return `${Math.round(v)}ms`;
-  if (v >= 10) return `${v.toFixed(1)}ms`;
-  if (v >= 1) return `${v.toFixed(2)}ms`;
-  return `${v.toFixed(3)}ms`;
-}
 
 const round3 = (v: number | null): number | null => (v === null || Number.isNaN(v) ? null : Math.round(v * 1000) / 1000);
 

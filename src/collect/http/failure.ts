@@ -1,5 +1,6 @@
 // Turning what went wrong on the wire into one line that names the request, the phase and
 // what to do about it.
+import { fmtMs as ms } from '../../formats/http/duration.js';
 import type { Failure, FailureKind, Phases, TimeoutKind } from '../../formats/http/exchange.js';
 
 export type Phase = Failure['phase'];
@@ -85,13 +86,6 @@ export function timeoutFailure(what: string, kind: TimeoutKind, limitMs: number,
     null,
     kind,
   );
-}
-
-export function ms(v: number): string {
-  if (v >= 1000) return `${Number((v / 1000).toFixed(v >= 10_000 ? 1 : 2))}s`;
-  if (v >= 100) return `${Math.round(v)}ms`;
-  if (v >= 10) return `${v.toFixed(1)}ms`;
-  return `${v.toFixed(2)}ms`;
 }
 
 export function oneLine(s: string, n: number): string {
