@@ -143,6 +143,19 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     const h2 = await json([`https://127.0.0.1:${port(demo.httpsUrl!)}/healthz`, '-k', '-n', '10', '-c', '2']);
     assert.deepEqual(h2.protocols, { 'HTTP/2': 10 });
     assert.equal(h2.connections.opened, 2);
+    // Worker threads (used for long runs against remote services) fill the same columns.
+    const threaded = await goscope(['http', `${demo.url}/delay?ms=2`, '-n', '300', '-c', '4', '--json'], { env: { GOSCOPE_THREADS: '2' } });
+    assert.equal(threaded.code, 0, threaded.stderr);
+    const tj = JSON.parse(threaded.stdout);
+    assert.equal(tj.requests, 300);
+    assert.equal(tj.completed, 300);
+    assert.deepEqual(tj.statuses, { 200: 300 });
+    assert.equal(tj.connections.opened, 4);
+    assert.equal(tj.connections.reusedRequests, 296);
+    assert.equal(tj.phases.total.count, 300);
+    assert.ok(tj.phases.serverProcessing.min >= 2);
+    assert.equal(tj.histogram.reduce((a: number, b: Json) => a + b.count, 0), 300);
+    assert.ok(tj.slowest.every((x: Json) => /^[0-9a-f]{32}$/.test(x.traceId) && x.traceId !== '0'.repeat(32)));
     const text = await goscope(['http', `${demo.url}/healthz`, '-n', '20', '-c', '2']);
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^GET http:\/\/127\.0\.0\.1:\d+\/healthz: 20 requests over 2 connections in .+ req\/s$/m);
@@ -215,6 +228,8 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       [[demo.url, '-H', 'traceparent: 00-00000000000000000000000000000000-00f067aa0ba902b7-01'], 2, /trace-id is all zeros/],
       [[demo.url, '-H', 'no colon'], 2, /is not "Name: value"/],
       [[demo.url, '-n', '0'], 2, /expected an integer >= 1/],
+      [[demo.url, '-6'], 1, /"127\.0\.0\.1" has no IPv6 address .*drop -6/],
+      [[`http://localhost:${port(demo.url)}/healthz`, '-4'], 0, /./],
       [[`https://${new URL(demo.url).host}/`], 1, /TLS handshake with 127\.0\.0\.1:\d+ failed .*try http:\/\//],
       [[`http://${new URL(demo.httpsUrl!).host}/`], 0, /./],
     ];
