@@ -205,6 +205,18 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.equal(yes.status, 200);
     assert.equal(yes.redirects.length, 3);
     assert.ok(yes.phases.total >= yes.redirects.reduce((a: number, h: Json) => a + h.phases.transfer, 0));
+    // Go's rule: a POST redirected by 302 arrives as a GET without its body.
+    const echoed = path.join(os.tmpdir(), `goscope-http-echo-${process.pid}.json`);
+    try {
+      const r = await json([`${demo.url}/redirect?n=1&to=/echo`, '-L', '-d', 'a=1', '-o', echoed]);
+      assert.equal(r.redirects[0].method, 'POST');
+      const seen = JSON.parse(readFileSync(echoed, 'utf8'));
+      assert.equal(seen.method, 'GET');
+      assert.equal(seen.bodyBytes, 0);
+      assert.ok(!seen.headers.some(([n]: [string]) => /^content-/i.test(n)), JSON.stringify(seen.headers));
+    } finally {
+      rmSync(echoed, { force: true });
+    }
     const post = await json([`${demo.url}/echo`, '-d', 'hello=world', '--echo-diff']);
     const ct = post.echoDiff.changes.find((c: Json) => c.name === 'content-type');
     assert.equal(ct.received, 'application/x-www-form-urlencoded');

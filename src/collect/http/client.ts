@@ -192,7 +192,7 @@ export class HttpClient {
         const req: OutRequest = {
           method,
           url,
-          headers: fast ? (this.firstHeaders ??= this.headersFor(url, headers, body, '')) : this.headersFor(url, headers, body, traceparent),
+          headers: fast ? (this.firstHeaders ??= this.headersFor(url, method, headers, body, '')) : this.headersFor(url, method, headers, body, traceparent),
           traceparent,
           body,
           wire: fast ? this.wire(traceparent) : null,
@@ -225,8 +225,9 @@ export class HttpClient {
         ex.body = res.body;
         ex.bodyTruncated = res.bodyTruncated;
 
+        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status)) return ex;
         const location = headerValue(res.headers, 'location');
-        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status) || location === undefined) return ex;
+        if (location === undefined) return ex;
         if (hops.length > cfg.maxRedirects) {
           ex.failure = fail('redirects', 'transfer', `${cfg.method} ${cfg.url.href}: stopped after ${cfg.maxRedirects} redirects (the last to ${location.slice(0, 100)}): raise --max-redirs or check for a loop`).failure;
           return ex;
@@ -242,9 +243,10 @@ export class HttpClient {
           ex.failure = fail('protocol', 'transfer', `${method} ${url.href}: ${res.status} redirect to unsupported URL ${next.href.slice(0, 100)}`).failure;
           return ex;
         }
-        // Go's Client: 301/302/303 turn a non-HEAD request into a GET without a body; 307/308 keep both.
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-          if (method !== 'HEAD') method = 'GET';
+        // Go's Client (redirectBehavior): 301/302/303 drop the body and turn any method but
+        // GET and HEAD into GET; 307/308 keep both.
+        if (res.status === 301 || res.status === 302 || res.status === 303) {
+          if (method !== 'GET' && method !== 'HEAD') method = 'GET';
           body = null;
           headers = headers.filter(([n]) => !/^content-(type|length|encoding)$/i.test(n));
         }
@@ -267,7 +269,7 @@ export class HttpClient {
     let t = this.template;
     if (!t) {
       const marker = '\u0000'.repeat(55);
-      const head = requestHead(this.cfg.method, this.cfg.url.pathname + this.cfg.url.search || '/', this.headersFor(this.cfg.url, this.cfg.headers, this.cfg.body, marker));
+      const head = requestHead(this.cfg.method, this.cfg.url.pathname + this.cfg.url.search || '/', this.headersFor(this.cfg.url, this.cfg.method, this.cfg.headers, this.cfg.body, marker));
       const at = head.indexOf(marker);
       const body = this.cfg.body ?? Buffer.alloc(0);
       t = this.template = { prefix: Buffer.from(head.slice(0, at), 'latin1'), suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body]) };
@@ -279,7 +281,7 @@ export class HttpClient {
     return out;
   }
 
-  private headersFor(url: URL, headers: HeaderList, body: Buffer | null, traceparent: string): HeaderList {
+  private headersFor(url: URL, method: string, headers: HeaderList, body: Buffer | null, traceparent: string): HeaderList {
     const out: HeaderList = [['Host', url.host]];
     let placed = false;
     for (const h of headers) {
@@ -290,7 +292,7 @@ export class HttpClient {
     }
     if (!placed) out.push(['traceparent', traceparent]);
     if (body && body.length > 0) out.push(['Content-Length', String(body.length)]);
-    else if (this.cfg.method === 'POST' || this.cfg.method === 'PUT' || this.cfg.method === 'PATCH') out.push(['Content-Length', '0']);
+    else if (method === 'POST' || method === 'PUT' || method === 'PATCH') out.push(['Content-Length', '0']);
     if (!this.cfg.keepAlive) out.push(['Connection', 'close']);
     return out;
   }
