@@ -65,48 +65,60 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
     });
   }
 
+  /** One round: RUNS alternating runs of each client; the medians compared phase by phase. */
+  async function round(c: Case): Promise<{ bad: string[]; rows: string[]; injected: number }> {
+    const url = c.url();
+    const ours: PhaseMap[] = [];
+    const theirs: PhaseMap[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const g = await goscope(['http', url, '--json', ...(c.goscopeArgs?.() ?? [])], { timeoutMs: 30_000 });
+      assert.equal(g.code, 0, g.stderr);
+      const gj = JSON.parse(g.stdout) as { phases: PhaseMap; protocol: string; status: number };
+      const [p] = (await runProbe(['-url', url, ...(c.probeArgs?.() ?? [])])) as ProbeLine[];
+      assert.equal(p!.error, null);
+      assert.equal(gj.status, p!.status);
+      assert.equal(gj.protocol, p!.proto === 'HTTP/2.0' ? 'HTTP/2' : p!.proto);
+      ours.push(gj.phases);
+      theirs.push(p!.phases);
+    }
+    const median = (runs: PhaseMap[], k: string): number | null => {
+      const v = runs.map((r) => r[k] ?? null);
+      if (v.some((x) => x === null)) return v.every((x) => x === null) ? null : NaN;
+      return (v as number[]).sort((a, b) => a - b)[RUNS >> 1]!;
+    };
+    const rows: string[] = [];
+    const bad: string[] = [];
+    for (const k of ['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer', 'total'] as const) {
+      const a = median(ours, k);
+      const b = median(theirs, k);
+      rows.push(`${k}: goscope ${a} go ${b}`);
+      assert.equal(a === null, b === null, `${k} happened in one client only: goscope ${a}, go ${b}`);
+      if (a === null || b === null) continue;
+      let tol = Math.max(2, 0.05 * b);
+      // The one allowance: a TLS handshake costs Node's client 1-3 ms more than Go's
+      // crypto/tls on this kind of machine (OpenSSL plus Node building the peer chain as
+      // objects for the host name check; measured in README, goscope http). That time is
+      // real, so goscope reports it; the tls phase and the total may differ by that much more.
+      // The total also carries Node's HTTP/2 session start (about 1 ms in requestWrite and
+      // serverProcessing together).
+      if (median(theirs, 'tls') !== null) tol += k === 'tls' ? TLS_EXTRA_MS : k === 'total' ? TLS_EXTRA_MS + 2 : 0;
+      if (Math.abs(a - b) > tol) bad.push(`${k} differs by ${(a - b).toFixed(3)} ms (tolerance ${tol.toFixed(2)})`);
+    }
+    return { bad, rows, injected: median(ours, c.injected)! };
+  }
+
   for (const c of cases) {
-    test(c.name, async () => {
-      const url = c.url();
-      const ours: PhaseMap[] = [];
-      const theirs: PhaseMap[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        const g = await goscope(['http', url, '--json', ...(c.goscopeArgs?.() ?? [])], { timeoutMs: 30_000 });
-        assert.equal(g.code, 0, g.stderr);
-        const gj = JSON.parse(g.stdout) as { phases: PhaseMap; protocol: string; status: number };
-        const [p] = (await runProbe(['-url', url, ...(c.probeArgs?.() ?? [])])) as ProbeLine[];
-        assert.equal(p!.error, null);
-        assert.equal(gj.status, p!.status);
-        assert.equal(gj.protocol, p!.proto === 'HTTP/2.0' ? 'HTTP/2' : p!.proto);
-        ours.push(gj.phases);
-        theirs.push(p!.phases);
-      }
-      const median = (runs: PhaseMap[], k: string): number | null => {
-        const v = runs.map((r) => r[k] ?? null);
-        if (v.some((x) => x === null)) return v.every((x) => x === null) ? null : NaN;
-        return (v as number[]).sort((a, b) => a - b)[RUNS >> 1]!;
-      };
-      const rows: string[] = [];
-      const bad: string[] = [];
-      for (const k of ['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer', 'total'] as const) {
-        const a = median(ours, k);
-        const b = median(theirs, k);
-        rows.push(`${k}: goscope ${a} go ${b}`);
-        assert.equal(a === null, b === null, `${k} happened in one client only: goscope ${a}, go ${b}`);
-        if (a === null || b === null) continue;
-        let tol = Math.max(2, 0.05 * b);
-        // The one allowance: a TLS handshake costs Node's client 1-3 ms more than Go's
-        // crypto/tls on this kind of machine (OpenSSL plus Node building the peer chain as
-        // objects for the host name check; measured in README, goscope http). That time is
-        // real, so goscope reports it; the tls phase and the total may differ by that much more.
-        // The total also carries Node's HTTP/2 session start (about 1 ms in requestWrite and
-        // serverProcessing together).
-        if (median(theirs, 'tls') !== null) tol += k === 'tls' ? TLS_EXTRA_MS : k === 'total' ? TLS_EXTRA_MS + 2 : 0;
-        if (Math.abs(a - b) > tol) bad.push(`${k} differs by ${(a - b).toFixed(3)} ms (tolerance ${tol.toFixed(2)})`);
+    test(c.name, async (t) => {
+      // A second round only when the first disagrees: on a shared 2-core CI machine a
+      // neighbour can stall either process for milliseconds; a real error fails both.
+      let r = await round(c);
+      if (r.bad.length) {
+        t.diagnostic(`round 1 disagreed, measuring again: ${r.bad.join('; ')}`);
+        r = await round(c);
       }
       // The injected delay really is in that phase.
-      assert.ok(median(ours, c.injected)! >= c.ms * 0.95, `goscope ${c.injected} ${median(ours, c.injected)} < ${c.ms}`);
-      assert.deepEqual(bad, [], rows.join('\n'));
+      assert.ok(r.injected >= c.ms * 0.95, `goscope ${c.injected} ${r.injected} < ${c.ms}`);
+      assert.deepEqual(r.bad, [], r.rows.join('\n'));
     });
   }
 });
