@@ -30,6 +30,7 @@ import { chromium } from 'playwright-core';
 import { buildFlameTree, flameNodeCount, type FlameTree } from '../src/analysis/flame/tree.js';
 import { flameSectionHtml, htmlPage } from '../src/report/html.js';
 import { syntheticStacks } from './flame/synthetic.js';
+import { median } from './common.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'bench/out');
@@ -45,11 +46,6 @@ const runs = Number(opt('runs', '5'));
 const zooms = Number(opt('zooms', '9'));
 const width = Number(opt('width', '1280'));
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Zoom targets: heavy nodes at increasing depths, plus narrow ones deep in the tree. */
 function zoomTargets(t: FlameTree, count: number): number[] {

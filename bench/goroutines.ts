@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gnuTime, median } from './common.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'bench/out');
@@ -63,17 +64,12 @@ function timed(cmd: string, argv: string[]): Run {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  const rssKb = m ? Number(m[1]) : NaN;
+  const { rssKb } = gnuTime(r.stderr);
   if (r.status === 137 || r.status === 124) return { wallMs: limitMs, rssKb, timedOut: true };
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return { wallMs, rssKb };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 interface Tool {
   name: string;

@@ -9,29 +9,18 @@
 //
 // Results: bench/out/http.json and a markdown table.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildGo, repoRoot, startDemo } from '../scripts/go.js';
+import { benchOut, gnuTime, median, opt, requireGnuTime, usageUnless } from './common.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : def;
-};
 const runs = Number(opt('--runs', '5'));
 const n = Number(opt('-n', '20000'));
 const c = Number(opt('-c', '50'));
 const urlPath = opt('--path', '/bytes');
-if (!(runs >= 1) || !(n >= 1) || !(c >= 1)) {
-  console.error('usage: node dist/bench/http.js [--runs N] [-n N] [-c C] [--path /bytes]');
-  process.exit(2);
-}
-if (!existsSync('/usr/bin/time')) {
-  console.error('bench: /usr/bin/time (GNU time) is needed for CPU time and peak RSS: apt-get install time');
-  process.exit(1);
-}
-const out = path.join(repoRoot, 'bench/out');
-mkdirSync(out, { recursive: true });
+usageUnless(runs >= 1 && n >= 1 && c >= 1, 'node dist/bench/http.js [--runs N] [-n N] [-c C] [--path /bytes]');
+requireGnuTime();
+const out = benchOut();
 
 const probe = await buildGo('testdata/go/httpprobe');
 const demo = await startDemo();
@@ -48,9 +37,7 @@ interface Run {
 function timed(name: string, cmd: string, argv: string[], parse: (stdout: string) => { rps: number; p99Ms: number; errors: number }): Run {
   const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
   if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
-  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN);
-  const secs = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
-  return { ...parse(r.stdout), cpuMs: (secs('User') + secs('System')) * 1000, rssKb: rss };
+  return { ...parse(r.stdout), ...gnuTime(r.stderr) };
 }
 
 const tools = [
@@ -86,10 +73,6 @@ try {
   await demo.stop();
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const summary = tools.map((t) => {
   const rs = results[t.name]!;
   return { name: t.name, rps: median(rs.map((r) => r.rps)), p99Ms: median(rs.map((r) => r.p99Ms)), cpuMs: median(rs.map((r) => r.cpuMs)), rssMb: median(rs.map((r) => r.rssKb)) / 1024, runs: rs };

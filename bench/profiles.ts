@@ -9,11 +9,12 @@
 // The profile is generated once into bench/out/ (regenerated when the generator's
 // sources change, or with --regen). Results: bench/out/profiles.json and a table.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { buildGo, repoRoot } from '../scripts/go.js';
+import { benchOut, gnuTime, goBenchEnv, has, median, opt, requireGnuTime, usageUnless } from './common.js';
 import { decodeProfile, indexProfile, type Profile } from '../src/formats/pprof/index.js';
 
 const GEN_DIR = 'bench/profiles/gen';
@@ -21,22 +22,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // The CLI compiled alongside this file (dist/src/cli/main.js when run from dist/, i.e.
 // what bin/goscope.js runs).
 const cli = path.resolve(here, '../src/cli/main.js');
-const out = path.join(repoRoot, 'bench/out');
-mkdirSync(out, { recursive: true });
+const out = benchOut();
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const runs = Number(opt('runs', '5'));
-const limitS = Number(opt('limit-s', '600'));
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
-
-if (!existsSync('/usr/bin/time')) {
-  console.error('bench: /usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
-  process.exit(1);
-}
+const runs = Number(opt('--runs', '5'));
+const limitS = Number(opt('--limit-s', '600'));
+usageUnless(runs >= 1 && limitS > 0, 'node dist/bench/profiles.js [--runs N >= 1] [--regen] [--limit-s S]');
+const goEnv = goBenchEnv();
+requireGnuTime();
 if (!existsSync(cli)) {
   console.error(`bench: ${cli} is missing: build first (npx tsc -p tsconfig.json)`);
   process.exit(1);
@@ -47,7 +39,7 @@ if (!existsSync(cli)) {
 const profile = path.join(out, 'big.heap.pb.gz');
 const stamp = profile + '.gen';
 const gen = await buildGo(GEN_DIR); // named by a hash of its sources
-if (args.includes('--regen') || !existsSync(profile) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== gen) {
+if (has('--regen') || !existsSync(profile) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== gen) {
   process.stderr.write(`generating ${path.relative(repoRoot, profile)} (~15 s)…\n`);
   execFileSync(gen, ['-out', profile], { stdio: ['ignore', 'inherit', 'inherit'] });
   writeFileSync(stamp, gen);
@@ -133,9 +125,7 @@ function timed(t: Tool): Run {
   }
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${t.name} failed (exit ${r.status}${r.status === 137 ? `: killed at the ${limitS}s limit` : ''}):\n${r.stderr.slice(-3000)}`);
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  const secs = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
-  return { wallMs, cpuMs: (secs('User') + secs('System')) * 1000, rssKb: m ? Number(m[1]) : NaN };
+  return { wallMs, ...gnuTime(r.stderr) };
 }
 
 const COLUMNS = /^\s+flat\s+flat%\s+sum%\s+cum\s+cum%\s*$/;
@@ -180,10 +170,6 @@ for (let i = 0; i < runs; i++) {
   compared ??= compareOutputs();
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const summary = tools.map((t) => {
   const rs = results[t.name]!;
   return {

@@ -12,10 +12,11 @@
 // and reused while its size is between MB and 1.5 x MB megabytes (--regen writes a new one). Results:
 // bench/out/trace.json and a markdown table.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGo, repoRoot } from '../scripts/go.js';
+import { benchOut, gnuTime, goBenchEnv, has, median, opt, requireGnuTime, usageUnless } from './common.js';
 import { readTraceHeader } from '../src/formats/trace/index.js';
 
 const TRACEGEN_DIR = 'testdata/go/tracegen';
@@ -23,28 +24,14 @@ const READER_DIR = 'bench/tracereader';
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The reader script compiled alongside this file.
 const readScript = path.join(here, 'trace-read.js');
-const out = path.join(repoRoot, 'bench/out');
-mkdirSync(out, { recursive: true });
+const out = benchOut();
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const runs = Number(opt('runs', '3'));
-const mb = Number(opt('mb', '120'));
-const limitS = Number(opt('limit-s', '900'));
-if (!(runs >= 1) || !(mb > 0) || !(limitS > 0)) {
-  console.error('usage: node dist/bench/trace.js [--runs N >= 1] [--mb MB] [--regen] [--limit-s S]');
-  process.exit(2);
-}
-const goEnv: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
-for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOGC', 'GOMEMLIMIT', 'GOEXPERIMENT']) delete goEnv[k];
-
-if (!existsSync('/usr/bin/time')) {
-  console.error('bench: /usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
-  process.exit(1);
-}
+const runs = Number(opt('--runs', '3'));
+const mb = Number(opt('--mb', '120'));
+const limitS = Number(opt('--limit-s', '900'));
+usageUnless(runs >= 1 && mb > 0 && limitS > 0, 'node dist/bench/trace.js [--runs N >= 1] [--mb MB] [--regen] [--limit-s S]');
+const goEnv = goBenchEnv();
+requireGnuTime();
 if (!existsSync(readScript)) {
   console.error(`bench: ${readScript} is missing: build first (npx tsc -p tsconfig.json)`);
   process.exit(1);
@@ -55,7 +42,7 @@ if (!existsSync(readScript)) {
 const trace = path.join(out, 'trace-busy.out');
 const want = mb * 1e6;
 const fits = (bytes: number): boolean => bytes >= want && bytes <= want * 1.5;
-if (args.includes('--regen') || !existsSync(trace) || !fits(statSync(trace).size)) {
+if (has('--regen') || !existsSync(trace) || !fits(statSync(trace).size)) {
   const gen = await buildGo(TRACEGEN_DIR);
   process.stderr.write(`generating ${path.relative(repoRoot, trace)}: tracegen -busy-mb ${mb} (10-60 s)…\n`);
   execFileSync(gen, ['-out', trace, '-busy-mb', String(mb)], { env: goEnv, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -111,8 +98,7 @@ function timed(t: Tool): Run {
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${t.name} failed (exit ${r.status}${r.status === 137 ? `: killed at the ${limitS}s limit` : ''}):\n${r.stderr.slice(-3000)}`);
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  const secs = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
+  const { rssKb, cpuMs } = gnuTime(r.stderr);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let res: { events?: unknown; ms?: unknown };
   try {
@@ -121,7 +107,7 @@ function timed(t: Tool): Run {
     throw new Error(`${t.name}: expected a JSON line on stdout, got ${JSON.stringify(r.stdout.slice(-500))}`);
   }
   if (typeof res.events !== 'number' || typeof res.ms !== 'number') throw new Error(`${t.name}: bad result line ${line}`);
-  return { events: res.events, readMs: res.ms, wallMs, cpuMs: (secs('User') + secs('System')) * 1000, rssKb: m ? Number(m[1]) : NaN };
+  return { events: res.events, readMs: res.ms, wallMs, cpuMs, rssKb };
 }
 
 const results: Record<string, Run[]> = {};
@@ -142,10 +128,6 @@ for (let i = 0; i < runs; i++) {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const summary = tools.map((t) => {
   const rs = results[t.name]!;
   const events = rs[0]!.events;
