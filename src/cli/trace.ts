@@ -9,8 +9,8 @@ import { resolveSource, serviceBase } from '../collect/source.js';
 import { sessionDir } from '../collect/acquire.js';
 import { captureTrace } from '../collect/trace.js';
 import { encodeProfile } from '../formats/pprof/index.js';
-import { readTraceStream, type TraceHeader } from '../formats/trace/index.js';
-import { BLOCKING_KINDS, summariseBlocking, type BlockingKind } from '../analysis/trace/blocking.js';
+import { readTraceStream, type OrderedEvent, type TraceHeader } from '../formats/trace/index.js';
+import { BLOCKING_KINDS, BlockingBuilder, summariseBlocking, type BlockingKind } from '../analysis/trace/blocking.js';
 import { TraceAnalyzer, type TraceAnalysis } from '../analysis/trace/analyse.js';
 import { traceVerdicts } from '../analysis/trace/verdicts.js';
 import { progress, type Progress } from '../report/progress.js';
@@ -106,17 +106,28 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
       input = 'stdin';
       chunks = process.stdin;
     }
+    if (kind && !json) {
+      // Only the blocking profiles are needed: skip the summary, GC and verdict analyses.
+      const blocking = new BlockingBuilder();
+      await countedRead(chunks, input, (e) => blocking.add(e), prog, size);
+      prog.done();
+      const profile = blocking.finish()[kind];
+      const out = flags.output as string;
+      await writeOutput(out, encodeProfile(profile, { gzip: true }));
+      const b = summariseBlocking(profile);
+      write(io, `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${out}${savedTo ? `; trace saved to ${savedTo}` : ''}`);
+      return 0;
+    }
     const { analysis, header } = await analyseTraceStream(chunks, input, { timeline: !kind && typeof flags.output === 'string', prog, size });
     prog.done();
     const verdicts = traceVerdicts(analysis);
     const meta = { goVersion: header.goVersion, savedTo, input };
 
     if (kind) {
+      // --json carries every analysis, so all of them ran.
       const out = flags.output as string;
       await writeOutput(out, encodeProfile(analysis.blocking[kind], { gzip: true }));
-      const b = summariseBlocking(analysis.blocking[kind]);
-      if (json) printJson(io, { ...traceJson(analysis, verdicts, meta), pprof: { kind, file: out } });
-      else write(io, `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${out}${savedTo ? `; trace saved to ${savedTo}` : ''}`);
+      printJson(io, { ...traceJson(analysis, verdicts, meta), pprof: { kind, file: out } });
       return 0;
     }
     if (typeof flags.output === 'string') await writeOutput(flags.output, traceReportHtml(analysis, verdicts, meta));
@@ -151,25 +162,29 @@ export async function analyseTraceStream(
   opts: { timeline?: boolean; prog?: Progress; size?: number } = {},
 ): Promise<{ analysis: TraceAnalysis; header: TraceHeader }> {
   const an = new TraceAnalyzer({ timeline: opts.timeline });
+  const header = await countedRead(chunks, input, (e) => an.add(e), opts.prog, opts.size);
+  return { analysis: an.finish(), header };
+}
+
+/** Streams the trace's events to `onEvent`, with bytes read and events on the progress line. */
+async function countedRead(chunks: AsyncIterable<Uint8Array>, input: string, onEvent: (e: OrderedEvent) => void, prog?: Progress, size?: number): Promise<TraceHeader> {
   let read = 0;
   let events = 0;
-  const prog = opts.prog;
   const mb = (n: number): string => (n / 1e6).toFixed(0);
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const c of chunks) {
       read += c.byteLength;
-      prog?.update(`reading trace: ${mb(read)}${opts.size ? ` of ${mb(opts.size)}` : ''} MB, ${events.toLocaleString('en-US')} events`);
+      prog?.update(`reading trace: ${mb(read)}${size ? ` of ${mb(size)}` : ''} MB, ${events.toLocaleString('en-US')} events`);
       yield c;
     }
   }
-  const header = await readTraceStream(
+  return readTraceStream(
     counted(),
     (e) => {
       events++;
-      an.add(e);
+      onEvent(e);
     },
     { input },
   );
-  return { analysis: an.finish(), header };
 }
 
