@@ -35,34 +35,25 @@ const MAX_STACK = 128;
 /** Frames of each (generation table, stack ID), resolved once: many intervals share a stack. */
 function frameCache(): (e: OrderedEvent) => Frame[] {
   const byTable = new WeakMap<object, Map<number, Frame[]>>();
+  let lastTable: object | null = null;
+  let last: Map<number, Frame[]> | null = null;
   return (e) => {
     const id = eventStackId(e);
     if (id === 0 || !e.table) return [];
-    let m = byTable.get(e.table);
+    // Events come a generation at a time: the table is nearly always the previous one's.
+    let m = e.table === lastTable ? last! : byTable.get(e.table);
     if (!m) byTable.set(e.table, (m = new Map()));
+    lastTable = e.table;
+    last = m;
     let f = m.get(id);
     if (!f) m.set(id, (f = stackFrames(e.table, id)));
     return f;
   };
 }
 
-const TRACKED: Record<BlockingKind, { state: string; reason: (r: string) => boolean }> = {
-  net: { state: 'Waiting', reason: (r) => r === 'network' },
-  sync: { state: 'Waiting', reason: (r) => r.includes('chan') || r.includes('sync') || r.includes('select') },
-  syscall: { state: 'Syscall', reason: () => true },
-  sched: { state: 'Runnable', reason: () => true },
-};
-
-interface Open {
-  time: number;
-  frames: Frame[];
-}
-
-interface Interval {
-  g: number;
-  start: number;
-  end: number;
-  frames: Frame[];
+/** Go's reasons for the sync profile: a Waiting reason containing "chan", "sync" or "select". */
+function isSyncReason(r: string): boolean {
+  return r.includes('chan') || r.includes('sync') || r.includes('select');
 }
 
 interface Lifetime {
@@ -76,31 +67,56 @@ interface Rec {
   time: number;
 }
 
-/** Go's interval.overlap. */
-function overlap(a: Lifetime, b: Lifetime): number {
-  if (a.end < b.start || b.end < a.start) return 0;
-  const s = a.start < b.start ? b.start : a.start;
-  const e = a.end > b.end ? b.end : a.end;
-  return e - s;
+interface Pending {
+  kind: BlockingKind;
+  start: number;
+  end: number;
+  frames: Frame[];
+}
+
+/**
+ * What the builder knows of one goroutine: the trace summary's lifetime and, per kind, the
+ * open interval (its start time and the starting event's frames; frames null: none open).
+ * One record per goroutine makes an event cost one map lookup, not one per kind.
+ */
+interface GState {
+  life: Lifetime | null;
+  netAt: number;
+  netFrames: Frame[] | null;
+  syncAt: number;
+  syncFrames: Frame[] | null;
+  syscallAt: number;
+  syscallFrames: Frame[] | null;
+  schedAt: number;
+  schedFrames: Frame[] | null;
+}
+
+/** Go's interval.overlap of [as, ae] and [bs, be]. */
+function overlap(as: number, ae: number, bs: number, be: number): number {
+  if (ae < bs || be < as) return 0;
+  return (ae > be ? be : ae) - (as < bs ? bs : as);
 }
 
 /**
  * The four blocking profiles of a trace, in one pass over its ordered events, as
  * `go tool trace -pprof=KIND` builds them (no goroutine or region filter). A streaming
  * consumer: feed every event to add(), then finish().
+ *
+ * Per kind, Go's makeComputePprofFunc: a goroutine entering the kind's state (Waiting on
+ * "network" for net; Waiting on a chan/sync/select reason for sync; Syscall; Runnable for
+ * sched) opens an interval at that event; entering the same state again changes nothing;
+ * the first transition into another state closes it.
  */
 export class BlockingBuilder {
   private readonly framesOf = frameCache();
-  private readonly tracking = new Map<BlockingKind, Map<number, Open>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
+  private readonly gs = new Map<number, GState>();
   // Go collects every interval and clips them at the end; here each is added up as soon as
   // it closes (memory bounded by distinct stacks, not by events): by then the goroutine's
   // start is known, and its end can only be later. Only intervals of goroutines that have
   // not run yet wait (Go drops them if the goroutine ever runs).
-  private readonly acc = new Map<BlockingKind, Map<Frame[], Rec & { seq: number }>>(BLOCKING_KINDS.map((k) => [k, new Map()]));
-  private readonly pending = new Map<number, (Interval & { kind: BlockingKind })[]>();
+  private readonly acc: Record<BlockingKind, Map<Frame[], Rec & { seq: number }>> = { net: new Map(), sync: new Map(), syscall: new Map(), sched: new Map() };
+  private readonly pending = new Map<number, Pending[]>();
   private seq = 0;
-  // The trace summary's goroutines (internal/trace summary.go): StartTime, EndTime.
-  private readonly lifetimes = new Map<number, { start: number; end: number }>();
   private lastTime = 0;
 
   add(e: OrderedEvent): void {
@@ -108,59 +124,91 @@ export class BlockingBuilder {
     const t = e.transition;
     if (e.kind !== 'StateTransition' || !t || t.resource !== 'goroutine') return;
     const id = t.id;
+    let g = this.gs.get(id);
+    if (!g) {
+      g = { life: null, netAt: 0, netFrames: null, syncAt: 0, syncFrames: null, syscallAt: 0, syscallFrames: null, schedAt: 0, schedFrames: null };
+      this.gs.set(id, g);
+    }
+    const to = t.to;
+    const time = e.time;
 
-    // Summary.
-    if (t.from !== t.to) {
-      let life = this.lifetimes.get(id);
-      if (t.from === 'Undetermined' || t.from === 'NotExist' || !life) {
-        life = { start: 0, end: 0 };
-        this.lifetimes.set(id, life);
-      }
-      if (t.to === 'Running') {
-        if (life.start === 0) {
-          life.start = e.time;
+    // Summary: the goroutine's lifetime (internal/trace summary.go StartTime, EndTime).
+    if (t.from !== to) {
+      if (t.from === 'Undetermined' || t.from === 'NotExist' || !g.life) g.life = { start: 0, end: 0 };
+      if (to === 'Running') {
+        if (g.life.start === 0) {
+          g.life.start = time;
           // Its intervals so far ended before it first ran: clipped to nothing, as in Go.
           this.pending.delete(id);
         }
-      } else if (t.to === 'NotExist' || (t.to === 'Waiting' && t.reason === 'forever')) {
-        life.end = e.time;
+      } else if (to === 'NotExist' || (to === 'Waiting' && t.reason === 'forever')) {
+        g.life.end = time;
       }
     }
 
-    // The per-kind state machines (makeComputePprofFunc).
-    for (const kind of BLOCKING_KINDS) {
-      const { state, reason } = TRACKED[kind];
-      const open = this.tracking.get(kind)!;
-      const start = open.get(id);
-      if (!start) {
-        if (t.to === state && reason(t.reason)) open.set(id, { time: e.time, frames: this.framesOf(e) });
-        continue;
+    // The four state machines, spelled out (Waiting: net or sync by reason).
+    const waiting = to === 'Waiting';
+    if (g.netFrames === null) {
+      if (waiting && t.reason === 'network') {
+        g.netAt = time;
+        g.netFrames = this.framesOf(e);
       }
-      if (t.to === state) continue;
-      open.delete(id);
-      this.close(kind, { g: id, start: start.time, end: e.time, frames: start.frames });
+    } else if (!waiting) {
+      const f = g.netFrames;
+      g.netFrames = null;
+      this.close('net', id, g, g.netAt, time, f);
+    }
+    if (g.syncFrames === null) {
+      if (waiting && isSyncReason(t.reason)) {
+        g.syncAt = time;
+        g.syncFrames = this.framesOf(e);
+      }
+    } else if (!waiting) {
+      const f = g.syncFrames;
+      g.syncFrames = null;
+      this.close('sync', id, g, g.syncAt, time, f);
+    }
+    if (g.syscallFrames === null) {
+      if (to === 'Syscall') {
+        g.syscallAt = time;
+        g.syscallFrames = this.framesOf(e);
+      }
+    } else if (to !== 'Syscall') {
+      const f = g.syscallFrames;
+      g.syscallFrames = null;
+      this.close('syscall', id, g, g.syscallAt, time, f);
+    }
+    if (g.schedFrames === null) {
+      if (to === 'Runnable') {
+        g.schedAt = time;
+        g.schedFrames = this.framesOf(e);
+      }
+    } else if (to !== 'Runnable') {
+      const f = g.schedFrames;
+      g.schedFrames = null;
+      this.close('sched', id, g, g.schedAt, time, f);
     }
   }
 
-  private close(kind: BlockingKind, iv: Interval): void {
-    const life = this.lifetimes.get(iv.g);
+  private close(kind: BlockingKind, id: number, g: GState, start: number, end: number, frames: Frame[]): void {
+    const life = g.life;
     // No lifetime: Go finds none at the end either (a later one would start after this).
     if (!life) return;
     if (life.start === 0) {
-      let list = this.pending.get(iv.g);
-      if (!list) this.pending.set(iv.g, (list = []));
-      list.push({ ...iv, kind });
+      let list = this.pending.get(id);
+      if (!list) this.pending.set(id, (list = []));
+      list.push({ kind, start, end, frames });
       return;
     }
     // The goroutine's end, when it comes, is at or after this interval's end.
-    this.count(kind, iv, overlap({ start: life.start, end: life.end === 0 ? Number.MAX_SAFE_INTEGER : life.end }, iv));
+    this.count(kind, frames, overlap(life.start, life.end === 0 ? Number.MAX_SAFE_INTEGER : life.end, start, end));
   }
 
-  private count(kind: BlockingKind, iv: Interval, d: number): void {
+  private count(kind: BlockingKind, frames: Frame[], d: number): void {
     if (d <= 0) return;
-    const m = this.acc.get(kind)!;
-    let rec = m.get(iv.frames);
-    if (!rec) m.set(iv.frames, (rec = { frames: iv.frames, count: 0, time: 0, seq: 0 }));
+    const m = this.acc[kind];
+    let rec = m.get(frames);
+    if (!rec) m.set(frames, (rec = { frames, count: 0, time: 0, seq: 0 }));
     rec.count++;
     rec.time += d;
     rec.seq = ++this.seq;
@@ -168,15 +216,15 @@ export class BlockingBuilder {
 
   finish(): Record<BlockingKind, Profile> {
     // Goroutines that never ran: their intervals count whole, clipped to their end.
-    for (const [g, list] of this.pending) {
-      const life = this.lifetimes.get(g)!;
-      for (const iv of list) this.count(iv.kind, iv, overlap({ start: 0, end: life.end === 0 ? this.lastTime : life.end }, iv));
+    for (const [id, list] of this.pending) {
+      const life = this.gs.get(id)!.life!;
+      for (const iv of list) this.count(iv.kind, iv.frames, overlap(0, life.end === 0 ? this.lastTime : life.end, iv.start, iv.end));
     }
     this.pending.clear();
     const out = {} as Record<BlockingKind, Profile>;
     for (const kind of BLOCKING_KINDS) {
       const recs = new Map<string, Rec & { seq: number }>();
-      for (const r of this.acc.get(kind)!.values()) {
+      for (const r of this.acc[kind].values()) {
         // Go keys by a zero-padded [128]uint64 of PCs: trailing zero PCs (frames missing from
         // the table, see stackFrames) do not distinguish stacks.
         const pcs = r.frames.slice(0, MAX_STACK).map((f) => f.pc);
