@@ -39,7 +39,10 @@ export class TraceAnalyzer {
   private events = 0;
   private start = -1;
   private end = 0;
-  private readonly byKind = new Map<string, number>();
+  private readonly byKind = new Map<string, { n: number }>();
+  private lastKind = '';
+  private lastKindCount: { n: number } | null = null;
+  private lastG = 0;
   private readonly goroutines = new Set<number>();
   private readonly blocking = new BlockingBuilder();
   private readonly summary = new TraceSummarizer();
@@ -57,8 +60,19 @@ export class TraceAnalyzer {
     this.events++;
     if (this.start < 0) this.start = e.time;
     this.end = e.time;
-    this.byKind.set(e.kind, (this.byKind.get(e.kind) ?? 0) + 1);
-    if (e.g > 0) this.goroutines.add(e.g);
+    // Runs of one kind and one goroutine are common: skip the map and set lookups for them.
+    if (e.kind === this.lastKind) this.lastKindCount!.n++;
+    else {
+      let c = this.byKind.get(e.kind);
+      if (!c) this.byKind.set(e.kind, (c = { n: 0 }));
+      c.n++;
+      this.lastKind = e.kind;
+      this.lastKindCount = c;
+    }
+    if (e.g > 0 && e.g !== this.lastG) {
+      this.goroutines.add(e.g);
+      this.lastG = e.g;
+    }
     const t = e.transition;
     if (t && t.resource === 'goroutine' && t.id > 0) this.goroutines.add(t.id);
     this.blocking.add(e);
@@ -71,7 +85,7 @@ export class TraceAnalyzer {
   }
 
   finish(): TraceAnalysis {
-    const eventsByKind = Object.fromEntries([...this.byKind].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+    const eventsByKind = Object.fromEntries([...this.byKind].map(([k, c]) => [k, c.n] as const).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
     return {
       start: Math.max(0, this.start),
       end: this.end,

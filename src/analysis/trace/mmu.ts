@@ -232,7 +232,8 @@ export class MutatorUtilBuilder {
         const from = st.from === 'Running' || st.from === 'Syscall';
         const to = st.to === 'Running' || st.to === 'Syscall';
         if (from !== to && (this.inGC.has(g) || this.bgMark.has(g))) this.gcAdd(e.p, to ? 1 : -1);
-        this.states.set(g, to ? ST_EXEC : ST_OTHER);
+        // Only read for a RangeActive before the second sync (above); later updates are dead.
+        if (this.nSync <= 1) this.states.set(g, to ? ST_EXEC : ST_OTHER);
         break;
       }
       case 'Label': {
