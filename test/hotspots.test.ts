@@ -58,3 +58,20 @@ test("cpu: the busiest loop first (ranked by the loops' cum in pprof's top), its
   assert.equal(Number(busy.find((row) => row.name === h.function)?.cum), best);
   assert.ok(Math.abs(h.percent - (best / Number(r.total)) * 100) < 1e-9);
 });
+
+test('siteOf: one rule names where (user code, else the first frame above the plumbing, else the leaf)', async () => {
+  const { siteOf } = await import('../src/analysis/stack.js');
+  const f = (...names: string[]) => names.map((func) => ({ func }));
+  // User code wins even below a standard-library frame (the fix goes there).
+  assert.equal(siteOf(f('runtime.gopark', 'encoding/json.(*Decoder).Decode', 'main.handle'))?.func, 'main.handle');
+  assert.equal(siteOf(f('sync.(*Mutex).Lock', 'github.com/acme/db.(*Pool).Get', 'main.query'))?.func, 'github.com/acme/db.(*Pool).Get');
+  // Only standard library: not the runtime, internal/ or the low-level packages.
+  assert.equal(
+    siteOf(f('runtime.netpollblock', 'internal/poll.(*FD).Read', 'net.(*conn).Read', 'net/http.(*connReader).Read', 'net/http.(*conn).serve'))?.func,
+    'net/http.(*connReader).Read',
+  );
+  assert.equal(siteOf(f('runtime.gopark', 'runtime/trace.(*traceMultiplexer).startLocked.func1'))?.func, 'runtime/trace.(*traceMultiplexer).startLocked.func1');
+  // Nothing better: the leaf.
+  assert.equal(siteOf(f('runtime.gopark', 'runtime.chanrecv1'))?.func, 'runtime.gopark');
+  assert.equal(siteOf([]), undefined);
+});

@@ -29,6 +29,28 @@ export function isUserFrame(f: Frame): boolean {
   return !isStdlibFunc(f.func);
 }
 
+/**
+ * Packages a wait or a cost passes through on its way to the scheduler or the kernel
+ * (with runtime and internal/…): never the place to name when something better exists.
+ */
+const PLUMBING = new Set(['sync', 'syscall', 'net', 'os', 'io', 'time']);
+
+function isPlumbing(func: string): boolean {
+  if (isRuntimeFunc(func)) return true;
+  const pkg = packageOf(func);
+  return pkg.startsWith('internal/') || PLUMBING.has(pkg);
+}
+
+/**
+ * The one rule for naming where something happened, leaf first: the first frame in the
+ * service's own code (not the standard library); in a stack of only standard library, the
+ * first frame above the plumbing (net/http.(*connReader).Read rather than
+ * internal/poll.(*FD).Read); failing both, the leaf.
+ */
+export function siteOf<T extends { func: string }>(frames: readonly T[]): T | undefined {
+  return frames.find((f) => !isStdlibFunc(f.func)) ?? frames.find((f) => !isPlumbing(f.func)) ?? frames[0];
+}
+
 /** The first frame in user code, leaf first: where a fix goes. */
 export function userSite(frames: readonly Frame[]): Frame | null {
   for (const f of frames) if (isUserFrame(f)) return f;

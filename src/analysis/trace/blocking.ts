@@ -25,6 +25,7 @@ import { emptyProfile, int64ToNumber } from '../../formats/pprof/profile.js';
 import type { OrderedEvent } from '../../formats/trace/order.js';
 import type { Frame } from '../../formats/trace/reader.js';
 import { eventStackId, stackFrames } from '../../formats/trace/event.js';
+import { siteOf } from '../stack.js';
 
 export type BlockingKind = 'net' | 'sync' | 'syscall' | 'sched';
 export const BLOCKING_KINDS: readonly BlockingKind[] = ['net', 'sync', 'syscall', 'sched'];
@@ -334,13 +335,7 @@ export function summariseBlocking(p: Profile, top = 3): BlockingSummary {
   return { total, contentions, top: [...byFn.values()].sort((a, b) => b.delayNs - a.delayNs || a.function.localeCompare(b.function)).slice(0, top) };
 }
 
-/** The leaf-most main. function, else the leaf-most non-standard-library one, else the leaf. */
+/** Where a blocking sample waited: the shared rule (analysis/stack.ts siteOf) on its function names. */
 function blockedIn(stack: string[]): string {
-  const main = stack.find((f) => f.startsWith('main.'));
-  if (main) return main;
-  const user = stack.find((f) => {
-    const pkg = f.split('/')[0]!;
-    return f.includes('/') && pkg.includes('.') && !pkg.startsWith('golang.org');
-  });
-  return user ?? stack[0] ?? '(no stack)';
+  return siteOf(stack.map((func) => ({ func })))?.func ?? '(no stack)';
 }

@@ -11,6 +11,7 @@ import { int64ToNumber } from '../../formats/pprof/profile.js';
 import type { TraceAnalysis } from './analyse.js';
 import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from './blocking.js';
 import { isSystemGoroutine, type BlockInterval, type SchedLatency } from './summary.js';
+import { siteOf } from '../stack.js';
 
 /** A creation storm: at least this many goroutines created ... */
 export const STORM_MIN_CREATED = 1000;
@@ -48,8 +49,9 @@ export function frameText(f: Frame | undefined): string {
 }
 
 /** The leaf-most frame outside the runtime (the user's code that blocked or was preempted). */
+/** Where to point in a trace stack: the shared rule (analysis/stack.ts siteOf). */
 export function userFrame(stack: readonly Frame[]): Frame | undefined {
-  return stack.find((f) => !f.func.startsWith('runtime.') && !f.func.startsWith('internal/') && !f.func.startsWith('sync.') && !f.func.startsWith('syscall.') && !f.func.startsWith('net.') && !f.func.startsWith('os.') && !f.func.startsWith('io.') && !f.func.startsWith('time.')) ?? stack[0];
+  return siteOf(stack);
 }
 
 /** Durations as goscope writes them in trace reports: 1.23s, 45.6ms, 7.8µs, 900ns. */
