@@ -2,7 +2,7 @@
 // (-L, Go's Client rules), and the four timeouts of Go's net/http, each named with its
 // phase when it fires.
 import type { Exchange, Hop, TimeoutKind } from '../../formats/http/exchange.js';
-import { headerValue, requestHead, type HeaderList } from '../../formats/http/h1.js';
+import { headerValue, requestTemplate, type HeaderList, type RequestTemplate } from '../../formats/http/h1.js';
 import { traceIdOf } from '../../formats/http/traceparent.js';
 import type { Conn, InResponse, OutRequest } from './conn.js';
 import { dial, secureContextFor, type DialConfig, type Interrupt } from './dial.js';
@@ -137,9 +137,9 @@ export class HttpClient {
   /** Requests re-sent on a new connection after a reused one turned out closed (Go does the same). */
   retries = 0;
   private idle = new Map<string, Conn[]>();
-  /** The first hop's HTTP/1.1 request bytes around the traceparent value, built once per run. */
-  private template: { prefix: Buffer; suffix: Buffer } | null = null;
-  private firstHeaders: HeaderList | undefined;
+  /** The first hop's header fields (traceparent left empty) and HTTP/1.1 bytes, built once per run. */
+  private readonly firstHeaders: HeaderList;
+  private template: RequestTemplate | null = null;
   private readonly firstKey: string;
   private all = new Set<Conn>();
   private deadlinePool: Deadlines[] = [];
@@ -148,6 +148,7 @@ export class HttpClient {
 
   constructor(readonly cfg: ClientConfig) {
     this.firstKey = `${cfg.url.protocol}//${cfg.url.host}`;
+    this.firstHeaders = this.headersFor(cfg.url, cfg.method, cfg.headers, cfg.body, '');
     this.secureContext = cfg.url.protocol === 'https:' || cfg.maxRedirects > 0 ? secureContextFor(cfg) : null;
   }
 
@@ -192,16 +193,16 @@ export class HttpClient {
         const req: OutRequest = {
           method,
           url,
-          headers: fast ? (this.firstHeaders ??= this.headersFor(url, method, headers, body, '')) : this.headersFor(url, method, headers, body, traceparent),
+          headers: fast ? this.firstHeaders : this.headersFor(url, method, headers, body, traceparent),
           traceparent,
           body,
-          wire: fast ? this.wire(traceparent) : null,
+          template: fast ? (this.template ??= requestTemplate(method, url.pathname + url.search || '/', this.firstHeaders, body)) : null,
           captureHeads: cfg.capture,
           // Redirects need Location; otherwise only the single-request report shows headers.
           keepHeaders: cfg.capture || cfg.maxRedirects > 0,
           bodyCap: cfg.capture ? cfg.bodyCap : 0,
         };
-        const hop: Hop = { url: first ? cfg.url.href : url.href, method, status: null, reason: '', headers: [], bodyBytes: 0, phases: null!, conn: null, requestDump: null, responseDump: null, sentHeaders: cfg.capture ? req.headers : [] };
+        const hop: Hop = { url: url.href, method, status: null, reason: '', headers: [], bodyBytes: 0, phases: null!, conn: null, requestDump: null, responseDump: null, sentHeaders: cfg.capture ? req.headers : [] };
         hops.push(hop);
         let res: InResponse;
         try {
@@ -258,27 +259,6 @@ export class HttpClient {
       deadlines.end();
       this.deadlinePool.push(deadlines);
     }
-  }
-
-  /**
-   * The first hop's request as bytes, with this traceparent written into a prebuilt
-   * template: under load, building and encoding the same head 20,000 times a second
-   * shows up in the profile. HTTP/2 connections ignore it and use `headers`.
-   */
-  private wire(traceparent: string): Buffer {
-    let t = this.template;
-    if (!t) {
-      const marker = '\u0000'.repeat(55);
-      const head = requestHead(this.cfg.method, this.cfg.url.pathname + this.cfg.url.search || '/', this.headersFor(this.cfg.url, this.cfg.method, this.cfg.headers, this.cfg.body, marker));
-      const at = head.indexOf(marker);
-      const body = this.cfg.body ?? Buffer.alloc(0);
-      t = this.template = { prefix: Buffer.from(head.slice(0, at), 'latin1'), suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body]) };
-    }
-    const out = Buffer.allocUnsafe(t.prefix.length + 55 + t.suffix.length);
-    t.prefix.copy(out, 0);
-    out.write(traceparent, t.prefix.length, 55, 'latin1');
-    t.suffix.copy(out, t.prefix.length + 55);
-    return out;
   }
 
   private headersFor(url: URL, method: string, headers: HeaderList, body: Buffer | null, traceparent: string): HeaderList {

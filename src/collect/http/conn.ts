@@ -1,7 +1,7 @@
 // A connection that carries requests one at a time: HTTP/1.1 on a socket goscope parses
 // itself (so the first response byte is timed where it arrives), or one HTTP/2 session.
 import type { TlsFacts } from '../../formats/http/exchange.js';
-import type { HeaderList } from '../../formats/http/h1.js';
+import type { HeaderList, RequestTemplate } from '../../formats/http/h1.js';
 import type { Interrupt } from './dial.js';
 import type { HopTimer } from './timer.js';
 
@@ -15,8 +15,8 @@ export interface OutRequest {
   headers: HeaderList;
   traceparent: string;
   body: Buffer | null;
-  /** HTTP/1.1 only: the request's bytes ready to write (head and body), when prebuilt. */
-  wire: Buffer | null;
+  /** HTTP/1.1 only: the request's bytes around the traceparent, when prebuilt (load runs). */
+  template: RequestTemplate | null;
   /** Keep the request and response heads as text (for --dump and the single-request report). */
   captureHeads: boolean;
   /** Decode the response header fields (else only status and framing: load runs). */

@@ -4,7 +4,7 @@
 // per-request cost low enough to load a service as fast as Go's own client.
 import type net from 'node:net';
 import type { TlsFacts } from '../../formats/http/exchange.js';
-import { BodyReader, framingOf, headEnd, keepsAlive, MAX_HEAD_BYTES, parseResponseHead, ProtocolError, requestHead, type ResponseHead } from '../../formats/http/h1.js';
+import { BodyReader, fillTemplate, framingOf, headEnd, keepsAlive, MAX_HEAD_BYTES, parseResponseHead, ProtocolError, requestHead, type ResponseHead } from '../../formats/http/h1.js';
 import type { Conn, ExchangeHooks, InResponse, OutRequest } from './conn.js';
 import { BodyCapture } from './conn.js';
 import type { Interrupt, Reads } from './dial.js';
@@ -75,7 +75,7 @@ export class H1Conn implements Conn {
         reject(fail('reset', 'requestWrite', `${what}: the connection was closed before the request was sent`, 'ECONNRESET'));
         return;
       }
-      const headText = req.wire ? '' : requestHead(req.method, req.url.pathname + req.url.search || '/', req.headers);
+      const headText = req.template ? '' : requestHead(req.method, req.url.pathname + req.url.search || '/', req.headers);
       const p: Pending = {
         req,
         what,
@@ -97,8 +97,9 @@ export class H1Conn implements Conn {
         this.settle(p, err);
         this.close();
       };
-      let out = req.wire;
-      if (!out) {
+      let out: Buffer;
+      if (req.template) out = fillTemplate(req.template, req.traceparent);
+      else {
         const head = Buffer.from(headText, 'latin1');
         out = req.body && req.body.length > 0 ? Buffer.concat([head, req.body]) : head;
       }

@@ -116,7 +116,7 @@ async function warmH2(): Promise<void> {
     const conn = new H2Conn(0, socket as tls.TLSSocket, `http://127.0.0.1:${port}`, '', '', null, true);
     const url = new URL(`http://127.0.0.1:${port}/`);
     for (let i = 0; i < 2; i++) {
-      await conn.exchange({ method: 'GET', url, headers: [['Host', url.host], ['traceparent', '']], traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', body: null, wire: null, captureHeads: true, keepHeaders: true, bodyCap: 16 }, new HopTimer(), { wrote() {}, head() {} }, { abort: null });
+      await conn.exchange({ method: 'GET', url, headers: [['Host', url.host], ['traceparent', '']], traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', body: null, template: null, captureHeads: true, keepHeaders: true, bodyCap: 16 }, new HopTimer(), { wrote() {}, head() {} }, { abort: null });
     }
     conn.close();
   } finally {

@@ -330,3 +330,30 @@ export function requestHead(method: string, target: string, headers: HeaderList)
   for (const [n, v] of headers) s += `${n}: ${v}\r\n`;
   return s + '\r\n';
 }
+
+/**
+ * A request's bytes split around its traceparent value: under load the same head is sent
+ * tens of thousands of times a second, and copying two buffers around a fresh 55-byte
+ * traceparent is far cheaper than building and encoding the head again.
+ */
+export interface RequestTemplate {
+  prefix: Buffer;
+  suffix: Buffer;
+}
+
+/** `headers` carries a traceparent field with an empty value, where each request's goes. */
+export function requestTemplate(method: string, target: string, headers: HeaderList, body: Buffer | null): RequestTemplate {
+  const marker = '\u0000'.repeat(55);
+  const head = requestHead(method, target, headers.map(([n, v]) => (n === 'traceparent' && v === '' ? [n, marker] : [n, v])));
+  const at = head.indexOf(marker);
+  return { prefix: Buffer.from(head.slice(0, at), 'latin1'), suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body ?? Buffer.alloc(0)]) };
+}
+
+/** The request's bytes with this (55-character, version 00) traceparent. */
+export function fillTemplate(t: RequestTemplate, traceparent: string): Buffer {
+  const out = Buffer.allocUnsafe(t.prefix.length + 55 + t.suffix.length);
+  t.prefix.copy(out, 0);
+  out.write(traceparent, t.prefix.length, 55, 'latin1');
+  t.suffix.copy(out, t.prefix.length + 55);
+  return out;
+}
