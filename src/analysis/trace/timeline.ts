@@ -93,7 +93,9 @@ export interface Timeline {
 }
 
 // ---------------------------------------------------------------------------
-// Growing typed arrays.
+// Growing typed arrays: one class per element type on purpose, so that each push site
+// sees one array kind (a shared generic class would make the timeline's hot pushes
+// polymorphic).
 
 class F64 {
   a = new Float64Array(256);
