@@ -7,6 +7,7 @@ import { UsageError, UserError } from '../errors.js';
 import { HttpClient, type ClientConfig } from '../collect/http/client.js';
 import { defaultThreads, runLoad } from '../collect/http/load.js';
 import { warmUp } from '../collect/http/warmup.js';
+import { hostOf, portOf } from '../collect/http/dial.js';
 import type { HeaderList } from '../formats/http/h1.js';
 import { parseEcho } from '../formats/http/echo.js';
 import { parseTraceparent, TraceIdSource } from '../formats/http/traceparent.js';
@@ -347,7 +348,7 @@ function diffEcho(body: Buffer | null, truncated: boolean, sent: HeaderList, tra
 
 /** Whether the service runs on this machine (it then competes with goscope for cores). */
 function isLoopback(url: URL, resolve: Map<string, string>): boolean {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  const addr = resolve.get(`${host}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`) ?? host;
+  const host = hostOf(url).toLowerCase();
+  const addr = resolve.get(`${host}:${portOf(url)}`) ?? host;
   return addr === 'localhost' || addr.endsWith('.localhost') || /^127\./.test(addr) || addr === '::1';
 }

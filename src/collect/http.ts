@@ -407,14 +407,14 @@ function sameOrigin(a: URL, b: URL): boolean {
 }
 
 /** Untrusted text -> printable single line (no ANSI escapes or control characters). */
-function sanitize(s: string): string {
+export function sanitize(s: string): string {
   return s
     .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
     .replace(/\s+/g, ' ');
 }
 
-function clip(s: string, n: number): string {
+export function clip(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n - 1) + '…';
 }
 

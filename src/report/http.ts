@@ -1,7 +1,7 @@
 // `goscope http` output: the verdict, httpstat's waterfall for one request, percentile
 // tables and a histogram for many, and the goscope.http/v1 JSON.
 import type { Exchange, Hop, Phases, TlsFacts } from '../formats/http/exchange.js';
-import type { HeaderList } from '../formats/http/h1.js';
+import { headerValue } from '../formats/http/h1.js';
 import type { EchoDiff } from '../analysis/http/echo-diff.js';
 import type { SloResult } from '../analysis/http/slo.js';
 import type { LoadSummary, Stat } from '../analysis/http/stats.js';
@@ -216,7 +216,7 @@ export function singleJson(r: SingleReport): unknown {
     connection: conn ? { id: conn.id, reused: conn.reused, wasIdle: conn.wasIdle, idleMs: round3(conn.idleMs), remote: conn.remote, local: conn.local, protocol: conn.protocol } : null,
     tls: conn?.tls ?? null,
     response: final.status === null ? null : { status: final.status, reason: final.reason, headers: final.headers, bodyBytes: final.bodyBytes, bodyFile: r.bodyFile },
-    redirects: ex.hops.slice(0, -1).map((h) => ({ method: h.method, url: h.url, status: h.status, location: headerOf(h.headers, 'location'), phases: roundPhases(h.phases) })),
+    redirects: ex.hops.slice(0, -1).map((h) => ({ method: h.method, url: h.url, status: h.status, location: headerValue(h.headers, 'location') ?? null, phases: roundPhases(h.phases) })),
     dump: r.dump ? { request: final.requestDump, response: final.responseDump } : null,
     echoDiff: r.echo,
     slo: r.slo,
@@ -224,10 +224,6 @@ export function singleJson(r: SingleReport): unknown {
   };
 }
 
-function headerOf(h: HeaderList, name: string): string | null {
-  for (const [n, v] of h) if (n.toLowerCase() === name) return v;
-  return null;
-}
 
 // ---------------------------------------------------------------------------------------
 // Many requests

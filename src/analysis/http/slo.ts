@@ -1,7 +1,7 @@
 // --slo: bounds on phase percentiles and on the error rate, checked after a run.
 import type { PhaseName } from '../../formats/http/exchange.js';
 import type { Samples } from '../../formats/http/samples.js';
-import { nearestRank } from './stats.js';
+import { nearestRank, sortedValues } from './stats.js';
 
 export interface SloRule {
   /** The rule as the user wrote it. */
@@ -75,16 +75,10 @@ export function checkSlo(rules: SloRule[], s: Samples): SloResult[] {
       const actual = r.countBound ? failed : s.count ? failed / s.count : 0;
       return { ...r, actual, pass: actual <= r.bound };
     }
-    const col = s.phases[r.metric];
-    const vals: number[] = [];
-    for (let i = 0; i < s.capacity; i++) if (col[i] === col[i]) vals.push(col[i]!);
-    if (vals.length === 0) return { ...r, actual: null, pass: true };
-    let actual: number;
-    if (r.stat === 'mean') actual = vals.reduce((a, b) => a + b, 0) / vals.length;
-    else {
-      const sorted = Float64Array.from(vals).sort();
-      actual = r.stat === 'max' ? sorted[sorted.length - 1]! : nearestRank(sorted, Number(r.stat.slice(1)));
-    }
+    const sorted = sortedValues(s.phases[r.metric], s.capacity);
+    if (sorted.length === 0) return { ...r, actual: null, pass: true };
+    const actual =
+      r.stat === 'mean' ? sorted.reduce((a, b) => a + b, 0) / sorted.length : r.stat === 'max' ? sorted[sorted.length - 1]! : nearestRank(sorted, Number(r.stat.slice(1)));
     return { ...r, actual, pass: actual <= r.bound };
   });
 }

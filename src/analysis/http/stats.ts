@@ -21,20 +21,24 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number {
   return sorted[i]!;
 }
 
-/** Statistics of the non-NaN values of `values[0, n)`; null when there are none. */
-export function stat(values: Float64Array, n = values.length): Stat | null {
+/** The non-NaN values of `values[0, n)` (phases that did not happen are NaN), sorted. */
+export function sortedValues(values: Float64Array, n = values.length): Float64Array {
   const kept = new Float64Array(n);
   let k = 0;
-  let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (v === v) {
-      kept[k++] = v;
-      sum += v;
-    }
+    if (v === v) kept[k++] = v;
   }
+  return kept.subarray(0, k).sort();
+}
+
+/** Statistics of the non-NaN values of `values[0, n)`; null when there are none. */
+export function stat(values: Float64Array, n = values.length): Stat | null {
+  const sorted = sortedValues(values, n);
+  const k = sorted.length;
   if (k === 0) return null;
-  const sorted = kept.subarray(0, k).sort();
+  let sum = 0;
+  for (let i = 0; i < k; i++) sum += sorted[i]!;
   return { count: k, min: sorted[0]!, mean: sum / k, p50: nearestRank(sorted, 50), p90: nearestRank(sorted, 90), p99: nearestRank(sorted, 99), max: sorted[k - 1]! };
 }
 

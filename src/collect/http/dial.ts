@@ -151,24 +151,45 @@ function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interr
 }
 
 function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt, reads: Reads | null): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = reads
-      ? net.connect({
-          host: addr,
-          port,
-          onread: {
-            buffer: Buffer.allocUnsafe(64 * 1024),
-            callback: (n: number, buf: Uint8Array): boolean => {
-              reads.to?.((buf as Buffer).subarray(0, n));
-              return true; // false would pause the socket
-            },
+  const socket = reads
+    ? net.connect({
+        host: addr,
+        port,
+        onread: {
+          buffer: Buffer.allocUnsafe(64 * 1024),
+          callback: (n: number, buf: Uint8Array): boolean => {
+            reads.to?.((buf as Buffer).subarray(0, n));
+            return true; // false would pause the socket
           },
-        })
-      : net.connect({ host: addr, port });
+        },
+      })
+    : net.connect({ host: addr, port });
+  return whenReady(socket, 'connect', 'connect', what, remote, intr);
+}
+
+function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.SecureContext, what: string, remote: string, intr: Interrupt): Promise<tls.TLSSocket> {
+  const secure = tls.connect({
+    socket,
+    servername: net.isIP(host) ? undefined : host,
+    ALPNProtocols: cfg.alpn,
+    // Verified below, so that an untrusted certificate is still described in the error.
+    rejectUnauthorized: false,
+    secureContext: ctx,
+    checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
+  });
+  return whenReady(secure, 'secureConnect', 'tls', what, remote, intr);
+}
+
+/**
+ * Resolves with `socket` when it emits `ready`; an error rejects with a one-line failure in
+ * `phase`; a timeout (through `intr`) destroys it and rejects with the timeout's failure.
+ */
+function whenReady<S extends net.Socket>(socket: S, ready: 'connect' | 'secureConnect', phase: 'connect' | 'tls', what: string, remote: string, intr: Interrupt): Promise<S> {
+  return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       intr.abort = null;
       socket.destroy();
-      reject(fromSystemError(what, 'connect', err, remote));
+      reject(fromSystemError(what, phase, err, remote));
     };
     intr.abort = (err) => {
       socket.off('error', onError);
@@ -177,41 +198,10 @@ function connectTcp(addr: string, port: number, what: string, remote: string, in
       reject(err);
     };
     socket.once('error', onError);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       intr.abort = null;
       socket.off('error', onError);
       resolve(socket);
-    });
-  });
-}
-
-function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.SecureContext, what: string, remote: string, intr: Interrupt): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const secure = tls.connect({
-      socket,
-      servername: net.isIP(host) ? undefined : host,
-      ALPNProtocols: cfg.alpn,
-      // Verified below, so that an untrusted certificate is still described in the error.
-      rejectUnauthorized: false,
-      secureContext: ctx,
-      checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
-    });
-    const onError = (err: Error) => {
-      intr.abort = null;
-      secure.destroy();
-      reject(fromSystemError(what, 'tls', err, remote));
-    };
-    intr.abort = (err) => {
-      secure.off('error', onError);
-      secure.on('error', () => {});
-      secure.destroy();
-      reject(err);
-    };
-    secure.once('error', onError);
-    secure.once('secureConnect', () => {
-      intr.abort = null;
-      secure.off('error', onError);
-      resolve(secure);
     });
   });
 }

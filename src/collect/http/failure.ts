@@ -1,6 +1,7 @@
 // Turning what went wrong on the wire into one line that names the request, the phase and
 // what to do about it.
 import { fmtMs as ms } from '../../formats/http/duration.js';
+import { clip, sanitize } from '../http.js';
 import type { Failure, FailureKind, Phases, TimeoutKind } from '../../formats/http/exchange.js';
 
 export type Phase = Failure['phase'];
@@ -88,7 +89,7 @@ export function timeoutFailure(what: string, kind: TimeoutKind, limitMs: number,
   );
 }
 
+/** Untrusted text (an OpenSSL or system message) as one printable line of at most n characters. */
 export function oneLine(s: string, n: number): string {
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-  return t.length <= n ? t : t.slice(0, n - 1) + '…';
+  return clip(sanitize(s).trim(), n);
 }
