@@ -101,7 +101,15 @@ test('the trace has GC activity to compare', { skip: needGo }, () => {
   assert.ok(summary.heap.points.length > 0 && summary.heap.peakObjects > 0);
   assert.ok(summary.utilization.mean > 0 && summary.utilization.mean < 1);
   assert.equal(summary.mmu.length, 4);
-  for (let i = 1; i < summary.mmu.length; i++) assert.ok(summary.mmu[i]!.mmu >= summary.mmu[i - 1]!.mmu, 'MMU grows with the window');
+  // MMU(10w) >= MMU(w) holds for windows that fit in the trace (a 10w window is ten w
+  // windows), not for a window clipped to a trace shorter than it: the whole trace then
+  // includes a tail shorter than w whose utilisation MMU(w) does not bound. The tracegen
+  // trace lasts about 1 s, so the 1 s window would be clipped if it ran short. The message
+  // carries the curve: this assertion failed twice in about a dozen runs, unexplained so far.
+  const fitting = summary.mmu.filter((p) => !p.clipped);
+  const shown = JSON.stringify(summary.mmu);
+  assert.ok(fitting.length >= 3, `${fitting.length} windows fit in the trace: ${shown}`);
+  for (let i = 1; i < fitting.length; i++) assert.ok(fitting[i]!.mmu >= fitting[i - 1]!.mmu, `MMU grows with the window: ${shown}`);
 });
 
 test("the default ('fixed') utilisation counts each mark worker run once", { skip: needGo }, () => {
