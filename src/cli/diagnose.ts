@@ -20,6 +20,7 @@ import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 import { fetchLeakProfile, groupBytes } from './leak.js';
 import { analyseTraceStream } from './trace.js';
 
@@ -105,9 +106,8 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
 
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C ends the captures early; what was taken is still analysed (exit 130).
+  const stop = graceful();
   let set: CaptureSet;
   try {
     set = await captureAll(base, {
@@ -123,7 +123,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
       },
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stop.release();
   }
   // Confirmation for leak suspects where the runtime offers it (Go 1.26 experiment, 1.27+).
   let leakProfile: GoroutineGroup[] | null = null;
@@ -231,5 +231,6 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   }
   if (json) printJson(io, diagnoseJson(result, meta, notes));
   else write(io, renderDiagnose(result, meta, notes, outStyle(io)));
+  if (set.aborted) return EXIT_INTERRUPTED;
   return result.leaks && result.leaks.suspects.length > 0 ? 3 : 0;
 }

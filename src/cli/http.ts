@@ -19,6 +19,7 @@ import { progress } from '../report/progress.js';
 import { loadJson, renderLoad, renderSingle, singleJson, type SingleReport } from '../report/http.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { goscopeVersion, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const HTTP_HELP = `usage: goscope http <url> [flags]
 
@@ -229,9 +230,8 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   }
 
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C ends the run early; the requests done are still reported (exit 130).
+  const stop = graceful();
   let run;
   try {
     run = await runLoad(cfg, {
@@ -243,7 +243,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
       onProgress: (done, failed, elapsed) => prog.update(`${done}/${n} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s`),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.release();
     prog.done();
   }
   const summary = summarise(run.samples);
@@ -251,6 +251,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   const report = { method, url: url.href, concurrency: c, keepAlive: cfg.keepAlive, elapsedMs: run.elapsedMs, skipped: run.skipped, opened: run.opened, retries: run.retries, summary, slo };
   if (json) printJson(io, loadJson(report));
   else write(io, renderLoad(report, style));
+  if (stop.signal.aborted) return EXIT_INTERRUPTED;
   return exitCode(slo, summary.failed > 0 ? 1 : 0);
 }
 

@@ -13,6 +13,7 @@ import { renderLeak, suspectJson } from '../report/goroutines.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const LEAK_HELP = `usage: goscope leak <service-url> [--interval 5s] [--duration 1m | --samples N] [flags]
 
@@ -97,10 +98,8 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
   const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
 
-  // Ctrl-C ends sampling early; what was taken is still analysed.
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C ends sampling early; what was taken is still analysed (exit 130).
+  const stop = graceful();
   const taken: LeakSample[] = [];
   const totals: number[] = [];
   const sampleTimes: { at: string; offsetSeconds: number; total: number; savedTo: string }[] = [];
@@ -128,7 +127,7 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
     prog.done();
     if (!json) io.err.write(`goscope: warning: sampling stopped after ${taken.length} samples: ${e.message}\n`);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stop.release();
   }
   if (taken.length < 3) {
     prog.done();
@@ -176,5 +175,6 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   } else {
     write(io, renderLeak(source.url!.href, totals, analysis, outStyle(io), dir));
   }
+  if (stop.signal.aborted) return EXIT_INTERRUPTED;
   return analysis.suspects.length ? 3 : 0;
 }

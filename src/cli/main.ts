@@ -1,10 +1,12 @@
 // Entry point: runs one command, turns user errors into one line and an exit code.
 import { UserError } from '../errors.js';
 import { stdio } from './common.js';
+import { installInterruptHandler } from './interrupt.js';
 import { run } from './run.js';
 
 async function main(): Promise<void> {
   const io = stdio();
+  installInterruptHandler((line) => io.err.write(line));
   // A closed pipe (goscope … | head) is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);

@@ -3,11 +3,27 @@
 // and an existing capture is never overwritten (a "-2", "-3" ... suffix is added instead).
 
 import { createHash, randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { mkdir, open, link, rename, unlink, stat, access } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 
 export const DEFAULT_CAPTURE_ROOT = 'goscope-captures';
+
+/** Temporary files being written right now: an interrupted process removes them on its way out. */
+const inFlight = new Set<string>();
+
+/** Removes every temporary capture file still being written (for Ctrl-C: synchronous, never throws). */
+export function removeTemporaries(): void {
+  for (const f of inFlight) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // already moved into place or removed
+    }
+  }
+  inFlight.clear();
+}
 
 /**
  * Create the directory for one capture session and return its path.
@@ -75,6 +91,21 @@ export async function saveCaptureStream(
   } catch (err) {
     throw writeError(path.join(dir, file), err);
   }
+  inFlight.add(tmp);
+  try {
+    return await writeThenPlace(tmp, fh, dir, file, chunks);
+  } finally {
+    inFlight.delete(tmp);
+  }
+}
+
+async function writeThenPlace(
+  tmp: string,
+  fh: import('node:fs/promises').FileHandle,
+  dir: string,
+  file: string,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<string> {
   let written = 0;
   let sourceError: unknown;
   const it = isAsync(chunks) ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
