@@ -1,5 +1,6 @@
 // Entry point: runs one command, turns user errors into one line and an exit code.
 import { UserError } from '../errors.js';
+import { termSafe } from '../lib/text.js';
 import { stdio } from './common.js';
 import { installInterruptHandler } from './interrupt.js';
 import { run } from './run.js';
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
     code = await run(process.argv.slice(2), io);
   } catch (e) {
     if (e instanceof UserError) {
-      io.err.write(`goscope: ${e.message}\n`);
+      // Messages quote inputs and replies: the last line of defence for the terminal.
+      io.err.write(`goscope: ${termSafe(e.message)}\n`);
       code = e.exitCode;
     } else {
       io.err.write(`goscope: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { UserError } from '../errors.js';
+import { clip, oneLine } from '../lib/text.js';
 
 export interface FetchOptions {
   /** Time allowed until the response headers arrive, and then between body chunks. Default 30000. */
@@ -144,7 +145,7 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
       try {
         next = new URL(location, current);
       } catch {
-        throw new FetchError(open.shown, 'BAD_RESPONSE', `${open.shown}: ${status} redirect to an invalid URL "${clip(sanitize(location), 100)}"`);
+        throw new FetchError(open.shown, 'BAD_RESPONSE', `${open.shown}: ${status} redirect to an invalid URL "${oneLine(location, 100)}"`);
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new FetchError(open.shown, 'BAD_RESPONSE', `${open.shown}: redirected to unsupported URL ${display(next)}`);
@@ -304,8 +305,8 @@ async function firstBodyLine(open: Open, timeoutMs: number): Promise<string> {
       .replace(/&amp;/g, '&');
   }
   for (const line of text.split(/\r?\n/)) {
-    const clean = sanitize(line).trim();
-    if (clean) return clip(clean, 200);
+    const clean = oneLine(line, 200);
+    if (clean) return clean;
   }
   return '';
 }
@@ -369,9 +370,9 @@ function networkError(url: URL, shown: string, err: NodeJS.ErrnoException): Fetc
     return new FetchError(shown, 'TLS', `${shown}: TLS certificate not trusted (${code}): set NODE_EXTRA_CA_CERTS=<ca.pem> to trust its CA, or use the matching host name`);
   }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL') || /ssl|tls/i.test(err.message)) {
-    return new FetchError(shown, 'TLS', `${shown}: TLS handshake failed (${code || clip(sanitize(err.message), 80)}): does the service really serve https? try http://`);
+    return new FetchError(shown, 'TLS', `${shown}: TLS handshake failed (${code || oneLine(err.message, 80)}): does the service really serve https? try http://`);
   }
-  return new FetchError(shown, 'NETWORK', `${shown}: request failed: ${code || clip(sanitize(err.message), 120)}`);
+  return new FetchError(shown, 'NETWORK', `${shown}: request failed: ${code || oneLine(err.message, 120)}`);
 }
 
 function truncated(shown: string, received: number, contentLength: number | undefined): FetchError {
@@ -406,17 +407,6 @@ function sameOrigin(a: URL, b: URL): boolean {
   return a.protocol === b.protocol && a.host === b.host;
 }
 
-/** Untrusted text -> printable single line (no ANSI escapes or control characters). */
-export function sanitize(s: string): string {
-  return s
-    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
-    .replace(/\s+/g, ' ');
-}
-
-export function clip(s: string, n: number): string {
-  return s.length <= n ? s : s.slice(0, n - 1) + '…';
-}
 
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;

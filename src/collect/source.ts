@@ -3,6 +3,7 @@
 
 import { statSync } from 'node:fs';
 import { UserError, UsageError } from '../errors.js';
+import { oneLine } from '../lib/text.js';
 
 export type SourceKind = 'service' | 'url' | 'file' | 'stdin';
 
@@ -132,8 +133,4 @@ export function serviceBase(source: Source): URL {
 
 function trimSlashes(p: string): string {
   return p.replace(/\/+$/, '');
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }

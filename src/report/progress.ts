@@ -1,6 +1,7 @@
 // A single self-redrawing status line on a terminal. The caller decides whether it is
 // enabled (the CLI passes `process.stderr.isTTY && !json`); when disabled every call is a
 // no-op, so pipes, logs and JSON output never see progress text.
+import { oneLine } from '../lib/text.js';
 
 export interface Progress {
   /** Show `text` as the current status (redraws at most 10 times per second; the latest text wins). */
@@ -61,7 +62,7 @@ export function progress(opts: { enabled: boolean; stream?: NodeJS.WriteStream }
 
 /** One terminal line: control characters removed, cut to `width` columns. */
 function fit(text: string, width: number): string {
-  const clean = text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  const clean = oneLine(text);
   const chars = Array.from(clean);
   return chars.length <= width ? clean : chars.slice(0, width - 1).join('') + '…';
 }

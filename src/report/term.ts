@@ -37,11 +37,8 @@ function visible(s: string): number {
   return s.replace(/\x1b\[[0-9;]*m/g, '').length;
 }
 
-/** Untrusted text (function names, labels) shown in a terminal: no control sequences. */
-export function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, '?');
-}
+/** Untrusted text (function names, labels, paths) shown in a terminal: lib/text.ts termSafe. */
+export { termSafe as clean } from '../lib/text.js';
 
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;

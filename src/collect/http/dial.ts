@@ -5,7 +5,8 @@ import { lookup } from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsFacts } from '../../formats/http/exchange.js';
-import { fail, fromSystemError, oneLine, type ExchangeFailed } from './failure.js';
+import { fail, fromSystemError, type ExchangeFailed } from './failure.js';
+import { oneLine } from '../../lib/text.js';
 import { lookupHostsFile } from './hosts.js';
 import { now, type HopTimer } from './timer.js';
 

@@ -1,7 +1,7 @@
 // Turning what went wrong on the wire into one line that names the request, the phase and
 // what to do about it.
 import { fmtMs as ms } from '../../formats/http/duration.js';
-import { clip, sanitize } from '../http.js';
+import { oneLine } from '../../lib/text.js';
 import type { Failure, FailureKind, Phases, TimeoutKind } from '../../formats/http/exchange.js';
 
 export type Phase = Failure['phase'];
@@ -87,9 +87,4 @@ export function timeoutFailure(what: string, kind: TimeoutKind, limitMs: number,
     null,
     kind,
   );
-}
-
-/** Untrusted text (an OpenSSL or system message) as one printable line of at most n characters. */
-export function oneLine(s: string, n: number): string {
-  return clip(sanitize(s).trim(), n);
 }
