@@ -44,11 +44,20 @@ export const BENCHGEN_DIR = 'bench/goroutines/gen';
 // environment of whoever runs the tests, only set explicitly by the caller.
 const RUNTIME_VARS = ['GOTRACEBACK', 'GODEBUG', 'GOMAXPROCS', 'GOEXPERIMENT', 'GOGC', 'GOMEMLIMIT'];
 
-function goEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
+/**
+ * The one newer Go to be had here: the module proxy serves it as a toolchain module, and
+ * `GOTOOLCHAIN=go1.27.3 go …` downloads it on first use (then it sits in the module cache).
+ */
+export const NEWER_GO = 'go1.27.3';
+
+/** 'local': the installed Go (the default); a version such as NEWER_GO: that toolchain. */
+export type Toolchain = 'local' | typeof NEWER_GO;
+
+function goEnv(extra?: Record<string, string>, toolchain: Toolchain = 'local'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of RUNTIME_VARS) delete env[k];
-  // Use the installed toolchain, never download another one.
-  env.GOTOOLCHAIN = 'local';
+  // The installed toolchain unless one is named: never an implicit download.
+  env.GOTOOLCHAIN = toolchain;
   if (!env.GOCACHE && !env.XDG_CACHE_HOME && !env.HOME && !env.LocalAppData) {
     env.GOCACHE = path.join(os.tmpdir(), 'goscope-go-cache');
   }
@@ -56,22 +65,36 @@ function goEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-let goVersionLine: string | null | undefined;
+const goVersionLines = new Map<Toolchain, string | null>();
 
-function goVersionOutput(): string | null {
-  if (goVersionLine === undefined) {
+function goVersionOutput(toolchain: Toolchain = 'local'): string | null {
+  let line = goVersionLines.get(toolchain);
+  if (line === undefined) {
     try {
-      goVersionLine = execFileSync('go', ['version'], {
+      line = execFileSync('go', ['version'], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
-        env: goEnv(),
-        timeout: 30_000,
+        env: goEnv(undefined, toolchain),
+        // A named toolchain may be downloaded here (about 70 MB from the module proxy).
+        timeout: toolchain === 'local' ? 30_000 : 300_000,
       }).trim();
     } catch {
-      goVersionLine = null;
+      line = null;
     }
+    goVersionLines.set(toolchain, line);
   }
-  return goVersionLine;
+  return line;
+}
+
+/**
+ * Why NEWER_GO cannot be used here (no Go, no module proxy), or false when it can. Calling
+ * it downloads the toolchain the first time.
+ */
+export function newerGoUnavailable(): string | false {
+  if (!goAvailable()) return 'go toolchain not found';
+  const v = goVersionOutput(NEWER_GO);
+  if (v === null || !v.includes(NEWER_GO + ' ')) return `${NEWER_GO} could not be downloaded from the module proxy (GOTOOLCHAIN=${NEWER_GO} go version failed)`;
+  return false;
 }
 
 /** True when a usable `go` is on PATH. */
@@ -136,6 +159,13 @@ export interface BuildOptions {
   env?: Record<string, string>;
   /** Build tag(s), passed as -tags. */
   tag?: string;
+  /** Build with this toolchain (default: the installed one). */
+  toolchain?: Toolchain;
+  /**
+   * Rewrite the module's `go` line (e.g. '1.27') in a copy of it before building: the go
+   * line picks the GODEBUG defaults, such as Go 1.27's labels in traceback headers.
+   */
+  goDirective?: string;
 }
 
 function sourceFiles(absDir: string): string[] {
@@ -166,13 +196,14 @@ const building = new Map<string, Promise<string>>();
  * build to a temporary name and rename it into place.
  */
 export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<string> {
-  const version = goVersionOutput();
-  if (version === null) throw new Error('go toolchain not found');
+  const toolchain = opts.toolchain ?? 'local';
+  const version = goVersionOutput(toolchain);
+  if (version === null) throw new Error(toolchain === 'local' ? 'go toolchain not found' : `${toolchain} is not available`);
   const absDir = path.resolve(repoRoot, dir);
   const buildEnv: Record<string, string> = { CGO_ENABLED: '0', ...opts.env };
 
   const h = createHash('sha256');
-  h.update(version + '\0' + (opts.tag ?? '') + '\0');
+  h.update(version + '\0' + (opts.tag ?? '') + '\0' + (opts.goDirective ?? '') + '\0');
   for (const k of Object.keys(buildEnv).sort()) h.update(`${k}=${buildEnv[k]}\0`);
   // Inherited settings that change the binary.
   for (const k of ['GOFLAGS', 'GOOS', 'GOARCH', 'GOAMD64', 'GOARM64']) h.update(`${k}=${process.env[k] ?? ''}\0`);
@@ -183,7 +214,8 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
   }
   const hash = h.digest('hex').slice(0, 16);
   const exe = process.platform === 'win32' ? '.exe' : '';
-  const out = path.join(goBinDir, `${path.basename(absDir)}-${hash}${exe}`);
+  const suffix = toolchain === 'local' ? '' : `-${toolchain}`;
+  const out = path.join(goBinDir, `${path.basename(absDir)}${suffix}-${hash}${exe}`);
 
   const pending = building.get(out);
   if (pending) return pending;
@@ -194,10 +226,15 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
     const args = ['build', '-o', tmp];
     if (opts.tag) args.push('-tags', opts.tag);
     args.push('.');
-    const r = await run('go', args, { cwd: absDir, env: goEnv(buildEnv), timeoutMs: 10 * 60_000 });
-    if (r.code !== 0) {
-      await fsp.rm(tmp, { force: true });
-      throw new Error(`go build in ${dir} failed (exit ${r.code ?? r.signal}):\n${r.stderr.toString()}`);
+    const srcDir = opts.goDirective ? await copyWithGoLine(absDir, opts.goDirective) : absDir;
+    try {
+      const r = await run('go', args, { cwd: srcDir, env: goEnv(buildEnv, toolchain), timeoutMs: 10 * 60_000 });
+      if (r.code !== 0) {
+        await fsp.rm(tmp, { force: true });
+        throw new Error(`go build in ${dir} (${toolchain}) failed (exit ${r.code ?? r.signal}):\n${r.stderr.toString()}`);
+      }
+    } finally {
+      if (srcDir !== absDir) await fsp.rm(srcDir, { recursive: true, force: true });
     }
     await fsp.rename(tmp, out);
     return out;
@@ -209,6 +246,65 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
     building.delete(out);
     throw e;
   }
+}
+
+/** A temporary copy of a module's sources with its go.mod `go` line set to `goLine`. */
+async function copyWithGoLine(absDir: string, goLine: string): Promise<string> {
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), `goscope-mod-${path.basename(absDir)}-`));
+  for (const f of sourceFiles(absDir)) {
+    const dest = path.join(tmp, path.relative(absDir, f));
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    let data = await fsp.readFile(f);
+    if (path.relative(absDir, f) === 'go.mod') data = Buffer.from(data.toString('utf8').replace(/^go \S+$/m, `go ${goLine}`));
+    await fsp.writeFile(dest, data);
+  }
+  return tmp;
+}
+
+/**
+ * A real third-party Go program, built with `go install module/cmd@version` from the module
+ * proxy into the binary cache (once per version and toolchain): for end-to-end tests
+ * against services nobody here wrote. Throws with the reason when it cannot be built (no
+ * Go, no proxy): tests skip with that message.
+ */
+export async function installGoProgram(pkg: string, version: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+  const goLine = goVersionOutput();
+  if (goLine === null) throw new Error('go toolchain not found');
+  const name = path.basename(pkg);
+  const key = createHash('sha256').update(`${pkg}@${version}\0${goLine}`).digest('hex').slice(0, 12);
+  const dir = path.join(goBinDir, `${name}-${version}-${key}`);
+  const exe = path.join(dir, name + (process.platform === 'win32' ? '.exe' : ''));
+  const pending = building.get(exe);
+  if (pending) return pending;
+  const job = (async () => {
+    if (existsSync(exe)) return exe;
+    const tmpDir = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await fsp.mkdir(tmpDir, { recursive: true });
+    try {
+      const r = await run('go', ['install', `${pkg}@${version}`], { env: goEnv({ CGO_ENABLED: '0', GOBIN: tmpDir, GOFLAGS: '-buildvcs=false' }), timeoutMs: opts.timeoutMs ?? 10 * 60_000 });
+      if (r.code !== 0) throw new Error(`go install ${pkg}@${version} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`);
+      await fsp.rename(tmpDir, dir).catch(async (e: NodeJS.ErrnoException) => {
+        if (!existsSync(exe)) throw e; // another process won the race: use its binary
+      });
+      return exe;
+    } finally {
+      await fsp.rm(tmpDir, { recursive: true, force: true });
+    }
+  })();
+  building.set(exe, job);
+  try {
+    return await job;
+  } catch (e) {
+    building.delete(exe);
+    throw e;
+  }
+}
+
+/** Caddy, the third-party service of the end-to-end tests: its admin endpoint serves pprof and /metrics. */
+export const CADDY = { pkg: 'github.com/caddyserver/caddy/v2/cmd/caddy', version: 'v2.11.9' } as const;
+
+export function installCaddy(): Promise<string> {
+  return installGoProgram(CADDY.pkg, CADDY.version);
 }
 
 // ---------------------------------------------------------------------------
@@ -268,7 +364,9 @@ export function leakBuildEnv(): Record<string, string> {
   throw new Error(`the goroutineleak profile needs Go 1.26+, have ${goVersion() ?? 'no Go'}`);
 }
 
-function experimentEnv(experiment: boolean | undefined): Record<string, string> | undefined {
+function experimentEnv(experiment: boolean | undefined, toolchain: Toolchain = 'local'): Record<string, string> | undefined {
+  // NEWER_GO (1.27) serves the goroutineleak profile without the experiment.
+  if (toolchain !== 'local') return undefined;
   return experiment ? leakBuildEnv() : undefined;
 }
 
@@ -281,6 +379,9 @@ export interface DumpgenOptions {
   args?: string[];
   /** Kill the program after this long (default 120 s). */
   timeoutMs?: number;
+  /** Build with NEWER_GO and its `go` line (e.g. { toolchain: NEWER_GO, goDirective: '1.27' }). */
+  toolchain?: Toolchain;
+  goDirective?: string;
 }
 
 /**
@@ -288,7 +389,7 @@ export interface DumpgenOptions {
  * testdata/go/dumpgen/README.md for what each mode prints.
  */
 export async function runDumpgen(mode: string, opts: DumpgenOptions = {}): Promise<RunResult> {
-  const bin = await buildGo(DUMPGEN_DIR, { env: experimentEnv(opts.experiment) });
+  const bin = await buildGo(DUMPGEN_DIR, { env: experimentEnv(opts.experiment, opts.toolchain), toolchain: opts.toolchain, goDirective: opts.goDirective });
   return run(bin, ['-mode', mode, ...(opts.args ?? [])], {
     env: goEnv(opts.env),
     timeoutMs: opts.timeoutMs ?? 120_000,
@@ -314,6 +415,9 @@ export interface DemoOptions {
   tls?: boolean;
   /** Also open a listener whose TCP connects hang (for connect timeouts). */
   stall?: boolean;
+  /** Build with another toolchain and `go` line, as for DumpgenOptions. */
+  toolchain?: Toolchain;
+  goDirective?: string;
 }
 
 export interface Demo {
@@ -345,7 +449,7 @@ function track(proc: ChildProcess): void {
 
 /** Builds and starts testdata/go/demo on 127.0.0.1 with a free port. */
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
-  const bin = await buildGo(DEMO_DIR, { env: experimentEnv(opts.experiment) });
+  const bin = await buildGo(DEMO_DIR, { env: experimentEnv(opts.experiment, opts.toolchain), toolchain: opts.toolchain, goDirective: opts.goDirective });
   const extra: string[] = [];
   let certFile: string | undefined;
   if (opts.tls) {
