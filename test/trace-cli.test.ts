@@ -61,6 +61,10 @@ test('text output leads with a verdict', { skip: needGo }, async () => {
   assert.match(r.stdout, /^verdict: /);
   // The header's version shown for what it is: a format, and which Go releases write it.
   assert.match(r.stdout, /^trace: format go1\.\d+ \(written by Go 1\.\d+( or 1\.\d+)?\), /m);
+  const html = path.join(tmp, 'report.html');
+  const h = await goscope(['trace', file, '-o', html]);
+  assert.equal(h.code, 0, h.stderr);
+  assert.match(await fsp.readFile(html, 'utf8'), /<p class="dim" id="meta">trace format go1\.\d+ \(written by Go 1\.\d+( or 1\.\d+)?\) · /);
   assert.match(r.stdout, /\n {2}sync +\S+ +\d+ waits {2}main\./);
 });
 
