@@ -99,7 +99,7 @@ test('trace verdicts: notable ones join the headline as "trace: ...", all are li
   assert.match(verdictLines({ ...d, findings: [], trace: { ...trace, verdicts: [verdicts[1]!] } })[0]!, /^no goroutine leak suspects, and nothing stands out in the profiles or the trace$/);
 
   const text = renderDiagnose(d, { ...meta, traceSeconds: 2 }, [], style(false));
-  assert.match(text, /^trace: go1\.26, 0ns, 0 events, 0 goroutines · last 2s of the window$/m);
+  assert.match(text, /^trace: format go1\.26 \(written by Go 1\.26 or 1\.27\), 0ns, 0 events, 0 goroutines · last 2s of the window$/m);
   assert.match(text, /^ {8}3s \(100%\) locking at /m);
   assert.match(text, /^ {4}gc: GC: 2 cycles, <i>quiet<\/i>$/m);
   assert.match(text, /goscope trace \/tmp\/<caps>\/trace\.out/);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needGo, repoRoot, startDemo, type Demo } from './support/go.js';
 import { goscope } from './support/cli.js';
-import { pprof, profgen, topRows as rows } from './support/pprof.js';
+import { pprof, profgen, runPprof, topRows as rows } from './support/pprof.js';
 
 const work = mkdtempSync(join(tmpdir(), 'goscope-profile-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -66,6 +66,38 @@ test('peek through the CLI matches go tool pprof -peek', { skip: needGo }, async
   const ours = body(r.stdout);
   assert.ok(ours.filter((l) => l.includes('| main.busy')).length >= 2, r.stdout);
   assert.deepEqual(ours, body(pprof('-peek', 'main\\.busy', p('cpu.pb.gz'))));
+});
+
+test("a filter that matches nothing: pprof's stderr line in text mode too (top, diff, peek, flame)", { skip: needGo }, async () => {
+  // pprof prints the report on stdout and the notice on stderr, exit 0.
+  const theirs = runPprof(['-top', '-focus', 'zzz', '-tagignore', 'phase=nope', p('cpu.pb.gz')]);
+  assert.equal(theirs.status, 0, theirs.stderr);
+  const notices = theirs.stderr.split('\n').filter((l) => /expression matched no samples/.test(l));
+  assert.deepEqual(notices, ['Focus expression matched no samples', 'TagIgnore expression matched no samples']);
+  const ours = await goscope(['top', p('cpu.pb.gz'), '--focus', 'zzz', '--tagignore', 'phase=nope']);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.deepEqual(ours.stderr.trim().split('\n'), notices);
+  assert.deepEqual(rows(ours.stdout), rows(theirs.stdout));
+  assert.match(ours.stdout, /^Showing nodes accounting for 0, 0% of /m);
+  // JSON carries them in "warnings" and keeps stderr quiet.
+  const j = await goscope(['top', p('cpu.pb.gz'), '--focus', 'zzz', '--json']);
+  assert.equal(j.code, 0, j.stderr);
+  assert.deepEqual(JSON.parse(j.stdout).warnings, ['Focus expression matched no samples']);
+  assert.equal(j.stderr, '');
+  // A filter that matches prints nothing.
+  const fine = await goscope(['top', p('cpu.pb.gz'), '--focus', 'busyA']);
+  assert.equal(fine.stderr, '');
+
+  const d = await goscope(['diff', p('cpu.pb.gz'), p('cpu2.pb.gz'), '--ignore', 'zzz']);
+  assert.equal(d.code, 0, d.stderr);
+  assert.equal(d.stderr, 'Ignore expression matched no samples\n');
+  // peek: pprof prints the notice, then fails on the empty report; goscope says both on one line.
+  const pk = await goscope(['top', p('cpu.pb.gz'), '--peek', 'busy', '--focus', 'zzz']);
+  assert.equal(pk.code, 1);
+  assert.equal(pk.stderr, 'goscope: Focus expression matched no samples; no matches found for regexp: busy\n');
+  const fl = await goscope(['flame', p('cpu.pb.gz'), '--focus', 'zzz', '-o', join(work, 'empty-flame.html')]);
+  assert.equal(fl.code, 0, fl.stderr);
+  assert.match(fl.stderr, /^Focus expression matched no samples\nwrote /);
 });
 
 test('flame writes HTML, folded and speedscope with the profile total', { skip: needGo }, async () => {

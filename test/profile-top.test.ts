@@ -6,21 +6,23 @@
 //
 // Where pprof's own order is random (nodes with the same name and the same flat, which
 // happens at -files granularity: its sort treats them as equal and starts from a map
-// iteration), rows are compared as a set within each such group.
+// iteration), rows are compared as a set within each such group (support/pprof.ts
+// canonicalRows).
 process.env.TZ = 'UTC';
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, UserError } from '../src/errors.js';
 import { decodeProfile, emptyProfile, encodeProfile, normalizeInt64, type Profile } from '../src/formats/pprof/index.js';
-import { peek, top, type Granularity, type TopOptions } from '../src/analysis/profile/index.js';
+import { peek, pprofFunctionName, top, type Granularity, type TopOptions } from '../src/analysis/profile/index.js';
 import { peekJson, renderPeekText, renderTopText, topJson } from '../src/report/top.js';
 import { style } from '../src/report/term.js';
 import { buildGo, needGo, repoRoot } from './support/go.js';
+import { assertSameTop, pprofCommand, pprofSession, runPprof } from './support/pprof.js';
 
 const GRANULARITIES: Granularity[] = ['functions', 'filefunctions', 'files', 'lines', 'addresses'];
 const plain = style(false);
@@ -49,96 +51,10 @@ function profiles(): Promise<string> {
   return profilesDir;
 }
 
-const PROFGEN = ['cpu', 'cpu2', 'heap', 'mutex', 'block', 'goroutine', 'deep', 'diff'];
+const PROFGEN = ['cpu', 'cpu2', 'heap', 'mutex', 'block', 'goroutine', 'deep', 'generic', 'diff'];
 
 function load(file: string): Profile {
   return decodeProfile(readFileSync(file), file);
-}
-
-let pprofPath: string[] | null = null;
-/**
- * The command running pprof: the binary `go tool -n pprof` names (starting `go tool` costs
- * more than most reports), else `go tool pprof`.
- */
-function pprofCommand(): string[] {
-  if (pprofPath === null) {
-    const r = spawnSync('go', ['tool', '-n', 'pprof'], { env: goEnv, encoding: 'utf8' });
-    const bin = r.status === 0 ? r.stdout.trim() : '';
-    pprofPath = bin !== '' && existsSync(bin) ? [bin] : ['go', 'tool', 'pprof'];
-  }
-  return pprofPath;
-}
-
-function runPprof(args: string[], input?: string): { stdout: string; stderr: string; status: number | null } {
-  const [cmd, ...pre] = pprofCommand();
-  const r = spawnSync(cmd!, [...pre, ...args], { env: goEnv, encoding: 'utf8', input, maxBuffer: 256 << 20 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-/**
- * One interactive pprof session running `commands` (one per line); returns what each
- * line printed on stdout. Interactive reports have no profile header (File/Type/…) but
- * are otherwise the -top/-peek text.
- */
-function pprofSession(file: string, commands: string[]): string[] {
-  const r = runPprof([file], commands.join('\n') + '\n');
-  assert.equal(r.status, 0, r.stderr);
-  // Each line is read after a "(pprof) " prompt: the text between prompts is its output.
-  const parts = r.stdout.split('(pprof) ');
-  return parts.slice(1, commands.length + 1);
-}
-
-const ROW = /^\s*(\S+) +(\S+%) +(\S+%) +(\S+) +(\S+%)  (.*)$/;
-
-interface TopText {
-  /** "Active filters:"…, "Showing nodes accounting for…", "Dropped…", "Showing top…". */
-  summary: string[];
-  rows: string[];
-}
-
-function parseTop(text: string): TopText {
-  const lines = text.split('\n').filter((l) => l !== '');
-  const title = lines.findIndex((l) => l.trim() === 'flat  flat%   sum%        cum   cum%');
-  assert.ok(title >= 0, `no column titles in:\n${text}`);
-  const firstSummary = lines.findIndex((l) => l === 'Active filters:' || l.startsWith('Showing nodes accounting for'));
-  return { summary: lines.slice(firstSummary, title), rows: lines.slice(title + 1) };
-}
-
-/**
- * Rows with each group of pprof's sort ties (same |flat|: a diff sorts by absolute value;
- * same name) in a fixed order. Equal flats make the sum% sequence the same in any order,
- * so it is kept by position; a tie of +x and -x changes the running sum with the order, so
- * there only the sum after the whole group is compared.
- */
-function canonicalRows(rows: string[]): string[] {
-  const parsed = rows.map((r) => {
-    const m = ROW.exec(r);
-    assert.ok(m, `not a row: ${JSON.stringify(r)}`);
-    return { line: r, flat: m[1]!, sum: m[3]!, name: m[6]!.replace(/ \((partial-)?inline\)$/, '') };
-  });
-  const abs = (f: string): string => f.replace(/^-/, '');
-  const out: string[] = [];
-  for (let i = 0; i < parsed.length; ) {
-    let j = i + 1;
-    while (j < parsed.length && abs(parsed[j]!.flat) === abs(parsed[i]!.flat) && parsed[j]!.name === parsed[i]!.name) j++;
-    const group = parsed.slice(i, j);
-    const sums = group.map((g) => g.sum);
-    const bodies = group.map((g) => g.line.replace(ROW, (_m, f, fp, _s, c, cp, n) => `${f} ${fp} @ ${c} ${cp}  ${n}`)).sort();
-    if (group.every((g) => g.flat === group[0]!.flat)) bodies.forEach((b, k) => out.push(b.replace(' @ ', ` ${sums[k]} `)));
-    else {
-      bodies.forEach((b) => out.push(b.replace(' @ ', ' ? ')));
-      out.push(`sum after the tie: ${sums[sums.length - 1]}`);
-    }
-    i = j;
-  }
-  return out;
-}
-
-function assertSameTop(got: string, want: string, what: string): void {
-  const g = parseTop(got);
-  const w = parseTop(want);
-  assert.deepEqual(g.summary, w.summary, `${what}: summary lines`);
-  assert.deepEqual(canonicalRows(g.rows), canonicalRows(w.rows), `${what}: rows`);
 }
 
 interface Case {
@@ -210,7 +126,7 @@ test('top = go tool pprof -top: every profgen profile, sample type and granulari
 test('top text = go tool pprof -top verbatim, header included', { skip: needGo }, async () => {
   const dir = await profiles();
   // Headers with a duration and a CPU share, without a duration, counts, a diff's totals.
-  for (const name of ['cpu', 'heap', 'goroutine', 'diff']) {
+  for (const name of ['cpu', 'heap', 'goroutine', 'generic', 'diff']) {
     const file = join(dir, `${name}.pb.gz`);
     const want = runPprof(['-top', file]).stdout;
     // No sort ties at the default granularity: the whole text must match.
@@ -235,6 +151,82 @@ test('node count and node fraction variants', { skip: needGo }, async () => {
     { opts: { nodefraction: 0, granularity: 'filefunctions' } },
   ]);
   compareSession(join(dir, 'diff.pb.gz'), [{ opts: { nodecount: 2 } }, { opts: { nodefraction: 0.2, granularity: 'lines' } }]);
+});
+
+test('generic functions: the names pprof shows (its demangler cuts (…) out of go.shape.func(…))', { skip: needGo }, async () => {
+  const dir = await profiles();
+  const file = join(dir, 'generic.pb.gz');
+  const p = load(file);
+  // What the runtime wrote, and what goscope and pprof show for it.
+  assert.ok(p.functions.some((f) => f.name === 'main.apply[go.shape.func(uint64) uint64]'), 'the profile has the full instantiated name');
+  const names = top(p, { nodefraction: 0 }).rows.map((r) => r.name);
+  for (const n of ['main.apply[go.shape.func uint64]', 'main.apply[go.shape.func uint64].func1', 'main.Pipeline[go.shape.func uint64].Run']) {
+    assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  }
+  assert.ok(names.some((n) => n.startsWith('main.apply[go.shape.func uint64].backward[go.shape.[]go.shape.func uint64,go.shape.func uint64].func')), 'the inlined iterator closure');
+  // A pointer-receiver method has "])." and stays whole (when the profile caught it).
+  for (const n of names) if (n.includes('go.shape.func(')) assert.match(n, /\]\)\./, n);
+  // Rows, and the filters (which match the names pprof shows), as pprof.
+  compareSession(file, [
+    { opts: { nodefraction: 0 } },
+    { opts: { granularity: 'lines', nodefraction: 0 } },
+    { opts: { focus: 'go\\.shape\\.func uint64\\]\\.Run' } },
+    { opts: { focus: 'apply\\[go\\.shape\\.func\\(' } },
+    { opts: { hide: '\\.func[0-9]+$', ignore: 'sumOf' } },
+    { opts: {}, peek: 'apply' },
+  ]);
+  assert.deepEqual(top(p, { focus: 'apply\\[go\\.shape\\.func\\(' }).warnings, ['Focus expression matched no samples']);
+  assert.equal(top(p, { focus: 'apply\\[go\\.shape\\.func\\(' }).rows.length, 0);
+});
+
+test('pprofFunctionName: pprof symbolizer heuristics, form by form', () => {
+  const fn = (name: string, systemName = name) => pprofFunctionName({ id: 1, name, systemName, filename: '', startLine: 0 });
+  // Caddy v2.11.9's middleware chain (a real name from its CPU profile).
+  assert.equal(
+    fn('slices.Backward[go.shape.[]github.com/caddyserver/caddy/v2/modules/caddyhttp.Middleware,go.shape.func(github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler) github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler].func1'),
+    'slices.Backward[go.shape.[]github.com/caddyserver/caddy/v2/modules/caddyhttp.Middleware,go.shape.func github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler].func1',
+  );
+  assert.equal(fn('main.f[go.shape.func(func(int) bool) (int, error)]'), 'main.f[go.shape.func ]', 'nested groups go whole');
+  assert.equal(fn('go.uber.org/zap/internal/pool.(*Pool[go.shape.*uint8]).Get'), 'go.uber.org/zap/internal/pool.(*Pool[go.shape.*uint8]).Get');
+  assert.equal(fn('main.(*Ring[go.shape.func(uint64) uint64]).Next'), 'main.(*Ring[go.shape.func(uint64) uint64]).Next', '"])." stays');
+  assert.equal(fn('main.(*T).M'), 'main.(*T).M', 'no brackets: not C++-like');
+  assert.equal(fn('java.lang.Object.<init>'), 'java.lang.Object.<init>');
+  assert.equal(fn('std::vector<int>::push_back(int const&)'), 'std::vector::push_back');
+  assert.equal(fn('main.g[go.shape.func(int]'), 'main.g[go.shape.func(int]', 'an unclosed group stays');
+  assert.equal(fn('main.g[x)y(z]'), 'main.g[x)y(z]', 'a stray ) leaves the name alone');
+  assert.equal(fn('main.h[go.shape.func(int) int]', 'other'), 'main.h[go.shape.func(int) int]', 'name != system name: already demangled');
+  assert.equal(fn('', 'main.k[go.shape.func(int) int]'), 'main.k[go.shape.func int]', 'no name: the system name, simplified');
+});
+
+test('pprofFunctionName = the names go tool pprof prints, on a profile of odd names', { skip: needGo }, () => {
+  // Hostile names on purpose: one function per name, one sample each (distinct values,
+  // so the rows come in a known order), through pprof's -top and goscope's.
+  const names: Array<[string, string]> = [
+    ['main.a[go.shape.func(int) int]', 'main.a[go.shape.func(int) int]'],
+    ['main.b[go.shape.func(func(int) bool) (int, error)].func2', 'main.b[go.shape.func(func(int) bool) (int, error)].func2'],
+    ['main.(*C[go.shape.func(int) int]).M', 'main.(*C[go.shape.func(int) int]).M'],
+    ['main.d[go.shape.func(int]', 'main.d[go.shape.func(int]'],
+    ['main.e[x)y(z]', 'main.e[x)y(z]'],
+    ['main.f<T>(int)[]', 'main.f<T>(int)[]'],
+    ['main.g[a<b>c]', 'main.g[a<b>c]'],
+    ['Obj.<init>[x(y)]', 'Obj.<init>[x(y)]'],
+    ['ns::h(int)', 'ns::h(int)'],
+    ['main.i[go.shape.func(int) int]', 'system.name(differs)[x]'],
+    ['', 'main.j[go.shape.func(int) int]'],
+    ['main.k.func1', 'main.k.func1'],
+  ];
+  const p = emptyProfile();
+  p.sampleTypes.push({ type: 'samples', unit: 'count' });
+  names.forEach(([name, systemName], i) => {
+    p.functions.push({ id: i + 1, name, systemName, filename: 'odd.go', startLine: 1 });
+    p.locations.push({ id: i + 1, mappingId: 0, address: 0, lines: [{ functionId: i + 1, line: 2, column: 0 }], isFolded: false });
+    p.samples.push({ locationIds: [i + 1], values: [1000 - i], labels: [] });
+  });
+  const file = join(work, 'odd-names.pb.gz');
+  writeFileSync(file, encodeProfile(p, { gzip: true }));
+  const want = runPprof(['-top', file]);
+  assert.equal(want.status, 0, want.stderr);
+  assert.equal(ours(load(file), {}), want.stdout);
 });
 
 test('peek = go tool pprof -peek', { skip: needGo }, async () => {

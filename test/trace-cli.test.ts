@@ -41,9 +41,13 @@ test('--json: events and events by kind equal go tool trace -d=parsed', { skip: 
   }
   const r = await goscope(['trace', file, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { schema: string; goVersion: string; durationNs: number; events: number; eventsByKind: Record<string, number>; goroutines: number; analyses: { blocking: Record<string, { total: number; contentions: number }> }; savedTo: string | null };
+  const j = JSON.parse(r.stdout) as { schema: string; goVersion: string; traceFormat: { version: string; writtenBy: string[] }; durationNs: number; events: number; eventsByKind: Record<string, number>; goroutines: number; analyses: { blocking: Record<string, { total: number; contentions: number }> }; savedTo: string | null };
   assert.equal(j.schema, 'goscope.trace/v1');
   assert.match(j.goVersion, /^go1\.\d+$/);
+  // The header's version is a format version: the Go that wrote the trace is among its writers.
+  const goMinor = /^go(1\.\d+)/.exec(execFileSync('go', ['env', 'GOVERSION'], { env: goEnv }).toString())![1]!;
+  assert.equal(j.traceFormat.version, j.goVersion);
+  assert.ok(j.traceFormat.writtenBy.includes(`go${goMinor}`), `${JSON.stringify(j.traceFormat)} written by go${goMinor}`);
   assert.equal(j.events, total);
   assert.deepEqual(j.eventsByKind, want);
   assert.ok(j.durationNs > 0 && j.goroutines > 1);
@@ -55,6 +59,12 @@ test('text output leads with a verdict', { skip: needGo }, async () => {
   const r = await goscope(['trace', file]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^verdict: /);
+  // The header's version shown for what it is: a format, and which Go releases write it.
+  assert.match(r.stdout, /^trace: format go1\.\d+ \(written by Go 1\.\d+( or 1\.\d+)?\), /m);
+  const html = path.join(tmp, 'report.html');
+  const h = await goscope(['trace', file, '-o', html]);
+  assert.equal(h.code, 0, h.stderr);
+  assert.match(await fsp.readFile(html, 'utf8'), /<p class="dim" id="meta">trace format go1\.\d+ \(written by Go 1\.\d+( or 1\.\d+)?\) · /);
   assert.match(r.stdout, /\n {2}sync +\S+ +\d+ waits {2}main\./);
 });
 

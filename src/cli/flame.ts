@@ -10,7 +10,7 @@ import { flameSectionHtml, htmlPage } from '../report/html.js';
 import { mergeProfiles } from '../analysis/profile/merge.js';
 import { parseArgs } from './args.js';
 import { write, writeOutput, type Io } from './common.js';
-import { loadProfile, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
+import { loadProfile, printFilterWarnings, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
 import type { TopOptions } from '../analysis/profile/top.js';
 
 export const FLAME_HELP = `usage: goscope flame <profile>... [-o flame.html] [--format html|speedscope|folded] [flags]
@@ -52,13 +52,15 @@ export interface FlameInput {
   base?: FlameStack[];
   sampleType: string;
   unit: string;
+  /** pprof's notes about the filters ("Focus expression matched no samples"). */
+  warnings: string[];
 }
 
 /** Stacks of the shown sample type, with the base's for a diff. */
 export function flameInput(profile: Profile, view: TopOptions, base?: Profile, normalize = false): FlameInput {
   const cur = sampleStacks(profile, view);
   const st = cur.sampleType;
-  if (!base) return { stacks: cur.stacks, sampleType: st.type, unit: st.unit };
+  if (!base) return { stacks: cur.stacks, sampleType: st.type, unit: st.unit, warnings: cur.warnings };
   const b = sampleStacks(base, { ...view, sampleIndex: st.type });
   if (b.sampleType.unit !== st.unit) throw new UserError(`base profile's ${st.type} is in ${b.sampleType.unit}, the new one's in ${st.unit}: not comparable`);
   let stacks = cur.stacks;
@@ -69,7 +71,9 @@ export function flameInput(profile: Profile, view: TopOptions, base?: Profile, n
     const f = nc === 0 ? 1 : sum(b.stacks) / nc;
     stacks = stacks.map((s) => ({ frames: s.frames, value: s.value * f }));
   }
-  return { stacks, base: b.stacks, sampleType: st.type, unit: st.unit };
+  // pprof filters the base and the new profile together: a filter matched nothing only if it matched nothing in either.
+  const warnings = cur.warnings.filter((w) => b.warnings.includes(w));
+  return { stacks, base: b.stacks, sampleType: st.type, unit: st.unit, warnings };
 }
 
 /** A whole flame graph page for one input (a diff when it has a base). */
@@ -100,6 +104,7 @@ export async function flameCommand(argv: string[], io: Io): Promise<number> {
   const profile = loaded.length === 1 ? loaded[0]!.profile : mergeProfiles(loaded.map((l) => l.profile), loaded.map((l) => l.input));
   const base = baseArg !== undefined ? (await loadProfile(baseArg, 'flame', fetch)).profile : undefined;
   const input = flameInput(profile, view, base, !!flags.normalize);
+  printFilterWarnings(io, input.warnings);
 
   const output = typeof flags.output === 'string' ? flags.output : format === 'html' ? 'flame.html' : '-';
   let text: string;

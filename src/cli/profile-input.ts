@@ -7,7 +7,9 @@ import { resolveSource } from '../collect/source.js';
 import { collect } from '../formats/input.js';
 import { decodeProfile, DEFAULT_MAX_INFLATED_BYTES, type Profile } from '../formats/pprof/index.js';
 import { checkGranularity, type TopOptions } from '../analysis/profile/top.js';
+import { termSafe } from '../lib/text.js';
 import { parseDuration, parseInteger, type FlagSpec, type Parsed } from './args.js';
+import type { Io } from './common.js';
 
 // A raw (still gzipped) profile larger than this is not a profile anyone captured.
 const MAX_PROFILE_FILE = DEFAULT_MAX_INFLATED_BYTES;
@@ -94,4 +96,13 @@ export function viewOptions(flags: Parsed['flags']): TopOptions {
 
 export function timeoutFlag(flags: Parsed['flags']): number | undefined {
   return typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
+}
+
+/**
+ * What pprof prints on stderr about the filters ("Focus expression matched no samples",
+ * a tag seen with several units): the same lines, on stderr, so a filter that matched
+ * nothing is not mistaken for an empty profile. Tag keys come from the profile: sanitised.
+ */
+export function printFilterWarnings(io: Io, warnings: readonly string[]): void {
+  for (const w of warnings) io.err.write(termSafe(w) + '\n');
 }

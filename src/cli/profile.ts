@@ -11,7 +11,7 @@ import { progress } from '../report/progress.js';
 import { saveCapture } from '../collect/capture.js';
 import { parseArgs, parseDuration } from './args.js';
 import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
-import { timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
+import { printFilterWarnings, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
 import { flameInput, flamePage } from './flame.js';
 
 export const PROFILE_HELP = `usage: goscope profile <service-url> --type T [--seconds N] [flags]
@@ -122,6 +122,7 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
   if (json) printJson(io, { ...topJson(report), captureDir: dir, files });
   else {
     write(io, renderTopText(report, profile, outStyle(io)));
+    printFilterWarnings(io, report.warnings);
     io.err.write(`saved ${files.join(', ')}${typeof flags.html === 'string' ? `; flame graph in ${flags.html}` : ''}\n`);
   }
   return 0;

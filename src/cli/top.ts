@@ -8,7 +8,7 @@ import { diffProfiles } from '../analysis/profile/diff.js';
 import { peekJson, renderPeekText, renderTopText, topJson } from '../report/top.js';
 import { parseArgs } from './args.js';
 import { outStyle, printJson, write, type Io } from './common.js';
-import { loadProfile, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
+import { loadProfile, printFilterWarnings, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
 
 export const TOP_HELP = `usage: goscope top <profile>... [flags]
 
@@ -101,11 +101,18 @@ export async function topCommand(argv: string[], io: Io, mode: 'top' | 'diff' = 
   if (typeof flags.peek === 'string') {
     const report = peek(profile, flags.peek, view);
     if (flags.json) printJson(io, peekJson(report));
-    else write(io, renderPeekText(report, profile, outStyle(io)));
+    else {
+      write(io, renderPeekText(report, profile, outStyle(io)));
+      printFilterWarnings(io, report.warnings);
+    }
     return 0;
   }
   const report = top(profile, view);
   if (flags.json) printJson(io, topJson(report));
-  else write(io, renderTopText(report, profile, outStyle(io)));
+  else {
+    write(io, renderTopText(report, profile, outStyle(io)));
+    // JSON carries them in "warnings".
+    printFilterWarnings(io, report.warnings);
+  }
   return 0;
 }

@@ -2,6 +2,7 @@
 // costs that stand out, then the trace's notable verdicts), then one short block per
 // capture, each naming file:line sites.
 import type { Int64 } from '../formats/pprof/index.js';
+import { traceFormatText } from '../formats/trace/spec.js';
 import type { Diagnosis, ProfileFinding, TraceFinding } from '../analysis/diagnose.js';
 import { formatNs } from '../analysis/trace/verdicts.js';
 import type { Hotspot } from '../analysis/hotspots.js';
@@ -77,10 +78,10 @@ export function anyNotable(d: Diagnosis): boolean {
   return (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
 }
 
-/** "go1.26, 2s, 12,683 events, 656 goroutines": what the trace holds. */
+/** "format go1.26 (written by Go 1.26 or 1.27), 2s, 12,683 events, 656 goroutines": what the trace holds. */
 export function traceSummaryLine(t: TraceFinding): string {
   const a = t.analysis;
-  return `${t.goVersion}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines`;
+  return `${traceFormatText(t.goVersion)}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines`;
 }
 
 export function verdictLines(d: Diagnosis): string[] {
@@ -167,6 +168,7 @@ function diagnoseTraceJson(t: TraceFinding) {
   return {
     file: t.file,
     goVersion: j.goVersion,
+    traceFormat: j.traceFormat,
     durationNs: j.durationNs,
     events: j.events,
     eventsByKind: j.eventsByKind,

@@ -1,6 +1,7 @@
 // `goscope trace` output: the verdict-first text summary, the goscope.trace/v1 JSON and the
 // input of the HTML report (tables and flame graphs), all from one TraceAnalysis.
 import type { Frame } from '../formats/trace/reader.js';
+import { traceFormat, traceFormatText } from '../formats/trace/spec.js';
 import type { TraceAnalysis } from '../analysis/trace/analyse.js';
 import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from '../analysis/trace/blocking.js';
 import { goDuration } from '../analysis/trace/summary-format.js';
@@ -9,6 +10,7 @@ import { blockingFlame, goroutineTable, traceHtml, type TraceTable } from './tra
 import { table } from './term.js';
 
 export interface TraceMeta {
+  /** The header's version, "go1.NN": a format version (traceFormat says which Go wrote it). */
   goVersion: string;
   /** Where a captured trace was saved (null for a file or stdin). */
   savedTo: string | null;
@@ -26,7 +28,9 @@ export function traceJson(a: TraceAnalysis, verdicts: TraceVerdict[], meta: Trac
   const g = a.gc;
   return {
     schema: 'goscope.trace/v1' as const,
+    /** Kept for compatibility: the trace format version, not necessarily the Go that wrote it. */
     goVersion: meta.goVersion,
+    traceFormat: traceFormat(meta.goVersion),
     durationNs: a.end - a.start,
     events: a.events,
     eventsByKind: a.eventsByKind,
@@ -75,7 +79,7 @@ export function renderTraceText(a: TraceAnalysis, verdicts: TraceVerdict[], meta
   const s = a.summary;
   const g = a.gc;
   lines.push('');
-  lines.push(`trace: ${meta.goVersion}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`);
+  lines.push(`trace: ${traceFormatText(meta.goVersion)}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`);
   lines.push(`events: ${Object.entries(a.eventsByKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   for (const v of verdicts.filter((x) => !x.notable)) lines.push(`${v.kind}: ${v.text}`);
 
@@ -218,7 +222,7 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
   return traceHtml({
     title: `goscope trace: ${meta.input}`,
     meta: [
-      meta.goVersion,
+      `trace ${traceFormatText(meta.goVersion)}`,
       formatNs(a.end - a.start),
       `${a.events.toLocaleString('en-US')} events`,
       `${a.goroutines.toLocaleString('en-US')} goroutines`,

@@ -2,18 +2,19 @@
 // line by line, in an environment free of the caller's runtime knobs.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Toolchain } from './go.js';
 
-/** The caller's environment without settings that would change what Go's tools print. */
-export function goToolEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local' };
+/** The caller's environment without settings that would change what Go's tools print; Go's tools of `toolchain`. */
+export function goToolEnv(toolchain: Toolchain = 'local'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: toolchain };
   for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOEXPERIMENT', 'GOGC', 'GOTRACEBACK', 'GOMEMLIMIT']) delete env[k];
   return env;
 }
 
-/** Runs a command and calls onLine for each stdout line; rejects on a non-zero exit. */
-export function runLines(cmd: string, args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<void> {
+/** Runs a command and calls onLine for each stdout line; rejects on a non-zero exit. `go` runs as `toolchain`. */
+export function runLines(cmd: string, args: string[], onLine: (line: string) => void, timeoutMs = 60_000, toolchain: Toolchain = 'local'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: goToolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: goToolEnv(toolchain), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => (stderr += s.slice(0, 4096)));

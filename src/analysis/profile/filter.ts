@@ -1,13 +1,15 @@
 // The samples a pprof report looks at, after what `go tool pprof` does to a profile before
-// drawing it: drop_frames pruning (profile.RemoveUninteresting), then -focus/-ignore/
-// -hide/-show (profile.FilterSamplesByName), then -tagfocus/-tagignore
-// (profile.FilterSamplesByTag). Pure: the result describes the changes (which samples,
-// where each stack now starts, which locations lost lines or vanish) and shares the
-// input's objects, which are never modified.
+// drawing it: its function names simplified (names.ts), drop_frames pruning
+// (profile.RemoveUninteresting), then -focus/-ignore/-hide/-show
+// (profile.FilterSamplesByName), then -tagfocus/-tagignore (profile.FilterSamplesByTag).
+// Pure: the result describes the changes (which samples, where each stack now starts,
+// which locations lost lines or vanish) and shares the input's objects, which are never
+// modified.
 //
 // The name filters match a location when a regexp matches any of its functions' names or
 // file names, or its mapping's file name (pprof's Location.matchesName).
 import type { Int64, Line, Location, Profile, ProfileFunction, Sample } from '../../formats/pprof/index.js';
+import { withPprofName } from './names.js';
 import { compileGoRegexp } from './regexp.js';
 import { compileTagFilter, numLabelUnits } from './tag-filter.js';
 
@@ -74,7 +76,7 @@ export interface SampleView {
    * pruning removes the leaf side); 0 for most.
    */
   stackStart: Int32Array;
-  /** The function of each id (for Line.functionId). */
+  /** The function of each id (for Line.functionId), with the name pprof shows (names.ts). */
   functions: Map<Int64, ProfileFunction>;
   /** pprof's notices and "… expression matched no samples" warnings, in pprof's order. */
   warnings: string[];
@@ -203,8 +205,9 @@ export function filterSamples(p: Profile, opts: FilterOptions = {}): SampleView 
     if (opts[k]) activeFilters.push(`${k}=${opts[k]}`);
   }
 
+  // Every name as pprof shows it (its demangling step runs before pruning and filters).
   const functions = new Map<Int64, ProfileFunction>();
-  for (const f of p.functions) functions.set(f.id, f);
+  for (const f of p.functions) functions.set(f.id, withPprofName(f));
   const locIndex = new LocationIndex(p.locations);
   const nLoc = p.locations.length;
   const lines: (readonly Line[])[] = p.locations.map((l) => l.lines);

@@ -5,6 +5,7 @@ export { filterSamples, LocationIndex } from './filter.js';
 export type { FilterOptions, SampleView } from './filter.js';
 export { compileTagFilter, numLabelUnits, parseTagFilterRange } from './tag-filter.js';
 export { compileGoRegexp } from './regexp.js';
+export { pprofFunctionName } from './names.js';
 export { buildNodes, cleanPath, GRANULARITIES, printableName } from './nodes.js';
 export type { Granularity, NodeInfo, NodeTable } from './nodes.js';
 export { computeTotal } from './graph.js';

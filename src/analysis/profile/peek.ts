@@ -101,7 +101,10 @@ export function peek(p: Profile, regex: string, opts: TopOptions = {}): PeekRepo
       callees: edgeList(callees.get(i), 'dst', cum),
     });
   }
-  if (entries.length === 0) throw new UserError(`no matches found for regexp: ${regex}`);
+  if (entries.length === 0) {
+    // pprof prints its filter warnings before this error: they are often the reason.
+    throw new UserError([...view.warnings, `no matches found for regexp: ${regex}`].join('; '));
+  }
   const sampleType = p.sampleTypes[sampleIndex]!;
   return {
     sampleType,

@@ -22,6 +22,8 @@ export interface SampleStacks {
   /** pprof's report total (Σ |value| before filters), as top reports it. */
   total: Int64;
   stacks: SampleStack[];
+  /** What pprof would print on stderr about the filters (SampleView.warnings). */
+  warnings: string[];
 }
 
 /**
@@ -55,5 +57,5 @@ export function sampleStacks(p: Profile, opts: StackOptions = {}): SampleStacks 
     }
     stacks.push({ frames, value });
   }
-  return { sampleType: p.sampleTypes[sampleIndex]!, sampleIndex, total: computeTotal(p, sampleIndex), stacks };
+  return { sampleType: p.sampleTypes[sampleIndex]!, sampleIndex, total: computeTotal(p, sampleIndex), stacks, warnings: view.warnings };
 }

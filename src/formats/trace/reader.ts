@@ -3,9 +3,11 @@
 // (src/internal/trace: version/version.go, batch.go, generation.go); this follows it.
 //
 // Done here:
-//   - the 16-byte header `go 1.NN trace\0\0\0`: versions 1.22, 1.23 (also written by
-//     Go 1.24), 1.25 and 1.26 are accepted; Go <= 1.21 (old format), unknown and newer
-//     versions are rejected with a FormatError that says what to do;
+//   - the 16-byte header `go 1.NN trace\0\0\0`, which names a format version, not the Go
+//     that wrote the file (spec.ts FORMAT_WRITERS): formats 1.22, 1.23 (written by Go
+//     1.23 and 1.24), 1.25 and 1.26 (Go 1.26 and 1.27) are accepted; Go <= 1.21 (old
+//     format), unknown and newer versions are rejected with a FormatError that says what
+//     to do;
 //   - batch framing: EventBatch [gen, M, timestamp, size] and ExperimentalBatch
 //     [experiment, gen, M, timestamp, size] headers, size <= 64 KiB (tracev2.MaxBatchSize);
 //   - splitting into generations: by EndOfGeneration markers (Go 1.26+), by the batch
@@ -57,9 +59,9 @@ import {
 export const HEADER_SIZE = 16;
 
 export interface TraceHeader {
-  /** The NN of "go 1.NN trace": 22, 23 (Go 1.23 and 1.24), 25 or 26. */
+  /** The NN of "go 1.NN trace": 22, 23 (Go 1.23 and 1.24), 25 or 26 (Go 1.26 and 1.27). */
   version: TraceVersion;
-  /** "go1.NN", as in the header. */
+  /** "go1.NN", as in the header: the format version (spec.ts traceFormat says which Go wrote it). */
   goVersion: string;
 }
 
@@ -182,9 +184,19 @@ export function readTraceHeader(buf: Uint8Array, input = 'trace'): TraceHeader {
     );
   }
   if (minor > 26) {
-    throw new FormatError(input, 'byte 0', `trace version go 1.${minor} is newer than this reader (Go 1.22 to 1.26)`, `open it with go tool trace from Go 1.${minor} or newer`);
+    throw new FormatError(
+      input,
+      'byte 0',
+      `trace format go 1.${minor} is newer than this reader (formats go1.22 to go1.26, written by Go 1.22 to 1.27)`,
+      `open it with go tool trace from the Go that wrote it (Go 1.${minor} or newer)`,
+    );
   }
-  throw new FormatError(input, 'byte 0', `unknown trace version go 1.${minor}`, 'Go writes versions 1.22, 1.23 (also for Go 1.24), 1.25 and 1.26: the file is probably corrupt');
+  throw new FormatError(
+    input,
+    'byte 0',
+    `unknown trace version go 1.${minor}`,
+    'Go writes formats go1.22, go1.23 (Go 1.23 and 1.24), go1.25 and go1.26 (Go 1.26 and 1.27): the file is probably corrupt',
+  );
 }
 
 // ---------------------------------------------------------------------------

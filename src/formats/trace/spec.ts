@@ -6,6 +6,42 @@
 export type TraceVersion = 22 | 23 | 25 | 26;
 export const SUPPORTED_VERSIONS: readonly TraceVersion[] = [22, 23, 25, 26];
 
+/**
+ * The Go releases known to write each format version. The header names the release that
+ * introduced the format, not the one that wrote the file: Go 1.24 writes "go 1.23 trace"
+ * and Go 1.27 "go 1.26 trace" (their runtimes added no event; internal/trace/version
+ * has no Go124 nor Go127).
+ */
+export const FORMAT_WRITERS: Readonly<Record<TraceVersion, readonly string[]>> = {
+  22: ['go1.22'],
+  23: ['go1.23', 'go1.24'],
+  25: ['go1.25'],
+  26: ['go1.26', 'go1.27'],
+};
+
+export interface TraceFormat {
+  /** "go1.23": the header's version, a format version. */
+  version: string;
+  /** Go releases known to write it: ["go1.23", "go1.24"]. */
+  writtenBy: string[];
+}
+
+/** The format of a header version given as "go1.NN" (what TraceHeader.goVersion holds); null for others. */
+export function traceFormat(goVersion: string): TraceFormat | null {
+  const m = /^go1\.(\d+)$/.exec(goVersion);
+  const writers = m ? FORMAT_WRITERS[Number(m[1]) as TraceVersion] : undefined;
+  return writers ? { version: goVersion, writtenBy: [...writers] } : null;
+}
+
+/** "format go1.23 (written by Go 1.23 or 1.24)": the header's version for what it is. */
+export function traceFormatText(goVersion: string): string {
+  const f = traceFormat(goVersion);
+  if (!f) return `format ${goVersion}`;
+  const releases = f.writtenBy.map((v) => v.replace(/^go/, ''));
+  const last = releases.pop()!;
+  return `format ${goVersion} (written by Go ${releases.length ? releases.join(', ') + ' or ' : ''}${last})`;
+}
+
 // Structural events (they frame batches and tables; no timestamp of their own).
 export const EvEventBatch = 1; // [gen, M ID, timestamp, size] + size bytes
 export const EvStacks = 2; // [...EvStack]

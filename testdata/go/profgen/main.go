@@ -11,6 +11,8 @@
 //
 //	deep.pb.gz       CPU profile with deep and mutual recursion, frames inlined from
 //	                 work.go, two goroutines with different labels
+//	generic.pb.gz    CPU profile of generic code: function names with type shapes,
+//	                 which go tool pprof shortens (see generic.go)
 //
 // With -big LEVELS, only big.pb.gz: a heap profile with 7^LEVELS distinct stacks (7
 // gives about 37 MB of raw protobuf), for benchmarks.
@@ -36,7 +38,7 @@ var spin uint64
 func main() {
 	out := flag.String("out", "", "directory to write the profiles to (required)")
 	cpuFor := flag.Duration("cpu", 300*time.Millisecond, "duration of each CPU profile")
-	extra := flag.Bool("extra", false, "also write deep.pb.gz")
+	extra := flag.Bool("extra", false, "also write deep.pb.gz and generic.pb.gz")
 	big := flag.Int("big", 0, "write only big.pb.gz, with 7^LEVELS distinct stacks")
 	flag.Parse()
 	if *out == "" {
@@ -149,6 +151,7 @@ func main() {
 	close(stop)
 	if *extra {
 		writeExtra(*out, *cpuFor)
+		writeGeneric(*out, *cpuFor)
 	}
 }
 
