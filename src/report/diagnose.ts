@@ -87,7 +87,14 @@ export function traceSummaryLine(t: TraceFinding): string {
 
 /** Kinds an interrupted run did not capture, in capture-status order ("goroutine dump", "cpu"…). */
 export function notCaptured(notes: readonly CaptureNote[]): string[] {
-  return notes.filter((n) => n.state === 'failed' && n.message.includes('not captured: interrupted')).map((n) => n.kind.replace(/-/g, ' '));
+  return notes
+    .filter((n) => n.state === 'failed' && n.message.includes('not captured: interrupted'))
+    .map((n) => {
+      const taken = /\((\d+) of (\d+) snapshots taken\)/.exec(n.message);
+      if (n.kind !== 'goroutine' || !taken) return n.kind.replace(/-/g, ' ');
+      const from = Number(taken[1]) + 1;
+      return from === Number(taken[2]) ? `goroutine snapshot ${from}` : `goroutine snapshots ${from}-${taken[2]}`;
+    });
 }
 
 export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: readonly CaptureNote[] = []): string[] {
