@@ -1,7 +1,8 @@
 // The persistence rule of the leak verdict (analysis/goroutines/members.ts) on real dumps
 // (testdata/go/persist, with the local Go and Go 1.27): goroutines that stay blocked
 // where they are while the GC moves their stacks persist; workers back at the same line
-// with a new job, and goroutines replaced by others at the same place, do not.
+// with a new job, and goroutines replaced by others at the same place, do not. Then the
+// verdicts analyzeLeaks draws from it, with controlled count series on those groups.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,7 +10,11 @@ import { promisify } from 'node:util';
 import { fromBuffer } from '../src/formats/input.js';
 import { readSnapshot } from '../src/analysis/goroutines/snapshot.js';
 import { followedIds, persistence, sameWait, type MemberDump } from '../src/analysis/goroutines/members.js';
-import { buildGo, needGo, newerGoUnavailable, NEWER_GO, type Toolchain } from './support/go.js';
+import { analyzeLeaks, type LeakSample } from '../src/analysis/goroutines/leak.js';
+import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildGo, needGo, newerGoUnavailable, NEWER_GO, repoRoot, type Toolchain } from './support/go.js';
 
 const run = promisify(execFile);
 
@@ -96,3 +101,49 @@ for (const toolchain of ['local', NEWER_GO] as const) {
     assert.equal(sameWait('...', '...'), true);
   });
 }
+
+/** Samples in which every group of `groups` has the given series (all others constant). */
+function grown(groups: GoroutineGroup[], series: Map<string, number[]>, n: number): LeakSample[] {
+  return Array.from({ length: n }, (_, i) => ({ t: i * 5000, groups: groups.map((g) => ({ ...g, count: series.get(g.stackKey)?.[i] ?? g.count })) }));
+}
+
+test('leak verdicts with members followed: persisting groups are suspects, turnover and unfollowed ones are not', { skip: needGo, timeout: 600_000 }, async () => {
+  const { first, second } = await dumps('local');
+  const a = await read(first, 0, []);
+  const b = await read(second, 35_000, [a.members!]);
+  const site = (fn: string) => a.groups.find((g) => g.blockingSite?.func === fn)!.stackKey;
+  const up = [1, 4, 7, 10, 13, 16, 19, 22];
+  const series = new Map(['main.waitForever', 'main.handleJob', 'main.inflight'].map((fn) => [site(fn), up]));
+  const samples = grown(a.groups, series, 8);
+
+  const v = analyzeLeaks({ samples, detail: b.groups, leakProfile: null, members: [a.members!, b.members!] });
+  assert.deepEqual(v.suspects.map((s) => s.blockingSite?.func), ['main.waitForever']);
+  assert.equal(v.suspects[0]!.evidence, 'ids');
+  assert.equal(v.suspects[0]!.persistence!.stayed, 4);
+  assert.equal(v.suspects[0]!.confidence, 'high');
+  assert.deepEqual(v.notLeaks.map((x) => [x.blockingSite?.func, x.reason]).sort(), [['main.handleJob', 'turnover'], ['main.inflight', 'turnover']]);
+  assert.equal(v.persistenceChecked, true);
+
+  // Growth alone (no dumps given) flags all three: what the rule exists to prevent.
+  const legacy = analyzeLeaks({ samples, detail: b.groups, leakProfile: null });
+  assert.deepEqual(legacy.suspects.map((s) => s.blockingSite?.func).sort(), ['main.handleJob', 'main.inflight', 'main.waitForever']);
+  assert.equal(legacy.suspects[0]!.persistence, null);
+
+  // Only one dump (no earlier members to follow), or none: nothing is shown to persist.
+  for (const members of [[b.members!], []]) {
+    const u = analyzeLeaks({ samples, detail: b.groups, leakProfile: null, members });
+    assert.deepEqual(u.suspects, []);
+    assert.deepEqual(u.notLeaks.map((x) => x.reason), ['unfollowed', 'unfollowed', 'unfollowed']);
+  }
+  // Go's goroutineleak profile is a proof of its own.
+  const byProfile = analyzeLeaks({ samples, detail: b.groups, leakProfile: [b.groups.find((g) => g.blockingSite?.func === 'main.inflight')!], members: [b.members!] });
+  assert.deepEqual(byProfile.suspects.map((s) => [s.blockingSite?.func, s.evidence]), [['main.inflight', 'goroutineleak']]);
+
+  // Goroutines that have all waited a minute or more persist even without an earlier
+  // dump (the real 61 s wait of testdata/golden).
+  const golden = await readSnapshot(fromBuffer(readFileSync(path.join(repoRoot, 'testdata/golden/minutes.stack.txt'))), 'minutes.stack.txt', { members: { t: 0 } });
+  const send = golden.groups.find((g) => g.state === 'chan send')!;
+  assert.ok(send.waitMinutes.min >= 1);
+  const w = analyzeLeaks({ samples: grown(golden.groups, new Map([[send.stackKey, up]]), 8), detail: golden.groups, leakProfile: null, members: [golden.members!] });
+  assert.deepEqual(w.suspects.map((s) => [s.stackKey, s.evidence, s.persistence]), [[send.stackKey, 'wait-minutes', null]]);
+});
