@@ -43,7 +43,8 @@ export interface DiagnoseCapture {
   goroutineFirstDump?: Fetched;
   goroutineDump?: Fetched;
   leakProfile?: WithBytes;
-  trace?: WithBytes;
+  /** The execution trace, streamed from its file. */
+  trace?: Fetched;
   status: Record<string, { state: 'ok' | 'disabled' | 'failed'; message?: string }>;
 }
 
@@ -81,6 +82,8 @@ export interface CaptureAnalysis {
   dumps: FollowedDump[];
   /** Where `keepDelta` stored each delta, in order. */
   deltaFiles: string[];
+  /** Anything was read: a profile, a goroutine snapshot or dump, or the trace. */
+  usable: boolean;
 }
 
 export interface CaptureIo {
@@ -191,7 +194,7 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
     const tr = set.trace;
     trace = await guarded(notes, 'trace', async () => {
       const an = new TraceAnalyzer({});
-      const header = await readTraceStream(fromBuffer(tr.bytes), (e) => an.add(e), { input: tr.path });
+      const header = await readTraceStream(io.open(tr.path), (e) => an.add(e), { input: tr.path });
       return { analysis: an.finish(), goVersion: header.goVersion, file: tr.path };
     });
   }
@@ -200,5 +203,6 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
   for (const [kind, s] of Object.entries(set.status)) {
     if (s.state !== 'ok') notes.push({ kind, state: s.state, message: s.message ?? '' });
   }
-  return { diagnosis, notes, flames, goroutineTotals: totals, dumps, deltaFiles };
+  const usable = inputs.length > 0 || taken.length > 0 || dumps.length > 0 || trace !== undefined;
+  return { diagnosis, notes, flames, goroutineTotals: totals, dumps, deltaFiles, usable };
 }
