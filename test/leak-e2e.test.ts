@@ -1,10 +1,11 @@
 // End to end: the real demo service under load; `goscope leak` must name every planted
 // leak and nothing else, not the goroutines of a traffic ramp against a proxied 200 ms
 // endpoint (they grow with the load, but turn over), a steady load or a load that stops;
-// `goroutines diff` on two real snapshots shows the leaks growing.
+// a leak that begins during the run is followed into one more dump; `goroutines diff` on
+// two real snapshots shows the leaks growing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -244,6 +245,39 @@ test('leak: a steady load and a load that stops are not leaks; the planted ones 
     }
   } finally {
     await load.stop();
+    await demo.stop();
+  }
+});
+
+test('leak: a leak that begins during the run is followed into one more dump and flagged', { skip: needGo, timeout: 120_000 }, async () => {
+  const demo = await startDemo();
+  const out = mkdtempSync(path.join(tmpdir(), 'goscope-leak-late-'));
+  const caps = path.join(out, 'leak');
+  let load: ReturnType<typeof startLoad> | null = null;
+  try {
+    const run = goscope(['leak', demo.url, '--interval', '1s', '--samples', '8', '--json', '--out', caps], { timeoutMs: 90_000 });
+    // The leaks begin once the first debug=2 dump is on disk: it has none of their goroutines.
+    for (const until = Date.now() + 60_000; !existsSync(path.join(caps, 'goroutine-first.debug2.txt')); await sleep(20)) {
+      assert.ok(Date.now() < until, 'the first dump was not saved within 60 s');
+    }
+    load = startLoad(demo.url, { '/leak/timeout': 4, '/leak/range': 3 });
+    const r = await run;
+    assert.equal(r.code, 3, r.stderr);
+    const j = JSON.parse(r.stdout) as LeakJson;
+    assert.deepEqual(j.suspects.map((s) => s.blockingSite?.function).sort(), ['main.computeQuote', 'main.consumeEvents']);
+    assert.deepEqual(j.dumps.map((d) => path.basename(d.file)), ['goroutine-first.debug2.txt', 'goroutine-final.debug2.txt', 'goroutine-recheck.debug2.txt']);
+    // An interval after the last sample, the goroutines of the last dump are all still there.
+    assert.ok(j.dumps[2]!.offsetSeconds - j.dumps[1]!.offsetSeconds >= 0.9, JSON.stringify(j.dumps));
+    for (const s of j.suspects) {
+      const p = s.persistence!;
+      assert.deepEqual([p.fromSeconds, p.toSeconds], [j.dumps[1]!.offsetSeconds, j.dumps[2]!.offsetSeconds]);
+      assert.ok(p.followed > 0 && p.stayed === p.followed, JSON.stringify(p));
+      assert.equal(s.series[0], 0);
+      assert.equal(s.evidence, 'ids');
+    }
+    assert.deepEqual(j.notLeaks.filter((x) => x.reason === 'unfollowed'), []);
+  } finally {
+    await load?.stop();
     await demo.stop();
   }
 });

@@ -1,6 +1,7 @@
 // goscope leak <url>: sample a live service's goroutines over time and name the leaks.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, UserError } from '../errors.js';
+import { termSafe } from '../lib/text.js';
 import { resolveSource, profileUrl, serviceBase } from '../collect/source.js';
 import { readFileChunks, sessionDir } from '../collect/acquire.js';
 import { captureGoroutineText, captureLeakProfile } from '../collect/profiles.js';
@@ -101,7 +102,7 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
     return snap;
   };
   const warn = (line: string): void => {
-    if (!json) io.err.write(`goscope: warning: ${line}\n`);
+    if (!json) io.err.write(`goscope: warning: ${termSafe(line)}\n`);
   };
   try {
     const url = profileUrl(source, 'goroutine', { debug: '0' });
@@ -126,8 +127,11 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
         try {
           await takeDump('goroutine-first.debug2.txt', stop.signal);
         } catch (e) {
-          if (!(e instanceof UserError)) throw e;
-          if (!stop.signal.aborted) warn(`no first debug=2 dump (${e.message}): groups are followed from the last dump only`);
+          // Ctrl-C during the dump ends sampling like any other moment.
+          if (!stop.signal.aborted) {
+            if (!(e instanceof UserError)) throw e;
+            warn(`no first debug=2 dump (${e.message}): groups are followed from the last dump only`);
+          }
         }
       }
     }
@@ -185,8 +189,10 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
         analysis = analyzeLeaks({ samples: taken, detail, leakProfile: leakGroups, members });
       }
     } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      if (!wait.signal.aborted) warn(`no follow-up debug=2 dump (${e.message})`);
+      if (!wait.signal.aborted) {
+        if (!(e instanceof UserError)) throw e;
+        warn(`no follow-up debug=2 dump (${e.message})`);
+      }
     } finally {
       wait.release();
     }
