@@ -3,16 +3,19 @@
 // every capture (the execution trace of the window's last 2 s too, with its verdicts),
 // and writes a report.html that opens in Debian's chromium (offline) with its flame
 // graphs drawn. Two short runs more: --no-trace asks for no trace, and a service without
-// /debug/pprof/trace gets a one-line note and the rest of the diagnosis.
+// /debug/pprof/trace gets a one-line note and the rest of the diagnosis. The capture
+// folder analysed again offline gives the live run's JSON; Ctrl-C in the middle of the
+// window exits 130, keeps the captures and says in the headline what was not captured.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { needGo, leakExperimentSupported, startDemo, type Demo } from './support/go.js';
+import { needGo, leakExperimentSupported, repoRoot, startDemo, type Demo } from './support/go.js';
 import { goscope } from './support/cli.js';
 import { startLoad, type Load } from '../scripts/load.js';
 import { browserSkip, launchChromium, screenshotPath } from './support/browser.js';
@@ -253,4 +256,78 @@ test('a service without /debug/pprof/trace: a one-line note, the rest of the dia
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<li>trace: failed: trace \(1s\): http:/);
   const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as { status: Record<string, { state: string; message: string }> };
   assert.equal(manifest.status.trace?.state, 'failed');
+});
+
+test('diagnose <capture-folder>: the same report offline as the live run that made it', { skip: needGo, timeout: 60_000 }, async () => {
+  assert.ok(json, 'the diagnose test ran');
+  const caps = join(work, 'caps');
+  const r = await goscope(['diagnose', caps, '-o', report, '--json'], { timeoutMs: 45_000 });
+  assert.equal(r.code, 3, `exit 3 = leak suspects found, as live\n${r.stderr}`);
+  assert.deepEqual(JSON.parse(r.stdout), json, 'the same findings, notes, files and report path');
+  // No second copy of a delta: the files the live run saved are the ones named.
+  assert.deepEqual(readdirSync(caps).filter((f) => /delta-\d/.test(f)), []);
+  const text = await goscope(['diagnose', caps, '-o', join(work, 'offline.html')], { timeoutMs: 45_000 });
+  assert.equal(text.code, 3, text.stderr);
+  assert.match(text.stdout, /^▶ 5 goroutine leak suspects: /m);
+  assert.match(readFileSync(join(work, 'offline.html'), 'utf8'), /5 goroutine leak suspects/);
+
+  // Flags that shape a capture make no sense for a folder; a folder without capture.json is not one.
+  const flags = await goscope(['diagnose', caps, '--seconds', '5']);
+  assert.equal(flags.code, 2);
+  assert.match(flags.stderr, /--seconds shapes a capture; .* is one already/);
+  const empty = mkdtempSync(join(work, 'empty-'));
+  const none = await goscope(['diagnose', empty]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /not a diagnose capture folder \(no capture\.json in it\)/);
+  assert.equal(none.stderr.trim().split('\n').length, 1, none.stderr);
+});
+
+test('Ctrl-C in the middle of the window: exit 130, captures kept, the headline names what was not captured', { skip: needGo, timeout: 90_000 }, async () => {
+  assert.ok(demo, 'the diagnose test started the demo');
+  const out = join(work, 'interrupted');
+  const p = spawn(process.execPath, [join(repoRoot, 'bin/goscope.js'), 'diagnose', demo.url, '--seconds', '30', '--samples', '8', '--out', out, '--json'], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  p.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+  try {
+    // Inside the window: the second goroutine snapshot (3.75 s into it) is on disk.
+    const until = Date.now() + 60_000;
+    while (!existsSync(join(out, 'goroutine.02.pb.gz'))) {
+      assert.ok(Date.now() < until, `the window did not start within 60 s\n${stderr}`);
+      assert.equal(p.exitCode, null, stderr);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    p.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'late'>((r) => setTimeout(() => r('late'), 20_000))]);
+    assert.equal(code, 130, `exit 130 after Ctrl-C (${code})\n${stderr}`);
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
+  }
+  const j = JSON.parse(stdout) as typeof json & { aborted: boolean; notCaptured: string[] };
+  assert.equal(j.aborted, true);
+  assert.match(j.verdict[0]!, /^interrupted \(Ctrl-C\): not captured: cpu, heap, allocs, goroutine snapshots \d-8, mutex, block, threadcreate, goroutine dump, trace; the findings cover only what was captured$/);
+  assert.ok(!j.verdict.some((v) => /no profile stands out|nothing stands out in the profiles/.test(v)), j.verdict.join('\n'));
+  assert.deepEqual(j.notCaptured, j.verdict[0]!.replace(/^.*not captured: (.*); the findings.*$/, '$1').split(', '));
+  // What was taken before the interrupt is kept, with the manifest and the report.
+  const files = readdirSync(out);
+  for (const f of ['allocs.1.pb.gz', 'mutex.1.pb.gz', 'block.1.pb.gz', 'goroutine.01.pb.gz', 'goroutine.02.pb.gz', 'goroutines.first.txt', 'capture.json', 'report.html']) {
+    assert.ok(files.includes(f), `${f} kept: ${files.join(' ')}`);
+  }
+  assert.deepEqual(files.filter((f) => f.endsWith('.tmp') || f.endsWith('.partial')), []);
+  const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as { aborted: boolean; status: Record<string, { state: string; message?: string }> };
+  assert.equal(manifest.aborted, true);
+  assert.match(manifest.status.cpu!.message!, /not captured: interrupted/);
+
+  // The folder analysed again says the same (and this run was not interrupted: exit 0).
+  const again = await goscope(['diagnose', out, '--json'], { timeoutMs: 45_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout), j);
+  const text = await goscope(['diagnose', out]);
+  assert.match(text.stdout, /^▶ interrupted \(Ctrl-C\): not captured: cpu, heap, /m);
 });

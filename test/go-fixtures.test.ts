@@ -297,20 +297,37 @@ test('demo service: endpoints, /stats and leaked goroutines', { skip: needGo, ti
       assert.equal(stats.requests[route], route === '/healthz' ? 2 : 1, route);
     }
 
-    // Each leak endpoint leaves exactly one goroutine in its named function
-    // (computeQuote needs ~20 ms to reach its send).
-    const leakFns = ['computeQuote', 'consumeEvents', 'awaitShards', 'recordAudit', 'waitForConfig'];
+    // Each leak endpoint leaves exactly one goroutine blocked at its LEAK line, and the 8
+    // pool workers are back at their receive once /work returned. Both take a moment
+    // (computeQuote sleeps ~20 ms before its send; a worker signals its job done before
+    // it loops back): wait for them, with a deadline, instead of counting at one instant.
+    const source = readFileSync(path.join(repoRoot, 'testdata/go/demo/leaks.go'), 'utf8').split('\n');
+    const leakAt = new Map<string, number>();
+    source.forEach((l, i) => {
+      if (!l.includes('// LEAK:')) return;
+      const fn = source.slice(0, i).reverse().find((x) => /^func \w+\(/.test(x))!.replace(/^func (\w+)\(.*$/, '$1');
+      leakAt.set(fn, i + 1);
+    });
+    assert.deepEqual([...leakAt.keys()].sort(), ['awaitShards', 'computeQuote', 'consumeEvents', 'recordAudit', 'waitForConfig']);
+    const blockedAt = (fn: string, line: number) => new RegExp(`\\n1 @[ 0-9a-fx]+\\n(#.*\\n)*#\\t0x[0-9a-f]+\\tmain\\.${fn}\\+0x[0-9a-f]+\\t+\\S*leaks\\.go:${line}\\n`);
+    const pool = /\n8 @[ 0-9a-fx]+\n#\t0x[0-9a-f]+\tmain\.poolWorker\+/;
+    const settled = (prof: string) => [...leakAt].every(([fn, line]) => blockedAt(fn, line).test(prof)) && pool.test(prof);
     let prof = '';
-    for (let i = 0; i < 50; i++) {
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
       prof = await get('/debug/pprof/goroutine?debug=1');
-      if (leakFns.every((fn) => prof.includes(`\tmain.${fn}+`))) break;
-      await new Promise((r) => setTimeout(r, 20));
+      if (settled(prof)) break;
     }
-    for (const fn of leakFns) assert.match(prof, new RegExp(`\\n1 @[ 0-9a-fx]+\\n(#.*\\n)*#\\t0x[0-9a-f]+\\tmain\\.${fn}\\+`), fn);
-    assert.match(prof, /\n8 @[ 0-9a-fx]+\n#\t0x[0-9a-f]+\tmain\.poolWorker\+/);
+    for (const [fn, line] of leakAt) assert.match(prof, blockedAt(fn, line), `main.${fn} blocked at leaks.go:${line}`);
+    assert.match(prof, pool);
 
     if (experiment) {
-      const leaks = await get('/debug/pprof/goroutineleak?debug=1');
+      // The goroutineleak detector finds a goroutine only once it is blocked where nothing
+      // can reach it: ask until it has all four (recordAudit's mutex stays reachable).
+      let leaks = '';
+      for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+        leaks = await get('/debug/pprof/goroutineleak?debug=1');
+        if (/^goroutineleak profile: total 4\n/.test(leaks)) break;
+      }
       assert.match(leaks, /^goroutineleak profile: total 4\n/);
       for (const fn of ['computeQuote', 'consumeEvents', 'awaitShards', 'waitForConfig']) assert.match(leaks, new RegExp(`\\tmain\\.${fn}\\+`));
       for (const fn of ['recordAudit', 'poolWorker', 'metricsFlusher']) assert.doesNotMatch(leaks, new RegExp(`\\tmain\\.${fn}\\+`));

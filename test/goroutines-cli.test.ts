@@ -72,11 +72,17 @@ test('live sources: base URL, host:port, full profile URLs (debug=0, 1, 2)', { s
       assert.ok(j.groups.some((g) => g.blockingSite?.function === 'main.poolWorker'));
     }
     for (const [debug, format] of [['1', 'debug1'], ['0', 'pprof']] as const) {
-      const r = await goscope(['goroutines', `${demo.url}/debug/pprof/goroutine?debug=${debug}`, '--json', '--out', out]);
-      assert.equal(r.code, 0, r.stderr);
-      const j = JSON.parse(r.stdout) as DumpJson;
-      assert.equal(j.format, format);
-      const pool = j.groups.find((g) => g.blockingSite?.function === 'main.poolWorker');
+      // The workers park at their receive soon after the demo starts; until they all have,
+      // a snapshot shows fewer there: ask again (with a deadline) rather than count once.
+      let pool: { count: number } | undefined;
+      for (const until = Date.now() + 20_000; ; ) {
+        const r = await goscope(['goroutines', `${demo.url}/debug/pprof/goroutine?debug=${debug}`, '--json', '--out', out]);
+        assert.equal(r.code, 0, r.stderr);
+        const j = JSON.parse(r.stdout) as DumpJson;
+        assert.equal(j.format, format);
+        pool = j.groups.find((g) => g.blockingSite?.function === 'main.poolWorker');
+        if (pool?.count === 8 || Date.now() > until) break;
+      }
       assert.equal(pool?.count, 8, `the 8 pool workers in the ${format} form`);
     }
     const missing = await goscope(['goroutines', `${demo.url}/debug/pprof/nosuch`, '--out', out]);

@@ -169,6 +169,9 @@ test('mutex and block profiles: disabled told apart from enabled', { skip: needG
   assert.equal(enableHint('block'), 'runtime.SetBlockProfileRate(10000)');
   assert.match(disabledMessage('mutex'), /^mutex profile is disabled.*runtime\.SetMutexProfileFraction\(5\) at startup/);
   assert.match(disabledMessage('block'), /^block profile is disabled.*runtime\.SetBlockProfileRate\(10000\) at startup/);
+  // A third-party program cannot take the line of Go: its execution trace records the waits.
+  assert.match(disabledMessage('mutex', { service: 'http://127.0.0.1:2019/' }), /; for a program you cannot change \(a third-party binary\), an execution trace records its lock waits without the profile: goscope trace http:\/\/127\.0\.0\.1:2019\/ --pprof sync -o sync\.pb\.gz$/);
+  assert.match(disabledMessage('block', { traced: true }), /an execution trace records its blocking without the profile: goscope trace <service> --pprof sync -o sync\.pb\.gz; this run's trace section shows them$/);
 });
 
 // ---- failures -----------------------------------------------------------------------------
@@ -274,14 +277,14 @@ test('captureAll: everything saved, goroutine snapshots spread over the CPU wind
   for (const kind of ['cpu', 'heap', 'allocs', 'goroutine', 'threadcreate', 'goroutine-dump'] as const) {
     assert.equal(set.status[kind].state, 'ok', `${kind}: ${set.status[kind].message}`);
   }
-  assert.deepEqual(set.status.mutex, { state: 'disabled', message: disabledMessage('mutex') });
-  assert.deepEqual(set.status.block, { state: 'disabled', message: disabledMessage('block') });
+  assert.deepEqual(set.status.mutex, { state: 'disabled', message: disabledMessage('mutex', { service: quiet!.url + '/', traced: false }) });
+  assert.deepEqual(set.status.block, { state: 'disabled', message: disabledMessage('block', { service: quiet!.url + '/', traced: false }) });
   assert.equal(set.aborted, false);
 
   const names = readdirSync(dir).sort();
   assert.deepEqual(names, [
     'allocs.1.pb.gz', 'allocs.2.pb.gz', 'block.1.pb.gz', 'block.2.pb.gz', 'capture.json', 'cpu.pb.gz',
-    'goroutine.01.pb.gz', 'goroutine.02.pb.gz', 'goroutine.03.pb.gz', 'goroutines.txt', 'heap.pb.gz',
+    'goroutine.01.pb.gz', 'goroutine.02.pb.gz', 'goroutine.03.pb.gz', 'goroutines.first.txt', 'goroutines.txt', 'heap.pb.gz',
     'mutex.1.pb.gz', 'mutex.2.pb.gz', 'threadcreate.pb.gz',
   ]);
   assert.deepEqual(set.files.map((f) => path.basename(f)).sort(), names);
@@ -291,6 +294,9 @@ test('captureAll: everything saved, goroutine snapshots spread over the CPU wind
   assert.ok(set.allocs.older!.fetchedAt <= set.allocs.newer!.requestedAt);
   assert.match(set.heap!.url, /\/debug\/pprof\/heap\?gc=1$/);
   assert.match(readFileSync(set.goroutineDump!.path, 'utf8'), /^goroutine \d+ \[/);
+  // A debug=2 dump right after the first snapshot too: the leak verdict follows goroutine ids from it.
+  assert.match(readFileSync(set.goroutineFirstDump!.path, 'utf8'), /^goroutine \d+ \[/);
+  assert.ok(set.goroutineFirstDump!.requestedAt >= set.goroutines[0]!.fetchedAt && set.goroutineFirstDump!.fetchedAt <= set.cpu!.requestedAt);
 
   // Three snapshots, one before the window and two inside it, 2/3 s apart.
   const cpu = set.cpu!;
@@ -310,7 +316,8 @@ test('captureAll: everything saved, goroutine snapshots spread over the CPU wind
   const manifest = JSON.parse(readFileSync(set.manifest!, 'utf8')) as { schema: string; status: Record<string, { state: string }>; captures: { type: string; file: string }[] };
   assert.equal(manifest.schema, 'goscope.capture/v1');
   assert.equal(manifest.status.mutex!.state, 'disabled');
-  assert.equal(manifest.captures.length, 13);
+  assert.equal(manifest.captures.length, 14);
+  assert.ok(manifest.captures.some((c) => c.type === 'goroutine' && c.file === 'goroutines.first.txt'));
   assert.ok(manifest.captures.some((c) => c.type === 'cpu' && c.file === 'cpu.pb.gz'));
 });
 

@@ -9,6 +9,7 @@
 import { int64ToNumber, type Int64, type Profile } from '../formats/pprof/index.js';
 import { analyzeLeaks, type LeakAnalysis, type LeakSample } from './goroutines/leak.js';
 import type { GoroutineGroup } from './goroutines/group.js';
+import type { MemberDump } from './goroutines/members.js';
 import { hotspots, type Hotspot } from './hotspots.js';
 import type { TraceAnalysis } from './trace/analyse.js';
 import { traceVerdicts, type TraceVerdict } from './trace/verdicts.js';
@@ -41,6 +42,8 @@ export interface DiagnoseInput {
   goroutineSamples: readonly LeakSample[];
   detail?: readonly GoroutineGroup[];
   leakProfile: readonly GoroutineGroup[] | null;
+  /** The debug=2 dumps' members, first dump first (see analyzeLeaks). */
+  members?: readonly MemberDump[];
   profiles: readonly ProfileInput[];
   /** The execution trace, analysed (absent: not captured). */
   trace?: { analysis: TraceAnalysis; goVersion: string; file: string };
@@ -79,7 +82,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const samples = input.goroutineSamples;
   let leaks: LeakAnalysis | null = null;
   if (samples.length >= 3) {
-    leaks = analyzeLeaks({ samples, detail: input.detail, leakProfile: input.leakProfile });
+    leaks = analyzeLeaks({ samples, detail: input.detail, leakProfile: input.leakProfile, members: input.members });
   }
   const groups = input.detail ?? samples[samples.length - 1]?.groups ?? [];
   const findings = input.profiles.map(finding);

@@ -1,30 +1,22 @@
-// goscope diagnose <service>: capture everything in one run, then one verdict-first report.
-import { readFile } from 'node:fs/promises';
+// goscope diagnose <service-url>: capture everything in one run, then one verdict-first
+// report; goscope diagnose <capture-folder>: the same report again from a saved capture.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, UserError } from '../errors.js';
 import { resolveSource, serviceBase } from '../collect/source.js';
-import { sessionDir } from '../collect/acquire.js';
-import { captureAll, type CaptureSet, type SnapshotPair } from '../collect/plan.js';
-import type { CapturedProfile } from '../collect/profiles.js';
-import { saveCapture } from '../collect/capture.js';
-import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
-import type { GoroutineGroup } from '../analysis/goroutines/group.js';
-import type { LeakSample } from '../analysis/goroutines/leak.js';
-import { deltaProfile } from '../analysis/profile/delta.js';
-import { selectSampleIndex } from '../analysis/profile/sample-index.js';
-import { sampleStacks } from '../analysis/profile/stacks.js';
-import { buildFlameTree } from '../analysis/flame/tree.js';
-import { diagnose, type DiagnosedKind, type DiagnoseInput, type ProfileInput } from '../analysis/diagnose.js';
-import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
-import { diagnoseHtml, type FlameEntry } from '../report/diagnose-html.js';
-import { progress } from '../report/progress.js';
+import { readFileChunks, sessionDir } from '../collect/acquire.js';
+import { captureAll, type CaptureSet } from '../collect/plan.js';
+import { isCaptureFolder, keepInFolder, loadCapture } from '../collect/manifest.js';
+import { analyseCapture } from '../analysis/diagnose-capture.js';
+import { diagnoseJson, renderDiagnose } from '../report/diagnose.js';
+import { diagnoseHtml } from '../report/diagnose-html.js';
+import { progress, type Progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
-import { fetchLeakProfile, groupBytes } from './leak.js';
-import { analyseTraceStream } from './trace.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
+       goscope diagnose <capture-folder> [--json] [-o report.html]
 
 Captures, in one run and one request at a time beside the CPU profile: goroutine
 snapshots spread over the window (leak trend), a CPU profile, heap, two snapshots of
@@ -33,7 +25,9 @@ execution trace of the window's last seconds. Every capture is saved first. Then
 verdict-first summary (leak suspects, CPU, heap, allocation and lock hot spots, each at
 its file:line in your code, and what stands out in the trace: lock contention, scheduling
 latency, GC pressure, goroutine creation storms) and writes one self-contained
-report.html with the findings, goroutine groups and flame graphs.
+report.html with the findings, goroutine groups and flame graphs. Given the folder of an
+earlier run (it holds capture.json), analyses those files again, offline, into the same
+report.
 
 flags:
   --seconds N        capture window and CPU profile length (default 10)
@@ -48,7 +42,7 @@ flags:
   --json             machine-readable output (schema goscope.diagnose/v1)
 
 exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, nothing
-captured), 2 usage`;
+captured), 2 usage, 130 interrupted (Ctrl-C: what was captured is analysed and saved)`;
 
 const FLAGS = {
   seconds: { type: 'string' },
@@ -64,18 +58,8 @@ const FLAGS = {
 
 const DEFAULT_TRACE_SECONDS = 2;
 
-const WINDOWED: readonly ('allocs' | 'mutex' | 'block')[] = ['allocs', 'mutex', 'block'];
-
-/** A warning instead of an abort: one broken capture must not lose the others' findings. */
-function guard<T>(notes: CaptureNote[], kind: string, fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    notes.push({ kind, state: 'failed', message: e.message });
-    return undefined;
-  }
-}
+// Flags that shape a capture: meaningless for a folder captured already.
+const CAPTURE_FLAGS = ['seconds', 'samples', 'trace-seconds', 'no-trace', 'timeout', 'out'] as const;
 
 export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, FLAGS, 'diagnose');
@@ -83,10 +67,25 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
     write(io, DIAGNOSE_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('diagnose: expected one <service-url>, e.g. http://127.0.0.1:6060; see goscope diagnose --help');
-  const source = resolveSource(positionals[0]!);
+  if (positionals.length !== 1) throw new UsageError('diagnose: expected one <service-url> (e.g. http://127.0.0.1:6060) or <capture-folder>; see goscope diagnose --help');
+  const arg = positionals[0]!;
+  const json = !!flags.json;
+  const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
+  const html = typeof flags.html === 'string' ? flags.html : undefined;
+  if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) {
+    const given = CAPTURE_FLAGS.filter((f) => flags[f] !== undefined);
+    if (given.length) throw new UsageError(`diagnose: --${given[0]} shapes a capture; ${arg} is one already (only --json and -o apply to a capture folder)`);
+    if (!isCaptureFolder(arg)) {
+      throw new UserError(`${arg}: not a diagnose capture folder (no capture.json in it): give the folder of a goscope diagnose run, or a service URL`);
+    }
+    prog.update('reading the capture…');
+    const set = await loadCapture(arg);
+    const found = await report(set, { io, json, html, prog });
+    return found ? 3 : 0;
+  }
+  const source = resolveSource(arg);
   if (source.kind === 'file' || source.kind === 'stdin') {
-    throw new UsageError(`diagnose: ${source.input} is not a live service (for saved profiles use goscope top / flame; for dumps goscope goroutines)`);
+    throw new UsageError(`diagnose: ${source.input} is not a live service or a capture folder (for saved profiles use goscope top / flame; for dumps goscope goroutines)`);
   }
   const base = serviceBase(source);
   const secondsMs = typeof flags.seconds === 'string' ? parseDuration(flags.seconds, 'seconds') : 10_000;
@@ -102,9 +101,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   }
   if (flags['no-trace']) traceSeconds = 0;
   const timeoutMs = typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
-  const json = !!flags.json;
   const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
-  const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
 
   // Ctrl-C ends the captures early; what was taken is still analysed (exit 130).
   const stop = graceful();
@@ -125,112 +122,44 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     stop.release();
   }
-  // Confirmation for leak suspects where the runtime offers it (Go 1.26 experiment, 1.27+).
-  let leakProfile: GoroutineGroup[] | null = null;
-  const notes: CaptureNote[] = [];
-  if (!set.aborted) {
-    prog.update('goroutineleak profile…');
-    try {
-      const leak = await fetchLeakProfile(source, dir, timeoutMs);
-      if (leak) {
-        set.files.push(leak.savedTo);
-        leakProfile = leak.groups;
-      }
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      notes.push({ kind: 'goroutineleak', state: 'failed', message: e.message });
-    }
-  }
-  prog.update('analysing…');
-
-  // Goroutine series: times relative to the first snapshot.
-  const taken: LeakSample[] = [];
-  const totals: number[] = [];
-  const t0 = set.goroutines[0]?.fetchedAt.getTime() ?? 0;
-  for (const g of set.goroutines) {
-    const r = await groupBytes(g.bytes, g.path).catch((e: unknown) => {
-      if (!(e instanceof UserError)) throw e;
-      notes.push({ kind: 'goroutine', state: 'failed', message: e.message });
-      return null;
-    });
-    if (!r) continue;
-    taken.push({ t: g.fetchedAt.getTime() - t0, groups: r.groups });
-    totals.push(r.total);
-  }
-  let detail: GoroutineGroup[] | undefined;
-  if (set.goroutineDump) {
-    const bytes = await readFile(set.goroutineDump.path);
-    detail = (await groupBytes(bytes, set.goroutineDump.path, true).catch((e: unknown) => {
-      if (!(e instanceof UserError)) throw e;
-      notes.push({ kind: 'goroutine-dump', state: 'failed', message: e.message });
-      return null;
-    }))?.groups;
-  }
-
-  // Profiles: decode, subtract the windowed pairs, keep each delta on disk too.
-  const inputs: ProfileInput[] = [];
-  const flames: FlameEntry[] = [];
-  const decoded = (c: CapturedProfile | undefined): Profile | undefined => (c ? guard(notes, c.type, () => decodeProfile(c.bytes, c.path)) : undefined);
-  const add = (kind: DiagnosedKind, p: Profile | undefined, windowSeconds: number | null, file: string | undefined) => {
-    if (!p) return;
-    const sampleIndex = selectSampleIndex(p);
-    inputs.push({ kind, profile: p, sampleIndex, windowSeconds });
-    const st = sampleStacks(p, {});
-    flames.push({ kind, sampleType: st.sampleType.type, unit: st.sampleType.unit, file, tree: buildFlameTree(st.stacks) });
-  };
-  const cpu = decoded(set.cpu);
-  add('cpu', cpu, cpu && Number(cpu.durationNanos) > 0 ? Number(cpu.durationNanos) / 1e9 : seconds, set.cpu?.path);
-  add('heap', decoded(set.heap), null, set.heap?.path);
-  for (const kind of WINDOWED) {
-    const pair: SnapshotPair = set[kind];
-    if (set.status[kind]?.state !== 'ok' || !pair.older || !pair.newer) continue;
-    const older = decoded(pair.older);
-    const newer = decoded(pair.newer);
-    if (!older || !newer) continue;
-    const delta = guard(notes, kind, () => deltaProfile(older, newer));
-    if (!delta) continue;
-    const file = await saveCapture(dir, `${kind}.delta.pb.gz`, encodeProfile(delta, { gzip: true }));
-    set.files.push(file);
-    const window = (pair.newer.fetchedAt.getTime() - pair.older.fetchedAt.getTime()) / 1000;
-    add(kind, delta, window, file);
-  }
-  const last = set.goroutines[set.goroutines.length - 1];
-  const lastProfile = decoded(last);
-  if (lastProfile) {
-    const st = sampleStacks(lastProfile, {});
-    flames.push({ kind: 'goroutine', sampleType: st.sampleType.type, unit: st.sampleType.unit, file: last!.path, tree: buildFlameTree(st.stacks) });
-  }
-
-  // The execution trace: one streaming pass, no timeline (the report shows verdicts and
-  // blocking flame graphs; goscope trace on trace.out gives the rest).
-  let trace: DiagnoseInput['trace'];
-  if (set.trace) {
-    prog.update('analysing the trace…');
-    const bytes = set.trace.bytes;
-    try {
-      const { analysis, header } = await analyseTraceStream((async function* () {
-        yield bytes;
-      })(), set.trace.path);
-      trace = { analysis, goVersion: header.goVersion, file: set.trace.path };
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      notes.push({ kind: 'trace', state: 'failed', message: e.message });
-    }
-  }
-
-  const result = diagnose({ goroutineSamples: taken, detail, leakProfile, profiles: inputs, trace });
-  for (const [kind, s] of Object.entries(set.status)) {
-    if (s.state !== 'ok') notes.push({ kind, state: s.state, message: s.message ?? '' });
-  }
-  const htmlPath = typeof flags.html === 'string' ? flags.html : path.join(dir, 'report.html');
-  const meta = { service: base.href, captureDir: dir, seconds, startedAt: set.startedAt, finishedAt: set.finishedAt, goroutineTotals: totals, aborted: set.aborted, files: set.files, reportPath: htmlPath, traceSeconds: set.traceSeconds };
-  try {
-    await writeOutput(htmlPath, diagnoseHtml(result, meta, notes, flames), 'the report');
-  } finally {
-    prog.done();
-  }
-  if (json) printJson(io, diagnoseJson(result, meta, notes));
-  else write(io, renderDiagnose(result, meta, notes, outStyle(io)));
+  const found = await report(set, { io, json, html, prog });
   if (set.aborted) return EXIT_INTERRUPTED;
-  return result.leaks && result.leaks.suspects.length > 0 ? 3 : 0;
+  return found ? 3 : 0;
+}
+
+/**
+ * Analyses a capture (files on disk) and writes the report: report.html, then the
+ * summary or --json on stdout. Returns whether there are leak suspects.
+ */
+async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string; prog: Progress }): Promise<boolean> {
+  o.prog.update('analysing…');
+  const htmlPath = o.html ?? path.join(set.dir, 'report.html');
+  let a;
+  try {
+    a = await analyseCapture(set, {
+      open: (p) => readFileChunks(p),
+      keepDelta: (kind, bytes) => keepInFolder(set.dir, `${kind}.delta.pb.gz`, bytes),
+      onStep: (s) => o.prog.update(s),
+    });
+    const meta = {
+      service: set.service,
+      captureDir: set.dir,
+      seconds: set.seconds,
+      startedAt: set.startedAt,
+      finishedAt: set.finishedAt,
+      goroutineTotals: a.goroutineTotals,
+      goroutineDumps: a.dumps,
+      aborted: set.aborted,
+      files: [...set.files, ...a.deltaFiles],
+      reportPath: htmlPath,
+      traceSeconds: set.traceSeconds,
+    };
+    await writeOutput(htmlPath, diagnoseHtml(a.diagnosis, meta, a.notes, a.flames), 'the report');
+    o.prog.done();
+    if (o.json) printJson(o.io, diagnoseJson(a.diagnosis, meta, a.notes));
+    else write(o.io, renderDiagnose(a.diagnosis, meta, a.notes, outStyle(o.io)));
+  } finally {
+    o.prog.done();
+  }
+  return (a.diagnosis.leaks?.suspects.length ?? 0) > 0;
 }

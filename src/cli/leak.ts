@@ -1,15 +1,17 @@
 // goscope leak <url>: sample a live service's goroutines over time and name the leaks.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, UserError } from '../errors.js';
-import { resolveSource, profileUrl, type Source } from '../collect/source.js';
-import { sessionDir } from '../collect/acquire.js';
-import { fetchBytes, isNotFound } from '../collect/http.js';
-import { saveCapture } from '../collect/capture.js';
+import { termSafe } from '../lib/text.js';
+import { resolveSource, profileUrl, serviceBase } from '../collect/source.js';
+import { readFileChunks, sessionDir } from '../collect/acquire.js';
+import { captureGoroutineText, captureLeakProfile } from '../collect/profiles.js';
 import { sample } from '../collect/sampler.js';
 import { fromBuffer } from '../formats/input.js';
-import { parseGoroutines } from '../formats/goroutines/parse.js';
-import { Grouper, type GoroutineGroup } from '../analysis/goroutines/group.js';
+import type { GoroutineGroup } from '../analysis/goroutines/group.js';
 import { analyzeLeaks, type LeakSample } from '../analysis/goroutines/leak.js';
-import { renderLeak, suspectJson } from '../report/goroutines.js';
+import { followedIds, type MemberDump } from '../analysis/goroutines/members.js';
+import { readSnapshot, type Snapshot } from '../analysis/goroutines/snapshot.js';
+import { notLeakJson, renderLeak, suspectJson, type DumpFacts } from '../report/goroutines.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
@@ -19,10 +21,14 @@ export const LEAK_HELP = `usage: goscope leak <service-url> [--interval 5s] [--d
 
 Samples the service's goroutines (cheap debug=0 profiles) N times at a fixed interval,
 keeps a count series per stack, and flags stacks whose count keeps growing (Mann-Kendall
-trend test) while blocked on a channel, select, mutex, WaitGroup or Cond in your code.
-A final debug=2 snapshot adds states, wait times and creators; where the service serves
-Go's goroutineleak profile (Go 1.26 + GOEXPERIMENT=goroutineleakprofile, Go 1.27+) it
-confirms suspects. Every snapshot is saved in the capture folder first.
+trend test) while blocked on a channel, select, mutex, WaitGroup or Cond in your code,
+and whose goroutines persist: a debug=2 dump at the first sample and one after the last
+follow them by id, and a leak's stay blocked at the same place (same stack, same
+arguments) where those of in-flight requests move on ("grows with load, members turn
+over": not a leak). A group that began after the first dump is followed into one more
+dump an interval later. The last dump adds states, wait times and creators; where the
+service serves Go's goroutineleak profile (Go 1.26 + GOEXPERIMENT=goroutineleakprofile,
+Go 1.27+) it confirms suspects. Every snapshot is saved in the capture folder first.
 
 flags:
   --interval D     time between samples (default 5s)
@@ -32,7 +38,8 @@ flags:
   --out DIR        capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json           machine-readable output (schema goscope.leak/v1)
 
-exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage`;
+exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage, 130 interrupted
+(Ctrl-C: the samples taken are analysed)`;
 
 // Mann-Kendall at p < 0.01 needs 6 points even for a perfectly monotonic series.
 const MIN_SAMPLES = 6;
@@ -46,29 +53,6 @@ const FLAGS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/**
- * Go's goroutineleak profile (Go 1.26 + GOEXPERIMENT=goroutineleakprofile, Go 1.27+),
- * saved then grouped; null when the service does not serve it (404).
- */
-export async function fetchLeakProfile(source: Source, dir: string, timeoutMs: number | undefined): Promise<{ groups: GoroutineGroup[]; savedTo: string } | null> {
-  let bytes: Buffer;
-  try {
-    bytes = await fetchBytes(profileUrl(source, 'goroutineleak', { debug: '0' }), { timeoutMs });
-  } catch (e) {
-    if (isNotFound(e)) return null;
-    throw e;
-  }
-  const savedTo = await saveCapture(dir, 'goroutineleak.pb.gz', bytes);
-  return { groups: (await groupBytes(bytes, savedTo)).groups, savedTo };
-}
-
-/** Parses one goroutine dump in memory and groups it at the `value` level. */
-export async function groupBytes(bytes: Uint8Array, input: string, partial = false): Promise<{ groups: GoroutineGroup[]; total: number }> {
-  const gr = new Grouper('value');
-  const info = await parseGoroutines(fromBuffer(bytes), input, (g) => gr.add(g), { allowPartial: partial, args: false });
-  return { groups: gr.groups(), total: info.total };
-}
 
 export async function leakCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, FLAGS, 'leak');
@@ -97,12 +81,29 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   const json = !!flags.json;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
   const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+  let stopped = false;
 
+  const base = serviceBase(source);
   // Ctrl-C ends sampling early; what was taken is still analysed (exit 130).
   const stop = graceful();
   const taken: LeakSample[] = [];
   const totals: number[] = [];
   const sampleTimes: { at: string; offsetSeconds: number; total: number; savedTo: string }[] = [];
+  // debug=2 dumps: members followed by id (the persistence rule), the last one's groups as detail.
+  const members: MemberDump[] = [];
+  const dumps: DumpFacts[] = [];
+  let firstAt = 0;
+  const takeDump = async (name: string, signal?: AbortSignal): Promise<Snapshot> => {
+    const cap = await captureGoroutineText(base, { dir, name, timeoutMs, signal });
+    const t = cap.requestedAt.getTime() - firstAt;
+    const snap = await readSnapshot(readFileChunks(cap.path), cap.path, { partial: true, members: { t, follow: followedIds(members) } });
+    members.push(snap.members!);
+    dumps.push({ file: cap.path, offsetSeconds: t / 1000, goroutines: snap.total, truncated: snap.info.truncated });
+    return snap;
+  };
+  const warn = (line: string): void => {
+    if (!json) io.err.write(`goscope: warning: ${termSafe(line)}\n`);
+  };
   try {
     const url = profileUrl(source, 'goroutine', { debug: '0' });
     for await (const snap of sample({
@@ -115,17 +116,30 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
       signal: stop.signal,
       onWait: (i, left) => prog.update(`sample ${i + 1}/${samples} in ${Math.ceil(left / 1000)}s · goroutines ${totals.join(' ')}`),
     })) {
-      const { groups, total } = await groupBytes(snap.bytes, snap.savedTo);
+      const { groups, total } = await readSnapshot(fromBuffer(snap.bytes), snap.savedTo);
+      if (snap.index === 0) firstAt = snap.at.getTime();
       taken.push({ t: snap.t, groups });
       totals.push(total);
       sampleTimes.push({ at: snap.at.toISOString(), offsetSeconds: snap.t / 1000, total, savedTo: snap.savedTo });
       prog.update(`sample ${snap.index + 1}/${samples} · goroutines ${totals.join(' ')}`);
+      if (snap.index === 0) {
+        prog.update('first debug=2 dump (goroutine ids to follow)…');
+        try {
+          await takeDump('goroutine-first.debug2.txt', stop.signal);
+        } catch (e) {
+          // Ctrl-C during the dump ends sampling like any other moment.
+          if (!stop.signal.aborted) {
+            if (!(e instanceof UserError)) throw e;
+            warn(`no first debug=2 dump (${e.message}): groups are followed from the last dump only`);
+          }
+        }
+      }
     }
   } catch (e) {
     // A service that stops answering mid-run (a restart, a timeout): keep what was taken.
     if (!(e instanceof UserError) || taken.length < 3) throw e;
     prog.done();
-    if (!json) io.err.write(`goscope: warning: sampling stopped after ${taken.length} samples: ${e.message}\n`);
+    warn(`sampling stopped after ${taken.length} samples: ${e.message}`);
   } finally {
     stop.release();
   }
@@ -133,48 +147,76 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
     prog.done();
     throw new UserError(`leak: only ${taken.length} samples were taken before stopping; at least 3 are needed (captures in ${dir})`);
   }
-  if (taken.length < MIN_SAMPLES && !json) {
-    io.err.write(`goscope: warning: stopped after ${taken.length} samples: too few for the trend test (${MIN_SAMPLES} needed); only goroutines Go's goroutineleak profile reports can be flagged\n`);
+  if (taken.length < MIN_SAMPLES) {
+    warn(`stopped after ${taken.length} samples: too few for the trend test (${MIN_SAMPLES} needed); only goroutines Go's goroutineleak profile reports can be flagged`);
   }
 
-  // Detail: states, wait minutes and creators. pprof cuts debug=2 at 64 MiB: take what came.
-  prog.update('final debug=2 snapshot…');
+  // The last dump: members to compare, states, wait minutes and creators. pprof cuts
+  // debug=2 at 64 MiB: take what came.
+  prog.update('final debug=2 dump…');
   let detail: GoroutineGroup[] | undefined;
   try {
-    const bytes = await fetchBytes(profileUrl(source, 'goroutine', { debug: '2' }), { timeoutMs });
-    const saved = await saveCapture(dir, 'goroutine-final.debug2.txt', bytes);
-    detail = (await groupBytes(bytes, saved, true)).groups;
+    detail = (await takeDump('goroutine-final.debug2.txt')).groups;
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    if (!json) io.err.write(`goscope: warning: no debug=2 detail (${e.message}); states come from stacks only\n`);
+    warn(`no final debug=2 dump (${e.message}): states come from stacks only, and no group can be shown to persist`);
   }
   prog.update('goroutineleak profile…');
   let leakGroups: GoroutineGroup[] | null = null;
   try {
-    leakGroups = (await fetchLeakProfile(source, dir, timeoutMs))?.groups ?? null;
+    const lp = await captureLeakProfile(base, { dir, timeoutMs });
+    if (lp) leakGroups = (await readSnapshot(fromBuffer(lp.bytes), lp.path)).groups;
   } catch (e) {
-    // Confirmation only: without it the trend test still decides.
+    // Confirmation only: without it the trend test and the followed ids still decide.
     if (!(e instanceof UserError)) throw e;
-    if (!json) io.err.write(`goscope: warning: goroutineleak profile not used (${e.message})\n`);
+    warn(`goroutineleak profile not used (${e.message})`);
+  }
+
+  let analysis = analyzeLeaks({ samples: taken, detail, leakProfile: leakGroups, members });
+  // Groups that grew after the first dump have members only in the last: follow them into
+  // one more dump an interval later (a second Ctrl-C-able wait; the first skips it).
+  const unfollowed = analysis.notLeaks.filter((x) => x.reason === 'unfollowed').length;
+  if (unfollowed > 0 && detail && !stop.signal.aborted) {
+    const wait = graceful();
+    try {
+      const until = Date.now() + intervalMs;
+      while (Date.now() < until && !wait.signal.aborted) {
+        prog.update(`${unfollowed === 1 ? '1 group' : `${unfollowed} groups`} grew after the first dump: following ${unfollowed === 1 ? 'its' : 'their'} goroutines, one more dump in ${Math.ceil((until - Date.now()) / 1000)}s…`);
+        await sleep(Math.min(250, until - Date.now()), undefined, { signal: wait.signal }).catch(() => {});
+      }
+      if (!wait.signal.aborted) {
+        await takeDump('goroutine-recheck.debug2.txt', wait.signal);
+        analysis = analyzeLeaks({ samples: taken, detail, leakProfile: leakGroups, members });
+      }
+    } catch (e) {
+      if (!wait.signal.aborted) {
+        if (!(e instanceof UserError)) throw e;
+        warn(`no follow-up debug=2 dump (${e.message})`);
+      }
+    } finally {
+      wait.release();
+    }
+    if (wait.signal.aborted) stopped = true;
   }
   prog.done();
 
-  const analysis = analyzeLeaks({ samples: taken, detail, leakProfile: leakGroups });
   if (json) {
     printJson(io, {
       schema: 'goscope.leak/v1',
       source: source.url!.href,
       intervalSeconds: intervalMs / 1000,
       samples: sampleTimes,
-      stopped: taken.length < samples,
+      stopped: taken.length < samples || stopped,
       leakProfile: analysis.leakProfile,
       stacks: analysis.stacks,
       captureDir: dir,
+      dumps,
       suspects: analysis.suspects.map(suspectJson),
+      notLeaks: analysis.notLeaks.map(notLeakJson),
     });
   } else {
-    write(io, renderLeak(source.url!.href, totals, analysis, outStyle(io), dir));
+    write(io, renderLeak(source.url!.href, totals, analysis, outStyle(io), dir, dumps));
   }
-  if (stop.signal.aborted) return EXIT_INTERRUPTED;
+  if (stop.signal.aborted || stopped) return EXIT_INTERRUPTED;
   return analysis.suspects.length ? 3 : 0;
 }

@@ -3,12 +3,19 @@
 // execution trace, which both only wait on the service side, one request is in flight at
 // a time.
 //
-//   before   allocs #1, mutex #1, block #1, goroutine #1 (+ the mutex "enabled?" header)
+//   before   allocs #1, mutex #1, block #1, goroutine #1 and a first debug=2 dump (+ the
+//            mutex "enabled?" header)
 //   window   the CPU profile runs for `seconds`; goroutine snapshots 2..N are taken one at
 //            a time at evenly spaced moments (i * seconds / N), so together with #1 and
 //            the final dump they cover the window at a fixed interval; the execution
 //            trace (`traceSeconds`, optional) covers the last traceSeconds of the window
-//   after    allocs #2, mutex #2, block #2, heap (gc=1), goroutine debug=2 dump, threadcreate
+//   after    allocs #2, mutex #2, block #2, heap (gc=1), goroutine debug=2 dump,
+//            threadcreate, goroutineleak (where served)
+//
+// The two debug=2 dumps bracket the goroutine series: the leak verdict follows goroutines
+// by id from the first to the last (a leak's stay blocked where they are; those of
+// in-flight requests move on), so one costs a stop-the-world formatting of every stack
+// at each end, none in between.
 //
 // Deltas of the cumulative profiles (allocs, mutex, block) are the caller's job: both
 // snapshots are returned with their timestamps (net/http/pprof's own `seconds=` deltas
@@ -46,14 +53,17 @@ import { compareInt64 } from '../formats/pprof/index.js';
 import { saveCapture } from './capture.js';
 import { FetchError, NotFoundError } from './http.js';
 import { captureTrace, type CapturedTrace } from './trace.js';
+import { writeManifest } from './manifest.js';
 import {
   NotAProfileError,
   PROFILE_TYPES,
   captureGoroutineText,
+  captureLeakProfile,
   captureProfile,
   contentions,
   disabledMessage,
   profileEnabled,
+  type CapturedLeakProfile,
   type CapturedProfile,
   type CapturedText,
   type ProfileType,
@@ -89,12 +99,16 @@ export interface CaptureSet {
   goroutines: CapturedProfile[];
   /** The final `?debug=2` dump (goroutines.txt): exact states and wait times. */
   goroutineDump?: CapturedText;
+  /** The `?debug=2` dump right after goroutine #1 (goroutines.first.txt): the ids the leak verdict follows. */
+  goroutineFirstDump?: CapturedText;
+  /** Go's goroutineleak profile (goroutineleak.pb.gz); absent when not served (or not reached). */
+  leakProfile?: CapturedLeakProfile;
   /** The execution trace (trace.out) of the last `traceSeconds` of the window, when asked for. */
   trace?: CapturedTrace;
   /** Trace length asked for (0: no trace). */
   traceSeconds: number;
-  /** `trace` is there only when a trace was asked for. */
-  status: Record<CaptureKind, CaptureStatus> & { trace?: CaptureStatus };
+  /** `trace` is there only when a trace was asked for; `goroutineleak` when it was served or its request failed. */
+  status: Record<CaptureKind, CaptureStatus> & { trace?: CaptureStatus; goroutineleak?: CaptureStatus };
   /** Every file saved, in capture order (capture.json last). */
   files: string[];
   /** capture.json: what was taken when, and each status, for analysing the folder later. */
@@ -178,8 +192,15 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
       return p;
     });
 
+  const dump = (label: string, name: string) =>
+    attempt('goroutine-dump', label, async () => {
+      const t = await captureGoroutineText(base, { dir, name, timeoutMs, signal });
+      files.push(t.path);
+      return t;
+    });
+
   // ---- before the window
-  const beforeSteps = 5;
+  const beforeSteps = 6;
   let n = 0;
   const before = (step: string) => emit({ phase: 'before', step, done: n++, of: beforeSteps });
   before('allocs #1');
@@ -205,6 +226,8 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
   const goroutines: CapturedProfile[] = [];
   const g1 = await profile('goroutine', 'goroutine #1', 'goroutine.01.pb.gz');
   if (g1) goroutines.push(g1);
+  before('goroutine dump #1');
+  const goroutineFirstDump = await dump('goroutine debug=2 dump (first)', 'goroutines.first.txt');
 
   // ---- the window: CPU profile + goroutine snapshots spread over it (+ the trace at its end)
   let cpu: CapturedProfile | undefined;
@@ -256,7 +279,7 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
   }
 
   // ---- after the window
-  const afterSteps = 6;
+  const afterSteps = 7;
   n = 0;
   const after = (step: string) => emit({ phase: 'after', step, done: n++, of: afterSteps });
   after('allocs #2');
@@ -268,13 +291,22 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
   after('heap');
   const heap = await profile('heap', 'heap (gc=1)', 'heap.pb.gz', { gc: '1' });
   after('goroutine dump');
-  const goroutineDump = await attempt('goroutine-dump', 'goroutine debug=2 dump', async () => {
-    const t = await captureGoroutineText(base, { dir, timeoutMs, signal });
-    files.push(t.path);
-    return t;
-  });
+  const goroutineDump = await dump('goroutine debug=2 dump', 'goroutines.txt');
   after('threadcreate');
   const threadcreate = await profile('threadcreate', 'threadcreate', 'threadcreate.pb.gz');
+  after('goroutineleak');
+  // Confirmation for leak suspects where the runtime offers it; a 404 is no failure.
+  let leakProfile: CapturedLeakProfile | undefined;
+  let leakFailure: string | undefined;
+  if (!signal?.aborted) {
+    try {
+      leakProfile = (await captureLeakProfile(base, { dir, timeoutMs, signal })) ?? undefined;
+      if (leakProfile) files.push(leakProfile.path);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      if (!signal?.aborted) leakFailure = e.message;
+    }
+  }
 
   // ---- statuses
   const aborted = signal?.aborted ?? false;
@@ -300,8 +332,11 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     else status.trace = { state: 'ok' };
   }
   if (status.goroutine.state === 'failed') status.goroutine.message += ` (${goroutines.length} of ${K} snapshots taken)`;
+  if (leakFailure) status.goroutineleak = { state: 'failed', message: leakFailure };
+  else if (leakProfile) status.goroutineleak = { state: 'ok' };
 
-  if (mutexOn === false) status.mutex = { state: 'disabled', message: disabledMessage('mutex') };
+  const hint = { service: base.href, traced: !!trace };
+  if (mutexOn === false) status.mutex = { state: 'disabled', message: disabledMessage('mutex', hint) };
   else if (mutexOn === null && status.mutex.state === 'ok') {
     status.mutex.message = mutexNote ?? 'the service does not say whether mutex profiling is on (no "sampling period" in its debug=1 output)';
   }
@@ -309,7 +344,7 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
   if (status.block.state === 'ok' && block1 && block2) {
     emit({ phase: 'checking', step: 'block profile rate' });
     const blockOn = await blockRecording(base, block1, block2, !!cpu, { timeoutMs, signal });
-    if (blockOn === false) status.block = { state: 'disabled', message: disabledMessage('block') };
+    if (blockOn === false) status.block = { state: 'disabled', message: disabledMessage('block', hint) };
     else if (blockOn === null) status.block.message = 'could not tell whether block profiling is on';
     else if (typeof blockOn === 'string') status.block = { state: 'failed', message: blockOn };
   }
@@ -329,6 +364,8 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     block: { older: block1, newer: block2 },
     goroutines,
     goroutineDump,
+    goroutineFirstDump,
+    leakProfile,
     trace,
     traceSeconds,
     status,
@@ -336,7 +373,7 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
     aborted,
   };
   try {
-    set.manifest = await saveCapture(dir, 'capture.json', JSON.stringify(manifest(set), null, 2) + '\n');
+    set.manifest = await writeManifest(set);
     files.push(set.manifest);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
@@ -395,41 +432,4 @@ async function sleepUntil(when: number, signal?: AbortSignal): Promise<void> {
   } catch {
     // aborted: the caller checks the signal
   }
-}
-
-function manifest(set: CaptureSet): unknown {
-  const entry = (p: CapturedProfile | CapturedText | CapturedTrace | undefined, type: string, role?: string) =>
-    p && {
-      type,
-      ...(role ? { role } : {}),
-      file: p.path.slice(set.dir.length).replace(/^[\\/]+/, ''),
-      url: p.url,
-      requestedAt: p.requestedAt.toISOString(),
-      fetchedAt: p.fetchedAt.toISOString(),
-    };
-  const captures = [
-    entry(set.allocs.older, 'allocs', 'older'),
-    entry(set.mutex.older, 'mutex', 'older'),
-    entry(set.block.older, 'block', 'older'),
-    ...set.goroutines.map((g, i) => entry(g, 'goroutine', `snapshot ${i + 1}`)),
-    entry(set.trace, 'trace', `last ${set.traceSeconds}s of the window`),
-    entry(set.cpu, 'cpu'),
-    entry(set.allocs.newer, 'allocs', 'newer'),
-    entry(set.mutex.newer, 'mutex', 'newer'),
-    entry(set.block.newer, 'block', 'newer'),
-    entry(set.heap, 'heap'),
-    entry(set.goroutineDump, 'goroutine', 'debug=2 dump'),
-    entry(set.threadcreate, 'threadcreate'),
-  ].filter((x) => x !== undefined);
-  return {
-    schema: 'goscope.capture/v1',
-    service: set.service,
-    seconds: set.seconds,
-    ...(set.traceSeconds > 0 ? { traceSeconds: set.traceSeconds } : {}),
-    startedAt: set.startedAt.toISOString(),
-    finishedAt: set.finishedAt.toISOString(),
-    aborted: set.aborted,
-    status: set.status,
-    captures,
-  };
 }

@@ -134,6 +134,33 @@ export async function captureGoroutineText(
   return { url: url.href, path: file, size, requestedAt, fetchedAt: new Date() };
 }
 
+export interface CapturedLeakProfile {
+  url: string;
+  path: string;
+  bytes: Uint8Array;
+  requestedAt: Date;
+  fetchedAt: Date;
+}
+
+/**
+ * Go's goroutineleak profile (Go 1.26 built with GOEXPERIMENT=goroutineleakprofile, Go
+ * 1.27+), saved as goroutineleak.pb.gz; null when the service does not serve it (404).
+ */
+export async function captureLeakProfile(base: URL, opts: { dir: string; timeoutMs?: number; signal?: AbortSignal }): Promise<CapturedLeakProfile | null> {
+  const url = profileUrl({ kind: 'service', input: base.href, url: base }, 'goroutineleak', { debug: '0' });
+  const requestedAt = new Date();
+  let bytes: Buffer;
+  try {
+    bytes = await fetchBytes(url, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+  const fetchedAt = new Date();
+  const file = await saveCapture(opts.dir, 'goroutineleak.pb.gz', bytes);
+  return { url: url.href, path: file, bytes, requestedAt, fetchedAt };
+}
+
 // ---- mutex / block: enabled or not ---------------------------------------------------
 
 /** The one line of Go that turns the profile on (at startup, e.g. first thing in main). */
@@ -143,9 +170,18 @@ export function enableHint(type: 'mutex' | 'block'): string {
   return type === 'mutex' ? 'runtime.SetMutexProfileFraction(5)' : 'runtime.SetBlockProfileRate(10000)';
 }
 
-/** What to print for a disabled profile. */
-export function disabledMessage(type: 'mutex' | 'block'): string {
-  return `${type} profile is disabled in the service: add ${enableHint(type)} at startup to record ${type === 'mutex' ? 'lock contention' : 'blocking (channels, select, locks, Cond)'}`;
+/**
+ * What to print for a disabled profile. The fix is a line of Go, which a third-party
+ * program (Caddy, a vendor's binary) does not allow: its execution trace records the same
+ * waits with both profiles off (the sync blocking profile: channels, select, locks, Cond),
+ * so that is named too, with the command for `service` when given.
+ */
+export function disabledMessage(type: 'mutex' | 'block', opts: { service?: string; traced?: boolean } = {}): string {
+  const what = type === 'mutex' ? 'lock contention' : 'blocking (channels, select, locks, Cond)';
+  const waits = type === 'mutex' ? 'lock waits' : 'blocking';
+  const cmd = `goscope trace ${opts.service ?? '<service>'} --pprof sync -o sync.pb.gz`;
+  const here = opts.traced ? "; this run's trace section shows them" : '';
+  return `${type} profile is disabled in the service: add ${enableHint(type)} at startup to record ${what}; for a program you cannot change (a third-party binary), an execution trace records its ${waits} without the profile: ${cmd}${here}`;
 }
 
 export interface EnabledOptions {

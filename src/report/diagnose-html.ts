@@ -8,6 +8,7 @@ import type { FlameTree } from '../analysis/flame/tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
+import { persistenceLine } from './goroutines.js';
 import { amount, anyNotable, headline, rate, traceSummaryLine, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
 import { blockingFlame } from './trace-html.js';
 
@@ -85,7 +86,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   const parts: string[] = [];
   parts.push(`<h1>goscope diagnose <code>${e(meta.service)}</code></h1>`);
   parts.push(`<p class="dim">${e(meta.startedAt.toISOString())} · ${meta.seconds}s window · captures in <code>${e(meta.captureDir)}</code></p>`);
-  parts.push(`<div class="verdict${bad ? ' bad' : ''}" id="verdict"><ul>${verdictLines(d).map((v) => `<li>${e(v)}</li>`).join('')}</ul></div>`);
+  parts.push(`<div class="verdict${bad ? ' bad' : ''}" id="verdict"><ul>${verdictLines(d, meta, notes).map((v) => `<li>${e(v)}</li>`).join('')}</ul></div>`);
   if (meta.aborted) parts.push('<p class="notes">Stopped early (Ctrl-C): the findings cover what was captured.</p>');
   if (notes.length) parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
 
@@ -97,10 +98,13 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   for (const s of d.leaks?.suspects ?? []) {
     parts.push(
       `<div class="suspect" data-suspect="${s.rank}"><b>#${s.rank} ${s.count} goroutines</b> · ${e(s.state || s.waitReason)} · +${s.growthPerMinute.toFixed(1)}/min · confidence ${e(s.confidence)}${s.confirmedByLeakProfile ? ' · confirmed by Go\'s goroutineleak profile' : ''}` +
-        `<table class="t"><tr><th>series</th><td>${e(s.series.join(' '))}</td></tr><tr><th>blocked at</th><td>${at(s.blockingSite)}</td></tr>` +
+        `<table class="t"><tr><th>series</th><td>${e(s.series.join(' '))}</td></tr>${s.persistence ? `<tr><th>stays</th><td>${e(persistenceLine(s.persistence))}</td></tr>` : ''}<tr><th>blocked at</th><td>${at(s.blockingSite)}</td></tr>` +
         (s.createdBy ? `<tr><th>created by</th><td>${at(s.createdBy)}</td></tr>` : '') +
         `<tr><th>why</th><td>${e(s.explanation)}</td></tr><tr><th>fix</th><td>${e(s.fix)}</td></tr></table><details><summary>stack</summary>${stack(s.frames)}</details></div>`,
     );
+  }
+  for (const x of d.leaks?.notLeaks ?? []) {
+    parts.push(`<p class="dim" data-not-leak="${e(x.reason)}">${x.count} goroutines ${e(x.state || x.waitReason)} at ${at(x.blockingSite)}: ${x.reason === 'turnover' ? 'grows with load, members turn over' : 'grew after the first dump, members not followed'}${x.persistence ? ` (${e(persistenceLine(x.persistence))})` : ''}: not a leak suspect.</p>`);
   }
   const groups = d.groups.slice(0, 50);
   if (groups.length) {

@@ -8,7 +8,7 @@ import { formatNs } from '../analysis/trace/verdicts.js';
 import type { Hotspot } from '../analysis/hotspots.js';
 import { shortFile } from '../analysis/stack.js';
 import { label } from '../analysis/profile/units.js';
-import { groupJson, suspectJson, renderLeak } from './goroutines.js';
+import { groupJson, notLeakJson, suspectJson, renderLeak, type DumpFacts } from './goroutines.js';
 import { traceJson } from './trace.js';
 import { clean, plural, table, type Style } from './term.js';
 
@@ -19,6 +19,8 @@ export interface DiagnoseMeta {
   startedAt: Date;
   finishedAt: Date;
   goroutineTotals: number[];
+  /** The debug=2 dumps goroutines were followed in (first and last). */
+  goroutineDumps?: readonly DumpFacts[];
   aborted: boolean;
   files: string[];
   reportPath: string;
@@ -84,8 +86,24 @@ export function traceSummaryLine(t: TraceFinding): string {
   return `${traceFormatText(t.goVersion)}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines`;
 }
 
-export function verdictLines(d: Diagnosis): string[] {
+/** Kinds an interrupted run did not capture, in capture-status order ("goroutine dump", "cpu"…). */
+export function notCaptured(notes: readonly CaptureNote[]): string[] {
+  return notes
+    .filter((n) => n.state === 'failed' && n.message.includes('not captured: interrupted'))
+    .map((n) => {
+      const taken = /\((\d+) of (\d+) snapshots taken\)/.exec(n.message);
+      if (n.kind !== 'goroutine' || !taken) return n.kind.replace(/-/g, ' ');
+      const from = Number(taken[1]) + 1;
+      return from === Number(taken[2]) ? `goroutine snapshot ${from}` : `goroutine snapshots ${from}-${taken[2]}`;
+    });
+}
+
+export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: readonly CaptureNote[] = []): string[] {
   const out: string[] = [];
+  if (run?.aborted) {
+    const missing = notCaptured(notes);
+    out.push(`interrupted (Ctrl-C)${missing.length ? `: not captured: ${missing.join(', ')}` : ''}; the findings cover only what was captured`);
+  }
   const n = d.leaks?.suspects.length ?? 0;
   if (n > 0) {
     const s = d.leaks!.suspects[0]!;
@@ -95,7 +113,10 @@ export function verdictLines(d: Diagnosis): string[] {
   const notable = d.findings.filter((f) => f.notable);
   for (const f of notable) out.push(headline(f));
   for (const v of d.trace?.verdicts ?? []) if (v.notable) out.push(traceVerdictLine(v.text));
-  if (out.length === 0) out.push(d.trace ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace' : 'no goroutine leak suspects and no profile stands out');
+  if (out.length === (run?.aborted ? 1 : 0)) {
+    if (run?.aborted) out.push('no goroutine leak suspects and nothing stands out in what was captured');
+    else out.push(d.trace ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace' : 'no goroutine leak suspects and no profile stands out');
+  }
   return out;
 }
 
@@ -104,16 +125,17 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
   const bad = anyNotable(d);
   out.push(st.bold(`goscope diagnose ${clean(meta.service)}`) + st.dim(` · ${meta.seconds}s window · ${meta.startedAt.toISOString()}`));
   out.push('');
-  for (const v of verdictLines(d)) out.push((bad ? st.red('▶ ') : st.green('▶ ')) + st.bold(clean(v)));
-  if (meta.aborted) out.push(st.yellow('stopped early (Ctrl-C): findings cover what was captured'));
+  for (const v of verdictLines(d, meta, notes)) out.push((bad || meta.aborted ? st.red('▶ ') : st.green('▶ ')) + st.bold(clean(v)));
   out.push('');
 
   out.push(st.bold('goroutines') + st.dim(` · ${meta.goroutineTotals.length} snapshots: ${meta.goroutineTotals.join(' → ') || 'none'}`));
   if (!d.leaks) out.push(st.dim('  too few snapshots for a trend'));
-  else if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < 6 ? st.dim(' (fewer than 6 snapshots: only a goroutineleak profile could flag one)') : ''));
   else {
-    const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null);
-    out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
+    if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < 6 ? st.dim(' (fewer than 6 snapshots: only a goroutineleak profile could flag one)') : ''));
+    if (d.leaks.suspects.length || d.leaks.notLeaks.length) {
+      const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null, meta.goroutineDumps);
+      out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
+    }
   }
   const rows = d.groups.slice(0, 5).map((g) => [String(g.count), g.state || '', g.blockingSite ? `${g.blockingSite.func} (${shortFile(g.blockingSite.file)}:${g.blockingSite.line})` : clean(g.frames[0]?.func ?? '')]);
   if (rows.length) {
@@ -186,11 +208,14 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     finishedAt: meta.finishedAt.toISOString(),
     seconds: meta.seconds,
     aborted: meta.aborted,
-    verdict: verdictLines(d),
+    verdict: verdictLines(d, meta, notes),
+    notCaptured: meta.aborted ? notCaptured(notes) : [],
     goroutines: {
       totals: meta.goroutineTotals,
       trendTested: d.leaks !== null,
+      dumps: meta.goroutineDumps ?? [],
       suspects: d.leaks ? d.leaks.suspects.map(suspectJson) : [],
+      notLeaks: d.leaks ? d.leaks.notLeaks.map(notLeakJson) : [],
       groups: d.groups.slice(0, 20).map(groupJson),
     },
     profiles: d.findings.map(findingJson),

@@ -5,7 +5,8 @@ import type { DumpInfo } from '../formats/goroutines/model.js';
 import { WAIT_REASON_TEXT } from '../analysis/goroutines/classify.js';
 import type { GoroutineGroup, Similarity } from '../analysis/goroutines/group.js';
 import type { SnapshotDiff } from '../analysis/goroutines/diff.js';
-import type { LeakAnalysis, LeakSuspect } from '../analysis/goroutines/leak.js';
+import type { LeakAnalysis, LeakSuspect, NotLeak } from '../analysis/goroutines/leak.js';
+import type { Persistence } from '../analysis/goroutines/members.js';
 import { frameRef, shortFile } from '../analysis/stack.js';
 import { clean, plural, table, type Style } from './term.js';
 
@@ -87,7 +88,58 @@ export function suspectJson(s: LeakSuspect) {
     explanation: s.explanation,
     fix: s.fix,
     frames: s.frames.map(frameJson),
+    evidence: s.evidence,
+    persistence: persistenceJson(s.persistence),
   };
+}
+
+/** The members followed by id, times in seconds since the first sample. */
+export function persistenceJson(p: Persistence | null) {
+  if (!p) return null;
+  const sec = (ms: number) => Math.round(ms) / 1000;
+  return {
+    fromSeconds: sec(p.fromMs),
+    toSeconds: sec(p.toMs),
+    before: p.before,
+    after: p.after,
+    followed: p.followed,
+    stayed: p.stayed,
+    returned: p.returned,
+    gone: p.gone,
+    persists: p.persists,
+    truncated: p.truncated,
+  };
+}
+
+const NOT_LEAK_NOTE: Record<NotLeak['reason'], string> = {
+  turnover: 'grows with load, members turn over',
+  unfollowed: 'grew after the first debug=2 dump; no later dump followed its members',
+};
+
+export function notLeakJson(x: NotLeak) {
+  return {
+    reason: x.reason,
+    note: NOT_LEAK_NOTE[x.reason],
+    count: x.count,
+    series: x.series,
+    growthPerMinute: x.growthPerMinute,
+    trendP: x.trendP,
+    state: x.state,
+    waitReason: x.waitReason,
+    blockingSite: frameRef(x.blockingSite),
+    createdBy: frameRef(x.createdBy),
+    persistence: persistenceJson(x.persistence),
+    frames: x.frames.map(frameJson),
+  };
+}
+
+/** One debug=2 dump the leak verdict followed goroutines in. */
+export interface DumpFacts {
+  file: string;
+  /** Seconds since the first sample. */
+  offsetSeconds: number;
+  goroutines: number;
+  truncated: boolean;
 }
 
 function reasonText(g: { state: string; waitReason: keyof typeof WAIT_REASON_TEXT }): string {
@@ -165,7 +217,20 @@ export function renderDiff(before: string, after: string, d: SnapshotDiff, st: S
   return out.join('\n') + '\n';
 }
 
-export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st: Style, captureDir: string | null): string {
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** "9 of the 9 at 0.1s still blocked there at 14.2s, 2 back there with new arguments (busy in between), 1 gone". */
+export function persistenceLine(p: Persistence): string {
+  const of = p.followed < p.before ? `${p.followed} followed of the ${p.before}` : `the ${p.before}`;
+  const parts = [`${p.stayed} of ${of} at ${secs(p.fromMs)} still blocked there at ${secs(p.toMs)}`];
+  if (p.returned) parts.push(`${p.returned} back there with new arguments (busy in between)`);
+  if (p.gone) parts.push(`${p.gone} gone`);
+  return parts.join(', ') + (p.truncated ? ' (a dump was cut short: some may be missing from it)' : '');
+}
+
+export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st: Style, captureDir: string | null, dumps: readonly DumpFacts[] = []): string {
   const out: string[] = [];
   const n = a.suspects.length;
   if (n === 0) {
@@ -180,17 +245,39 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
         : '  Go goroutineleak profile: not served (Go 1.26 with GOEXPERIMENT=goroutineleakprofile, or Go 1.27+, adds it)',
     ),
   );
+  if (a.persistenceChecked) {
+    out.push(
+      st.dim(
+        dumps.length >= 2
+          ? `  goroutines followed by id across debug=2 dumps at ${dumps.map((d) => `${d.offsetSeconds.toFixed(1)}s`).join(', ')}: a leak's stay blocked where they are`
+          : '  goroutines not followed by id (fewer than two debug=2 dumps): growth alone cannot tell a leak from load, so nothing is flagged without Go\'s goroutineleak profile',
+      ),
+    );
+  }
   out.push('');
   for (const s of a.suspects) {
     const conf = s.confidence === 'high' ? st.red('high') : s.confidence === 'medium' ? st.yellow('medium') : 'low';
     const mins = minutes(s.waitMinutes);
     out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(reasonText(s))}  +${rate(s.growthPerMinute)}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
     out.push(`      series      ${s.series.join(' ')}`);
+    if (s.persistence) out.push(`      stays       ${persistenceLine(s.persistence)}`);
+    else if (s.evidence === 'wait-minutes') out.push('      stays       every one has waited there a minute or more');
     out.push(`      blocked at  ${at(s.blockingSite)}`);
     if (s.createdBy) out.push(`      created by  ${at(s.createdBy)}`);
     out.push(`      why         ${s.explanation}`);
     out.push(`      fix         ${s.fix}`);
     out.push(...stackLines(s.frames, st, 8, '        '));
+    out.push('');
+  }
+  for (const reason of ['turnover', 'unfollowed'] as const) {
+    const xs = a.notLeaks.filter((x) => x.reason === reason);
+    if (!xs.length) continue;
+    out.push(st.bold(`${NOT_LEAK_NOTE[reason]} (not ${reason === 'turnover' ? 'leaks' : 'judged'}):`));
+    for (const x of xs) {
+      out.push(`  ${st.bold(`${x.count} goroutines`)}  ${st.cyan(reasonText(x))}  +${rate(x.growthPerMinute)}/min  series ${x.series.join(' ')}`);
+      out.push(`      at ${at(x.blockingSite)}${x.createdBy ? st.dim(` · created by ${at(x.createdBy)}`) : ''}`);
+      if (x.persistence) out.push(`      ${persistenceLine(x.persistence)}`);
+    }
     out.push('');
   }
   if (captureDir) out.push(st.dim(`captures saved in ${captureDir}`));

@@ -1,6 +1,9 @@
 // Leak verdicts from a series of goroutine snapshots: a group is a suspect when its count
 // keeps growing (Mann-Kendall trend, Theil-Sen slope) while blocked on something only
-// another goroutine can release, in user code. The Go 1.26+ goroutineleak profile, where
+// another goroutine can release, in user code, and its goroutines persist: the same ids
+// stay blocked at the same place from an early debug=2 dump to the last (members.ts).
+// Groups that grow with load but whose members turn over (in-flight requests, a pool
+// growing, retries) are listed as not leaks. The Go 1.26+ goroutineleak profile, where
 // served, confirms suspects and adds goroutines it proves unreachable.
 import type { Frame } from '../../formats/goroutines/model.js';
 import { isUserFrame } from '../stack.js';
@@ -8,6 +11,7 @@ import { median, trend } from '../trend.js';
 import { BLOCKING, classify, type WaitReason } from './classify.js';
 import { explainLeak } from './explain.js';
 import type { GoroutineGroup } from './group.js';
+import { persistence, type MemberDump, type Persistence } from './members.js';
 
 export interface LeakSample {
   /** Milliseconds since the first sample. */
@@ -25,7 +29,16 @@ export interface LeakInput {
   alpha?: number;
   /** Minimum net growth over the window. */
   minGrowth?: number;
+  /**
+   * debug=2 dumps in time order with their members (the first sample's, the last one's,
+   * and any taken later to follow groups that began in between). Absent: no ids to follow,
+   * growth alone decides (and cannot tell load from a leak).
+   */
+  members?: readonly MemberDump[];
 }
+
+/** What shows the goroutines persist: followed ids, Go's goroutineleak profile, or every member blocked a minute or more. */
+export type Evidence = 'ids' | 'goroutineleak' | 'wait-minutes';
 
 export type Confidence = 'high' | 'medium' | 'low';
 
@@ -49,10 +62,38 @@ export interface LeakSuspect {
   explanation: string;
   fix: string;
   stackKey: string;
+  /** The members followed by id; null when no two dumps had them. */
+  persistence: Persistence | null;
+  /** Why the goroutines count as persisting; null when persistence was not checked (no debug=2 dumps). */
+  evidence: Evidence | null;
+}
+
+/**
+ * A group that grew as a leak would, blocked in user code, yet is no suspect: its members
+ * turn over ('turnover': it grows with load), or it began after the earlier dumps and no
+ * later dump followed its members ('unfollowed').
+ */
+export interface NotLeak {
+  reason: 'turnover' | 'unfollowed';
+  count: number;
+  series: number[];
+  growthPerMinute: number;
+  trendP: number;
+  state: string;
+  waitReason: WaitReason;
+  blockingSite: Frame | null;
+  createdBy: Frame | null;
+  frames: Frame[];
+  stackKey: string;
+  persistence: Persistence | null;
 }
 
 export interface LeakAnalysis {
   suspects: LeakSuspect[];
+  /** Groups that grew but are not leaks (or could not be shown to be), largest first. */
+  notLeaks: NotLeak[];
+  /** Whether members were followed (debug=2 dumps given). */
+  persistenceChecked: boolean;
   /** Distinct stacks seen over all samples. */
   stacks: number;
   leakProfile: 'unavailable' | 'available';
@@ -107,6 +148,7 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
   for (const g of input.leakProfile ?? []) leaked.set(g.stackKey, (leaked.get(g.stackKey) ?? 0) + g.count);
 
   const suspects: LeakSuspect[] = [];
+  const notLeaks: NotLeak[] = [];
   const consider = (key: string, series: number[], sampled: GoroutineGroup | null) => {
     const d = detail.get(key) ?? null;
     const rep = d ?? sampled;
@@ -120,6 +162,30 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
     const inUserCode = !!rep.blockingSite || userCreated(rep);
     const blocking = BLOCKING.has(reason);
     if (!confirmed && !(growing && blocking && inUserCode)) return;
+    const p = input.members ? persistence(key, input.members) : null;
+    let evidence: Evidence | null = null;
+    if (p?.persists) evidence = 'ids';
+    else if (confirmed) evidence = 'goroutineleak';
+    else if (input.members) {
+      if (!p && d && d.waitMinutes.min >= 1) evidence = 'wait-minutes';
+      else {
+        notLeaks.push({
+          reason: p ? 'turnover' : 'unfollowed',
+          count: last || rep.count,
+          series,
+          growthPerMinute: Math.round(tr.slope * 100) / 100,
+          trendP: Number(tr.p.toPrecision(3)),
+          state: d?.state || rep.state,
+          waitReason: reason,
+          blockingSite: rep.blockingSite,
+          createdBy: d?.createdBy ?? rep.createdBy,
+          frames: rep.frames,
+          stackKey: key,
+          persistence: p,
+        });
+        return;
+      }
+    }
     let monotone = true;
     for (let i = 1; i < series.length; i++) if (series[i]! < series[i - 1]!) monotone = false;
     const longWait = !!d && d.waitMinutes.max >= 1;
@@ -147,6 +213,8 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
       explanation,
       fix: ex.fix,
       stackKey: key,
+      persistence: p,
+      evidence,
     });
   };
   for (const [key, tr] of tracks) consider(key, tr.series, tr.group);
@@ -159,5 +227,6 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
   const order: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
   suspects.sort((a, b) => order[a.confidence] - order[b.confidence] || b.growthPerMinute - a.growthPerMinute || b.count - a.count);
   suspects.forEach((s, i) => (s.rank = i + 1));
-  return { suspects, stacks: tracks.size, leakProfile: input.leakProfile ? 'available' : 'unavailable' };
+  notLeaks.sort((a, b) => b.count - a.count || b.growthPerMinute - a.growthPerMinute);
+  return { suspects, notLeaks, persistenceChecked: !!input.members, stacks: tracks.size, leakProfile: input.leakProfile ? 'available' : 'unavailable' };
 }

@@ -76,6 +76,7 @@ func newMux() *http.ServeMux {
 	handle(mux, "GET /leak/nilchan", "/leak/nilchan", handleLeakNilChan)
 
 	registerHTTPLab(mux) // httplab.go: /echo, /via/echo, /delay, /slowbody, /bytes, /status, /redirect
+	registerRamp(mux)    // ramp.go: /ramp/slow, /ramp/proxy
 	return mux
 }
 

@@ -64,7 +64,7 @@ func parkAll(opt parkOptions) {
 
 	rw.RLock() // a reader holds rw, so a writer waits in RWMutex.Lock ...
 	go blockRWMutexLock(&rw)
-	time.Sleep(20 * time.Millisecond)
+	waitUntil(writerWaiting)
 	go blockRWMutexRLock(&rw) // ... and a later reader waits behind the writer
 
 	neverDone.Add(1)
@@ -92,7 +92,7 @@ func parkAll(opt parkOptions) {
 	}
 
 	// Let everything park.
-	time.Sleep(100 * time.Millisecond)
+	settle(opt)
 }
 
 //go:noinline

@@ -1,0 +1,3 @@
+module goscope.dev/persist
+
+go 1.22
