@@ -2,8 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, UserError } from '../errors.js';
+import { clip, termSafe } from '../lib/text.js';
 import { resolveSource, serviceBase } from '../collect/source.js';
-import { sessionDir } from '../collect/acquire.js';
+import { readFileChunks, sessionDir } from '../collect/acquire.js';
 import { captureAll, type CaptureSet, type SnapshotPair } from '../collect/plan.js';
 import type { CapturedProfile } from '../collect/profiles.js';
 import { saveCapture } from '../collect/capture.js';
@@ -206,11 +207,8 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   let trace: DiagnoseInput['trace'];
   if (set.trace) {
     prog.update('analysing the trace…');
-    const bytes = set.trace.bytes;
     try {
-      const { analysis, header } = await analyseTraceStream((async function* () {
-        yield bytes;
-      })(), set.trace.path);
+      const { analysis, header } = await analyseTraceStream(readFileChunks(set.trace.path), set.trace.path);
       trace = { analysis, goVersion: header.goVersion, file: set.trace.path };
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
@@ -229,8 +227,31 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     prog.done();
   }
+  // Nothing usable: no profile decoded, no goroutine snapshot or dump parsed, no trace
+  // read. A report of that would read "nothing stands out" and pass a CI gate: exit 1 and
+  // say what failed instead (the JSON is still printed, and the HTML written).
+  const usable = inputs.length > 0 || taken.length > 0 || detail !== undefined || trace !== undefined;
   if (json) printJson(io, diagnoseJson(result, meta, notes));
-  else write(io, renderDiagnose(result, meta, notes, outStyle(io)));
+  else if (usable || set.aborted) write(io, renderDiagnose(result, meta, notes, outStyle(io)));
   if (set.aborted) return EXIT_INTERRUPTED;
+  if (!usable) {
+    io.err.write(nothingUsable(base.href, notes, dir, htmlPath));
+    return 1;
+  }
   return result.leaks && result.leaks.suspects.length > 0 ? 3 : 0;
+}
+
+/** What failed, one line per kind (its first failure), under one line naming the service. */
+function nothingUsable(service: string, notes: readonly CaptureNote[], dir: string, report: string): string {
+  const byKind = new Map<string, string>();
+  for (const n of notes) if (n.state === 'failed' && !byKind.has(n.kind)) byKind.set(n.kind, n.message);
+  const lines = [`goscope: ${termSafe(service)}: nothing usable was captured, so there is nothing to diagnose (what failed is below; captures in ${termSafe(dir)}, report in ${termSafe(report)})`];
+  for (const [kind, message] of byKind) lines.push(`  ${kind}: ${termSafe(clip(firstFailure(message), 300))}`);
+  return lines.join('\n') + '\n';
+}
+
+/** A status joins each snapshot's failure with "; " after its label ("allocs #1: …"): keep the first. */
+function firstFailure(message: string): string {
+  const next = message.search(/; (?:allocs|mutex|block|goroutine|cpu|heap|threadcreate|trace)\b[^:;]*: /);
+  return next > 0 ? message.slice(0, next) : message;
 }

@@ -76,6 +76,7 @@ export async function snapshot(
     params: { debug },
     saveAs: opts.saveAs ?? (debug === '0' ? 'goroutine.pb.gz' : `goroutine.debug${debug}.txt`),
     timeoutMs: opts.timeoutMs,
+    limit: 'dump',
     outDir: opts.outDir,
     dir: opts.dir,
   });

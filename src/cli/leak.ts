@@ -141,7 +141,7 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   prog.update('final debug=2 snapshot…');
   let detail: GoroutineGroup[] | undefined;
   try {
-    const bytes = await fetchBytes(profileUrl(source, 'goroutine', { debug: '2' }), { timeoutMs });
+    const bytes = await fetchBytes(profileUrl(source, 'goroutine', { debug: '2' }), { timeoutMs, limit: 'dump' });
     const saved = await saveCapture(dir, 'goroutine-final.debug2.txt', bytes);
     detail = (await groupBytes(bytes, saved, true)).groups;
   } catch (e) {

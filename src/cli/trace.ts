@@ -90,10 +90,8 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
       const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
       const c = await captureTrace(base, { dir, seconds, timeoutMs, onTick: (left) => prog.update(`trace: ${left}s left`) });
       input = savedTo = c.path;
-      size = c.bytes.length;
-      chunks = (async function* () {
-        yield c.bytes;
-      })();
+      size = c.size;
+      chunks = readFile(c.path);
     } else if (source.kind === 'file') {
       input = source.path!;
       try {

@@ -140,8 +140,10 @@ async function writeThenPlace(
     if ((err as NodeJS.ErrnoException)?.code) throw writeError(path.join(dir, file), err);
     throw err;
   }
-  // The source failed midway (e.g. a truncated download): keep what arrived as "<name>.partial".
-  if (written === 0) {
+  // The source failed midway (e.g. a truncated download): keep what arrived as
+  // "<name>.partial", unless it was stopped for being larger than such a capture can be
+  // (then what arrived is not worth the disk: at most the cap, which can be a GiB).
+  if (written === 0 || (sourceError as { code?: string })?.code === 'TOO_LARGE') {
     await unlink(tmp).catch(() => {});
     throw sourceError;
   }

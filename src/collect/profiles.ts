@@ -126,7 +126,7 @@ export async function captureGoroutineText(
   let size = 0;
   let file: string;
   try {
-    const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+    const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, limit: 'dump', signal: opts.signal });
     file = await saveCaptureStream(opts.dir, opts.name ?? 'goroutines.txt', counted(body, (n) => (size += n)));
   } catch (e) {
     throw explainFetchError(e, 'goroutine', undefined, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
