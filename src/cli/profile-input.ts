@@ -5,7 +5,7 @@ import { UsageError, UserError } from '../errors.js';
 import { acquire } from '../collect/acquire.js';
 import { safeName } from '../collect/capture.js';
 import { resolveSource } from '../collect/source.js';
-import { collect } from '../formats/input.js';
+import { checkInflatedSize, collect } from '../formats/input.js';
 import { decodeProfile, type Profile } from '../formats/pprof/index.js';
 import { formatBytes, limit, limitHint } from '../lib/limits.js';
 import { checkGranularity, type TopOptions } from '../analysis/profile/top.js';
@@ -48,12 +48,14 @@ export async function loadProfile(
       const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
         throw new UserError(`${file}: cannot read (${e.code ?? e.message})`);
       });
+      await checkInflatedSize(bytes, file, max, limitHint('inflate', max));
       return { profile: decodeProfile(bytes, file), input: file };
     }
     // size 0: a FIFO or /dev/stdin-like file: streamed below, with the same cap.
   }
   const acq = await acquire(source, { profile: '', params: {}, saveAs, timeoutMs: opts.timeoutMs, outDir: opts.outDir, dir: opts.dir });
   const bytes = await collect(acq.chunks, acq.input, max, limitHint('inflate', max));
+  await checkInflatedSize(bytes, acq.input, max, limitHint('inflate', max));
   return { profile: decodeProfile(bytes, acq.input), input: acq.input, savedTo: acq.savedTo };
 }
 

@@ -214,3 +214,22 @@ export async function scanLines(
   }
   return { bytes, lines: lineNo, endedWithNewline };
 }
+
+/**
+ * Throws the gzip-bomb error when `bytes` (gzip) inflate to more than `max`, finding out
+ * as a stream that keeps nothing: a bomb costs CPU up to the cap, never memory. Callers
+ * run it before a profile is inflated whole for decoding; anything that is not gzip, or
+ * is corrupt, is left to the decoder and its exact error.
+ */
+export async function checkInflatedSize(bytes: Uint8Array, input: string, max: number, hint?: string): Promise<void> {
+  if (!isGzip(bytes)) return;
+  try {
+    for await (const _ of gunzipCapped(fromBuffer(bytes), input, max)) {
+      // counted and dropped by gunzipCapped
+    }
+  } catch (e) {
+    if (e instanceof FormatError && /possible gzip bomb/.test(e.message)) {
+      throw hint ? bombError(input, max, `byte ${max} of the decompressed data`, hint) : e;
+    }
+  }
+}
