@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { isAscii } from 'node:buffer';
 import { FormatError } from '../errors.js';
-import { LIMIT_ENV, parseSize } from '../lib/limits.js';
+import { LIMIT_ENV, limitHint, parseSize } from '../lib/limits.js';
 
 export const DEFAULT_MAX_INFLATED = 4 * 1024 ** 3; // streamed text: memory stays bounded anyway
 export const DEFAULT_MAX_LINE = 1024 * 1024;
@@ -67,7 +67,7 @@ export function gzipError(input: string, err: unknown, at: string): FormatError 
   return new FormatError(input, at, `corrupt gzip data (${msg})`);
 }
 
-export function bombError(input: string, max: number, at: string, hint = `set ${LIMIT_ENV.inflate}=<bytes> to allow more`): FormatError {
+export function bombError(input: string, max: number, at: string, hint = limitHint('inflate', max)): FormatError {
   return new FormatError(input, at, `decompressed size exceeds ${max} bytes (possible gzip bomb)`, hint);
 }
 
@@ -115,7 +115,7 @@ export async function* gunzipCapped(chunks: Chunks, input: string, max: number):
 }
 
 /** Reads a whole stream into one buffer, refusing it once more than `max` bytes came (for formats parsed in memory, like protobuf). */
-export async function collect(chunks: Chunks, input: string, max: number, hint = `set ${LIMIT_ENV.inflate}=<bytes> to allow more`): Promise<Buffer> {
+export async function collect(chunks: Chunks, input: string, max: number, hint = limitHint('inflate', max)): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
   for await (const c of chunks) {

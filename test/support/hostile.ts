@@ -12,7 +12,7 @@
 //   endless     200 with a body that never ends, as fast as the client reads
 //   drip        200 with one byte every `dripMs` (default 1 s), never ending
 //   bomb        200 with a small gzip stream that inflates to `bombBytes` of zeros
-//   lying       200 with Content-Length 48 MiB (under the profile cap), 1 KiB sent, then silence
+//   lying       200 with Content-Length `lyingBytes` (default 48 MiB, under the profile cap), 1 KiB sent, then silence
 //   lyinghuge   200 with Content-Length 1 TiB, then silence
 //   bigheader   200 with 64 KiB of headers
 //   ok          what `serve` returns for the path (404 if nothing): real captures
@@ -33,6 +33,8 @@ export interface HostileOptions {
   dripMs?: number;
   /** What `bomb` inflates to (default 1 GiB). */
   bombBytes?: number;
+  /** The Content-Length `lying` announces (default 48 MiB: under the profile cap). */
+  lyingBytes?: number;
 }
 
 export interface HostileServer {
@@ -143,7 +145,7 @@ export async function startHostile(opts: HostileOptions = {}): Promise<HostileSe
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bomb.length });
         return res.end(bomb);
       case 'lying':
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 48 * 1024 * 1024 });
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': opts.lyingBytes ?? 48 * 1024 * 1024 });
         res.write(Buffer.alloc(1024, 0x1f));
         return;
       case 'lyinghuge':
