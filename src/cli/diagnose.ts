@@ -44,12 +44,13 @@ flags:
                      service without it only gets a note
   --no-trace         no execution trace
   -o, --html FILE    report file (default report.html in the capture folder)
-  --timeout D        per-request timeout (default 30s)
+  --timeout D        deadline of each whole request, body included (default 30s;
+                     the CPU profile and trace requests add their length)
   --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json             machine-readable output (schema goscope.diagnose/v1)
 
-exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, nothing
-captured), 2 usage`;
+exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, or
+nothing usable captured: what failed is listed per kind on stderr), 2 usage, 130 Ctrl-C`;
 
 const FLAGS = {
   seconds: { type: 'string' },

@@ -31,7 +31,7 @@ flags:
   --stacks N          print full stacks for the first N groups (default 10)
   --debug 1|2         form to fetch from a service (default 2: states and wait times)
   --partial           analyse a dump cut off mid-goroutine instead of failing
-  --timeout D         per-request timeout for URLs (default 30s)
+  --timeout D         deadline of the whole request for URLs, body included (default 30s)
   --out DIR           capture folder for fetched dumps (default ./goscope-captures/…)
   --json              machine-readable output (schema goscope.goroutines/v1)
 

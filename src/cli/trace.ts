@@ -36,7 +36,7 @@ flags:
                      a flame graph per blocking profile
   --pprof KIND       instead, write the KIND blocking profile (net, sync, syscall or sched)
                      as a standard .pb.gz to -o FILE, as go tool trace -pprof=KIND
-  --timeout D        request timeout after the trace ends (default 30s)
+  --timeout D        deadline of the whole request after the trace ends (default 30s)
   --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json             machine-readable output (schema goscope.trace/v1)
 
