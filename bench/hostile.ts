@@ -48,13 +48,14 @@ interface Row {
 function run(bin: string, args: string[], cwd: string, limitMs: number): Promise<{ code: number | null; killed: boolean; wallMs: number; stderr: string }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    // Its own process group: at the limit, goscope is killed along with time(1).
+    const p = spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, detached: true });
     let stderr = '';
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     let killed = false;
     const timer = setTimeout(() => {
       killed = true;
-      p.kill('SIGKILL');
+      process.kill(-p.pid!, 'SIGKILL');
     }, limitMs);
     p.on('close', (code) => {
       clearTimeout(timer);
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   console.log('| case | exit | wall | peak RSS | left on disk |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.killed ? `killed at ${limitMs / 1000} s` : r.code} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.rssMb.toFixed(0)} MB | ${r.diskMb < 0.05 ? '0' : r.diskMb.toFixed(1) + ' MB'} |`);
+    console.log(`| ${r.name} | ${r.killed ? `killed at ${limitMs / 1000} s` : r.code} | ${(r.wallMs / 1000).toFixed(1)} s | ${Number.isFinite(r.rssMb) ? r.rssMb.toFixed(0) + ' MB' : '—'} | ${r.diskMb < 0.05 ? '0' : r.diskMb.toFixed(1) + ' MB'} |`);
   }
   process.stderr.write(`bench: figures in ${file}\n`);
 }
