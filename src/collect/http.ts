@@ -215,7 +215,8 @@ function requestOnce(url: URL, auth: string | undefined, deadline: number, timeo
       // A fresh non-keep-alive agent: one connection per request, closed afterwards, so a
       // stale pooled socket can never fail a request and nothing keeps the process alive.
       agent: false,
-      // Node's default (16 KiB) refuses a header flood with HPE_HEADER_OVERFLOW.
+      // Pinned at Node's default whatever --max-http-header-size says, so a header flood
+      // fails at the 16 KiB that networkError's message names.
       maxHeaderSize: 16 * 1024,
     });
     const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
