@@ -5,7 +5,7 @@
 //
 //   node dist/bench/hostile.js [--goscope DIR] [--limit-s 60] [--bomb-gib 4]
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, ftruncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../scripts/go.js';
@@ -53,15 +53,30 @@ function run(bin: string, args: string[], cwd: string, limitMs: number): Promise
     let stderr = '';
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     let killed = false;
+    let hwmKb = NaN;
     const timer = setTimeout(() => {
       killed = true;
+      // time(1) reports nothing when killed: read goscope's own peak (VmHWM) first.
+      hwmKb = peakOfChild(p.pid!);
       process.kill(-p.pid!, 'SIGKILL');
     }, limitMs);
     p.on('close', (code) => {
       clearTimeout(timer);
+      if (killed) stderr += `\n\tMaximum resident set size (kbytes): ${hwmKb}\n`;
       resolve({ code, killed, wallMs: Date.now() - t0, stderr });
     });
   });
+}
+
+/** VmHWM (KiB) of the first child of `pid` (goscope under time(1)), NaN if unreadable. */
+function peakOfChild(pid: number): number {
+  try {
+    const child = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    const status = readFileSync(`/proc/${child}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
 }
 
 function du(dir: string): number {
