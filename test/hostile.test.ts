@@ -133,3 +133,16 @@ for (const cmd of COMMANDS) {
     assert.deepEqual(failures, []);
   });
 }
+
+test('diagnose --json when nothing usable was captured: the JSON is still printed, exit 1', { timeout: 60_000 }, async () => {
+  const cwd = mkdtempSync(path.join(work, 'diagnose-json-'));
+  const out = path.join(cwd, 'caps');
+  const r = await goscope(['diagnose', server.base('status500'), '--seconds', '1', '--samples', '2', '--no-trace', '--timeout', '1s', '--json', '--out', out], { cwd, env: ENV });
+  assert.equal(r.code, 1, r.stderr);
+  const j = JSON.parse(r.stdout) as { schema: string; profiles: unknown[]; notes: { kind: string; state: string }[] };
+  assert.equal(j.schema, 'goscope.diagnose/v1');
+  assert.deepEqual(j.profiles, []);
+  assert.ok(j.notes.length > 0 && j.notes.every((n) => n.state === 'failed'), JSON.stringify(j.notes));
+  assert.match(r.stderr, /^goscope: .*nothing usable was captured/);
+  assert.ok(readdirSync(out).includes('report.html'), 'the report is still written');
+});
