@@ -290,9 +290,8 @@ async function* readBody(open: Open, opts: FetchOptions): AsyncGenerator<Buffer,
       yield chunk;
     }
     if (opts.signal?.aborted) throw opts.signal.reason;
-    if (timedOut) throw overdue(shown, timeoutMs, received, Date.now() - lastData);
     if (!res.complete || (contentLength !== undefined && received !== contentLength)) {
-      throw truncated(shown, received, contentLength);
+      throw timedOut ? overdue(shown, timeoutMs, received, Date.now() - lastData) : truncated(shown, received, contentLength);
     }
   } finally {
     clearTimeout(timer);
