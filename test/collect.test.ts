@@ -10,6 +10,8 @@ import { resolveSource, profileUrl } from '../src/collect/source.js';
 import { fetchBytes, fetchStream, FetchError, HttpStatusError, NotFoundError, isNotFound } from '../src/collect/http.js';
 import { captureDir, saveCapture, saveCaptureStream, safeName, serviceLabel, timestamp } from '../src/collect/capture.js';
 import { progress } from '../src/report/progress.js';
+import { limit, parseSize } from '../src/lib/limits.js';
+import { startHostile, type HostileServer } from './support/hostile.js';
 import { UserError, UsageError } from '../src/errors.js';
 
 let tmp: string;
@@ -281,7 +283,8 @@ describe('fetch', () => {
   test('a body that stops arriving is reported as stalled', async () => {
     await rejects(fetchBytes(u('/stall'), { timeoutMs: 200 }), (e) => {
       assert.equal(e.code, 'STALLED');
-      assert.match(e.message, /: response stalled: no data for 0\.2s after 10 bytes \(raise --timeout\)$/);
+      // The deadline counts from the request: the 10 bytes came at once, then nothing.
+      assert.match(e.message, /: response stalled: no data for 0\.[12]\d*s after 10 bytes \(raise --timeout\)$/);
     });
   });
 
@@ -311,7 +314,7 @@ describe('fetch', () => {
   test('maxBytes exceeded (Content-Length up front, and while streaming)', async () => {
     await rejects(fetchBytes(u('/big-cl'), { maxBytes: 1024 * 1024 }), (e) => {
       assert.equal(e.code, 'TOO_LARGE');
-      assert.match(e.message, /\/big-cl: response exceeds the 1 MiB size limit: stopped reading/);
+      assert.match(e.message, /\/big-cl: response announces 6 MiB, more than the 1 MiB limit for a profile: stopped reading/);
     });
     await rejects(fetchBytes(u('/big-chunked'), { maxBytes: 1024 * 1024 }), (e) => {
       assert.equal(e.code, 'TOO_LARGE');
@@ -356,6 +359,82 @@ describe('fetch', () => {
     const p = fetchBytes(u('/hang'), { signal: ac.signal, timeoutMs: 5000 });
     setTimeout(() => ac.abort(new Error('stop')), 50);
     await assert.rejects(p, { message: 'stop' });
+  });
+
+  describe('deadline and caps against a hostile service', () => {
+    let h: HostileServer;
+    before(async () => {
+      h = await startHostile({ dripMs: 20, bombBytes: 1 << 20, lyingBytes: 2 << 20 });
+    });
+    after(() => h.close());
+    const hu = (mode: Parameters<HostileServer['base']>[0], p = 'heap') => new URL(h.base(mode) + p);
+
+    test('--timeout is the whole request: a drip that never stops fails at the deadline', async () => {
+      const t0 = Date.now();
+      await rejects(fetchBytes(hu('drip'), { timeoutMs: 1000 }), (e) => {
+        // STALLED only if this process was starved of the CPU for half the deadline.
+        if (e.code === 'STALLED') return assert.match(e.message, /response stalled: no data for [\d.]+s after [1-9]\d* bytes/);
+        assert.equal(e.code, 'DEADLINE');
+        assert.match(e.message, /^http:\/\/127\.0\.0\.1:\d+\/drip\/debug\/pprof\/heap: response not complete within 1s: \d+ bytes received and still arriving .*raise --timeout/);
+      });
+      const took = Date.now() - t0;
+      assert.ok(took >= 990 && took < 6000, `took ${took} ms`);
+      // A streamed body is bound by the same deadline, whoever is slow.
+      const t1 = Date.now();
+      await rejects(
+        (async () => {
+          for await (const _ of await fetchStream(hu('drip'), { timeoutMs: 300 })) {
+            // keep reading
+          }
+        })(),
+        (e) => assert.ok(e.code === 'DEADLINE' || e.code === 'STALLED', e.code),
+      );
+      assert.ok(Date.now() - t1 < 5000);
+    });
+
+    test('size caps per kind: an endless body stops at the cap, a lying Content-Length is refused up front', async () => {
+      await rejects(fetchBytes(hu('endless'), { maxBytes: 1 << 20 }), (e) => {
+        assert.equal(e.code, 'TOO_LARGE');
+        assert.match(e.message, /response exceeds the 1 MiB limit for a profile: stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_PROFILE=2MiB to allow more\)$/);
+      });
+      await rejects(fetchBytes(hu('endless', 'goroutine?debug=2'), { limit: 'dump', maxBytes: 1 << 20 }), (e) => {
+        assert.match(e.message, /limit for a goroutine dump: .*GOSCOPE_MAX_DUMP=2MiB/);
+      });
+      const t0 = Date.now();
+      await rejects(fetchBytes(hu('lyinghuge'), { timeoutMs: 10_000 }), (e) => {
+        assert.equal(e.code, 'TOO_LARGE');
+        assert.match(e.message, /response announces 1 TiB, more than the 64 MiB limit for a profile/);
+      });
+      assert.ok(Date.now() - t0 < 5000, 'refused from the headers, not at the deadline');
+      // Under the cap, a lying Content-Length ends at the deadline with what came.
+      await rejects(fetchBytes(hu('lying'), { timeoutMs: 300 }), (e) => assert.equal(e.code, 'STALLED'));
+      assert.equal(limit('profile'), 64 * 1024 * 1024);
+    });
+
+    test('a body stopped for its size or at the deadline leaves no .partial; one the service cut short does', async () => {
+      const dir = await mkdtemp(path.join(tmp, 'capped-'));
+      await rejects(saveCaptureStream(dir, 'trace.out', await fetchStream(hu('endless', 'trace'), { limit: 'trace', maxBytes: 1 << 20 })), (e) => assert.equal(e.code, 'TOO_LARGE'));
+      let code = '';
+      await rejects(saveCaptureStream(dir, 'goroutines.txt', await fetchStream(hu('drip', 'goroutine'), { limit: 'dump', timeoutMs: 1000 })), (e) => {
+        // A starved process may see a stall instead, whose bytes are kept as .partial.
+        code = e.code;
+        assert.ok(code === 'DEADLINE' || code === 'STALLED', code);
+      });
+      assert.deepEqual(await readdir(dir), code === 'DEADLINE' ? [] : ['goroutines.txt.partial']);
+    });
+
+    test('huge headers are one line', async () => {
+      await rejects(fetchBytes(hu('bigheader')), (e) => assert.match(e.message, /the reply's headers are larger than 16 KiB/));
+    });
+  });
+
+  test('sizes in GOSCOPE_MAX_* settings', () => {
+    assert.equal(parseSize('1048576'), 1 << 20);
+    assert.equal(parseSize('256MiB'), 256 * 1024 * 1024);
+    assert.equal(parseSize('2g'), 2 * 1024 ** 3);
+    assert.equal(parseSize('1.5GB'), 1.5e9);
+    assert.equal(parseSize('lots'), undefined);
+    assert.equal(parseSize('0'), undefined);
   });
 
   test('capturing a truncated stream keeps the partial bytes', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FormatError } from '../src/errors.js';
+import { checkInflatedSize } from '../src/formats/input.js';
 import {
   addInt64,
   compareInt64,
@@ -516,6 +517,29 @@ test('gzip bomb is stopped at maxInflatedBytes', () => {
     'bomb.pb.gz',
     /decompressed size exceeds 16777216 bytes \(possible gzip bomb\)/,
   );
+});
+
+test('the gzip trailer (ISIZE) only sizes the output buffer: a lying one neither breaks decoding nor lifts the cap', { skip: corpusSkip }, async () => {
+  const gz = Buffer.from(corpus('sample.cpu.pb.gz'));
+  const want = decodeProfile(gz, 'ok.pb.gz');
+  for (const isize of [0, 7, 0xffffffff]) {
+    const lying = Buffer.from(gz);
+    lying.writeUInt32LE(isize, lying.length - 4);
+    // zlib checks ISIZE only after the last byte: a wrong one is a corrupt stream, never a wrong profile.
+    let got: unknown;
+    try {
+      got = decodeProfile(lying, 'lying.pb.gz');
+    } catch (e) {
+      got = e;
+    }
+    assert.ok(got instanceof FormatError || JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) === JSON.stringify(want, (_k, v) => (typeof v === 'bigint' ? String(v) : v)), String(got));
+  }
+  const bomb = Buffer.from(gzipSync(new Uint8Array(64 << 20)));
+  bomb.writeUInt32LE(100, bomb.length - 4); // claims 100 bytes
+  throwsFormat(() => decodeProfile(bomb, 'bomb.pb.gz', { maxInflatedBytes: 16 << 20 }), 'bomb.pb.gz', /possible gzip bomb/);
+  // The streaming check finds the same bomb without inflating it in memory.
+  await assert.rejects(checkInflatedSize(bomb, 'bomb.pb.gz', 16 << 20), /bomb\.pb\.gz: byte 16777216 of the decompressed data: decompressed size exceeds 16777216 bytes \(possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)/);
+  await checkInflatedSize(gz, 'ok.pb.gz', 16 << 20);
 });
 
 test('bogus length prefixes', () => {

@@ -3,12 +3,13 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, UserError } from '../errors.js';
+import { clip, termSafe } from '../lib/text.js';
 import { resolveSource, serviceBase } from '../collect/source.js';
 import { readFileChunks, sessionDir } from '../collect/acquire.js';
 import { captureAll, type CaptureSet } from '../collect/plan.js';
 import { isCaptureFolder, keepInFolder, loadCapture } from '../collect/manifest.js';
 import { analyseCapture } from '../analysis/diagnose-capture.js';
-import { diagnoseJson, renderDiagnose } from '../report/diagnose.js';
+import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
 import { diagnoseHtml } from '../report/diagnose-html.js';
 import { progress, type Progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
@@ -37,12 +38,14 @@ flags:
                      service without it only gets a note
   --no-trace         no execution trace
   -o, --html FILE    report file (default report.html in the capture folder)
-  --timeout D        per-request timeout (default 30s)
+  --timeout D        deadline of each whole request, body included (default 30s;
+                     the CPU profile and trace requests add their length)
   --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json             machine-readable output (schema goscope.diagnose/v1)
 
-exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, nothing
-captured), 2 usage, 130 interrupted (Ctrl-C: what was captured is analysed and saved)`;
+exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, or
+nothing usable captured: what failed is listed per kind on stderr), 2 usage,
+130 interrupted (Ctrl-C: what was captured is analysed and saved)`;
 
 const FLAGS = {
   seconds: { type: 'string' },
@@ -80,8 +83,9 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
     }
     prog.update('reading the capture…');
     const set = await loadCapture(arg);
-    const found = await report(set, { io, json, html, prog });
-    return found ? 3 : 0;
+    const r = await report(set, { io, json, html, prog });
+    if (!r.usable) return 1;
+    return r.found ? 3 : 0;
   }
   const source = resolveSource(arg);
   if (source.kind === 'file' || source.kind === 'stdin') {
@@ -122,16 +126,20 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     stop.release();
   }
-  const found = await report(set, { io, json, html, prog });
+  const r = await report(set, { io, json, html, prog });
   if (set.aborted) return EXIT_INTERRUPTED;
-  return found ? 3 : 0;
+  if (!r.usable) return 1;
+  return r.found ? 3 : 0;
 }
 
 /**
  * Analyses a capture (files on disk) and writes the report: report.html, then the
- * summary or --json on stdout. Returns whether there are leak suspects.
+ * summary or --json on stdout. Nothing usable (no profile decoded, no goroutine snapshot
+ * or dump parsed, no trace read) would read "nothing stands out" and pass a CI gate: then
+ * stderr says what failed, per kind, and the caller exits 1 (the JSON is still printed and
+ * the HTML written).
  */
-async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string; prog: Progress }): Promise<boolean> {
+async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string; prog: Progress }): Promise<{ found: boolean; usable: boolean }> {
   o.prog.update('analysing…');
   const htmlPath = o.html ?? path.join(set.dir, 'report.html');
   let a;
@@ -157,9 +165,25 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
     await writeOutput(htmlPath, diagnoseHtml(a.diagnosis, meta, a.notes, a.flames), 'the report');
     o.prog.done();
     if (o.json) printJson(o.io, diagnoseJson(a.diagnosis, meta, a.notes));
-    else write(o.io, renderDiagnose(a.diagnosis, meta, a.notes, outStyle(o.io)));
+    else if (a.usable || set.aborted) write(o.io, renderDiagnose(a.diagnosis, meta, a.notes, outStyle(o.io)));
+    if (!a.usable) o.io.err.write(nothingUsable(set.service, a.notes, set.dir, htmlPath));
   } finally {
     o.prog.done();
   }
-  return (a.diagnosis.leaks?.suspects.length ?? 0) > 0;
+  return { found: (a.diagnosis.leaks?.suspects.length ?? 0) > 0, usable: a.usable };
+}
+
+/** What failed, one line per kind (its first failure), under one line naming the service. */
+function nothingUsable(service: string, notes: readonly CaptureNote[], dir: string, report: string): string {
+  const byKind = new Map<string, string>();
+  for (const n of notes) if (n.state === 'failed' && !byKind.has(n.kind)) byKind.set(n.kind, n.message);
+  const lines = [`goscope: ${termSafe(service)}: nothing usable was captured, so there is nothing to diagnose (what failed is below; captures in ${termSafe(dir)}, report in ${termSafe(report)})`];
+  for (const [kind, message] of byKind) lines.push(`  ${kind}: ${termSafe(clip(firstFailure(message), 300))}`);
+  return lines.join('\n') + '\n';
+}
+
+/** A status joins each snapshot's failure with "; " after its label ("allocs #1: …"): keep the first. */
+function firstFailure(message: string): string {
+  const next = message.search(/; (?:allocs|mutex|block|goroutine|cpu|heap|threadcreate|trace)\b[^:;]*: /);
+  return next > 0 ? message.slice(0, next) : message;
 }

@@ -28,7 +28,7 @@ flags:
   --normalize        scale the new profile to the base's total first (as pprof)
   --title T          page title (default: the profile's file name and sample type)
 ${VIEW_HELP.split('\n').filter((l) => !/granularity|nodecount|nodefraction|hide rows|show at most|files, lines/.test(l)).join('\n')}
-  --timeout D        per-request timeout for URLs (default 30s)
+  --timeout D        deadline of each whole request for URLs, body included (default 30s)
   --out DIR          capture folder for fetched profiles
 
 exit codes: 0 ok, 1 failure, 2 usage`;

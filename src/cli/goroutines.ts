@@ -31,7 +31,7 @@ flags:
   --stacks N          print full stacks for the first N groups (default 10)
   --debug 1|2         form to fetch from a service (default 2: states and wait times)
   --partial           analyse a dump cut off mid-goroutine instead of failing
-  --timeout D         per-request timeout for URLs (default 30s)
+  --timeout D         deadline of the whole request for URLs, body included (default 30s)
   --out DIR           capture folder for fetched dumps (default ./goscope-captures/…)
   --json              machine-readable output (schema goscope.goroutines/v1)
 
@@ -76,6 +76,7 @@ export async function snapshot(
     params: { debug },
     saveAs: opts.saveAs ?? (debug === '0' ? 'goroutine.pb.gz' : `goroutine.debug${debug}.txt`),
     timeoutMs: opts.timeoutMs,
+    limit: 'dump',
     outDir: opts.outDir,
     dir: opts.dir,
   });

@@ -34,7 +34,7 @@ flags:
   --interval D     time between samples (default 5s)
   --duration D     sampling window (default 1m); or
   --samples N      number of samples (>= 6: fewer cannot show a significant trend)
-  --timeout D      per-request timeout (default 30s)
+  --timeout D      deadline of each whole request, body included (default 30s)
   --out DIR        capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json           machine-readable output (schema goscope.leak/v1)
 

@@ -1,18 +1,17 @@
 // Reading pprof profiles named on the command line (files, profile URLs, stdin) and the
 // flags every profile command shares, spelled like `go tool pprof`'s.
-import { UsageError } from '../errors.js';
+import { stat, readFile } from 'node:fs/promises';
+import { UsageError, UserError } from '../errors.js';
 import { acquire } from '../collect/acquire.js';
 import { safeName } from '../collect/capture.js';
 import { resolveSource } from '../collect/source.js';
-import { collect } from '../formats/input.js';
-import { decodeProfile, DEFAULT_MAX_INFLATED_BYTES, type Profile } from '../formats/pprof/index.js';
+import { checkInflatedSize, collect } from '../formats/input.js';
+import { decodeProfile, type Profile } from '../formats/pprof/index.js';
+import { formatBytes, limit, limitHint } from '../lib/limits.js';
 import { checkGranularity, type TopOptions } from '../analysis/profile/top.js';
 import { termSafe } from '../lib/text.js';
 import { parseDuration, parseInteger, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './common.js';
-
-// A raw (still gzipped) profile larger than this is not a profile anyone captured.
-const MAX_PROFILE_FILE = DEFAULT_MAX_INFLATED_BYTES;
 
 export interface LoadedProfile {
   profile: Profile;
@@ -36,8 +35,29 @@ export async function loadProfile(
     throw new UsageError(`${command}: ${arg} is a service, not a profile: capture one with goscope profile ${arg} --type cpu (or give a profile URL such as ${arg.replace(/\/+$/, '')}/debug/pprof/heap)`);
   }
   const saveAs = source.url ? safeName(source.url.pathname.split('/').filter(Boolean).pop() ?? 'profile') + '.pb.gz' : 'profile.pb.gz';
+  // A file larger than a decompressed profile may be (gzipped or not) is refused before
+  // it is read: stat knows its size.
+  const max = limit('inflate');
+  if (source.kind === 'file') {
+    const file = source.path!;
+    const size = (await stat(file).catch((e: NodeJS.ErrnoException) => {
+      throw new UserError(`${file}: cannot read (${e.code ?? e.message})`);
+    })).size;
+    if (size > max) {
+      throw new UserError(`${file}: ${formatBytes(size)} is larger than any profile goscope reads (${formatBytes(max)}): is this a profile? (${limitHint('inflate', max)})`);
+    }
+    if (size > 0) {
+      const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+        throw new UserError(`${file}: cannot read (${e.code ?? e.message})`);
+      });
+      await checkInflatedSize(bytes, file, max, limitHint('inflate', max));
+      return { profile: decodeProfile(bytes, file), input: file };
+    }
+    // size 0: a FIFO or /dev/stdin-like file: streamed below, with the same cap.
+  }
   const acq = await acquire(source, { profile: '', params: {}, saveAs, timeoutMs: opts.timeoutMs, outDir: opts.outDir, dir: opts.dir });
-  const bytes = await collect(acq.chunks, acq.input, MAX_PROFILE_FILE);
+  const bytes = await collect(acq.chunks, acq.input, max, limitHint('inflate', max));
+  await checkInflatedSize(bytes, acq.input, max, limitHint('inflate', max));
   return { profile: decodeProfile(bytes, acq.input), input: acq.input, savedTo: acq.savedTo };
 }
 

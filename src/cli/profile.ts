@@ -34,7 +34,8 @@ flags:
   --seconds N        capture window (cpu default 10; allocs/mutex/block: delta window)
   -o, --html FILE    also write a flame graph of the profile
 ${VIEW_HELP}
-  --timeout D        per-request timeout (default 30s; the CPU request adds --seconds)
+  --timeout D        deadline of the whole request, body included (default 30s; the
+                     CPU request adds --seconds)
   --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json             machine-readable output (schema goscope.top/v1 plus captured files)
 

@@ -31,7 +31,10 @@ commands:
 prints findings takes --json (flame writes files instead).
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose),
-            4 SLO breached (http --slo)`;
+            4 SLO breached (http --slo), 130 interrupted (Ctrl-C; 143 for SIGTERM)
+
+Requests to a service: --timeout is each whole request's deadline; sizes are capped by
+kind (GOSCOPE_MAX_PROFILE, GOSCOPE_MAX_DUMP, GOSCOPE_MAX_TRACE, GOSCOPE_MAX_INFLATE).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;

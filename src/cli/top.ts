@@ -22,7 +22,7 @@ ${VIEW_HELP}
   --diff-base P      subtract profile P first (what changed: negative = less)
   --normalize        scale the profile to the base's total before subtracting (as pprof)
   --peek RE          callers and callees of the functions matching RE instead
-  --timeout D        per-request timeout for URLs (default 30s)
+  --timeout D        deadline of each whole request for URLs, body included (default 30s)
   --out DIR          capture folder for fetched profiles (default ./goscope-captures/…)
   --json             machine-readable output (schema goscope.top/v1, goscope.peek/v1)
 
@@ -38,7 +38,7 @@ flags:
 ${VIEW_HELP}
   --normalize        scale the new profile to the base's total first (compare shapes,
                      not volumes: e.g. two CPU profiles of different lengths)
-  --timeout D        per-request timeout for URLs (default 30s)
+  --timeout D        deadline of each whole request for URLs, body included (default 30s)
   --out DIR          capture folder for fetched profiles
   --json             machine-readable output (schema goscope.top/v1)
 

@@ -36,7 +36,7 @@ flags:
                      a flame graph per blocking profile
   --pprof KIND       instead, write the KIND blocking profile (net, sync, syscall or sched)
                      as a standard .pb.gz to -o FILE, as go tool trace -pprof=KIND
-  --timeout D        request timeout after the trace ends (default 30s)
+  --timeout D        deadline of the whole request after the trace ends (default 30s)
   --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
   --json             machine-readable output (schema goscope.trace/v1)
 
@@ -90,10 +90,8 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
       const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
       const c = await captureTrace(base, { dir, seconds, timeoutMs, onTick: (left) => prog.update(`trace: ${left}s left`) });
       input = savedTo = c.path;
-      size = c.bytes.length;
-      chunks = (async function* () {
-        yield c.bytes;
-      })();
+      size = c.size;
+      chunks = readFile(c.path);
     } else if (source.kind === 'file') {
       input = source.path!;
       try {

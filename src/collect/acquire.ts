@@ -3,6 +3,7 @@
 // then read back from disk.
 import { createReadStream } from 'node:fs';
 import { UserError } from '../errors.js';
+import type { LimitKind } from '../lib/limits.js';
 import { captureDir, saveCaptureStream, serviceLabel } from './capture.js';
 import { fetchStream } from './http.js';
 import { profileUrl, type Source } from './source.js';
@@ -40,6 +41,8 @@ export interface AcquireOptions {
   /** File name for the saved capture. */
   saveAs: string;
   timeoutMs?: number;
+  /** What a fetched body is, for its size cap (default 'profile'; goroutine text: 'dump'). */
+  limit?: LimitKind;
   /** Capture folder (created on first use when not given). */
   outDir?: string;
   dir?: { path: string | null };
@@ -55,7 +58,7 @@ export async function acquire(source: Source, opts: AcquireOptions): Promise<Acq
   if (source.kind === 'file') return { chunks: readFileChunks(source.path!), input: source.path!, path: source.path! };
   if (source.kind === 'stdin') return { chunks: process.stdin, input: 'stdin' };
   const url = source.kind === 'service' ? profileUrl(source, opts.profile, opts.params) : source.url!;
-  const body = await fetchStream(url, { timeoutMs: opts.timeoutMs });
+  const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, limit: opts.limit });
   const holder = opts.dir ?? { path: null };
   const dir = await sessionDir(source, holder, opts.outDir);
   const saved = await saveCaptureStream(dir, opts.saveAs, body);

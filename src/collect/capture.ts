@@ -140,8 +140,12 @@ async function writeThenPlace(
     if ((err as NodeJS.ErrnoException)?.code) throw writeError(path.join(dir, file), err);
     throw err;
   }
-  // The source failed midway (e.g. a truncated download): keep what arrived as "<name>.partial".
-  if (written === 0) {
+  // The source failed midway (the service closed the connection, or went quiet): keep
+  // what arrived as "<name>.partial". Not when goscope stopped reading a body that was
+  // larger than such a capture can be, or still arriving at the deadline (an endless
+  // body): that is not a capture worth the disk, and can be as large as the cap (a GiB).
+  const stopped = (sourceError as { code?: string })?.code;
+  if (written === 0 || stopped === 'TOO_LARGE' || stopped === 'DEADLINE') {
     await unlink(tmp).catch(() => {});
     throw sourceError;
   }

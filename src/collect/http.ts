@@ -6,19 +6,26 @@
 import http from 'node:http';
 import https from 'node:https';
 import { UserError } from '../errors.js';
+import { formatBytes, limit, limitHint, LIMIT_WHAT, type LimitKind } from '../lib/limits.js';
 import { clip, oneLine } from '../lib/text.js';
 
 export interface FetchOptions {
-  /** Time allowed until the response headers arrive, and then between body chunks. Default 30000. */
+  /**
+   * The whole request's deadline, as Go's http.Client.Timeout: connecting, redirects, the
+   * headers and the entire body must be done within it (a body that drips or never ends
+   * fails at the deadline). For a CPU profile or trace the caller adds the capture length.
+   * Default 30000.
+   */
   timeoutMs?: number;
-  /** Largest body accepted. Default 2 GiB. */
+  /** What the body is, for its size cap (lib/limits.ts) and the hint when it is exceeded. Default 'profile'. */
+  limit?: LimitKind;
+  /** Largest body accepted; default: the cap of `limit`. */
   maxBytes?: number;
   /** Aborting rejects with `signal.reason` (not a UserError). */
   signal?: AbortSignal;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 export const MAX_REDIRECTS = 5;
 
 export type FetchErrorCode =
@@ -26,6 +33,7 @@ export type FetchErrorCode =
   | 'DNS'
   | 'TIMEOUT'
   | 'STALLED'
+  | 'DEADLINE'
   | 'RESET'
   | 'UNREACHABLE'
   | 'TLS'
@@ -81,12 +89,16 @@ export function isNotFound(err: unknown): err is NotFoundError {
   return err instanceof NotFoundError;
 }
 
-/** Fetch a whole body into memory (preallocated when Content-Length is known). */
+/**
+ * Fetch a whole body into memory: at most the cap of `opts.limit` (a profile: 64 MiB by
+ * default), so an endless body or a lying Content-Length costs that much at worst.
+ */
 export async function fetchBytes(url: URL, opts: FetchOptions = {}): Promise<Buffer> {
   const open = await openResponse(url, opts);
   const chunks = readBody(open, opts);
   const len = open.contentLength;
   if (len !== undefined) {
+    // Content-Length was checked against the cap: preallocating it is bounded.
     const buf = Buffer.allocUnsafe(len);
     let off = 0;
     for await (const chunk of chunks) {
@@ -103,7 +115,7 @@ export async function fetchBytes(url: URL, opts: FetchOptions = {}): Promise<Buf
 
 /**
  * Fetch with the body as a stream of chunks, for huge dumps. Status, redirect and
- * connection errors reject here; truncation, stalls and size overruns throw from the
+ * connection errors reject here; truncation, the deadline and size overruns throw from the
  * iteration. Iterate the result promptly (or break out of it) so the connection is released.
  */
 export async function fetchStream(url: URL, opts: FetchOptions = {}): Promise<AsyncIterable<Buffer>> {
@@ -119,19 +131,29 @@ interface Open {
   req: http.ClientRequest;
   res: http.IncomingMessage;
   contentLength?: number;
+  /** Epoch ms by which the whole request must be done. */
+  deadline: number;
+  /** The whole request's time allowed, for messages. */
+  timeoutMs: number;
   release(): void;
 }
 
 /** A sentinel passed to destroy() so we can tell our own timeouts from network errors. */
 class Timeout extends Error {}
 
+function capOf(opts: FetchOptions): { max: number; kind: LimitKind } {
+  const kind = opts.limit ?? 'profile';
+  return { max: opts.maxBytes ?? limit(kind), kind };
+}
+
 async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const deadline = Date.now() + timeoutMs;
+  const cap = capOf(opts);
   const first = url;
   let current = url;
   for (let redirects = 0; ; ) {
-    const open = await requestOnce(current, sameOrigin(current, first) ? authOf(first) : undefined, timeoutMs, opts.signal);
+    const open = await requestOnce(current, sameOrigin(current, first) ? authOf(first) : undefined, deadline, timeoutMs, opts.signal);
     const { res } = open;
     const status = res.statusCode ?? 0;
 
@@ -160,7 +182,7 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
     }
 
     if (status < 200 || status >= 300) {
-      const line = await firstBodyLine(open, Math.min(timeoutMs, 5000));
+      const line = await firstBodyLine(open, Math.max(0, Math.min(deadline - Date.now(), 5000)));
       open.release();
       throw statusError(open.url, open.shown, status, line, res.headers);
     }
@@ -168,16 +190,16 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
     const cl = res.headers['content-length'];
     if (cl !== undefined && /^\d+$/.test(cl)) {
       open.contentLength = Number(cl);
-      if (open.contentLength > maxBytes) {
+      if (open.contentLength > cap.max) {
         open.release();
-        throw tooLarge(open.shown, maxBytes);
+        throw tooLarge(open.shown, cap.max, cap.kind, open.contentLength);
       }
     }
     return open;
   }
 }
 
-function requestOnce(url: URL, auth: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<Open> {
+function requestOnce(url: URL, auth: string | undefined, deadline: number, timeoutMs: number, signal?: AbortSignal): Promise<Open> {
   const shown = display(url);
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -193,10 +215,13 @@ function requestOnce(url: URL, auth: string | undefined, timeoutMs: number, sign
       // A fresh non-keep-alive agent: one connection per request, closed afterwards, so a
       // stale pooled socket can never fail a request and nothing keeps the process alive.
       agent: false,
+      // Pinned at Node's default whatever --max-http-header-size says, so a header flood
+      // fails at the 16 KiB that networkError's message names.
+      maxHeaderSize: 16 * 1024,
     });
     const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => req.destroy(new Timeout()), timeoutMs);
+    const timer = setTimeout(() => req.destroy(new Timeout()), Math.max(0, deadline - Date.now()));
     let settled = false;
 
     req.on('error', (err: NodeJS.ErrnoException) => {
@@ -217,6 +242,8 @@ function requestOnce(url: URL, auth: string | undefined, timeoutMs: number, sign
         shown,
         req,
         res,
+        deadline,
+        timeoutMs,
         release() {
           signal?.removeEventListener('abort', onAbort);
           res.destroy();
@@ -229,47 +256,62 @@ function requestOnce(url: URL, auth: string | undefined, timeoutMs: number, sign
 }
 
 async function* readBody(open: Open, opts: FetchOptions): AsyncGenerator<Buffer, void, undefined> {
-  const { res, shown, contentLength } = open;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const { res, shown, contentLength, deadline, timeoutMs } = open;
+  const cap = capOf(opts);
   const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let received = 0;
+  let lastData = Date.now();
+  // One timer for the whole body: the request's deadline, whoever is slow (a drip, an
+  // endless body, a stall, or a consumer that never finishes).
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    res.destroy(new Timeout());
+  }, Math.max(0, deadline - Date.now()));
   try {
     for (;;) {
-      // The stall timer runs only while we wait for data, never while the consumer works.
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        res.destroy(new Timeout());
-      }, timeoutMs);
       let r: IteratorResult<Buffer>;
       try {
         r = await it.next();
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
-        if (timedOut) {
-          throw new FetchError(shown, 'STALLED', `${shown}: response stalled: no data for ${seconds(timeoutMs)} after ${bytes(received)} (raise --timeout)`);
-        }
+        if (timedOut) throw overdue(shown, timeoutMs, received, Date.now() - lastData);
         throw truncated(shown, received, contentLength);
-      } finally {
-        clearTimeout(timer);
       }
       if (r.done) break;
+      if (timedOut) throw overdue(shown, timeoutMs, received, Date.now() - lastData);
       const chunk = r.value;
-      if (received + chunk.length > maxBytes) throw tooLarge(shown, maxBytes);
+      if (received + chunk.length > cap.max) throw tooLarge(shown, cap.max, cap.kind);
       if (contentLength !== undefined && received + chunk.length > contentLength) {
-        throw new FetchError(shown, 'BAD_RESPONSE', `${shown}: the service sent more than its Content-Length of ${bytes(contentLength)}`);
+        throw new FetchError(shown, 'BAD_RESPONSE', `${shown}: the service sent more than its Content-Length of ${formatBytes(contentLength)}`);
       }
       received += chunk.length;
+      lastData = Date.now();
       yield chunk;
     }
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (!res.complete || (contentLength !== undefined && received !== contentLength)) {
-      throw truncated(shown, received, contentLength);
+      throw timedOut ? overdue(shown, timeoutMs, received, Date.now() - lastData) : truncated(shown, received, contentLength);
     }
   } finally {
+    clearTimeout(timer);
     open.release();
   }
+}
+
+/**
+ * The deadline passed with the body unfinished: "stalled" when nothing came for most of
+ * the time allowed, else the body is still arriving (a drip, or a body without end).
+ */
+function overdue(shown: string, timeoutMs: number, received: number, quietMs: number): FetchError {
+  if (quietMs >= timeoutMs / 2) {
+    return new FetchError(shown, 'STALLED', `${shown}: response stalled: no data for ${seconds(quietMs)} after ${formatBytes(received)} (raise --timeout)`);
+  }
+  return new FetchError(
+    shown,
+    'DEADLINE',
+    `${shown}: response not complete within ${seconds(timeoutMs)}: ${formatBytes(received)} received and still arriving (the service sends too slowly or without end; raise --timeout if it is just slow)`,
+  );
 }
 
 /** First non-empty line of an error body: at most 16 KiB read, tags and control chars removed, <= 200 chars. */
@@ -358,6 +400,9 @@ function networkError(url: URL, shown: string, err: NodeJS.ErrnoException): Fetc
     case 'EADDRNOTAVAIL':
       return new FetchError(shown, 'UNREACHABLE', `${shown}: host unreachable (${code}): check the address and your network`);
   }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return new FetchError(shown, 'BAD_RESPONSE', `${shown}: the reply's headers are larger than 16 KiB: is this the right port and path?`);
+  }
   if (code.startsWith('HPE_')) {
     return new FetchError(shown, 'BAD_RESPONSE', `${shown}: the reply is not valid HTTP (${code}): is this the right port (and http vs https)?`);
   }
@@ -376,16 +421,22 @@ function networkError(url: URL, shown: string, err: NodeJS.ErrnoException): Fetc
 }
 
 function truncated(shown: string, received: number, contentLength: number | undefined): FetchError {
-  const of = contentLength !== undefined ? ` of ${bytes(contentLength)}` : '';
+  const of = contentLength !== undefined ? ` of ${formatBytes(contentLength)}` : '';
   return new FetchError(
     shown,
     'TRUNCATED',
-    `${shown}: response ended early after ${bytes(received)}${of}: the service closed the connection (retry; a short http.Server WriteTimeout can cut off large profiles)`,
+    `${shown}: response ended early after ${formatBytes(received)}${of}: the service closed the connection (retry; a short http.Server WriteTimeout can cut off large profiles)`,
   );
 }
 
-function tooLarge(shown: string, maxBytes: number): FetchError {
-  return new FetchError(shown, 'TOO_LARGE', `${shown}: response exceeds the ${bytes(maxBytes)} size limit: stopped reading (ask for a smaller profile, e.g. debug=1 instead of debug=2)`);
+/** The body is larger than `kind` can be: refused (up front when Content-Length says so). */
+export function tooLarge(shown: string, maxBytes: number, kind: LimitKind, announced?: number): FetchError {
+  const size = announced !== undefined ? `announces ${formatBytes(announced)}, more than` : 'exceeds';
+  return new FetchError(
+    shown,
+    'TOO_LARGE',
+    `${shown}: response ${size} the ${formatBytes(maxBytes)} limit for ${LIMIT_WHAT[kind]}: stopped reading (is this the right endpoint? ${limitHint(kind, maxBytes)})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -407,19 +458,6 @@ function sameOrigin(a: URL, b: URL): boolean {
   return a.protocol === b.protocol && a.host === b.host;
 }
 
-
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number(v.toFixed(1))} ${units[i]}`;
 }

@@ -7,7 +7,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { collect } from '../formats/input.js';
-import { DEFAULT_MAX_INFLATED_BYTES } from '../formats/pprof/index.js';
+import { limit } from '../lib/limits.js';
 import { readFileChunks } from './acquire.js';
 import { saveCapture } from './capture.js';
 import type { CaptureSet, CaptureStatus, SnapshotPair } from './plan.js';
@@ -22,9 +22,8 @@ const FINAL_DUMP = 'debug=2 dump';
 const FIRST_DUMP = 'first debug=2 dump';
 const snapshotRole = (i: number): string => `snapshot ${i + 1}`;
 
-// A manifest is a few KB; a raw profile beyond this is not one a service served.
+// A manifest is a few KB.
 const MAX_MANIFEST = 16 * 1024 * 1024;
-const MAX_FILE = DEFAULT_MAX_INFLATED_BYTES;
 
 interface Entry {
   type: string;
@@ -118,9 +117,17 @@ export async function loadCapture(dir: string): Promise<CaptureSet> {
     if (f === '' || f !== path.basename(f) || f.includes('\\') || f.startsWith('.')) throw bad(`${what} "${f.slice(0, 80)}" is not a file name in the folder`);
     return path.join(dir, f);
   };
+  const sizeOf = async (file: string): Promise<number> => {
+    try {
+      return (await fsp.stat(file)).size;
+    } catch {
+      throw new UserError(`${file}: missing: the capture folder is incomplete`);
+    }
+  };
   const read = async (file: string): Promise<Buffer> => {
     try {
-      return await collect(readFileChunks(file), file, MAX_FILE);
+      // A profile larger than a fetch may bring is not one a service served.
+      return await collect(readFileChunks(file), file, limit('profile'));
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the capture folder is incomplete`);
@@ -162,19 +169,13 @@ export async function loadCapture(dir: string): Promise<CaptureSet> {
     const file = local(c.file, `${at}.file`);
     const times = { url: str(c.url, `${at}.url`), requestedAt: date(c.requestedAt, `${at}.requestedAt`), fetchedAt: date(c.fetchedAt, `${at}.fetchedAt`) };
     if (type === 'goroutine' && (role === FINAL_DUMP || role === FIRST_DUMP)) {
-      let size = 0;
-      try {
-        size = (await fsp.stat(file)).size;
-      } catch {
-        throw new UserError(`${file}: missing: the capture folder is incomplete`);
-      }
-      const dump: CapturedText = { ...times, path: file, size };
+      const dump: CapturedText = { ...times, path: file, size: await sizeOf(file) };
       if (role === FINAL_DUMP) set.goroutineDump = dump;
       else set.goroutineFirstDump = dump;
       continue;
     }
     if (type === 'trace') {
-      const t: CapturedTrace = { ...times, path: file, bytes: await read(file) };
+      const t: CapturedTrace = { ...times, path: file, size: await sizeOf(file) };
       set.trace = t;
       continue;
     }

@@ -27,6 +27,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { compareInt64, decodeProfile, sumInt64, type Int64 } from '../formats/pprof/index.js';
+import { checkInflatedSize } from '../formats/input.js';
+import { limit, limitHint } from '../lib/limits.js';
 import { saveCapture, saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
@@ -100,6 +102,9 @@ export async function captureProfile(base: URL, type: ProfileType, opts: Capture
   }
   // Saved first, checked second: a wrong reply is kept for the user to look at.
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) throw notAProfile(url.href, bytes, file);
+  // A gzip bomb is found here as a stream, before anything inflates it in memory.
+  const max = limit('inflate');
+  await checkInflatedSize(bytes, file, max, limitHint('inflate', max));
   return { type, url: url.href, path: file, bytes, requestedAt, fetchedAt };
 }
 
@@ -126,7 +131,7 @@ export async function captureGoroutineText(
   let size = 0;
   let file: string;
   try {
-    const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+    const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, limit: 'dump', signal: opts.signal });
     file = await saveCaptureStream(opts.dir, opts.name ?? 'goroutines.txt', counted(body, (n) => (size += n)));
   } catch (e) {
     throw explainFetchError(e, 'goroutine', undefined, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);

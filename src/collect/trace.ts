@@ -1,11 +1,14 @@
 // Capturing an execution trace from a live service: GET /debug/pprof/trace?seconds=N.
-// The handler answers only when the trace ends, so the request timeout is the trace
-// length plus a margin (as for a CPU profile). The body is the raw trace (not gzip): it is
-// saved byte for byte to `<dir>/trace.out` before anything checks it, so a wrong reply is
-// kept for the user to look at.
+// The handler answers only when the trace ends, so the request's deadline is the trace
+// length plus --timeout (as for a CPU profile). The body is the raw trace (not gzip): it
+// is streamed byte for byte to `<dir>/trace.out` (never held in memory: traces are large;
+// capped by GOSCOPE_MAX_TRACE) before anything checks it, so a wrong reply is kept for
+// the user to look at. Readers stream it back from that file.
+import { open } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import { saveCapture } from './capture.js';
-import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, fetchBytes } from './http.js';
+import { formatBytes, limit, limitHint } from '../lib/limits.js';
+import { saveCaptureStream } from './capture.js';
+import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
 import { startTicker } from './profiles.js';
 
@@ -25,9 +28,10 @@ export interface CaptureTraceOptions {
 
 export interface CapturedTrace {
   url: string;
-  /** Where the bytes were saved. */
+  /** Where the bytes were saved (read the trace from there). */
   path: string;
-  bytes: Buffer;
+  /** Size in bytes. */
+  size: number;
   requestedAt: Date;
   fetchedAt: Date;
 }
@@ -39,7 +43,7 @@ export function traceEndpoint(base: URL, seconds: number): URL {
   return profileUrl({ kind: 'service', input: base.href, url: base }, 'trace', { seconds: String(seconds) });
 }
 
-/** Fetches a trace and saves it before returning it. */
+/** Fetches a trace and saves it (streamed to disk) before returning where it is. */
 export async function captureTrace(base: URL, opts: CaptureTraceOptions): Promise<CapturedTrace> {
   const seconds = opts.seconds ?? DEFAULT_TRACE_SECONDS;
   if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`trace seconds must be positive, got ${seconds}`);
@@ -47,25 +51,42 @@ export async function captureTrace(base: URL, opts: CaptureTraceOptions): Promis
   const timeoutMs = Math.ceil(seconds * 1000) + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const requestedAt = new Date();
   const ticker = opts.onTick ? startTicker(Math.ceil(seconds), opts.onTick) : undefined;
-  let bytes: Buffer;
+  let file: string;
+  let size = 0;
   try {
-    bytes = await fetchBytes(url, { timeoutMs, signal: opts.signal });
+    const body = await fetchStream(url, { timeoutMs, limit: 'trace', signal: opts.signal });
+    file = await saveCaptureStream(opts.dir, opts.name ?? 'trace.out', counted(body, (n) => (size += n)));
   } catch (e) {
     throw explain(e, seconds, timeoutMs);
   } finally {
     ticker?.stop();
   }
   const fetchedAt = new Date();
-  const file = await saveCapture(opts.dir, opts.name ?? 'trace.out', bytes);
-  if (!Buffer.from(bytes.subarray(0, 5)).equals(Buffer.from('go 1.'))) {
-    const head = Buffer.from(bytes.subarray(0, 40))
-      .toString('latin1')
-      .replace(/[^\x20-\x7e]+/g, ' ')
-      .trim();
-    const what = bytes.length === 0 ? 'an empty reply' : head ? `a reply starting ${JSON.stringify(head)}` : `${bytes.length} bytes of binary data`;
+  const head = await fileHead(file, 40);
+  if (!head.subarray(0, 5).equals(Buffer.from('go 1.'))) {
+    const text = head.toString('latin1').replace(/[^\x20-\x7e]+/g, ' ').trim();
+    const what = size === 0 ? 'an empty reply' : text ? `a reply starting ${JSON.stringify(text)}` : `${size} bytes of binary data`;
     throw new UserError(`${url.href}: not a Go execution trace but ${what} (saved to ${file}): is this a Go service serving net/http/pprof?`);
   }
-  return { url: url.href, path: file, bytes, requestedAt, fetchedAt };
+  return { url: url.href, path: file, size, requestedAt, fetchedAt };
+}
+
+async function fileHead(file: string, n: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function* counted(chunks: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    add(c.length);
+    yield c;
+  }
 }
 
 function explain(e: unknown, seconds: number, timeoutMs: number): unknown {
@@ -78,6 +99,10 @@ function explain(e: unknown, seconds: number, timeoutMs: number): unknown {
       return new HttpStatusError(e.url, e.status, e.bodyLine, `${e.url}: 400: the ${seconds}s trace is not shorter than the service's http.Server WriteTimeout: use a smaller --seconds`);
     }
     return e;
+  }
+  if (e.code === 'TOO_LARGE') {
+    const max = limit('trace');
+    return new FetchError(e.url, e.code, `${e.url}: the ${seconds}s trace is larger than the ${formatBytes(max)} limit for a trace: stopped reading, nothing kept (trace fewer seconds, or ${limitHint('trace', max)})`);
   }
   if (e.code === 'TIMEOUT') {
     return new FetchError(e.url, e.code, `${e.url}: no response within ${Math.round(timeoutMs / 1000)}s for a ${seconds}s trace: the service may be overloaded or stuck (raise --timeout)`);

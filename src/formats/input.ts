@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { isAscii } from 'node:buffer';
 import { FormatError } from '../errors.js';
+import { LIMIT_ENV, limitHint, parseSize } from '../lib/limits.js';
 
 export const DEFAULT_MAX_INFLATED = 4 * 1024 ** 3; // streamed text: memory stays bounded anyway
 export const DEFAULT_MAX_LINE = 1024 * 1024;
@@ -66,15 +67,14 @@ export function gzipError(input: string, err: unknown, at: string): FormatError 
   return new FormatError(input, at, `corrupt gzip data (${msg})`);
 }
 
-export function bombError(input: string, max: number, at: string): FormatError {
-  return new FormatError(input, at, `decompressed size exceeds ${max} bytes (possible gzip bomb)`, 'set GOSCOPE_MAX_INFLATE=<bytes> to allow more');
+export function bombError(input: string, max: number, at: string, hint = limitHint('inflate', max)): FormatError {
+  return new FormatError(input, at, `decompressed size exceeds ${max} bytes (possible gzip bomb)`, hint);
 }
 
+/** GOSCOPE_MAX_INFLATE (bytes, or with a unit: 512MiB) if set, else `fallback`. */
 export function maxInflatedFromEnv(fallback: number): number {
-  const v = process.env.GOSCOPE_MAX_INFLATE;
-  if (!v) return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
+  const v = process.env[LIMIT_ENV.inflate];
+  return (v ? parseSize(v) : undefined) ?? fallback;
 }
 
 /** Inflates a gzip stream chunk by chunk, failing once more than `max` bytes come out. */
@@ -114,13 +114,13 @@ export async function* gunzipCapped(chunks: Chunks, input: string, max: number):
   if (failure) throw failure;
 }
 
-/** Inflates a whole buffer with the same cap (for formats parsed in memory, like protobuf). */
-export async function collect(chunks: Chunks, input: string, max: number): Promise<Buffer> {
+/** Reads a whole stream into one buffer, refusing it once more than `max` bytes came (for formats parsed in memory, like protobuf). */
+export async function collect(chunks: Chunks, input: string, max: number, hint = limitHint('inflate', max)): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
   for await (const c of chunks) {
     n += c.byteLength;
-    if (n > max) throw new FormatError(input, '', `input exceeds ${max} bytes`, 'set GOSCOPE_MAX_INFLATE=<bytes> to allow more');
+    if (n > max) throw new FormatError(input, '', `input exceeds ${max} bytes`, hint);
     parts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   }
   return Buffer.concat(parts, n);
@@ -213,4 +213,23 @@ export async function scanLines(
     onLine(carry, 0, end, ++lineNo, true);
   }
   return { bytes, lines: lineNo, endedWithNewline };
+}
+
+/**
+ * Throws the gzip-bomb error when `bytes` (gzip) inflate to more than `max`, finding out
+ * as a stream that keeps nothing: a bomb costs CPU up to the cap, never memory. Callers
+ * run it before a profile is inflated whole for decoding; anything that is not gzip, or
+ * is corrupt, is left to the decoder and its exact error.
+ */
+export async function checkInflatedSize(bytes: Uint8Array, input: string, max: number, hint?: string): Promise<void> {
+  if (!isGzip(bytes)) return;
+  try {
+    for await (const _ of gunzipCapped(fromBuffer(bytes), input, max)) {
+      // counted and dropped by gunzipCapped
+    }
+  } catch (e) {
+    if (e instanceof FormatError && /possible gzip bomb/.test(e.message)) {
+      throw hint ? bombError(input, max, `byte ${max} of the decompressed data`, hint) : e;
+    }
+  }
 }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './go.js';
 
@@ -8,11 +10,24 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Commands that save what they fetch to ./goscope-captures/ when --out is not given. */
+const CAPTURING = new Set(['profile', 'leak', 'diagnose', 'trace', 'goroutines', 'top', 'diff', 'flame']);
+
+/**
+ * A command that may fetch from a service without --out would leave a goscope-captures/
+ * folder in the checkout: such a run (no cwd given) gets a temporary working directory,
+ * removed afterwards.
+ */
+function capturesInCheckout(args: string[]): boolean {
+  return CAPTURING.has(args[0] ?? '') && !args.includes('--out') && args.some((a) => /^https?:\/\/|^[\w.-]*:\d+(\/|$)/.test(a));
+}
+
 /** Runs the real CLI (bin/goscope.js) as a user would, with a hard time limit. */
 export function goscope(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
+  const scratch = opts.cwd === undefined && capturesInCheckout(args) ? mkdtempSync(path.join(tmpdir(), 'goscope-cli-cwd-')) : undefined;
+  return new Promise<CliResult>((resolve, reject) => {
     const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), ...args], {
-      cwd: opts.cwd ?? repoRoot,
+      cwd: opts.cwd ?? scratch ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -29,5 +44,7 @@ export function goscope(args: string[], opts: { env?: Record<string, string>; in
     p.stdin.on('error', () => {});
     if (opts.input !== undefined) p.stdin.end(opts.input);
     else p.stdin.end();
+  }).finally(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 }

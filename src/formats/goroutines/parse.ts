@@ -3,6 +3,7 @@
 import { FormatError } from '../../errors.js';
 import { collect, DEFAULT_MAX_INFLATED, gunzipCapped, isGzip, looksBinary, maxInflatedFromEnv, peek, type Chunks } from '../input.js';
 import { decodeProfile } from '../pprof/decode.js';
+import { limit } from '../../lib/limits.js';
 import { parseDebug1 } from './debug1.js';
 import type { DumpInfo, Goroutine } from './model.js';
 import { goroutinesFromProfile } from './pprof.js';
@@ -16,8 +17,6 @@ export interface ParseOptions {
   /** Keep frames' argument text (default true). */
   args?: boolean;
 }
-
-const MAX_PROTO = 1024 ** 3;
 
 export async function parseGoroutines(chunks: Chunks, input: string, emit: (g: Goroutine) => void, opts: ParseOptions = {}): Promise<DumpInfo> {
   let { head, rest } = await peek(chunks, 64);
@@ -38,7 +37,8 @@ export async function parseGoroutines(chunks: Chunks, input: string, emit: (g: G
     return { ...info, format: 'debug1', leakProfile: r.leakProfile, total: r.total, records: r.records, bytes: r.bytes, truncated: r.truncated };
   }
   if (looksBinary(head)) {
-    const max = Math.min(opts.maxInflatedBytes ?? maxInflatedFromEnv(MAX_PROTO), MAX_PROTO);
+    // Decoded in memory: the protobuf cap (lib/limits.ts), not the streamed-text one.
+    const max = Math.min(opts.maxInflatedBytes ?? limit('inflate'), limit('inflate'));
     const bytes = await collect(rest, input, max);
     const p = decodeProfile(bytes, input);
     const r = goroutinesFromProfile(p, input, emit);

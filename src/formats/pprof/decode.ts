@@ -11,7 +11,8 @@
 import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { FormatError } from '../../errors.js';
-import { bombError, gzipError, maxInflatedFromEnv } from '../input.js';
+import { bombError, gzipError } from '../input.js';
+import { limit, limitHint } from '../../lib/limits.js';
 import type {
   Int64,
   Label,
@@ -26,11 +27,9 @@ import type {
 import { Reader, WIRE_LEN, WIRE_VARINT } from './wire.js';
 
 export interface DecodeOptions {
-  /** Cap on the gunzipped size in bytes (default 1 GiB, or GOSCOPE_MAX_INFLATE). */
+  /** Cap on the gunzipped size in bytes (default 256 MiB, or GOSCOPE_MAX_INFLATE: lib/limits.ts). */
   maxInflatedBytes?: number;
 }
-
-export const DEFAULT_MAX_INFLATED_BYTES = 1 << 30;
 
 const LEGACY_PROBLEM = 'legacy (pre-protobuf) profile format is not supported';
 const LEGACY_HINT = 'convert it with `go tool pprof -proto FILE > out.pb.gz`';
@@ -40,7 +39,7 @@ const LEGACY_HINT = 'convert it with `go tool pprof -proto FILE > out.pb.gz`';
  * Throws FormatError (with a byte offset) for anything that is not a valid profile.
  */
 export function decodeProfile(bytes: Uint8Array, input: string, opts?: DecodeOptions): Profile {
-  const cap = opts?.maxInflatedBytes ?? maxInflatedFromEnv(DEFAULT_MAX_INFLATED_BYTES);
+  const cap = opts?.maxInflatedBytes ?? limit('inflate');
   if (!Number.isSafeInteger(cap) || cap < 1) throw new RangeError(`maxInflatedBytes must be a positive integer, got ${cap}`);
   let data = bytes;
   let suffix = '';
@@ -63,11 +62,17 @@ export function decodeProfile(bytes: Uint8Array, input: string, opts?: DecodeOpt
 }
 
 function gunzip(bytes: Uint8Array, input: string, cap: number): Uint8Array {
+  // zlib stops as soon as more than `cap` bytes come out, so a bomb costs the cap at most.
+  // The gzip trailer's ISIZE (the size mod 2^32) as the chunk size lets zlib write an
+  // honest profile into one buffer (N bytes, not 2N while pieces are joined); a trailer
+  // that lies only costs more chunks, or address space never touched.
+  const isize = bytes.length >= 18 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 4) : 0;
+  const chunkSize = Math.min(Math.max(isize + 1, 64 * 1024), cap + 1);
   try {
-    const out = gunzipSync(bytes, { maxOutputLength: cap });
+    const out = gunzipSync(bytes, { maxOutputLength: cap, chunkSize });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bombError(input, cap, 'byte 0 (gzip stream)');
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bombError(input, cap, 'byte 0 (gzip stream)', limitHint('inflate', cap));
     // zlib reports no offset: a truncation shows at the end, corruption anywhere in it.
     throw gzipError(input, e, `byte ${bytes.length} (gzip stream)`);
   }

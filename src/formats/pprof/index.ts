@@ -1,5 +1,5 @@
 // The project's pprof (profile.proto) codec.
-export { decodeProfile, DEFAULT_MAX_INFLATED_BYTES } from './decode.js';
+export { decodeProfile } from './decode.js';
 export type { DecodeOptions } from './decode.js';
 export { encodeProfile } from './encode.js';
 export type { EncodeOptions } from './encode.js';
