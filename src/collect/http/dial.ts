@@ -44,9 +44,10 @@ export interface Dialed {
   /**
    * The certificate and session facts, computed on first call: formatting the peer
    * certificate takes about half a millisecond, which must not sit between the handshake
-   * and the request (Go reports GotConn right after TLSHandshakeDone).
+   * and the request (Go reports GotConn right after TLSHandshakeDone). Null once the
+   * socket is gone without the facts having been asked for (they cannot be read then).
    */
-  tls: (() => TlsFacts) | null;
+  tls: (() => TlsFacts | null) | null;
   /** ALPN result: 'h2' means speak HTTP/2 on this socket. */
   alpn: string | null;
 }
@@ -129,7 +130,8 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
     throw fail('tls', 'tls', `${what}: ${certProblem(facts)}`, facts.verifyError);
   }
   let facts: TlsFacts | undefined;
-  return { socket: secure, reads: null, remote, local, tls: () => (facts ??= tlsFacts(secure)), alpn: secure.alpnProtocol || null };
+  const describe = () => (facts ??= secure.destroyed ? undefined : tlsFacts(secure)) ?? null;
+  return { socket: secure, reads: null, remote, local, tls: describe, alpn: secure.alpnProtocol || null };
 }
 
 function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interrupt): Promise<string[]> {

@@ -31,7 +31,7 @@ export class H2Conn implements Conn {
     authority: string,
     readonly remote: string,
     readonly local: string,
-    private readonly tlsFacts: (() => TlsFacts) | null,
+    private readonly tlsFacts: (() => TlsFacts | null) | null,
     private readonly keepAlive: boolean,
   ) {
     this.session = http2.connect(authority, { createConnection: () => socket });
