@@ -194,6 +194,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     insecure: !!flags.insecure,
     ca,
     alpn: flags['http1.1'] ? ['http/1.1'] : ['h2', 'http/1.1'],
+    h2c: false,
   };
   const json = !!flags.json;
   const style = outStyle(io);

@@ -130,12 +130,57 @@ class Deadlines {
   }
 }
 
+/**
+ * Lets one connect() out per event-loop turn. A connection's ConnectDone is only seen
+ * when the loop next polls; connect() calls issued together (C loops starting, or C
+ * connections closing in one batch with --no-keepalive) would each wait for all the
+ * others before that poll, and on loopback, where the kernel completes the handshake
+ * inside connect(), their time is nearly all other sockets' work. The wait comes before
+ * ConnectStart, so it counts in the total only, as Go counts waiting for a dial slot.
+ */
+class ConnectGate {
+  private issued = false;
+  private waiting: (() => void)[] = [];
+  private readonly release = (): void => {
+    this.issued = false;
+    const next = this.waiting.shift();
+    if (next) next();
+  };
+
+  enter(intr: Interrupt): Promise<void> | null {
+    if (!this.issued) {
+      this.take();
+      return null;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const go = (): void => {
+        intr.abort = null;
+        this.take();
+        resolve();
+      };
+      this.waiting.push(go);
+      intr.abort = (err) => {
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(err);
+      };
+    });
+  }
+
+  private take(): void {
+    this.issued = true;
+    setImmediate(this.release);
+  }
+}
+
 export class HttpClient {
   /** New connections opened, and requests that went out on a reused one. */
   opened = 0;
   reusedCount = 0;
   /** Requests re-sent on a new connection after a reused one turned out closed (Go does the same). */
   retries = 0;
+  /** Connections being opened right now (DNS, connect, TLS). */
+  connecting = 0;
   private idle = new Map<string, Conn[]>();
   /** The first hop's header fields (traceparent left empty) and HTTP/1.1 bytes, built once per run. */
   private readonly firstHeaders: HeaderList;
@@ -143,6 +188,7 @@ export class HttpClient {
   private readonly firstKey: string;
   private all = new Set<Conn>();
   private deadlinePool: Deadlines[] = [];
+  private readonly gate = new ConnectGate();
 
   private readonly secureContext: import('node:tls').SecureContext | null;
 
@@ -335,14 +381,17 @@ export class HttpClient {
     const what = `${this.cfg.method} ${url.href}`;
     deadlines.set('connect', cfg.timeouts.connect);
     let d;
+    this.connecting++;
     try {
       d = await dial(url, what, cfg, this.secureContext, t, intr, {
+        beforeConnect: (i) => this.gate.enter(i),
         connected: () => {
           deadlines.clear('connect');
           if (url.protocol === 'https:') deadlines.set('tls', cfg.timeouts.tls);
         },
       });
     } finally {
+      this.connecting--;
       deadlines.clear('connect');
       deadlines.clear('tls');
     }

@@ -60,6 +60,7 @@ async function warmH1(): Promise<void> {
       insecure: false,
       ca: null,
       alpn: ['http/1.1'],
+      h2c: false,
     });
     for (let i = 0; i < 3; i++) await client.send(i, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     client.close();
