@@ -65,6 +65,23 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
     goscopeArgs: () => ['--cacert', demo.certFile!],
     probeArgs: () => ['-cacert', demo.certFile!],
   });
+  // HTTP/2 without TLS (h2c, prior knowledge): the demo's plain listener speaks it too.
+  cases.push({
+    name: 'HTTP/2 without TLS (h2c) delay before headers 200 ms',
+    url: () => `http://localhost:${port(demo.url)}/delay?ms=200`,
+    injected: 'serverProcessing',
+    ms: 200,
+    goscopeArgs: () => ['--http2-prior-knowledge'],
+    probeArgs: () => ['-h2c'],
+  });
+  cases.push({
+    name: 'HTTP/2 without TLS (h2c) slow body 200 ms',
+    url: () => `http://localhost:${port(demo.url)}/slowbody?ms=200&chunks=5`,
+    injected: 'transfer',
+    ms: 200,
+    goscopeArgs: () => ['--http2-prior-knowledge'],
+    probeArgs: () => ['-h2c'],
+  });
   for (const ms of [50, 200]) {
     cases.push({
       name: `TLS handshake delayed ${ms} ms (SNI hs-${ms}, --resolve)`,

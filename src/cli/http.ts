@@ -43,6 +43,8 @@ request:
   --resolve H:P:ADDR     connect to ADDR for host H port P, no DNS lookup (repeatable)
   -4, -6                 IPv4 or IPv6 only
   --http1.1              do not offer HTTP/2 over TLS
+  --http2-prior-knowledge  speak HTTP/2 without TLS (h2c) to http:// URLs, as curl
+                         does; https:// still negotiates with ALPN
   -o FILE                save the response body (one request)
 
 trace context:
@@ -87,6 +89,7 @@ const FLAGS = {
   ipv4: { type: 'boolean', short: '4' },
   ipv6: { type: 'boolean', short: '6' },
   'http1.1': { type: 'boolean' },
+  'http2-prior-knowledge': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   traceparent: { type: 'string' },
   tracestate: { type: 'string' },
@@ -131,6 +134,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   if (!single && flags.dump) throw new UsageError('--dump: shows one request; drop -n');
   if (!single && str('output')) throw new UsageError('-o: saves the body of one request; drop -n');
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  if (flags['http1.1'] && flags['http2-prior-knowledge']) throw new UsageError('--http1.1 and --http2-prior-knowledge exclude each other');
 
   let body: Buffer | null = null;
   const data = str('data');
@@ -194,11 +198,11 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     insecure: !!flags.insecure,
     ca,
     alpn: flags['http1.1'] ? ['http/1.1'] : ['h2', 'http/1.1'],
-    h2c: false,
+    h2c: !!flags['http2-prior-knowledge'],
   };
   const json = !!flags.json;
   const style = outStyle(io);
-  await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0 });
+  await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0, h2c: cfg.h2c });
 
   if (single) {
     const client = new HttpClient(cfg);

@@ -401,10 +401,11 @@ export class HttpClient {
       throw f;
     }
     const id = ++this.opened;
-    const conn: Conn =
-      d.alpn === 'h2'
-        ? new H2Conn(id, d.socket as import('node:tls').TLSSocket, `https://${url.host}`, d.remote, d.local, d.tls, cfg.keepAlive)
-        : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive, d.reads);
+    // HTTP/2 as negotiated by ALPN over TLS, or with prior knowledge (h2c) on plain TCP.
+    const h2 = d.alpn === 'h2' || (cfg.h2c && url.protocol === 'http:');
+    const conn: Conn = h2
+      ? new H2Conn(id, d.socket, `${url.protocol}//${url.host}`, d.remote, d.local, d.tls, cfg.keepAlive)
+      : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive, d.reads);
     this.all.add(conn);
     return conn;
   }

@@ -46,6 +46,7 @@ type config struct {
 	noKeepAlive bool
 	http1       bool
 	http2       bool
+	h2c         bool
 	timeout     time.Duration
 	summary     bool
 }
@@ -87,6 +88,7 @@ func parseFlags(args []string) (*config, error) {
 	noKeepAlive := fs.Bool("no-keepalive", false, "disable keep-alive (a new connection per request)")
 	http1 := fs.Bool("http1", false, "HTTP/1.1 only (no h2 in ALPN)")
 	http2 := fs.Bool("http2", false, "require HTTP/2 (https only): a response of another protocol is an error")
+	h2c := fs.Bool("h2c", false, "HTTP/2 without TLS with prior knowledge (http only)")
 	timeout := fs.Duration("timeout", 0, "per-request timeout (http.Client.Timeout; 0: none)")
 	summary := fs.Bool("summary", false, "print one JSON summary line instead of per-request lines (no httptrace)")
 	if err := fs.Parse(args); err != nil {
@@ -102,7 +104,7 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg := &config{n: *n, c: *c, method: *method, insecure: *insecure, cacert: *cacert,
-		noKeepAlive: *noKeepAlive, http1: *http1, http2: *http2, timeout: *timeout, summary: *summary,
+		noKeepAlive: *noKeepAlive, http1: *http1, http2: *http2, h2c: *h2c, timeout: *timeout, summary: *summary,
 		resolve: map[string]string{}}
 	if *rawURL == "" {
 		return nil, errors.New("-url is required")
@@ -126,7 +128,10 @@ func parseFlags(args []string) (*config, error) {
 		return nil, errors.New("-http1 and -http2 are exclusive")
 	}
 	if cfg.http2 && u.Scheme != "https" {
-		return nil, errors.New("-http2 needs an https URL (no h2c)")
+		return nil, errors.New("-http2 needs an https URL (for plain http use -h2c)")
+	}
+	if cfg.h2c && (u.Scheme != "http" || cfg.http1 || cfg.http2) {
+		return nil, errors.New("-h2c needs an http URL and excludes -http1 and -http2")
 	}
 	if cfg.timeout < 0 {
 		return nil, errors.New("-timeout must be >= 0")
@@ -234,6 +239,11 @@ func newClient(cfg *config) (*http.Client, error) {
 		ExpectContinueTimeout: 1 * time.Second,
 		DisableCompression:    true,
 		DisableKeepAlives:     cfg.noKeepAlive,
+	}
+	if cfg.h2c {
+		if err := useH2C(tr); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.http1 {
 		// A non-nil empty map turns HTTP/2 off.
