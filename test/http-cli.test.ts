@@ -163,24 +163,48 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.match(text.stdout, /^connections: 2 opened, 18 requests on reused connections \(90\.0%\)$/m);
   });
 
-  test('each timeout names its phase and the phases before it', async () => {
-    const connect = await goscope(['http', `http://${demo.stallAddr}/`, '--connect-timeout', '300ms']);
-    assert.equal(connect.code, 1);
-    assert.match(oneLine(connect.stderr), /--connect-timeout 300ms fired during TCP connect, \d+ms into it$/);
-    const hs = `hs-800.slow.goscope.test:${port(demo.httpsUrl!)}`;
-    const tls = await goscope(['http', `https://${hs}/`, '--resolve', `${hs}:127.0.0.1`, '--cacert', demo.certFile!, '--tls-timeout', '200ms']);
-    assert.equal(tls.code, 1);
-    assert.match(oneLine(tls.stderr), /--tls-timeout 200ms fired during TLS handshake, \d+ms into it; before it: connect [\d.]+ms$/);
-    const header = await json([`http://localhost:${port(demo.url)}/delay?ms=3000`, '--header-timeout', '200ms'], 1);
-    assert.equal(header.error.kind, 'timeout');
-    assert.equal(header.error.timeout, 'header');
-    assert.equal(header.error.phase, 'serverProcessing');
-    assert.match(header.error.message, /--header-timeout 200ms fired during server processing \(waiting for the response headers\), \d+ms into it; before it: dns [\d.]+ms, connect [\d.]+ms, request write [\d.]+ms$/);
-    assert.ok(header.phases.connect !== null && header.phases.serverProcessing === null);
-    const total = await goscope(['http', `${demo.url}/slowbody?ms=3000&chunks=30`, '--timeout', '400ms']);
-    assert.equal(total.code, 1);
-    assert.match(oneLine(total.stderr), /--timeout 400ms fired during content transfer \(reading the body\), \d+ms into it; before it: connect [\d.]+ms, request write [\d.]+ms, server processing [\d.]+ms \(trace-id [0-9a-f]{32}\)$/);
-  });
+  // Every timeout over each transport: HTTP/1.1 and HTTP/2, plain (h2c) and TLS. Over TLS
+  // the request write is timed by the socket's write callback; it used to wait for a
+  // 'drain' that never came, so --header-timeout never fired over HTTPS + HTTP/1.1.
+  const transports: { name: string; proto: string; tls: boolean; base: () => string; args: () => string[] }[] = [
+    { name: 'HTTP/1.1', proto: 'HTTP/1.1', tls: false, base: () => `http://localhost:${port(demo.url)}`, args: () => [] },
+    { name: 'HTTP/2 without TLS (h2c)', proto: 'HTTP/2', tls: false, base: () => `http://localhost:${port(demo.url)}`, args: () => ['--http2-prior-knowledge'] },
+    { name: 'HTTPS HTTP/1.1', proto: 'HTTP/1.1', tls: true, base: () => `https://localhost:${port(demo.httpsUrl!)}`, args: () => ['--cacert', demo.certFile!, '--http1.1'] },
+    { name: 'HTTPS HTTP/2', proto: 'HTTP/2', tls: true, base: () => `https://localhost:${port(demo.httpsUrl!)}`, args: () => ['--cacert', demo.certFile!] },
+  ];
+  for (const tr of transports) {
+    test(`every timeout over ${tr.name}`, async () => {
+      const scheme = tr.tls ? 'https' : 'http';
+      const connect = await goscope(['http', `${scheme}://${demo.stallAddr}/`, ...tr.args(), '--connect-timeout', '300ms']);
+      assert.equal(connect.code, 1, connect.stderr);
+      assert.match(oneLine(connect.stderr), /--connect-timeout 300ms fired during TCP connect, \d+ms into it$/);
+      if (tr.tls) {
+        const hs = `hs-800.slow.goscope.test:${port(demo.httpsUrl!)}`;
+        const tls = await goscope(['http', `https://${hs}/`, ...tr.args(), '--resolve', `${hs}:127.0.0.1`, '--tls-timeout', '200ms']);
+        assert.equal(tls.code, 1, tls.stderr);
+        assert.match(oneLine(tls.stderr), /--tls-timeout 200ms fired during TLS handshake, \d+ms into it; before it: connect [\d.]+ms$/);
+      }
+      const header = await json([`${tr.base()}/delay?ms=3000`, ...tr.args(), '--header-timeout', '200ms'], 1);
+      assert.equal(header.protocol, tr.proto);
+      assert.equal(header.error.timeout, 'header', header.error.message);
+      assert.equal(header.error.phase, 'serverProcessing');
+      const before = tr.tls ? 'dns [\\d.]+ms, connect [\\d.]+ms, tls [\\d.]+ms, request write [\\d.]+ms' : 'dns [\\d.]+ms, connect [\\d.]+ms, request write [\\d.]+ms';
+      assert.match(header.error.message, new RegExp(`--header-timeout 200ms fired during server processing \\(waiting for the response headers\\), \\d+ms into it; before it: ${before}$`));
+      assert.ok(header.phases.connect !== null && header.phases.serverProcessing === null);
+      assert.ok(header.phases.requestWrite < 100, `request write ${header.phases.requestWrite} ms`);
+      if (tr.tls) assert.equal(header.tls.subject, 'CN=goscope-demo', 'the certificate facts survive the timeout');
+      const total = await goscope(['http', `${tr.base()}/slowbody?ms=3000&chunks=30`, ...tr.args(), '--timeout', '400ms']);
+      assert.equal(total.code, 1, total.stderr);
+      assert.match(oneLine(total.stderr), /--timeout 400ms fired during content transfer \(reading the body\), \d+ms into it; before it: dns [\d.]+ms, connect [\d.]+ms, .*request write [\d.]+ms, server processing [\d.]+ms \(trace-id [0-9a-f]{32}\)$/);
+      // Load mode on one reused connection: the same timing, and no listener piling up on it.
+      const load = await goscope(['http', `${tr.base()}/delay?ms=2`, ...tr.args(), '-n', '30', '--header-timeout', '2s', '--json']);
+      assert.equal(load.code, 0, load.stderr);
+      assert.equal(load.stderr, '', 'nothing on stderr (no MaxListenersExceededWarning)');
+      const lj = JSON.parse(load.stdout);
+      assert.deepEqual(lj.protocols, { [tr.proto]: 30 });
+      assert.ok(lj.phases.requestWrite.p50 < lj.phases.serverProcessing.p50, `request write ${lj.phases.requestWrite.p50} < server processing ${lj.phases.serverProcessing.p50}`);
+    });
+  }
 
   test('--slo: exit 4 on a breached bound, 0 when met; an errors rule decides about failures', async () => {
     const breach = await goscope(['http', `${demo.url}/delay?ms=30`, '-n', '6', '-c', '2', '--slo', 'total=10ms,ttfb.p50=5s']);
