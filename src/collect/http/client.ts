@@ -1,6 +1,7 @@
 // Sends timed requests: a pool of idle connections per origin (Go's Transport), redirects
 // (-L, Go's Client rules), and the four timeouts of Go's net/http, each named with its
 // phase when it fires.
+import { STATUS_CODES } from 'node:http';
 import type { Exchange, Hop, TimeoutKind } from '../../formats/http/exchange.js';
 import { headerValue, requestTemplate, type HeaderList, type RequestTemplate } from '../../formats/http/h1.js';
 import { traceIdOf } from '../../formats/http/traceparent.js';
@@ -35,6 +36,10 @@ export interface ClientConfig extends DialConfig {
   /** Keep heads, sent headers and up to bodyCap body bytes in the result. */
   capture: boolean;
   bodyCap: number;
+  /** Send a traceparent on every request (false: the user removed it with -H 'traceparent:'). */
+  traceparent: boolean;
+  /** --fail (curl's): a final response with a 4xx or 5xx status is a failure. */
+  failStatus: boolean;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -207,11 +212,17 @@ export class HttpClient {
     this.idle.clear();
   }
 
-  /** One request (and its redirects) carrying `traceparent`; never rejects for network trouble. */
-  async send(index: number, traceparent: string): Promise<Exchange> {
+  /**
+   * One request (and its redirects) carrying `traceparent` (ignored without cfg.traceparent);
+   * never rejects for network trouble. With `scheduledAt` (an open-loop run's send time,
+   * on this clock) ttfb and total count from then, so time spent waiting for a free
+   * connection is in them (no coordinated omission).
+   */
+  async send(index: number, traceparent: string, scheduledAt?: number): Promise<Exchange> {
     const cfg = this.cfg;
+    if (!cfg.traceparent) traceparent = '';
     const hops: Hop[] = [];
-    const chainStart = now();
+    const chainStart = scheduledAt ?? now();
     let url = cfg.url;
     let method = cfg.method;
     let body = cfg.body;
@@ -235,7 +246,7 @@ export class HttpClient {
       for (;;) {
         t.start = hops.length ? now() : chainStart;
         const first = hops.length === 0;
-        const fast = first && !cfg.capture && traceparent.length === 55;
+        const fast = first && !cfg.capture && (traceparent.length === 55 || !cfg.traceparent);
         const req: OutRequest = {
           method,
           url,
@@ -272,9 +283,9 @@ export class HttpClient {
         ex.body = res.body;
         ex.bodyTruncated = res.bodyTruncated;
 
-        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status)) return ex;
+        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status)) return this.judged(ex);
         const location = headerValue(res.headers, 'location');
-        if (location === undefined) return ex;
+        if (location === undefined) return this.judged(ex);
         if (hops.length > cfg.maxRedirects) {
           ex.failure = fail('redirects', 'transfer', `${cfg.method} ${cfg.url.href}: stopped after ${cfg.maxRedirects} redirects (the last to ${location.slice(0, 100)}): raise --max-redirs or check for a loop`).failure;
           return ex;
@@ -307,12 +318,22 @@ export class HttpClient {
     }
   }
 
+  /** --fail: a final 4xx or 5xx response is a failure, like curl's. */
+  private judged(ex: Exchange): Exchange {
+    const status = ex.status;
+    if (!this.cfg.failStatus || status === null || status < 400 || ex.failure) return ex;
+    const final = ex.hops[ex.hops.length - 1]!;
+    const reason = final.reason || STATUS_CODES[status] || '';
+    ex.failure = fail('status', 'transfer', `${final.method} ${final.url}: the server answered ${status}${reason ? ` ${reason}` : ''} (--fail)`, String(status)).failure;
+    return ex;
+  }
+
   private headersFor(url: URL, method: string, headers: HeaderList, body: Buffer | null, traceparent: string): HeaderList {
     const out: HeaderList = [['Host', url.host]];
-    let placed = false;
+    let placed = !this.cfg.traceparent;
     for (const h of headers) {
       if (h[0] === 'traceparent') {
-        out.push(['traceparent', traceparent]);
+        if (!placed) out.push(['traceparent', traceparent]);
         placed = true;
       } else out.push(h);
     }

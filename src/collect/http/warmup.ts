@@ -53,6 +53,8 @@ async function warmH1(): Promise<void> {
       timeouts: { connect: 1000, tls: 0, header: 1000, total: 2000 },
       capture: true,
       bodyCap: 1024,
+      traceparent: true,
+      failStatus: false,
       family: 0,
       resolve: new Map([[`warmup.invalid:${port}`, '127.0.0.1']]),
       insecure: false,
