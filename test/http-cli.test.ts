@@ -340,7 +340,7 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.match(text.stdout, /: 30 requests at 50\/s \(open loop\) over 2 connections in /);
     assert.match(text.stdout, /^behind schedule\s+[\d.]+m?s/m);
     assert.match(text.stdout, /requests started up to [\d.]+m?s \(p99\) after their scheduled time: all 2 connections were busy/);
-    assert.match(text.stdout, /most time in behind schedule/);
+    assert.match(text.stdout, /most time behind schedule \(waiting for a free connection\)/);
     // On time when the service keeps up: -q 100 for 0.5 s against a 5 ms endpoint.
     const onTime = await json([`${demo.url}/delay?ms=5`, '-q', '100', '-z', '500ms', '-c', '4']);
     assert.equal(onTime.requests, 50);

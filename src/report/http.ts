@@ -276,9 +276,9 @@ export function renderLoad(r: LoadReport, s: Style): string {
   if (r.capped !== null) out.push(s.yellow(`stopped at ${r.capped} requests, the most one run records: lower -z or add -n`));
   const tail = sum.tail;
   if (tail && tail.totalMs > 0) {
-    const label = tail.phase === 'wait' ? LABEL_WAIT : LABEL[tail.phase];
+    const where = tail.phase === 'wait' ? `${s.bold('behind schedule')} (waiting for a free connection)` : `in ${s.bold(LABEL[tail.phase])}`;
     const who = tail.requests === 1 ? 'the slowest request' : `the slowest ${tail.requests} requests (total >= ${fmtMs(tail.fromMs)})`;
-    out.push(`${who}: most time in ${s.bold(label)}, ${fmtMs(tail.phaseMs)} of ${fmtMs(tail.totalMs)}${tail.requests === 1 ? '' : ' on average'}`);
+    out.push(`${who}: most time ${where}, ${fmtMs(tail.phaseMs)} of ${fmtMs(tail.totalMs)}${tail.requests === 1 ? '' : ' on average'}`);
   }
   out.push('');
   const rows: string[][] = [['phase', 'min', 'p50', 'p90', 'p99', 'max', 'requests'].map((h) => s.dim(h))];

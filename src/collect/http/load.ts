@@ -122,7 +122,7 @@ export async function sendLoop(client: HttpClient, samples: Samples, ctl: Int32A
     for (;;) {
       if (Atomics.load(ctl, STOP)) return;
       // Closed loop: -z ends the run; an open loop's schedule already ends there.
-      if (rate === null && now() >= endAt) {
+      if (endAt !== Infinity && rate === null && now() >= endAt) {
         Atomics.store(ctl, TIME_UP, 1);
         return;
       }

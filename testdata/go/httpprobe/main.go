@@ -477,6 +477,11 @@ type summaryLine struct {
 	MaxMs      *float64       `json:"maxMs"`
 	Statuses   map[string]int `json:"statuses"`
 	FirstError *string        `json:"firstError"`
+	// New connections and the nearest-rank p50/p99 of their connect time
+	// (first ConnectStart to the successful ConnectDone).
+	Connects     int      `json:"connects"`
+	ConnectP50Ms *float64 `json:"connectP50Ms"`
+	ConnectP99Ms *float64 `json:"connectP99Ms"`
 }
 
 // nearestRank is the value at index ceil(p/100*n)-1 of sorted.
@@ -490,17 +495,43 @@ func nearestRank(sorted []time.Duration, p float64) *float64 {
 	return &v
 }
 
-// runSummary: no httptrace, just start-before-Do to body-read-end per
-// request; one JSON line at the end.
+// runSummary: start-before-Do to body-read-end per request, and only the two
+// httptrace hooks that time a new connection's connect; one JSON line at the end.
 func runSummary(cfg *config, client *http.Client) {
 	lat := make([]time.Duration, cfg.n)
+	conn := make([]time.Duration, cfg.n)
 	ok := make([]bool, cfg.n)
 	status := make([]int, cfg.n)
 	var errMu sync.Mutex
 	var firstErr error
 	wall := time.Now()
 	runIndexed(cfg, func(i int) {
-		req, err := newRequest(context.Background(), cfg)
+		var connStart, connDone time.Time
+		var mu sync.Mutex
+		trace := &httptrace.ClientTrace{
+			ConnectStart: func(string, string) {
+				mu.Lock()
+				if connStart.IsZero() {
+					connStart = time.Now()
+				}
+				mu.Unlock()
+			},
+			ConnectDone: func(_, _ string, err error) {
+				mu.Lock()
+				if err == nil && connDone.IsZero() {
+					connDone = time.Now()
+				}
+				mu.Unlock()
+			},
+		}
+		defer func() {
+			mu.Lock()
+			if !connStart.IsZero() && !connDone.IsZero() {
+				conn[i] = connDone.Sub(connStart)
+			}
+			mu.Unlock()
+		}()
+		req, err := newRequest(httptrace.WithClientTrace(context.Background(), trace), cfg)
 		if err == nil {
 			start := time.Now()
 			var resp *http.Response
@@ -540,6 +571,16 @@ func runSummary(cfg *config, client *http.Client) {
 		good = append(good, lat[i])
 	}
 	sort.Slice(good, func(a, b int) bool { return good[a] < good[b] })
+	var connects []time.Duration
+	for _, d := range conn {
+		if d > 0 {
+			connects = append(connects, d)
+		}
+	}
+	sort.Slice(connects, func(a, b int) bool { return connects[a] < connects[b] })
+	s.Connects = len(connects)
+	s.ConnectP50Ms = nearestRank(connects, 50)
+	s.ConnectP99Ms = nearestRank(connects, 99)
 	s.Seconds = math.Round(secs*1e6) / 1e6
 	s.RPS = math.Round(float64(cfg.n)/secs*1e3) / 1e3
 	s.P50Ms = nearestRank(good, 50)
