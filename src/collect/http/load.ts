@@ -118,8 +118,15 @@ export async function sendLoop(client: HttpClient, samples: Samples, ctl: Int32A
   const ids = new TraceIdSource();
   const { requests, t0, rate } = pace;
   const endAt = pace.durationMs === null ? Infinity : t0 + pace.durationMs;
+  let ramped: () => void = () => {};
+  const ramp = new Promise<void>((resolve) => (ramped = resolve));
+  let rampDone = false;
   const loop = async (): Promise<void> => {
-    for (;;) {
+    for (let sent = 0; ; sent++) {
+      // A loop's first request goes out with its new connection; its next ones wait until
+      // every loop has started (the ramp below), so that the connections opened last are
+      // not timed in an event loop busy with the traffic of those opened first.
+      if (sent === 1 && !rampDone && rate === null) await ramp;
       if (Atomics.load(ctl, STOP)) return;
       // Closed loop: -z ends the run; an open loop's schedule already ends there.
       if (endAt !== Infinity && rate === null && now() >= endAt) {
@@ -158,6 +165,8 @@ export async function sendLoop(client: HttpClient, samples: Samples, ctl: Int32A
     if (k > 0) await nextTurn();
     all.push(loop());
   }
+  rampDone = true;
+  ramped();
   await Promise.all(all);
   client.close();
 }
