@@ -1,6 +1,7 @@
 // goscope http <url>: one request timed phase by phase (httpstat's waterfall with Go's
-// httptrace facts), or -n N -c C requests with percentiles; timeouts named by phase, a
-// W3C traceparent on every request, --slo for scripts, --dump and --echo-diff.
+// httptrace facts), or many (-n N, -z DURATION, -q RATE open loop; -c C connections) with
+// percentiles; timeouts named by phase, a W3C traceparent on every request, --slo and
+// --fail for scripts, --dump and --echo-diff.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { UsageError, UserError } from '../errors.js';
