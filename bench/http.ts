@@ -1,84 +1,148 @@
-// Benchmark: the cost of goscope http's own client. `goscope http URL -n 20000 -c 50`
-// against the demo service on loopback, side by side with Go's net/http client doing the
-// same (testdata/go/httpprobe -summary: plain Client.Get, no httptrace) in one run. Runs
-// alternate so machine noise hits both; medians of --runs each. Requests/s and p99 come
-// from each tool's own measurement of the load (process start-up excluded), CPU time and
-// peak RSS from /usr/bin/time -v. Target: goscope >= 0.8x the Go client's requests/s.
+// Benchmark: goscope http's load mode against Go's net/http client and hey, side by side
+// in one run. Each of `goscope http URL -n N -c C`, testdata/go/httpprobe -summary (Go's
+// client: C goroutines, no httptrace but the connect hooks) and hey (rakyll/hey v0.1.4,
+// -o csv) sends N requests to the same demo endpoint on loopback, at -c 20 and -c 50;
+// runs alternate so machine noise hits all three; medians of --runs each. Requests/s,
+// p50/p99 of the total latency and p50/p99 of the connect time (new connections only)
+// come from each tool's own measurement (process start-up excluded); CPU time and peak
+// RSS from /usr/bin/time -v.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/http.js [--runs 5] [-n 20000] [-c 50] [--path /bytes]
+//   npm run build && node dist/bench/http.js [--runs 5] [-n 20000] [--conc 20,50] [--path /bytes]
 //
 // Results: bench/out/http.json and a markdown table.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildGo, repoRoot, startDemo } from '../scripts/go.js';
+import { buildGo, installGoProgram, repoRoot, startDemo } from '../scripts/go.js';
 import { benchOut, gnuTime, median, opt, requireGnuTime, usageUnless } from './common.js';
 
 const runs = Number(opt('--runs', '5'));
 const n = Number(opt('-n', '20000'));
-const c = Number(opt('-c', '50'));
+const concs = opt('--conc', '20,50').split(',').map(Number);
 const urlPath = opt('--path', '/bytes');
-usageUnless(runs >= 1 && n >= 1 && c >= 1, 'node dist/bench/http.js [--runs N] [-n N] [-c C] [--path /bytes]');
+usageUnless(runs >= 1 && n >= 1 && concs.every((c) => Number.isInteger(c) && c >= 1 && c <= n), 'node dist/bench/http.js [--runs N] [-n N] [--conc 20,50] [--path /bytes]');
 requireGnuTime();
 const out = benchOut();
 
 const probe = await buildGo('testdata/go/httpprobe');
+const hey = await installGoProgram('github.com/rakyll/hey', 'v0.1.4');
 const demo = await startDemo();
 const url = demo.url + urlPath;
 
-interface Run {
+interface Measure {
   rps: number;
+  p50Ms: number;
   p99Ms: number;
+  /** New connections, and the p50/p99 of their connect time (NaN where the tool has none). */
+  connects: number;
+  connectP50Ms: number;
+  connectP99Ms: number;
   errors: number;
-  cpuMs: number;
-  rssKb: number;
 }
+type Run = Measure & { cpuMs: number; rssKb: number };
 
-function timed(name: string, cmd: string, argv: string[], parse: (stdout: string) => { rps: number; p99Ms: number; errors: number }): Run {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
+function timed(name: string, cmd: string, argv: string[], parse: (stdout: string) => Measure): Run {
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
   if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
   return { ...parse(r.stdout), ...gnuTime(r.stderr) };
+}
+
+/** Nearest rank, as all three tools' own percentiles. */
+function rank(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * hey -o csv: one line per request, seconds with 4 decimals: response-time, DNS+dialup
+ * (GetConn to GotConn of a new connection, 0 on a reused one), ..., status-code, offset
+ * (start since the run began). Requests/s over the first start to the last end.
+ */
+function parseHey(stdout: string): Measure {
+  const lines = stdout.trim().split('\n').slice(1);
+  const totals: number[] = [];
+  const dials: number[] = [];
+  let end = 0;
+  let errors = 0;
+  for (const l of lines) {
+    const f = l.split(',');
+    const rt = Number(f[0]) * 1000;
+    const dial = Number(f[1]) * 1000;
+    const status = Number(f[6]);
+    const offset = Number(f[7]) * 1000;
+    if (!(status >= 100)) errors++;
+    totals.push(rt);
+    if (dial > 0) dials.push(dial);
+    end = Math.max(end, offset + rt);
+  }
+  errors += n - lines.length;
+  totals.sort((a, b) => a - b);
+  dials.sort((a, b) => a - b);
+  return { rps: lines.length / (end / 1000), p50Ms: rank(totals, 50), p99Ms: rank(totals, 99), connects: dials.length, connectP50Ms: rank(dials, 50), connectP99Ms: rank(dials, 99), errors };
 }
 
 const tools = [
   {
     name: 'goscope http',
-    run: () =>
+    run: (c: number) =>
       timed('goscope', process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'http', url, '-n', String(n), '-c', String(c), '--json'], (s) => {
-        const j = JSON.parse(s) as { requestsPerSecond: number; phases: { total: { p99: number } }; failed: number };
-        return { rps: j.requestsPerSecond, p99Ms: j.phases.total.p99, errors: j.failed };
+        const j = JSON.parse(s) as { requestsPerSecond: number; failed: number; phases: { total: { p50: number; p99: number }; connect: { count: number; p50: number; p99: number } | null } };
+        return { rps: j.requestsPerSecond, p50Ms: j.phases.total.p50, p99Ms: j.phases.total.p99, connects: j.phases.connect?.count ?? 0, connectP50Ms: j.phases.connect?.p50 ?? NaN, connectP99Ms: j.phases.connect?.p99 ?? NaN, errors: j.failed };
       }),
   },
   {
-    name: 'Go net/http client (httpprobe -summary)',
-    run: () =>
+    name: 'Go net/http (httpprobe -summary)',
+    run: (c: number) =>
       timed('httpprobe', probe, ['-url', url, '-n', String(n), '-c', String(c), '-summary'], (s) => {
-        const j = JSON.parse(s.trim().split('\n').pop()!) as { rps: number; p99Ms: number; errors: number };
-        return { rps: j.rps, p99Ms: j.p99Ms, errors: j.errors };
+        const j = JSON.parse(s.trim().split('\n').pop()!) as { rps: number; p50Ms: number; p99Ms: number; errors: number; connects: number; connectP50Ms: number | null; connectP99Ms: number | null };
+        return { rps: j.rps, p50Ms: j.p50Ms, p99Ms: j.p99Ms, connects: j.connects, connectP50Ms: j.connectP50Ms ?? NaN, connectP99Ms: j.connectP99Ms ?? NaN, errors: j.errors };
       }),
+  },
+  {
+    name: 'hey v0.1.4',
+    run: (c: number) => timed('hey', hey, ['-n', String(n), '-c', String(c), '-o', 'csv', url], parseHey),
   },
 ];
 
 const results: Record<string, Run[]> = {};
+const key = (tool: string, c: number) => `${tool} -c ${c}`;
 try {
   for (let i = 0; i < runs; i++) {
-    for (const t of tools) {
-      const r = t.run();
-      process.stderr.write(`run ${i + 1}/${runs}: ${t.name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors, CPU ${r.cpuMs.toFixed(0)} ms, ${(r.rssKb / 1024).toFixed(0)} MB\n`);
-      if (r.errors) throw new Error(`${t.name}: ${r.errors} requests failed`);
-      (results[t.name] ??= []).push(r);
+    for (const c of concs) {
+      for (const t of tools) {
+        const r = t.run(c);
+        process.stderr.write(
+          `run ${i + 1}/${runs} -c ${c}: ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ` +
+            `connect p50 ${r.connectP50Ms.toFixed(3)} p99 ${r.connectP99Ms.toFixed(3)} ms (${r.connects}), ${r.errors} errors, CPU ${r.cpuMs.toFixed(0)} ms, ${(r.rssKb / 1024).toFixed(0)} MB\n`,
+        );
+        if (r.errors) throw new Error(`${t.name}: ${r.errors} requests failed`);
+        (results[key(t.name, c)] ??= []).push(r);
+      }
     }
   }
 } finally {
   await demo.stop();
 }
 
-const summary = tools.map((t) => {
-  const rs = results[t.name]!;
-  return { name: t.name, rps: median(rs.map((r) => r.rps)), p99Ms: median(rs.map((r) => r.p99Ms)), cpuMs: median(rs.map((r) => r.cpuMs)), rssMb: median(rs.map((r) => r.rssKb)) / 1024, runs: rs };
-});
-const [gs, go] = summary as [(typeof summary)[0], (typeof summary)[0]];
-const ratio = gs.rps / go.rps;
+const med = (rs: Run[], f: (r: Run) => number) => median(rs.map(f));
+const summary = concs.flatMap((c) =>
+  tools.map((t) => {
+    const rs = results[key(t.name, c)]!;
+    return {
+      tool: t.name,
+      concurrency: c,
+      rps: med(rs, (r) => r.rps),
+      p50Ms: med(rs, (r) => r.p50Ms),
+      p99Ms: med(rs, (r) => r.p99Ms),
+      connectP50Ms: med(rs, (r) => r.connectP50Ms),
+      connectP99Ms: med(rs, (r) => r.connectP99Ms),
+      connects: med(rs, (r) => r.connects),
+      cpuMs: med(rs, (r) => r.cpuMs),
+      rssMb: med(rs, (r) => r.rssKb) / 1024,
+      runs: rs,
+    };
+  }),
+);
 const report = {
   date: new Date().toISOString(),
   node: process.version,
@@ -87,15 +151,16 @@ const report = {
   loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   url: urlPath,
   requests: n,
-  concurrency: c,
   runsEach: runs,
   results: summary,
-  ratio,
-  target: { atLeast08xGo: ratio >= 0.8 },
 };
 writeFileSync(path.join(out, 'http.json'), JSON.stringify(report, null, 2) + '\n');
-console.log(`GET ${urlPath} -n ${n} -c ${c} on loopback (demo service), ${runs} runs each, medians; load average ${report.loadAverage}`);
-console.log('| client | requests/s | p99 | CPU user+sys | peak RSS |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const s of summary) console.log(`| ${s.name} | ${s.rps.toFixed(0)} | ${s.p99Ms.toFixed(2)} ms | ${s.cpuMs.toFixed(0)} ms | ${s.rssMb.toFixed(0)} MB |`);
-console.log(`goscope / Go requests/s: ${ratio.toFixed(2)}x (target >= 0.8x: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
+const ms = (v: number, d = 2) => (Number.isNaN(v) ? '-' : `${v.toFixed(d)} ms`);
+console.log(`GET ${urlPath} -n ${n} on loopback (demo service), ${runs} runs each, medians; load average at the end ${report.loadAverage}`);
+console.log('| -c | client | requests/s | p50 | p99 | connect p50 | connect p99 | CPU user+sys | peak RSS |');
+console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const s of summary) console.log(`| ${s.concurrency} | ${s.tool} | ${s.rps.toFixed(0)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(s.connectP50Ms, 3)} | ${ms(s.connectP99Ms, 3)} | ${s.cpuMs.toFixed(0)} ms | ${s.rssMb.toFixed(0)} MB |`);
+for (const c of concs) {
+  const [gs, go] = summary.filter((s) => s.concurrency === c);
+  console.log(`-c ${c}: goscope / Go requests/s ${(gs!.rps / go!.rps).toFixed(2)}x; connect p99 goscope ${ms(gs!.connectP99Ms, 3)} vs Go ${ms(go!.connectP99Ms, 3)}`);
+}

@@ -6,7 +6,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -434,16 +434,55 @@ export interface Demo {
 }
 
 const liveChildren = new Set<ChildProcess>();
+/** Temporary files of running demos (their certificates), removed on stop and at exit. */
+const liveTempFiles = new Set<string>();
 let exitHook = false;
+
+function installExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const p of liveChildren) p.kill('SIGKILL');
+    for (const f of liveTempFiles) rmSync(f, { force: true });
+  });
+}
 
 function track(proc: ChildProcess): void {
   liveChildren.add(proc);
   proc.once('exit', () => liveChildren.delete(proc));
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const p of liveChildren) p.kill('SIGKILL');
-    });
+  installExitHook();
+}
+
+const CERT_PREFIX = 'goscope-demo-cert-';
+let sweptCerts = false;
+
+/**
+ * Removes demo certificates left in the temporary folder by test processes that are gone
+ * (killed before their exit hook ran). A file is named after the pid that wrote it; a
+ * live pid's files are left alone (another test run on the machine).
+ */
+function sweepStaleCerts(): void {
+  if (sweptCerts) return;
+  sweptCerts = true;
+  let names: string[];
+  try {
+    names = readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^goscope-demo-cert-(\d+)-\d+(?:-[0-9a-f]+)?\.pem$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    rmSync(path.join(os.tmpdir(), name), { force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -453,9 +492,17 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const extra: string[] = [];
   let certFile: string | undefined;
   if (opts.tls) {
-    certFile = path.join(os.tmpdir(), `goscope-demo-cert-${process.pid}-${Date.now()}.pem`);
+    sweepStaleCerts();
+    certFile = path.join(os.tmpdir(), `${CERT_PREFIX}${process.pid}-${Date.now()}-${randomBytes(3).toString('hex')}.pem`);
+    liveTempFiles.add(certFile);
+    installExitHook();
     extra.push('-tls-addr', '127.0.0.1:0', '-tls-cert-out', certFile);
   }
+  const removeCert = (): void => {
+    if (!certFile) return;
+    rmSync(certFile, { force: true });
+    liveTempFiles.delete(certFile);
+  };
   if (opts.stall) extra.push('-stall');
   const proc = spawn(bin, ['-addr', '127.0.0.1:0', ...extra, ...(opts.args ?? [])], { env: goEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   track(proc);
@@ -473,7 +520,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 
   let httpsUrl: string | undefined;
   let stallAddr: string | undefined;
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     let buf = '';
     const timeoutMs = opts.timeoutMs ?? 20_000;
     const timer = setTimeout(() => {
@@ -512,17 +559,26 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     proc.once('exit', onExit);
     proc.once('error', onError);
   });
+  let url: string;
+  try {
+    url = await listening;
+  } catch (e) {
+    removeCert();
+    throw e;
+  }
   // Keep draining stdout so the service never blocks on a full pipe.
   proc.stdout.resume();
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      removeCert();
     })();
     return stopping;
   };

@@ -48,6 +48,15 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
     goscopeArgs: () => ['--cacert', demo.certFile!],
     probeArgs: () => ['-cacert', demo.certFile!],
   });
+  // HTTPS with HTTP/1.1: the request write is timed by the TLS socket's write callback.
+  cases.push({
+    name: 'HTTPS HTTP/1.1 delay before headers 200 ms',
+    url: () => `https://localhost:${port(demo.httpsUrl!)}/delay?ms=200`,
+    injected: 'serverProcessing',
+    ms: 200,
+    goscopeArgs: () => ['--cacert', demo.certFile!, '--http1.1'],
+    probeArgs: () => ['-cacert', demo.certFile!, '-http1'],
+  });
   cases.push({
     name: 'HTTP/2 (ALPN) slow body 200 ms',
     url: () => `https://localhost:${port(demo.httpsUrl!)}/slowbody?ms=200&chunks=5`,
@@ -55,6 +64,23 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
     ms: 200,
     goscopeArgs: () => ['--cacert', demo.certFile!],
     probeArgs: () => ['-cacert', demo.certFile!],
+  });
+  // HTTP/2 without TLS (h2c, prior knowledge): the demo's plain listener speaks it too.
+  cases.push({
+    name: 'HTTP/2 without TLS (h2c) delay before headers 200 ms',
+    url: () => `http://localhost:${port(demo.url)}/delay?ms=200`,
+    injected: 'serverProcessing',
+    ms: 200,
+    goscopeArgs: () => ['--http2-prior-knowledge'],
+    probeArgs: () => ['-h2c'],
+  });
+  cases.push({
+    name: 'HTTP/2 without TLS (h2c) slow body 200 ms',
+    url: () => `http://localhost:${port(demo.url)}/slowbody?ms=200&chunks=5`,
+    injected: 'transfer',
+    ms: 200,
+    goscopeArgs: () => ['--http2-prior-knowledge'],
+    probeArgs: () => ['-h2c'],
   });
   for (const ms of [50, 200]) {
     cases.push({
@@ -120,6 +146,63 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
       }
       // The injected delay really is in that phase.
       assert.ok(r.injected >= c.ms * 0.95, `goscope ${c.injected} ${r.injected} < ${c.ms}`);
+      assert.deepEqual(r.bad, [], r.rows.join('\n'));
+    });
+  }
+});
+
+// Under load: C connections opened at once. Go's client dials them from C goroutines;
+// goscope opens one per event-loop turn and stamps ConnectStart/ConnectDone where Node
+// issues connect() and reports it done. Each client runs RUNS times; the p50 and p99 of
+// tcp connect (nearest rank over the run's new connections) of its fastest run are
+// compared with the same rule as above, and a second round only when the first disagrees.
+describe('goscope http -c N: tcp connect agrees with Go httptrace under load', { skip: needGo, timeout: 240_000 }, () => {
+  before(async () => {
+    demo = await startDemo();
+  });
+  after(async () => demo?.stop());
+
+  const rank = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+
+  async function round(c: number, noKeepAlive: boolean): Promise<{ bad: string[]; rows: string[] }> {
+    const url = `${demo.url}/delay?ms=5`;
+    const n = String(c * 10);
+    const nk = noKeepAlive ? ['--no-keepalive'] : [];
+    const ours: { p50: number; p99: number }[] = [];
+    const theirs: { p50: number; p99: number }[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const g = await goscope(['http', url, '-n', n, '-c', String(c), '--json', ...nk], { timeoutMs: 60_000 });
+      assert.equal(g.code, 0, g.stderr);
+      const gj = JSON.parse(g.stdout) as { failed: number; phases: { connect: { count: number; p50: number; p99: number } } };
+      assert.equal(gj.failed, 0);
+      assert.equal(gj.phases.connect.count, noKeepAlive ? c * 10 : c, 'one connection per loop, or per request');
+      ours.push(gj.phases.connect);
+      const lines = (await runProbe(['-url', url, '-n', n, '-c', String(c), ...(noKeepAlive ? ['-no-keepalive'] : [])])) as ProbeLine[];
+      assert.ok(lines.every((l) => l.error === null), JSON.stringify(lines.find((l) => l.error)));
+      const connects = lines.map((l) => l.phases.connect).filter((v): v is number => v !== null).sort((a, b) => a - b);
+      assert.ok(connects.length > 0);
+      theirs.push({ p50: rank(connects, 50), p99: rank(connects, 99) });
+    }
+    const bad: string[] = [];
+    const rows: string[] = [];
+    for (const k of ['p50', 'p99'] as const) {
+      const a = Math.min(...ours.map((r) => r[k]));
+      const b = Math.min(...theirs.map((r) => r[k]));
+      const tol = Math.max(2, 0.05 * b);
+      rows.push(`connect ${k}: goscope ${a} go ${b} (runs: goscope ${ours.map((r) => r[k]).join(', ')}; go ${theirs.map((r) => r[k]).join(', ')})`);
+      if (Math.abs(a - b) > tol) bad.push(`connect ${k} differs by ${(a - b).toFixed(3)} ms (tolerance ${tol.toFixed(2)})`);
+    }
+    return { bad, rows };
+  }
+
+  for (const [c, noKeepAlive] of [[20, false], [50, false], [50, true]] as const) {
+    test(`-c ${c}${noKeepAlive ? ' --no-keepalive (a new connection per request)' : ''} on loopback`, async (t) => {
+      let r = await round(c, noKeepAlive);
+      if (r.bad.length) {
+        t.diagnostic(`round 1 disagreed, measuring again: ${r.bad.join('; ')}\n${r.rows.join('\n')}`);
+        r = await round(c, noKeepAlive);
+      }
+      t.diagnostic(r.rows.join('\n'));
       assert.deepEqual(r.bad, [], r.rows.join('\n'));
     });
   }

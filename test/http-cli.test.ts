@@ -6,13 +6,20 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { needGo, startDemo, type Demo } from './support/go.js';
+import { needGo, repoRoot, startDemo, type Demo } from './support/go.js';
 import { goscope } from './support/cli.js';
 
 let demo: Demo;
 const port = (u: string) => new URL(u).port;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
+
+/** How many requests the demo has served on `route` (its /stats). */
+async function routeCount(route: string): Promise<number> {
+  const r = await fetch(`${demo.url}/stats`);
+  const j = (await r.json()) as { requests: Record<string, number> };
+  return j.requests[route] ?? 0;
+}
 
 async function json(args: string[], code = 0): Promise<Json> {
   const r = await goscope(['http', ...args, '--json'], { timeoutMs: 60_000 });
@@ -163,24 +170,48 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.match(text.stdout, /^connections: 2 opened, 18 requests on reused connections \(90\.0%\)$/m);
   });
 
-  test('each timeout names its phase and the phases before it', async () => {
-    const connect = await goscope(['http', `http://${demo.stallAddr}/`, '--connect-timeout', '300ms']);
-    assert.equal(connect.code, 1);
-    assert.match(oneLine(connect.stderr), /--connect-timeout 300ms fired during TCP connect, \d+ms into it$/);
-    const hs = `hs-800.slow.goscope.test:${port(demo.httpsUrl!)}`;
-    const tls = await goscope(['http', `https://${hs}/`, '--resolve', `${hs}:127.0.0.1`, '--cacert', demo.certFile!, '--tls-timeout', '200ms']);
-    assert.equal(tls.code, 1);
-    assert.match(oneLine(tls.stderr), /--tls-timeout 200ms fired during TLS handshake, \d+ms into it; before it: connect [\d.]+ms$/);
-    const header = await json([`http://localhost:${port(demo.url)}/delay?ms=3000`, '--header-timeout', '200ms'], 1);
-    assert.equal(header.error.kind, 'timeout');
-    assert.equal(header.error.timeout, 'header');
-    assert.equal(header.error.phase, 'serverProcessing');
-    assert.match(header.error.message, /--header-timeout 200ms fired during server processing \(waiting for the response headers\), \d+ms into it; before it: dns [\d.]+ms, connect [\d.]+ms, request write [\d.]+ms$/);
-    assert.ok(header.phases.connect !== null && header.phases.serverProcessing === null);
-    const total = await goscope(['http', `${demo.url}/slowbody?ms=3000&chunks=30`, '--timeout', '400ms']);
-    assert.equal(total.code, 1);
-    assert.match(oneLine(total.stderr), /--timeout 400ms fired during content transfer \(reading the body\), \d+ms into it; before it: connect [\d.]+ms, request write [\d.]+ms, server processing [\d.]+ms \(trace-id [0-9a-f]{32}\)$/);
-  });
+  // Every timeout over each transport: HTTP/1.1 and HTTP/2, plain (h2c) and TLS. Over TLS
+  // the request write is timed by the socket's write callback; it used to wait for a
+  // 'drain' that never came, so --header-timeout never fired over HTTPS + HTTP/1.1.
+  const transports: { name: string; proto: string; tls: boolean; base: () => string; args: () => string[] }[] = [
+    { name: 'HTTP/1.1', proto: 'HTTP/1.1', tls: false, base: () => `http://localhost:${port(demo.url)}`, args: () => [] },
+    { name: 'HTTP/2 without TLS (h2c)', proto: 'HTTP/2', tls: false, base: () => `http://localhost:${port(demo.url)}`, args: () => ['--http2-prior-knowledge'] },
+    { name: 'HTTPS HTTP/1.1', proto: 'HTTP/1.1', tls: true, base: () => `https://localhost:${port(demo.httpsUrl!)}`, args: () => ['--cacert', demo.certFile!, '--http1.1'] },
+    { name: 'HTTPS HTTP/2', proto: 'HTTP/2', tls: true, base: () => `https://localhost:${port(demo.httpsUrl!)}`, args: () => ['--cacert', demo.certFile!] },
+  ];
+  for (const tr of transports) {
+    test(`every timeout over ${tr.name}`, async () => {
+      const scheme = tr.tls ? 'https' : 'http';
+      const connect = await goscope(['http', `${scheme}://${demo.stallAddr}/`, ...tr.args(), '--connect-timeout', '300ms']);
+      assert.equal(connect.code, 1, connect.stderr);
+      assert.match(oneLine(connect.stderr), /--connect-timeout 300ms fired during TCP connect, \d+ms into it$/);
+      if (tr.tls) {
+        const hs = `hs-800.slow.goscope.test:${port(demo.httpsUrl!)}`;
+        const tls = await goscope(['http', `https://${hs}/`, ...tr.args(), '--resolve', `${hs}:127.0.0.1`, '--tls-timeout', '200ms']);
+        assert.equal(tls.code, 1, tls.stderr);
+        assert.match(oneLine(tls.stderr), /--tls-timeout 200ms fired during TLS handshake, \d+ms into it; before it: connect [\d.]+ms$/);
+      }
+      const header = await json([`${tr.base()}/delay?ms=3000`, ...tr.args(), '--header-timeout', '200ms'], 1);
+      assert.equal(header.protocol, tr.proto);
+      assert.equal(header.error.timeout, 'header', header.error.message);
+      assert.equal(header.error.phase, 'serverProcessing');
+      const before = tr.tls ? 'dns [\\d.]+ms, connect [\\d.]+ms, tls [\\d.]+ms, request write [\\d.]+ms' : 'dns [\\d.]+ms, connect [\\d.]+ms, request write [\\d.]+ms';
+      assert.match(header.error.message, new RegExp(`--header-timeout 200ms fired during server processing \\(waiting for the response headers\\), \\d+ms into it; before it: ${before}$`));
+      assert.ok(header.phases.connect !== null && header.phases.serverProcessing === null);
+      assert.ok(header.phases.requestWrite < 100, `request write ${header.phases.requestWrite} ms`);
+      if (tr.tls) assert.equal(header.tls.subject, 'CN=goscope-demo', 'the certificate facts survive the timeout');
+      const total = await goscope(['http', `${tr.base()}/slowbody?ms=3000&chunks=30`, ...tr.args(), '--timeout', '400ms']);
+      assert.equal(total.code, 1, total.stderr);
+      assert.match(oneLine(total.stderr), /--timeout 400ms fired during content transfer \(reading the body\), \d+ms into it; before it: dns [\d.]+ms, connect [\d.]+ms, .*request write [\d.]+ms, server processing [\d.]+ms \(trace-id [0-9a-f]{32}\)$/);
+      // Load mode on one reused connection: the same timing, and no listener piling up on it.
+      const load = await goscope(['http', `${tr.base()}/delay?ms=2`, ...tr.args(), '-n', '30', '--header-timeout', '2s', '--json']);
+      assert.equal(load.code, 0, load.stderr);
+      assert.equal(load.stderr, '', 'nothing on stderr (no MaxListenersExceededWarning)');
+      const lj = JSON.parse(load.stdout);
+      assert.deepEqual(lj.protocols, { [tr.proto]: 30 });
+      assert.ok(lj.phases.requestWrite.p50 < lj.phases.serverProcessing.p50, `request write ${lj.phases.requestWrite.p50} < server processing ${lj.phases.serverProcessing.p50}`);
+    });
+  }
 
   test('--slo: exit 4 on a breached bound, 0 when met; an errors rule decides about failures', async () => {
     const breach = await goscope(['http', `${demo.url}/delay?ms=30`, '-n', '6', '-c', '2', '--slo', 'total=10ms,ttfb.p50=5s']);
@@ -196,6 +227,149 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     const usage = await goscope(['http', demo.url, '--slo', 'latency=1s']);
     assert.equal(usage.code, 2);
     assert.match(oneLine(usage.stderr), /--slo: unknown metric "latency"/);
+  });
+
+  test('statuses: a run of 5xx is never "no errors"; status rules; --fail makes 4xx/5xx failures', async () => {
+    const url502 = `${demo.url}/status?code=502`;
+    const plain = await goscope(['http', url502, '-n', '20', '-c', '2', '--slo', 'errors=0']);
+    assert.equal(plain.code, 0, 'nothing failed, and errors counts failures only');
+    assert.match(plain.stdout, /^20 of 20 responses 5xx \(server errors\); status 502 x20; HTTP\/1\.1$/m);
+    assert.doesNotMatch(plain.stdout, /no errors/);
+    assert.match(plain.stdout, /errors counts requests that got no response; 20 of 20 responses were 5xx: add status5xx=0 \(or --fail\) to count them/);
+    const rule = await goscope(['http', url502, '-n', '20', '-c', '2', '--slo', 'errors=0,status5xx=0,status>=500=50%']);
+    assert.equal(rule.code, 4, rule.stderr);
+    assert.match(rule.stdout, /^ {2}FAIL\s+status 5xx \(count\)\s+20 <= 0$/m);
+    assert.match(rule.stdout, /^ {2}FAIL\s+status >=500 \(rate\)\s+100\.00% <= 50%$/m);
+    const j = await json([url502, '-n', '20', '-c', '2', '--fail'], 1);
+    assert.equal(j.failed, 20);
+    assert.deepEqual(j.statusClasses, { '5xx': 20 });
+    assert.equal(j.errors[0].key, 'status 502');
+    assert.equal(j.errors[0].count, 20);
+    assert.match(j.errors[0].example, /the server answered 502 Bad Gateway \(--fail\)$/);
+    assert.equal(j.errors[0].traceIds.length, 3);
+    assert.equal((await goscope(['http', url502, '-n', '4', '--fail', '--slo', 'errors=100%'])).code, 0);
+    const fours = await goscope(['http', `${demo.url}/status?code=404`, '-n', '4']);
+    assert.equal(fours.code, 0);
+    assert.match(fours.stdout, /^4 of 4 responses 4xx \(client errors\); status 404 x4/m);
+    const ok = await goscope(['http', `${demo.url}/healthz`, '-n', '4']);
+    assert.match(ok.stdout, /^no errors; status 200 x4/m);
+    // One request: curl's --fail, over HTTP/1.1 and HTTP/2 (which has no reason phrase).
+    const one = await goscope(['http', `${demo.url}/status?code=503`, '--fail']);
+    assert.equal(one.code, 1);
+    assert.match(oneLine(one.stderr), /^goscope: GET http:\/\/127\.0\.0\.1:\d+\/status\?code=503: the server answered 503 Service Unavailable \(--fail\) \(trace-id [0-9a-f]{32}\)$/);
+    assert.equal((await goscope(['http', `${demo.url}/status?code=503`])).code, 0, 'without --fail an HTTP error status is an answer, as with curl');
+    const h2 = await json([`https://localhost:${port(demo.httpsUrl!)}/status?code=503`, '--cacert', demo.certFile!, '--fail'], 1);
+    assert.equal(h2.protocol, 'HTTP/2');
+    assert.equal(h2.error.kind, 'status');
+    assert.match(h2.error.message, /the server answered 503 Service Unavailable \(--fail\)$/);
+    assert.equal(h2.phases.total > 0, true, 'the exchange is complete and timed');
+  });
+
+  test("-H 'traceparent:' sends none; a bad -H traceparent is blamed on -H", async () => {
+    const e = await json([`${demo.url}/echo`, '-H', 'traceparent:', '--echo-diff']);
+    assert.equal(e.traceparent, null);
+    assert.equal(e.traceId, null);
+    assert.equal(e.echoDiff.traceContext.verdict, 'not-sent');
+    assert.ok(!e.echoDiff.changes.some((c: Json) => c.name === 'traceparent'), JSON.stringify(e.echoDiff.changes));
+    const h2c = await json([`${demo.url}/echo`, '--http2-prior-knowledge', '-H', 'traceparent:', '--echo-diff']);
+    assert.equal(h2c.protocol, 'HTTP/2');
+    assert.equal(h2c.echoDiff.traceContext.verdict, 'not-sent');
+    const text = await goscope(['http', `${demo.url}/healthz`, '-H', 'traceparent:']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^no traceparent sent \(-H 'traceparent:'\)$/m);
+    const load = await json([`${demo.url}/echo`, '-n', '10', '-c', '2', '-H', 'traceparent:']);
+    assert.equal(load.completed, 10);
+    assert.ok(load.slowest.every((x: Json) => x.traceId === null));
+    const bad = await goscope(['http', demo.url, '-H', 'traceparent: 00-zz']);
+    assert.equal(bad.code, 2);
+    assert.match(oneLine(bad.stderr), /^goscope: -H traceparent: "00-zz" is not a valid W3C traceparent: /);
+    const both = await goscope(['http', demo.url, '-H', 'traceparent:', '--traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']);
+    assert.equal(both.code, 2);
+    assert.match(oneLine(both.stderr), /give the traceparent one way/);
+  });
+
+  test('-z runs for a time (-n still caps it); worker threads grow the columns too', async () => {
+    const z = await json([`${demo.url}/delay?ms=5`, '-z', '1s', '-c', '2']);
+    assert.equal(z.durationMs, 1000);
+    assert.equal(z.timeUp, true);
+    assert.equal(z.failed, 0);
+    assert.ok(z.requests >= 10, String(z.requests));
+    assert.equal(z.phases.total.count, z.requests);
+    assert.ok(z.elapsedMs >= 1000 && z.elapsedMs < 10_000, String(z.elapsedMs));
+    const capped = await json([`${demo.url}/delay?ms=5`, '-z', '30s', '-n', '7', '-c', '2']);
+    assert.equal(capped.requests, 7);
+    assert.equal(capped.timeUp, false);
+    const threaded = await goscope(['http', `${demo.url}/delay?ms=2`, '-z', '1s', '-c', '4', '--json'], { env: { GOSCOPE_THREADS: '2' } });
+    assert.equal(threaded.code, 0, threaded.stderr);
+    const tj = JSON.parse(threaded.stdout);
+    assert.equal(tj.timeUp, true);
+    assert.equal(tj.completed, tj.requests);
+    assert.equal(tj.phases.total.count, tj.requests);
+    assert.equal(tj.statuses['200'], tj.requests);
+    const text = await goscope(['http', `${demo.url}/healthz`, '-z', '300ms']);
+    assert.match(text.stdout, /^GET http:\/\/127\.0\.0\.1:\d+\/healthz: \d+ requests over 1 connection in [\d.]+m?s \(-z 300ms\), \d+ req\/s$/m);
+    for (const [args, re] of [
+      [['-z', 'soon'], /^goscope: -z: "soon" is not a duration/],
+      [['-q', '10'], /^goscope: -q: say for how long: -z DURATION \(or -n N requests\)$/],
+      [['-q', 'fast', '-n', '3'], /^goscope: -q: "fast" is not a rate/],
+      [['-q', '100000', '-z', '1h'], /at most 2000000 per run/],
+      [['-z', '1s', '--dump'], /--dump: shows one request; drop -z/],
+    ] as const) {
+      const r = await goscope(['http', demo.url, ...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(oneLine(r.stderr), re);
+    }
+  });
+
+  test('-q: an open loop; latency counts from the scheduled time, so queueing shows', async () => {
+    // 30 requests due over 0.6 s; the server holds each 100 ms and 2 connections serve 20/s,
+    // so the schedule falls behind by up to ~0.8 s. A closed loop never sees that.
+    const url = `${demo.url}/delay?ms=100`;
+    const open = await json([url, '-q', '50', '-n', '30', '-c', '2']);
+    assert.equal(open.rate, 50);
+    assert.equal(open.completed, 30);
+    assert.equal(open.wait.count, 30);
+    assert.ok(open.wait.p99 > 400, `behind schedule p99 ${open.wait.p99}`);
+    assert.ok(open.phases.total.p99 >= open.wait.p99 + 100, `total ${open.phases.total.p99} counts the wait ${open.wait.p99}`);
+    assert.ok(open.phases.serverProcessing.p99 < open.wait.p99, 'the server itself was not that slow');
+    const closed = await json([url, '-n', '30', '-c', '2']);
+    assert.equal(closed.wait, null);
+    assert.ok(closed.phases.total.p99 < open.phases.total.p99 / 2, `closed loop total p99 ${closed.phases.total.p99} hides it`);
+    const text = await goscope(['http', url, '-q', '50', '-n', '30', '-c', '2']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /: 30 requests at 50\/s \(open loop\) over 2 connections in /);
+    assert.match(text.stdout, /^behind schedule\s+[\d.]+m?s/m);
+    assert.match(text.stdout, /requests started up to [\d.]+m?s \(p99\) after their scheduled time: all 2 connections were busy/);
+    assert.match(text.stdout, /most time behind schedule \(waiting for a free connection\)/);
+    // On time when the service keeps up: -q 100 for 0.5 s against a 5 ms endpoint.
+    const onTime = await json([`${demo.url}/delay?ms=5`, '-q', '100', '-z', '500ms', '-c', '4']);
+    assert.equal(onTime.requests, 50);
+    assert.ok(onTime.elapsedMs >= 490 && onTime.elapsedMs < 5000, String(onTime.elapsedMs));
+  });
+
+  test('Ctrl-C during -z: what was sent is reported, exit 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const before = await routeCount('/delay');
+    const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'http', `${demo.url}/delay?ms=5`, '-z', '60s', '-c', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c));
+    const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+    try {
+      // Wait (with a deadline) until the service has seen some of the requests.
+      const deadline = Date.now() + 20_000;
+      while ((await routeCount('/delay')) < before + 20) {
+        assert.ok(Date.now() < deadline, 'requests reached the service');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      p.kill('SIGINT');
+      assert.equal(await exited, 130);
+    } finally {
+      p.kill('SIGKILL');
+    }
+    const j = JSON.parse(out);
+    assert.equal(j.interrupted, true);
+    assert.equal(j.timeUp, false);
+    assert.ok(j.requests >= 20 && j.completed === j.requests, `${j.requests} requests, ${j.completed} completed`);
   });
 
   test('-L follows redirects; -d sends a body; -o saves the body', async () => {

@@ -9,7 +9,7 @@ import { parseEcho } from '../src/formats/http/echo.js';
 import { Samples } from '../src/formats/http/samples.js';
 import { emptyPhases, type Exchange } from '../src/formats/http/exchange.js';
 import { checkSlo, parseSlo } from '../src/analysis/http/slo.js';
-import { histogram, nearestRank, stat } from '../src/analysis/http/stats.js';
+import { histogram, nearestRank, stat, summarise } from '../src/analysis/http/stats.js';
 import { echoDiff } from '../src/analysis/http/echo-diff.js';
 import { parseHosts } from '../src/collect/http/hosts.js';
 import { needGo, startDemo, type Demo } from './support/go.js';
@@ -147,11 +147,11 @@ describe('HTTP/1.1 framing on real Go net/http output', { skip: needGo, timeout:
   });
 });
 
-function fakeRun(totals: number[], failures = 0): Samples {
+function fakeRun(totals: number[], failures = 0, statuses: number[] = []): Samples {
   const s = Samples.create(totals.length + failures);
   totals.forEach((t, i) => {
     const phases = { ...emptyPhases(), total: t, ttfb: t / 2, serverProcessing: t / 2 };
-    s.add({ index: i, traceparent: '', traceId: String(i), hops: [], phases, status: 200, failure: null, body: null, bodyTruncated: false } as Exchange);
+    s.add({ index: i, traceparent: '', traceId: String(i), hops: [], phases, status: statuses[i] ?? 200, failure: null, body: null, bodyTruncated: false } as Exchange);
   });
   for (let f = 0; f < failures; f++) {
     const i = totals.length + f;
@@ -217,6 +217,94 @@ describe('--slo and statistics', () => {
       ],
     );
   });
+  test('status rules: a class, a code or a range, as a count or a rate', () => {
+    const r = parseSlo('status5xx=0, status4xx=1%,status503=2,status>=500=0.5%');
+    assert.ok(Array.isArray(r));
+    assert.deepEqual(
+      r.map((x) => [x.metric, x.statusFrom, x.statusTo, x.stat, x.bound]),
+      [
+        ['status', 500, 599, 'count', 0],
+        ['status', 400, 499, 'rate', 0.01],
+        ['status', 503, 503, 'count', 2],
+        ['status', 500, 999, 'rate', 0.005],
+      ],
+    );
+    for (const [bad, why] of [
+      ['status6xx=0', /not a status rule/],
+      ['status5xx=fast', /rate such as 1% or a count/],
+      ['status>=700=1%', /not an HTTP status/],
+      ['status.p99=1', /not a status rule/],
+    ] as const) {
+      const e = parseSlo(bad);
+      assert.ok('error' in e, bad);
+      assert.match(e.error, why, bad);
+    }
+    // 100 responses, all 502: errors=0 passes (nothing failed), status5xx=0 does not.
+    const s = fakeRun(Array.from({ length: 5 }, (_, i) => 10 + i), 1, [200, 502, 503, 404, 200]);
+    const rules = parseSlo('errors=0,status5xx=1,status>=500=30%,status404=0,status4xx=20%');
+    assert.ok(Array.isArray(rules));
+    assert.deepEqual(
+      checkSlo(rules, s).map((x) => [x.text, x.actual, x.pass]),
+      [
+        ['errors=0', 1, false],
+        ['status5xx=1', 2, false],
+        ['status>=500=30%', 2 / 6, false],
+        ['status404=0', 1, false],
+        ['status4xx=20%', 1 / 6, true],
+      ],
+    );
+    const sum = summarise(s);
+    assert.deepEqual(sum.statusClasses, { '2xx': 2, '4xx': 1, '5xx': 2 });
+    assert.deepEqual(sum.statuses, { 200: 2, 404: 1, 502: 1, 503: 1 });
+  });
+  test('the tail: the phase the slowest 1% spent most time in, not the largest phase p99', () => {
+    // 2000 requests over 50 connections: one connect took 20 ms, the others 0.1 ms; 30
+    // requests waited 15 ms in the server. Connect's own "p99" is the slowest of its 50
+    // (20 ms) and beats server processing's p99 (15 ms), but the slow requests are the
+    // server's.
+    const s = Samples.create(2000);
+    for (let i = 0; i < 2000; i++) {
+      const connect = i < 50 ? (i === 7 ? 20 : 0.1) : null;
+      const server = i >= 1970 ? 15 : 1;
+      const phases = { ...emptyPhases(), connect, serverProcessing: server, transfer: 0.1, ttfb: server + (connect ?? 0), total: server + (connect ?? 0) + 0.1 };
+      s.add({ index: i, traceparent: '', traceId: '', hops: [], phases, status: 200, failure: null, body: null, bodyTruncated: false });
+    }
+    const sum = summarise(s);
+    assert.ok(sum.phases.connect!.p99 > sum.phases.serverProcessing!.p99);
+    const tail = sum.tail!;
+    assert.equal(tail.phase, 'serverProcessing');
+    assert.equal(tail.requests, 31);
+    assert.ok(Math.abs(tail.phaseMs - (30 * 15 + 1) / 31) < 1e-9, String(tail.phaseMs));
+  });
+});
+
+describe('sample columns', () => {
+  const ex = (i: number, total: number, traceId = ''): Exchange => ({ index: i, traceparent: '', traceId, hops: [], phases: { ...emptyPhases(), total }, status: 200, failure: null, body: null, bodyTruncated: false });
+  test('a run of unknown length grows its columns and keeps what was written', () => {
+    const s = Samples.create(1000, 4);
+    for (let i = 0; i < 100; i++) s.add(ex(i, i, i % 2 ? 'ab'.repeat(16) : ''));
+    assert.equal(s.size, 100);
+    assert.equal(s.count, 100);
+    assert.ok(s.phases.total.length >= 100);
+    for (let i = 0; i < 100; i++) assert.equal(s.phases.total[i], i);
+    assert.equal(s.traceId(1), 'ab'.repeat(16));
+    assert.equal(s.traceId(2), '', 'no traceparent sent');
+    s.skip(100);
+    assert.equal(s.size, 101);
+    assert.ok(Number.isNaN(s.phases.total[100]!));
+    assert.equal(stat(s.phases.total, s.size)!.count, 100);
+    assert.throws(() => s.add(ex(1000, 1)), /capacity/);
+  });
+  test('shared columns grown by one thread are seen by another', () => {
+    const a = Samples.shared(10_000, 8);
+    const b = Samples.attach(10_000, a.sharedBuffers);
+    a.add(ex(0, 1));
+    b.add(ex(500, 2)); // b grows the shared buffers
+    a.add(ex(400, 3)); // a sees them grown (or grows them further)
+    b.add(ex(9_999, 4));
+    a.absorb({ count: b.count, failures: [], protocols: [] });
+    assert.deepEqual([a.phases.total[0], a.phases.total[400], a.phases.total[500], a.phases.total[9_999]], [1, 3, 2, 4]);
+  });
 });
 
 describe('echo bodies and header diffs', () => {
@@ -239,6 +327,10 @@ describe('echo bodies and header diffs', () => {
     assert.equal(diff('00-11111111111111111111111111111111-1111111111111111-01'), 'replaced');
     assert.equal(diff('garbage'), 'invalid');
     assert.equal(diff(null), 'dropped');
+    // -H 'traceparent:': none sent; one arriving anyway was added on the way.
+    const none = (received: string | null) => echoDiff([], { headers: received === null ? [] : [['Traceparent', received]], host: null }, '').traceContext;
+    assert.equal(none(null).verdict, 'not-sent');
+    assert.match(none(sent).detail, /but one arrived .*something on the way starts traces/);
   });
 });
 

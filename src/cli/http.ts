@@ -1,11 +1,12 @@
 // goscope http <url>: one request timed phase by phase (httpstat's waterfall with Go's
-// httptrace facts), or -n N -c C requests with percentiles; timeouts named by phase, a
-// W3C traceparent on every request, --slo for scripts, --dump and --echo-diff.
+// httptrace facts), or many (-n N, -z DURATION, -q RATE open loop; -c C connections) with
+// percentiles; timeouts named by phase, a W3C traceparent on every request, --slo and
+// --fail for scripts, --dump and --echo-diff.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { UsageError, UserError } from '../errors.js';
 import { HttpClient, type ClientConfig } from '../collect/http/client.js';
-import { defaultThreads, runLoad } from '../collect/http/load.js';
+import { defaultThreads, MAX_REQUESTS, runLoad } from '../collect/http/load.js';
 import { warmUp } from '../collect/http/warmup.js';
 import { hostOf, portOf } from '../collect/http/dial.js';
 import type { HeaderList } from '../formats/http/h1.js';
@@ -16,7 +17,8 @@ import { checkSlo, parseSlo, type SloResult, type SloRule } from '../analysis/ht
 import { summarise } from '../analysis/http/stats.js';
 import { Samples } from '../formats/http/samples.js';
 import { progress } from '../report/progress.js';
-import { loadJson, renderLoad, renderSingle, singleJson, type SingleReport } from '../report/http.js';
+import { loadJson, renderLoad, renderSingle, singleJson, type LoadReport, type SingleReport } from '../report/http.js';
+import { fmtMs } from '../formats/http/duration.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
 import { goscopeVersion, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
@@ -35,6 +37,7 @@ the service's logs.
 request:
   -X METHOD              method (default GET; POST with -d)
   -H 'Name: value'       add a header (repeatable); 'Name:' removes a default one
+                         ('traceparent:' sends no traceparent)
   -d DATA | @FILE        request body (@- reads stdin); Content-Type defaults to
                          application/x-www-form-urlencoded as with curl
   -L                     follow redirects (Go's Client rules), --max-redirs N (default 10)
@@ -43,7 +46,11 @@ request:
   --resolve H:P:ADDR     connect to ADDR for host H port P, no DNS lookup (repeatable)
   -4, -6                 IPv4 or IPv6 only
   --http1.1              do not offer HTTP/2 over TLS
+  --http2-prior-knowledge  speak HTTP/2 without TLS (h2c) to http:// URLs, as curl
+                         does; https:// still negotiates with ALPN
   -o FILE                save the response body (one request)
+  --fail                 a 4xx or 5xx response is a failure, as with curl --fail: exit 1,
+                         counted in errors, listed with trace-ids
 
 trace context:
   --traceparent V        send this traceparent (validated) instead of a fresh one
@@ -59,11 +66,22 @@ timeouts (named with the phase they fired in, and the time of each earlier phase
 many requests:
   -n N                   number of requests (default 1)
   -c C                   connections, each sending its requests in turn (default 1)
+  -z DURATION            keep sending for this long (e.g. 30s, 5m); with -n as well,
+                         the run ends at whichever comes first
+  -q RATE                open loop: RATE requests per second in total, each sent on
+                         schedule whether or not earlier ones were answered (at most -c
+                         at a time); ttfb and total count from the scheduled time, so a
+                         stalled server shows. Needs -z or -n. hey's -q differs: a
+                         per-worker limit in a closed loop (hey -c 10 -q 5 sends at most
+                         50/s, and sends less when the server slows down)
   --no-keepalive         a new connection for every request
-  --slo RULES            e.g. total=200ms,ttfb.p90=100ms,errors=1%: exit 4 when a
-                         percentile (default p99; p50, p90, p99.9, max, mean) exceeds its
-                         bound; metrics dns, connect, tls, write, server, transfer, ttfb,
-                         total, errors (a rate 1% or a count 0)
+  --slo RULES            e.g. total=200ms,ttfb.p90=100ms,errors=1%,status5xx=0: exit 4
+                         when a bound is exceeded. A percentile (default p99; p50, p90,
+                         p99.9, max, mean) of dns, connect, tls, write, server, transfer,
+                         ttfb, total; errors: failed requests (no response, timeout;
+                         4xx/5xx with --fail), a rate 1% or a count 0; status5xx,
+                         status4xx, statusNNN, status>=NNN: responses with those
+                         statuses, a rate or a count
 
 output:
   --dump                 the request as sent and the response head as received
@@ -72,10 +90,15 @@ output:
                          way, and whether trace context survived
   --json                 machine-readable output (schema goscope.http/v1)
 
-exit codes: 0 ok, 1 a request failed (refused, timeout, TLS, reset, …; with an errors
-rule in --slo, that rule decides), 2 usage, 4 an --slo bound was exceeded`;
+exit codes: 0 ok (a 4xx or 5xx response too, as with curl, unless --fail or a status
+rule), 1 a request failed (refused, timeout, TLS, reset, …, a 4xx/5xx with --fail; with
+an errors rule in --slo, that rule decides), 2 usage, 4 an --slo bound was exceeded,
+130 interrupted (what was done is still reported)`;
 
 const FLAGS = {
+  duration: { type: 'string', short: 'z' },
+  rate: { type: 'string', short: 'q' },
+  fail: { type: 'boolean' },
   request: { type: 'string', short: 'X' },
   header: { type: 'list', short: 'H' },
   data: { type: 'string', short: 'd' },
@@ -87,6 +110,7 @@ const FLAGS = {
   ipv4: { type: 'boolean', short: '4' },
   ipv6: { type: 'boolean', short: '6' },
   'http1.1': { type: 'boolean' },
+  'http2-prior-knowledge': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   traceparent: { type: 'string' },
   tracestate: { type: 'string' },
@@ -121,16 +145,29 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   const url = parseUrl(positionals[0]!);
   const str = (k: keyof typeof FLAGS) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
 
-  const n = str('requests') ? parseInteger(str('requests')!, 'n', 1) : 1;
+  const nFlag = str('requests') ? parseInteger(str('requests')!, 'n', 1) : null;
   const c = str('concurrency') ? parseInteger(str('concurrency')!, 'c', 1) : 1;
-  // Every request keeps ~83 bytes of columns (8 phases, status, reuse, trace-id) until the report.
-  if (n > 2_000_000) throw new UsageError('-n: at most 2000000 requests per run (run several for more)');
+  // Every request keeps ~90 bytes of columns (8 phases, wait, status, reuse, trace-id) until the report.
+  if (nFlag !== null && nFlag > MAX_REQUESTS) throw new UsageError(`-n: at most ${MAX_REQUESTS} requests per run (run several for more)`);
   if (c > 10_000) throw new UsageError('-c: at most 10000 connections');
-  const single = n === 1;
-  if (!single && flags['echo-diff']) throw new UsageError('--echo-diff: compares one request; drop -n');
-  if (!single && flags.dump) throw new UsageError('--dump: shows one request; drop -n');
-  if (!single && str('output')) throw new UsageError('-o: saves the body of one request; drop -n');
+  const durationMs = str('duration') !== undefined ? parseRunTime(str('duration')!) : null;
+  const rate = str('rate') !== undefined ? parseRate(str('rate')!) : null;
+  // How many requests: -n; -q's schedule (rate x -z) when shorter; with -z alone as many as
+  // fit in the time (-n, if given, still caps them: whichever comes first ends the run).
+  let n: number;
+  if (rate !== null) {
+    if (durationMs === null && nFlag === null) throw new UsageError('-q: say for how long: -z DURATION (or -n N requests)');
+    const planned = durationMs === null ? Infinity : Math.ceil((rate * durationMs) / 1000);
+    n = Math.min(nFlag ?? Infinity, planned);
+    if (n > MAX_REQUESTS) throw new UsageError(`-q ${str('rate')} for ${str('duration')} is ${n} requests; at most ${MAX_REQUESTS} per run (lower -q or -z)`);
+  } else n = durationMs !== null ? (nFlag ?? MAX_REQUESTS) : (nFlag ?? 1);
+  const single = n === 1 && durationMs === null && rate === null;
+  const many = nFlag !== null ? '-n' : durationMs !== null ? '-z' : '-q';
+  if (!single && flags['echo-diff']) throw new UsageError(`--echo-diff: compares one request; drop ${many}`);
+  if (!single && flags.dump) throw new UsageError(`--dump: shows one request; drop ${many}`);
+  if (!single && str('output')) throw new UsageError(`-o: saves the body of one request; drop ${many}`);
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  if (flags['http1.1'] && flags['http2-prior-knowledge']) throw new UsageError('--http1.1 and --http2-prior-knowledge exclude each other');
 
   let body: Buffer | null = null;
   const data = str('data');
@@ -138,13 +175,21 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   const method = (str('request') ?? (body ? 'POST' : 'GET')).toUpperCase();
   if (!TOKEN.test(method)) throw new UsageError(`-X: "${str('request')}" is not an HTTP method`);
 
-  // Trace context: --traceparent (or -H traceparent:), validated; tracestate and baggage as given.
+  // Trace context: --traceparent or -H 'traceparent: V', validated; -H 'traceparent:' sends
+  // none (as 'Name:' removes any default header); tracestate and baggage as given.
   const userHeaders = (lists.header ?? []).map(parseHeader);
-  let fixedTraceparent: string | null = null;
-  const tpFlag = str('traceparent') ?? userHeaders.find(([k]) => k.toLowerCase() === 'traceparent')?.[1];
-  if (tpFlag !== undefined) {
-    const tp = parseTraceparent(tpFlag);
-    if ('error' in tp) throw new UsageError(`--traceparent: "${tpFlag.slice(0, 80)}" is not a valid W3C traceparent: ${tp.error}`);
+  const tpHeaders = userHeaders.filter(([k]) => k.toLowerCase() === 'traceparent');
+  if (tpHeaders.length > 1) throw new UsageError('-H traceparent: given more than once');
+  const tpHeader = tpHeaders[0]?.[1];
+  if (tpHeader !== undefined && str('traceparent') !== undefined) throw new UsageError('--traceparent and -H traceparent: give the traceparent one way');
+  const sendTraceparent = tpHeader !== '';
+  // '' sends none: the client then leaves the header out.
+  let fixedTraceparent: string | null = sendTraceparent ? null : '';
+  const tpGiven = str('traceparent') ?? tpHeader;
+  if (sendTraceparent && tpGiven !== undefined) {
+    const tp = parseTraceparent(tpGiven);
+    const source = str('traceparent') !== undefined ? '--traceparent' : '-H traceparent';
+    if ('error' in tp) throw new UsageError(`${source}: "${tpGiven.slice(0, 80)}" is not a valid W3C traceparent: ${tp.error} (-H 'traceparent:' sends none)`);
     fixedTraceparent = tp.value;
   }
   // Credentials in the URL become Basic auth (as with curl and Go) and leave the URL, so no message shows them.
@@ -194,10 +239,13 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     insecure: !!flags.insecure,
     ca,
     alpn: flags['http1.1'] ? ['http/1.1'] : ['h2', 'http/1.1'],
+    h2c: !!flags['http2-prior-knowledge'],
+    traceparent: sendTraceparent,
+    failStatus: !!flags.fail,
   };
   const json = !!flags.json;
   const style = outStyle(io);
-  await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0 });
+  await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0, h2c: cfg.h2c });
 
   if (single) {
     const client = new HttpClient(cfg);
@@ -223,7 +271,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     else if (!ex.failure || flags.dump) write(io, renderSingle(report, style));
     if (ex.failure) {
       // Once the request was sent the service may have logged it: say which trace to look for.
-      const sent = ex.failure.phase === 'serverProcessing' || ex.failure.phase === 'transfer';
+      const sent = (ex.failure.phase === 'serverProcessing' || ex.failure.phase === 'transfer') && ex.traceId !== '';
       io.err.write(`goscope: ${ex.failure.message}${sent ? ` (trace-id ${ex.traceId})` : ''}\n`);
     }
     return exitCode(slo, ex.failure ? 1 : 0);
@@ -234,13 +282,17 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   const stop = graceful();
   let run;
   try {
+    const of = durationMs !== null && rate === null ? '' : `/${n}`;
     run = await runLoad(cfg, {
       requests: n,
       concurrency: c,
-      threads: defaultThreads(n, c, isLoopback(url, cfg.resolve)),
+      threads: defaultThreads(durationMs !== null && nFlag === null ? Infinity : n, c, isLoopback(url, cfg.resolve)),
       fixedTraceparent,
+      durationMs,
+      rate,
       signal: stop.signal,
-      onProgress: (done, failed, elapsed) => prog.update(`${done}/${n} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s`),
+      onProgress: (done, failed, elapsed) =>
+        prog.update(`${done}${of} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s${durationMs !== null ? `, ${fmtMs(Math.min(elapsed, durationMs))} of ${fmtMs(durationMs)}` : ''}`),
     });
   } finally {
     stop.release();
@@ -248,7 +300,25 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
   }
   const summary = summarise(run.samples);
   const slo = sloRules ? checkSlo(sloRules, run.samples) : null;
-  const report = { method, url: url.href, concurrency: c, keepAlive: cfg.keepAlive, elapsedMs: run.elapsedMs, skipped: run.skipped, opened: run.opened, retries: run.retries, summary, slo };
+  const report: LoadReport = {
+    method,
+    url: url.href,
+    concurrency: c,
+    keepAlive: cfg.keepAlive,
+    elapsedMs: run.elapsedMs,
+    skipped: run.skipped,
+    opened: run.opened,
+    retries: run.retries,
+    summary,
+    slo,
+    rate,
+    durationMs,
+    timeUp: run.timeUp,
+    capped: run.capped && nFlag === null ? MAX_REQUESTS : null,
+    traced: sendTraceparent,
+    failStatus: cfg.failStatus,
+    interrupted: stop.signal.aborted,
+  };
   if (json) printJson(io, loadJson(report));
   else write(io, renderLoad(report, style));
   if (stop.signal.aborted) return EXIT_INTERRUPTED;
@@ -334,6 +404,27 @@ function parseResolve(list: string[]): Map<string, string> {
     out.set(`${m[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase()}:${Number(m[2])}`, addr);
   }
   return out;
+}
+
+/** -z: how long to keep sending. */
+function parseRunTime(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text, 'z');
+  } catch {
+    throw new UsageError(`-z: "${text.slice(0, 40)}" is not a duration (e.g. 30s, 5m, 1h30m)`);
+  }
+  if (ms < 1) throw new UsageError(`-z: "${text.slice(0, 40)}" is no time at all; give e.g. 30s`);
+  return ms;
+}
+
+/** -q: requests per second in total. */
+function parseRate(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(text.trim());
+  const r = m ? Number(m[1]) : NaN;
+  if (!(r > 0)) throw new UsageError(`-q: "${text.slice(0, 40)}" is not a rate (requests per second, e.g. 200 or 0.5)`);
+  if (r > 1_000_000) throw new UsageError('-q: at most 1000000 requests per second');
+  return r;
 }
 
 function msFlag(text: string | undefined, flag: string, dflt: number): number {

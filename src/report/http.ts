@@ -71,7 +71,7 @@ export function renderSingle(r: SingleReport, s: Style): string {
     const why = d && d.share >= 0.5 ? `: ${LABEL[d.phase]} took ${fmtMs(d.ms)} (${Math.round(d.share * 100)}%)` : '';
     out.push(s.bold(`${statusColour(final.status, s)(status)} in ${fmtMs(ex.phases.total)}${why}`));
   }
-  out.push(`trace-id ${ex.traceId}  ${s.dim(`(traceparent: ${ex.traceparent})`)}`);
+  out.push(ex.traceparent ? `trace-id ${ex.traceId}  ${s.dim(`(traceparent: ${ex.traceparent})`)}` : s.dim("no traceparent sent (-H 'traceparent:')"));
   for (const h of ex.hops.slice(0, -1)) out.push(s.dim(`redirect: ${h.method} ${clean(h.url)} -> ${h.status} in ${fmtMs(h.phases.total)}`));
   if (final.conn) out.push(connLine(final, s));
   if (final.conn?.tls) out.push(...tlsLines(final.conn.tls, s));
@@ -182,17 +182,18 @@ export function renderEcho(e: EchoDiff | { error: string }, s: Style): string[] 
   out.push(...table(rows));
   if (unchanged.length) out.push(s.dim(`  = ${unchanged.length} unchanged: ${unchanged.join(', ')}`));
   const tc = e.traceContext;
-  const colour = tc.verdict === 'intact' || tc.verdict === 'new-span' ? s.green : s.red;
-  out.push(`trace context: ${colour(tc.verdict)}: ${tc.detail}`);
+  const colour = tc.verdict === 'intact' || tc.verdict === 'new-span' ? s.green : tc.verdict === 'not-sent' ? s.dim : s.red;
+  out.push(`trace context: ${colour(tc.verdict)}: ${clean(tc.detail)}`);
   return out;
 }
 
 export function renderSlo(results: SloResult[], s: Style): string[] {
   const out = [s.bold('SLO')];
   const rows = results.map((r) => {
-    const actual = r.actual === null ? 'n/a' : r.metric === 'errors' ? (r.countBound ? String(r.actual) : `${(r.actual * 100).toFixed(2)}%`) : fmtMs(r.actual);
-    const bound = r.metric === 'errors' ? (r.countBound ? String(r.bound) : `${+(r.bound * 100).toFixed(4)}%`) : fmtMs(r.bound);
-    const name = r.metric === 'errors' ? `errors (${r.stat})` : `${r.metric} ${r.stat}`;
+    const counted = r.metric === 'errors' || r.metric === 'status';
+    const actual = r.actual === null ? 'n/a' : counted ? (r.countBound ? String(r.actual) : `${(r.actual * 100).toFixed(2)}%`) : fmtMs(r.actual);
+    const bound = counted ? (r.countBound ? String(r.bound) : `${+(r.bound * 100).toFixed(4)}%`) : fmtMs(r.bound);
+    const name = r.metric === 'errors' ? `errors (${r.stat})` : r.metric === 'status' ? `status ${r.statusLabel} (${r.stat})` : `${r.metric} ${r.stat}`;
     return [`  ${r.pass ? s.green('ok  ') : s.red('FAIL')}`, name, `${actual} <= ${bound}`];
   });
   out.push(...table(rows));
@@ -208,8 +209,8 @@ export function singleJson(r: SingleReport): unknown {
     mode: 'single',
     method: r.method,
     url: r.url,
-    traceparent: ex.traceparent,
-    traceId: ex.traceId,
+    traceparent: ex.traceparent || null,
+    traceId: ex.traceId || null,
     status: final.status,
     protocol: conn?.protocol ?? null,
     phases: roundPhases(ex.phases),
@@ -239,6 +240,20 @@ export interface LoadReport {
   retries: number;
   summary: LoadSummary;
   slo: SloResult[] | null;
+  /** -q: the open loop's rate (requests per second in total); null in a closed loop. */
+  rate: number | null;
+  /** -z, ms. */
+  durationMs: number | null;
+  /** -z's time ended the run. */
+  timeUp: boolean;
+  /** A -z run stopped at this many requests (the per-run maximum). */
+  capped: number | null;
+  /** A traceparent went out with each request. */
+  traced: boolean;
+  /** --fail: 4xx and 5xx responses are failures. */
+  failStatus: boolean;
+  /** Ctrl-C stopped the run. */
+  interrupted: boolean;
 }
 
 const TABLE_PHASES: (keyof Phases)[] = ['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer', 'ttfb', 'total'];
@@ -248,30 +263,37 @@ export function renderLoad(r: LoadReport, s: Style): string {
   const out: string[] = [];
   const rps = sum.requests / (r.elapsedMs / 1000);
   const conns = `${plural(r.concurrency, 'connection')}${r.keepAlive ? '' : ' (no keep-alive)'}`;
-  out.push(s.bold(`${r.method} ${clean(r.url)}: ${plural(sum.requests, 'request')} over ${conns} in ${fmtMs(r.elapsedMs)}, ${rps.toFixed(rps >= 100 ? 0 : 1)} req/s`));
+  const pace = r.rate !== null ? ` at ${rateText(r.rate)} (open loop)` : '';
+  const limit = r.rate === null && r.durationMs !== null ? ` (-z ${fmtMs(r.durationMs)})` : '';
+  out.push(s.bold(`${r.method} ${clean(r.url)}: ${plural(sum.requests, 'request')}${pace} over ${conns} in ${fmtMs(r.elapsedMs)}${limit}, ${rps.toFixed(rps >= 100 ? 0 : 1)} req/s`));
   const statuses = Object.entries(sum.statuses)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${statusColour(Number(k), s)(k)} x${v}`)
     .join(', ');
-  const failed = sum.failed ? s.red(`${sum.failed} failed`) : s.green('no errors');
-  out.push(`${failed}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).join(', ')}` : ''}`);
+  out.push(`${outcome(r, s)}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).join(', ')}` : ''}`);
   if (r.skipped) out.push(s.yellow(`stopped early: ${r.skipped} requests not sent`));
-  const tot = sum.phases.total;
-  if (tot) {
-    let worst: [keyof Phases, number] | null = null;
-    for (const k of ['dns', 'connect', 'tls', 'serverProcessing', 'transfer'] as const) {
-      const st = sum.phases[k];
-      if (st && (!worst || st.p99 > worst[1])) worst = [k, st.p99];
-    }
-    if (worst) out.push(`slowest phase at p99: ${s.bold(LABEL[worst[0]])} ${fmtMs(worst[1])} of ${fmtMs(tot.p99)} total`);
+  else if (r.interrupted) out.push(s.yellow('stopped early (interrupted)'));
+  if (r.capped !== null) out.push(s.yellow(`stopped at ${r.capped} requests, the most one run records: lower -z or add -n`));
+  const tail = sum.tail;
+  if (tail && tail.totalMs > 0) {
+    const where = tail.phase === 'wait' ? `${s.bold('behind schedule')} (waiting for a free connection)` : `in ${s.bold(LABEL[tail.phase])}`;
+    const who = tail.requests === 1 ? 'the slowest request' : `the slowest ${tail.requests} requests (total >= ${fmtMs(tail.fromMs)})`;
+    out.push(`${who}: most time ${where}, ${fmtMs(tail.phaseMs)} of ${fmtMs(tail.totalMs)}${tail.requests === 1 ? '' : ' on average'}`);
   }
   out.push('');
   const rows: string[][] = [['phase', 'min', 'p50', 'p90', 'p99', 'max', 'requests'].map((h) => s.dim(h))];
-  for (const k of TABLE_PHASES) {
-    const st: Stat | null = sum.phases[k];
-    rows.push([LABEL[k], ...(st ? [st.min, st.p50, st.p90, st.p99, st.max].map(fmtMs) : ['-', '-', '-', '-', '-']), String(st?.count ?? 0)]);
-  }
+  const row = (label: string, st: Stat | null) => [label, ...(st ? [st.min, st.p50, st.p90, st.p99, st.max].map(fmtMs) : ['-', '-', '-', '-', '-']), String(st?.count ?? 0)];
+  // Open loop: how late requests started against the schedule; ttfb and total count from it.
+  if (r.rate !== null) rows.push(row(LABEL_WAIT, sum.wait));
+  for (const k of TABLE_PHASES) rows.push(row(LABEL[k], sum.phases[k]));
   out.push(...table(rows));
+  if (r.rate !== null && sum.wait && sum.wait.p99 >= 5) {
+    out.push(
+      s.yellow(
+        `requests started up to ${fmtMs(sum.wait.p99)} (p99) after their scheduled time: all ${plural(r.concurrency, 'connection')} were busy, so the service answered slower than ${rateText(r.rate)} needs with -c ${r.concurrency}; ttfb and total count from the scheduled time`,
+      ),
+    );
+  }
   out.push('');
   if (sum.histogram.length) {
     out.push(s.dim('total latency'));
@@ -283,18 +305,48 @@ export function renderLoad(r: LoadReport, s: Style): string {
   const reusedPct = sum.requests ? ((sum.reusedRequests / sum.requests) * 100).toFixed(1) : '0';
   out.push(`connections: ${r.opened} opened, ${sum.reusedRequests} requests on reused connections (${reusedPct}%)${r.retries ? `, ${r.retries} re-sent after a stale keep-alive connection` : ''}`);
   if (sum.slowest.length) {
-    out.push(s.dim('slowest requests (find them in the service logs by trace-id):'));
-    out.push(...table(sum.slowest.map((x) => [`  ${fmtMs(x.totalMs)}`, String(x.status || '-'), x.traceId, s.dim(`#${x.index + 1}${x.reused ? ' reused' : ' new conn'}`)])));
+    out.push(s.dim(r.traced ? 'slowest requests (find them in the service logs by trace-id):' : "slowest requests (no traceparent sent: -H 'traceparent:'):"));
+    out.push(...table(sum.slowest.map((x) => [`  ${fmtMs(x.totalMs)}`, String(x.status || '-'), x.traceId || '-', s.dim(`#${x.index + 1}${x.reused ? ' reused' : ' new conn'}`)])));
   }
   if (sum.errors.length) {
     out.push('', s.red(s.bold('errors')));
     for (const e of sum.errors) {
       out.push(`  ${s.red(e.key)} x${e.count}: ${clean(e.example)}`);
-      out.push(s.dim(`    trace-ids: ${e.traceIds.join(', ')}`));
+      if (e.traceIds.length) out.push(s.dim(`    trace-ids: ${e.traceIds.join(', ')}`));
     }
   }
-  if (r.slo) out.push('', ...renderSlo(r.slo, s));
+  if (r.slo) {
+    out.push('', ...renderSlo(r.slo, s));
+    // errors=0 passing over server errors is the trap: say what it did not count.
+    const fives = sum.statusClasses['5xx'] ?? 0;
+    if (!r.failStatus && fives > 0 && r.slo.some((x) => x.metric === 'errors') && !r.slo.some((x) => x.metric === 'status')) {
+      out.push(s.yellow(`  errors counts requests that got no response; ${fives} of ${plural(sum.requests, 'response')} were 5xx: add status5xx=0 (or --fail) to count them`));
+    }
+  }
   return out.join('\n');
+}
+
+const LABEL_WAIT = 'behind schedule';
+
+function rateText(rate: number): string {
+  return `${+rate.toFixed(3)}/s`;
+}
+
+/**
+ * "no errors" only when nothing failed and no response was a 4xx or 5xx: without --fail
+ * those are answers, not failures (as with curl), but a run that got 502s is no success.
+ */
+function outcome(r: LoadReport, s: Style): string {
+  const sum = r.summary;
+  const parts: string[] = [];
+  if (sum.failed) parts.push(s.red(`${sum.failed} failed`));
+  if (!r.failStatus) {
+    const fives = sum.statusClasses['5xx'] ?? 0;
+    const fours = sum.statusClasses['4xx'] ?? 0;
+    if (fives) parts.push(s.red(`${fives} of ${plural(sum.requests, 'response')} 5xx (server errors)`));
+    if (fours) parts.push(s.yellow(`${fours}${fives ? '' : ` of ${plural(sum.requests, 'response')}`} 4xx (client errors)`));
+  }
+  return parts.length ? parts.join(', ') : s.green('no errors');
 }
 
 export function loadJson(r: LoadReport): unknown {
@@ -315,13 +367,20 @@ export function loadJson(r: LoadReport): unknown {
     completed: sum.completed,
     failed: sum.failed,
     skipped: r.skipped,
+    rate: r.rate,
+    durationMs: r.durationMs,
+    timeUp: r.timeUp,
+    interrupted: r.interrupted,
+    failOnStatus: r.failStatus,
+    wait: roundStat(sum.wait),
     phases,
     histogram: sum.histogram,
     statuses: sum.statuses,
+    statusClasses: sum.statusClasses,
     protocols: sum.protocols,
     connections: { opened: r.opened, reusedRequests: sum.reusedRequests, retries: r.retries },
     errors: sum.errors,
-    slowest: sum.slowest.map((x) => ({ ...x, totalMs: round3(x.totalMs) })),
+    slowest: sum.slowest.map((x) => ({ ...x, traceId: x.traceId || null, totalMs: round3(x.totalMs) })),
     slo: r.slo,
   };
 }

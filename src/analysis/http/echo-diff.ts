@@ -14,9 +14,9 @@ export interface HeaderChange {
 
 export interface EchoDiff {
   changes: HeaderChange[];
-  /** What became of the traceparent goscope sent. */
+  /** What became of the traceparent goscope sent ('not-sent': the user removed it). */
   traceContext: {
-    verdict: 'intact' | 'new-span' | 'dropped' | 'replaced' | 'invalid';
+    verdict: 'intact' | 'new-span' | 'dropped' | 'replaced' | 'invalid' | 'not-sent';
     detail: string;
   };
 }
@@ -52,6 +52,10 @@ export function echoDiff(sent: HeaderList, echoed: Echoed, sentTraceparent: stri
 }
 
 function traceVerdict(sent: string, received: string | undefined): EchoDiff['traceContext'] {
+  if (sent === '') {
+    if (received === undefined) return { verdict: 'not-sent', detail: "no traceparent sent (-H 'traceparent:') and none arrived" };
+    return { verdict: 'not-sent', detail: `no traceparent sent (-H 'traceparent:'), but one arrived (${received.slice(0, 60)}): something on the way starts traces` };
+  }
   if (received === undefined) return { verdict: 'dropped', detail: 'traceparent did not reach the service: something on the way strips it, so this request starts a new trace there' };
   if (received === sent) return { verdict: 'intact', detail: 'traceparent arrived unchanged' };
   const r = parseTraceparent(received);

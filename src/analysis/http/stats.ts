@@ -110,7 +110,7 @@ export interface ErrorGroup {
   count: number;
   /** The first message of the kind (the URL and advice are the same for all). */
   example: string;
-  /** Trace ids of the first few, to look them up in the service's logs. */
+  /** Trace ids of the first few, to look them up in the service's logs (none without traceparent). */
   traceIds: string[];
 }
 
@@ -122,11 +122,30 @@ export interface SlowRequest {
   reused: boolean;
 }
 
+/** Where the slowest requests spent their time. */
+export interface Tail {
+  /** Requests at or above the p99 of total (at least one). */
+  requests: number;
+  /** The p99 of total: the tail's threshold, ms. */
+  fromMs: number;
+  /** The phase that took the largest share of those requests' time ('wait': behind an open loop's schedule). */
+  phase: 'dns' | 'connect' | 'tls' | 'serverProcessing' | 'transfer' | 'wait';
+  /** Its mean over those requests (0 where it did not happen, e.g. connect on a reused connection), and their mean total, ms. */
+  phaseMs: number;
+  totalMs: number;
+}
+
 export interface LoadSummary {
   requests: number;
   completed: number;
   failed: number;
   phases: Record<PhaseName, Stat | null>;
+  /** Open loop (-q): the wait past each request's scheduled send time; null in a closed loop. */
+  wait: Stat | null;
+  /** Responses by class: "2xx", "3xx", "4xx", "5xx" (and "1xx"), only those seen. */
+  statusClasses: Record<string, number>;
+  /** The slowest 1% and the phase they spent most time in; null without a completed request. */
+  tail: Tail | null;
   histogram: Bucket[];
   statuses: Record<string, number>;
   errors: ErrorGroup[];
@@ -136,24 +155,46 @@ export interface LoadSummary {
   protocols: Record<string, number>;
 }
 
+/** Request indices in use: every one of [0, size) was recorded or skipped. */
+function used(s: Samples): number {
+  return s.count > 0 ? s.size : 0;
+}
+
+/** Requests whose final status is in [from, to]. */
+export function countStatus(s: Samples, from: number, to: number): number {
+  let k = 0;
+  const n = used(s);
+  for (let i = 0; i < n; i++) {
+    const st = s.status[i]!;
+    if (st >= from && st <= to) k++;
+  }
+  return k;
+}
+
 export function summarise(s: Samples, slowest = 5): LoadSummary {
-  const n = s.count > 0 ? s.capacity : 0;
+  const n = used(s);
   const phases = {} as Record<PhaseName, Stat | null>;
   for (const p of PHASES) phases[p] = stat(s.phases[p], n);
   const statuses: Record<string, number> = {};
+  const statusClasses: Record<string, number> = {};
   let reused = 0;
   for (let i = 0; i < n; i++) {
     const st = s.status[i]!;
-    if (st) statuses[st] = (statuses[st] ?? 0) + 1;
+    if (st) {
+      statuses[st] = (statuses[st] ?? 0) + 1;
+      const cls = `${Math.floor(st / 100)}xx`;
+      statusClasses[cls] = (statusClasses[cls] ?? 0) + 1;
+    }
     reused += s.reused[i]!;
   }
   const groups = new Map<string, ErrorGroup>();
   for (const [i, f] of [...s.failures].sort((a, b) => a[0] - b[0])) {
-    const key = f.timeout ? `timeout (${f.timeout})` : f.kind;
+    const key = f.timeout ? `timeout (${f.timeout})` : f.kind === 'status' ? `status ${f.code}` : f.kind;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, kind: f.kind, timeout: f.timeout, phase: f.phase, count: 0, example: f.message, traceIds: [] }));
     g.count++;
-    if (g.traceIds.length < 3) g.traceIds.push(s.traceId(i));
+    const id = s.traceId(i);
+    if (id && g.traceIds.length < 3) g.traceIds.push(id);
   }
   const total = s.phases.total;
   // The k slowest by insertion into a short sorted list: no sort of every request.
@@ -171,6 +212,9 @@ export function summarise(s: Samples, slowest = 5): LoadSummary {
     completed: s.count - s.failures.size,
     failed: s.failures.size,
     phases,
+    wait: stat(s.wait, n),
+    statusClasses,
+    tail: phases.total ? tailOf(s, n, phases.total.p99) : null,
     histogram: histogram(total, n),
     statuses,
     errors: [...groups.values()].sort((a, b) => b.count - a.count),
@@ -178,4 +222,33 @@ export function summarise(s: Samples, slowest = 5): LoadSummary {
     slowest: top.map((i) => ({ index: i, traceId: s.traceId(i), totalMs: total[i]!, status: s.status[i]!, reused: s.reused[i] === 1 })),
     protocols: Object.fromEntries(s.protocols),
   };
+}
+
+/**
+ * The slowest 1% of requests (total at or above its p99), and the phase that took most of
+ * their time, each phase averaged over all of them. Comparing phases' own p99s misleads:
+ * tcp connect happens once per connection, so with 4 connections its "p99" is the slowest
+ * of 4 connects, which may be in no slow request at all.
+ */
+function tailOf(s: Samples, n: number, from: number): Tail | null {
+  const keys = ['dns', 'connect', 'tls', 'serverProcessing', 'transfer', 'wait'] as const;
+  const cols = keys.map((k) => (k === 'wait' ? s.wait : s.phases[k]));
+  const sums = keys.map(() => 0);
+  const total = s.phases.total;
+  let k = 0;
+  let sumTotal = 0;
+  for (let i = 0; i < n; i++) {
+    const t = total[i]!;
+    if (!(t >= from)) continue;
+    k++;
+    sumTotal += t;
+    for (let c = 0; c < cols.length; c++) {
+      const v = cols[c]![i]!;
+      if (v === v) sums[c]! += v;
+    }
+  }
+  if (k === 0) return null;
+  let best = 0;
+  for (let c = 1; c < keys.length; c++) if (sums[c]! > sums[best]!) best = c;
+  return { requests: k, fromMs: from, phase: keys[best]!, phaseMs: sums[best]! / k, totalMs: sumTotal / k };
 }

@@ -1,6 +1,7 @@
 // Sends timed requests: a pool of idle connections per origin (Go's Transport), redirects
 // (-L, Go's Client rules), and the four timeouts of Go's net/http, each named with its
 // phase when it fires.
+import { STATUS_CODES } from 'node:http';
 import type { Exchange, Hop, TimeoutKind } from '../../formats/http/exchange.js';
 import { headerValue, requestTemplate, type HeaderList, type RequestTemplate } from '../../formats/http/h1.js';
 import { traceIdOf } from '../../formats/http/traceparent.js';
@@ -35,6 +36,10 @@ export interface ClientConfig extends DialConfig {
   /** Keep heads, sent headers and up to bodyCap body bytes in the result. */
   capture: boolean;
   bodyCap: number;
+  /** Send a traceparent on every request (false: the user removed it with -H 'traceparent:'). */
+  traceparent: boolean;
+  /** --fail (curl's): a final response with a 4xx or 5xx status is a failure. */
+  failStatus: boolean;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -130,12 +135,57 @@ class Deadlines {
   }
 }
 
+/**
+ * Lets one connect() out per event-loop turn. A connection's ConnectDone is only seen
+ * when the loop next polls; connect() calls issued together (C loops starting, or C
+ * connections closing in one batch with --no-keepalive) would each wait for all the
+ * others before that poll, and on loopback, where the kernel completes the handshake
+ * inside connect(), their time is nearly all other sockets' work. The wait comes before
+ * ConnectStart, so it counts in the total only, as Go counts waiting for a dial slot.
+ */
+class ConnectGate {
+  private issued = false;
+  private waiting: (() => void)[] = [];
+  private readonly release = (): void => {
+    this.issued = false;
+    const next = this.waiting.shift();
+    if (next) next();
+  };
+
+  enter(intr: Interrupt): Promise<void> | null {
+    if (!this.issued) {
+      this.take();
+      return null;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const go = (): void => {
+        intr.abort = null;
+        this.take();
+        resolve();
+      };
+      this.waiting.push(go);
+      intr.abort = (err) => {
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(err);
+      };
+    });
+  }
+
+  private take(): void {
+    this.issued = true;
+    setImmediate(this.release);
+  }
+}
+
 export class HttpClient {
   /** New connections opened, and requests that went out on a reused one. */
   opened = 0;
   reusedCount = 0;
   /** Requests re-sent on a new connection after a reused one turned out closed (Go does the same). */
   retries = 0;
+  /** Connections being opened right now (DNS, connect, TLS). */
+  connecting = 0;
   private idle = new Map<string, Conn[]>();
   /** The first hop's header fields (traceparent left empty) and HTTP/1.1 bytes, built once per run. */
   private readonly firstHeaders: HeaderList;
@@ -143,6 +193,7 @@ export class HttpClient {
   private readonly firstKey: string;
   private all = new Set<Conn>();
   private deadlinePool: Deadlines[] = [];
+  private readonly gate = new ConnectGate();
 
   private readonly secureContext: import('node:tls').SecureContext | null;
 
@@ -161,11 +212,17 @@ export class HttpClient {
     this.idle.clear();
   }
 
-  /** One request (and its redirects) carrying `traceparent`; never rejects for network trouble. */
-  async send(index: number, traceparent: string): Promise<Exchange> {
+  /**
+   * One request (and its redirects) carrying `traceparent` (ignored without cfg.traceparent);
+   * never rejects for network trouble. With `scheduledAt` (an open-loop run's send time,
+   * on this clock) ttfb and total count from then, so time spent waiting for a free
+   * connection is in them (no coordinated omission).
+   */
+  async send(index: number, traceparent: string, scheduledAt?: number): Promise<Exchange> {
     const cfg = this.cfg;
+    if (!cfg.traceparent) traceparent = '';
     const hops: Hop[] = [];
-    const chainStart = now();
+    const chainStart = scheduledAt ?? now();
     let url = cfg.url;
     let method = cfg.method;
     let body = cfg.body;
@@ -189,7 +246,7 @@ export class HttpClient {
       for (;;) {
         t.start = hops.length ? now() : chainStart;
         const first = hops.length === 0;
-        const fast = first && !cfg.capture && traceparent.length === 55;
+        const fast = first && !cfg.capture && (traceparent.length === 55 || !cfg.traceparent);
         const req: OutRequest = {
           method,
           url,
@@ -226,9 +283,9 @@ export class HttpClient {
         ex.body = res.body;
         ex.bodyTruncated = res.bodyTruncated;
 
-        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status)) return ex;
+        if (cfg.maxRedirects <= 0 || !REDIRECTS.has(res.status)) return this.judged(ex);
         const location = headerValue(res.headers, 'location');
-        if (location === undefined) return ex;
+        if (location === undefined) return this.judged(ex);
         if (hops.length > cfg.maxRedirects) {
           ex.failure = fail('redirects', 'transfer', `${cfg.method} ${cfg.url.href}: stopped after ${cfg.maxRedirects} redirects (the last to ${location.slice(0, 100)}): raise --max-redirs or check for a loop`).failure;
           return ex;
@@ -261,12 +318,22 @@ export class HttpClient {
     }
   }
 
+  /** --fail: a final 4xx or 5xx response is a failure, like curl's. */
+  private judged(ex: Exchange): Exchange {
+    const status = ex.status;
+    if (!this.cfg.failStatus || status === null || status < 400 || ex.failure) return ex;
+    const final = ex.hops[ex.hops.length - 1]!;
+    const reason = final.reason || STATUS_CODES[status] || '';
+    ex.failure = fail('status', 'transfer', `${final.method} ${final.url}: the server answered ${status}${reason ? ` ${reason}` : ''} (--fail)`, String(status)).failure;
+    return ex;
+  }
+
   private headersFor(url: URL, method: string, headers: HeaderList, body: Buffer | null, traceparent: string): HeaderList {
     const out: HeaderList = [['Host', url.host]];
-    let placed = false;
+    let placed = !this.cfg.traceparent;
     for (const h of headers) {
       if (h[0] === 'traceparent') {
-        out.push(['traceparent', traceparent]);
+        if (!placed) out.push(['traceparent', traceparent]);
         placed = true;
       } else out.push(h);
     }
@@ -335,14 +402,17 @@ export class HttpClient {
     const what = `${this.cfg.method} ${url.href}`;
     deadlines.set('connect', cfg.timeouts.connect);
     let d;
+    this.connecting++;
     try {
       d = await dial(url, what, cfg, this.secureContext, t, intr, {
+        beforeConnect: (i) => this.gate.enter(i),
         connected: () => {
           deadlines.clear('connect');
           if (url.protocol === 'https:') deadlines.set('tls', cfg.timeouts.tls);
         },
       });
     } finally {
+      this.connecting--;
       deadlines.clear('connect');
       deadlines.clear('tls');
     }
@@ -352,10 +422,11 @@ export class HttpClient {
       throw f;
     }
     const id = ++this.opened;
-    const conn: Conn =
-      d.alpn === 'h2'
-        ? new H2Conn(id, d.socket as import('node:tls').TLSSocket, `https://${url.host}`, d.remote, d.local, d.tls, cfg.keepAlive)
-        : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive, d.reads);
+    // HTTP/2 as negotiated by ALPN over TLS, or with prior knowledge (h2c) on plain TCP.
+    const h2 = d.alpn === 'h2' || (cfg.h2c && url.protocol === 'http:');
+    const conn: Conn = h2
+      ? new H2Conn(id, d.socket, `${url.protocol}//${url.host}`, d.remote, d.local, d.tls, cfg.keepAlive)
+      : new H1Conn(id, d.socket, d.remote, d.local, d.tls, cfg.keepAlive, d.reads);
     this.all.add(conn);
     return conn;
   }

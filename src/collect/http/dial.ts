@@ -21,6 +21,8 @@ export interface DialConfig {
   ca: string[] | null;
   /** ALPN protocols offered over TLS, e.g. ['h2', 'http/1.1']. */
   alpn: string[];
+  /** --http2-prior-knowledge: speak HTTP/2 at once over plain TCP (h2c) on http:// URLs. */
+  h2c: boolean;
 }
 
 /**
@@ -44,9 +46,10 @@ export interface Dialed {
   /**
    * The certificate and session facts, computed on first call: formatting the peer
    * certificate takes about half a millisecond, which must not sit between the handshake
-   * and the request (Go reports GotConn right after TLSHandshakeDone).
+   * and the request (Go reports GotConn right after TLSHandshakeDone). Null once the
+   * socket is gone without the facts having been asked for (they cannot be read then).
    */
-  tls: (() => TlsFacts) | null;
+  tls: (() => TlsFacts | null) | null;
   /** ALPN result: 'h2' means speak HTTP/2 on this socket. */
   alpn: string | null;
 }
@@ -73,6 +76,11 @@ export function hostPort(addr: string, port: number): string {
 }
 
 export interface DialEvents {
+  /**
+   * Called before the first connect(); the dial waits for the promise it returns, if any
+   * (HttpClient lets one connect() out per event-loop turn).
+   */
+  beforeConnect?(intr: Interrupt): Promise<void> | null;
   /** TCP is up; the TLS handshake (if any) starts now. */
   connected(): void;
 }
@@ -96,15 +104,19 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
     addrs = kept;
   }
 
+  const wait = events.beforeConnect?.(intr);
+  if (wait) await wait;
+  // Provisional: replaced by the moment the first connect() is really issued (below).
   t.connectStart = now();
   let socket: net.Socket | undefined;
   let firstErr: ExchangeFailed | undefined;
   let remote = '';
-  const reads: Reads | null = url.protocol === 'https:' ? null : { to: null };
+  const reads: Reads | null = url.protocol === 'https:' || cfg.h2c ? null : { to: null };
+  const stamps: ConnectStamps = { first: true, t };
   for (const addr of addrs) {
     remote = hostPort(addr, port);
     try {
-      socket = await connectTcp(addr, port, what, remote, intr, reads);
+      socket = await connectTcp(addr, port, what, remote, intr, reads, stamps);
       break;
     } catch (e) {
       const err = e as ExchangeFailed;
@@ -113,7 +125,6 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
     }
   }
   if (!socket) throw firstErr!;
-  t.connectEnd = now();
   events.connected();
   socket.setNoDelay(true);
   const local = socket.localAddress ? hostPort(socket.localAddress, socket.localPort ?? 0) : '';
@@ -129,7 +140,8 @@ export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.Sec
     throw fail('tls', 'tls', `${what}: ${certProblem(facts)}`, facts.verifyError);
   }
   let facts: TlsFacts | undefined;
-  return { socket: secure, reads: null, remote, local, tls: () => (facts ??= tlsFacts(secure)), alpn: secure.alpnProtocol || null };
+  const describe = () => (facts ??= secure.destroyed ? undefined : tlsFacts(secure)) ?? null;
+  return { socket: secure, reads: null, remote, local, tls: describe, alpn: secure.alpnProtocol || null };
 }
 
 function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interrupt): Promise<string[]> {
@@ -151,7 +163,18 @@ function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interr
   });
 }
 
-function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt, reads: Reads | null): Promise<net.Socket> {
+/**
+ * Where ConnectStart and ConnectDone are stamped: ConnectStart when Node really issues the
+ * first connect() ('connectionAttempt'; net.connect defers it to the next tick, behind
+ * whatever else is queued there), ConnectDone in the 'connect' listener itself, before any
+ * continuation of the dial runs.
+ */
+interface ConnectStamps {
+  first: boolean;
+  t: HopTimer;
+}
+
+function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt, reads: Reads | null, stamps: ConnectStamps): Promise<net.Socket> {
   const socket = reads
     ? net.connect({
         host: addr,
@@ -165,7 +188,15 @@ function connectTcp(addr: string, port: number, what: string, remote: string, in
         },
       })
     : net.connect({ host: addr, port });
-  return whenReady(socket, 'connect', 'connect', what, remote, intr);
+  if (stamps.first) {
+    stamps.first = false;
+    socket.once('connectionAttempt', () => {
+      stamps.t.connectStart = now();
+    });
+  }
+  return whenReady(socket, 'connect', 'connect', what, remote, intr, () => {
+    stamps.t.connectEnd = now();
+  });
 }
 
 function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.SecureContext, what: string, remote: string, intr: Interrupt): Promise<tls.TLSSocket> {
@@ -185,7 +216,7 @@ function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.S
  * Resolves with `socket` when it emits `ready`; an error rejects with a one-line failure in
  * `phase`; a timeout (through `intr`) destroys it and rejects with the timeout's failure.
  */
-function whenReady<S extends net.Socket>(socket: S, ready: 'connect' | 'secureConnect', phase: 'connect' | 'tls', what: string, remote: string, intr: Interrupt): Promise<S> {
+function whenReady<S extends net.Socket>(socket: S, ready: 'connect' | 'secureConnect', phase: 'connect' | 'tls', what: string, remote: string, intr: Interrupt, stamp?: () => void): Promise<S> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       intr.abort = null;
@@ -200,6 +231,7 @@ function whenReady<S extends net.Socket>(socket: S, ready: 'connect' | 'secureCo
     };
     socket.once('error', onError);
     socket.once(ready, () => {
+      stamp?.();
       intr.abort = null;
       socket.off('error', onError);
       resolve(socket);

@@ -3,6 +3,7 @@
 // http client only reports the response once the whole head is parsed) and keeps the
 // per-request cost low enough to load a service as fast as Go's own client.
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type { TlsFacts } from '../../formats/http/exchange.js';
 import { BodyReader, fillTemplate, framingOf, headEnd, keepsAlive, MAX_HEAD_BYTES, parseResponseHead, ProtocolError, requestHead, type ResponseHead } from '../../formats/http/h1.js';
 import type { Conn, ExchangeHooks, InResponse, OutRequest } from './conn.js';
@@ -28,6 +29,8 @@ interface Pending {
   received: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class H1Conn implements Conn {
   readonly protocol = 'HTTP/1.1';
   idleSince = 0;
@@ -39,17 +42,19 @@ export class H1Conn implements Conn {
   private reusable: boolean;
   private pending: Pending | null = null;
   private lastError: NodeJS.ErrnoException | null = null;
+  private readonly secure: boolean;
 
   constructor(
     readonly id: number,
     private readonly socket: net.Socket,
     readonly remote: string,
     readonly local: string,
-    private readonly tlsFacts: (() => TlsFacts) | null,
+    private readonly tlsFacts: (() => TlsFacts | null) | null,
     keepAlive: boolean,
     reads: Reads | null,
   ) {
     this.reusable = keepAlive;
+    this.secure = (socket as tls.TLSSocket).encrypted === true;
     if (reads) reads.to = (chunk) => this.onData(chunk);
     else socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -94,6 +99,8 @@ export class H1Conn implements Conn {
       };
       this.pending = p;
       intr.abort = (err) => {
+        // The certificate facts cannot be read from a closed socket: keep them for the report.
+        if (req.captureHeads) this.tlsFacts?.();
         this.settle(p, err);
         this.close();
       };
@@ -107,12 +114,19 @@ export class H1Conn implements Conn {
         if (Number.isNaN(t.wrote)) t.wrote = now();
         if (this.pending === p) hooks.wrote();
       };
-      // Nearly always the kernel takes the whole request at once (nothing left buffered):
-      // that moment is WroteRequest, and no write callback is needed. Otherwise wait for it.
       const socket = this.socket;
-      socket.write(out);
-      if (socket.writableLength === 0) wrote();
-      else socket.once('drain', wrote);
+      // WroteRequest is when the request's bytes are handed to the kernel. A TLS socket
+      // encrypts and writes asynchronously, so only the write callback knows that moment
+      // (it emits 'drain' only after a write that returned false, never for a request).
+      if (this.secure) socket.write(out, wrote);
+      else {
+        // On plain TCP the kernel nearly always takes the whole request inside write():
+        // nothing is left buffered, and no callback (one nextTick per request) is needed.
+        socket.write(out);
+        if (socket.writableLength === 0) wrote();
+        // Otherwise an empty write queued behind it completes once all of it went out.
+        else socket.write(EMPTY, wrote);
+      }
     });
   }
 

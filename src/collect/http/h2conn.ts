@@ -1,9 +1,9 @@
-// HTTP/2 (negotiated with ALPN) on one session from node:http2. Requests take turns on it
+// HTTP/2 (negotiated with ALPN, or h2c with prior knowledge) on one session from node:http2. Requests take turns on it
 // like on an HTTP/1.1 connection, so -c C still means C connections. GotFirstResponseByte
 // is the arrival of the response HEADERS frame; WroteRequest is when the request's
 // frames are queued on the session (Node reports no earlier or later point).
 import http2 from 'node:http2';
-import type tls from 'node:tls';
+import type net from 'node:net';
 import type { TlsFacts } from '../../formats/http/exchange.js';
 import type { HeaderList } from '../../formats/http/h1.js';
 import { BodyCapture, type Conn, type ExchangeHooks, type InResponse, type OutRequest } from './conn.js';
@@ -24,16 +24,19 @@ export class H2Conn implements Conn {
   private dead = false;
   private busy = false;
   private readonly session: http2.ClientHttp2Session;
+  /** h2c: HTTP/2 with prior knowledge, no TLS. */
+  private readonly plain: boolean;
 
   constructor(
     readonly id: number,
-    socket: tls.TLSSocket,
+    socket: net.Socket,
     authority: string,
     readonly remote: string,
     readonly local: string,
-    private readonly tlsFacts: (() => TlsFacts) | null,
+    private readonly tlsFacts: (() => TlsFacts | null) | null,
     private readonly keepAlive: boolean,
   ) {
+    this.plain = authority.startsWith('http:');
     this.session = http2.connect(authority, { createConnection: () => socket });
     this.session.on('error', () => {
       this.dead = true;
@@ -129,6 +132,8 @@ export class H2Conn implements Conn {
         capture?.add(chunk, 0, chunk.length);
       });
       stream.on('end', () => {
+        // Ended without a response head: 'close' reports it (with the reset code).
+        if (!status) return;
         t.end = now();
         this.idleSince = t.end;
         if (!this.keepAlive) this.close();
@@ -152,6 +157,7 @@ export class H2Conn implements Conn {
         if (settled) return;
         const code = stream.rstCode;
         if (status) done(fail('truncated', 'transfer', `${what}: the HTTP/2 stream was reset after ${bytes} body bytes (RST_STREAM code ${code})`, `H2_${code}`));
+        else if (this.plain) done(fail('protocol', t.phase(), `${what}: no HTTP/2 response (the stream was closed, code ${code}): does the server speak HTTP/2 without TLS? drop --http2-prior-knowledge`, `H2_${code}`));
         else done(fail('reset', t.phase(), `${what}: the HTTP/2 stream was closed without a response (RST_STREAM code ${code})`, `H2_${code}`));
       });
     });

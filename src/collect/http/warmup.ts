@@ -13,12 +13,10 @@ import { HopTimer } from './timer.js';
 
 const RESPONSE = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok';
 
-export async function warmUp(opts: { tls: boolean }): Promise<void> {
+export async function warmUp(opts: { tls: boolean; h2c?: boolean }): Promise<void> {
   await warmH1();
-  if (opts.tls) {
-    await warmTls().catch(() => {});
-    await warmH2().catch(() => {});
-  }
+  if (opts.tls) await warmTls().catch(() => {});
+  if (opts.tls || opts.h2c) await warmH2().catch(() => {});
   // Let the warm-up's sockets and servers finish closing, so their events do not land
   // inside the real request's phases.
   await new Promise((resolve) => setTimeout(resolve, 10));
@@ -55,11 +53,14 @@ async function warmH1(): Promise<void> {
       timeouts: { connect: 1000, tls: 0, header: 1000, total: 2000 },
       capture: true,
       bodyCap: 1024,
+      traceparent: true,
+      failStatus: false,
       family: 0,
       resolve: new Map([[`warmup.invalid:${port}`, '127.0.0.1']]),
       insecure: false,
       ca: null,
       alpn: ['http/1.1'],
+      h2c: false,
     });
     for (let i = 0; i < 3; i++) await client.send(i, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     client.close();
@@ -113,7 +114,7 @@ async function warmH2(): Promise<void> {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    const conn = new H2Conn(0, socket as tls.TLSSocket, `http://127.0.0.1:${port}`, '', '', null, true);
+    const conn = new H2Conn(0, socket, `http://127.0.0.1:${port}`, '', '', null, true);
     const url = new URL(`http://127.0.0.1:${port}/`);
     for (let i = 0; i < 2; i++) {
       await conn.exchange({ method: 'GET', url, headers: [['Host', url.host], ['traceparent', '']], traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', body: null, template: null, captureHeads: true, keepHeaders: true, bodyCap: 16 }, new HopTimer(), { wrote() {}, head() {} }, { abort: null });

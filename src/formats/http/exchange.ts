@@ -64,7 +64,8 @@ export interface ConnFacts {
 /** Which of the user's timeouts fired (Go: Dialer.Timeout, TLSHandshakeTimeout, ResponseHeaderTimeout, Client.Timeout). */
 export type TimeoutKind = 'connect' | 'tls' | 'header' | 'total';
 
-export type FailureKind = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'tls' | 'reset' | 'protocol' | 'truncated' | 'redirects' | 'network';
+/** 'status': a 4xx or 5xx response with --fail (curl's), which makes those failures. */
+export type FailureKind = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'tls' | 'reset' | 'protocol' | 'truncated' | 'redirects' | 'network' | 'status';
 
 export interface Failure {
   kind: FailureKind;
@@ -73,7 +74,7 @@ export interface Failure {
   timeout: TimeoutKind | null;
   /** One line for the user, naming the URL and what to do. */
   message: string;
-  /** The system error code, if any (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID, ...). */
+  /** The system error code, if any (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID, ...); the status for 'status'. */
   code: string | null;
 }
 
@@ -100,7 +101,9 @@ export interface Hop {
 export interface Exchange {
   /** 0-based request number in the run. */
   index: number;
+  /** The traceparent sent, '' when none was (-H 'traceparent:'). */
   traceparent: string;
+  /** Its trace-id, '' when none was sent. */
   traceId: string;
   /** Every hop; the last is the final response (or the failed attempt). */
   hops: Hop[];

@@ -339,6 +339,8 @@ export function requestHead(method: string, target: string, headers: HeaderList)
 export interface RequestTemplate {
   prefix: Buffer;
   suffix: Buffer;
+  /** False when the request carries no traceparent: `prefix` is then the whole request. */
+  traced: boolean;
 }
 
 /** `headers` carries a traceparent field with an empty value, where each request's goes. */
@@ -346,11 +348,14 @@ export function requestTemplate(method: string, target: string, headers: HeaderL
   const marker = '\u0000'.repeat(55);
   const head = requestHead(method, target, headers.map(([n, v]) => (n === 'traceparent' && v === '' ? [n, marker] : [n, v])));
   const at = head.indexOf(marker);
-  return { prefix: Buffer.from(head.slice(0, at), 'latin1'), suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body ?? Buffer.alloc(0)]) };
+  if (at < 0) return { prefix: Buffer.concat([Buffer.from(head, 'latin1'), body ?? Buffer.alloc(0)]), suffix: Buffer.alloc(0), traced: false };
+  return { prefix: Buffer.from(head.slice(0, at), 'latin1'), suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body ?? Buffer.alloc(0)]), traced: true };
 }
 
 /** The request's bytes with this (55-character, version 00) traceparent. */
 export function fillTemplate(t: RequestTemplate, traceparent: string): Buffer {
+  // Untraced: the same bytes every time (written, never changed, so they can be shared).
+  if (!t.traced) return t.prefix;
   const out = Buffer.allocUnsafe(t.prefix.length + 55 + t.suffix.length);
   t.prefix.copy(out, 0);
   out.write(traceparent, t.prefix.length, 55, 'latin1');

@@ -64,7 +64,7 @@ export class TraceIdSource {
   }
 }
 
-/** Trace-id of a valid version-00-shaped traceparent value (no validation). */
+/** Trace-id of a valid version-00-shaped traceparent value (no validation); '' for none. */
 export function traceIdOf(traceparent: string): string {
   return traceparent.slice(3, 35);
 }

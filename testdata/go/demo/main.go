@@ -152,6 +152,7 @@ func main() {
 		// reuse one connection across a long session.
 		IdleTimeout: 2 * time.Minute,
 	}
+	enableH2C(srv) // h2c.go: HTTP/2 with prior knowledge on the plain listener too
 	setLabUpstream(ln.Addr())
 
 	var tlsLn net.Listener

@@ -46,6 +46,7 @@ type config struct {
 	noKeepAlive bool
 	http1       bool
 	http2       bool
+	h2c         bool
 	timeout     time.Duration
 	summary     bool
 }
@@ -87,6 +88,7 @@ func parseFlags(args []string) (*config, error) {
 	noKeepAlive := fs.Bool("no-keepalive", false, "disable keep-alive (a new connection per request)")
 	http1 := fs.Bool("http1", false, "HTTP/1.1 only (no h2 in ALPN)")
 	http2 := fs.Bool("http2", false, "require HTTP/2 (https only): a response of another protocol is an error")
+	h2c := fs.Bool("h2c", false, "HTTP/2 without TLS with prior knowledge (http only)")
 	timeout := fs.Duration("timeout", 0, "per-request timeout (http.Client.Timeout; 0: none)")
 	summary := fs.Bool("summary", false, "print one JSON summary line instead of per-request lines (no httptrace)")
 	if err := fs.Parse(args); err != nil {
@@ -102,7 +104,7 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg := &config{n: *n, c: *c, method: *method, insecure: *insecure, cacert: *cacert,
-		noKeepAlive: *noKeepAlive, http1: *http1, http2: *http2, timeout: *timeout, summary: *summary,
+		noKeepAlive: *noKeepAlive, http1: *http1, http2: *http2, h2c: *h2c, timeout: *timeout, summary: *summary,
 		resolve: map[string]string{}}
 	if *rawURL == "" {
 		return nil, errors.New("-url is required")
@@ -126,7 +128,10 @@ func parseFlags(args []string) (*config, error) {
 		return nil, errors.New("-http1 and -http2 are exclusive")
 	}
 	if cfg.http2 && u.Scheme != "https" {
-		return nil, errors.New("-http2 needs an https URL (no h2c)")
+		return nil, errors.New("-http2 needs an https URL (for plain http use -h2c)")
+	}
+	if cfg.h2c && (u.Scheme != "http" || cfg.http1 || cfg.http2) {
+		return nil, errors.New("-h2c needs an http URL and excludes -http1 and -http2")
 	}
 	if cfg.timeout < 0 {
 		return nil, errors.New("-timeout must be >= 0")
@@ -234,6 +239,11 @@ func newClient(cfg *config) (*http.Client, error) {
 		ExpectContinueTimeout: 1 * time.Second,
 		DisableCompression:    true,
 		DisableKeepAlives:     cfg.noKeepAlive,
+	}
+	if cfg.h2c {
+		if err := useH2C(tr); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.http1 {
 		// A non-nil empty map turns HTTP/2 off.
@@ -467,6 +477,11 @@ type summaryLine struct {
 	MaxMs      *float64       `json:"maxMs"`
 	Statuses   map[string]int `json:"statuses"`
 	FirstError *string        `json:"firstError"`
+	// New connections and the nearest-rank p50/p99 of their connect time
+	// (first ConnectStart to the successful ConnectDone).
+	Connects     int      `json:"connects"`
+	ConnectP50Ms *float64 `json:"connectP50Ms"`
+	ConnectP99Ms *float64 `json:"connectP99Ms"`
 }
 
 // nearestRank is the value at index ceil(p/100*n)-1 of sorted.
@@ -480,17 +495,43 @@ func nearestRank(sorted []time.Duration, p float64) *float64 {
 	return &v
 }
 
-// runSummary: no httptrace, just start-before-Do to body-read-end per
-// request; one JSON line at the end.
+// runSummary: start-before-Do to body-read-end per request, and only the two
+// httptrace hooks that time a new connection's connect; one JSON line at the end.
 func runSummary(cfg *config, client *http.Client) {
 	lat := make([]time.Duration, cfg.n)
+	conn := make([]time.Duration, cfg.n)
 	ok := make([]bool, cfg.n)
 	status := make([]int, cfg.n)
 	var errMu sync.Mutex
 	var firstErr error
 	wall := time.Now()
 	runIndexed(cfg, func(i int) {
-		req, err := newRequest(context.Background(), cfg)
+		var connStart, connDone time.Time
+		var mu sync.Mutex
+		trace := &httptrace.ClientTrace{
+			ConnectStart: func(string, string) {
+				mu.Lock()
+				if connStart.IsZero() {
+					connStart = time.Now()
+				}
+				mu.Unlock()
+			},
+			ConnectDone: func(_, _ string, err error) {
+				mu.Lock()
+				if err == nil && connDone.IsZero() {
+					connDone = time.Now()
+				}
+				mu.Unlock()
+			},
+		}
+		defer func() {
+			mu.Lock()
+			if !connStart.IsZero() && !connDone.IsZero() {
+				conn[i] = connDone.Sub(connStart)
+			}
+			mu.Unlock()
+		}()
+		req, err := newRequest(httptrace.WithClientTrace(context.Background(), trace), cfg)
 		if err == nil {
 			start := time.Now()
 			var resp *http.Response
@@ -530,6 +571,16 @@ func runSummary(cfg *config, client *http.Client) {
 		good = append(good, lat[i])
 	}
 	sort.Slice(good, func(a, b int) bool { return good[a] < good[b] })
+	var connects []time.Duration
+	for _, d := range conn {
+		if d > 0 {
+			connects = append(connects, d)
+		}
+	}
+	sort.Slice(connects, func(a, b int) bool { return connects[a] < connects[b] })
+	s.Connects = len(connects)
+	s.ConnectP50Ms = nearestRank(connects, 50)
+	s.ConnectP99Ms = nearestRank(connects, 99)
 	s.Seconds = math.Round(secs*1e6) / 1e6
 	s.RPS = math.Round(float64(cfg.n)/secs*1e3) / 1e3
 	s.P50Ms = nearestRank(good, 50)
