@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FlameTree } from '../analysis/flame/tree.js';
+import { flameData } from '../shared/flame-data.js';
 import { UserError } from '../errors.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -45,93 +46,6 @@ export interface FlameSection {
   tree: FlameTree;
 }
 
-// Compact numbers for the data block: most tree arrays hold small non-negative integers
-// (name indexes, child counts, sample values), written as variable-length base-64 digits
-// (5 value bits per character, the 6th bit set on all but the last character of a
-// number), least significant first. A million-node tree takes about half the bytes of
-// JSON arrays, and web/flame/tree.ts decodes it into typed arrays in one loop over its
-// bytes, in about a third of the time JSON.parse takes to build number arrays that the
-// page would then copy.
-const VARINT_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VARINT_CODES = Uint8Array.from(VARINT_DIGITS, (c) => c.charCodeAt(0));
-
-/** `a[i] + offset` for every i as varints, or null when some value is not a safe non-negative integer. */
-function varints(a: Int32Array | Float64Array, offset: number): string | null {
-  let bytes = new Uint8Array(a.length * 2 + 16);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    let v = a[i]! + offset;
-    if (!(v >= 0 && Number.isSafeInteger(v))) return null;
-    if (n + 11 > bytes.length) {
-      const b = new Uint8Array(bytes.length * 2);
-      b.set(bytes);
-      bytes = b;
-    }
-    while (v >= 32) {
-      bytes[n++] = VARINT_CODES[32 + (v % 32)]!;
-      v = Math.floor(v / 32);
-    }
-    bytes[n++] = VARINT_CODES[v]!;
-  }
-  return '"' + Buffer.from(bytes.buffer, 0, n).toString('latin1') + '"';
-}
-
-/**
- * Name indexes + 1 as varints all of the same width (the smallest that holds the largest
- * value; shorter values padded with continuation digits of 0), so that the page can read
- * any node's name index at i * width without decoding the array first.
- */
-function fixedVarints(a: Int32Array, offset: number): { text: string; width: number } {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]! + offset);
-  let width = 1;
-  while (max >= 2 ** (5 * width)) width++;
-  const bytes = Buffer.allocUnsafe(a.length * width);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    let v = a[i]! + offset;
-    for (let j = 1; j < width; j++) {
-      bytes[n++] = VARINT_CODES[32 + (v & 31)]!;
-      v >>>= 5;
-    }
-    bytes[n++] = VARINT_CODES[v]!;
-  }
-  return { text: '"' + bytes.toString('latin1', 0, n) + '"', width };
-}
-
-/** A numeric array for the data block: a varint string when possible, else a JSON array. */
-function numbers(a: Int32Array | Float64Array, offset = 0): string {
-  const v = varints(a, offset);
-  if (v !== null) return v;
-  // Typed-array join prints each number as JSON would (values are finite).
-  return '[' + (offset === 0 ? a : a.map((x) => x + offset)).join(',') + ']';
-}
-
-/**
- * The section's data block: the tree in level order, as web/flame/tree.ts reads it.
- * nameIdx is written +1 (the root's -1 becomes 0), every value nameW digits wide; n is
- * the node count. The number
- * fields come last (the page cuts them out of the text without a JSON parse).
- */
-function flameData(s: FlameSection): string {
-  const t = s.tree;
-  const names = fixedVarints(t.nameIdx, 1);
-  return (
-    '{"v":1' +
-    ',"title":' + jsonForScript(s.title) +
-    ',"unit":' + jsonForScript(s.unit) +
-    ',"sampleType":' + jsonForScript(s.sampleType) +
-    ',"names":' + jsonForScript(t.names) +
-    ',"nameIdx":' + names.text +
-    ',"childCount":' + numbers(t.childCount) +
-    ',"self":' + numbers(t.self) +
-    ',"baseSelf":' + (t.baseSelf ? numbers(t.baseSelf) : 'null') +
-    ',"n":' + t.nameIdx.length +
-    ',"nameW":' + names.width +
-    '}'
-  );
-}
-
 /** A <section> with the flame graph UI and its data; the page script draws it when it becomes visible. */
 export function flameSectionHtml(s: FlameSection): string {
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(s.id)) throw new TypeError(`flame section id ${JSON.stringify(s.id)} is not a plain identifier`);
@@ -160,7 +74,7 @@ export function flameSectionHtml(s: FlameSection): string {
 </div>
 <div class="gf-tooltip" role="tooltip" hidden></div>
 <p class="gf-help">Click a frame to zoom into it, click an ancestor or the breadcrumb to zoom out. Right-click a frame for its sandwich view (all its callers and callees).</p>
-<script type="application/json" class="gf-data">${flameData(s)}</script>
+<script type="application/json" class="gf-data">${jsonForScript(flameData(s))}</script>
 </section>`;
 }
 
@@ -201,7 +115,7 @@ h1 { font-size: 20px; margin: 0 0 12px; }
 
 let reportScript: string | undefined;
 
-/** dist/web/report.js (web/ compiled), read once; located relative to this module. */
+/** dist/web/report.js (web/ bundled by scripts/build-web.ts), read once; located relative to this module. */
 function readReportScript(): string {
   if (reportScript !== undefined) return reportScript;
   const url = new URL('../../web/report.js', import.meta.url);
