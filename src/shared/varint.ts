@@ -96,7 +96,8 @@ export function decodeInts(src: number[] | string, n: number, offset: number): I
       shift = 0;
     } else throw malformed();
   }
-  if (k !== n) throw malformed();
+  // A value cut short (continuation digits at the end) is malformed too.
+  if (k !== n || shift !== 0) throw malformed();
   return out;
 }
 
@@ -123,7 +124,8 @@ export function decodeNumbers(src: number[] | string, n: number): Float64Array {
       shift = 0;
     } else throw malformed();
   }
-  if (k !== n) throw malformed();
+  // A value cut short (continuation digits at the end) is malformed too.
+  if (k !== n || shift !== 0) throw malformed();
   return out;
 }
 
