@@ -32,9 +32,17 @@ before(async () => {
   stacks.mutex = load('mutex.pb.gz', 1);
 });
 
+/** JSON.stringify's text, escaped as jsonForScript escapes it. */
+function stringifiedForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 /** The block as the page reads it: through the report's JSON writer and the page's parser. */
 function roundTrip(tree: FlameTree, title = 't'): { data: FlameData; text: string; view: ViewTree } {
-  const text = jsonForScript(flameData({ title, unit: 'nanoseconds', sampleType: 'cpu', tree }));
+  const block = flameData({ title, unit: 'nanoseconds', sampleType: 'cpu', tree });
+  const text = jsonForScript(block);
+  // The encoded columns go in as they are; the text is still what JSON.stringify writes.
+  assert.equal(text, stringifiedForScript(block));
   const data = parseFlameData(text);
   return { data, text, view: viewTreeOfData(data) };
 }
@@ -60,13 +68,13 @@ function assertSameTree(v: ViewTree, t: FlameTree): void {
 test('varints: exact from 0 to 2^53 - 1; anything else is written as numbers', () => {
   const values = [0, 1, 31, 32, 1023, 1024, 2 ** 25 + 3, 2 ** 30 - 1, 2 ** 30, 2 ** 31 - 1, 2 ** 31 + 5, 2 ** 40 + 7, 2 ** 52 + 1, Number.MAX_SAFE_INTEGER];
   const f = Float64Array.from(values);
-  const text = encodeVarints(f)!;
+  const text = encodeVarints(f)!.text;
   assert.match(text, /^[A-Za-z0-9_-]+$/);
   assert.deepEqual(decodeNumbers(text, values.length), f);
   const small = Int32Array.from(values.filter((v) => v < 2 ** 31));
-  assert.deepEqual(decodeInts(encodeVarints(small)!, small.length, 0), small);
+  assert.deepEqual(decodeInts(encodeVarints(small)!.text, small.length, 0), small);
   const below = small.filter((v) => v < 2 ** 31 - 1);
-  assert.deepEqual(decodeInts(encodeVarints(below, 1)!, below.length, -1), below, 'stored + 1, read - 1');
+  assert.deepEqual(decodeInts(encodeVarints(below, 1)!.text, below.length, -1), below, 'stored + 1, read - 1');
   for (const bad of [-1, 0.5, 2 ** 53, NaN, Infinity]) {
     assert.equal(encodeVarints(Float64Array.of(1, bad)), null, `${bad}`);
     assert.deepEqual(encodeNumbers(Float64Array.of(1, bad)), [1, bad]);
@@ -75,12 +83,12 @@ test('varints: exact from 0 to 2^53 - 1; anything else is written as numbers', (
   const ids = Int32Array.from({ length: 2000 }, (_, i) => (i * 7919) % 1500);
   const fixed = encodeFixedVarints(ids, 1);
   assert.equal(fixed.width, 3, '1501 needs 3 digits of 5 bits');
-  assert.equal(fixed.text.length, ids.length * 3);
-  assert.deepEqual(decodeInts(fixed.text, ids.length, -1), ids);
+  assert.equal(fixed.text.text.length, ids.length * 3);
+  assert.deepEqual(decodeInts(fixed.text.text, ids.length, -1), ids);
 });
 
 test('varints: malformed text is refused, never read as other numbers', () => {
-  const ok = encodeVarints(Int32Array.of(5, 1000, 7))!;
+  const ok = encodeVarints(Int32Array.of(5, 1000, 7))!.text;
   assert.deepEqual(decodeInts(ok, 3, 0), Int32Array.of(5, 1000, 7));
   for (const [text, n] of [
     [ok, 2],
@@ -125,12 +133,12 @@ test('the page parses a block whose keys come in another order (JSON.parse fallb
 
 test('a block that breaks the layout is refused with a message', () => {
   const tree = buildFlameTree([{ frames: ['a', 'b'], value: 3 }, { frames: ['a', 'c'], value: 5 }]);
-  const d = flameData({ title: 'x', unit: 'count', sampleType: 's', tree });
+  const d = JSON.parse(jsonForScript(flameData({ title: 'x', unit: 'count', sampleType: 's', tree }))) as FlameData;
   const child = decodeInts(d.childCount, d.n!, 0);
   const variant = (patch: Partial<FlameData>) => ({ ...d, ...patch });
-  assert.throws(() => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.from(child, (c, i) => (i === 0 ? c + 1 : c)))! })), /add up|level order/);
-  assert.throws(() => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.of(0, ...child.subarray(1), 0))!, n: d.n! + 1 })), /malformed/);
-  assert.throws(() => viewTreeOfData(variant({ self: encodeVarints(Float64Array.of(1, 2))! })), /malformed/);
+  assert.throws(() => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.from(child, (c, i) => (i === 0 ? c + 1 : c)))!.text })), /add up|level order/);
+  assert.throws(() => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.of(0, ...child.subarray(1), 0))!.text, n: d.n! + 1 })), /malformed/);
+  assert.throws(() => viewTreeOfData(variant({ self: encodeVarints(Float64Array.of(1, 2))!.text })), /malformed/);
   assert.throws(() => viewTreeOfData(variant({ nameIdx: [0, 1], nameW: undefined })), /malformed/);
 });
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FlameTree } from '../analysis/flame/tree.js';
+import { Encoded } from '../shared/encoded.js';
 import { flameData } from '../shared/flame-data.js';
 import { UserError } from '../errors.js';
 
@@ -24,15 +25,46 @@ const SCRIPT_ESCAPES: Record<string, string> = {
   '\u2029': '\\u2029',
 };
 
+const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/;
+const SCRIPT_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
+/** JSON text with the characters that could end a script element or a JS string escaped. */
+function scriptSafe(json: string): string {
+  return SCRIPT_UNSAFE.test(json) ? json.replace(SCRIPT_UNSAFE_ALL, (c) => SCRIPT_ESCAPES[c]!) : json;
+}
+
 /**
  * JSON for a <script type="application/json"> block: no "</script", "<!--" or "]]>" can
  * appear (<, > and & are \u escapes, which JSON.parse reads back unchanged), and the line
  * separators U+2028/9 are escaped too so the text is also a valid JavaScript literal.
+ * The same text as JSON.stringify (then escaped), except that Encoded values (a data
+ * block's megabytes of varints or base64, src/shared/encoded.ts) are put in as they are:
+ * their alphabet needs no escaping, and copying and scanning them cost more than the
+ * rest of the page.
  */
 export function jsonForScript(value: unknown): string {
+  if (value instanceof Encoded) return '"' + value.text + '"';
+  if (value !== null && typeof value === 'object' && hasEncoded(value)) {
+    if (Array.isArray(value)) return '[' + value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : jsonForScript(v))).join(',') + ']';
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || typeof v === 'function') continue;
+      parts.push(scriptSafe(JSON.stringify(k)) + ':' + jsonForScript(v));
+    }
+    return '{' + parts.join(',') + '}';
+  }
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError('jsonForScript: value has no JSON form');
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => SCRIPT_ESCAPES[c]!);
+  return scriptSafe(json);
+}
+
+/** Whether an Encoded value is among the object's own values or its plain objects' (not in arrays of numbers or strings). */
+function hasEncoded(o: object): boolean {
+  for (const v of Array.isArray(o) ? o : Object.values(o)) {
+    if (v instanceof Encoded) return true;
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && hasEncoded(v)) return true;
+  }
+  return false;
 }
 
 export interface FlameSection {

@@ -2,6 +2,7 @@
 // bytes are the platform's (little-endian on every platform Node and browsers run on),
 // so the page views them as typed arrays again without parsing a value.
 import { asciiString } from './ascii.js';
+import { Encoded } from './encoded.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
@@ -16,9 +17,14 @@ for (let i = 0; i < 4096; i++) {
   PAIRS[i] = LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
 }
 
+// Uint8Array.prototype.toBase64 (ECMAScript 2026) where the platform has it: several
+// times faster than the loop below, which serves the others (Node 20 among them).
+const nativeToBase64 = (Uint8Array.prototype as unknown as { toBase64?: (this: Uint8Array) => string }).toBase64;
+
 /** The base64 text of the bytes of a typed array (or a part of one). */
-export function toBase64(a: ArrayBufferView): string {
+export function toBase64(a: ArrayBufferView): Encoded {
   const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (nativeToBase64) return Encoded.of(nativeToBase64.call(b));
   const n = b.length;
   const out = new Uint8Array(Math.ceil(n / 3) * 4);
   // Four characters at a time.
@@ -38,7 +44,7 @@ export function toBase64(a: ArrayBufferView): string {
     out[j++] = two ? CODES[(v >> 6) & 63]! : PAD;
     out[j++] = PAD;
   }
-  return asciiString(out);
+  return Encoded.of(asciiString(out));
 }
 
 // Browsers and Node have atob (not in this folder's type libraries); newer ones also

@@ -1,26 +1,28 @@
 // The data block of a flame section: the contract between the report writer
 // (src/report/html.ts puts it in a <script type="application/json"> element) and the
 // page (web/flame/), both directions typed by FlameData.
+import type { Encoded } from './encoded.js';
 import type { FlameTree } from './flame-tree.js';
 import { countValues, decodeInts, decodeNumbers, encodeFixedVarints, encodeNumbers, fixedWidthOk } from './varint.js';
 import { makeViewTree, type LazyNames, type ViewTree } from './view-tree.js';
 
 /**
  * A flame section's data. Each numeric array is either a JSON array or a string of
- * varints (varint.ts). The number fields come last: the page cuts them out of the text
- * without a JSON parse (parseFlameData), so writers must keep this key order.
+ * varints (varint.ts): `Text` is Encoded as the writer makes it, string as the page reads
+ * it. The number fields come last: the page cuts them out of the text without a JSON
+ * parse (parseFlameData), so writers must keep this key order.
  */
-export interface FlameData {
+export interface FlameData<Text = string> {
   v: 1;
   title: string;
   unit: string;
   sampleType: string;
   names: string[];
   /** Name indexes + 1 (the root's -1 is 0), in fixed-width varints of nameW digits. */
-  nameIdx: number[] | string;
-  childCount: number[] | string;
-  self: number[] | string;
-  baseSelf: number[] | string | null;
+  nameIdx: number[] | Text;
+  childCount: number[] | Text;
+  self: number[] | Text;
+  baseSelf: number[] | Text | null;
   /** Node count (counted from childCount when absent). */
   n?: number;
   /** When set, every nameIdx value takes exactly this many digits (padded with continuation digits). */
@@ -37,7 +39,7 @@ export interface FlameDataInput {
 }
 
 /** The data block of a tree (level order, as buildFlameTree makes it). */
-export function flameData(s: FlameDataInput): FlameData {
+export function flameData(s: FlameDataInput): FlameData<Encoded> {
   const t = s.tree;
   const names = encodeFixedVarints(t.nameIdx, 1);
   return {

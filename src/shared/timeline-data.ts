@@ -4,28 +4,29 @@
 // own (aligned for Float64Array), without per-value parsing, and derives what drawing
 // needs (interval owners, running time per goroutine, region segment ends).
 import { float64sFromBase64, fromBase64, int32sFromBase64, toBase64 } from './base64.js';
+import type { Encoded } from './encoded.js';
 import { STATE_RUNNING, type Timeline } from './timeline.js';
 
-/** The JSON block: numbers as they are, typed-array columns as base64 strings. */
-export interface TimelineBlock {
+/** The JSON block: numbers as they are, typed-array columns as base64 (`Text`: Encoded as written, string as read). */
+export interface TimelineBlock<Text = string> {
   v: 1;
   start: number;
   end: number;
   strings: string[];
   /** Goroutines: Float64 id, Int32 name, Float64 parent, Float64 first (seen), Int32 off (n + 1). */
-  g: { n: number; id: string; name: string; parent: string; first: string; off: string };
+  g: { n: number; id: Text; name: Text; parent: Text; first: Text; off: Text };
   /** Intervals: Float64 start and end, Uint8 state, Int32 aux. */
-  iv: { n: number; start: string; end: string; state: string; aux: string };
+  iv: { n: number; start: Text; end: Text; state: Text; aux: Text };
   /** Procs: Int32 id, off (n + 1), iv. */
-  p: { n: number; id: string; off: string; iv: string };
+  p: { n: number; id: Text; off: Text; iv: Text };
   /** GC ranges: Float64 start and end, Uint8 kind, Int32 label. */
-  gc: { n: number; start: string; end: string; kind: string; label: string };
+  gc: { n: number; start: Text; end: Text; kind: Text; label: Text };
   /** Regions: Int32 g, Float64 start and end, Int32 name, Uint8 depth, Int32 off (goroutines + 1). */
-  rg: { n: number; g: string; start: string; end: string; name: string; depth: string; off: string };
+  rg: { n: number; g: Text; start: Text; end: Text; name: Text; depth: Text; off: Text };
 }
 
 /** The block of a timeline. */
-export function timelineBlock(tl: Timeline): TimelineBlock {
+export function timelineBlock(tl: Timeline): TimelineBlock<Encoded> {
   const g = tl.goroutines;
   const iv = tl.intervals;
   const p = tl.procs;

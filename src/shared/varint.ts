@@ -9,6 +9,7 @@
 // the reader (the page) cannot disagree.
 
 import { asciiBytes, asciiString } from './ascii.js';
+import { Encoded } from './encoded.js';
 
 const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const CODES = Uint8Array.from(DIGITS, (c) => c.charCodeAt(0));
@@ -18,7 +19,7 @@ export const DIGIT = new Int8Array(256).fill(-1);
 for (let i = 0; i < CODES.length; i++) DIGIT[CODES[i]!] = i;
 
 /** `a[i] + offset` for every i as varints, or null when some value is not a safe non-negative integer. */
-export function encodeVarints(a: Int32Array | Float64Array, offset = 0): string | null {
+export function encodeVarints(a: Int32Array | Float64Array, offset = 0): Encoded | null {
   let bytes = new Uint8Array(a.length * 2 + 16);
   let n = 0;
   for (let i = 0; i < a.length; i++) {
@@ -35,7 +36,7 @@ export function encodeVarints(a: Int32Array | Float64Array, offset = 0): string 
     }
     bytes[n++] = CODES[v]!;
   }
-  return asciiString(bytes.subarray(0, n));
+  return Encoded.of(asciiString(bytes.subarray(0, n)));
 }
 
 /**
@@ -43,7 +44,7 @@ export function encodeVarints(a: Int32Array | Float64Array, offset = 0): string 
  * that holds the largest value; shorter values padded with continuation digits of 0), so
  * that a reader can take any value at i * width without decoding the array first.
  */
-export function encodeFixedVarints(a: Int32Array, offset = 0): { text: string; width: number } {
+export function encodeFixedVarints(a: Int32Array, offset = 0): { text: Encoded; width: number } {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]! + offset);
   let width = 1;
@@ -58,11 +59,11 @@ export function encodeFixedVarints(a: Int32Array, offset = 0): { text: string; w
     }
     bytes[n++] = CODES[v]!;
   }
-  return { text: asciiString(bytes), width };
+  return { text: Encoded.of(asciiString(bytes)), width };
 }
 
 /** A numeric column: varints when every value is a safe non-negative integer, else the numbers. */
-export function encodeNumbers(a: Int32Array | Float64Array, offset = 0): string | number[] {
+export function encodeNumbers(a: Int32Array | Float64Array, offset = 0): Encoded | number[] {
   const v = encodeVarints(a, offset);
   if (v !== null) return v;
   return Array.from(a, (x) => x + offset);
