@@ -1,6 +1,6 @@
 // Benchmark: the HTML flame graph with a 1,000,000-node tree in headless chromium.
 //
-//   npx tsc -p tsconfig.json --outDir dist && npx tsc -p web/tsconfig.json && node dist/bench/flame.js
+//   npm run build && node dist/bench/flame.js
 //   node dist/bench/flame.js --nodes 1000000 --runs 5 --zooms 9 --width 1280
 //
 // Input: synthetic stacks (bench/flame/synthetic.ts) that build exactly --nodes call-tree

@@ -322,7 +322,8 @@ test('tooltip shows the tree numbers raw and formatted like go tool pprof', { sk
 
 test('the page formats values exactly like the CLI (pprof measurement.Label), ties and negatives included', { skip }, async () => {
   const cases: [number, string][] = [];
-  for (const unit of ['nanoseconds', 'bytes', 'count', 'microseconds', 'seconds', 'kilobytes', 'widgets']) {
+  // μs and µs (Greek mu, micro sign) print bare, as pprof prints them (Go's len counts their bytes).
+  for (const unit of ['nanoseconds', 'bytes', 'count', 'microseconds', 'seconds', 'kilobytes', 'widgets', 'μs', 'µs', 'us']) {
     for (const v of [0, 1, 5, 999, 1000, 1125, 1535, 1536, 10_125, 240_000_000, 1_125_000, 3_125_000_000, 86_400e9, 2 ** 40, 2 ** 50 + 3]) {
       cases.push([v, unit], [-v, unit]);
     }

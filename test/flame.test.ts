@@ -223,7 +223,7 @@ test('buildFlameTree: non-integer values give the same totals as the browser sum
     { frames: ['a', 'c'], value: 0.2 },
     { frames: ['a'], value: 0.3 },
   ]);
-  // Reverse level order, as web/flame/tree.ts: a's self, then b (last child), then c.
+  // Reverse level order, as the page (childTotals in src/shared/flame-tree.ts): a's self, then b (last child), then c.
   const a = 0.3 + 0.1 + 0.2;
   assert.equal(t.total[1], a);
   assert.equal(t.total[0], 0 + a);

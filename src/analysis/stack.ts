@@ -1,12 +1,9 @@
 // Facts about frames and stacks that every analysis shares.
 import type { Frame } from '../formats/goroutines/model.js';
+import { packageOf } from '../shared/go-name.js';
 
-/** Package path of a qualified Go function name: "net/http.(*conn).serve" -> "net/http". */
-export function packageOf(func: string): string {
-  const slash = func.lastIndexOf('/');
-  const dot = func.indexOf('.', slash + 1);
-  return dot < 0 ? func : func.slice(0, dot);
-}
+// The flame graph page colours frames by package with the same function.
+export { packageOf };
 
 /** runtime internals (not runtime/pprof, runtime/trace…). */
 export function isRuntimeFunc(func: string): boolean {

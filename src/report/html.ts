@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FlameTree } from '../analysis/flame/tree.js';
+import { Encoded } from '../shared/encoded.js';
+import { flameData } from '../shared/flame-data.js';
 import { UserError } from '../errors.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -23,15 +25,46 @@ const SCRIPT_ESCAPES: Record<string, string> = {
   '\u2029': '\\u2029',
 };
 
+const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/;
+const SCRIPT_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
+/** JSON text with the characters that could end a script element or a JS string escaped. */
+function scriptSafe(json: string): string {
+  return SCRIPT_UNSAFE.test(json) ? json.replace(SCRIPT_UNSAFE_ALL, (c) => SCRIPT_ESCAPES[c]!) : json;
+}
+
 /**
  * JSON for a <script type="application/json"> block: no "</script", "<!--" or "]]>" can
  * appear (<, > and & are \u escapes, which JSON.parse reads back unchanged), and the line
  * separators U+2028/9 are escaped too so the text is also a valid JavaScript literal.
+ * The same text as JSON.stringify (then escaped), except that Encoded values (a data
+ * block's megabytes of varints or base64, src/shared/encoded.ts) are put in as they are:
+ * their alphabet needs no escaping, and copying and scanning them cost more than the
+ * rest of the page.
  */
 export function jsonForScript(value: unknown): string {
+  if (value instanceof Encoded) return '"' + value.text + '"';
+  if (value !== null && typeof value === 'object' && hasEncoded(value)) {
+    if (Array.isArray(value)) return '[' + value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : jsonForScript(v))).join(',') + ']';
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || typeof v === 'function') continue;
+      parts.push(scriptSafe(JSON.stringify(k)) + ':' + jsonForScript(v));
+    }
+    return '{' + parts.join(',') + '}';
+  }
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError('jsonForScript: value has no JSON form');
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => SCRIPT_ESCAPES[c]!);
+  return scriptSafe(json);
+}
+
+/** Whether an Encoded value is among the object's own values or its plain objects' (not in arrays of numbers or strings). */
+function hasEncoded(o: object): boolean {
+  for (const v of Array.isArray(o) ? o : Object.values(o)) {
+    if (v instanceof Encoded) return true;
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && hasEncoded(v)) return true;
+  }
+  return false;
 }
 
 export interface FlameSection {
@@ -43,93 +76,6 @@ export interface FlameSection {
   /** pprof sample type ("cpu", "alloc_space"…). */
   sampleType: string;
   tree: FlameTree;
-}
-
-// Compact numbers for the data block: most tree arrays hold small non-negative integers
-// (name indexes, child counts, sample values), written as variable-length base-64 digits
-// (5 value bits per character, the 6th bit set on all but the last character of a
-// number), least significant first. A million-node tree takes about half the bytes of
-// JSON arrays, and web/flame/tree.ts decodes it into typed arrays in one loop over its
-// bytes, in about a third of the time JSON.parse takes to build number arrays that the
-// page would then copy.
-const VARINT_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VARINT_CODES = Uint8Array.from(VARINT_DIGITS, (c) => c.charCodeAt(0));
-
-/** `a[i] + offset` for every i as varints, or null when some value is not a safe non-negative integer. */
-function varints(a: Int32Array | Float64Array, offset: number): string | null {
-  let bytes = new Uint8Array(a.length * 2 + 16);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    let v = a[i]! + offset;
-    if (!(v >= 0 && Number.isSafeInteger(v))) return null;
-    if (n + 11 > bytes.length) {
-      const b = new Uint8Array(bytes.length * 2);
-      b.set(bytes);
-      bytes = b;
-    }
-    while (v >= 32) {
-      bytes[n++] = VARINT_CODES[32 + (v % 32)]!;
-      v = Math.floor(v / 32);
-    }
-    bytes[n++] = VARINT_CODES[v]!;
-  }
-  return '"' + Buffer.from(bytes.buffer, 0, n).toString('latin1') + '"';
-}
-
-/**
- * Name indexes + 1 as varints all of the same width (the smallest that holds the largest
- * value; shorter values padded with continuation digits of 0), so that the page can read
- * any node's name index at i * width without decoding the array first.
- */
-function fixedVarints(a: Int32Array, offset: number): { text: string; width: number } {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]! + offset);
-  let width = 1;
-  while (max >= 2 ** (5 * width)) width++;
-  const bytes = Buffer.allocUnsafe(a.length * width);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    let v = a[i]! + offset;
-    for (let j = 1; j < width; j++) {
-      bytes[n++] = VARINT_CODES[32 + (v & 31)]!;
-      v >>>= 5;
-    }
-    bytes[n++] = VARINT_CODES[v]!;
-  }
-  return { text: '"' + bytes.toString('latin1', 0, n) + '"', width };
-}
-
-/** A numeric array for the data block: a varint string when possible, else a JSON array. */
-function numbers(a: Int32Array | Float64Array, offset = 0): string {
-  const v = varints(a, offset);
-  if (v !== null) return v;
-  // Typed-array join prints each number as JSON would (values are finite).
-  return '[' + (offset === 0 ? a : a.map((x) => x + offset)).join(',') + ']';
-}
-
-/**
- * The section's data block: the tree in level order, as web/flame/tree.ts reads it.
- * nameIdx is written +1 (the root's -1 becomes 0), every value nameW digits wide; n is
- * the node count. The number
- * fields come last (the page cuts them out of the text without a JSON parse).
- */
-function flameData(s: FlameSection): string {
-  const t = s.tree;
-  const names = fixedVarints(t.nameIdx, 1);
-  return (
-    '{"v":1' +
-    ',"title":' + jsonForScript(s.title) +
-    ',"unit":' + jsonForScript(s.unit) +
-    ',"sampleType":' + jsonForScript(s.sampleType) +
-    ',"names":' + jsonForScript(t.names) +
-    ',"nameIdx":' + names.text +
-    ',"childCount":' + numbers(t.childCount) +
-    ',"self":' + numbers(t.self) +
-    ',"baseSelf":' + (t.baseSelf ? numbers(t.baseSelf) : 'null') +
-    ',"n":' + t.nameIdx.length +
-    ',"nameW":' + names.width +
-    '}'
-  );
 }
 
 /** A <section> with the flame graph UI and its data; the page script draws it when it becomes visible. */
@@ -160,7 +106,7 @@ export function flameSectionHtml(s: FlameSection): string {
 </div>
 <div class="gf-tooltip" role="tooltip" hidden></div>
 <p class="gf-help">Click a frame to zoom into it, click an ancestor or the breadcrumb to zoom out. Right-click a frame for its sandwich view (all its callers and callees).</p>
-<script type="application/json" class="gf-data">${flameData(s)}</script>
+<script type="application/json" class="gf-data">${jsonForScript(flameData(s))}</script>
 </section>`;
 }
 
@@ -201,7 +147,7 @@ h1 { font-size: 20px; margin: 0 0 12px; }
 
 let reportScript: string | undefined;
 
-/** dist/web/report.js (web/ compiled), read once; located relative to this module. */
+/** dist/web/report.js (web/ bundled by scripts/build-web.ts), read once; located relative to this module. */
 function readReportScript(): string {
   if (reportScript !== undefined) return reportScript;
   const url = new URL('../../web/report.js', import.meta.url);

@@ -5,7 +5,7 @@
 // Untrusted text (function names, reasons, region names, table cells) reaches the page
 // escaped (escapeHtml) or inside JSON data blocks (jsonForScript); the page script puts
 // it into the DOM with textContent only. The timeline's columns travel as base64 of the
-// typed arrays' bytes (little-endian, as every platform Node and browsers run on).
+// typed arrays' bytes (src/shared/timeline-data.ts).
 import type { Profile } from '../formats/pprof/profile.js';
 import type { Timeline } from '../analysis/trace/timeline.js';
 import { STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING } from '../analysis/trace/timeline.js';
@@ -13,6 +13,7 @@ import { buildFlameTree, type FlameTree } from '../analysis/flame/tree.js';
 import { sampleStacks } from '../analysis/profile/stacks.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage, jsonForScript } from './html.js';
 import { formatNs } from '../analysis/trace/verdicts.js';
+import { timelineBlock } from '../shared/timeline-data.js';
 
 export { formatNs };
 
@@ -155,32 +156,6 @@ export function traceTableHtml(t: TraceTable): string {
   );
 }
 
-function b64(a: Float64Array | Int32Array | Uint8Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-
-/** The timeline's data block, as web/trace/data.ts reads it. */
-export function timelineData(tl: Timeline): string {
-  const g = tl.goroutines;
-  const iv = tl.intervals;
-  const p = tl.procs;
-  const gc = tl.gc;
-  const rg = tl.regions;
-  const q = (s: string) => '"' + s + '"';
-  return (
-    '{"v":1' +
-    ',"start":' + tl.start +
-    ',"end":' + tl.end +
-    ',"strings":' + jsonForScript(tl.strings) +
-    ',"g":{"n":' + g.count + ',"id":' + q(b64(g.id)) + ',"name":' + q(b64(g.name)) + ',"parent":' + q(b64(g.parent)) + ',"first":' + q(b64(g.firstSeen)) + ',"off":' + q(b64(g.offset)) + '}' +
-    ',"iv":{"n":' + iv.count + ',"start":' + q(b64(iv.start)) + ',"end":' + q(b64(iv.end)) + ',"state":' + q(b64(iv.state)) + ',"aux":' + q(b64(iv.aux)) + '}' +
-    ',"p":{"n":' + p.count + ',"id":' + q(b64(p.id)) + ',"off":' + q(b64(p.offset)) + ',"iv":' + q(b64(p.interval)) + '}' +
-    ',"gc":{"n":' + gc.count + ',"start":' + q(b64(gc.start)) + ',"end":' + q(b64(gc.end)) + ',"kind":' + q(b64(gc.kind)) + ',"label":' + q(b64(gc.label)) + '}' +
-    ',"rg":{"n":' + rg.count + ',"g":' + q(b64(rg.g)) + ',"start":' + q(b64(rg.start)) + ',"end":' + q(b64(rg.end)) + ',"name":' + q(b64(rg.name)) + ',"depth":' + q(b64(rg.depth)) + ',"off":' + q(b64(rg.offset)) + '}' +
-    '}'
-  );
-}
-
 /** The timeline section: toolbar, the canvas in a scroller, tooltip and data. */
 export function timelineSectionHtml(tl: Timeline, id = 'trace-timeline'): string {
   if (!ID_RE.test(id)) throw new TypeError(`timeline id ${JSON.stringify(id)} is not a plain identifier`);
@@ -201,7 +176,7 @@ export function timelineSectionHtml(tl: Timeline, id = 'trace-timeline'): string
 <div class="gt-scroll"><div class="gt-sticky"><canvas class="gt-canvas"></canvas></div><div class="gt-spacer"></div></div>
 <div class="gt-tooltip gf-tooltip" role="tooltip" hidden></div>
 <p class="gf-help">Drag to pan, Ctrl+wheel (or wheel over the time axis) to zoom, wheel to scroll the goroutines; keys W/S zoom, A/D pan, 0 resets. Hover or click a slice for its goroutine, state and times. Procs on top: which goroutine each P ran.</p>
-<script type="application/json" class="gt-data">${timelineData(tl)}</script>
+<script type="application/json" class="gt-data">${jsonForScript(timelineBlock(tl))}</script>
 </section>`;
 }
 

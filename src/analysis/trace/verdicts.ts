@@ -12,6 +12,7 @@ import type { TraceAnalysis } from './analyse.js';
 import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from './blocking.js';
 import { isSystemGoroutine, type BlockInterval, type SchedLatency } from './summary.js';
 import { siteOf } from '../stack.js';
+import { formatNs } from '../../shared/duration.js';
 
 /** A creation storm: at least this many goroutines created ... */
 export const STORM_MIN_CREATED = 1000;
@@ -54,15 +55,8 @@ export function userFrame(stack: readonly Frame[]): Frame | undefined {
   return siteOf(stack);
 }
 
-/** Durations as goscope writes them in trace reports: 1.23s, 45.6ms, 7.8µs, 900ns. */
-export function formatNs(ns: number): string {
-  const a = Math.abs(ns);
-  const f = (v: number, u: string): string => `${Number(v.toPrecision(3))}${u}`;
-  if (a >= 1e9) return f(ns / 1e9, 's');
-  if (a >= 1e6) return f(ns / 1e6, 'ms');
-  if (a >= 1e3) return f(ns / 1e3, 'µs');
-  return `${Math.round(ns)}ns`;
-}
+// Durations as goscope writes them in trace reports (the timeline page too): 1.23s, 45.6ms, 7.8µs, 900ns.
+export { formatNs };
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
