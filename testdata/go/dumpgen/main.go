@@ -33,6 +33,11 @@ modes:
   ancestors   like stack (run with GODEBUG=tracebackancestors=5)
   labels      like stack (run with GODEBUG=tracebacklabels=1 on Go 1.26+)
   minutes     like stack after waiting -wait (default 61s): ", 1 minutes"
+  sigquit     raise SIGQUIT at itself: "SIGQUIT: quit" + all goroutines (stderr, exit 2; Unix)
+  sigabrt     raise SIGABRT at itself: "SIGABRT: abort" + all goroutines (stderr, exit 2; Unix)
+
+flags:
+  -odd-labels also park main.blockWithOddLabels under labels that need quoting
 `)
 }
 
@@ -41,6 +46,7 @@ var crashMode = map[string]bool{"panic": true, "fatal": true, "fatalmap": true}
 func main() {
 	mode := flag.String("mode", "", "what to dump (see -h)")
 	wait := flag.Duration("wait", 61*time.Second, "minutes mode: how long goroutines stay blocked before the dump")
+	flag.BoolVar(&withOddLabels, "odd-labels", false, "also park a goroutine under labels that need quoting (oddlabels.go)")
 	flag.Usage = usage
 	flag.Parse()
 
@@ -97,6 +103,15 @@ func main() {
 		<-recvCh
 	case "logged":
 		logged()
+	case "sigquit", "sigabrt":
+		parkAll(parkOptions{timersAndIO: true})
+		if !raiseSignal(*mode) {
+			fmt.Fprintf(os.Stderr, "dumpgen: %s mode needs a Unix system\n", *mode)
+			os.Exit(4)
+		}
+		// The runtime's signal handler prints the dump and exits.
+		time.Sleep(time.Minute)
+		os.Exit(5)
 	default:
 		usage()
 		os.Exit(2)
