@@ -57,14 +57,19 @@ export function userSite(frames: readonly Frame[]): Frame | null {
   return null;
 }
 
+const WRAPPER = /\.(?:gowrap|deferwrap)\d+$/;
+
 /**
  * Functions a traceback (debug=2) never prints, as the runtime decides (showfuncinfo):
  * unexported runtime functions (runtime.gopark, runtime.chanrecv1, runtime.main,
  * runtime.goexit…), and the panic frame, printed "panic" there and "runtime.gopanic" in a
- * profile. Exported ones (runtime.Gosched, runtime.(*Func).Name) are printed.
+ * profile, and the wrappers of go and defer statements (pkg.f.gowrap1), printed only by
+ * crash dumps. Exported runtime functions (runtime.Gosched, runtime.(*Func).Name) are printed.
  */
 export function isHiddenRuntimeFunc(func: string): boolean {
   if (func === 'panic') return true;
+  // The compiler's wrappers for go and defer statements: printed only with GOTRACEBACK=system.
+  if (WRAPPER.test(func)) return true;
   if (!func.startsWith('runtime.')) return false;
   let name = func.slice(8);
   let rcvr = '';

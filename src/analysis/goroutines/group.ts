@@ -79,11 +79,24 @@ function hashArgs(a: string, mask: boolean): void {
 }
 
 
+/**
+ * A deep stack is cut differently by each form: a traceback prints the 50 innermost and 50
+ * outermost frames of a stack over 100 ("...N frames elided..."; a crash dump counts the
+ * runtime frames it also prints among them), debug=0/1 keep the 128 innermost. Such stacks
+ * are matched by their 40 innermost comparable frames, which every form keeps.
+ */
+const DEEP_STACK = 90;
+const DEEP_PREFIX = 40;
+
 /** The key that matches the same stack across dump forms and snapshots (no state, no args). */
 export function stackKey(frames: readonly Frame[]): string {
   H1 = 0x811c9dc5;
   H2 = 0x9747b28c;
-  for (const f of comparableFrames(frames)) {
+  const fr = comparableFrames(frames);
+  const n = fr.length >= DEEP_STACK ? DEEP_PREFIX : fr.length;
+  if (n < fr.length) mix(-4);
+  for (let i = 0; i < n; i++) {
+    const f = fr[i]!;
     hashChars(f.func, 0, f.func.length);
     mix(-3);
     mix(f.line);

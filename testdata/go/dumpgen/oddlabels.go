@@ -9,7 +9,7 @@ var oddLabelCh = make(chan struct{})
 
 // oddLabels are pprof labels with every character the runtime has to quote in a
 // goroutine header: quotes, spaces, commas, braces, brackets, CR, LF, tab,
-// backslash, ESC sequences (terminal title, clear screen), DEL, non-ASCII,
+// bell/backspace/form feed/vertical tab, backslash, ESC sequences (terminal title, clear screen), DEL, non-ASCII,
 // a character outside the BMP, U+2028, invalid UTF-8, and an empty value.
 // A value that spells out a fake goroutine header checks that no reader can be
 // made to see a goroutine that is not there.
@@ -21,6 +21,7 @@ var oddLabels = []string{
 	"cr", "line1\rline2",
 	"nl", "fake\ngoroutine 99 [running]:",
 	"tab", "a\tb",
+	"bell", "\a\b\f\v",
 	"backslash", `back\slash`,
 	"esc", "\x1b]0;T\x07\x1b[2J",
 	"del", "\x7f",
