@@ -140,7 +140,7 @@ const enum St {
   CreatedFile, // after "created by", expecting its file:line
   Ancestor, // inside an [originating from goroutine N] block
   AncestorFile,
-  Broken, // a frame's file line was missing: a cut (if nothing follows) or a mangled frame
+  Broken, // a frame's file line was cut off at the end of the input
   Skipping, // the lines of a goroutine whose header was not understood
 }
 
@@ -181,8 +181,6 @@ export async function parseTextDump(
   let truncatedAt = 0;
   let createdForAncestor = false;
   let lineNo = 0;
-  /** The state a Broken frame interrupted (File, CreatedFile or AncestorFile). */
-  let brokenFrom = St.File;
   const skipped: Skipped = { lines: 0, goroutines: 0, stackless: 0, first: [] };
   /** A frame missing its file line before a blank line: skipped, unless the input ends there (a cut). */
   let tentative: { line: number; text: string; problem: string } | null = null;
@@ -196,7 +194,6 @@ export async function parseTextDump(
   // The goroutine stays unemitted until we know whether the input ends here.
   const broken = () => {
     truncatedAt = lineNo;
-    brokenFrom = st;
     st = St.Broken;
   };
 
@@ -219,8 +216,11 @@ export async function parseTextDump(
     st = St.Skipping;
   };
 
-  /** One line: s[b, end) with indentation and '\r' already removed; `indented` if it had some. */
-  const onLine = (s: string, b: number, end: number, indented: boolean) => {
+  /**
+   * One line: s[b, end) with indentation and '\r' already removed; `indented` if it had
+   * some; `unterminated` for a last line without a newline.
+   */
+  const onLine = (s: string, b: number, end: number, indented: boolean, unterminated: boolean): void => {
     if (b === end) {
       if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) {
         truncatedAt = lineNo;
@@ -235,12 +235,6 @@ export async function parseTextDump(
       skip(tentative.line, tentative.text, tentative.problem);
       tentative = null;
       truncatedAt = 0;
-    }
-    if (st === St.Broken) {
-      // Something followed the frame that lacks its file line: a mangled frame, not a cut.
-      skip(pendingLine, pendingText(brokenFrom === St.CreatedFile), brokenFrom === St.CreatedFile ? '"created by" line without its file:line' : 'function line without its file:line');
-      truncatedAt = 0;
-      st = brokenFrom === St.AncestorFile ? St.Ancestor : St.Frames;
     }
     const c0 = s.charCodeAt(b);
     const cl = s.charCodeAt(end - 1);
@@ -285,7 +279,17 @@ export async function parseTextDump(
         const gg = g as Goroutine;
         const fl = parseFileLine(s, b, end);
         if (!fl) {
-          broken();
+          // A last line cut short where the file line was due: the input was cut here.
+          if (unterminated) {
+            broken();
+            return;
+          }
+          // A complete line instead of the file line: the frame was mangled. Report it and
+          // read this line as what it is (the next frame, "created by", a log line…).
+          const created = st === St.CreatedFile;
+          skip(pendingLine, pendingText(created), created ? '"created by" line without its file:line' : 'function line without its file:line');
+          st = st === St.AncestorFile ? St.Ancestor : St.Frames;
+          onLine(s, b, end, indented, false);
           return;
         }
         if (st === St.CreatedFile) {
@@ -385,7 +389,7 @@ export async function parseTextDump(
       if (c !== 32 && c !== 9) break;
       b++;
     }
-    onLine(str, b, end, b > start);
+    onLine(str, b, end, b > start, unterminated);
   });
   const bytes = stats.bytes;
   const lines = lineNo;
