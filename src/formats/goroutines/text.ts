@@ -144,10 +144,13 @@ const enum St {
   Skipping, // the lines of a goroutine whose header was not understood
 }
 
-/** A function name as tracebacks print it has no spaces; a log line ending in ")" has some. */
+/**
+ * A function name as tracebacks print it has no spaces; a log line ending in ")" has some.
+ * The first space after b is usually in the arguments or on the next line: one native search.
+ */
 function isFuncName(s: string, b: number, e: number): boolean {
-  for (let i = b; i < e; i++) if (s.charCodeAt(i) === 32) return false;
-  return true;
+  const sp = s.indexOf(' ', b);
+  return sp < 0 || sp >= e;
 }
 
 /**
