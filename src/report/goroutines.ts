@@ -170,10 +170,11 @@ export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], 
   for (const g of groups) byReason.set(waitText(g), (byReason.get(waitText(g)) ?? 0) + g.count);
   out.push('  ' + [...byReason].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${clean(r)} ${n}`).join(' · '));
   out.push('');
+  const numWidth = String(groups.length).length + 1;
   groups.forEach((g, i) => {
     const mins = minutes(g.waitMinutes);
     const extra = [mins, g.lockedToThread ? 'locked to thread' : '', g.leaked ? st.red(`${g.leaked} leaked`) : ''].filter(Boolean).join(', ');
-    out.push(`${st.bold(`#${i + 1}`)}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(clean(waitText(g)))}${extra ? st.dim(' · ' + extra) : ''}`);
+    out.push(`${st.bold(`#${i + 1}`.padEnd(numWidth))}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(clean(waitText(g)))}${extra ? st.dim(' · ' + extra) : ''}`);
     if (g.stackUnavailable === g.count) out.push('      stack unavailable (running on another thread when the dump was taken)');
     else if (g.frames.length === 0) out.push(st.yellow('      no frames recorded'));
     else out.push(`      ${g.waitReason === 'running' || g.waitReason === 'runnable' ? 'running in' : 'blocked at'} ${siteText(g, st)}`);
