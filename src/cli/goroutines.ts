@@ -9,6 +9,7 @@ import { describeReply, readHead } from '../collect/reply.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
 import { DEFAULT_SIMILARITY, Grouper, SIMILARITIES, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
 import { diffSnapshots } from '../analysis/goroutines/diff.js';
+import { waitText } from '../analysis/goroutines/classify.js';
 import { diffJson, goroutinesJson, renderDiff, renderGroups, skippedWarning } from '../report/goroutines.js';
 import { parseArgs, parseDuration, parseInteger, parseRegex } from './args.js';
 import { outStyle, printJson, write, type Io } from './common.js';
@@ -111,7 +112,7 @@ function warnSkipped(io: Io, info: DumpInfo): void {
 }
 
 function matches(g: GoroutineGroup, re: RegExp): boolean {
-  if (re.test(g.state)) return true;
+  if (re.test(g.state) || re.test(waitText(g))) return true;
   for (const f of g.frames) if (re.test(f.func) || re.test(f.file)) return true;
   if (g.createdBy && re.test(g.createdBy.func)) return true;
   for (const [k, vs] of Object.entries(g.labels)) for (const v of vs) if (re.test(`${k}=${v}`)) return true;
