@@ -124,10 +124,14 @@ test('crash dumps: the signal line is shown and the dump is labelled a crash', {
     assert.match(first!, /— stdin \(crash dump, similarity value\)$/);
     assert.equal(second, signal);
   }
-  // A panic keeps its message as the crash line.
+  // A panic keeps its message as the crash line; a nil dereference also has its signal.
   const p = await runDumpgen('panic');
   const t = await goscope(['goroutines', '-', '--stacks', '0'], { input: p.stderr });
   assert.match(t.stdout, /^1 goroutine in 1 group — stdin \(crash dump, similarity value\)\npanic: boom: something went wrong\n/);
+  const n = await runDumpgen('nilpanic');
+  const nt = await goscope(['goroutines', '-', '--stacks', '0'], { input: n.stderr });
+  assert.match(nt.stdout, /^1 goroutine in 1 group — stdin \(crash dump, similarity value\)\npanic: runtime error: invalid memory address or nil pointer dereference\n\[signal SIGSEGV: segmentation violation code=0x\w+ addr=0x0 pc=0x[0-9a-f]+\]\n/);
+  assert.match(nt.stdout, /\n {6}running in main\.derefNil /);
 });
 
 async function serve(handler: (path: string) => { status?: number; type: string; body: Buffer | string }): Promise<{ url: string; server: Server }> {

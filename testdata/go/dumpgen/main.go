@@ -33,6 +33,8 @@ modes:
   ancestors   like stack (run with GODEBUG=tracebackancestors=5)
   labels      like stack (run with GODEBUG=tracebacklabels=1 on Go 1.26+)
   minutes     like stack after waiting -wait (default 61s): ", 1 minutes"
+  nilpanic    nil pointer dereference from main: "panic: runtime error: …" and
+              "[signal SIGSEGV: …]" (stderr, exit 2; use GOTRACEBACK=all)
   sigquit     raise SIGQUIT at itself: "SIGQUIT: quit" + all goroutines (stderr, exit 2; Unix)
   sigabrt     raise SIGABRT at itself: "SIGABRT: abort" + all goroutines (stderr, exit 2; Unix)
 
@@ -41,7 +43,7 @@ flags:
 `)
 }
 
-var crashMode = map[string]bool{"panic": true, "fatal": true, "fatalmap": true}
+var crashMode = map[string]bool{"panic": true, "fatal": true, "fatalmap": true, "nilpanic": true}
 
 func main() {
 	mode := flag.String("mode", "", "what to dump (see -h)")
@@ -89,6 +91,9 @@ func main() {
 	case "fatal":
 		parkAll(parkOptions{timersAndIO: true, crash: true})
 		unlockUnlocked()
+	case "nilpanic":
+		parkAll(parkOptions{timersAndIO: true, crash: true})
+		derefNil(nil)
 	case "fatalmap":
 		parkAll(parkOptions{timersAndIO: true, crash: true})
 		concurrentMapWrites()
@@ -139,6 +144,13 @@ func writeProfile(name string, debug int) {
 
 func panicNow() {
 	panic("boom: something went wrong")
+}
+
+type config struct{ name string }
+
+//go:noinline
+func derefNil(c *config) string {
+	return c.name // panic: runtime error: invalid memory address or nil pointer dereference
 }
 
 func unlockUnlocked() {
