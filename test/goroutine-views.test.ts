@@ -2,10 +2,10 @@
 // to skip (on stderr, with line numbers), crash dumps with their signal, replies that are
 // no dump, FIFOs, text with control bytes, the same stacks from different dump forms, and
 // group names that never read the same.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { goscope, type CliResult } from './support/cli.js';
 import { needGo, repoRoot, runDumpgen, startDemo } from './support/go.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'goscope-views-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, data: Buffer | string): string {
   const p = path.join(dir, name);
   writeFileSync(p, data);
