@@ -54,11 +54,19 @@ test('a file split across worker threads groups exactly as one pass does', { ski
   const cut = path.join(dir, 'cut.txt');
   const whole = readFileSync(big);
   writeFileSync(cut, whole.subarray(0, whole.length - 700)); // ends inside a goroutine
+  // Damaged in every part: skipped lines keep their line numbers across the split.
+  const damaged = path.join(dir, 'damaged.txt');
+  const lines = whole.toString('latin1').split('\n');
+  for (let k = 1; k <= 8; k++) {
+    const i = lines.findIndex((l, j) => j >= Math.floor((lines.length * k) / 9) && /^main\.\S+\(/.test(l));
+    lines[i] = lines[i]!.slice(0, lines[i]!.indexOf('(') + 1); // a function line cut short
+  }
+  writeFileSync(damaged, lines.join('\n'), 'latin1');
   const view = (gs: GoroutineGroup[], sim: Similarity) =>
     gs
       .map((g) => JSON.stringify([groupSignature(g, sim), g.count, g.states, g.waitMinutes, g.ids, g.parentIds, g.labels, g.frames, g.createdBy, g.blockingSite, g.leaked]))
       .sort();
-  for (const [file, partial] of [[big, false], [crash, false], [cut, true]] as const) {
+  for (const [file, partial] of [[big, false], [crash, false], [cut, true], [damaged, false]] as const) {
     const size = statSync(file).size;
     for (const sim of SIMILARITIES) {
       const opts = { allowPartial: partial, args: sim === 'pointer' || sim === 'exact' };
@@ -76,4 +84,8 @@ test('a file split across worker threads groups exactly as one pass does', { ski
   }
   const crashInfo = (await groupFile(crash, crash, statSync(crash).size, 'value', { threads: 2, split: 'always' })).info;
   assert.match(crashInfo.crash ?? '', /^panic: boom/);
+  const dmg = (await groupFile(damaged, damaged, statSync(damaged).size, 'value', { threads: 3, split: 'always' })).info.skipped;
+  assert.equal(dmg?.first.length, 5);
+  const text = readFileSync(damaged, 'latin1').split('\n');
+  for (const s of dmg!.first) assert.equal(text[s.line - 1]!.trim(), s.text, `line ${s.line} is the one reported`);
 });

@@ -54,16 +54,83 @@ export function userSite(frames: readonly Frame[]): Frame | null {
   return null;
 }
 
+const WRAPPER = /\.(?:gowrap|deferwrap)\d+$/;
+
 /**
- * Frames without the leading runtime.* frames (debug=2 and debug=1 hide them, debug=0 keeps
- * them) and without the runtime.goexit root, so every dump form yields the same stack.
+ * Functions a traceback (debug=2) never prints, as the runtime decides (showfuncinfo):
+ * unexported runtime functions (runtime.gopark, runtime.chanrecv1, runtime.main,
+ * runtime.goexit…), and the panic frame, printed "panic" there and "runtime.gopanic" in a
+ * profile, and the wrappers of go and defer statements (pkg.f.gowrap1), printed only by
+ * crash dumps. Exported runtime functions (runtime.Gosched, runtime.(*Func).Name) are printed.
  */
-export function comparableFrames(frames: readonly Frame[]): readonly Frame[] {
-  let start = 0;
-  while (start < frames.length - 1 && isRuntimeFunc(frames[start]!.func)) start++;
+export function isHiddenRuntimeFunc(func: string): boolean {
+  if (func === 'panic') return true;
+  // The compiler's wrappers for go and defer statements: printed only with GOTRACEBACK=system.
+  if (WRAPPER.test(func)) return true;
+  if (!func.startsWith('runtime.')) return false;
+  let name = func.slice(8);
+  let rcvr = '';
+  const dot = name.lastIndexOf('.');
+  if (dot >= 0) {
+    rcvr = name.slice(0, dot);
+    name = name.slice(dot + 1);
+    if (rcvr.startsWith('(*') && rcvr.endsWith(')')) rcvr = rcvr.slice(2, -1);
+  }
+  const upper = (c: string | undefined) => c !== undefined && c >= 'A' && c <= 'Z';
+  return !(upper(name[0]) && (rcvr === '' || upper(rcvr[0])));
+}
+
+/** How a frame takes part in comparing stacks across dump forms (see comparableFrames). */
+export const enum FrameRole {
+  Kept,
+  /** Never printed by a traceback: skipped wherever it is. */
+  Hidden,
+  /** internal/runtime/…: debug=1 drops these at the leaf, the other forms keep them. */
+  InternalRuntime,
+  /**
+   * The pprof handler writing the dump: the frames below it differ by form (debug=2 formats
+   * stacks, debug=0/1 collect a profile), the goroutine is the same. Kept, leaf side dropped.
+   */
+  DumpWriter,
+}
+
+/** Where the goroutine serving a goroutine profile writes it, in every form. */
+export const DUMP_WRITER = 'runtime/pprof.(*Profile).WriteTo';
+
+export function frameRole(func: string): FrameRole {
+  if (func === DUMP_WRITER) return FrameRole.DumpWriter;
+  if (isHiddenRuntimeFunc(func)) return FrameRole.Hidden;
+  return func.startsWith('internal/runtime/') ? FrameRole.InternalRuntime : FrameRole.Kept;
+}
+
+/**
+ * The frames that every dump form shows for the same stack, so a stack is the same group
+ * whichever form it came from: debug=2 hides unexported runtime frames anywhere (debug=0
+ * keeps runtime.gopark at the leaf and runtime.main at the root of goroutine 1), debug=1
+ * drops runtime and internal/runtime frames at the leaf; the goroutine serving the dump
+ * starts at the pprof writer (DUMP_WRITER), whose callees differ by form. A stack of runtime frames only (a
+ * system goroutine, printed only in crash dumps, which print every frame) keeps them all
+ * but the runtime.goexit root, so such goroutines stay apart.
+ */
+export function comparableFrames<T extends { func: string }>(frames: readonly T[]): readonly T[] {
+  let out: T[] | null = null;
+  let started = false;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    const role = frameRole(f.func);
+    if (role === FrameRole.Hidden || (role === FrameRole.InternalRuntime && !started)) {
+      out ??= frames.slice(0, i);
+      continue;
+    }
+    if (role === FrameRole.DumpWriter && i > 0) out = [];
+    started = true;
+    if (out) out.push(f);
+  }
+  const kept = out ?? frames;
+  if (kept.length > 0 || frames.length === 0) return kept;
   let end = frames.length;
-  while (end > start + 1 && frames[end - 1]!.func === 'runtime.goexit') end--;
-  return start === 0 && end === frames.length ? frames : frames.slice(start, end);
+  while (end > 1 && frames[end - 1]!.func === 'runtime.goexit') end--;
+  return end === frames.length ? frames : frames.slice(0, end);
 }
 
 export function frameRef(f: Frame | null | undefined): { function: string; file: string; line: number } | null {

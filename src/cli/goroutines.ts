@@ -1,14 +1,16 @@
 // goscope goroutines <source> | goscope goroutines diff <before> <after>
 import { stat } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { FormatError, UsageError, UserError } from '../errors.js';
 import { groupFile } from './group-file.js';
 import { acquire } from '../collect/acquire.js';
 import { resolveSource } from '../collect/source.js';
-import { parseGoroutines } from '../formats/goroutines/parse.js';
+import { mayBeGoroutineDump, parseGoroutines } from '../formats/goroutines/parse.js';
+import { describeReply, readHead } from '../collect/reply.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
 import { DEFAULT_SIMILARITY, Grouper, SIMILARITIES, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
 import { diffSnapshots } from '../analysis/goroutines/diff.js';
-import { diffJson, goroutinesJson, renderDiff, renderGroups } from '../report/goroutines.js';
+import { waitText } from '../analysis/goroutines/classify.js';
+import { diffJson, goroutinesJson, renderDiff, renderGroups, skippedWarning } from '../report/goroutines.js';
 import { parseArgs, parseDuration, parseInteger, parseRegex } from './args.js';
 import { outStyle, printJson, write, type Io } from './common.js';
 
@@ -81,18 +83,37 @@ export async function snapshot(
     dir: opts.dir,
   });
   const parse = { allowPartial: opts.partial, args: sim === 'pointer' || sim === 'exact' };
-  if (acq.path) {
-    // A file (or a saved capture) can be split across cores.
-    const { info, groups } = await groupFile(acq.path, acq.input, (await stat(acq.path)).size, sim, parse);
-    return { info, groups, savedTo: acq.savedTo };
+  try {
+    // A regular file (or a saved capture) can be split across cores; a FIFO or a
+    // process substitution (<(cat dump)) has no size and is read as a stream.
+    const st = acq.path ? await stat(acq.path) : null;
+    if (acq.path && st?.isFile()) {
+      const { info, groups } = await groupFile(acq.path, acq.input, st.size, sim, parse);
+      return { info, groups, savedTo: acq.savedTo };
+    }
+    const grouper = new Grouper(sim);
+    const info = await parseGoroutines(acq.chunks, acq.input, (g) => grouper.add(g), parse);
+    return { info, groups: grouper.groups(), savedTo: acq.savedTo };
+  } catch (e) {
+    if (acq.savedTo && e instanceof FormatError) {
+      // A service answered 2xx with something else: say what, as profile and trace do.
+      const { head, size } = await readHead(acq.savedTo);
+      if (!mayBeGoroutineDump(head)) {
+        throw new UserError(`${acq.input}: not a goroutine dump but ${describeReply(head, size)} (saved to ${acq.savedTo}): is this a Go service serving net/http/pprof?`);
+      }
+    }
+    throw e;
   }
-  const grouper = new Grouper(sim);
-  const info = await parseGoroutines(acq.chunks, acq.input, (g) => grouper.add(g), parse);
-  return { info, groups: grouper.groups(), savedTo: acq.savedTo };
+}
+
+/** Lines a lenient read had to skip are never silent: one line on stderr (the output stays clean for pipes and --json). */
+function warnSkipped(io: Io, info: DumpInfo): void {
+  const w = skippedWarning(info);
+  if (w) io.err.write(`goscope: ${w}\n`);
 }
 
 function matches(g: GoroutineGroup, re: RegExp): boolean {
-  if (re.test(g.state)) return true;
+  if (re.test(g.state) || re.test(waitText(g))) return true;
   for (const f of g.frames) if (re.test(f.func) || re.test(f.file)) return true;
   if (g.createdBy && re.test(g.createdBy.func)) return true;
   for (const [k, vs] of Object.entries(g.labels)) for (const v of vs) if (re.test(`${k}=${v}`)) return true;
@@ -120,6 +141,7 @@ export async function goroutinesCommand(argv: string[], io: Io): Promise<number>
     timeoutMs,
     outDir: typeof flags.out === 'string' ? flags.out : undefined,
   });
+  warnSkipped(io, snap.info);
   const shown = snap.groups.filter((g) => g.count >= minCount && (!filter || matches(g, filter)));
   const shownTotal = shown.reduce((s, g) => s + g.count, 0);
   if (flags.json) {
@@ -146,6 +168,8 @@ async function diffCommand(argv: string[], io: Io): Promise<number> {
   const debug = typeof flags.debug === 'string' ? flags.debug : '2';
   const a = await snapshot(positionals[0]!, sim, { partial: !!flags.partial, timeoutMs, outDir, dir, debug, saveAs: 'before.goroutine.txt' });
   const b = await snapshot(positionals[1]!, sim, { partial: !!flags.partial, timeoutMs, outDir, dir, debug, saveAs: 'after.goroutine.txt' });
+  warnSkipped(io, a.info);
+  warnSkipped(io, b.info);
   const d = diffSnapshots(a.groups, b.groups);
   if (flags.json) printJson(io, diffJson(a.info.input, b.info.input, d));
   else write(io, renderDiff(a.info.input, b.info.input, d, outStyle(io), limit));

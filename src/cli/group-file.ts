@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readFileChunks } from '../collect/acquire.js';
 import { parseGoroutines, type ParseOptions } from '../formats/goroutines/parse.js';
-import type { DumpInfo } from '../formats/goroutines/model.js';
+import type { DumpInfo, Skipped } from '../formats/goroutines/model.js';
 import { Grouper, mergeGroups, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
 
 export interface GroupFileOptions extends ParseOptions {
@@ -117,9 +117,30 @@ export async function groupFile(path: string, input: string, size: number, sim: 
     bytes: parts.reduce((n, p) => n + p.info.bytes, 0),
     truncated: last.truncated,
     crash: parts.map((p) => p.info.crash).find((c) => c !== null) ?? null,
+    signal: parts.map((p) => p.info.signal).find((c) => c !== null) ?? null,
+    lines: parts.reduce((n, p) => n + p.info.lines, 0),
+    skipped: mergeSkipped(parts.map((p) => p.info)),
   };
   if (parts.some((p) => p.info.format !== 'text')) return sequential();
   return { info, groups: mergeGroups(parts.map((p) => p.groups), sim), parts: parts.length };
+}
+
+/** Each part numbers its lines from 1; parts start at line boundaries, so offsets add up. */
+function mergeSkipped(infos: readonly DumpInfo[]): Skipped | null {
+  let out: Skipped | null = null;
+  let offset = 0;
+  for (const i of infos) {
+    const k = i.skipped;
+    if (k) {
+      out ??= { lines: 0, goroutines: 0, stackless: 0, first: [] };
+      out.lines += k.lines;
+      out.goroutines += k.goroutines;
+      out.stackless += k.stackless;
+      for (const x of k.first) if (out.first.length < 5) out.first.push({ ...x, line: x.line + offset });
+    }
+    offset += i.lines;
+  }
+  return out;
 }
 
 function parseOpts(o: GroupFileOptions): ParseOptions {

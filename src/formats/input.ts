@@ -126,18 +126,6 @@ export async function collect(chunks: Chunks, input: string, max: number, hint =
   return Buffer.concat(parts, n);
 }
 
-/** True when the head looks like binary data rather than text. */
-export function looksBinary(head: Uint8Array): boolean {
-  const n = Math.min(head.length, 4096);
-  let bad = 0;
-  for (let i = 0; i < n; i++) {
-    const c = head[i]!;
-    if (c === 0) return true;
-    if (c < 9 || (c > 13 && c < 32) || c === 127) bad++;
-  }
-  return n > 0 && bad / n > 0.02;
-}
-
 export interface LineStats {
   bytes: number;
   lines: number;

@@ -7,6 +7,8 @@ import { BLOCKING_KINDS } from '../analysis/trace/blocking.js';
 import type { FlameTree } from '../analysis/flame/tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
+import { waitText } from '../analysis/goroutines/classify.js';
+import { groupSite } from '../analysis/goroutines/name.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
 import { persistenceLine } from './goroutines.js';
 import { amount, anyNotable, headline, rate, traceSummaryLine, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
@@ -110,7 +112,8 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   if (groups.length) {
     parts.push(`<h3>Largest goroutine groups</h3><table class="t" id="groups"><tr><th>count</th><th>state</th><th>where</th><th>created by</th></tr>`);
     for (const g of groups) {
-      parts.push(`<tr><td class="n">${g.count}</td><td>${e(g.state)}</td><td>${at(g.blockingSite ?? g.frames[0] ?? null)}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`);
+      const via = g.via ? ` <span class="dim">differs at</span> ${at(g.via)}` : '';
+      parts.push(`<tr><td class="n">${g.count}</td><td>${e(waitText(g))}</td><td>${at(groupSite(g))}${via}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`);
     }
     parts.push('</table>');
     if (d.groups.length > groups.length) parts.push(`<p class="dim">${d.groups.length - groups.length} smaller groups not shown (goscope goroutines lists them all).</p>`);

@@ -9,6 +9,8 @@ import type { Hotspot } from '../analysis/hotspots.js';
 import { shortFile } from '../analysis/stack.js';
 import { label } from '../analysis/profile/units.js';
 import { groupJson, notLeakJson, suspectJson, renderLeak, type DumpFacts } from './goroutines.js';
+import { waitText } from '../analysis/goroutines/classify.js';
+import { groupName } from '../analysis/goroutines/name.js';
 import { traceJson } from './trace.js';
 import { clean, plural, table, type Style } from './term.js';
 
@@ -137,7 +139,8 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
       out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
     }
   }
-  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), g.state || '', g.blockingSite ? `${g.blockingSite.func} (${shortFile(g.blockingSite.file)}:${g.blockingSite.line})` : clean(g.frames[0]?.func ?? '')]);
+  // Named by site and creator (analysis/goroutines/name.ts): no two lines read the same.
+  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), waitText(g), groupName(g)]);
   if (rows.length) {
     out.push(st.dim('  largest groups:'));
     out.push(...table(rows).map((r) => '    ' + clean(r)));

@@ -2,12 +2,14 @@
 // stable --json schema (documented in the README; change only by adding fields).
 import type { Frame } from '../formats/goroutines/model.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
-import { WAIT_REASON_TEXT } from '../analysis/goroutines/classify.js';
+import { WAIT_REASON_TEXT, waitText } from '../analysis/goroutines/classify.js';
+import { groupName, groupSite } from '../analysis/goroutines/name.js';
+import { skippedSummary } from '../formats/goroutines/text.js';
 import type { GoroutineGroup, Similarity } from '../analysis/goroutines/group.js';
 import type { SnapshotDiff } from '../analysis/goroutines/diff.js';
 import type { LeakAnalysis, LeakSuspect, NotLeak } from '../analysis/goroutines/leak.js';
 import type { Persistence } from '../analysis/goroutines/members.js';
-import { frameRef, shortFile } from '../analysis/stack.js';
+import { frameRef, isStdlibFunc, isRuntimeFunc, shortFile } from '../analysis/stack.js';
 import { clean, plural, table, type Style } from './term.js';
 
 export interface FrameJson {
@@ -31,6 +33,9 @@ export function groupJson(g: GoroutineGroup) {
     waitReason: g.waitReason,
     waitMinutes: g.waitMinutes.max > 0 ? g.waitMinutes : null,
     blockingSite: frameRef(g.blockingSite),
+    site: frameRef(groupSite(g)),
+    name: groupName(g),
+    waitText: waitText(g),
     createdBy: frameRef(g.createdBy),
     parentIds: g.parentIds,
     ids: g.ids,
@@ -49,8 +54,10 @@ export function goroutinesJson(info: DumpInfo, groups: readonly GoroutineGroup[]
     format: info.format,
     leakProfile: info.leakProfile,
     crash: info.crash,
+    signal: info.signal,
     truncated: info.truncated,
     total: info.total,
+    skipped: info.skipped,
     similarity,
     shown: { groups: groups.length, goroutines: shownTotal },
     groups: groups.map(groupJson),
@@ -159,6 +166,40 @@ function at(f: Frame | null): string {
   return f ? `${clean(f.func)} ${shortFile(f.file)}:${f.line}` : '(runtime / standard library only)';
 }
 
+function frameAt(f: Frame): string {
+  return f.file ? `${clean(f.func)} ${clean(shortFile(f.file))}:${f.line}` : clean(f.func);
+}
+
+/** "net/http.(*persistConn).Read transport.go:2212 (standard library)": a group's site, marked when it is not the service's code. */
+function siteText(g: GoroutineGroup, st: Style): string {
+  const site = groupSite(g);
+  if (!site) return st.dim('no frames recorded');
+  const where = isRuntimeFunc(site.func) ? ' (runtime)' : isStdlibFunc(site.func) ? ' (standard library)' : '';
+  return frameAt(site) + st.dim(where) + (g.via ? st.dim(`, differs at ${frameAt(g.via)}`) : '');
+}
+
+/** The kind of dump, for headlines: a crash dump (panic, fatal error or signal) is labelled as one. */
+export function dumpKind(info: DumpInfo): string {
+  if (info.format === 'debug1') return 'debug=1 profile';
+  if (info.format === 'pprof') return 'debug=0 profile';
+  return info.crash || info.signal ? 'crash dump' : 'debug=2 dump';
+}
+
+/** The stderr warning for a dump read with lines skipped, or null when nothing was skipped. */
+export function skippedWarning(info: DumpInfo): string | null {
+  return info.skipped ? `warning: ${clean(info.input)}: ${clean(skippedSummary(info.skipped))}` : null;
+}
+
+/**
+ * A label key or value as Go 1.27 prints it: bare when plain, quoted otherwise (so "k=v"
+ * stays unambiguous and a value cannot fake a line), with Go's escapes.
+ */
+function labelText(s: string): string {
+  if (/^[A-Za-z0-9./_-]+$/.test(s)) return s;
+  const q = s.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+  return `"${clean(q)}"`;
+}
+
 export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent = '      '): string[] {
   const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${shortFile(f.file)}:${f.line}`)]);
   const out = table(rows);
@@ -168,30 +209,33 @@ export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent
 
 export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], similarity: Similarity, st: Style, opts: { stacks: number; totalGroups: number }): string {
   const out: string[] = [];
-  const kind = info.format === 'text' ? (info.crash ? 'crash dump' : 'debug=2 dump') : info.format === 'debug1' ? 'debug=1 profile' : 'debug=0 profile';
-  out.push(st.bold(`${plural(info.total, 'goroutine')} in ${plural(opts.totalGroups, 'group')}`) + st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${kind}, similarity ${similarity})`));
+  out.push(st.bold(`${plural(info.total, 'goroutine')} in ${plural(opts.totalGroups, 'group')}`) + st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${dumpKind(info)}, similarity ${similarity})`));
   if (groups.length < opts.totalGroups) {
     out.push(`  showing ${plural(groups.length, 'group')} with ${plural(groups.reduce((n, g) => n + g.count, 0), 'goroutine')} (--filter/--min-count)`);
   }
   if (info.crash) out.push(st.red(clean(info.crash)));
+  if (info.signal) out.push(st.red(clean(info.signal)));
   if (info.truncated) out.push(st.yellow('the dump was truncated: the last goroutine is missing (--partial)'));
+  if (info.skipped?.goroutines) out.push(st.yellow(`${plural(info.skipped.goroutines, 'more goroutine')} in the dump could not be read (header not understood): not counted above`));
   // Verdict first: what the goroutines are doing, by wait reason.
   const byReason = new Map<string, number>();
-  for (const g of groups) byReason.set(reasonText(g), (byReason.get(reasonText(g)) ?? 0) + g.count);
-  out.push('  ' + [...byReason].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(' · '));
+  for (const g of groups) byReason.set(waitText(g), (byReason.get(waitText(g)) ?? 0) + g.count);
+  out.push('  ' + [...byReason].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${clean(r)} ${n}`).join(' · '));
   out.push('');
+  const numWidth = String(groups.length).length + 1;
   groups.forEach((g, i) => {
     const mins = minutes(g.waitMinutes);
     const extra = [mins, g.lockedToThread ? 'locked to thread' : '', g.leaked ? st.red(`${g.leaked} leaked`) : ''].filter(Boolean).join(', ');
-    out.push(`${st.bold(`#${i + 1}`)}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(reasonText(g))}${extra ? st.dim(' · ' + extra) : ''}`);
+    out.push(`${st.bold(`#${i + 1}`.padEnd(numWidth))}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(clean(waitText(g)))}${extra ? st.dim(' · ' + extra) : ''}`);
     if (g.stackUnavailable === g.count) out.push('      stack unavailable (running on another thread when the dump was taken)');
-    else out.push(`      ${g.waitReason === 'running' || g.waitReason === 'runnable' ? 'running in' : 'blocked at'} ${at(g.blockingSite)}`);
+    else if (g.frames.length === 0) out.push(st.yellow('      no frames recorded'));
+    else out.push(`      ${g.waitReason === 'running' || g.waitReason === 'runnable' ? 'running in' : 'blocked at'} ${siteText(g, st)}`);
     if (g.createdBy) {
       const parents = g.parentIds.length ? ` in goroutine${g.parentIds.length > 1 ? 's' : ''} ${g.parentIds.slice(0, 5).join(', ')}${g.parentIds.length > 5 ? ', …' : ''}` : '';
-      out.push(`      created by ${at(g.createdBy)}${parents}`);
+      out.push(`      created by ${frameAt(g.createdBy)}${parents}`);
     }
     const labels = Object.entries(g.labels);
-    if (labels.length) out.push(`      labels ${labels.map(([k, v]) => `${clean(k)}=${v.map(clean).join('|')}`).join(' ')}`);
+    if (labels.length) out.push(`      labels ${labels.map(([k, v]) => `${labelText(k)}=${v.map(labelText).join('|')}`).join(' ')}`);
     if (i < opts.stacks) out.push(...stackLines(g.frames, st));
     out.push('');
   });
@@ -202,15 +246,15 @@ export function renderDiff(before: string, after: string, d: SnapshotDiff, st: S
   const out: string[] = [];
   const delta = d.totalAfter - d.totalBefore;
   out.push(st.bold(`goroutines ${d.totalBefore} → ${d.totalAfter} (${delta >= 0 ? '+' : ''}${delta})`) + st.dim(` — ${clean(before)} → ${clean(after)}`));
-  out.push(`  ${d.appeared} groups appeared, ${d.vanished} vanished, ${d.groups.filter((g) => g.status === 'grew').length} grew, ${d.groups.filter((g) => g.status === 'shrank').length} shrank`);
+  out.push(`  ${plural(d.appeared, 'group')} appeared, ${d.vanished} vanished, ${d.groups.filter((g) => g.status === 'grew').length} grew, ${d.groups.filter((g) => g.status === 'shrank').length} shrank`);
   out.push('');
   const changed = d.groups.filter((g) => g.status !== 'same').slice(0, limit);
   const rows = changed.map((x) => [
     x.delta > 0 ? st.red(`+${x.delta}`) : st.green(String(x.delta)),
     `${x.before} → ${x.after}`,
     st.dim(x.status),
-    st.cyan(reasonText(x.group)),
-    at(x.group.blockingSite),
+    st.cyan(clean(waitText(x.group))),
+    siteText(x.group, st) + (x.group.createdBy ? st.dim(` ← ${frameAt(x.group.createdBy)}`) : ''),
   ]);
   out.push(...table(rows).map((r) => '  ' + r));
   if (!changed.length) out.push('  no group changed');

@@ -137,6 +137,8 @@ const FRAME_RULES: Array<[string, WaitReason]> = [
   ['runtime.gcenable', 'runtime'],
   ['os/signal.signal_recv', 'runtime'],
   ['runtime.semacquire1', 'semacquire'],
+  // The goroutine serving the goroutine profile itself.
+  ['runtime/pprof.(*Profile).WriteTo', 'running'],
 ];
 const FRAME_RULE_MAP = new Map(FRAME_RULES);
 
@@ -170,4 +172,35 @@ export function classify(g: Pick<Goroutine, 'state' | 'frames'>): WaitReason {
     if (s.startsWith('GC ')) return 'gc';
   }
   return fromFrames(g.frames);
+}
+
+/**
+ * The runtime's own wording for a wait reason, for dump forms that print no status
+ * (debug=0, debug=1): so a group reads "IO wait" or "select (no cases)" whichever form it
+ * came from. Reasons with no single status text keep goscope's description.
+ */
+const RUNTIME_WORDING: Partial<Record<WaitReason, string>> = {
+  'chan-send': 'chan send',
+  'chan-receive': 'chan receive',
+  select: 'select',
+  'select-no-cases': 'select (no cases)',
+  mutex: 'sync.Mutex.Lock',
+  waitgroup: 'sync.WaitGroup.Wait',
+  cond: 'sync.Cond.Wait',
+  semacquire: 'semacquire',
+  io: 'IO wait',
+  syscall: 'syscall',
+  sleep: 'sleep',
+  running: 'running',
+  runnable: 'runnable',
+};
+
+/** What a group (or goroutine) waits on, in the runtime's words: its status, or the one its frames imply. */
+export function waitText(g: { state: string; waitReason: WaitReason; frames?: readonly Frame[] }): string {
+  if (g.state) return g.state;
+  if (g.waitReason === 'rwmutex') {
+    const reader = g.frames?.some((f) => f.func === 'sync.(*RWMutex).RLock' || f.func === 'sync.runtime_SemacquireRWMutexR');
+    return reader ? 'sync.RWMutex.RLock' : 'sync.RWMutex.Lock';
+  }
+  return RUNTIME_WORDING[g.waitReason] ?? WAIT_REASON_TEXT[g.waitReason];
 }

@@ -3,7 +3,8 @@
 import type { Frame, Goroutine } from '../../formats/goroutines/model.js';
 import { intern, own } from '../../formats/strings.js';
 import { classify, type WaitReason } from './classify.js';
-import { comparableFrames, isRuntimeFunc, userSite } from '../stack.js';
+import { distinguishGroups, groupSite } from './name.js';
+import { comparableFrames, frameRole, FrameRole, siteOf, userSite } from '../stack.js';
 
 /**
  * How alike two stacks must be to share a group:
@@ -78,11 +79,24 @@ function hashArgs(a: string, mask: boolean): void {
 }
 
 
+/**
+ * A deep stack is cut differently by each form: a traceback prints the 50 innermost and 50
+ * outermost frames of a stack over 100 ("...N frames elided..."; a crash dump counts the
+ * runtime frames it also prints among them), debug=0/1 keep the 128 innermost. Such stacks
+ * are matched by their 40 innermost comparable frames, which every form keeps.
+ */
+const DEEP_STACK = 90;
+const DEEP_PREFIX = 40;
+
 /** The key that matches the same stack across dump forms and snapshots (no state, no args). */
 export function stackKey(frames: readonly Frame[]): string {
   H1 = 0x811c9dc5;
   H2 = 0x9747b28c;
-  for (const f of comparableFrames(frames)) {
+  const fr = comparableFrames(frames);
+  const n = fr.length >= DEEP_STACK ? DEEP_PREFIX : fr.length;
+  if (n < fr.length) mix(-4);
+  for (let i = 0; i < n; i++) {
+    const f = fr[i]!;
     hashChars(f.func, 0, f.func.length);
     mix(-3);
     mix(f.line);
@@ -111,6 +125,14 @@ export interface GoroutineGroup {
   createdBy: Frame | null;
   /** Where the fix goes: the first frame in user code. */
   blockingSite: Frame | null;
+  /**
+   * Where the group waits or runs, named by the shared rule (analysis/stack.ts siteOf): the
+   * first frame in user code, else the first standard-library frame above the plumbing,
+   * else the leaf. Set by the Grouper (absent only in groups made by hand: see name.ts groupSite).
+   */
+  site?: Frame | null;
+  /** Set when another group reads the same (wait, site, creator): the frame where this stack differs (name.ts). */
+  via?: Frame | null;
   /** Goroutines that started members of this group (Go 1.21+ "in goroutine N"), at most 20. */
   parentIds: number[];
   /** Member goroutine ids, at most 50. */
@@ -145,44 +167,64 @@ export class Grouper {
 
   /** Function names are shared strings (parsers intern them): small ids keep keys short. */
   private readonly funcIds = new Map<string, number>();
+  /** frameRole of each id, decided once per name. */
+  private readonly roles: FrameRole[] = [];
 
   private fid(name: string): number {
     let id = this.funcIds.get(name);
     if (id === undefined) {
       id = this.funcIds.size;
       this.funcIds.set(name, id);
+      this.roles.push(frameRole(name));
     }
     return id;
   }
 
+  private mixFrame(id: number, f: Frame): void {
+    const sim = this.similarity;
+    mix(id);
+    if (sim !== 'function') {
+      mix(f.line);
+      if (sim !== 'value' && f.args !== undefined) hashArgs(f.args, sim === 'pointer');
+    }
+    mix(-1);
+  }
+
   /**
-   * Signature at this similarity level: status, frames (leading runtime frames skipped) and
-   * creator, hashed in one pass into 64 bits (two independent 32-bit accumulators). With a
-   * million distinct stacks the chance of any two sharing a signature is about 3e-8.
+   * Signature at this similarity level: status, the frames every dump form shows
+   * (comparableFrames, decided here without building the list) and creator, hashed in one
+   * pass into 64 bits (two independent 32-bit accumulators). With a million distinct
+   * stacks the chance of any two sharing a signature is about 3e-8.
    */
   private key(g: Goroutine): string {
-    const sim = this.similarity;
     const fr = g.frames;
-    let start = 0;
-    while (start < fr.length - 1 && isRuntimeFunc(fr[start]!.func)) start++;
-    let end = fr.length;
-    while (end > start + 1 && fr[end - 1]!.func === 'runtime.goexit') end--;
     H1 = 0x811c9dc5;
     H2 = 0x9747b28c;
     mix(this.fid(g.state));
-    for (let i = start; i < end; i++) {
+    let kept = 0;
+    for (let i = 0; i < fr.length; i++) {
       const f = fr[i]!;
-      mix(this.fid(f.func));
-      if (sim !== 'function') {
-        mix(f.line);
-        if (sim !== 'value' && f.args !== undefined) hashArgs(f.args, sim === 'pointer');
+      const id = this.fid(f.func);
+      const role = this.roles[id]!;
+      if (role === FrameRole.Hidden || (role === FrameRole.InternalRuntime && kept === 0)) continue;
+      if (role === FrameRole.DumpWriter && i > 0) {
+        // Start again from the pprof writer (see comparableFrames).
+        H1 = 0x811c9dc5;
+        H2 = 0x9747b28c;
+        mix(this.fid(g.state));
       }
-      mix(-1);
+      kept++;
+      this.mixFrame(id, f);
+    }
+    if (kept === 0 && fr.length > 0) {
+      let end = fr.length;
+      while (end > 1 && fr[end - 1]!.func === 'runtime.goexit') end--;
+      for (let i = 0; i < end; i++) this.mixFrame(this.fid(fr[i]!.func), fr[i]!);
     }
     if (g.createdBy) {
       mix(-2);
       mix(this.fid(g.createdBy.func));
-      if (sim !== 'function') mix(g.createdBy.line);
+      if (this.similarity !== 'function') mix(g.createdBy.line);
     }
     return hashText();
   }
@@ -204,6 +246,7 @@ export class Grouper {
         frames,
         createdBy: g.createdBy ? this.share(g.createdBy) : null,
         blockingSite: userSite(comparableFrames(frames)),
+        site: siteOf(comparableFrames(frames)) ?? null,
         parentIds: [],
         ids: [],
         lockedToThread: 0,
@@ -244,7 +287,7 @@ export function sortGroups(out: GoroutineGroup[]): GoroutineGroup[] {
     for (const [s, n] of Object.entries(g.states)) if (n > bestN) (best = s), (bestN = n);
     g.state = best;
   }
-  const site = (g: GoroutineGroup) => (g.blockingSite ?? g.frames[0])?.func ?? '';
+  const site = (g: GoroutineGroup) => groupSite(g)?.func ?? '';
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   out.sort(
     (a, b) =>
@@ -254,6 +297,7 @@ export function sortGroups(out: GoroutineGroup[]): GoroutineGroup[] {
       cmp(site(a), site(b)) ||
       cmp(a.key, b.key),
   );
+  distinguishGroups(out);
   return out;
 }
 

@@ -6,7 +6,7 @@
 import { FormatError } from '../../errors.js';
 import { scanLines, type Chunks } from '../input.js';
 import { newGoroutine, type Goroutine } from './model.js';
-import { parseLabelObject } from './text.js';
+import { parseLabelObject } from './labels.js';
 import { intern } from '../strings.js';
 
 export interface Debug1Result {

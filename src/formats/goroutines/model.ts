@@ -32,7 +32,10 @@ export interface Goroutine {
   lockedToThread: boolean;
   /** Marked "(leaked)" by the Go 1.26+ goroutineleak detector. */
   leaked: boolean;
-  /** pprof labels, from debug=1 "# labels:", debug=0 sample labels or Go 1.26+ "labels:{…}". */
+  /**
+   * pprof labels, from debug=1 "# labels:", debug=0 sample labels, Go 1.26's opt-in
+   * "[state labels:{…}]" or Go 1.27's default "[state] {…}" header.
+   */
   labels: Record<string, string> | null;
   /** Leaf first. */
   frames: Frame[];
@@ -52,6 +55,30 @@ export interface Goroutine {
 
 export type DumpFormat = 'text' | 'debug1' | 'pprof';
 
+/** A line of a text dump that could not be read, for messages. */
+export interface SkippedLine {
+  /** 1-based line number in the input. */
+  line: number;
+  /** The line (clipped; untrusted: sanitise before printing). */
+  text: string;
+  problem: string;
+}
+
+/**
+ * What a lenient read of a text dump had to leave out. Reported, never silent: a mangled
+ * dump must not read as a clean one.
+ */
+export interface Skipped {
+  /** Lines that belonged to goroutines but could not be read. */
+  lines: number;
+  /** Goroutines left out because their header was not understood (not in `total`). */
+  goroutines: number;
+  /** Goroutines kept with no readable frame (counted in `total`). */
+  stackless: number;
+  /** The first few skipped lines, in input order. */
+  first: SkippedLine[];
+}
+
 export interface DumpInfo {
   /** Name of the input (file path, URL or "stdin") for messages. */
   input: string;
@@ -66,6 +93,12 @@ export interface DumpInfo {
   records: number;
   /** Text form: it was a crash ("panic:" / "fatal error:" seen), with its message. */
   crash: string | null;
+  /** Text form: the signal that made the runtime print it ("SIGABRT: abort", "[signal SIGSEGV: …]"). */
+  signal: string | null;
+  /** Text form: what could not be read; null when nothing was skipped. */
+  skipped: Skipped | null;
+  /** Text form: lines read. */
+  lines: number;
   /** Bytes read (after decompression). */
   bytes: number;
   /** The dump ended mid-goroutine and the caller allowed a partial result. */

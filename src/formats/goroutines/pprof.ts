@@ -40,7 +40,9 @@ export function goroutinesFromProfile(p: Profile, input: string, emit: (g: Gorou
       if (fr) for (const f of fr) g.frames.push(f);
     }
     for (const l of s.labels) {
-      if (l.str !== '') (g.labels ??= {})[l.key] = l.str;
+      // Goroutine profiles carry string labels only; one with no number is a string label,
+      // possibly empty (pprof.Labels("k", "")), as the text forms show it.
+      if (l.str !== '' || (l.num === 0 && l.numUnit === '')) (g.labels ??= {})[l.key] = l.str;
     }
     emit(g);
     records++;

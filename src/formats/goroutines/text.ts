@@ -5,17 +5,23 @@
 // being built.
 import { FormatError } from '../../errors.js';
 import { scanLines, type Chunks } from '../input.js';
-import { newGoroutine, type Frame, type Goroutine } from './model.js';
+import { newGoroutine, type Frame, type Goroutine, type Skipped } from './model.js';
+import { parseLabelObject } from './labels.js';
 import { intern } from '../strings.js';
 
 export interface TextResult {
   records: number;
   total: number;
   crash: string | null;
+  /** "SIGABRT: abort", "[signal SIGSEGV: segmentation violation …]": the signal behind a crash. */
+  signal: string | null;
   bytes: number;
   truncated: boolean;
   /** Line where the first goroutine header was found (1-based), 0 if none. */
   firstLine: number;
+  /** Lines read. */
+  lines: number;
+  skipped: Skipped | null;
 }
 
 export interface TextOptions {
@@ -26,9 +32,19 @@ export interface TextOptions {
 }
 
 // goroutine 18 gp=0xc000102a80 m=nil [chan receive, 3 minutes, locked to thread labels:{"a": "b"}]:
-const HEADER = /^goroutine (\d+)(?: gp=0x[0-9a-f]+ m=(?:\d+|nil)(?: mp=0x[0-9a-f]+)?)? \[(.*)\]:$/;
+// goroutine 19 [chan receive] {handler: /api/x, tenant: "t 1"}:          (Go 1.27)
+const HEADER_START = /^goroutine (\d+)(?: gp=0x[0-9a-f]+ m=(?:\d+|nil)(?: mp=0x[0-9a-f]+)?)? \[/;
+/** Looks like a goroutine header (reported when not understood), not "goroutine running on…". */
+const HEADER_LIKE = /^goroutine \S+ [^[]*\[/;
 const ORIGIN = /^\[originating from goroutine (\d+)\]:$/;
 const ELIDED = /^\.\.\.(?:(\d+) frames elided|additional frames elided)\.\.\.$/;
+// "SIGQUIT: quit", "SIGABRT: abort" (a signal dump), "[signal SIGSEGV: segmentation violation code=…]".
+const SIGNAL = /^(?:SIG[A-Z0-9]+: |\[signal SIG[A-Z0-9]+)/;
+/** A function line cut short: "pkg.fn(" with no closing parenthesis. */
+const CUT_FRAME = /^[^\s(]+\([^)]*$/;
+
+/** Skipped lines kept for messages. */
+const MAX_SKIPPED_SHOWN = 5;
 
 /** "%2e" style escapes in package paths (the runtime escapes '.' and non-ASCII in import paths). */
 function unescapePath(name: string): string {
@@ -42,6 +58,8 @@ export interface Bracket {
   lockedToThread: boolean;
   leaked: boolean;
   labels: Record<string, string> | null;
+  /** Labels were printed but could not be read. */
+  badLabels?: boolean;
 }
 
 /** Parses the text between the header's brackets. */
@@ -52,6 +70,7 @@ export function parseBracket(s: string): Bracket {
   const li = s.indexOf(' labels:{');
   if (li >= 0 && s.endsWith('}')) {
     b.labels = parseLabelObject(s.slice(li + 8));
+    if (!b.labels) b.badLabels = true;
     s = s.slice(0, li);
   }
   const parts = s.split(', ');
@@ -74,34 +93,25 @@ export function parseBracket(s: string): Bracket {
   return b;
 }
 
-/** {"k": "v", "k2": "v2"} as printed by the runtime (Go-quoted strings, close to JSON). */
-export function parseLabelObject(s: string): Record<string, string> | null {
-  try {
-    const o = JSON.parse(s) as unknown;
-    if (o && typeof o === 'object' && !Array.isArray(o)) {
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(o as Record<string, unknown>)) out[k] = String(v);
-      return out;
-    }
-  } catch {
-    // Go quoting may use \x escapes JSON does not allow: fall back to a tolerant scan.
-  }
-  const out: Record<string, string> = {};
-  const re = /"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
-  let m: RegExpExecArray | null;
-  let any = false;
-  while ((m = re.exec(s))) {
-    out[unquote(m[1]!)] = unquote(m[2]!);
-    any = true;
-  }
-  return any ? out : null;
-}
-
-function unquote(s: string): string {
-  return s.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-    if (e[0] === 'x' || (e[0] === 'u' && e.length === 5)) return String.fromCharCode(parseInt(e.slice(1), 16));
-    return e === 'n' ? '\n' : e === 't' ? '\t' : e;
-  });
+/**
+ * A goroutine header line -> id and bracket, or null when it is not one. Go 1.26 prints
+ * labels inside the brackets ("…labels:{…}]:", opt-in), Go 1.27 after them ("] {…}:").
+ * A status never contains ']', so the first ']' closes it unless the line ends in "]:".
+ */
+export function parseHeader(line: string): { id: number; bracket: Bracket } | null {
+  const m = HEADER_START.exec(line);
+  if (!m) return null;
+  const open = m[0].length;
+  const last = line.charCodeAt(line.length - 2);
+  if (line.charCodeAt(line.length - 1) !== 58 /* : */) return null;
+  if (last === 93 /* ] */) return { id: Number(m[1]), bracket: parseBracket(line.slice(open, -2)) };
+  if (last !== 125 /* } */) return null;
+  const close = line.indexOf(']', open);
+  if (close < 0 || line.startsWith(' {', close + 1) === false) return null;
+  const bracket = parseBracket(line.slice(open, close));
+  bracket.labels = parseLabelObject(line.slice(close + 2, -1));
+  if (!bracket.labels) bracket.badLabels = true;
+  return { id: Number(m[1]), bracket };
 }
 
 /** "/path/file.go:123 +0x1d fp=… sp=… pc=…" in s[b, end) -> [file, line]. The last ':' precedes
@@ -130,12 +140,24 @@ const enum St {
   CreatedFile, // after "created by", expecting its file:line
   Ancestor, // inside an [originating from goroutine N] block
   AncestorFile,
-  Broken, // a frame's file line was missing: a cut (if nothing follows) or noise in a log
+  Broken, // a frame's file line was cut off at the end of the input
+  Skipping, // the lines of a goroutine whose header was not understood
+}
+
+/**
+ * A function name as tracebacks print it has no spaces; a log line ending in ")" has some.
+ * The first space after b is usually in the arguments or on the next line: one native search.
+ */
+function isFuncName(s: string, b: number, e: number): boolean {
+  const sp = s.indexOf(' ', b);
+  return sp < 0 || sp >= e;
 }
 
 /**
  * Streams goroutines out of a text dump. Calls `emit` once per complete goroutine.
- * Throws FormatError when no goroutine is found or the dump is cut off mid-goroutine.
+ * Throws FormatError when no goroutine is found, none has a readable stack, or the dump is
+ * cut off mid-goroutine. Reading is lenient, but whatever could not be read inside a
+ * goroutine (a mangled frame, a header not understood) is counted in `skipped`.
  *
  * Hot loop: lines arrive by index in the decoded chunk (scanLines); only the pieces a frame
  * keeps (function, arguments, file) are sliced out.
@@ -150,16 +172,27 @@ export async function parseTextDump(
   let g: Goroutine | null = null;
   let pendingFunc = '';
   let pendingArgs: string | undefined;
+  let pendingLine = 0;
   const keepArgs = opts.args !== false;
   let pendingCreated = '';
   let frames: Frame[] = [];
   let records = 0;
   let crash: string | null = null;
+  let signal: string | null = null;
   let firstLine = 0;
   let gLine = 0;
   let truncatedAt = 0;
   let createdForAncestor = false;
   let lineNo = 0;
+  const skipped: Skipped = { lines: 0, goroutines: 0, stackless: 0, first: [] };
+  /** A frame missing its file line before a blank line: skipped, unless the input ends there (a cut). */
+  let tentative: { line: number; text: string; problem: string } | null = null;
+
+  const skip = (line: number, text: string, problem: string) => {
+    skipped.lines++;
+    if (skipped.first.length < MAX_SKIPPED_SHOWN) skipped.first.push({ line, text: text.length > 80 ? text.slice(0, 79) + '…' : text, problem });
+  };
+  const pendingText = (created: boolean) => (created ? `created by ${pendingCreated}` : `${pendingFunc}(${pendingArgs ?? '…'})`);
 
   // The goroutine stays unemitted until we know whether the input ends here.
   const broken = () => {
@@ -170,6 +203,7 @@ export async function parseTextDump(
   const finish = () => {
     if (g) {
       if (g.ancestors.length && frames !== g.frames) g.ancestors[g.ancestors.length - 1]!.frames = frames;
+      if (g.frames.length === 0 && !g.stackUnavailable) skipped.stackless++;
       emit(g);
       records++;
     }
@@ -178,40 +212,68 @@ export async function parseTextDump(
     st = St.Outside;
   };
 
-  /** One line: s[b, end) with indentation and '\r' already removed. */
-  const onLine = (s: string, b: number, end: number) => {
+  const badHeader = (s: string, b: number, end: number) => {
+    finish();
+    skipped.goroutines++;
+    skip(lineNo, s.slice(b, end), 'goroutine header not understood');
+    st = St.Skipping;
+  };
+
+  /**
+   * One line: s[b, end) with indentation and '\r' already removed; `indented` if it had
+   * some; `unterminated` for a last line without a newline.
+   */
+  const onLine = (s: string, b: number, end: number, indented: boolean, unterminated: boolean): void => {
     if (b === end) {
-      if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) truncatedAt = lineNo;
+      if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) {
+        truncatedAt = lineNo;
+        const created = st === St.CreatedFile;
+        tentative = { line: pendingLine, text: pendingText(created), problem: created ? '"created by" line without its file:line' : 'function line without its file:line' };
+      }
       finish();
       return;
     }
-    if (st === St.Broken) finish(); // something followed: it was noise, not a cut
+    if (tentative) {
+      // Something followed: the frame was mangled, not cut off.
+      skip(tentative.line, tentative.text, tentative.problem);
+      tentative = null;
+      truncatedAt = 0;
+    }
     const c0 = s.charCodeAt(b);
     const cl = s.charCodeAt(end - 1);
     // A header can start a goroutine anywhere (dumps without blank lines between, logs).
-    if (c0 === 103 /* g */ && cl === 58 /* : */ && s.charCodeAt(end - 2) === 93 /* ] */ && s.startsWith('goroutine ', b)) {
-      const m = HEADER.exec(s.slice(b, end));
-      if (m) {
+    if (c0 === 103 /* g */ && s.startsWith('goroutine ', b)) {
+      const line = s.slice(b, end);
+      const h = parseHeader(line);
+      if (h) {
         finish();
         g = newGoroutine();
-        g.id = Number(m[1]);
-        const br = parseBracket(m[2]!);
+        g.id = h.id;
+        const br = h.bracket;
         g.state = br.state;
         g.waitMinutes = br.waitMinutes;
         g.lockedToThread = br.lockedToThread;
         g.leaked = br.leaked;
         g.labels = br.labels;
+        if (br.badLabels) skip(lineNo, line, 'labels not understood: goroutine kept without them');
         frames = g.frames;
         st = St.Frames;
         gLine = lineNo;
         if (!firstLine) firstLine = lineNo;
         return;
       }
+      if (HEADER_LIKE.test(line)) {
+        badHeader(s, b, end);
+        return;
+      }
     }
     switch (st) {
       case St.Outside:
-      case St.Broken:
         if (crash === null && (s.startsWith('panic: ', b) || s.startsWith('fatal error: ', b))) crash = s.slice(b, end);
+        else if (signal === null && (c0 === 83 /* S */ || c0 === 91) /* [ */ && SIGNAL.test(s.slice(b, Math.min(end, b + 24)))) signal = s.slice(b, end);
+        return;
+      case St.Skipping:
+        skipped.lines++;
         return;
       case St.File:
       case St.AncestorFile:
@@ -220,7 +282,17 @@ export async function parseTextDump(
         const gg = g as Goroutine;
         const fl = parseFileLine(s, b, end);
         if (!fl) {
-          broken();
+          // A last line cut short where the file line was due: the input was cut here.
+          if (unterminated) {
+            broken();
+            return;
+          }
+          // A complete line instead of the file line: the frame was mangled. Report it and
+          // read this line as what it is (the next frame, "created by", a log line…).
+          const created = st === St.CreatedFile;
+          skip(pendingLine, pendingText(created), created ? '"created by" line without its file:line' : 'function line without its file:line');
+          st = st === St.AncestorFile ? St.Ancestor : St.Frames;
+          onLine(s, b, end, indented, false);
           return;
         }
         if (st === St.CreatedFile) {
@@ -242,9 +314,10 @@ export async function parseTextDump(
         if (cl === 41 /* ) */ && !(c0 === 99 && s.startsWith('created by ', b))) {
           let open = end - 2;
           while (open > b && s.charCodeAt(open) !== 40 /* ( */) open--;
-          if (open > b) {
+          if (open > b && isFuncName(s, b, open)) {
             pendingFunc = intern(unescapePath(s.slice(b, open)));
             pendingArgs = keepArgs ? s.slice(open + 1, end - 1) : undefined;
+            pendingLine = lineNo;
             st = st === St.Frames ? St.File : St.AncestorFile;
             return;
           }
@@ -261,6 +334,7 @@ export async function parseTextDump(
             }
           }
           pendingCreated = intern(unescapePath(s.slice(b + 11, nameEnd)));
+          pendingLine = lineNo;
           createdForAncestor = st === St.Ancestor;
           st = St.CreatedFile;
           return;
@@ -287,6 +361,16 @@ export async function parseTextDump(
           if (g) (g as Goroutine).stackUnavailable = true;
           return;
         }
+        // A frame that lost its end, or a file line that lost its function: the goroutine
+        // goes on, the line is reported.
+        if (CUT_FRAME.test(s.slice(b, end))) {
+          skip(lineNo, s.slice(b, end), 'function line cut short');
+          return;
+        }
+        if (indented && parseFileLine(s, b, end)) {
+          skip(lineNo, s.slice(b, end), 'file:line without its function line');
+          return;
+        }
         // Anything else ends the goroutine (a log line printed right after a dump).
         finish();
         return;
@@ -308,7 +392,7 @@ export async function parseTextDump(
       if (c !== 32 && c !== 9) break;
       b++;
     }
-    onLine(str, b, end);
+    onLine(str, b, end, b > start, unterminated);
   });
   const bytes = stats.bytes;
   const lines = lineNo;
@@ -334,7 +418,7 @@ export async function parseTextDump(
   }
   finish();
   if (bytes === 0) throw new FormatError(input, '', 'empty input', 'expected a goroutine dump or profile');
-  if (records === 0) {
+  if (records === 0 && skipped.goroutines === 0) {
     throw new FormatError(
       input,
       '',
@@ -342,5 +426,25 @@ export async function parseTextDump(
       'expected /debug/pprof/goroutine?debug=2 or ?debug=1 output, runtime.Stack text, a panic, or a debug=0 profile',
     );
   }
-  return { records, total: records, crash, bytes, truncated: truncatedAt > 0, firstLine };
+  if (records === skipped.stackless) {
+    // Nothing usable remains: every goroutine header was unreadable or had no readable frame.
+    throw new FormatError(input, '', `no goroutine stack could be read: ${skippedSummary(skipped, false)}`, 'is this a complete, unedited goroutine dump?');
+  }
+  const any = skipped.lines > 0 || skipped.goroutines > 0 || skipped.stackless > 0;
+  return { records, total: records, crash, signal, bytes, truncated: truncatedAt > 0, firstLine, lines, skipped: any ? skipped : null };
+}
+
+/**
+ * "2 lines skipped, 1 goroutine left out (line 2: "main.main(": function line cut short;
+ * line 3: …)", for messages. Texts are quoted as JSON; a terminal printer still passes the
+ * whole through termSafe.
+ */
+export function skippedSummary(k: Skipped, counts = true): string {
+  const n = (v: number, one: string, many: string) => `${v} ${v === 1 ? one : many}`;
+  const parts = [n(k.lines, 'line skipped', 'lines skipped')];
+  if (counts && k.goroutines) parts.push(`${n(k.goroutines, 'goroutine', 'goroutines')} left out (header not understood)`);
+  if (counts && k.stackless) parts.push(`${n(k.stackless, 'goroutine', 'goroutines')} without a readable frame`);
+  const where = k.first.map((x) => `line ${x.line}: ${JSON.stringify(x.text)}: ${x.problem}`);
+  const more = k.lines > k.first.length ? '; …' : '';
+  return parts.join(', ') + (where.length ? ` (${where.join('; ')}${more})` : '');
 }

@@ -33,14 +33,22 @@ modes:
   ancestors   like stack (run with GODEBUG=tracebackancestors=5)
   labels      like stack (run with GODEBUG=tracebacklabels=1 on Go 1.26+)
   minutes     like stack after waiting -wait (default 61s): ", 1 minutes"
+  nilpanic    nil pointer dereference from main: "panic: runtime error: …" and
+              "[signal SIGSEGV: …]" (stderr, exit 2; use GOTRACEBACK=all)
+  sigquit     raise SIGQUIT at itself: "SIGQUIT: quit" + all goroutines (stderr, exit 2; Unix)
+  sigabrt     raise SIGABRT at itself: "SIGABRT: abort" + all goroutines (stderr, exit 2; Unix)
+
+flags:
+  -odd-labels also park main.blockWithOddLabels under labels that need quoting
 `)
 }
 
-var crashMode = map[string]bool{"panic": true, "fatal": true, "fatalmap": true}
+var crashMode = map[string]bool{"panic": true, "fatal": true, "fatalmap": true, "nilpanic": true}
 
 func main() {
 	mode := flag.String("mode", "", "what to dump (see -h)")
 	wait := flag.Duration("wait", 61*time.Second, "minutes mode: how long goroutines stay blocked before the dump")
+	flag.BoolVar(&withOddLabels, "odd-labels", false, "also park a goroutine under labels that need quoting (oddlabels.go)")
 	flag.Usage = usage
 	flag.Parse()
 
@@ -83,6 +91,9 @@ func main() {
 	case "fatal":
 		parkAll(parkOptions{timersAndIO: true, crash: true})
 		unlockUnlocked()
+	case "nilpanic":
+		parkAll(parkOptions{timersAndIO: true, crash: true})
+		derefNil(nil)
 	case "fatalmap":
 		parkAll(parkOptions{timersAndIO: true, crash: true})
 		concurrentMapWrites()
@@ -97,6 +108,15 @@ func main() {
 		<-recvCh
 	case "logged":
 		logged()
+	case "sigquit", "sigabrt":
+		parkAll(parkOptions{timersAndIO: true})
+		if !raiseSignal(*mode) {
+			fmt.Fprintf(os.Stderr, "dumpgen: %s mode needs a Unix system\n", *mode)
+			os.Exit(4)
+		}
+		// The runtime's signal handler prints the dump and exits.
+		time.Sleep(time.Minute)
+		os.Exit(5)
 	default:
 		usage()
 		os.Exit(2)
@@ -124,6 +144,13 @@ func writeProfile(name string, debug int) {
 
 func panicNow() {
 	panic("boom: something went wrong")
+}
+
+type config struct{ name string }
+
+//go:noinline
+func derefNil(c *config) string {
+	return c.name // panic: runtime error: invalid memory address or nil pointer dereference
 }
 
 func unlockUnlocked() {

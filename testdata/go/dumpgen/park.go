@@ -50,6 +50,9 @@ type parkOptions struct {
 	crash       bool // also spinInMemmove (crash modes only, see there)
 }
 
+// withOddLabels adds blockWithOddLabels (the -odd-labels flag, oddlabels.go).
+var withOddLabels bool
+
 // parkAll starts every goroutine and gives them time to block.
 func parkAll(opt parkOptions) {
 	go blockChanSend(sendCh, 42)
@@ -73,6 +76,9 @@ func parkAll(opt parkOptions) {
 
 	go blockLockedToThread(lockedCh)
 	go startLabeled()
+	if withOddLabels {
+		go startOddLabeled()
+	}
 	go recurseDeep(1, deepDepth)
 	go spawnChildren(3)
 	go blockInlined(inlineCh)
