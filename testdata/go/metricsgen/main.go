@@ -24,7 +24,7 @@ import (
 
 // Accept headers of the three formats, as a scraper sends them.
 var accepts = map[string]string{
-	"text":        "text/plain;version=0.0.4",
+	"text":        "text/plain;version=0.0.4;escaping=allow-utf-8",
 	"openmetrics": "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8",
 	"protobuf":    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=allow-utf-8",
 }

@@ -3,11 +3,14 @@
 // run on an exposition read from a file or stdin, its problems printed one JSON object
 // a line, in promlint's order.
 //
-//	promlint [-format text|protobuf] [FILE]
+//	promlint [-format text|protobuf] [-utf8] [FILE]
 //
 // text (the default) is read exactly as promtool does (promlint.New on the Prometheus
 // text format); protobuf is the delimited MetricFamily stream, decoded with expfmt and
-// linted with promlint.NewWithMetricFamilies. A parse error is printed to stderr, exit 1.
+// linted with promlint.NewWithMetricFamilies. -utf8 reads Prometheus 3's UTF-8 names
+// (quoted) instead of refusing them as promtool does: the families are parsed with
+// UTF-8 validation and linted with NewWithMetricFamilies, the same rules. A parse error
+// is printed to stderr, exit 1.
 package main
 
 import (
@@ -22,10 +25,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 func main() {
 	format := flag.String("format", "text", "text or protobuf")
+	utf8 := flag.Bool("utf8", false, "accept UTF-8 metric and label names")
 	flag.Parse()
 	var in io.Reader = os.Stdin
 	if flag.NArg() == 1 {
@@ -40,9 +45,26 @@ func main() {
 	var l *promlint.Linter
 	switch *format {
 	case "text":
-		l = promlint.New(in)
+		if !*utf8 {
+			l = promlint.New(in)
+			break
+		}
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := p.TextToMetricFamilies(in)
+		if err != nil {
+			fail(err)
+		}
+		var mfs []*dto.MetricFamily
+		for _, mf := range fams {
+			mfs = append(mfs, mf)
+		}
+		l = promlint.NewWithMetricFamilies(mfs)
 	case "protobuf":
-		dec := expfmt.NewDecoder(in, expfmt.NewFormat(expfmt.TypeProtoDelim))
+		f := expfmt.NewFormat(expfmt.TypeProtoDelim)
+		if *utf8 {
+			f = f + "; escaping=allow-utf-8"
+		}
+		dec := expfmt.NewDecoder(in, f)
 		var mfs []*dto.MetricFamily
 		for {
 			mf := &dto.MetricFamily{}
