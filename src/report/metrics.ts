@@ -231,7 +231,7 @@ function runtimeLines(r: RuntimeFacts & { goroutinesTrend?: (number | null)[] },
   const g = r.gcPauses;
   if (g) {
     const q = (k: string) => (g.quantiles[k] !== undefined ? seconds(g.quantiles[k]!) : '?');
-    out.push(`            GC pauses p50 ${q('0.5')}, p75 ${q('0.75')}, max ${q('1')} over ${plural(g.count, 'cycle')}`);
+    out.push(g.count === 0 ? '            no GC cycle yet' : `            GC pauses p50 ${q('0.5')}, p75 ${q('0.75')}, max ${q('1')} over ${plural(g.count, 'cycle')}`);
   }
   return out;
 }

@@ -77,6 +77,8 @@ export function sameQuantity(families: readonly Family[]): MetricProblem[] {
     if (f.series === 0) continue;
     const q = quantityOf(f.name);
     if (!q) continue;
+    // A counter of bytes and a gauge of bytes are a total and a level: different quantities.
+    q.key += f.type === 'counter' ? '/counter' : f.type === 'histogram' || f.type === 'summary' || f.type === 'gaugehistogram' ? '/distribution' : '/level';
     const g = groups.get(q.key);
     if (g) g.push({ family: f, q });
     else groups.set(q.key, [{ family: f, q }]);

@@ -208,6 +208,10 @@ export class TextParser {
     if (!isBlank(l.charCodeAt(this.p))) this.fail(this.lineNo, this.p + 1, 'invalid metric name in comment');
     if (name === '') this.fail(this.lineNo, nameAt + 1, 'invalid metric name in comment');
     let f = this.byDeclared.get(name);
+    // client_golang's OpenMetrics output names a counter family without its _total, so
+    // counter go_memstats_alloc_bytes_total follows gauge go_memstats_alloc_bytes under
+    // the same name: in OpenMetrics, metadata after a family's samples starts a new family.
+    if (this.om && f && (f.series > 0 || this.pendingFamily === f)) f = undefined;
     this.skipBlank();
     if (this.p >= l.length) {
       if (!f) this.family(name, 'untyped', false);
