@@ -8,7 +8,7 @@ import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { goscope } from './support/cli.js';
-import { goVersion, installCaddy, needGo } from './support/go.js';
+import { goVersion, installCaddy, needGo, startDemo } from './support/go.js';
 import { startMetricsgen, type Metricsgen } from './support/metricsgen.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-metrics-cli-'));
@@ -199,6 +199,32 @@ test('errors are one line with the right exit code', async () => {
   const down = await goscope(['metrics', 'http://127.0.0.1:9/', '--out', mkdtempSync(path.join(tmp, 'down-'))]);
   assert.equal(down.code, 1);
   assert.match(down.stderr, /^goscope: http:\/\/127\.0\.0\.1:9\/metrics: connection refused/);
+});
+
+test('the demo service: its planted /metrics mistakes, each found once', { skip: needGo }, async () => {
+  const demo = await startDemo();
+  try {
+    const r = await goscope(['metrics', demo.url, '--json', ...out('demo')]);
+    assert.equal(r.code, 3, r.stderr);
+    const j = JSON.parse(r.stdout) as Report;
+    const got = j.problems.map((p) => `${p.rule} ${p.metric}${p.label ? '{' + p.label + '}' : ''}`).sort();
+    assert.deepEqual(got, [
+      'camel-case demo_cache_lookups',
+      'empty-label-value demo_orders_total{region}',
+      'histogram-not-cumulative demo_queue_wait_seconds',
+      'same-quantity demo_http_request_duration_seconds',
+      'summary-quantile-range demo_render_duration_seconds',
+      'unbounded-label demo_path_requests_total{path}',
+      'unbounded-label demo_user_requests_total{user_id}',
+      'unit-abbreviation demo_http_request_latency_ms',
+    ]);
+    // In the text format the counter without _total is a counter, and promlint's rule applies.
+    const t = JSON.parse((await goscope(['metrics', demo.url, '--format', 'text', '--json', ...out('demo-text')])).stdout) as Report;
+    assert.ok(t.problems.some((p) => p.rule === 'counter-total' && p.metric === 'demo_cache_lookups'));
+    assert.ok(j.runtime && (j.runtime.goroutines as number) > 0);
+  } finally {
+    await demo.stop();
+  }
 });
 
 // ---------------------------------------------------------------------------------------
