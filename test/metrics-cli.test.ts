@@ -148,6 +148,8 @@ test('several scrapes: counter resets, series churn, families that come and go, 
   const live = await goscope(['metrics', gen!.url, '--samples', '2', '--interval', '100ms', '--json', ...out('trend')]);
   const lj = JSON.parse(live.stdout) as Report;
   assert.equal((lj.runtime!.goroutinesTrend as number[]).length, 2);
+  // Unlabelled counters and summaries of different families are told apart across scrapes.
+  assert.ok(!lj.problems.some((p) => p.rule === 'counter-reset' || p.rule === 'series-churn'), JSON.stringify(lj.problems.map((p) => p.rule + ' ' + p.metric)));
 });
 
 test('--format asks for one format; a saved file and stdin read the same', { skip: needGo }, async () => {

@@ -5,7 +5,7 @@
 // identities per family, counter values) is kept as 64-bit hashes and numbers.
 import { formatSeries, formatValue, own, type Family, type Series } from '../../formats/prometheus/index.js';
 import type { FamilyAcc } from './families.js';
-import { HashSet64 } from './hash.js';
+import { HashSet64, fmix, hashA, hashB } from './hash.js';
 import type { MetricProblem } from './rules.js';
 import type { RuntimeFacts } from './runtime.js';
 
@@ -48,6 +48,7 @@ export class Scrapes {
   private restarts = 0;
   private countersCapped = false;
   private addedNow = new Map<string, number>();
+  private readonly familyHash = new Map<string, [number, number]>();
 
   /** A new scrape starts. */
   begin(): void {
@@ -59,7 +60,10 @@ export class Scrapes {
   series(f: Family, s: Series, a: number, b: number): void {
     const next = this.next!;
     const prev = this.prev;
-    const key = a * 2097152 + (b >>> 11);
+    // Counter values of all families share one map: the family's name is part of the key.
+    let fh = this.familyHash.get(f.name);
+    if (!fh) this.familyHash.set(f.name, (fh = [hashA(f.name), hashB(f.name)]));
+    const key = fmix(a ^ fh[0]) * 2097152 + (fmix(b ^ fh[1]) >>> 11);
     const value = f.type === 'counter' ? s.value : f.type === 'histogram' || f.type === 'summary' ? s.count : undefined;
     if (value !== undefined && !Number.isNaN(value)) {
       if (next.counters.size < MAX_TRACKED_COUNTERS) next.counters.set(key, value);

@@ -232,7 +232,7 @@ export class TextParser {
       if (!type) this.fail(this.lineNo, rest + 1, `unknown metric type "${word}"`);
       f.type = type;
       f.typed = true;
-      f.name = dtoName(name, type, this.om);
+      f.name = dtoName(f.declared, type, this.om);
     } else {
       if (f.unit !== null) this.fail(this.lineNo, kwStart + 1, `second UNIT line for metric name "${name}"`);
       f.unit = own(l.slice(rest));

@@ -10,11 +10,10 @@ import (
 )
 
 // writeBig writes an exposition of n series (sample lines) in the Prometheus text
-// format with client_golang's own encoder, one family of at most 10,000 series at a
+// format with client_golang's own encoder, one family of at most perFamily series at a
 // time (so memory stays small): counters, gauges and histograms with the labels a
-// busy service has (service, method, route, code, instance), about 100 bytes a series.
-func writeBig(w io.Writer, n int) error {
-	const perFamily = 10_000
+// busy service has (service, method, route, code, pod), about 100 bytes a series.
+func writeBig(w io.Writer, n, perFamily int) error {
 	methods := []string{"GET", "POST", "PUT", "DELETE"}
 	codes := []string{"200", "201", "204", "400", "404", "500", "503"}
 	bounds := []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
@@ -24,13 +23,13 @@ func writeBig(w io.Writer, n int) error {
 		mf := &dto.MetricFamily{Help: proto.String(fmt.Sprintf("Generated family %d for the benchmark.", f))}
 		switch f % 3 {
 		case 0:
-			mf.Name = proto.String(fmt.Sprintf("bench_requests_%03d_total", f))
+			mf.Name = proto.String(fmt.Sprintf("bench_requests_%05d_total", f))
 			mf.Type = dto.MetricType_COUNTER.Enum()
 		case 1:
-			mf.Name = proto.String(fmt.Sprintf("bench_inflight_%03d", f))
+			mf.Name = proto.String(fmt.Sprintf("bench_inflight_%05d", f))
 			mf.Type = dto.MetricType_GAUGE.Enum()
 		default:
-			mf.Name = proto.String(fmt.Sprintf("bench_latency_%03d_seconds", f))
+			mf.Name = proto.String(fmt.Sprintf("bench_latency_%05d_seconds", f))
 			mf.Type = dto.MetricType_HISTOGRAM.Enum()
 		}
 		lines := 0
@@ -38,9 +37,9 @@ func writeBig(w io.Writer, n int) error {
 			x := uint64(f*perFamily+i) * 2654435761
 			m := &dto.Metric{Label: []*dto.LabelPair{
 				{Name: proto.String("code"), Value: proto.String(codes[x%7])},
-				{Name: proto.String("instance"), Value: proto.String(fmt.Sprintf("10.0.%d.%d:8080", (x>>8)%16, (x>>16)%250))},
 				{Name: proto.String("method"), Value: proto.String(methods[(x>>4)%4])},
-				{Name: proto.String("route"), Value: proto.String(fmt.Sprintf("/api/items/%d", i))},
+				{Name: proto.String("pod"), Value: proto.String(fmt.Sprintf("10.0.%d.%d", (x>>8)%16, (x>>16)%250))},
+				{Name: proto.String("route"), Value: proto.String(fmt.Sprintf("/items/%d", i))},
 				{Name: proto.String("service"), Value: proto.String(fmt.Sprintf("svc-%03d", f%50))},
 			}}
 			switch f % 3 {

@@ -3,7 +3,7 @@
 //
 //	metricsgen -addr 127.0.0.1:0     serve /fixed, /metrics, /mistakes, /handwritten
 //	metricsgen -write FORMAT PATH    write /fixed or /mistakes once (FORMAT: text, openmetrics, protobuf)
-//	metricsgen -big N                write an exposition of N series (text) to stdout
+//	metricsgen -big N [-family K]    write an exposition of N series (text) to stdout, K a family
 package main
 
 import (
@@ -40,12 +40,13 @@ func main() {
 	addr := flag.String("addr", "", "serve on this address (port 0 picks a free port)")
 	write := flag.String("write", "", "write one exposition to stdout in this format: text, openmetrics or protobuf")
 	big := flag.Int("big", 0, "write an exposition of this many series (Prometheus text format) to stdout")
+	family := flag.Int("family", 10_000, "with -big: series per family at most")
 	flag.Parse()
 
 	switch {
 	case *big > 0:
 		w := bufio.NewWriterSize(os.Stdout, 1<<20)
-		if err := writeBig(w, *big); err != nil {
+		if err := writeBig(w, *big, *family); err != nil {
 			fail(err)
 		}
 		if err := w.Flush(); err != nil {
