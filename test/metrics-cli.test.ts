@@ -229,6 +229,52 @@ test('the demo service: its planted /metrics mistakes, each found once', { skip:
   }
 });
 
+test('diagnose reads /metrics: runtime facts and the worst problems; a service without it is said so', { skip: needGo }, async () => {
+  const demo = await startDemo();
+  try {
+    const dir = mkdtempSync(path.join(tmp, 'diag-'));
+    const r = await goscope(['diagnose', demo.url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', dir], { timeoutMs: 120_000 });
+    assert.ok(r.code === 0 || r.code === 3, r.stderr);
+    const m = (JSON.parse(r.stdout) as { metrics: { state: string; errors: number; warnings: number; problems: Problem[]; runtime: Record<string, unknown>; saved: string } }).metrics;
+    assert.equal(m.state, 'ok');
+    assert.deepEqual([m.errors, m.warnings], [2, 6]);
+    assert.equal(m.problems[0]!.severity, 'error');
+    assert.equal(m.runtime.goVersion, goVersion());
+    assert.ok(existsSync(m.saved));
+    // The folder again, offline: the saved /metrics is read again.
+    const again = JSON.parse((await goscope(['diagnose', dir, '--json'])).stdout) as { metrics: { state: string; errors: number } };
+    assert.deepEqual([again.metrics.state, again.metrics.errors], ['ok', 2]);
+    const text = await goscope(['diagnose', dir]);
+    assert.match(text.stdout, /^metrics · .* · 47 families, \d+ series · 2 errors, 6 warnings$/m);
+    // The same service behind a proxy that has no /metrics: said so, the rest as before.
+    const { createServer, request } = await import('node:http');
+    const target = new URL(demo.url);
+    const srv = createServer((q, res) => {
+      if (q.url?.startsWith('/metrics')) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
+      const up = request({ host: target.hostname, port: target.port, path: q.url, method: q.method, headers: q.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      q.pipe(up);
+    });
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+      const r = await goscope(['diagnose', url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', mkdtempSync(path.join(tmp, 'diag404-'))], { timeoutMs: 120_000 });
+      assert.ok(r.code === 0 || r.code === 3, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { metrics: { state: string } }).metrics.state, 'absent');
+      const t = await goscope(['diagnose', url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', mkdtempSync(path.join(tmp, 'diag404t-'))], { timeoutMs: 120_000 });
+      assert.match(t.stdout, /^metrics · http:\/\/127\.0\.0\.1:\d+\/metrics: the service serves no \/metrics$/m);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((res) => srv.close(res));
+    }
+  } finally {
+    await demo.stop();
+  }
+});
+
 // ---------------------------------------------------------------------------------------
 // A third-party Go service: Caddy's admin endpoint serves /metrics (client_golang).
 

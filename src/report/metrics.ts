@@ -251,3 +251,62 @@ function cardinalityLines(rows: readonly CardinalityRow[], families: number, st:
   }
   return [...head, ...table(t).map((l) => '  ' + l)];
 }
+
+// ---------------------------------------------------------------------------------------
+// In goscope diagnose: the service's /metrics in a few lines.
+
+/** What diagnose learned from /metrics: the analysis, or why there is none. */
+export interface MetricsDigest {
+  url: string;
+  /** 'ok': scraped and read; 'absent': the service has no /metrics (404); 'failed': anything else. */
+  state: 'ok' | 'absent' | 'failed';
+  message?: string;
+  saved?: string;
+  analysis?: MetricsAnalysis;
+}
+
+/** Problems diagnose shows: the worst few. */
+export const DIGEST_PROBLEMS = 5;
+
+export function metricsDigestLines(m: MetricsDigest, st: Style): string[] {
+  if (m.state !== 'ok' || !m.analysis) {
+    return [st.bold('metrics') + st.dim(` · ${clean(m.url)}: `) + (m.state === 'absent' ? 'the service serves no /metrics' : `not read: ${clean(m.message ?? '')}`)];
+  }
+  const a = m.analysis;
+  const errors = a.problems.filter((p) => p.severity === 'error').length;
+  const warnings = a.problems.filter((p) => p.severity === 'warning').length;
+  const out = [
+    st.bold('metrics') +
+      st.dim(` · ${clean(m.url)} · ${plural(a.families, 'family', 'families')}, ${n(a.series)} series · `) +
+      (errors + warnings ? [errors ? plural(errors, 'error') : '', warnings ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ') : 'no problems'),
+  ];
+  if (a.runtime) out.push(...runtimeLines(a.runtime, st).map((l) => '  ' + l.replace(/^ {12}/, '            ')));
+  for (const p of a.problems.filter((x) => x.severity !== 'info').slice(0, DIGEST_PROBLEMS)) {
+    const where = p.label !== undefined ? `${clean(p.metric)} {${clean(p.label)}}` : clean(p.metric);
+    out.push(`  ${p.severity === 'error' ? st.red('error') : st.yellow('warning')} ${where}: ${clean(problemText(p))} ${st.dim('[' + p.rule + ']')}`);
+  }
+  const more = errors + warnings - DIGEST_PROBLEMS;
+  if (more > 0 || a.problems.length) out.push(st.dim(`  ${more > 0 ? `${more} more; ` : ''}every problem with its fix: goscope metrics ${clean(m.saved ?? m.url)}`));
+  return out;
+}
+
+export function metricsDigestJson(m: MetricsDigest) {
+  const a = m.analysis;
+  return {
+    url: m.url,
+    state: m.state,
+    ...(m.message ? { message: m.message } : {}),
+    ...(m.saved ? { saved: m.saved } : {}),
+    ...(a
+      ? {
+          format: a.format,
+          families: a.families,
+          series: a.series,
+          errors: a.problems.filter((p) => p.severity === 'error').length,
+          warnings: a.problems.filter((p) => p.severity === 'warning').length,
+          problems: a.problems.filter((p) => p.severity !== 'info').slice(0, DIGEST_PROBLEMS).map(problemJson),
+          runtime: a.runtime,
+        }
+      : {}),
+  };
+}
