@@ -65,14 +65,17 @@ async function generate(bin: string, file: string, perFamily: number): Promise<v
   });
 }
 
-/** promtool's --extended table: metric -> cardinality. */
-function promtoolCardinality(stdout: string): Map<string, number> {
-  const m = new Map<string, number>();
+/** promtool's --extended table: metric -> cardinality, and its Total line. */
+function promtoolCardinality(stdout: string): { families: Map<string, number>; total: number } {
+  const families = new Map<string, number>();
+  let total = NaN;
   for (const line of stdout.split('\n').slice(1)) {
     const [name, card] = line.trim().split(/\s+/);
-    if (name && card && /^\d+$/.test(card)) m.set(name, Number(card));
+    if (!name || !card || !/^\d+$/.test(card)) continue;
+    if (name === 'Total') total = Number(card);
+    else families.set(name, Number(card));
   }
-  return m;
+  return { families, total };
 }
 
 async function main(): Promise<void> {
@@ -108,10 +111,13 @@ async function main(): Promise<void> {
     const withTable = theirs.find((r) => r.stdout);
     if (withTable) {
       const json = await timed(process.execPath, [goscope, 'metrics', file, '--json'], null, 30 * 60_000, true);
-      const j = JSON.parse(json.stdout) as { cardinality: { metric: string; series: number }[] };
+      const j = JSON.parse(json.stdout) as { series: number; cardinality: { metric: string; series: number }[] };
       const pt = promtoolCardinality(withTable.stdout);
-      const diff = j.cardinality.filter((c) => pt.get(c.metric) !== c.series).length;
-      same = diff === 0 && pt.size === j.cardinality.length ? `same as promtool for all ${pt.size} families` : `${diff} of ${pt.size} families differ`;
+      const diff = j.cardinality.filter((c) => pt.families.get(c.metric) !== c.series).length;
+      same =
+        diff === 0 && pt.families.size === j.cardinality.length && pt.total === j.series
+          ? `same as promtool for all ${pt.families.size.toLocaleString('en-US')} families (total ${pt.total.toLocaleString('en-US')})`
+          : `${diff} of ${pt.families.size} families differ; totals ${j.series} vs ${pt.total}`;
     }
     const row = {
       shape: `${SERIES.toLocaleString('en-US')} series, families of ${perFamily.toLocaleString('en-US')}`,
