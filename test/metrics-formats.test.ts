@@ -237,3 +237,42 @@ test('fuzzed expositions: byte flips never crash the parser or the analysis', { 
     }
   }
 });
+
+test('OpenMetrics types client_golang never writes: info, stateset, gaugehistogram, units, float timestamps', async () => {
+  // Written by hand after the OpenMetrics 1.0 specification's examples (no Go library here
+  // produces these types); each family shape as the specification defines it.
+  const om = [
+    '# TYPE build info',
+    '# HELP build Build information.',
+    'build_info{version="1.2.3",revision="abc"} 1',
+    '# TYPE feature stateset',
+    'feature{feature="a"} 1',
+    'feature{feature="b"} 0',
+    '# TYPE queue_wait_seconds gaugehistogram',
+    '# UNIT queue_wait_seconds seconds',
+    'queue_wait_seconds_bucket{le="0.1"} 2',
+    'queue_wait_seconds_bucket{le="+Inf"} 5',
+    'queue_wait_seconds_gcount 5',
+    'queue_wait_seconds_gsum 1.25',
+    '# TYPE upload_time milliseconds',
+    '# EOF',
+    '',
+  ].join('\n');
+  await assert.rejects(readExposition(chunksOf(Buffer.from(om), 7), { input: 'om', format: 'openmetrics' }, { series() {} }), /om: line 13, column 20: unknown metric type "milliseconds"/);
+  const good = om.replace('# TYPE upload_time milliseconds\n', '# TYPE jobs counter\n# UNIT jobs seconds\njobs_total 3 1767225600.5\njobs_created 1767225000\n');
+  const seen: string[] = [];
+  const parse = await readExposition(chunksOf(Buffer.from(good), 7), { input: 'om' }, {
+    series: (f, s) => seen.push(`${f.name} ${f.type} ${JSON.stringify(s.labels)} ${s.value} ${s.count ?? ''} ${s.sum ?? ''} ${s.les?.join(',') ?? ''} ${s.timestampMs ?? ''} ${s.created ?? ''}`),
+  });
+  assert.equal(parse.format, 'openmetrics', 'recognised by its # EOF');
+  assert.deepEqual(seen, [
+    'build_info info ["version","1.2.3","revision","abc"] 1     ',
+    'feature stateset ["feature","a"] 1     ',
+    'feature stateset ["feature","b"] 0     ',
+    'queue_wait_seconds gaugehistogram [] NaN 5 1.25 0.1,Infinity  ',
+    'jobs_total counter [] 3    1767225600500 1767225000',
+  ]);
+  assert.equal(parse.families.find((f) => f.name === 'queue_wait_seconds')!.unit, 'seconds');
+  const a = await analyseExposition(chunksOf(Buffer.from(good), 64), { input: 'om' });
+  assert.deepEqual(a.problems.filter((p) => p.rule === 'unit-suffix').map((p) => p.metric), ['jobs_total'], '# UNIT seconds on jobs_total');
+});

@@ -89,7 +89,7 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
     }
     prog.update('reading the capture…');
     const set = await loadCapture(arg);
-    const r = await report(set, { io, json, html, prog, metrics: await savedMetrics(arg) });
+    const r = await report(set, { io, json, html, prog, metrics: await savedMetrics(arg, set.service) });
     if (!r.usable) return 1;
     return r.found ? 3 : 0;
   }
@@ -203,13 +203,11 @@ function firstFailure(message: string): string {
 
 /** <base>/metrics scraped and read; a service without it, or a failure, is said, not thrown. */
 async function serviceMetrics(base: URL, dir: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<MetricsDigest> {
-  const url = new URL(base.href);
-  url.pathname = base.pathname.replace(/\/+$/, '') + '/metrics';
-  url.search = '';
+  const url = metricsOf(base);
   try {
     const sc = await scrapeMetrics(url, { dir, timeoutMs, signal });
     const analysis = await analyseExposition(readFileChunks(sc.path), { input: sc.url, format: sc.format });
-    return { url: sc.url, state: 'ok', saved: sc.path, analysis };
+    return { url: url.href, state: 'ok', saved: sc.path, analysis };
   } catch (e) {
     if (e instanceof NotFoundError) return { url: url.href, state: 'absent' };
     if (e instanceof UserError && !signal.aborted) return { url: url.href, state: 'failed', message: e.message };
@@ -218,15 +216,29 @@ async function serviceMetrics(base: URL, dir: string, timeoutMs: number | undefi
   }
 }
 
-/** A capture folder's saved /metrics, read again (undefined when it has none). */
-async function savedMetrics(dir: string): Promise<MetricsDigest | undefined> {
+/** <base>/metrics: where diagnose reads the service's metrics (a path prefix is kept). */
+function metricsOf(base: URL): URL {
+  const url = new URL(base.href);
+  url.pathname = base.pathname.replace(/\/+$/, '') + '/metrics';
+  url.search = '';
+  return url;
+}
+
+/** A capture folder's saved /metrics, read again (undefined when it has none): the same digest as the live run's. */
+async function savedMetrics(dir: string, service: string): Promise<MetricsDigest | undefined> {
+  let url: string;
+  try {
+    url = metricsOf(new URL(service)).href;
+  } catch {
+    url = service;
+  }
   for (const name of ['metrics.om.txt', 'metrics.txt', 'metrics.pb']) {
     const file = path.join(dir, name);
     if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
     try {
-      return { url: file, state: 'ok', saved: file, analysis: await analyseExposition(readFileChunks(file), { input: file }) };
+      return { url, state: 'ok', saved: file, analysis: await analyseExposition(readFileChunks(file), { input: file }) };
     } catch (e) {
-      if (e instanceof UserError) return { url: file, state: 'failed', message: e.message };
+      if (e instanceof UserError) return { url, state: 'failed', message: e.message };
       throw e;
     }
   }

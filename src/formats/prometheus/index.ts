@@ -52,6 +52,9 @@ export function sniffFormat(head: Uint8Array, tail?: Uint8Array): ExpositionForm
   return 'text';
 }
 
+/** Bytes looked at to recognise the format of an input that does not say. */
+const SNIFF = 64 * 1024;
+
 export interface ReadOptions {
   /** The input's name for messages (file, URL, "stdin"). */
   input: string;
@@ -67,15 +70,35 @@ export interface ReadOptions {
 export async function readExposition(chunks: AsyncIterable<Uint8Array>, opts: ReadOptions, sink: ExpositionSink): Promise<ParseSummary> {
   let parser: TextParser | ProtobufParser | undefined;
   let read = 0;
+  // Without a known format, the first SNIFF bytes (or all, if fewer) decide it.
+  let head: Uint8Array[] = [];
+  let headBytes = 0;
+  const start = (first: Uint8Array): TextParser | ProtobufParser => {
+    const format = opts.format ?? sniffFormat(first, opts.tail);
+    return format === 'protobuf' ? new ProtobufParser(opts.input, sink) : new TextParser(opts.input, format === 'openmetrics', sink);
+  };
   for await (const chunk of chunks) {
     if (chunk.byteLength === 0) continue;
-    if (!parser) {
-      const format = opts.format ?? sniffFormat(chunk, opts.tail);
-      parser = format === 'protobuf' ? new ProtobufParser(opts.input, sink) : new TextParser(opts.input, format === 'openmetrics', sink);
-    }
-    parser.push(chunk);
     read += chunk.byteLength;
     opts.onBytes?.(read);
+    if (!parser) {
+      if (opts.format === undefined && headBytes + chunk.byteLength < SNIFF) {
+        head.push(Buffer.from(chunk)); // a copy: the caller may reuse its chunk
+        headBytes += chunk.byteLength;
+        continue;
+      }
+      const first = head.length ? Buffer.concat([...head, chunk]) : chunk;
+      head = [];
+      parser = start(first);
+      parser.push(first);
+      continue;
+    }
+    parser.push(chunk);
+  }
+  if (!parser && headBytes > 0) {
+    const first = Buffer.concat(head);
+    parser = start(first);
+    parser.push(first);
   }
   if (!parser) {
     if (opts.format === 'openmetrics') throw new FormatError(opts.input, '', 'empty OpenMetrics exposition: no "# EOF"', 'the reply was empty');
