@@ -11,7 +11,7 @@ const IPV6 = /^\[?[0-9a-f]*:[0-9a-f:]*:[0-9a-f.]*\]?(?::\d{1,5})?$/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
 const DIGITS = /^\d+$/;
 const HEX_ID = /^(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}$/i;
-const PREFIXED_ID = /^[a-z]+[-_:]\d{3,}$/i;
+const PREFIXED_ID = /^[a-z]+[-_:]\d{4,}$/i;
 const PATH_ID_SEGMENT = /\/(?:\d{2,}|[0-9a-f]{8}-[0-9a-f-]{27,}|(?=[0-9a-f]*\d)[0-9a-f]{12,}|[a-z]+[-_]\d{3,})(?=\/|$|\?)/i;
 
 /** Epoch seconds or milliseconds between 2001 and 2100. */
