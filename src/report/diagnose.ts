@@ -109,7 +109,7 @@ export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: re
   const n = d.leaks?.suspects.length ?? 0;
   if (n > 0) {
     const s = d.leaks!.suspects[0]!;
-    const at = s.blockingSite ? `${s.blockingSite.func} (${shortFile(s.blockingSite.file)}:${s.blockingSite.line})` : 'unknown site';
+    const at = s.site ? `${s.site.func} (${shortFile(s.site.file)}:${s.site.line})` : 'no readable stack';
     out.push(`${plural(n, 'goroutine leak suspect')}: worst ${s.count} goroutines at ${at}, +${s.growthPerMinute.toFixed(1)}/min`);
   }
   const notable = d.findings.filter((f) => f.notable);
