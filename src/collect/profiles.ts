@@ -32,6 +32,7 @@ import { limit, limitHint } from '../lib/limits.js';
 import { saveCapture, saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
+import { withSavedTo } from './reply.js';
 
 export type ProfileType = 'cpu' | 'heap' | 'allocs' | 'goroutine' | 'mutex' | 'block' | 'threadcreate';
 
@@ -104,7 +105,9 @@ export async function captureProfile(base: URL, type: ProfileType, opts: Capture
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) throw notAProfile(url.href, bytes, file);
   // A gzip bomb is found here as a stream, before anything inflates it in memory.
   const max = limit('inflate');
-  await checkInflatedSize(bytes, file, max, limitHint('inflate', max));
+  await checkInflatedSize(bytes, url.href, max, limitHint('inflate', max)).catch((e: unknown) => {
+    throw withSavedTo(e, file);
+  });
   return { type, url: url.href, path: file, bytes, requestedAt, fetchedAt };
 }
 
