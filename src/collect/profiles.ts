@@ -32,7 +32,7 @@ import { limit, limitHint } from '../lib/limits.js';
 import { saveCapture, saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
-import { withSavedTo } from './reply.js';
+import { notWhatWasAsked, withSavedTo } from './reply.js';
 
 export type ProfileType = 'cpu' | 'heap' | 'allocs' | 'goroutine' | 'mutex' | 'block' | 'threadcreate';
 
@@ -300,12 +300,7 @@ export class NotAProfileError extends UserError {
 }
 
 function notAProfile(url: string, bytes: Uint8Array, saved: string): NotAProfileError {
-  const head = Buffer.from(bytes.subarray(0, 40))
-    .toString('latin1')
-    .replace(/[^\x20-\x7e]+/g, ' ')
-    .trim();
-  const what = bytes.length === 0 ? 'an empty reply' : head ? `a reply starting ${JSON.stringify(head)}` : `${bytes.length} bytes of binary data`;
-  return new NotAProfileError(url, saved, `${url}: not a gzipped pprof profile but ${what} (saved to ${saved}): is this a Go service serving net/http/pprof?`);
+  return new NotAProfileError(url, saved, notWhatWasAsked(url, 'a gzipped pprof profile', bytes, bytes.length, saved));
 }
 
 // ---- helpers -----------------------------------------------------------------------------
