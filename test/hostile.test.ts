@@ -6,7 +6,7 @@
 // one line per kind, under one line naming the service.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { goscope, type CliResult } from './support/cli.js';
@@ -143,10 +143,16 @@ test('diagnose --json when nothing usable was captured: the JSON is still printe
   const out = path.join(cwd, 'caps');
   const r = await goscope(['diagnose', server.base('status500'), '--seconds', '1', '--samples', '2', '--no-trace', '--timeout', '1s', '--json', '--out', out], { cwd, env: ENV });
   assert.equal(r.code, 1, r.stderr);
-  const j = JSON.parse(r.stdout) as { schema: string; profiles: unknown[]; notes: { kind: string; state: string }[] };
+  const j = JSON.parse(r.stdout) as { schema: string; usable: boolean; verdict: string[]; profiles: unknown[]; notes: { kind: string; state: string }[] };
   assert.equal(j.schema, 'goscope.diagnose/v1');
   assert.deepEqual(j.profiles, []);
   assert.ok(j.notes.length > 0 && j.notes.every((n) => n.state === 'failed'), JSON.stringify(j.notes));
   assert.match(r.stderr, /^goscope: .*nothing usable was captured/);
   assert.ok(readdirSync(out).includes('report.html'), 'the report is still written');
+  // The headline says so, in the JSON and in the report: never "nothing stands out".
+  assert.equal(j.usable, false);
+  assert.deepEqual(j.verdict, ['nothing usable was captured, so there is nothing to diagnose (failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak)']);
+  const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+  assert.match(html, /<div class="verdict bad" id="verdict"><ul><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak\)<\/li><\/ul><\/div>/);
+  assert.doesNotMatch(html + r.stdout, /stands out/);
 });

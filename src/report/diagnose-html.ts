@@ -90,7 +90,7 @@ function traceSection(t: TraceFinding, meta: DiagnoseMeta): string {
 }
 
 export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], flames: readonly FlameEntry[]): string {
-  const bad = anyNotable(d);
+  const bad = anyNotable(d, meta);
   const parts: string[] = [];
   parts.push(`<h1>goscope diagnose <code>${e(meta.service)}</code></h1>`);
   parts.push(`<p class="dim">${e(meta.startedAt.toISOString())} · ${meta.seconds}s window · captures in <code>${e(meta.captureDir)}</code></p>`);

@@ -24,6 +24,8 @@ export interface DiagnoseMeta {
   /** The debug=2 dumps goroutines were followed in (first and last). */
   goroutineDumps?: readonly DumpFacts[];
   aborted: boolean;
+  /** Whether anything was read (analysis/diagnose-capture.ts); absent means it was. */
+  usable?: boolean;
   files: string[];
   reportPath: string;
   /** Trace length asked for (0 or absent: no trace was asked for). */
@@ -77,9 +79,9 @@ export function traceVerdictLine(text: string): string {
   return `trace: ${text}`;
 }
 
-/** Whether anything in the headline is a problem (a leak, a notable cost or trace verdict). */
-export function anyNotable(d: Diagnosis): boolean {
-  return (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
+/** Whether anything in the headline is a problem (a leak, a notable cost or trace verdict, nothing usable captured). */
+export function anyNotable(d: Diagnosis, meta?: Pick<DiagnoseMeta, 'usable'>): boolean {
+  return meta?.usable === false || (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
 }
 
 /** "format go1.26 (written by Go 1.26 or 1.27), 2s, 12,683 events, 656 goroutines": what the trace holds. */
@@ -100,11 +102,22 @@ export function notCaptured(notes: readonly CaptureNote[]): string[] {
     });
 }
 
-export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: readonly CaptureNote[] = []): string[] {
+/** Kinds whose capture or reading failed, each once, in the notes' order. */
+function failedKinds(notes: readonly CaptureNote[]): string[] {
+  return [...new Set(notes.filter((n) => n.state === 'failed').map((n) => n.kind))];
+}
+
+export function verdictLines(d: Diagnosis, run?: { aborted: boolean; usable?: boolean }, notes: readonly CaptureNote[] = []): string[] {
   const out: string[] = [];
   if (run?.aborted) {
     const missing = notCaptured(notes);
     out.push(`interrupted (Ctrl-C)${missing.length ? `: not captured: ${missing.join(', ')}` : ''}; the findings cover only what was captured`);
+  }
+  if (run?.usable === false) {
+    // No "nothing stands out": nothing was looked at.
+    const failed = failedKinds(notes);
+    out.push(`nothing usable was captured, so there is nothing to diagnose${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
+    return out;
   }
   const n = d.leaks?.suspects.length ?? 0;
   if (n > 0) {
@@ -124,7 +137,7 @@ export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: re
 
 export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], st: Style): string {
   const out: string[] = [];
-  const bad = anyNotable(d);
+  const bad = anyNotable(d, meta);
   out.push(st.bold(`goscope diagnose ${clean(meta.service)}`) + st.dim(` · ${meta.seconds}s window · ${meta.startedAt.toISOString()}`));
   out.push('');
   for (const v of verdictLines(d, meta, notes)) out.push((bad || meta.aborted ? st.red('▶ ') : st.green('▶ ')) + st.bold(clean(v)));
@@ -211,6 +224,7 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     finishedAt: meta.finishedAt.toISOString(),
     seconds: meta.seconds,
     aborted: meta.aborted,
+    usable: meta.usable !== false,
     verdict: verdictLines(d, meta, notes),
     notCaptured: meta.aborted ? notCaptured(notes) : [],
     goroutines: {
