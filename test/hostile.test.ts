@@ -100,6 +100,8 @@ async function runCase(cmd: Command, mode: HostileMode): Promise<void> {
     assert.equal(new Set(kinds).size, kinds.length, `each kind once: ${what}`);
     for (const k of ['cpu', 'heap', 'allocs', 'goroutine', 'goroutine-dump', 'trace']) assert.ok(kinds.includes(k), `${k} listed: ${what}`);
     assert.ok(lines.slice(1).some((l) => SAYS[mode].test(l)), `says why: ${what}`);
+    // Each kind's line names the URL it was fetched from, as the other commands do, not only the file it was saved to.
+    for (const l of lines.slice(1)) assert.ok(l.includes(`${server.url}/${mode}/debug/pprof/`), `names the URL: ${l}`);
   } else {
     assert.equal(lines.length, 1, `one line: ${what}`);
     assert.match(lines[0]!, SAYS[mode], what);

@@ -32,7 +32,7 @@ import { limit, limitHint } from '../lib/limits.js';
 import { saveCapture, saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
-import { notWhatWasAsked, withSavedTo } from './reply.js';
+import { notWhatWasAsked, withSavedTo } from '../formats/reply.js';
 
 export type ProfileType = 'cpu' | 'heap' | 'allocs' | 'goroutine' | 'mutex' | 'block' | 'threadcreate';
 

@@ -10,7 +10,8 @@ import { saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
 import { startTicker } from './profiles.js';
-import { notWhatWasAsked, readHead } from './reply.js';
+import { notWhatWasAsked } from '../formats/reply.js';
+import { readHead } from './reply.js';
 
 export interface CaptureTraceOptions {
   /** The capture folder (must exist). */
