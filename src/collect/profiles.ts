@@ -24,6 +24,7 @@
 //   proof for free from the block snapshots taken before and after its CPU profile.
 
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { compareInt64, decodeProfile, sumInt64, type Int64 } from '../formats/pprof/index.js';
@@ -131,15 +132,15 @@ export async function captureGoroutineText(
 ): Promise<CapturedText> {
   const url = profileEndpoint(base, 'goroutine', { debug: String(opts.debug ?? 2) });
   const requestedAt = new Date();
-  let size = 0;
   let file: string;
   try {
     const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, limit: 'dump', signal: opts.signal });
-    file = await saveCaptureStream(opts.dir, opts.name ?? 'goroutines.txt', counted(body, (n) => (size += n)));
+    file = await saveCaptureStream(opts.dir, opts.name ?? 'goroutines.txt', body);
   } catch (e) {
     throw explainFetchError(e, 'goroutine', undefined, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
-  return { url: url.href, path: file, size, requestedAt, fetchedAt: new Date() };
+  const fetchedAt = new Date();
+  return { url: url.href, path: file, size: (await stat(file)).size, requestedAt, fetchedAt };
 }
 
 export interface CapturedLeakProfile {
@@ -338,13 +339,6 @@ function reserveName(dir: string, type: string, ext: string): string {
     if (reserved.has(full) || existsSync(full)) continue;
     reserved.add(full);
     return name;
-  }
-}
-
-async function* counted(chunks: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const c of chunks) {
-    add(c.length);
-    yield c;
   }
 }
 

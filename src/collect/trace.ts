@@ -53,28 +53,21 @@ export async function captureTrace(base: URL, opts: CaptureTraceOptions): Promis
   const requestedAt = new Date();
   const ticker = opts.onTick ? startTicker(Math.ceil(seconds), opts.onTick) : undefined;
   let file: string;
-  let size = 0;
   try {
     const body = await fetchStream(url, { timeoutMs, limit: 'trace', signal: opts.signal });
-    file = await saveCaptureStream(opts.dir, opts.name ?? 'trace.out', counted(body, (n) => (size += n)));
+    file = await saveCaptureStream(opts.dir, opts.name ?? 'trace.out', body);
   } catch (e) {
     throw explain(e, seconds, timeoutMs);
   } finally {
     ticker?.stop();
   }
   const fetchedAt = new Date();
-  const { head } = await readHead(file, 40);
+  // The file is the reply, byte for byte: its size is the reply's.
+  const { head, size } = await readHead(file, 40);
   if (!head.subarray(0, 5).equals(Buffer.from('go 1.'))) {
     throw new UserError(notWhatWasAsked(url.href, 'a Go execution trace', head, size, file));
   }
   return { url: url.href, path: file, size, requestedAt, fetchedAt };
-}
-
-async function* counted(chunks: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const c of chunks) {
-    add(c.length);
-    yield c;
-  }
 }
 
 function explain(e: unknown, seconds: number, timeoutMs: number): unknown {
