@@ -11,6 +11,7 @@ import type { GoroutineGroup } from '../analysis/goroutines/group.js';
 import { analyzeLeaks, type LeakSample } from '../analysis/goroutines/leak.js';
 import { followedIds, type MemberDump } from '../analysis/goroutines/members.js';
 import { readSnapshot, type Snapshot } from '../analysis/goroutines/snapshot.js';
+import { MIN_TREND_POINTS } from '../analysis/trend.js';
 import { readHead } from '../collect/reply.js';
 import { unreadableDump } from '../formats/reply.js';
 import { notLeakJson, renderLeak, suspectJson, type DumpFacts } from '../report/goroutines.js';
@@ -43,8 +44,7 @@ flags:
 exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage, 130 interrupted
 (Ctrl-C: the samples taken are analysed)`;
 
-// Mann-Kendall at p < 0.01 needs 6 points even for a perfectly monotonic series.
-const MIN_SAMPLES = 6;
+const MIN_SAMPLES = MIN_TREND_POINTS;
 
 const FLAGS = {
   interval: { type: 'string' },

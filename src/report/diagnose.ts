@@ -11,6 +11,7 @@ import { label } from '../analysis/profile/units.js';
 import { groupJson, notLeakJson, suspectJson, renderLeak, type DumpFacts } from './goroutines.js';
 import { waitText } from '../analysis/goroutines/classify.js';
 import { groupName } from '../analysis/goroutines/name.js';
+import { MIN_TREND_POINTS } from '../analysis/trend.js';
 import { traceJson } from './trace.js';
 import { clean, plural, table, type Style } from './term.js';
 
@@ -146,7 +147,7 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
   out.push(st.bold('goroutines') + st.dim(` · ${meta.goroutineTotals.length} snapshots: ${meta.goroutineTotals.join(' → ') || 'none'}`));
   if (!d.leaks) out.push(st.dim('  too few snapshots for a trend'));
   else {
-    if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < 6 ? st.dim(' (fewer than 6 snapshots: only a goroutineleak profile could flag one)') : ''));
+    if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < MIN_TREND_POINTS ? st.dim(` (fewer than ${MIN_TREND_POINTS} snapshots: only a goroutineleak profile could flag one)`) : ''));
     if (d.leaks.suspects.length || d.leaks.notLeaks.length) {
       const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null, meta.goroutineDumps);
       out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
