@@ -150,7 +150,7 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < MIN_TREND_POINTS ? st.dim(` (fewer than ${MIN_TREND_POINTS} snapshots: only a goroutineleak profile could flag one)`) : ''));
     if (d.leaks.suspects.length || d.leaks.notLeaks.length) {
       const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null, meta.goroutineDumps);
-      out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
+      out.push(...text.trimEnd().split('\n').slice(1).map((l) => (l ? '  ' + l : l)));
     }
   }
   // Named by site and creator (analysis/goroutines/name.ts): no two lines read the same.
