@@ -158,6 +158,7 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
       goroutineTotals: a.goroutineTotals,
       goroutineDumps: a.dumps,
       aborted: set.aborted,
+      usable: a.usable,
       files: [...set.files, ...a.deltaFiles],
       reportPath: htmlPath,
       traceSeconds: set.traceSeconds,

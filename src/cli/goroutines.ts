@@ -1,11 +1,12 @@
 // goscope goroutines <source> | goscope goroutines diff <before> <after>
 import { stat } from 'node:fs/promises';
-import { FormatError, UsageError, UserError } from '../errors.js';
+import { FormatError, UsageError } from '../errors.js';
 import { groupFile } from './group-file.js';
 import { acquire } from '../collect/acquire.js';
 import { resolveSource } from '../collect/source.js';
-import { mayBeGoroutineDump, parseGoroutines } from '../formats/goroutines/parse.js';
-import { describeReply, readHead } from '../collect/reply.js';
+import { parseGoroutines } from '../formats/goroutines/parse.js';
+import { readHead } from '../collect/reply.js';
+import { unreadableDump } from '../formats/reply.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
 import { DEFAULT_SIMILARITY, Grouper, SIMILARITIES, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
 import { diffSnapshots } from '../analysis/goroutines/diff.js';
@@ -98,9 +99,7 @@ export async function snapshot(
     if (acq.savedTo && e instanceof FormatError) {
       // A service answered 2xx with something else: say what, as profile and trace do.
       const { head, size } = await readHead(acq.savedTo);
-      if (!mayBeGoroutineDump(head)) {
-        throw new UserError(`${acq.input}: not a goroutine dump but ${describeReply(head, size)} (saved to ${acq.savedTo}): is this a Go service serving net/http/pprof?`);
-      }
+      throw unreadableDump(e, acq.input, acq.savedTo, head, size);
     }
     throw e;
   }
