@@ -149,8 +149,9 @@ export interface DumpFacts {
   truncated: boolean;
 }
 
+/** The state as the dump wrote it (untrusted: cleaned), else the wait reason's wording. */
 function reasonText(g: { state: string; waitReason: keyof typeof WAIT_REASON_TEXT }): string {
-  return g.state || WAIT_REASON_TEXT[g.waitReason];
+  return g.state ? clean(g.state) : WAIT_REASON_TEXT[g.waitReason];
 }
 
 function rate(perMinute: number): string {
@@ -163,7 +164,7 @@ function minutes(m: { min: number; max: number } | null): string {
 }
 
 function at(f: Frame | null): string {
-  return f ? `${clean(f.func)} ${shortFile(f.file)}:${f.line}` : '(runtime / standard library only)';
+  return f ? `${clean(f.func)} ${clean(shortFile(f.file))}:${f.line}` : '(runtime / standard library only)';
 }
 
 function frameAt(f: Frame): string {
@@ -201,7 +202,7 @@ function labelText(s: string): string {
 }
 
 export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent = '      '): string[] {
-  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${shortFile(f.file)}:${f.line}`)]);
+  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${clean(shortFile(f.file))}:${f.line}`)]);
   const out = table(rows);
   if (frames.length > max) out.push(`${indent}${st.dim(`… ${frames.length - max} more frames`)}`);
   return out;
@@ -324,6 +325,6 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
     }
     out.push('');
   }
-  if (captureDir) out.push(st.dim(`captures saved in ${captureDir}`));
+  if (captureDir) out.push(st.dim(`captures saved in ${clean(captureDir)}`));
   return out.join('\n') + '\n';
 }
