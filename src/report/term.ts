@@ -57,7 +57,8 @@ const OWN_SGR_OR_UNSAFE = new RegExp(`${OWN_SGR_SOURCE}|${UNSAFE_SOURCE}`, 'g');
  * note). Every control character is escaped as termSafe does (`\x1b`, `\u009b`, `\u202e`),
  * except the line feeds and tabs of the layout and, when `color` is on, exactly the SGR
  * sequences style() emits; so even a value a renderer forgot to clean cannot set the
- * title, clear the screen, move the cursor or reorder the line.
+ * title, clear the screen, move the cursor or reorder the line. (Such a value holding one
+ * of those very sequences would keep it: it could change a colour or the weight, no more.)
  *
  * What it cannot do is tell a value's line feed from the layout's: renderers still pass
  * each untrusted value through `clean` where they interpolate it, so that a name cannot
