@@ -13,7 +13,7 @@ import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagno
 import { diagnoseHtml } from '../report/diagnose-html.js';
 import { progress, type Progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
@@ -167,7 +167,7 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
     o.prog.done();
     if (o.json) printJson(o.io, diagnoseJson(a.diagnosis, meta, a.notes));
     else if (a.usable || set.aborted) write(o.io, renderDiagnose(a.diagnosis, meta, a.notes, outStyle(o.io)));
-    if (!a.usable) o.io.err.write(nothingUsable(set.service, a.notes, set.dir, htmlPath));
+    if (!a.usable) note(o.io, nothingUsable(set.service, a.notes, set.dir, htmlPath));
   } finally {
     o.prog.done();
   }

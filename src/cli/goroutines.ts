@@ -13,7 +13,8 @@ import { diffSnapshots } from '../analysis/goroutines/diff.js';
 import { waitText } from '../analysis/goroutines/classify.js';
 import { diffJson, goroutinesJson, renderDiff, renderGroups, skippedWarning } from '../report/goroutines.js';
 import { parseArgs, parseDuration, parseInteger, parseRegex } from './args.js';
-import { outStyle, printJson, write, type Io } from './common.js';
+import { note, outStyle, printJson, write, type Io } from './common.js';
+import { clean } from '../report/term.js';
 
 export const GOROUTINES_HELP = `usage: goscope goroutines <source> [flags]
        goscope goroutines diff <before> <after> [flags]
@@ -108,7 +109,7 @@ export async function snapshot(
 /** Lines a lenient read had to skip are never silent: one line on stderr (the output stays clean for pipes and --json). */
 function warnSkipped(io: Io, info: DumpInfo): void {
   const w = skippedWarning(info);
-  if (w) io.err.write(`goscope: ${w}\n`);
+  if (w) note(io, `goscope: ${w}`);
 }
 
 function matches(g: GoroutineGroup, re: RegExp): boolean {
@@ -147,7 +148,7 @@ export async function goroutinesCommand(argv: string[], io: Io): Promise<number>
     printJson(io, { ...goroutinesJson(snap.info, shown, sim, shownTotal), savedTo: snap.savedTo ?? null });
   } else {
     write(io, renderGroups(snap.info, shown, sim, outStyle(io), { stacks, totalGroups: snap.groups.length }));
-    if (snap.savedTo) write(io, `saved ${snap.savedTo}`);
+    if (snap.savedTo) write(io, `saved ${clean(snap.savedTo)}`);
   }
   return 0;
 }

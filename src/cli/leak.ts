@@ -17,7 +17,7 @@ import { unreadableDump } from '../formats/reply.js';
 import { notLeakJson, renderLeak, suspectJson, type DumpFacts } from '../report/goroutines.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { note, outStyle, printJson, wantsProgress, write, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const LEAK_HELP = `usage: goscope leak <service-url> [--interval 5s] [--duration 1m | --samples N] [flags]
@@ -107,7 +107,7 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
     return snap;
   };
   const warn = (line: string): void => {
-    if (!json) io.err.write(`goscope: warning: ${termSafe(line)}\n`);
+    if (!json) note(io, `goscope: warning: ${termSafe(line)}`);
   };
   try {
     const url = profileUrl(source, 'goroutine', { debug: '0' });

@@ -154,17 +154,18 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     }
   }
   // Named by site and creator (analysis/goroutines/name.ts): no two lines read the same.
-  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), waitText(g), groupName(g)]);
+  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), clean(waitText(g)), clean(groupName(g))]);
   if (rows.length) {
     out.push(st.dim('  largest groups:'));
-    out.push(...table(rows).map((r) => '    ' + clean(r)));
+    out.push(...table(rows).map((r) => '    ' + r));
   }
   out.push('');
 
+  // A finding's headline and hot spots carry function names, file paths and the profile's unit.
   for (const f of d.findings) {
-    out.push(st.bold(headline(f)));
-    const hs = f.hotspots.slice(0, 5).map((h) => [amount(h.value, f.unit), `${h.percent.toFixed(1)}%`, site(h)]);
-    out.push(...table(hs).map((r) => '    ' + clean(r)));
+    out.push(st.bold(clean(headline(f))));
+    const hs = f.hotspots.slice(0, 5).map((h) => [clean(amount(h.value, f.unit)), `${h.percent.toFixed(1)}%`, clean(site(h))]);
+    out.push(...table(hs).map((r) => '    ' + r));
     out.push('');
   }
   if (d.trace) {
@@ -180,10 +181,10 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     out.push(st.dim(`    goroutine groups, latencies, GC and the blocking profiles: goscope trace ${clean(t.file)}`));
     out.push('');
   }
-  for (const n of notes) out.push(st.yellow(`${n.kind}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
+  for (const n of notes) out.push(st.yellow(`${clean(n.kind)}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
   if (notes.length) out.push('');
-  out.push(st.dim(`captures saved in ${meta.captureDir}`));
-  out.push(`report: ${meta.reportPath}`);
+  out.push(st.dim(`captures saved in ${clean(meta.captureDir)}`));
+  out.push(`report: ${clean(meta.reportPath)}`);
   return out.join('\n') + '\n';
 }
 

@@ -199,7 +199,7 @@ function labelText(s: string): string {
 }
 
 export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent = '      '): string[] {
-  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${shortFile(f.file)}:${f.line}`)]);
+  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${clean(shortFile(f.file))}:${f.line}`)]);
   const out = table(rows);
   if (frames.length > max) out.push(`${indent}${st.dim(`… ${frames.length - max} more frames`)}`);
   return out;
@@ -322,6 +322,6 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
     }
     out.push('');
   }
-  if (captureDir) out.push(st.dim(`captures saved in ${captureDir}`));
+  if (captureDir) out.push(st.dim(`captures saved in ${clean(captureDir)}`));
   return out.join('\n') + '\n';
 }
