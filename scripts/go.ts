@@ -166,6 +166,12 @@ export interface BuildOptions {
    * line picks the GODEBUG defaults, such as Go 1.27's labels in traceback headers.
    */
   goDirective?: string;
+  /**
+   * Build in a copy of the sources in a folder of this name (inside a temporary folder),
+   * not in the repository: the name is in the binary's file paths, as a build without
+   * -trimpath records them (the hostile fixture's name holds escape sequences).
+   */
+  dirName?: string;
 }
 
 function sourceFiles(absDir: string): string[] {
@@ -203,7 +209,7 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
   const buildEnv: Record<string, string> = { CGO_ENABLED: '0', ...opts.env };
 
   const h = createHash('sha256');
-  h.update(version + '\0' + (opts.tag ?? '') + '\0' + (opts.goDirective ?? '') + '\0');
+  h.update(version + '\0' + (opts.tag ?? '') + '\0' + (opts.goDirective ?? '') + '\0' + (opts.dirName ?? '') + '\0');
   for (const k of Object.keys(buildEnv).sort()) h.update(`${k}=${buildEnv[k]}\0`);
   // Inherited settings that change the binary.
   for (const k of ['GOFLAGS', 'GOOS', 'GOARCH', 'GOAMD64', 'GOARM64']) h.update(`${k}=${process.env[k] ?? ''}\0`);
@@ -226,15 +232,15 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
     const args = ['build', '-o', tmp];
     if (opts.tag) args.push('-tags', opts.tag);
     args.push('.');
-    const srcDir = opts.goDirective ? await copyWithGoLine(absDir, opts.goDirective) : absDir;
+    const copy = opts.goDirective || opts.dirName ? await copyModule(absDir, opts.goDirective, opts.dirName) : null;
     try {
-      const r = await run('go', args, { cwd: srcDir, env: goEnv(buildEnv, toolchain), timeoutMs: 10 * 60_000 });
+      const r = await run('go', args, { cwd: copy?.srcDir ?? absDir, env: goEnv(buildEnv, toolchain), timeoutMs: 10 * 60_000 });
       if (r.code !== 0) {
         await fsp.rm(tmp, { force: true });
         throw new Error(`go build in ${dir} (${toolchain}) failed (exit ${r.code ?? r.signal}):\n${r.stderr.toString()}`);
       }
     } finally {
-      if (srcDir !== absDir) await fsp.rm(srcDir, { recursive: true, force: true });
+      if (copy) await fsp.rm(copy.tmp, { recursive: true, force: true });
     }
     await fsp.rename(tmp, out);
     return out;
@@ -248,17 +254,21 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
   }
 }
 
-/** A temporary copy of a module's sources with its go.mod `go` line set to `goLine`. */
-async function copyWithGoLine(absDir: string, goLine: string): Promise<string> {
+/**
+ * A temporary copy of a module's sources (in `tmp`, or in tmp/dirName), with its go.mod
+ * `go` line set to `goLine` when given.
+ */
+async function copyModule(absDir: string, goLine: string | undefined, dirName: string | undefined): Promise<{ tmp: string; srcDir: string }> {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), `goscope-mod-${path.basename(absDir)}-`));
+  const srcDir = dirName ? path.join(tmp, dirName) : tmp;
   for (const f of sourceFiles(absDir)) {
-    const dest = path.join(tmp, path.relative(absDir, f));
+    const dest = path.join(srcDir, path.relative(absDir, f));
     await fsp.mkdir(path.dirname(dest), { recursive: true });
     let data = await fsp.readFile(f);
-    if (path.relative(absDir, f) === 'go.mod') data = Buffer.from(data.toString('utf8').replace(/^go \S+$/m, `go ${goLine}`));
+    if (goLine && path.relative(absDir, f) === 'go.mod') data = Buffer.from(data.toString('utf8').replace(/^go \S+$/m, `go ${goLine}`));
     await fsp.writeFile(dest, data);
   }
-  return tmp;
+  return { tmp, srcDir };
 }
 
 /**
@@ -583,4 +593,83 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     return stopping;
   };
   return { url, httpsUrl, certFile, stallAddr, stop, proc };
+}
+
+// ---------------------------------------------------------------------------
+// The hostile fixture
+
+export const HOSTILE_DIR = 'testdata/go/hostile';
+
+/**
+ * The folder testdata/go/hostile is built in, and the name its binary runs under: an OSC
+ * that sets the terminal title, a CSI that clears the screen, a C1 CSI and a right-to-left
+ * override. No line feed or carriage return: go build refuses a package directory holding
+ * either ("invalid package directory"); the fixture's labels and trace names carry those.
+ */
+export const HOSTILE_NAME = 'goscope-hostile-\x1b]0;T\x07\x1b[2J-\u009b2J-\u202e';
+
+export interface Hostile {
+  /** Base URL, e.g. "http://127.0.0.1:41234". */
+  url: string;
+  /** The binary, at a path holding HOSTILE_NAME (a profile's mapping names it). */
+  binary: string;
+  /** SIGTERM (SIGKILL after 3 s), then removes the binary's folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds testdata/go/hostile in a folder named HOSTILE_NAME (not -trimpath: its file paths
+ * hold the name), copies the binary to a file of that name and starts it on 127.0.0.1.
+ */
+export async function startHostile(opts: { toolchain?: Toolchain; goDirective?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<Hostile> {
+  const built = await buildGo(HOSTILE_DIR, { toolchain: opts.toolchain, goDirective: opts.goDirective, dirName: HOSTILE_NAME });
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-hostile-run-'));
+  const binary = path.join(dir, HOSTILE_NAME);
+  await fsp.copyFile(built, binary);
+  await fsp.chmod(binary, 0o755);
+  const proc = spawn(binary, ['-addr', '127.0.0.1:0', ...(opts.args ?? [])], { env: goEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc);
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (s: string) => {
+    if (stderr.length < 64 * 1024) stderr += s;
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await fsp.rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error(`hostile did not start within 20 s\n${stderr}`)), 20_000);
+      proc.stdout.setEncoding('utf8');
+      proc.stdout.on('data', (s: string) => {
+        buf += s;
+        const m = /^hostile listening on (http:\/\/\S+)\s*$/m.exec(buf);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`hostile exited before listening (code ${code}, signal ${signal})\n${stderr}`));
+      });
+      proc.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    proc.stdout.resume();
+    return { url, binary, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }

@@ -20,13 +20,44 @@ export const DEFAULT_RATES: Record<string, number> = {
   '/healthz': 5,
 };
 
-export interface LoadStats {
+/** The demo's /leak/timeout answers 504 by design. */
+export interface LoadStats extends ResponseCounts {
+  /** Responses by request path. */
+  byPath: Record<string, number>;
+}
+
+/** What every load driver here counts. */
+export interface ResponseCounts {
   sent: number;
-  /** Responses by HTTP status (the demo's /leak/timeout answers 504 by design). */
+  /** Responses by HTTP status. */
   byStatus: Record<string, number>;
   /** Requests that got no response (connection errors, timeouts). */
   errors: number;
-  byPath: Record<string, number>;
+}
+
+/**
+ * One GET with the body read and dropped, counted in `stats`: sent; its status when it
+ * answers; an error when it gets no response. Resolves with the status (null after an
+ * error or a broken body), never rejects.
+ */
+export function countedGet(url: string, agent: http.Agent, timeoutMs: number, stats: ResponseCounts): Promise<string | null> {
+  stats.sent++;
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const code = String(res.statusCode);
+        stats.byStatus[code] = (stats.byStatus[code] ?? 0) + 1;
+        resolve(code);
+      });
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => {
+      stats.errors++;
+      resolve(null);
+    });
+  });
 }
 
 export interface Load {
@@ -40,23 +71,8 @@ export function startLoad(base: string, rates: Record<string, number> = DEFAULT_
   const inflight = new Set<Promise<void>>();
   const timers: NodeJS.Timeout[] = [];
   const hit = (p: string) => {
-    stats.sent++;
-    const done = new Promise<void>((resolve) => {
-      const req = http.get(base + p, { agent, timeout: 10000 }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const code = String(res.statusCode);
-          stats.byStatus[code] = (stats.byStatus[code] ?? 0) + 1;
-          stats.byPath[p] = (stats.byPath[p] ?? 0) + 1;
-          resolve();
-        });
-        res.on('error', () => resolve());
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => {
-        stats.errors++;
-        resolve();
-      });
+    const done = countedGet(base + p, agent, 10000, stats).then((code) => {
+      if (code !== null) stats.byPath[p] = (stats.byPath[p] ?? 0) + 1;
     });
     inflight.add(done);
     void done.then(() => inflight.delete(done));

@@ -3,13 +3,9 @@
 // traffic a leak verdict must not mistake for a leak. The concurrency can step up (a
 // ramp: 4, 8, … 36), stay (steady load) or drop to zero (a load that stops).
 import http from 'node:http';
+import { countedGet, type ResponseCounts } from './load.js';
 
-export interface RampStats {
-  sent: number;
-  /** Responses by HTTP status. */
-  byStatus: Record<string, number>;
-  /** Requests that got no response (connection errors, timeouts). */
-  errors: number;
+export interface RampStats extends ResponseCounts {
   /** The highest concurrency reached. */
   peak: number;
 }
@@ -32,24 +28,7 @@ export function startRamp(base: string, path: string, opts: { concurrency?: numb
   let running = 0;
   let stopped = false;
   const clients = new Set<Promise<void>>();
-  const once = () =>
-    new Promise<void>((resolve) => {
-      stats.sent++;
-      const req = http.get(base + path, { agent, timeout: opts.timeoutMs ?? 10_000 }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const code = String(res.statusCode);
-          stats.byStatus[code] = (stats.byStatus[code] ?? 0) + 1;
-          resolve();
-        });
-        res.on('error', () => resolve());
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => {
-        stats.errors++;
-        resolve();
-      });
-    });
+  const once = () => countedGet(base + path, agent, opts.timeoutMs ?? 10_000, stats);
   const client = async (index: number) => {
     while (!stopped && index < target) await once();
   };

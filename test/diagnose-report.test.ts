@@ -8,7 +8,7 @@ import type { Diagnosis, ProfileFinding } from '../src/analysis/diagnose.js';
 import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
 import { buildFlameTree } from '../src/analysis/flame/tree.js';
 import { diagnoseHtml } from '../src/report/diagnose-html.js';
-import { diagnoseJson, renderDiagnose, verdictLines, type DiagnoseMeta } from '../src/report/diagnose.js';
+import { diagnoseJson, renderDiagnose, verdictLines, type CaptureNote, type DiagnoseMeta } from '../src/report/diagnose.js';
 import { TraceAnalyzer } from '../src/analysis/trace/analyse.js';
 import type { TraceVerdict } from '../src/analysis/trace/verdicts.js';
 import { style } from '../src/report/term.js';
@@ -117,4 +117,28 @@ test('trace verdicts: notable ones join the headline as "trace: ...", all are li
   assert.equal(j.trace?.events, 0);
   assert.ok(j.trace?.analyses.blocking.sync);
   assert.equal(diagnoseJson(diagnosis, meta, []).trace, null);
+});
+
+test('nothing usable captured: the headline says so and what failed, never "nothing stands out"', () => {
+  const empty: Diagnosis = { leaks: null, groups: [], findings: [], trace: null };
+  const notes: CaptureNote[] = [
+    { kind: 'cpu', state: 'failed', message: 'cpu (1s): http://127.0.0.1:1/debug/pprof/profile?seconds=1: 500 Internal Server Error' },
+    { kind: 'mutex', state: 'disabled', message: 'mutex profile is disabled' },
+    { kind: 'goroutine', state: 'failed', message: 'goroutine #1: not captured: interrupted (0 of 2 snapshots taken)' },
+    { kind: 'goroutine', state: 'failed', message: 'goroutine #2: …' },
+  ];
+  const nothing = { ...meta, goroutineTotals: [], usable: false };
+  assert.deepEqual(verdictLines(empty, nothing, notes), ['nothing usable was captured, so there is nothing to diagnose (failed: cpu, goroutine)']);
+  // Interrupted before anything was read (text goes to stdout then): both lines, in text, JSON and HTML.
+  const stopped = { ...nothing, aborted: true };
+  const lines = ['interrupted (Ctrl-C): not captured: goroutine snapshots 1-2; the findings cover only what was captured', 'nothing usable was captured, so there is nothing to diagnose (failed: cpu, goroutine)'];
+  assert.deepEqual(verdictLines(empty, stopped, notes), lines);
+  const text = renderDiagnose(empty, stopped, notes, style(false));
+  for (const l of lines) assert.ok(text.includes(`▶ ${l}\n`), text);
+  const j = diagnoseJson(empty, stopped, notes);
+  assert.deepEqual([j.usable, j.verdict], [false, lines]);
+  const html = diagnoseHtml(empty, stopped, notes, []);
+  assert.match(html, /<div class="verdict bad" id="verdict"><ul><li>interrupted .*<\/li><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, goroutine\)<\/li><\/ul>/);
+  assert.doesNotMatch(text + JSON.stringify(j) + html, /stands out/);
+  assert.equal(diagnoseJson(empty, meta, []).usable, true);
 });

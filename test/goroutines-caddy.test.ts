@@ -6,34 +6,14 @@
 // the same groups must match across dump forms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { goscope } from './support/cli.js';
-import { installCaddy, needGo } from './support/go.js';
+import { caddyBinary, startCaddy, type Caddy } from './support/caddy.js';
 
-let caddyBin: string | null = null;
-let why = '';
-if (!needGo) {
-  try {
-    caddyBin = await installCaddy();
-  } catch (e) {
-    why = `Caddy could not be built: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
-const skip: string | false = needGo || (caddyBin ? false : why);
-
-/** A port nobody listens on now (bind, read, close). */
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const { bin: caddyBin, skip } = await caddyBinary();
 
 async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + deadlineMs;
@@ -50,57 +30,6 @@ async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T
   }
 }
 
-interface Caddy {
-  admin: string;
-  site: string;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startCaddy(upstream: number): Promise<Caddy> {
-  const home = mkdtempSync(path.join(tmpdir(), 'goscope-caddy-'));
-  const [adminPort, sitePort] = [await freePort(), await freePort()];
-  writeFileSync(
-    path.join(home, 'Caddyfile'),
-    `{\n\tadmin 127.0.0.1:${adminPort}\n\tauto_https off\n\tpersist_config off\n}\nhttp://127.0.0.1:${sitePort} {\n\treverse_proxy 127.0.0.1:${upstream}\n}\n`,
-  );
-  const proc = spawn(caddyBin!, ['run', '--config', path.join(home, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    cwd: home,
-    env: { ...process.env, HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  proc.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const admin = `http://127.0.0.1:${adminPort}`;
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    rmSync(home, { recursive: true, force: true });
-  };
-  try {
-    await until('Caddy to serve /debug/pprof/', 30_000, async () => {
-      if (proc.exitCode !== null) throw new Error(`caddy exited ${proc.exitCode}: ${log}`);
-      // node:http, not fetch: Caddy's admin endpoint refuses fetch's Sec-Fetch-Mode: cors (403).
-      const status = await new Promise<number>((resolve, reject) => {
-        http.get(`${admin}/debug/pprof/goroutine?debug=1`, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        }).on('error', reject);
-      });
-      return status === 200 ? true : undefined;
-    });
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { admin, site: `http://127.0.0.1:${sitePort}`, proc, stop };
-}
-
 test('Caddy reverse proxy under held keep-alive load: groups named apart, matched across forms, in goroutines and diagnose', { skip, timeout: 180_000 }, async () => {
   // The upstream holds every request until released: a bounded, steady in-flight load.
   const held: http.ServerResponse[] = [];
@@ -114,12 +43,13 @@ test('Caddy reverse proxy under held keep-alive load: groups named apart, matche
   const requests: Promise<number>[] = [];
   let caddy: Caddy | null = null;
   try {
-    const c = await startCaddy((upstream.address() as { port: number }).port);
+    const port = (upstream.address() as { port: number }).port;
+    const c = await startCaddy(caddyBin!, { sites: [() => `reverse_proxy 127.0.0.1:${port}`] });
     caddy = c;
     for (let i = 0; i < N; i++) {
       requests.push(
         new Promise((resolve, reject) => {
-          http.get(`${c.site}/slow/${i}`, { agent }, (res) => {
+          http.get(`${c.sites[0]}/slow/${i}`, { agent }, (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
           }).on('error', reject);

@@ -1,11 +1,12 @@
 // Every command that talks to a service, against one that misbehaves on purpose
-// (test/support/hostile.ts): one line on stderr naming the URL (or the capture it saved)
+// (test/support/hostile.ts): one line on stderr naming the URL (it may add where the
+// reply was saved)
 // and what to do, exit code 1, a bounded time, and nothing written outside the capture
 // folder (no .tmp, no large .partial left in it either). diagnose lists what failed,
 // one line per kind, under one line naming the service.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { goscope, type CliResult } from './support/cli.js';
@@ -88,7 +89,8 @@ async function runCase(cmd: Command, mode: HostileMode): Promise<void> {
   assert.equal(r.code, 1, what);
   assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace: ${what}`);
   const lines = r.stderr.trimEnd().split('\n');
-  assert.match(lines[0]!, new RegExp(`^goscope: (${escape(server.url)}/${mode}[/:]|${escape(out)}/)`), `names the URL or the capture: ${what}`);
+  // The line names the URL the reply came from (it may add where the reply was saved), never only the file.
+  assert.match(lines[0]!, new RegExp(`^goscope: ${escape(server.url)}/${mode}[/:]`), `names the URL: ${what}`);
   if (cmd === 'diagnose' && mode !== 'bigheader') {
     // The first request's failure dooms the run only for a reply that is not HTTP (bigheader).
     assert.match(lines[0]!, /nothing usable was captured/, what);
@@ -98,9 +100,13 @@ async function runCase(cmd: Command, mode: HostileMode): Promise<void> {
     assert.equal(new Set(kinds).size, kinds.length, `each kind once: ${what}`);
     for (const k of ['cpu', 'heap', 'allocs', 'goroutine', 'goroutine-dump', 'trace']) assert.ok(kinds.includes(k), `${k} listed: ${what}`);
     assert.ok(lines.slice(1).some((l) => SAYS[mode].test(l)), `says why: ${what}`);
+    // Each kind's line names the URL it was fetched from, as the other commands do, not only the file it was saved to.
+    for (const l of lines.slice(1)) assert.ok(l.includes(`${server.url}/${mode}/debug/pprof/`), `names the URL: ${l}`);
   } else {
     assert.equal(lines.length, 1, `one line: ${what}`);
     assert.match(lines[0]!, SAYS[mode], what);
+    // A web page where goroutine samples were expected is called one, as goroutines, profile and trace call it.
+    if (cmd === 'leak' && mode === 'html') assert.match(lines[0]!, new RegExp(`: not a goroutine dump but a reply starting "<!doctype html>.*" \\(saved to ${escape(out)}/goroutine-001\\.pb\\.gz\\)`, 'i'), what);
   }
   // Bounded: the longest cases wait out a 1 s deadline per request (diagnose: ~15 of 0.5 s).
   assert.ok(took < (cmd === 'diagnose' ? 40_000 : 20_000), `${cmd} against ${mode} took ${took} ms`);
@@ -139,10 +145,16 @@ test('diagnose --json when nothing usable was captured: the JSON is still printe
   const out = path.join(cwd, 'caps');
   const r = await goscope(['diagnose', server.base('status500'), '--seconds', '1', '--samples', '2', '--no-trace', '--timeout', '1s', '--json', '--out', out], { cwd, env: ENV });
   assert.equal(r.code, 1, r.stderr);
-  const j = JSON.parse(r.stdout) as { schema: string; profiles: unknown[]; notes: { kind: string; state: string }[] };
+  const j = JSON.parse(r.stdout) as { schema: string; usable: boolean; verdict: string[]; profiles: unknown[]; notes: { kind: string; state: string }[] };
   assert.equal(j.schema, 'goscope.diagnose/v1');
   assert.deepEqual(j.profiles, []);
   assert.ok(j.notes.length > 0 && j.notes.every((n) => n.state === 'failed'), JSON.stringify(j.notes));
   assert.match(r.stderr, /^goscope: .*nothing usable was captured/);
   assert.ok(readdirSync(out).includes('report.html'), 'the report is still written');
+  // The headline says so, in the JSON and in the report: never "nothing stands out".
+  assert.equal(j.usable, false);
+  assert.deepEqual(j.verdict, ['nothing usable was captured, so there is nothing to diagnose (failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak)']);
+  const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+  assert.match(html, /<div class="verdict bad" id="verdict"><ul><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak\)<\/li><\/ul><\/div>/);
+  assert.doesNotMatch(html + r.stdout, /stands out/);
 });

@@ -75,3 +75,19 @@ test('siteOf: one rule names where (user code, else the first frame above the pl
   assert.equal(siteOf(f('runtime.gopark', 'runtime.chanrecv1'))?.func, 'runtime.gopark');
   assert.equal(siteOf([]), undefined);
 });
+
+test('generic functions: named as top and go tool pprof name them', { skip: needGo }, async () => {
+  const gdir = await profgen('-extra');
+  const p = decodeProfile(readFileSync(join(gdir, 'generic.pb.gz')), 'generic.pb.gz');
+  const si = selectSampleIndex(p);
+  const r = hotspots(p, si, 50);
+  const topNames = new Set(top(p, { nodefraction: 0 }).rows.map((x) => x.name));
+  const generic = r.hotspots.filter((h) => h.function.includes('go.shape.'));
+  assert.ok(generic.length > 0, `generic hot spots in ${r.hotspots.map((h) => h.function).join(', ')}`);
+  for (const h of generic) assert.ok(topNames.has(h.function), `${h.function} is a row of top`);
+  // apply's closure carries about a third of the samples: under pprof's shortened name.
+  assert.ok(r.hotspots.some((h) => h.function.startsWith('main.apply[go.shape.func uint64]')), 'apply under pprof\'s name');
+  // Only "])." keeps go.shape.func(…) whole, as in top.
+  for (const h of r.hotspots) if (h.function.includes('go.shape.func(')) assert.match(h.function, /\]\)\./, h.function);
+  assert.equal(int64ToNumber(sumInt64(r.hotspots.map((h) => h.value))), int64ToNumber(r.total));
+});

@@ -36,8 +36,10 @@ test('Ctrl-C while a body drips: exit 130, one line, no .tmp left, earlier captu
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
-      // The first dump is saved and the second one is being written when Ctrl-C comes.
-      await until('the dripping capture to start', () => existsSync(out) && readdirSync(out).some((f) => f.endsWith('.tmp')), 60_000);
+      // The first dump is saved and the second one is being written when Ctrl-C comes. Wait
+      // for the second one's temporary file by name: the first one's has a .tmp too while it
+      // is being written, and a loaded machine can be caught in that moment.
+      await until('the dripping capture to start', () => existsSync(out) && readdirSync(out).some((f) => f.startsWith('.after.goroutine.txt.') && f.endsWith('.tmp')), 60_000);
       assert.ok(readdirSync(out).includes('before.goroutine.txt'), readdirSync(out).join(', '));
       child.kill('SIGINT');
       const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);

@@ -7,98 +7,14 @@
 // cannot be changed to enable them). Skips with a message when Caddy cannot be built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { goscope } from './support/cli.js';
-import { installCaddy, needGo, startDemo } from './support/go.js';
+import { needGo, startDemo } from './support/go.js';
+import { caddyBinary, startCaddy, type Caddy } from './support/caddy.js';
 import { startRamp } from '../scripts/ramp.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitFor(url: string, deadlineMs: number, proc: ChildProcess, log: () => string): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`caddy exited (${proc.exitCode}):\n${log()}`);
-    // node:http rather than fetch: Caddy's admin endpoint refuses the Sec-Fetch-Mode header fetch sends.
-    const status = await new Promise<number>((resolve) => {
-      const req = http.get(url, { timeout: 2000 }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(0));
-    });
-    if (status === 200) return;
-    if (Date.now() > until) throw new Error(`${url} did not answer within ${deadlineMs} ms:\n${log()}`);
-    await sleep(100);
-  }
-}
-
-interface Caddy {
-  admin: string;
-  site: string;
-  stop(): Promise<void>;
-}
-
-async function startCaddy(bin: string, upstream: string, dir: string): Promise<Caddy> {
-  const [adminPort, sitePort] = [await freePort(), await freePort()];
-  const caddyfile = path.join(dir, 'Caddyfile');
-  writeFileSync(
-    caddyfile,
-    `{
-	admin 127.0.0.1:${adminPort}
-	auto_https off
-	persist_config off
-}
-
-http://127.0.0.1:${sitePort} {
-	rewrite * /ramp/slow?ms=200
-	reverse_proxy ${upstream}
-}
-`,
-  );
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir };
-  const proc = spawn(bin, ['run', '--config', caddyfile, '--adapter', 'caddyfile'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8');
-  proc.stderr!.on('data', (s: string) => {
-    if (stderr.length < 64 * 1024) stderr += s;
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const admin = `http://127.0.0.1:${adminPort}`;
-  const site = `http://127.0.0.1:${sitePort}`;
-  try {
-    await waitFor(`${admin}/debug/pprof/`, 30_000, proc, () => stderr);
-    await waitFor(`${site}/`, 30_000, proc, () => stderr);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
-  return {
-    admin,
-    site,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
 
 interface NotLeakJson {
   reason: string;
@@ -107,20 +23,16 @@ interface NotLeakJson {
 }
 
 test('Caddy reverse proxy under a traffic ramp: no leak suspects; diagnose agrees and names the trace for its disabled profiles', { skip: needGo, timeout: 400_000 }, async (t) => {
-  let bin: string;
-  try {
-    bin = await installCaddy();
-  } catch (e) {
-    t.skip(`Caddy v2.11.9 cannot be built here: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
+  const { bin, skip } = await caddyBinary();
+  if (bin === null) return t.skip(skip);
   const dir = mkdtempSync(path.join(tmpdir(), 'goscope-caddy-'));
   const demo = await startDemo();
   let caddy: Caddy | null = null;
   let ramp: ReturnType<typeof startRamp> | null = null;
   try {
-    caddy = await startCaddy(bin, new URL(demo.url).host, dir);
-    ramp = startRamp(caddy.site, '/', { concurrency: 4 });
+    const upstream = new URL(demo.url).host;
+    caddy = await startCaddy(bin, { sites: [() => `rewrite * /ramp/slow?ms=200\nreverse_proxy ${upstream}`], readyPath: '/' });
+    ramp = startRamp(caddy.sites[0]!, '/', { concurrency: 4 });
     await sleep(1000);
     const stepping = ramp.stepUp(4, 36, 1000);
     const r = await goscope(['leak', caddy.admin, '--interval', '1s', '--samples', '9', '--json', '--out', path.join(dir, 'leak')], { timeoutMs: 120_000 });

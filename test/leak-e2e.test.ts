@@ -19,6 +19,7 @@ import { Grouper } from '../src/analysis/goroutines/group.js';
 import { analyzeLeaks, type LeakSample } from '../src/analysis/goroutines/leak.js';
 import { followedIds, type MemberDump } from '../src/analysis/goroutines/members.js';
 import { readSnapshot } from '../src/analysis/goroutines/snapshot.js';
+import type { persistenceJson } from '../src/report/goroutines.js';
 
 /** The planted leaks: blocking function in testdata/go/demo -> wait reason. */
 const PLANTED: Record<string, string> = {
@@ -32,17 +33,8 @@ const PLANTED: Record<string, string> = {
 // audit mutex is a package variable, always reachable.
 const DETECTABLE = new Set(['main.computeQuote', 'main.consumeEvents', 'main.awaitShards', 'main.waitForConfig']);
 
-interface PersistenceJson {
-  fromSeconds: number;
-  toSeconds: number;
-  before: number;
-  after: number;
-  followed: number;
-  stayed: number;
-  returned: number;
-  gone: number;
-  persists: boolean;
-}
+/** The `persistence` member of suspects and notLeaks in --json. */
+type PersistenceJson = NonNullable<ReturnType<typeof persistenceJson>>;
 
 interface NotLeakJson {
   reason: string;
@@ -61,8 +53,8 @@ interface LeakJson {
   leakProfile: string;
 }
 
-/** The demo's ramp endpoints: /ramp/proxy's goroutines wait in the proxy's RoundTrip, /ramp/slow's in slowUpstream. */
-const RAMP = new Set(['main.rampTransport.RoundTrip', 'main.slowUpstream']);
+/** The demo's ramp endpoints: /ramp/proxy's goroutines wait in the proxy's RoundTrip, /ramp/slow's in sleepCtx. */
+const RAMP = new Set(['main.rampTransport.RoundTrip', 'main.sleepCtx']);
 
 /** Samples (debug=0) and dumps (debug=2) of a leak capture folder, read back. */
 async function readCaptures(caps: string, j: LeakJson): Promise<{ samples: LeakSample[]; members: MemberDump[] }> {

@@ -12,18 +12,29 @@ import { readSnapshot } from '../src/analysis/goroutines/snapshot.js';
 import { followedIds, persistence, sameWait, type MemberDump } from '../src/analysis/goroutines/members.js';
 import { analyzeLeaks, type LeakSample } from '../src/analysis/goroutines/leak.js';
 import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
-import { readFileSync } from 'node:fs';
+import { groupName } from '../src/analysis/goroutines/name.js';
+import { groupJson, notLeakJson, renderLeak, suspectJson } from '../src/report/goroutines.js';
+import { style } from '../src/report/term.js';
+import { diagnoseHtml } from '../src/report/diagnose-html.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildGo, needGo, newerGoUnavailable, NEWER_GO, repoRoot, type Toolchain } from './support/go.js';
 
 const run = promisify(execFile);
 
-async function dumps(toolchain: Toolchain): Promise<{ first: string; second: string }> {
+async function dumps(toolchain: Toolchain): Promise<{ first: string; second: string; debug0: Buffer }> {
   const bin = await buildGo('testdata/go/persist', toolchain === 'local' ? {} : { toolchain, goDirective: '1.27' });
-  const { stdout } = await run(bin, [], { timeout: 60_000, maxBuffer: 16 << 20, env: { PATH: process.env.PATH ?? '' } });
-  const [first, second] = stdout.split('=== second dump ===\n');
-  assert.ok(first && second, 'two dumps');
-  return { first, second };
+  const dir = mkdtempSync(path.join(tmpdir(), 'goscope-persist-'));
+  try {
+    const file = path.join(dir, 'goroutine.pb.gz');
+    const { stdout } = await run(bin, ['-debug0', file], { timeout: 60_000, maxBuffer: 16 << 20, env: { PATH: process.env.PATH ?? '' } });
+    const [first, second] = stdout.split('=== second dump ===\n');
+    assert.ok(first && second, 'two dumps');
+    return { first, second, debug0: readFileSync(file) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function read(text: string, t: number, earlier: MemberDump[]) {
@@ -146,4 +157,50 @@ test('leak verdicts with members followed: persisting groups are suspects, turno
   assert.ok(send.waitMinutes.min >= 1);
   const w = analyzeLeaks({ samples: grown(golden.groups, new Map([[send.stackKey, up]]), 8), detail: golden.groups, leakProfile: null, members: [golden.members!] });
   assert.deepEqual(w.suspects.map((s) => [s.stackKey, s.evidence, s.persistence]), [[send.stackKey, 'wait-minutes', null]]);
+});
+
+test('leak suspects and groups that are not leaks are named as the goroutine views name groups', { skip: needGo, timeout: 600_000 }, async () => {
+  const { first, second, debug0 } = await dumps('local');
+  const a = await read(first, 0, []);
+  const b = await read(second, 35_000, [a.members!]);
+  const wg = (gs: readonly GoroutineGroup[]) => gs.find((g) => g.state === 'sync.WaitGroup.Wait')!;
+  const key = (fn: string) => a.groups.find((g) => g.blockingSite?.func === fn)!.stackKey;
+  const up = [1, 4, 7, 10, 13, 16, 19, 22];
+  const series = new Map([key('main.waitForever'), key('main.handleJob'), wg(a.groups).stackKey].map((k) => [k, up]));
+  const v = analyzeLeaks({ samples: grown(a.groups, series, 8), detail: b.groups, leakProfile: null, members: [a.members!, b.members!] });
+
+  // Blocked in the standard library, started by the service: named by its site and creator.
+  const std = v.suspects.find((s) => s.stackKey === wg(a.groups).stackKey)!;
+  assert.ok(std, 'the goroutines started as `go never.Wait()` persist');
+  assert.equal(std.blockingSite, null);
+  assert.match(std.site?.func ?? '', /^sync\./);
+  const text = renderLeak('persist', up, v, style(false), null);
+  assert.match(text, /\n {6}blocked at  sync\.\S+ \S+\.go:\d+ \(standard library\)\n {6}created by  main\.main \S*main\.go:\d+\n/);
+  assert.doesNotMatch(text, /standard library only/);
+  // The name, site and wait wording in --json are the ones `goroutines --json` gives the same group.
+  const views = new Map(b.groups.map((g) => [g.stackKey, groupJson(g)]));
+  const named = [...v.suspects.map((x) => [x.stackKey, suspectJson(x)] as const), ...v.notLeaks.map((x) => [x.stackKey, notLeakJson(x)] as const)];
+  assert.equal(named.length, 3);
+  for (const [k, x] of named) {
+    const g = views.get(k);
+    assert.ok(g, `${x.name} is a group of the last dump`);
+    assert.deepEqual([x.name, x.site, x.waitText], [g.name, g.site, g.waitText]);
+  }
+  assert.deepEqual(v.notLeaks.map((x) => notLeakJson(x).name), [groupName(b.groups.find((g) => g.blockingSite?.func === 'main.handleJob')!)]);
+  // report.html (diagnose) names them the same way: wait wording, site, creator.
+  const html = diagnoseHtml({ leaks: v, groups: b.groups, findings: [], trace: null }, { service: 'persist', captureDir: '/tmp/x', seconds: 35, startedAt: new Date(0), finishedAt: new Date(35_000), goroutineTotals: up, aborted: false, files: [], reportPath: '/tmp/x/report.html' }, [], []);
+  const block = html.slice(html.indexOf('data-suspect="2"'), html.indexOf('</div>', html.indexOf('data-suspect="2"')));
+  assert.match(block, /· sync\.WaitGroup\.Wait ·.*<th>blocked at<\/th><td><code>sync\.[^<]+<\/code> <span class="dim">\S+\.go:\d+<\/span><\/td>.*<th>created by<\/th><td><code>main\.main<\/code>/s);
+  assert.match(html, /data-not-leak="turnover">22 goroutines chan receive at <code>main\.handleJob<\/code> <span class="dim">\S*main\.go:\d+<\/span> <span class="dim">created by<\/span> <code>main\.main<\/code>/);
+  assert.match(text, /\n {6}at main\.handleJob \S*main\.go:\d+ · created by main\.main \S*main\.go:\d+\n/);
+
+  // Counted by debug=0 profiles only (no states, no later debug=2 dump): the runtime's
+  // wording, as `goroutines` prints a debug=0 group, not goscope's older descriptions.
+  const p1 = await readSnapshot(fromBuffer(debug0), 'debug0');
+  const s1 = analyzeLeaks({ samples: grown(p1.groups, new Map([[p1.groups.find((g) => g.blockingSite?.func === 'main.waitForever')!.stackKey, up]]), 8), leakProfile: null });
+  assert.equal(s1.suspects.length, 1);
+  assert.equal(suspectJson(s1.suspects[0]!).waitText, 'chan receive');
+  const t1 = renderLeak('persist', up, s1, style(false), null);
+  assert.match(t1, /^#1 {2}22 goroutines {2}chan receive {2}/m);
+  assert.doesNotMatch(t1, /channel receive/);
 });

@@ -11,32 +11,19 @@ process.env.TZ = 'UTC';
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProfile } from '../src/formats/pprof/index.js';
 import { goscope } from './support/cli.js';
-import { installCaddy, needGo } from './support/go.js';
+import { caddyBinary, startCaddy, type Caddy } from './support/caddy.js';
 import { assertSameTop, runPprof } from './support/pprof.js';
 
 const work = mkdtempSync(join(tmpdir(), 'goscope-caddy-top-'));
-let caddy: ChildProcess | null = null;
-let skip: string | false = needGo;
+let caddy: Caddy | null = null;
+let skip: string | false = false;
 let profileFile = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function get(url: string, agent?: http.Agent): Promise<number> {
   return new Promise((resolve) => {
@@ -50,80 +37,40 @@ function get(url: string, agent?: http.Agent): Promise<number> {
   });
 }
 
-/** Starts Caddy on free loopback ports; resolves once the proxy answers 200, or null if it exited. */
-async function startCaddy(bin: string): Promise<{ admin: string; front: string; proc: ChildProcess } | null> {
-  const [admin, front, back] = [await freePort(), await freePort(), await freePort()];
-  const dir = mkdtempSync(join(work, 'caddy-'));
-  const config = join(dir, 'Caddyfile');
-  writeFileSync(
-    config,
-    `{\n\tadmin 127.0.0.1:${admin}\n\tauto_https off\n\tpersist_config off\n}\n` +
-      `http://127.0.0.1:${front} {\n\treverse_proxy 127.0.0.1:${back}\n}\n` +
-      `http://127.0.0.1:${back} {\n\theader X-Goscope-Test caddy\n\trespond "hello from caddy" 200\n}\n`,
-  );
-  // Its data and config folders in the test's folder, not the user's.
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
-  for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOGC', 'GOTRACEBACK', 'GOMEMLIMIT']) delete env[k];
-  const proc = spawn(bin, ['run', '--config', config, '--adapter', 'caddyfile'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr!.resume();
-  let exited = false;
-  proc.once('exit', () => (exited = true));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && !exited) {
-    if ((await get(`http://127.0.0.1:${front}/`)) === 200) return { admin: `http://127.0.0.1:${admin}`, front: `http://127.0.0.1:${front}/`, proc };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  return null;
-}
-
 before(async () => {
-  if (skip) return;
-  let bin: string;
-  try {
-    bin = await installCaddy();
-  } catch (e) {
-    skip = `Caddy cannot be built here: ${(e as Error).message.split('\n')[0]}`;
+  const found = await caddyBinary();
+  if (found.bin === null) {
+    skip = found.skip;
     return;
   }
-  // A port taken between choosing it and Caddy binding it: try again with others.
-  for (let attempt = 0; attempt < 3 && caddy === null; attempt++) {
-    const c = await startCaddy(bin);
-    if (!c) continue;
-    caddy = c.proc;
-    process.once('exit', () => c.proc.kill('SIGKILL'));
-    // Bounded load while goscope takes a 2 s CPU profile: 8 keep-alive clients, until
-    // the capture is done (at most 30 s or 200,000 requests).
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    let stop = false;
-    let sent = 0;
-    const stopAt = Date.now() + 30_000;
-    const load = Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (!stop && Date.now() < stopAt && sent < 200_000) {
-          sent++;
-          await get(c.front, agent);
-        }
-      }),
-    );
-    const r = await goscope(['top', `${c.admin}/debug/pprof/profile?seconds=2`, '--out', join(work, 'caps')], { env: { TZ: 'UTC' } });
-    stop = true;
-    await load;
-    agent.destroy();
-    assert.equal(r.code, 0, r.stderr);
-    profileFile = join(work, 'caps', 'profile.pb.gz');
-  }
-  if (caddy === null) skip = 'Caddy did not start on free loopback ports in 3 attempts';
+  // The front site proxies to the back one, which answers itself.
+  const c = await startCaddy(found.bin, { sites: [(h) => `reverse_proxy ${h[1]}`, () => 'header X-Goscope-Test caddy\nrespond "hello from caddy" 200'], readyPath: '/' });
+  caddy = c;
+  const front = c.sites[0] + '/';
+  // Bounded load while goscope takes a 2 s CPU profile: 8 keep-alive clients, until
+  // the capture is done (at most 30 s or 200,000 requests).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let stop = false;
+  let sent = 0;
+  const stopAt = Date.now() + 30_000;
+  const load = Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (!stop && Date.now() < stopAt && sent < 200_000) {
+        sent++;
+        await get(front, agent);
+      }
+    }),
+  );
+  const r = await goscope(['top', `${c.admin}/debug/pprof/profile?seconds=2`, '--out', join(work, 'caps')], { env: { TZ: 'UTC' } });
+  stop = true;
+  await load;
+  agent.destroy();
+  assert.equal(r.code, 0, r.stderr);
+  profileFile = join(work, 'caps', 'profile.pb.gz');
 });
 
 after(async () => {
-  if (caddy && caddy.exitCode === null && caddy.signalCode === null) {
-    const exited = new Promise((r) => caddy!.once('exit', r));
-    caddy.kill('SIGTERM');
-    const t = setTimeout(() => caddy!.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(t);
-  }
+  await caddy?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

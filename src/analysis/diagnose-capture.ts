@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { fromBuffer, type Chunks } from '../formats/input.js';
 import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
 import { readTraceStream } from '../formats/trace/index.js';
+import { unreadableDump, withSavedTo } from '../formats/reply.js';
 import { diagnose, type DiagnosedKind, type DiagnoseInput, type Diagnosis, type ProfileInput } from './diagnose.js';
 import { buildFlameTree, type FlameTree } from './flame/tree.js';
 import type { GoroutineGroup } from './goroutines/group.js';
@@ -22,12 +23,35 @@ import { TraceAnalyzer } from './trace/analyse.js';
 
 interface Fetched {
   path: string;
+  /** Where it was fetched from ('' when not known): what a failure to read it names. */
+  url?: string;
   requestedAt: Date;
   fetchedAt: Date;
 }
 
 interface WithBytes extends Fetched {
   bytes: Uint8Array;
+}
+
+interface Streamed extends Fetched {
+  size: number;
+}
+
+/** The name a capture is read under: its URL (a failure then adds where it was saved), else its file. */
+function nameOf(c: Fetched): string {
+  return c.url || c.path;
+}
+
+/** The first bytes of a stream (at least 4 KiB when it has them), for saying what a reply was. */
+async function headOf(chunks: Chunks): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    n += c.length;
+    if (n >= 4096) break;
+  }
+  return Buffer.concat(parts);
 }
 
 /** What a diagnose run captured (collect/plan.ts's CaptureSet has this shape). */
@@ -40,11 +64,11 @@ export interface DiagnoseCapture {
   block: { older?: WithBytes; newer?: WithBytes };
   /** debug=0 goroutine snapshots in time order. */
   goroutines: readonly WithBytes[];
-  goroutineFirstDump?: Fetched;
-  goroutineDump?: Fetched;
+  goroutineFirstDump?: Streamed;
+  goroutineDump?: Streamed;
   leakProfile?: WithBytes;
   /** The execution trace, streamed from its file. */
-  trace?: Fetched;
+  trace?: Streamed;
   status: Record<string, { state: 'ok' | 'disabled' | 'failed'; message?: string }>;
 }
 
@@ -118,6 +142,13 @@ async function guarded<T>(notes: DiagnoseNote[], kind: string, fn: () => Promise
   }
 }
 
+/** A goroutine profile held in memory (a debug=0 snapshot, the goroutineleak profile). */
+function readBytes(c: WithBytes) {
+  return readSnapshot(fromBuffer(c.bytes), nameOf(c)).catch((e: unknown) => {
+    throw unreadableDump(e, nameOf(c), c.path, c.bytes, c.bytes.length);
+  });
+}
+
 export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promise<CaptureAnalysis> {
   const notes: DiagnoseNote[] = [];
 
@@ -126,7 +157,7 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
   const totals: number[] = [];
   const t0 = set.goroutines[0]?.fetchedAt.getTime() ?? 0;
   for (const g of set.goroutines) {
-    const r = await guarded(notes, 'goroutine', () => readSnapshot(fromBuffer(g.bytes), g.path));
+    const r = await guarded(notes, 'goroutine', () => readBytes(g));
     if (!r) continue;
     taken.push({ t: g.fetchedAt.getTime() - t0, groups: r.groups });
     totals.push(r.total);
@@ -139,7 +170,11 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
   for (const d of [set.goroutineFirstDump, set.goroutineDump]) {
     if (!d) continue;
     const t = d.requestedAt.getTime() - t0;
-    const r = await guarded(notes, 'goroutine-dump', () => readSnapshot(io.open(d.path), d.path, { partial: true, members: { t, follow: followedIds(members) } }));
+    const r = await guarded(notes, 'goroutine-dump', () =>
+      readSnapshot(io.open(d.path), nameOf(d), { partial: true, members: { t, follow: followedIds(members) } }).catch(async (e: unknown) => {
+        throw unreadableDump(e, nameOf(d), d.path, await headOf(io.open(d.path)), d.size);
+      }),
+    );
     if (!r) continue;
     members.push(r.members!);
     dumps.push({ file: d.path, offsetSeconds: t / 1000, goroutines: r.total, truncated: r.info.truncated });
@@ -148,14 +183,21 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
   let leakProfile: GoroutineGroup[] | null = null;
   if (set.leakProfile) {
     const lp = set.leakProfile;
-    leakProfile = (await guarded(notes, 'goroutineleak', () => readSnapshot(fromBuffer(lp.bytes), lp.path)))?.groups ?? null;
+    leakProfile = (await guarded(notes, 'goroutineleak', () => readBytes(lp)))?.groups ?? null;
   }
 
   // Profiles: decode, subtract the windowed pairs, keep each delta on disk too.
   const inputs: ProfileInput[] = [];
   const flames: DiagnoseFlame[] = [];
   const deltaFiles: string[] = [];
-  const decoded = (kind: string, c: WithBytes | undefined): Profile | undefined => (c ? guard(notes, kind, () => decodeProfile(c.bytes, c.path)) : undefined);
+  const decode = (c: WithBytes): Profile => {
+    try {
+      return decodeProfile(c.bytes, nameOf(c));
+    } catch (e) {
+      throw withSavedTo(e, c.path);
+    }
+  };
+  const decoded = (kind: string, c: WithBytes | undefined): Profile | undefined => (c ? guard(notes, kind, () => decode(c)) : undefined);
   const add = (kind: DiagnosedKind, p: Profile | undefined, windowSeconds: number | null, file: string | undefined) => {
     if (!p) return;
     const sampleIndex = selectSampleIndex(p);
@@ -194,7 +236,9 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
     const tr = set.trace;
     trace = await guarded(notes, 'trace', async () => {
       const an = new TraceAnalyzer({});
-      const header = await readTraceStream(io.open(tr.path), (e) => an.add(e), { input: tr.path });
+      const header = await readTraceStream(io.open(tr.path), (e) => an.add(e), { input: nameOf(tr) }).catch((e: unknown) => {
+        throw withSavedTo(e, tr.path);
+      });
       return { analysis: an.finish(), goVersion: header.goVersion, file: tr.path };
     });
   }

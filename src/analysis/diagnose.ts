@@ -67,9 +67,6 @@ export interface Diagnosis {
   trace: TraceFinding | null;
 }
 
-// Mann-Kendall cannot reach p < 0.01 with fewer points, so below this the trend test is skipped.
-export const MIN_TREND_SAMPLES = 6;
-
 // Thresholds for "notable": a service using more than 80% of a core, or goroutines
 // waiting on mutexes for more than 10% of wall time (summed over goroutines). Blocking
 // is never notable by amount: the block profile counts idle waits (a worker's select

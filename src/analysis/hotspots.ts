@@ -4,6 +4,8 @@
 // and a heap profile names the allocating line rather than runtime.mallocgc. Samples with
 // no such frame are charged to their leaf-most frame outside the runtime (net/http's
 // connection loops), else to their leaf (GC workers, the scheduler), and marked.
+// Functions are named as `go tool pprof` and `goscope top` name them (profile/names.ts):
+// a generic function reads the same in diagnose as in top.
 import {
   addInt64,
   compareInt64,
@@ -15,6 +17,7 @@ import {
   type Int64,
   type Profile,
 } from '../formats/pprof/index.js';
+import { pprofFunctionName } from './profile/names.js';
 import { isRuntimeFunc, isStdlibFunc } from './stack.js';
 
 export interface Hotspot {
@@ -63,13 +66,14 @@ export function hotspots(p: Profile, sampleIndex: number, limit = 10): HotspotRe
     for (const ln of idx.locations.get(locId)?.lines ?? []) {
       const f = idx.functions.get(ln.functionId);
       if (!f) continue;
-      const s: Site = { fn: f.name, file: f.filename, line: int64ToNumber(ln.line), outside: null };
+      const fn = pprofFunctionName(f);
+      const s: Site = { fn, file: f.filename, line: int64ToNumber(ln.line), outside: null };
       r.leaf ??= { ...s, outside: 'runtime' };
-      if (!isStdlibFunc(f.name)) {
+      if (!isStdlibFunc(fn)) {
         r.user = s;
         break;
       }
-      if (!isRuntimeFunc(f.name)) r.lib ??= { ...s, outside: 'stdlib' };
+      if (!isRuntimeFunc(fn)) r.lib ??= { ...s, outside: 'stdlib' };
     }
     resolved.set(locId, r);
     return r;

@@ -2,6 +2,12 @@
 // the Mann-Kendall test for a monotonic trend and the Theil-Sen slope. Both use ranks and
 // pairwise slopes, so one spike or a burst of churn does not make a trend.
 
+/**
+ * The fewest points with which Mann-Kendall can reach p < 0.01 at all (a perfectly
+ * monotonic series of 6): with fewer, growth alone can flag nothing.
+ */
+export const MIN_TREND_POINTS = 6;
+
 export interface Trend {
   /** Mann-Kendall S: concordant minus discordant pairs. */
   s: number;

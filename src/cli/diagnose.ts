@@ -17,7 +17,7 @@ import { analyseExposition } from '../analysis/metrics/index.js';
 import type { MetricsDigest } from '../report/metrics.js';
 import { progress, type Progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
@@ -170,6 +170,7 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
       goroutineTotals: a.goroutineTotals,
       goroutineDumps: a.dumps,
       aborted: set.aborted,
+      usable: a.usable,
       files: [...set.files, ...a.deltaFiles, ...(o.metrics?.saved && !set.files.includes(o.metrics.saved) ? [o.metrics.saved] : [])],
       reportPath: htmlPath,
       metrics: o.metrics,
@@ -179,7 +180,7 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
     o.prog.done();
     if (o.json) printJson(o.io, diagnoseJson(a.diagnosis, meta, a.notes));
     else if (a.usable || set.aborted) write(o.io, renderDiagnose(a.diagnosis, meta, a.notes, outStyle(o.io)));
-    if (!a.usable) o.io.err.write(nothingUsable(set.service, a.notes, set.dir, htmlPath));
+    if (!a.usable) note(o.io, nothingUsable(set.service, a.notes, set.dir, htmlPath));
   } finally {
     o.prog.done();
   }

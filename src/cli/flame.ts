@@ -9,7 +9,8 @@ import { buildFlameTree, flameNodeCount, type FlameStack } from '../analysis/fla
 import { flameSectionHtml, htmlPage } from '../report/html.js';
 import { mergeProfiles } from '../analysis/profile/merge.js';
 import { parseArgs } from './args.js';
-import { write, writeOutput, type Io } from './common.js';
+import { note, write, writeData, writeOutput, type Io } from './common.js';
+import { clean } from '../report/term.js';
 import { loadProfile, printFilterWarnings, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
 import type { TopOptions } from '../analysis/profile/top.js';
 
@@ -116,10 +117,10 @@ export async function flameCommand(argv: string[], io: Io): Promise<number> {
     ({ html: text, nodes } = flamePage(input, title));
   }
   if (output === '-') {
-    io.out.write(text);
+    writeData(io, text);
     return 0;
   }
   await writeOutput(output, text);
-  io.err.write(`wrote ${output}${nodes ? ` (${nodes.toLocaleString('en-US')} frames)` : ''}\n`);
+  note(io, `wrote ${clean(output)}${nodes ? ` (${nodes.toLocaleString('en-US')} frames)` : ''}`);
   return 0;
 }

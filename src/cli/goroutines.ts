@@ -1,18 +1,20 @@
 // goscope goroutines <source> | goscope goroutines diff <before> <after>
 import { stat } from 'node:fs/promises';
-import { FormatError, UsageError, UserError } from '../errors.js';
+import { FormatError, UsageError } from '../errors.js';
 import { groupFile } from './group-file.js';
 import { acquire } from '../collect/acquire.js';
 import { resolveSource } from '../collect/source.js';
-import { mayBeGoroutineDump, parseGoroutines } from '../formats/goroutines/parse.js';
-import { describeReply, readHead } from '../collect/reply.js';
+import { parseGoroutines } from '../formats/goroutines/parse.js';
+import { readHead } from '../collect/reply.js';
+import { unreadableDump } from '../formats/reply.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
 import { DEFAULT_SIMILARITY, Grouper, SIMILARITIES, type GoroutineGroup, type Similarity } from '../analysis/goroutines/group.js';
 import { diffSnapshots } from '../analysis/goroutines/diff.js';
 import { waitText } from '../analysis/goroutines/classify.js';
 import { diffJson, goroutinesJson, renderDiff, renderGroups, skippedWarning } from '../report/goroutines.js';
 import { parseArgs, parseDuration, parseInteger, parseRegex } from './args.js';
-import { outStyle, printJson, write, type Io } from './common.js';
+import { note, outStyle, printJson, write, type Io } from './common.js';
+import { clean } from '../report/term.js';
 
 export const GOROUTINES_HELP = `usage: goscope goroutines <source> [flags]
        goscope goroutines diff <before> <after> [flags]
@@ -98,9 +100,7 @@ export async function snapshot(
     if (acq.savedTo && e instanceof FormatError) {
       // A service answered 2xx with something else: say what, as profile and trace do.
       const { head, size } = await readHead(acq.savedTo);
-      if (!mayBeGoroutineDump(head)) {
-        throw new UserError(`${acq.input}: not a goroutine dump but ${describeReply(head, size)} (saved to ${acq.savedTo}): is this a Go service serving net/http/pprof?`);
-      }
+      throw unreadableDump(e, acq.input, acq.savedTo, head, size);
     }
     throw e;
   }
@@ -109,7 +109,7 @@ export async function snapshot(
 /** Lines a lenient read had to skip are never silent: one line on stderr (the output stays clean for pipes and --json). */
 function warnSkipped(io: Io, info: DumpInfo): void {
   const w = skippedWarning(info);
-  if (w) io.err.write(`goscope: ${w}\n`);
+  if (w) note(io, `goscope: ${w}`);
 }
 
 function matches(g: GoroutineGroup, re: RegExp): boolean {
@@ -148,7 +148,7 @@ export async function goroutinesCommand(argv: string[], io: Io): Promise<number>
     printJson(io, { ...goroutinesJson(snap.info, shown, sim, shownTotal), savedTo: snap.savedTo ?? null });
   } else {
     write(io, renderGroups(snap.info, shown, sim, outStyle(io), { stacks, totalGroups: snap.groups.length }));
-    if (snap.savedTo) write(io, `saved ${snap.savedTo}`);
+    if (snap.savedTo) write(io, `saved ${clean(snap.savedTo)}`);
   }
   return 0;
 }

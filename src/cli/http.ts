@@ -20,7 +20,8 @@ import { progress } from '../report/progress.js';
 import { loadJson, renderLoad, renderSingle, singleJson, type LoadReport, type SingleReport } from '../report/http.js';
 import { fmtMs } from '../formats/http/duration.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { goscopeVersion, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { goscopeVersion, note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { clean } from '../report/term.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const HTTP_HELP = `usage: goscope http <url> [flags]
@@ -272,7 +273,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     if (ex.failure) {
       // Once the request was sent the service may have logged it: say which trace to look for.
       const sent = (ex.failure.phase === 'serverProcessing' || ex.failure.phase === 'transfer') && ex.traceId !== '';
-      io.err.write(`goscope: ${ex.failure.message}${sent ? ` (trace-id ${ex.traceId})` : ''}\n`);
+      note(io, `goscope: ${clean(ex.failure.message)}${sent ? ` (trace-id ${ex.traceId})` : ''}`);
     }
     return exitCode(slo, ex.failure ? 1 : 0);
   }

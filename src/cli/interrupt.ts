@@ -12,7 +12,7 @@ export const EXIT_INTERRUPTED = 130;
 let installed = false;
 let holders = 0;
 let controller = new AbortController();
-let write: (line: string) => void = (line) => process.stderr.write(line);
+let write: (line: string) => void = () => {};
 
 function onSignal(sig: NodeJS.Signals): void {
   const code = sig === 'SIGTERM' ? 143 : EXIT_INTERRUPTED;
@@ -25,9 +25,9 @@ function onSignal(sig: NodeJS.Signals): void {
   process.exit(code);
 }
 
-/** Installs the handlers (main.ts, once); `err` receives the one line printed on the way out. */
-export function installInterruptHandler(err?: (line: string) => void): void {
-  if (err) write = err;
+/** Installs the handlers (main.ts, once); `err` receives the one line printed on the way out (common.ts note). */
+export function installInterruptHandler(err: (line: string) => void): void {
+  write = err;
   if (installed) return;
   installed = true;
   process.on('SIGINT', onSignal);

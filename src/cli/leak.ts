@@ -11,10 +11,13 @@ import type { GoroutineGroup } from '../analysis/goroutines/group.js';
 import { analyzeLeaks, type LeakSample } from '../analysis/goroutines/leak.js';
 import { followedIds, type MemberDump } from '../analysis/goroutines/members.js';
 import { readSnapshot, type Snapshot } from '../analysis/goroutines/snapshot.js';
+import { MIN_TREND_POINTS } from '../analysis/trend.js';
+import { readHead } from '../collect/reply.js';
+import { unreadableDump } from '../formats/reply.js';
 import { notLeakJson, renderLeak, suspectJson, type DumpFacts } from '../report/goroutines.js';
 import { progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { note, outStyle, printJson, wantsProgress, write, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 
 export const LEAK_HELP = `usage: goscope leak <service-url> [--interval 5s] [--duration 1m | --samples N] [flags]
@@ -41,8 +44,7 @@ flags:
 exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage, 130 interrupted
 (Ctrl-C: the samples taken are analysed)`;
 
-// Mann-Kendall at p < 0.01 needs 6 points even for a perfectly monotonic series.
-const MIN_SAMPLES = 6;
+const MIN_SAMPLES = MIN_TREND_POINTS;
 
 const FLAGS = {
   interval: { type: 'string' },
@@ -96,13 +98,16 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   const takeDump = async (name: string, signal?: AbortSignal): Promise<Snapshot> => {
     const cap = await captureGoroutineText(base, { dir, name, timeoutMs, signal });
     const t = cap.requestedAt.getTime() - firstAt;
-    const snap = await readSnapshot(readFileChunks(cap.path), cap.path, { partial: true, members: { t, follow: followedIds(members) } });
+    const snap = await readSnapshot(readFileChunks(cap.path), cap.url, { partial: true, members: { t, follow: followedIds(members) } }).catch(async (e: unknown) => {
+      const { head, size } = await readHead(cap.path);
+      throw unreadableDump(e, cap.url, cap.path, head, size);
+    });
     members.push(snap.members!);
     dumps.push({ file: cap.path, offsetSeconds: t / 1000, goroutines: snap.total, truncated: snap.info.truncated });
     return snap;
   };
   const warn = (line: string): void => {
-    if (!json) io.err.write(`goscope: warning: ${termSafe(line)}\n`);
+    if (!json) note(io, `goscope: warning: ${termSafe(line)}`);
   };
   try {
     const url = profileUrl(source, 'goroutine', { debug: '0' });
@@ -116,7 +121,9 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
       signal: stop.signal,
       onWait: (i, left) => prog.update(`sample ${i + 1}/${samples} in ${Math.ceil(left / 1000)}s · goroutines ${totals.join(' ')}`),
     })) {
-      const { groups, total } = await readSnapshot(fromBuffer(snap.bytes), snap.savedTo);
+      const { groups, total } = await readSnapshot(fromBuffer(snap.bytes), url.href).catch((e: unknown) => {
+        throw unreadableDump(e, url.href, snap.savedTo, snap.bytes, snap.bytes.length);
+      });
       if (snap.index === 0) firstAt = snap.at.getTime();
       taken.push({ t: snap.t, groups });
       totals.push(total);
@@ -165,7 +172,13 @@ export async function leakCommand(argv: string[], io: Io): Promise<number> {
   let leakGroups: GoroutineGroup[] | null = null;
   try {
     const lp = await captureLeakProfile(base, { dir, timeoutMs });
-    if (lp) leakGroups = (await readSnapshot(fromBuffer(lp.bytes), lp.path)).groups;
+    if (lp) {
+      leakGroups = (
+        await readSnapshot(fromBuffer(lp.bytes), lp.url).catch((e: unknown) => {
+          throw unreadableDump(e, lp.url, lp.path, lp.bytes, lp.bytes.length);
+        })
+      ).groups;
+    }
   } catch (e) {
     // Confirmation only: without it the trend test and the followed ids still decide.
     if (!(e instanceof UserError)) throw e;

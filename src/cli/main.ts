@@ -1,13 +1,13 @@
 // Entry point: runs one command, turns user errors into one line and an exit code.
 import { UserError } from '../errors.js';
 import { termSafe } from '../lib/text.js';
-import { stdio } from './common.js';
+import { note, stdio } from './common.js';
 import { installInterruptHandler } from './interrupt.js';
 import { run } from './run.js';
 
 async function main(): Promise<void> {
   const io = stdio();
-  installInterruptHandler((line) => io.err.write(line));
+  installInterruptHandler((line) => note(io, line));
   // A closed pipe (goscope … | head) is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -19,10 +19,11 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof UserError) {
       // Messages quote inputs and replies: the last line of defence for the terminal.
-      io.err.write(`goscope: ${termSafe(e.message)}\n`);
+      note(io, `goscope: ${termSafe(e.message)}`);
       code = e.exitCode;
     } else {
-      io.err.write(`goscope: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+      // A stack keeps its lines; anything else in it is escaped by note.
+      note(io, `goscope: internal error (please report): ${(e as Error)?.stack ?? String(e)}`);
       code = 1;
     }
   }

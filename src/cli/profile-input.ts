@@ -11,7 +11,7 @@ import { formatBytes, limit, limitHint } from '../lib/limits.js';
 import { checkGranularity, type TopOptions } from '../analysis/profile/top.js';
 import { termSafe } from '../lib/text.js';
 import { parseDuration, parseInteger, type FlagSpec, type Parsed } from './args.js';
-import type { Io } from './common.js';
+import { note, type Io } from './common.js';
 
 export interface LoadedProfile {
   profile: Profile;
@@ -124,5 +124,5 @@ export function timeoutFlag(flags: Parsed['flags']): number | undefined {
  * nothing is not mistaken for an empty profile. Tag keys come from the profile: sanitised.
  */
 export function printFilterWarnings(io: Io, warnings: readonly string[]): void {
-  for (const w of warnings) io.err.write(termSafe(w) + '\n');
+  for (const w of warnings) note(io, termSafe(w));
 }

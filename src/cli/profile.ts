@@ -10,7 +10,8 @@ import { renderTopText, topJson } from '../report/top.js';
 import { progress } from '../report/progress.js';
 import { saveCapture } from '../collect/capture.js';
 import { parseArgs, parseDuration } from './args.js';
-import { outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { clean } from '../report/term.js';
 import { printFilterWarnings, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
 import { flameInput, flamePage } from './flame.js';
 
@@ -124,7 +125,7 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
   else {
     write(io, renderTopText(report, profile, outStyle(io)));
     printFilterWarnings(io, report.warnings);
-    io.err.write(`saved ${files.join(', ')}${typeof flags.html === 'string' ? `; flame graph in ${flags.html}` : ''}\n`);
+    note(io, `saved ${files.map(clean).join(', ')}${typeof flags.html === 'string' ? `; flame graph in ${clean(flags.html)}` : ''}`);
   }
   return 0;
 }

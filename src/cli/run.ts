@@ -6,7 +6,8 @@ import { flameCommand, FLAME_HELP } from './flame.js';
 import { profileCommand, PROFILE_HELP } from './profile.js';
 import { diagnoseCommand, DIAGNOSE_HELP } from './diagnose.js';
 import { traceCommand, TRACE_HELP } from './trace.js';
-import { goscopeVersion, stdio, write, type Io } from './common.js';
+import { goscopeVersion, note, stdio, write, type Io } from './common.js';
+import { clean } from '../report/term.js';
 import { httpCommand, HTTP_HELP } from './http.js';
 import { metricsCommand, METRICS_HELP } from './metrics.js';
 
@@ -79,7 +80,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     case 'metrics':
       return metricsCommand(rest, io);
     default:
-      io.err.write(`goscope: unknown command "${cmd}" (see goscope --help)\n`);
+      note(io, `goscope: unknown command "${clean(cmd)}" (see goscope --help)`);
       return 2;
   }
 }

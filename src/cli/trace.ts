@@ -16,7 +16,8 @@ import { traceVerdicts } from '../analysis/trace/verdicts.js';
 import { progress, type Progress } from '../report/progress.js';
 import { renderTraceText, traceJson, traceReportHtml } from '../report/trace.js';
 import { parseArgs, parseDuration } from './args.js';
-import { printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { note, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { clean } from '../report/term.js';
 import { timeoutFlag } from './profile-input.js';
 
 export const TRACE_HELP = `usage: goscope trace <service-url|file|-> [flags]
@@ -113,7 +114,7 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
       const out = flags.output as string;
       await writeOutput(out, encodeProfile(profile, { gzip: true }));
       const b = summariseBlocking(profile);
-      write(io, `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${out}${savedTo ? `; trace saved to ${savedTo}` : ''}`);
+      write(io, `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${clean(out)}${savedTo ? `; trace saved to ${clean(savedTo)}` : ''}`);
       return 0;
     }
     const { analysis, header } = await analyseTraceStream(chunks, input, { timeline: !kind && typeof flags.output === 'string', prog, size });
@@ -132,8 +133,8 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
     if (json) printJson(io, traceJson(analysis, verdicts, meta));
     else {
       write(io, renderTraceText(analysis, verdicts, meta));
-      if (typeof flags.output === 'string') io.err.write(`wrote ${flags.output}\n`);
-      if (savedTo) io.err.write(`saved ${savedTo}\n`);
+      if (typeof flags.output === 'string') note(io, `wrote ${clean(flags.output)}`);
+      if (savedTo) note(io, `saved ${clean(savedTo)}`);
     }
     return 0;
   } finally {

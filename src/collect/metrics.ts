@@ -12,7 +12,8 @@ import { limit } from '../lib/limits.js';
 import { oneLine } from '../lib/text.js';
 import { saveCaptureStream } from './capture.js';
 import { fetchWithHeaders, FetchError, tooLarge } from './http.js';
-import { describeReply, readHead } from './reply.js';
+import { describeReply } from '../formats/reply.js';
+import { readHead } from './reply.js';
 
 /** Prometheus's media types for the scrape protocols, in its own words (config.ScrapeProtocolsHeaders). */
 const PROTOCOLS: Record<ExpositionFormat | 'openmetrics-0.0.1' | 'text-1.0.0', string> = {

@@ -24,6 +24,7 @@
 //   proof for free from the block snapshots taken before and after its CPU profile.
 
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { compareInt64, decodeProfile, sumInt64, type Int64 } from '../formats/pprof/index.js';
@@ -32,6 +33,7 @@ import { limit, limitHint } from '../lib/limits.js';
 import { saveCapture, saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
+import { notWhatWasAsked, withSavedTo } from '../formats/reply.js';
 
 export type ProfileType = 'cpu' | 'heap' | 'allocs' | 'goroutine' | 'mutex' | 'block' | 'threadcreate';
 
@@ -104,7 +106,9 @@ export async function captureProfile(base: URL, type: ProfileType, opts: Capture
   if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) throw notAProfile(url.href, bytes, file);
   // A gzip bomb is found here as a stream, before anything inflates it in memory.
   const max = limit('inflate');
-  await checkInflatedSize(bytes, file, max, limitHint('inflate', max));
+  await checkInflatedSize(bytes, url.href, max, limitHint('inflate', max)).catch((e: unknown) => {
+    throw withSavedTo(e, file);
+  });
   return { type, url: url.href, path: file, bytes, requestedAt, fetchedAt };
 }
 
@@ -128,15 +132,15 @@ export async function captureGoroutineText(
 ): Promise<CapturedText> {
   const url = profileEndpoint(base, 'goroutine', { debug: String(opts.debug ?? 2) });
   const requestedAt = new Date();
-  let size = 0;
   let file: string;
   try {
     const body = await fetchStream(url, { timeoutMs: opts.timeoutMs, limit: 'dump', signal: opts.signal });
-    file = await saveCaptureStream(opts.dir, opts.name ?? 'goroutines.txt', counted(body, (n) => (size += n)));
+    file = await saveCaptureStream(opts.dir, opts.name ?? 'goroutines.txt', body);
   } catch (e) {
     throw explainFetchError(e, 'goroutine', undefined, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
-  return { url: url.href, path: file, size, requestedAt, fetchedAt: new Date() };
+  const fetchedAt = new Date();
+  return { url: url.href, path: file, size: (await stat(file)).size, requestedAt, fetchedAt };
 }
 
 export interface CapturedLeakProfile {
@@ -297,12 +301,7 @@ export class NotAProfileError extends UserError {
 }
 
 function notAProfile(url: string, bytes: Uint8Array, saved: string): NotAProfileError {
-  const head = Buffer.from(bytes.subarray(0, 40))
-    .toString('latin1')
-    .replace(/[^\x20-\x7e]+/g, ' ')
-    .trim();
-  const what = bytes.length === 0 ? 'an empty reply' : head ? `a reply starting ${JSON.stringify(head)}` : `${bytes.length} bytes of binary data`;
-  return new NotAProfileError(url, saved, `${url}: not a gzipped pprof profile but ${what} (saved to ${saved}): is this a Go service serving net/http/pprof?`);
+  return new NotAProfileError(url, saved, notWhatWasAsked(url, 'a gzipped pprof profile', bytes, bytes.length, saved));
 }
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -340,13 +339,6 @@ function reserveName(dir: string, type: string, ext: string): string {
     if (reserved.has(full) || existsSync(full)) continue;
     reserved.add(full);
     return name;
-  }
-}
-
-async function* counted(chunks: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const c of chunks) {
-    add(c.length);
-    yield c;
   }
 }
 

@@ -1,16 +1,6 @@
-// Naming a 2xx reply that is not what was asked for (a web page, JSON, a login form), the
-// same way for every command: "a reply starting "<!doctype html>…"", "an empty reply" or
-// "N bytes of binary data".
+// Reading back the head of a saved reply, to say what it is when it is not what was asked
+// for (the wording is formats/reply.ts's).
 import { open } from 'node:fs/promises';
-
-export function describeReply(head: Uint8Array, size: number): string {
-  if (size === 0) return 'an empty reply';
-  const text = Buffer.from(head.subarray(0, 40))
-    .toString('latin1')
-    .replace(/[^\x20-\x7e]+/g, ' ')
-    .trim();
-  return text ? `a reply starting ${JSON.stringify(text)}` : `${size} bytes of binary data`;
-}
 
 /** The first `n` bytes of a saved capture and its size. */
 export async function readHead(path: string, n = 4096): Promise<{ head: Buffer; size: number }> {

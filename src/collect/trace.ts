@@ -4,13 +4,14 @@
 // is streamed byte for byte to `<dir>/trace.out` (never held in memory: traces are large;
 // capped by GOSCOPE_MAX_TRACE) before anything checks it, so a wrong reply is kept for
 // the user to look at. Readers stream it back from that file.
-import { open } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { formatBytes, limit, limitHint } from '../lib/limits.js';
 import { saveCaptureStream } from './capture.js';
 import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, fetchStream } from './http.js';
 import { profileUrl } from './source.js';
 import { startTicker } from './profiles.js';
+import { notWhatWasAsked } from '../formats/reply.js';
+import { readHead } from './reply.js';
 
 export interface CaptureTraceOptions {
   /** The capture folder (must exist). */
@@ -52,41 +53,21 @@ export async function captureTrace(base: URL, opts: CaptureTraceOptions): Promis
   const requestedAt = new Date();
   const ticker = opts.onTick ? startTicker(Math.ceil(seconds), opts.onTick) : undefined;
   let file: string;
-  let size = 0;
   try {
     const body = await fetchStream(url, { timeoutMs, limit: 'trace', signal: opts.signal });
-    file = await saveCaptureStream(opts.dir, opts.name ?? 'trace.out', counted(body, (n) => (size += n)));
+    file = await saveCaptureStream(opts.dir, opts.name ?? 'trace.out', body);
   } catch (e) {
     throw explain(e, seconds, timeoutMs);
   } finally {
     ticker?.stop();
   }
   const fetchedAt = new Date();
-  const head = await fileHead(file, 40);
+  // The file is the reply, byte for byte: its size is the reply's.
+  const { head, size } = await readHead(file, 40);
   if (!head.subarray(0, 5).equals(Buffer.from('go 1.'))) {
-    const text = head.toString('latin1').replace(/[^\x20-\x7e]+/g, ' ').trim();
-    const what = size === 0 ? 'an empty reply' : text ? `a reply starting ${JSON.stringify(text)}` : `${size} bytes of binary data`;
-    throw new UserError(`${url.href}: not a Go execution trace but ${what} (saved to ${file}): is this a Go service serving net/http/pprof?`);
+    throw new UserError(notWhatWasAsked(url.href, 'a Go execution trace', head, size, file));
   }
   return { url: url.href, path: file, size, requestedAt, fetchedAt };
-}
-
-async function fileHead(file: string, n: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-async function* counted(chunks: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const c of chunks) {
-    add(c.length);
-    yield c;
-  }
 }
 
 function explain(e: unknown, seconds: number, timeoutMs: number): unknown {

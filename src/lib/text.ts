@@ -12,14 +12,19 @@ const UNSAFE_ALL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u2
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-function escapeChar(c: string): string {
+/**
+ * One control character in Go's notation, as the runtime quotes a label in a Go 1.27
+ * goroutine header: `\n`, `\r`, `\t`; other ASCII controls and DEL as `\xNN`; C1 and the
+ * Unicode ones as `\uNNNN` (U+009B is the rune, not the byte 0x9b).
+ */
+export function escapeChar(c: string): string {
   const named = NAMED[c];
   if (named) return named;
   const code = c.charCodeAt(0);
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
-/** `s` with every control character escaped (`\n`, `\x1b`, `\u202e`): safe to print as part of one line. */
+/** `s` with every control character escaped (`\n`, `\x1b`, `\u009b`, `\u202e`): safe to print as part of one line. */
 export function termSafe(s: string): string {
   return UNSAFE.test(s) ? s.replace(UNSAFE_ALL, escapeChar) : s;
 }

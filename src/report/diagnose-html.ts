@@ -8,7 +8,7 @@ import type { FlameTree } from '../analysis/flame/tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
 import { waitText } from '../analysis/goroutines/classify.js';
-import { groupSite } from '../analysis/goroutines/name.js';
+import { groupSite, type Named } from '../analysis/goroutines/name.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
 import { persistenceLine } from './goroutines.js';
 import { amount, anyNotable, headline, rate, traceSummaryLine, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
@@ -43,6 +43,12 @@ code{font:12px ui-monospace,monospace}
 
 function at(f: Frame | null): string {
   return f ? `<code>${e(f.func)}</code> <span class="dim">${e(shortFile(f.file))}:${f.line}</span>` : '<span class="dim">?</span>';
+}
+
+/** Where a group (or leak suspect) waits, and where its stack differs from one that would read the same: as the terminal names it. */
+function siteCell(g: Named): string {
+  const site = groupSite(g);
+  return (site ? at(site) : '<span class="dim">no readable stack</span>') + (g.via ? ` <span class="dim">differs at</span> ${at(g.via)}` : '');
 }
 
 function stack(frames: readonly Frame[]): string {
@@ -84,7 +90,7 @@ function traceSection(t: TraceFinding, meta: DiagnoseMeta): string {
 }
 
 export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], flames: readonly FlameEntry[]): string {
-  const bad = anyNotable(d);
+  const bad = anyNotable(d, meta);
   const parts: string[] = [];
   parts.push(`<h1>goscope diagnose <code>${e(meta.service)}</code></h1>`);
   parts.push(`<p class="dim">${e(meta.startedAt.toISOString())} · ${meta.seconds}s window · captures in <code>${e(meta.captureDir)}</code></p>`);
@@ -99,21 +105,20 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   else if (!d.leaks.suspects.length) parts.push('<p>No leak suspects.</p>');
   for (const s of d.leaks?.suspects ?? []) {
     parts.push(
-      `<div class="suspect" data-suspect="${s.rank}"><b>#${s.rank} ${s.count} goroutines</b> · ${e(s.state || s.waitReason)} · +${s.growthPerMinute.toFixed(1)}/min · confidence ${e(s.confidence)}${s.confirmedByLeakProfile ? ' · confirmed by Go\'s goroutineleak profile' : ''}` +
-        `<table class="t"><tr><th>series</th><td>${e(s.series.join(' '))}</td></tr>${s.persistence ? `<tr><th>stays</th><td>${e(persistenceLine(s.persistence))}</td></tr>` : ''}<tr><th>blocked at</th><td>${at(s.blockingSite)}</td></tr>` +
+      `<div class="suspect" data-suspect="${s.rank}"><b>#${s.rank} ${s.count} goroutines</b> · ${e(waitText(s))} · +${s.growthPerMinute.toFixed(1)}/min · confidence ${e(s.confidence)}${s.confirmedByLeakProfile ? ' · confirmed by Go\'s goroutineleak profile' : ''}` +
+        `<table class="t"><tr><th>series</th><td>${e(s.series.join(' '))}</td></tr>${s.persistence ? `<tr><th>stays</th><td>${e(persistenceLine(s.persistence))}</td></tr>` : ''}<tr><th>blocked at</th><td>${siteCell(s)}</td></tr>` +
         (s.createdBy ? `<tr><th>created by</th><td>${at(s.createdBy)}</td></tr>` : '') +
         `<tr><th>why</th><td>${e(s.explanation)}</td></tr><tr><th>fix</th><td>${e(s.fix)}</td></tr></table><details><summary>stack</summary>${stack(s.frames)}</details></div>`,
     );
   }
   for (const x of d.leaks?.notLeaks ?? []) {
-    parts.push(`<p class="dim" data-not-leak="${e(x.reason)}">${x.count} goroutines ${e(x.state || x.waitReason)} at ${at(x.blockingSite)}: ${x.reason === 'turnover' ? 'grows with load, members turn over' : 'grew after the first dump, members not followed'}${x.persistence ? ` (${e(persistenceLine(x.persistence))})` : ''}: not a leak suspect.</p>`);
+    parts.push(`<p class="dim" data-not-leak="${e(x.reason)}">${x.count} goroutines ${e(waitText(x))} at ${siteCell(x)}${x.createdBy ? ` <span class="dim">created by</span> ${at(x.createdBy)}` : ''}: ${x.reason === 'turnover' ? 'grows with load, members turn over' : 'grew after the first dump, members not followed'}${x.persistence ? ` (${e(persistenceLine(x.persistence))})` : ''}: not a leak suspect.</p>`);
   }
   const groups = d.groups.slice(0, 50);
   if (groups.length) {
     parts.push(`<h3>Largest goroutine groups</h3><table class="t" id="groups"><tr><th>count</th><th>state</th><th>where</th><th>created by</th></tr>`);
     for (const g of groups) {
-      const via = g.via ? ` <span class="dim">differs at</span> ${at(g.via)}` : '';
-      parts.push(`<tr><td class="n">${g.count}</td><td>${e(waitText(g))}</td><td>${at(groupSite(g))}${via}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`);
+      parts.push(`<tr><td class="n">${g.count}</td><td>${e(waitText(g))}</td><td>${siteCell(g)}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`);
     }
     parts.push('</table>');
     if (d.groups.length > groups.length) parts.push(`<p class="dim">${d.groups.length - groups.length} smaller groups not shown (goscope goroutines lists them all).</p>`);

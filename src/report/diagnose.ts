@@ -12,6 +12,7 @@ import { label } from '../analysis/profile/units.js';
 import { groupJson, notLeakJson, suspectJson, renderLeak, type DumpFacts } from './goroutines.js';
 import { waitText } from '../analysis/goroutines/classify.js';
 import { groupName } from '../analysis/goroutines/name.js';
+import { MIN_TREND_POINTS } from '../analysis/trend.js';
 import { traceJson } from './trace.js';
 import { clean, plural, table, type Style } from './term.js';
 
@@ -25,6 +26,8 @@ export interface DiagnoseMeta {
   /** The debug=2 dumps goroutines were followed in (first and last). */
   goroutineDumps?: readonly DumpFacts[];
   aborted: boolean;
+  /** Whether anything was read (analysis/diagnose-capture.ts); absent means it was. */
+  usable?: boolean;
   files: string[];
   reportPath: string;
   /** The service's /metrics, read after the captures (absent when not attempted, e.g. an older capture folder). */
@@ -80,9 +83,9 @@ export function traceVerdictLine(text: string): string {
   return `trace: ${text}`;
 }
 
-/** Whether anything in the headline is a problem (a leak, a notable cost or trace verdict). */
-export function anyNotable(d: Diagnosis): boolean {
-  return (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
+/** Whether anything in the headline is a problem (a leak, a notable cost or trace verdict, nothing usable captured). */
+export function anyNotable(d: Diagnosis, meta?: Pick<DiagnoseMeta, 'usable'>): boolean {
+  return meta?.usable === false || (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
 }
 
 /** "format go1.26 (written by Go 1.26 or 1.27), 2s, 12,683 events, 656 goroutines": what the trace holds. */
@@ -103,16 +106,27 @@ export function notCaptured(notes: readonly CaptureNote[]): string[] {
     });
 }
 
-export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: readonly CaptureNote[] = []): string[] {
+/** Kinds whose capture or reading failed, each once, in the notes' order. */
+function failedKinds(notes: readonly CaptureNote[]): string[] {
+  return [...new Set(notes.filter((n) => n.state === 'failed').map((n) => n.kind))];
+}
+
+export function verdictLines(d: Diagnosis, run?: { aborted: boolean; usable?: boolean }, notes: readonly CaptureNote[] = []): string[] {
   const out: string[] = [];
   if (run?.aborted) {
     const missing = notCaptured(notes);
     out.push(`interrupted (Ctrl-C)${missing.length ? `: not captured: ${missing.join(', ')}` : ''}; the findings cover only what was captured`);
   }
+  if (run?.usable === false) {
+    // No "nothing stands out": nothing was looked at.
+    const failed = failedKinds(notes);
+    out.push(`nothing usable was captured, so there is nothing to diagnose${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
+    return out;
+  }
   const n = d.leaks?.suspects.length ?? 0;
   if (n > 0) {
     const s = d.leaks!.suspects[0]!;
-    const at = s.blockingSite ? `${s.blockingSite.func} (${shortFile(s.blockingSite.file)}:${s.blockingSite.line})` : 'unknown site';
+    const at = s.site ? `${s.site.func} (${shortFile(s.site.file)}:${s.site.line})` : 'no readable stack';
     out.push(`${plural(n, 'goroutine leak suspect')}: worst ${s.count} goroutines at ${at}, +${s.growthPerMinute.toFixed(1)}/min`);
   }
   const notable = d.findings.filter((f) => f.notable);
@@ -127,7 +141,7 @@ export function verdictLines(d: Diagnosis, run?: { aborted: boolean }, notes: re
 
 export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], st: Style): string {
   const out: string[] = [];
-  const bad = anyNotable(d);
+  const bad = anyNotable(d, meta);
   out.push(st.bold(`goscope diagnose ${clean(meta.service)}`) + st.dim(` · ${meta.seconds}s window · ${meta.startedAt.toISOString()}`));
   out.push('');
   for (const v of verdictLines(d, meta, notes)) out.push((bad || meta.aborted ? st.red('▶ ') : st.green('▶ ')) + st.bold(clean(v)));
@@ -136,24 +150,25 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
   out.push(st.bold('goroutines') + st.dim(` · ${meta.goroutineTotals.length} snapshots: ${meta.goroutineTotals.join(' → ') || 'none'}`));
   if (!d.leaks) out.push(st.dim('  too few snapshots for a trend'));
   else {
-    if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < 6 ? st.dim(' (fewer than 6 snapshots: only a goroutineleak profile could flag one)') : ''));
+    if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < MIN_TREND_POINTS ? st.dim(` (fewer than ${MIN_TREND_POINTS} snapshots: only a goroutineleak profile could flag one)`) : ''));
     if (d.leaks.suspects.length || d.leaks.notLeaks.length) {
       const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null, meta.goroutineDumps);
-      out.push(...text.trimEnd().split('\n').slice(1).map((l) => '  ' + l));
+      out.push(...text.trimEnd().split('\n').slice(1).map((l) => (l ? '  ' + l : l)));
     }
   }
   // Named by site and creator (analysis/goroutines/name.ts): no two lines read the same.
-  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), waitText(g), groupName(g)]);
+  const rows = d.groups.slice(0, 5).map((g) => [String(g.count), clean(waitText(g)), clean(groupName(g))]);
   if (rows.length) {
     out.push(st.dim('  largest groups:'));
-    out.push(...table(rows).map((r) => '    ' + clean(r)));
+    out.push(...table(rows).map((r) => '    ' + r));
   }
   out.push('');
 
+  // A finding's headline and hot spots carry function names, file paths and the profile's unit.
   for (const f of d.findings) {
-    out.push(st.bold(headline(f)));
-    const hs = f.hotspots.slice(0, 5).map((h) => [amount(h.value, f.unit), `${h.percent.toFixed(1)}%`, site(h)]);
-    out.push(...table(hs).map((r) => '    ' + clean(r)));
+    out.push(st.bold(clean(headline(f))));
+    const hs = f.hotspots.slice(0, 5).map((h) => [clean(amount(h.value, f.unit)), `${h.percent.toFixed(1)}%`, clean(site(h))]);
+    out.push(...table(hs).map((r) => '    ' + r));
     out.push('');
   }
   if (d.trace) {
@@ -170,10 +185,10 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     out.push('');
   }
   if (meta.metrics) out.push(...metricsDigestLines(meta.metrics, st), '');
-  for (const n of notes) out.push(st.yellow(`${n.kind}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
+  for (const n of notes) out.push(st.yellow(`${clean(n.kind)}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
   if (notes.length) out.push('');
-  out.push(st.dim(`captures saved in ${meta.captureDir}`));
-  out.push(`report: ${meta.reportPath}`);
+  out.push(st.dim(`captures saved in ${clean(meta.captureDir)}`));
+  out.push(`report: ${clean(meta.reportPath)}`);
   return out.join('\n') + '\n';
 }
 
@@ -215,6 +230,7 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     finishedAt: meta.finishedAt.toISOString(),
     seconds: meta.seconds,
     aborted: meta.aborted,
+    usable: meta.usable !== false,
     verdict: verdictLines(d, meta, notes),
     notCaptured: meta.aborted ? notCaptured(notes) : [],
     goroutines: {

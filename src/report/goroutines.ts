@@ -2,8 +2,8 @@
 // stable --json schema (documented in the README; change only by adding fields).
 import type { Frame } from '../formats/goroutines/model.js';
 import type { DumpInfo } from '../formats/goroutines/model.js';
-import { WAIT_REASON_TEXT, waitText } from '../analysis/goroutines/classify.js';
-import { groupName, groupSite } from '../analysis/goroutines/name.js';
+import { waitText } from '../analysis/goroutines/classify.js';
+import { groupName, groupSite, type Named } from '../analysis/goroutines/name.js';
 import { skippedSummary } from '../formats/goroutines/text.js';
 import type { GoroutineGroup, Similarity } from '../analysis/goroutines/group.js';
 import type { SnapshotDiff } from '../analysis/goroutines/diff.js';
@@ -87,6 +87,9 @@ export function suspectJson(s: LeakSuspect) {
     waitReason: s.waitReason,
     waitMinutes: s.waitMinutes && s.waitMinutes.max > 0 ? s.waitMinutes : null,
     blockingSite: frameRef(s.blockingSite),
+    site: frameRef(s.site),
+    name: groupName(s),
+    waitText: waitText(s),
     createdBy: frameRef(s.createdBy),
     parentIds: s.parentIds,
     confidence: s.confidence,
@@ -134,6 +137,9 @@ export function notLeakJson(x: NotLeak) {
     state: x.state,
     waitReason: x.waitReason,
     blockingSite: frameRef(x.blockingSite),
+    site: frameRef(x.site),
+    name: groupName(x),
+    waitText: waitText(x),
     createdBy: frameRef(x.createdBy),
     persistence: persistenceJson(x.persistence),
     frames: x.frames.map(frameJson),
@@ -149,10 +155,6 @@ export interface DumpFacts {
   truncated: boolean;
 }
 
-function reasonText(g: { state: string; waitReason: keyof typeof WAIT_REASON_TEXT }): string {
-  return g.state || WAIT_REASON_TEXT[g.waitReason];
-}
-
 function rate(perMinute: number): string {
   return perMinute >= 10 ? String(Math.round(perMinute)) : perMinute.toFixed(1);
 }
@@ -162,16 +164,12 @@ function minutes(m: { min: number; max: number } | null): string {
   return m.min === m.max ? `${m.max} min` : `${m.min}–${m.max} min`;
 }
 
-function at(f: Frame | null): string {
-  return f ? `${clean(f.func)} ${shortFile(f.file)}:${f.line}` : '(runtime / standard library only)';
-}
-
 function frameAt(f: Frame): string {
   return f.file ? `${clean(f.func)} ${clean(shortFile(f.file))}:${f.line}` : clean(f.func);
 }
 
 /** "net/http.(*persistConn).Read transport.go:2212 (standard library)": a group's site, marked when it is not the service's code. */
-function siteText(g: GoroutineGroup, st: Style): string {
+function siteText(g: Named, st: Style): string {
   const site = groupSite(g);
   if (!site) return st.dim('no frames recorded');
   const where = isRuntimeFunc(site.func) ? ' (runtime)' : isStdlibFunc(site.func) ? ' (standard library)' : '';
@@ -201,7 +199,7 @@ function labelText(s: string): string {
 }
 
 export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent = '      '): string[] {
-  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${shortFile(f.file)}:${f.line}`)]);
+  const rows = frames.slice(0, max).map((f) => [indent + clean(f.func), st.dim(`${clean(shortFile(f.file))}:${f.line}`)]);
   const out = table(rows);
   if (frames.length > max) out.push(`${indent}${st.dim(`… ${frames.length - max} more frames`)}`);
   return out;
@@ -302,12 +300,12 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
   for (const s of a.suspects) {
     const conf = s.confidence === 'high' ? st.red('high') : s.confidence === 'medium' ? st.yellow('medium') : 'low';
     const mins = minutes(s.waitMinutes);
-    out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(reasonText(s))}  +${rate(s.growthPerMinute)}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
+    out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(clean(waitText(s)))}  +${rate(s.growthPerMinute)}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
     out.push(`      series      ${s.series.join(' ')}`);
     if (s.persistence) out.push(`      stays       ${persistenceLine(s.persistence)}`);
     else if (s.evidence === 'wait-minutes') out.push('      stays       every one has waited there a minute or more');
-    out.push(`      blocked at  ${at(s.blockingSite)}`);
-    if (s.createdBy) out.push(`      created by  ${at(s.createdBy)}`);
+    out.push(`      blocked at  ${siteText(s, st)}`);
+    if (s.createdBy) out.push(`      created by  ${frameAt(s.createdBy)}`);
     out.push(`      why         ${s.explanation}`);
     out.push(`      fix         ${s.fix}`);
     out.push(...stackLines(s.frames, st, 8, '        '));
@@ -318,12 +316,12 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
     if (!xs.length) continue;
     out.push(st.bold(`${NOT_LEAK_NOTE[reason]} (not ${reason === 'turnover' ? 'leaks' : 'judged'}):`));
     for (const x of xs) {
-      out.push(`  ${st.bold(`${x.count} goroutines`)}  ${st.cyan(reasonText(x))}  +${rate(x.growthPerMinute)}/min  series ${x.series.join(' ')}`);
-      out.push(`      at ${at(x.blockingSite)}${x.createdBy ? st.dim(` · created by ${at(x.createdBy)}`) : ''}`);
+      out.push(`  ${st.bold(`${x.count} goroutines`)}  ${st.cyan(clean(waitText(x)))}  +${rate(x.growthPerMinute)}/min  series ${x.series.join(' ')}`);
+      out.push(`      at ${siteText(x, st)}${x.createdBy ? st.dim(` · created by ${frameAt(x.createdBy)}`) : ''}`);
       if (x.persistence) out.push(`      ${persistenceLine(x.persistence)}`);
     }
     out.push('');
   }
-  if (captureDir) out.push(st.dim(`captures saved in ${captureDir}`));
+  if (captureDir) out.push(st.dim(`captures saved in ${clean(captureDir)}`));
   return out.join('\n') + '\n';
 }

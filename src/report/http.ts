@@ -86,7 +86,7 @@ export function renderSingle(r: SingleReport, s: Style): string {
     for (const [n, v] of final.headers) out.push(`${s.dim(clean(n) + ':')} ${clean(v)}`);
     out.push('');
   }
-  if (r.bodyFile) out.push(s.dim(`body (${plural(final.bodyBytes, 'byte')}) saved to ${r.bodyFile}`), '');
+  if (r.bodyFile) out.push(s.dim(`body (${plural(final.bodyBytes, 'byte')}) saved to ${clean(r.bodyFile)}`), '');
 
   out.push(...waterfall(ex.phases, final.conn?.tls !== null && final.conn?.tls !== undefined, final.conn?.reused ?? false, s));
   if (r.echo) out.push('', ...renderEcho(r.echo, s));
@@ -102,17 +102,18 @@ function statusColour(status: number | null, s: Style): (x: string) => string {
 function connLine(h: Hop, s: Style): string {
   const c = h.conn!;
   const how = c.reused ? `reused connection #${c.id} (idle ${fmtMs(c.idleMs)})` : `new connection #${c.id}`;
-  return `${s.dim('connected to')} ${c.remote} ${s.dim('from')} ${c.local}: ${how}, ${c.protocol}`;
+  return `${s.dim('connected to')} ${clean(c.remote)} ${s.dim('from')} ${clean(c.local)}: ${how}, ${clean(c.protocol)}`;
 }
 
 function tlsLines(t: TlsFacts, s: Style): string[] {
-  const alpn = t.alpn ? `, ALPN ${t.alpn}` : '';
+  // Everything here came from the server's handshake and certificate.
+  const alpn = t.alpn ? `, ALPN ${clean(t.alpn)}` : '';
   const verified = t.verified ? s.green('verified') : s.yellow(`NOT verified (${t.verifyError}; -k)`);
   const days = Number.isNaN(t.expiresInDays) ? '' : t.expiresInDays < 0 ? s.red(` EXPIRED ${-t.expiresInDays} days ago`) : t.expiresInDays < 14 ? s.yellow(` (${t.expiresInDays} days left)`) : s.dim(` (${t.expiresInDays} days left)`);
   return [
-    `${s.dim('tls')} ${t.version} ${t.cipher}${alpn}`,
+    `${s.dim('tls')} ${clean(t.version)} ${clean(t.cipher)}${alpn}`,
     `${s.dim('certificate')} ${clean(t.subject)} ${s.dim('issued by')} ${clean(t.issuer)}, ${verified}`,
-    `${s.dim('  names')} ${clean(t.altNames.join(', ') || '-')}  ${s.dim('expires')} ${t.validTo}${days}`,
+    `${s.dim('  names')} ${clean(t.altNames.join(', ') || '-')}  ${s.dim('expires')} ${clean(t.validTo)}${days}`,
   ];
 }
 
@@ -166,7 +167,7 @@ export function waterfall(p: Phases, tls: boolean, reused: boolean, s: Style): s
 }
 
 export function renderEcho(e: EchoDiff | { error: string }, s: Style): string[] {
-  if ('error' in e) return [s.yellow(`--echo-diff: ${e.error}`)];
+  if ('error' in e) return [s.yellow(`--echo-diff: ${clean(e.error)}`)];
   const out = [s.bold('headers on the way (sent -> received by the echo endpoint)')];
   const rows: string[][] = [];
   const unchanged: string[] = [];
@@ -177,10 +178,10 @@ export function renderEcho(e: EchoDiff | { error: string }, s: Style): string[] 
     }
     const mark = c.change === 'added' ? s.green('+') : c.change === 'dropped' ? s.red('-') : s.yellow('~');
     const value = c.change === 'added' ? clean(c.received!) : c.change === 'dropped' ? clean(c.sent!) : `${clean(c.sent!)} ${s.dim('->')} ${clean(c.received!)}`;
-    rows.push([`  ${mark} ${c.name}`, c.change, value]);
+    rows.push([`  ${mark} ${clean(c.name)}`, c.change, value]);
   }
   out.push(...table(rows));
-  if (unchanged.length) out.push(s.dim(`  = ${unchanged.length} unchanged: ${unchanged.join(', ')}`));
+  if (unchanged.length) out.push(s.dim(`  = ${unchanged.length} unchanged: ${unchanged.map(clean).join(', ')}`));
   const tc = e.traceContext;
   const colour = tc.verdict === 'intact' || tc.verdict === 'new-span' ? s.green : tc.verdict === 'not-sent' ? s.dim : s.red;
   out.push(`trace context: ${colour(tc.verdict)}: ${clean(tc.detail)}`);
@@ -270,7 +271,7 @@ export function renderLoad(r: LoadReport, s: Style): string {
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${statusColour(Number(k), s)(k)} x${v}`)
     .join(', ');
-  out.push(`${outcome(r, s)}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).join(', ')}` : ''}`);
+  out.push(`${outcome(r, s)}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).map(clean).join(', ')}` : ''}`);
   if (r.skipped) out.push(s.yellow(`stopped early: ${r.skipped} requests not sent`));
   else if (r.interrupted) out.push(s.yellow('stopped early (interrupted)'));
   if (r.capped !== null) out.push(s.yellow(`stopped at ${r.capped} requests, the most one run records: lower -z or add -n`));
@@ -311,7 +312,7 @@ export function renderLoad(r: LoadReport, s: Style): string {
   if (sum.errors.length) {
     out.push('', s.red(s.bold('errors')));
     for (const e of sum.errors) {
-      out.push(`  ${s.red(e.key)} x${e.count}: ${clean(e.example)}`);
+      out.push(`  ${s.red(clean(e.key))} x${e.count}: ${clean(e.example)}`);
       if (e.traceIds.length) out.push(s.dim(`    trace-ids: ${e.traceIds.join(', ')}`));
     }
   }

@@ -1,6 +1,8 @@
 // A single self-redrawing status line on a terminal. The caller decides whether it is
 // enabled (the CLI passes `process.stderr.isTTY && !json`); when disabled every call is a
-// no-op, so pipes, logs and JSON output never see progress text.
+// no-op, so pipes, logs and JSON output never see progress text. Progress draws on the
+// stream itself (its \r and erase-line are its own): every text it shows goes through
+// oneLine, so a name in it can neither move the cursor nor break the line.
 import { oneLine } from '../lib/text.js';
 
 export interface Progress {
@@ -55,7 +57,7 @@ export function progress(opts: { enabled: boolean; stream?: NodeJS.WriteStream }
       timer = undefined;
       pending = undefined;
       if (drawn) stream.write(CLEAR_LINE);
-      if (finalLine !== undefined) stream.write(finalLine + '\n');
+      if (finalLine !== undefined) stream.write(oneLine(finalLine) + '\n');
     },
   };
 }

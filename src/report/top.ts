@@ -74,8 +74,9 @@ function headerLines(p: Profile, r: HeaderSource, fmt: (v: Int64) => string): st
   return out;
 }
 
+/** A value with its unit: a unit pprof does not know is printed as the profile spells it (cleaned). */
 function formatter(r: HeaderSource): (v: Int64) => string {
-  return (v) => scaledLabel(v, r.sampleType.unit, r.outputUnit);
+  return (v) => clean(scaledLabel(v, r.sampleType.unit, r.outputUnit));
 }
 
 /**

@@ -7,7 +7,7 @@ import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSumm
 import { goDuration } from '../analysis/trace/summary-format.js';
 import { formatNs, frameText, userFirst, userFrame, type TraceVerdict } from '../analysis/trace/verdicts.js';
 import { blockingFlame, goroutineTable, traceHtml, type TraceTable } from './trace-html.js';
-import { table } from './term.js';
+import { clean, table } from './term.js';
 
 export interface TraceMeta {
   /** The header's version, "go1.NN": a format version (traceFormat says which Go wrote it). */
@@ -67,57 +67,61 @@ export type TraceJson = ReturnType<typeof traceJson>;
 
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 
-/** The verdict-first text summary. */
+/**
+ * The verdict-first text summary. Names come from the trace's string table (task, region
+ * and log names, functions, files, block reasons: anything a program wrote): each is cleaned
+ * where it is interpolated, a verdict's text whole (it is one line around such names).
+ */
 export function renderTraceText(a: TraceAnalysis, verdicts: TraceVerdict[], meta: TraceMeta): string {
   const lines: string[] = [];
   const notable = verdicts.filter((v) => v.notable);
   if (notable.length === 0) lines.push(a.events ? 'verdict: nothing stands out in this trace (the findings below are under every threshold)' : 'verdict: the trace has no events');
   for (const v of notable) {
-    lines.push(`verdict: ${v.text}`);
-    for (const d of v.details) lines.push(`  ${d}`);
+    lines.push(`verdict: ${clean(v.text)}`);
+    for (const d of v.details) lines.push(`  ${clean(d)}`);
   }
   const s = a.summary;
   const g = a.gc;
   lines.push('');
-  lines.push(`trace: ${traceFormatText(meta.goVersion)}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`);
+  lines.push(`trace: ${clean(traceFormatText(meta.goVersion))}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`);
   lines.push(`events: ${Object.entries(a.eventsByKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  for (const v of verdicts.filter((x) => !x.notable)) lines.push(`${v.kind}: ${v.text}`);
+  for (const v of verdicts.filter((x) => !x.notable)) lines.push(`${v.kind}: ${clean(v.text)}`);
 
   lines.push('', 'goroutines by start function (go tool trace /goroutines), by execution time:');
   const rows = [['count', 'exec', 'sched wait', 'blocked', 'syscall', 'gc assist', 'start function']];
   for (const x of s.goroutineGroups.slice(0, 10)) {
     const blocked = Object.values(x.blockTimeByReason).reduce((n, v) => n + v, 0) + x.syscallBlockTime;
-    rows.push([String(x.count), goDuration(x.execTime), goDuration(x.schedWaitTime), goDuration(blocked), goDuration(x.syscallTime), goDuration(x.rangeTime['GC mark assist'] ?? 0), x.name || '(inactive)']);
+    rows.push([String(x.count), goDuration(x.execTime), goDuration(x.schedWaitTime), goDuration(blocked), goDuration(x.syscallTime), goDuration(x.rangeTime['GC mark assist'] ?? 0), clean(x.name) || '(inactive)']);
   }
   lines.push(...table(rows).map((l) => `  ${l}`));
   if (s.goroutineGroups.length > 10) lines.push(`  ... ${s.goroutineGroups.length - 10} more groups (--json or -o report.html)`);
 
   if (s.schedLatencies.length) {
     lines.push('', 'longest scheduling latencies (runnable -> running; runtime goroutines only if there are no others):');
-    for (const l of userFirst(s.schedLatencies).slice(0, TOP)) lines.push(`  ${formatNs(l.duration).padStart(8)}  goroutine ${l.goroutine} ${l.name}  at ${frameText(userFrame(l.stack))}${l.open ? ' (still runnable at the end)' : ''}`);
+    for (const l of userFirst(s.schedLatencies).slice(0, TOP)) lines.push(`  ${formatNs(l.duration).padStart(8)}  goroutine ${l.goroutine} ${clean(l.name)}  at ${clean(frameText(userFrame(l.stack)))}${l.open ? ' (still runnable at the end)' : ''}`);
   }
   if (s.longestBlocked.length) {
     lines.push('', 'blocked longest (runtime goroutines only if there are no others):');
-    for (const b of userFirst(s.longestBlocked).slice(0, TOP)) lines.push(`  ${(formatNs(b.duration) + (b.open ? '+' : '')).padStart(8)}  goroutine ${b.goroutine} ${b.name}  ${b.reason} at ${frameText(userFrame(b.stack))}`);
+    for (const b of userFirst(s.longestBlocked).slice(0, TOP)) lines.push(`  ${(formatNs(b.duration) + (b.open ? '+' : '')).padStart(8)}  goroutine ${b.goroutine} ${clean(b.name)}  ${clean(b.reason)} at ${clean(frameText(userFrame(b.stack)))}`);
   }
 
   lines.push('', `GC: ${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time; stop-the-world ${g.stw.pauses.length} pauses, total ${formatNs(g.stw.total)}, max ${formatNs(g.stw.max)}; mark assist ${formatNs(g.assist.total)}`);
   if (g.mmu.length) lines.push(`  minimum mutator utilisation: ${g.mmu.map((m) => `${formatNs(m.window)} ${pct(m.mmu)}`).join(', ')}`);
-  for (const r of g.stw.byReason.slice(0, 3)) lines.push(`  stop-the-world (${r.reason}): ${r.count} x, max ${formatNs(r.max)}`);
+  for (const r of g.stw.byReason.slice(0, 3)) lines.push(`  stop-the-world (${clean(r.reason)}): ${r.count} x, max ${formatNs(r.max)}`);
 
   if (s.taskTypes.length || s.regionTypes.length) {
     lines.push('', 'user tasks and regions (p50 / p90 / max of complete ones):');
     const q = (x: { quantiles: { p50: number; p90: number; max: number } | null }): string => (x.quantiles ? `${formatNs(x.quantiles.p50)} / ${formatNs(x.quantiles.p90)} / ${formatNs(x.quantiles.max)}` : '-');
     const tr = [['kind', 'type', 'count', 'p50 / p90 / max']];
-    for (const t of s.taskTypes.slice(0, TOP)) tr.push(['task', t.type, String(t.count), q(t)]);
-    for (const r of s.regionTypes.filter((x) => x.type !== '').slice(0, 8)) tr.push(['region', r.type, String(r.count), q(r)]);
+    for (const t of s.taskTypes.slice(0, TOP)) tr.push(['task', clean(t.type), String(t.count), q(t)]);
+    for (const r of s.regionTypes.filter((x) => x.type !== '').slice(0, 8)) tr.push(['region', clean(r.type), String(r.count), q(r)]);
     lines.push(...table(tr).map((l) => `  ${l}`));
   }
 
   lines.push('', 'blocking (go tool trace -pprof=KIND):');
   for (const k of BLOCKING_KINDS) {
     const b = summariseBlocking(a.blocking[k]);
-    const top = b.top.map((t) => `${t.function} ${formatNs(t.delayNs)}`).join('; ');
+    const top = b.top.map((t) => `${clean(t.function)} ${formatNs(t.delayNs)}`).join('; ');
     lines.push(`  ${k.padEnd(8)} ${formatNs(b.total).padStart(9)}  ${String(b.contentions).padStart(7)} waits${top ? `  ${top}` : ''}`);
   }
   return lines.join('\n');

@@ -11,6 +11,7 @@ import { median, trend } from '../trend.js';
 import { BLOCKING, classify, type WaitReason } from './classify.js';
 import { explainLeak } from './explain.js';
 import type { GoroutineGroup } from './group.js';
+import { distinguishGroups, groupSite } from './name.js';
 import { persistence, type MemberDump, type Persistence } from './members.js';
 
 export interface LeakSample {
@@ -52,6 +53,10 @@ export interface LeakSuspect {
   waitReason: WaitReason;
   waitMinutes: { min: number; max: number } | null;
   blockingSite: Frame | null;
+  /** Where it waits, named as the goroutine views name a group (name.ts groupSite). */
+  site: Frame | null;
+  /** Set when another suspect or listed group reads the same: the frame where this stack differs. */
+  via: Frame | null;
   createdBy: Frame | null;
   parentIds: number[];
   frames: Frame[];
@@ -82,6 +87,8 @@ export interface NotLeak {
   state: string;
   waitReason: WaitReason;
   blockingSite: Frame | null;
+  site: Frame | null;
+  via: Frame | null;
   createdBy: Frame | null;
   frames: Frame[];
   stackKey: string;
@@ -178,6 +185,8 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
           state: d?.state || rep.state,
           waitReason: reason,
           blockingSite: rep.blockingSite,
+          site: groupSite(rep),
+          via: null,
           createdBy: d?.createdBy ?? rep.createdBy,
           frames: rep.frames,
           stackKey: key,
@@ -204,6 +213,8 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
       waitReason: reason,
       waitMinutes: d ? { ...d.waitMinutes } : null,
       blockingSite: rep.blockingSite,
+      site: groupSite(rep),
+      via: null,
       createdBy: d?.createdBy ?? rep.createdBy,
       parentIds: d?.parentIds ?? [],
       frames: rep.frames,
@@ -228,5 +239,6 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
   suspects.sort((a, b) => order[a.confidence] - order[b.confidence] || b.growthPerMinute - a.growthPerMinute || b.count - a.count);
   suspects.forEach((s, i) => (s.rank = i + 1));
   notLeaks.sort((a, b) => b.count - a.count || b.growthPerMinute - a.growthPerMinute);
+  distinguishGroups([...suspects, ...notLeaks]);
   return { suspects, notLeaks, persistenceChecked: !!input.members, stacks: tracks.size, leakProfile: input.leakProfile ? 'available' : 'unavailable' };
 }

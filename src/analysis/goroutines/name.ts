@@ -9,7 +9,8 @@ import { comparableFrames, shortFile, siteOf } from '../stack.js';
 import { waitText } from './classify.js';
 import type { GoroutineGroup } from './group.js';
 
-type Named = Pick<GoroutineGroup, 'frames' | 'createdBy' | 'state' | 'waitReason' | 'site' | 'via'>;
+/** What names a group: its stack, wait and creator (a group, a leak suspect, a group that is not a leak). */
+export type Named = Pick<GoroutineGroup, 'frames' | 'createdBy' | 'state' | 'waitReason' | 'site' | 'via'>;
 
 /** Where a group waits or runs: its `site`, or the same rule applied to its frames. */
 export function groupSite(g: Pick<GoroutineGroup, 'frames' | 'site'>): Frame | null {
@@ -46,8 +47,8 @@ function firstDifference(a: readonly Frame[], b: readonly Frame[]): number {
  * most like it. Clears it on the others. Linear in the number of groups but for the rare
  * look-alikes.
  */
-export function distinguishGroups(groups: readonly GoroutineGroup[]): void {
-  const buckets = new Map<string, GoroutineGroup[]>();
+export function distinguishGroups(groups: readonly Named[]): void {
+  const buckets = new Map<string, Named[]>();
   for (const g of groups) {
     g.via = null;
     const site = groupSite(g);

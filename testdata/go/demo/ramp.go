@@ -23,26 +23,15 @@ func rampWait(r *http.Request) time.Duration {
 	return time.Duration(ms) * time.Millisecond
 }
 
-// handleRampSlow is the slow upstream: it waits in slowUpstream, then answers.
+// handleRampSlow is the slow upstream: it waits in sleepCtx (httplab.go; a select
+// in user code whose goroutines grow with the load and turn over every wait), then
+// answers.
 func handleRampSlow(w http.ResponseWriter, r *http.Request) {
-	if !slowUpstream(r, rampWait(r)) {
+	if !sleepCtx(r, rampWait(r)) {
 		return // the client went away
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("slow ok\n"))
-}
-
-// slowUpstream waits d, or until the request is cancelled: a select in user
-// code whose goroutines grow with the load and turn over every d.
-func slowUpstream(r *http.Request, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }
 
 // rampTransport is the proxy's round tripper, like Caddy's

@@ -9,17 +9,24 @@
 //     the next one (new *job, new sequence number), as a kept-alive connection's
 //     goroutine does for its next request.
 //   - main.inflight: 3 goroutines end and 3 new ones block at the same place.
+//   - sync.(*WaitGroup).Wait: 2 goroutines started as `go never.Wait()` stay blocked
+//     in the standard library, with no frame of main's but their creator.
 //
-// Every goroutine is checked to be parked at its place before each dump.
+// Every goroutine is checked to be parked at its place before each dump. With
+// -debug0 FILE, the goroutine profile at the second dump is also written to FILE as
+// debug=0 (gzipped protobuf: counts by stack, no states), the form `goscope leak` samples.
+
 package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -76,15 +83,20 @@ func inflight(done <-chan struct{}, seq int) {
 	<-done
 }
 
-// parked waits until n goroutines are blocked in fn (state "chan receive").
+// parked waits until n goroutines are blocked in main.fn (state "chan receive").
 func parked(fn string, n int) {
+	parkedIn("main."+fn, "chan receive", n)
+}
+
+// parkedIn waits until n goroutines are blocked in the function named fn with the given state.
+func parkedIn(fn, state string, n int) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var b bytes.Buffer
 		pprof.Lookup("goroutine").WriteTo(&b, 2)
 		got := 0
 		for _, g := range strings.Split(b.String(), "\n\n") {
-			if strings.Contains(g, "\nmain."+fn+"(") && strings.Contains(strings.SplitN(g, "\n", 2)[0], "[chan receive") {
+			if strings.Contains(g, "\n"+fn+"(") && strings.Contains(strings.SplitN(g, "\n", 2)[0], "["+state) {
 				got++
 			}
 		}
@@ -92,7 +104,7 @@ func parked(fn string, n int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			fmt.Fprintf(os.Stderr, "persist: %d of %d goroutines parked in main.%s\n", got, n, fn)
+			fmt.Fprintf(os.Stderr, "persist: %d of %d goroutines parked in %s\n", got, n, fn)
 			os.Exit(1)
 		}
 		time.Sleep(time.Millisecond)
@@ -104,6 +116,8 @@ func newJob(seq int) *job {
 }
 
 func main() {
+	debug0 := flag.String("debug0", "", "also write the goroutine profile at the second dump to this file, debug=0")
+	flag.Parse()
 	for i := 0; i < 4; i++ {
 		go stuck(i)
 	}
@@ -121,9 +135,15 @@ func main() {
 	for i := 0; i < 3; i++ {
 		go inflight(done, i)
 	}
+	var never sync.WaitGroup
+	never.Add(1)
+	for i := 0; i < 2; i++ {
+		go never.Wait()
+	}
 	parked("waitForever", 4)
 	parked("handleJob", 3)
 	parked("inflight", 3)
+	parkedIn("sync.(*WaitGroup).Wait", "sync.WaitGroup.Wait", 2)
 	pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)
 
 	// The workers move on to their next jobs, the in-flight goroutines end and
@@ -155,8 +175,22 @@ func main() {
 		time.Sleep(time.Millisecond)
 	}
 	parked("inflight", 3)
+	parkedIn("sync.(*WaitGroup).Wait", "sync.WaitGroup.Wait", 2)
 	fmt.Println("=== second dump ===")
 	pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)
+	if *debug0 != "" {
+		f, err := os.Create(*debug0)
+		if err == nil {
+			err = pprof.Lookup("goroutine").WriteTo(f, 0)
+		}
+		if err == nil {
+			err = f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "persist:", err)
+			os.Exit(1)
+		}
+	}
 	close(done2)
 	runtime.KeepAlive(first)
 }

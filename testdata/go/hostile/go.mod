@@ -1,0 +1,3 @@
+module goscope.dev/hostile
+
+go 1.22
