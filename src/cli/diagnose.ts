@@ -11,7 +11,7 @@ import { isCaptureFolder, keepInFolder, loadCapture } from '../collect/manifest.
 import { analyseCapture } from '../analysis/diagnose-capture.js';
 import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
 import { diagnoseHtml } from '../report/diagnose-html.js';
-import { scrapeMetrics } from '../collect/metrics.js';
+import { expositionTail, metricsUrl, scrapeMetrics, unreadableScrape } from '../collect/metrics.js';
 import { NotFoundError } from '../collect/http.js';
 import { analyseExposition } from '../analysis/metrics/index.js';
 import type { MetricsDigest } from '../report/metrics.js';
@@ -204,10 +204,13 @@ function firstFailure(message: string): string {
 
 /** <base>/metrics scraped and read; a service without it, or a failure, is said, not thrown. */
 async function serviceMetrics(base: URL, dir: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<MetricsDigest> {
-  const url = metricsOf(base);
+  const url = metricsUrl(base, true);
   try {
     const sc = await scrapeMetrics(url, { dir, timeoutMs, signal });
-    const analysis = await analyseExposition(readFileChunks(sc.path), { input: sc.url, format: sc.format });
+    const tail = sc.format ? undefined : await expositionTail(sc.path);
+    const analysis = await analyseExposition(readFileChunks(sc.path), { input: sc.url, format: sc.format, tail }).catch(async (e: unknown) => {
+      throw await unreadableScrape(e, sc);
+    });
     return { url: url.href, state: 'ok', saved: sc.path, analysis };
   } catch (e) {
     if (e instanceof NotFoundError) return { url: url.href, state: 'absent' };
@@ -217,19 +220,11 @@ async function serviceMetrics(base: URL, dir: string, timeoutMs: number | undefi
   }
 }
 
-/** <base>/metrics: where diagnose reads the service's metrics (a path prefix is kept). */
-function metricsOf(base: URL): URL {
-  const url = new URL(base.href);
-  url.pathname = base.pathname.replace(/\/+$/, '') + '/metrics';
-  url.search = '';
-  return url;
-}
-
 /** A capture folder's saved /metrics, read again (undefined when it has none): the same digest as the live run's. */
 async function savedMetrics(dir: string, service: string): Promise<MetricsDigest | undefined> {
   let url: string;
   try {
-    url = metricsOf(new URL(service)).href;
+    url = metricsUrl(new URL(service), true).href;
   } catch {
     url = service;
   }
@@ -237,7 +232,7 @@ async function savedMetrics(dir: string, service: string): Promise<MetricsDigest
     const file = path.join(dir, name);
     if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
     try {
-      return { url, state: 'ok', saved: file, analysis: await analyseExposition(readFileChunks(file), { input: file }) };
+      return { url, state: 'ok', saved: file, analysis: await analyseExposition(readFileChunks(file), { input: file, tail: await expositionTail(file) }) };
     } catch (e) {
       if (e instanceof UserError) return { url, state: 'failed', message: e.message };
       throw e;

@@ -3,27 +3,28 @@
 // promlint's words, then what promlint does not check (label values, cardinality per
 // label, histograms and summaries, units, changes across scrapes), and the Go runtime's
 // own metrics as facts.
-import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, UserError } from '../errors.js';
 import { readFileChunks, sessionDir } from '../collect/acquire.js';
-import { metricsUrl, scrapeMetrics, type Scraped } from '../collect/metrics.js';
+import { expositionTail, metricsUrl, scrapeMetrics, unreadableScrape, type Scraped } from '../collect/metrics.js';
 import { resolveSource } from '../collect/source.js';
 import type { ExpositionFormat } from '../formats/prometheus/index.js';
 import { analyseExposition, isRule, PROMLINT_RULES, RULE_IDS, Scrapes, type MetricsAnalysis, type RuleId } from '../analysis/metrics/index.js';
 import { metricsJson, renderMetrics, type MetricsMeta } from '../report/metrics.js';
 import { progress, type Progress } from '../report/progress.js';
 import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { note, outStyle, printJson, wantsProgress, write, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
 import { timeoutFlag } from './profile-input.js';
 
 export const METRICS_HELP = `usage: goscope metrics <service-url|metrics-url|file|-> [flags]
 
-Scrapes a service's Prometheus metrics (a base URL means <url>/metrics; any other URL is
-used as given) with Prometheus's own Accept header and gzip, saves the reply in the
-capture folder, and lints it; or reads a saved exposition (text 0.0.4, OpenMetrics 1.0
-or delimited protobuf; the format is recognised). Problems are grouped by severity, each
+Scrapes a service's Prometheus metrics (a service URL, as the other commands take it,
+means <service>/metrics: http://h:9090 and http://h/admin/debug/pprof/ scrape
+http://h:9090/metrics and http://h/admin/metrics; any other URL is used as given) with
+Prometheus's own Accept header and gzip, saves the reply in the capture folder, and
+lints it; or reads a saved exposition (text 0.0.4, OpenMetrics 1.0 or delimited
+protobuf; the format is recognised). Problems are grouped by severity, each
 with its rule, an example and a fix:
   - promlint's rules (promtool check metrics), with promlint's exact text;
   - label values: an empty value beside real ones, unbounded values (ids, UUIDs, IPs,
@@ -98,7 +99,7 @@ export async function metricsCommand(argv: string[], io: Io): Promise<number> {
   let interrupted = false;
   try {
     if (live) {
-      const url = metricsUrl(source.url!);
+      const url = metricsUrl(source.url!, source.kind === 'service');
       meta.source = url.href;
       const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
       const scrapes = samples > 1 ? new Scrapes() : undefined;
@@ -119,7 +120,8 @@ export async function metricsCommand(argv: string[], io: Io): Promise<number> {
           try {
             sc = await scrapeMetrics(url, { dir, timeoutMs: timeoutFlag(flags), format, signal: g.signal });
           } catch (e) {
-            if (g.signal.aborted && analysis) {
+            // Ctrl-C during a scrape: the scrapes read so far are analysed (none: exit 130 all the same).
+            if (g.signal.aborted) {
               interrupted = true;
               break;
             }
@@ -128,7 +130,10 @@ export async function metricsCommand(argv: string[], io: Io): Promise<number> {
           meta.saved.push(sc.path);
           meta.source = sc.url;
           meta.gzip = sc.gzip;
-          analysis = await analyseFile(sc.path, sc.url, sc.format ?? format, { disabled, scrapes }, prog);
+          const scraped = sc;
+          analysis = await analyseFile(sc.path, sc.url, sc.format ?? format, { disabled, scrapes }, prog).catch(async (e: unknown) => {
+            throw await unreadableScrape(e, scraped);
+          });
           meta.scrapes++;
         }
       } finally {
@@ -145,7 +150,11 @@ export async function metricsCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     prog.done();
   }
-  if (!analysis) throw new UserError(`${meta.source}: interrupted before the first scrape was read`);
+  if (!analysis) {
+    if (!interrupted) throw new UserError(`${meta.source}: nothing was read`);
+    note(io, `goscope: interrupted before the first scrape of ${meta.source} was read${meta.saved.length ? '' : '; nothing was saved'}`);
+    return EXIT_INTERRUPTED;
+  }
   if (json) printJson(io, metricsJson(analysis, meta));
   else write(io, renderMetrics(analysis, meta, outStyle(io), { top }));
   if (interrupted) return EXIT_INTERRUPTED;
@@ -169,24 +178,5 @@ function bytesProgress(prog: Progress): (n: number) => void {
 }
 
 async function analyseFile(path: string, input: string, format: ExpositionFormat | undefined, opts: Parameters<typeof analyseExposition>[2], prog: Progress): Promise<MetricsAnalysis> {
-  return analyseExposition(readFileChunks(path), { input, format, tail: format ? undefined : await fileTail(path), onBytes: bytesProgress(prog) }, opts);
-}
-
-/** The last bytes of a file (for recognising OpenMetrics by its # EOF). */
-async function fileTail(path: string): Promise<Uint8Array> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    const { size } = await fh.stat();
-    const n = Math.min(size, 16);
-    const buf = Buffer.alloc(n);
-    await fh.read(buf, 0, n, size - n);
-    return buf;
-  } finally {
-    await fh.close();
-  }
+  return analyseExposition(readFileChunks(path), { input, format, tail: format ? undefined : await expositionTail(path), onBytes: bytesProgress(prog) }, opts);
 }

@@ -4,15 +4,16 @@
 // the decompressed size (GOSCOPE_MAX_METRICS). The body is decompressed while it streams
 // to `<dir>/metrics…` and saved before anything parses it; the Content-Type names the
 // format.
+import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { UserError } from '../errors.js';
+import { FormatError, UserError } from '../errors.js';
 import { formatOfContentType, type ExpositionFormat } from '../formats/prometheus/index.js';
 import { limit } from '../lib/limits.js';
 import { oneLine } from '../lib/text.js';
 import { saveCaptureStream } from './capture.js';
 import { fetchWithHeaders, FetchError, tooLarge } from './http.js';
-import { describeReply } from '../formats/reply.js';
+import { describeReply, withSavedTo } from '../formats/reply.js';
 import { readHead } from './reply.js';
 
 /** Prometheus's media types for the scrape protocols, in its own words (config.ScrapeProtocolsHeaders). */
@@ -34,11 +35,16 @@ export function acceptHeader(only?: ExpositionFormat): string {
   return vals.join(',');
 }
 
-/** The URL goscope scrapes: a base URL (empty path or "/") means <url>/metrics; any other URL is used as given. */
-export function metricsUrl(url: URL): URL {
-  if (url.pathname !== '' && url.pathname !== '/') return url;
+/**
+ * The URL goscope scrapes: a service's metrics at <base>/metrics (the base keeps a path
+ * prefix, as pprof's does: http://h/admin/debug/pprof/ -> http://h/admin/metrics); any
+ * other URL is used as given.
+ */
+export function metricsUrl(url: URL, service: boolean): URL {
+  if (!service) return url;
   const u = new URL(url.href);
-  u.pathname = '/metrics';
+  u.pathname = url.pathname.replace(/\/+$/, '') + '/metrics';
+  u.search = '';
   return u;
 }
 
@@ -86,8 +92,7 @@ export async function scrapeMetrics(url: URL, opts: ScrapeOptions): Promise<Scra
   const body = gzip ? gunzip(res.body, res.url) : res.body;
   const path = await saveCaptureStream(opts.dir, fileName(format), counted(body, (n) => (size += n)));
   if (!format && /^\s*(text\/html|application\/json)/i.test(contentType)) {
-    const { head } = await readHead(path, 64);
-    throw new UserError(`${res.url}: not a Prometheus exposition but ${describeReply(head, size)} (Content-Type ${oneLine(contentType, 60)}; saved to ${path}): is this the right URL? goscope reads <service>/metrics`);
+    throw new UserError(await notAnExposition(res.url, contentType, path));
   }
   return { url: res.url, path, size, format, contentType, gzip, at };
 }
@@ -130,4 +135,44 @@ async function* gunzip(body: AsyncIterable<Buffer>, shown: string): AsyncGenerat
 /** Stops reading a body (releases the connection). */
 async function drain(body: AsyncIterable<Buffer>): Promise<void> {
   await body[Symbol.asyncIterator]().return?.();
+}
+
+/**
+ * What to throw when a scraped exposition cannot be read: a reply whose Content-Type named
+ * no exposition format and that fails on its first line is not one (a web page, binary
+ * data), and is called so; otherwise the parser's line (which names the URL, line and
+ * column) stands, with where the reply was saved. Anything but a FormatError as it is.
+ */
+export async function unreadableScrape(e: unknown, sc: Scraped): Promise<unknown> {
+  if (!(e instanceof FormatError)) return e;
+  if (sc.format === undefined && /: (line 1|byte 0)\b/.test(e.message)) {
+    return new UserError(await notAnExposition(sc.url, sc.contentType, sc.path));
+  }
+  return withSavedTo(e, sc.path);
+}
+
+/** "<url>: not a Prometheus exposition but a reply starting … (Content-Type …; saved to …): is this the right URL? …" */
+async function notAnExposition(url: string, contentType: string, path: string): Promise<string> {
+  const { head, size } = await readHead(path, 64);
+  const type = contentType ? `Content-Type ${oneLine(contentType, 60)}; ` : '';
+  return `${url}: not a Prometheus exposition but ${describeReply(head, size)} (${type}saved to ${path}): is this the right URL? goscope reads <service>/metrics`;
+}
+
+/** The last bytes of a saved exposition, for recognising OpenMetrics by its "# EOF" (readExposition's `tail`). */
+export async function expositionTail(path: string): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const { size } = await fh.stat();
+    const n = Math.min(size, 16);
+    const buf = Buffer.alloc(n);
+    await fh.read(buf, 0, n, size - n);
+    return buf;
+  } finally {
+    await fh.close();
+  }
 }

@@ -6,6 +6,7 @@
 // write it), a native histogram its spans and absolute bucket counts.
 
 import { FormatError } from '../../errors.js';
+import { clip } from '../../lib/text.js';
 import { Reader, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../protobuf/wire.js';
 import { Series, type ExpositionSink, type Family, type MetricType, type NativeHistogram, type ParseSummary } from './model.js';
 
@@ -116,7 +117,7 @@ export class ProtobufParser {
     r.notFormat = '';
     if (!name) r.fail(0, 'not a protobuf exposition: a family without a name');
     const mtype = TYPES[type];
-    if (!mtype) r.fail(0, `unknown metric type ${type} for "${name}"`);
+    if (!mtype) r.fail(0, `unknown metric type ${type} for "${clip(name, 60)}"`);
     this.index++;
     let f = this.byName.get(name);
     if (!f) {

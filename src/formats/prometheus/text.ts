@@ -13,6 +13,7 @@
 // and handed to the sink one at a time: memory is one line and one series.
 
 import { FormatError } from '../../errors.js';
+import { clip } from '../../lib/text.js';
 import { Series, own, type ExpositionSink, type Family, type MetricType, type ParseSummary } from './model.js';
 
 /** Longest line accepted: far beyond any real exposition, it bounds what one line can cost. */
@@ -220,21 +221,21 @@ export class TextParser {
     f ??= this.family(name, 'untyped', false);
     const rest = this.p;
     if (keyword === 'HELP') {
-      if (f.help !== null || (f as FamilyState).helpSeen) this.fail(this.lineNo, kwStart + 1, `second HELP line for metric name "${name}"`);
+      if (f.help !== null || (f as FamilyState).helpSeen) this.fail(this.lineNo, kwStart + 1, `second HELP line for metric name ${quote(name)}`);
       (f as FamilyState).helpSeen = true;
       f.help = own(this.unescapeHelp(rest));
     } else if (keyword === 'TYPE') {
       if (f.typed || f.series > 0 || this.pendingFamily === f) {
-        this.fail(this.lineNo, kwStart + 1, `second TYPE line for metric name "${name}", or TYPE reported after samples`);
+        this.fail(this.lineNo, kwStart + 1, `second TYPE line for metric name ${quote(name)}, or TYPE reported after samples`);
       }
       const word = l.slice(rest);
       const type = this.om ? OM_TYPES[word] : TEXT_TYPES[word.toUpperCase()];
-      if (!type) this.fail(this.lineNo, rest + 1, `unknown metric type "${word}"`);
+      if (!type) this.fail(this.lineNo, rest + 1, `unknown metric type ${quote(word)}`);
       f.type = type;
       f.typed = true;
       f.name = dtoName(f.declared, type, this.om);
     } else {
-      if (f.unit !== null) this.fail(this.lineNo, kwStart + 1, `second UNIT line for metric name "${name}"`);
+      if (f.unit !== null) this.fail(this.lineNo, kwStart + 1, `second UNIT line for metric name ${quote(name)}`);
       f.unit = own(l.slice(rest));
     }
   }
@@ -308,7 +309,7 @@ export class TextParser {
         }
         const at = this.p;
         const lname = this.labelName();
-        if (lname === null) this.fail(lineNo, at + 1, `invalid label name${name ? ` for metric "${name}"` : ''}`);
+        if (lname === null) this.fail(lineNo, at + 1, `invalid label name${name ? ` for metric ${quote(name)}` : ''}`);
         this.skipBlank();
         const d = l.charCodeAt(this.p);
         if (d !== C_EQ) {
@@ -319,7 +320,7 @@ export class TextParser {
             first = false;
             continue;
           }
-          if (d === C_COMMA || d === C_RBRACE) this.fail(lineNo, at + 1, name ? `multiple metric names for metric "${name}"` : 'invalid metric name');
+          if (d === C_COMMA || d === C_RBRACE) this.fail(lineNo, at + 1, name ? `multiple metric names for metric ${quote(name)}` : 'invalid metric name');
           this.fail(lineNo, this.p + 1, `expected '=' after label name, found ${charName(l, this.p)}`);
         }
         first = false;
@@ -329,7 +330,7 @@ export class TextParser {
         const value = this.quoted();
         if (lname === '__name__') this.fail(lineNo, at + 1, 'label name "__name__" is reserved');
         for (let i = 0; i < labels.length; i += 2) {
-          if (labels[i] === lname) this.fail(lineNo, at + 1, `duplicate label names for metric "${name}"`);
+          if (labels[i] === lname) this.fail(lineNo, at + 1, `duplicate label names for metric ${quote(name)}`);
         }
         if (lname === 'le' && le === undefined) le = value;
         else if (lname === 'quantile' && quantile === undefined) quantile = value;
@@ -337,7 +338,7 @@ export class TextParser {
         this.skipBlank();
         const e = l.charCodeAt(this.p);
         if (e === C_COMMA) this.p++;
-        else if (e !== C_RBRACE) this.fail(lineNo, this.p + 1, `unexpected end of label value "${value}"`);
+        else if (e !== C_RBRACE) this.fail(lineNo, this.p + 1, `unexpected end of label value ${quote(value)}`);
       }
       if (name === '') this.fail(lineNo, nameAt + 1, 'invalid metric name', 'no metric name before or inside the braces');
     }
@@ -350,7 +351,7 @@ export class TextParser {
     const vText = l.slice(vAt, this.p);
     if (vText === '') this.fail(lineNo, vAt + 1, 'expected a value, found end of line');
     const value = parseValue(vText);
-    if (value === undefined) this.fail(lineNo, vAt + 1, `expected float as value, got "${vText}"`);
+    if (value === undefined) this.fail(lineNo, vAt + 1, `expected float as value, got ${quote(vText)}`);
     // Timestamp and (OpenMetrics) exemplar.
     let ts: number | undefined;
     let exemplar = false;
@@ -361,10 +362,10 @@ export class TextParser {
       const tText = l.slice(tAt, this.p);
       if (this.om) {
         const s = parseValue(tText);
-        if (s === undefined || !Number.isFinite(s)) this.fail(lineNo, tAt + 1, `expected a timestamp in seconds, got "${tText}"`);
+        if (s === undefined || !Number.isFinite(s)) this.fail(lineNo, tAt + 1, `expected a timestamp in seconds, got ${quote(tText)}`);
         ts = Math.round(s * 1000);
       } else {
-        if (!/^[+-]?\d+$/.test(tText) || !Number.isSafeInteger(Number(tText))) this.fail(lineNo, tAt + 1, `expected integer as timestamp, got "${tText}"`);
+        if (!/^[+-]?\d+$/.test(tText) || !Number.isSafeInteger(Number(tText))) this.fail(lineNo, tAt + 1, `expected integer as timestamp, got ${quote(tText)}`);
         ts = Number(tText);
       }
       this.skipBlank();
@@ -374,7 +375,7 @@ export class TextParser {
         this.exemplarAt(this.p);
         exemplar = true;
       } else {
-        this.fail(lineNo, this.p + 1, `spurious string after timestamp: "${l.slice(this.p)}"`);
+        this.fail(lineNo, this.p + 1, `spurious string after timestamp: ${quote(l.slice(this.p))}`);
       }
     }
     this.samples++;
@@ -523,13 +524,13 @@ export class TextParser {
           return;
         }
         const bound = parseValue(le);
-        if (bound === undefined) this.fail(lineNo, 1, `expected float as value for 'le' label, got "${le}"`);
+        if (bound === undefined) this.fail(lineNo, 1, `expected float as value for 'le' label, got ${quote(le)}`);
         (s.les ??= []).push(bound);
         (s.bucketCounts ??= []).push(value);
       } else {
         if (quantile === undefined) return;
         const q = parseValue(quantile);
-        if (q === undefined) this.fail(lineNo, 1, `expected float as value for 'quantile' label, got "${quantile}"`);
+        if (q === undefined) this.fail(lineNo, 1, `expected float as value for 'quantile' label, got ${quote(quantile)}`);
         (s.quantiles ??= []).push(q);
         (s.quantileValues ??= []).push(value);
       }
@@ -611,6 +612,11 @@ function isBlank(c: number): boolean {
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+/** A piece of the input quoted in a message: clipped, so one long line cannot make a megabyte of message. */
+function quote(s: string): string {
+  return `"${clip(s, 60)}"`;
 }
 
 function charName(l: string, p: number): string {
