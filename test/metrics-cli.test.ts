@@ -3,13 +3,17 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as netServer } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { acceptHeader, scrapeMetrics } from '../src/collect/metrics.js';
+import { caddyBinary, startCaddy } from './support/caddy.js';
 import { goscope } from './support/cli.js';
-import { goVersion, installCaddy, needGo, startDemo } from './support/go.js';
-import { startMetricsgen, type Metricsgen } from './support/metricsgen.js';
+import { goVersion, needGo, repoRoot, startDemo } from './support/go.js';
+import { startHostile } from './support/hostile.js';
+import { promlintOracle, runMetricsgen, startMetricsgen, type Metricsgen } from './support/metricsgen.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-metrics-cli-'));
 let gen: Metricsgen | undefined;
@@ -52,11 +56,68 @@ function out(dir: string): string[] {
   return ['--out', mkdtempSync(path.join(tmp, dir + '-'))];
 }
 
+/** A loopback server in front of `target` (or answering itself when `handle` returns true); closed by the caller. */
+async function proxy(target: string, handle?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean): Promise<{ url: string; close(): Promise<void> }> {
+  const to = new URL(target);
+  const srv = http.createServer((req, res) => {
+    if (handle?.(req, res)) return;
+    const up = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    async close() {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    },
+  };
+}
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The real CLI, interrupted with SIGINT once `ready()` holds. */
+async function interrupted(args: string[], ready: () => boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), ...args], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  try {
+    await until('the moment to press Ctrl-C', ready, 60_000);
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    assert.notEqual(code, 'hung', `goscope ${args.join(' ')} did not exit after SIGINT: ${stderr}`);
+    return { code: code as number | null, stdout, stderr };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 test('every planted mistake is found, with rule, severity, example and fix; exit 3', { skip: needGo }, async () => {
   const r = await goscope(['metrics', gen!.url + '/mistakes', '--json', ...out('mistakes')]);
   assert.equal(r.code, 3, r.stderr);
   const j = JSON.parse(r.stdout) as Report;
   assert.equal(j.schema, 'goscope.metrics/v1');
+  // The schema's fields, exactly (README: goscope.metrics/v1).
+  assert.deepEqual(Object.keys(j), ['schema', 'source', 'saved', 'format', 'bytes', 'scrapes', 'families', 'series', 'labelSets', 'problems', 'cardinality', 'runtime']);
+  for (const p of j.problems) {
+    const keys = Object.keys(p);
+    for (const k of ['metric', 'rule', 'severity', 'text', 'fix', 'promlint', 'count']) assert.ok(keys.includes(k), `${p.rule}: ${k}`);
+    assert.deepEqual(keys.filter((k) => !['metric', 'rule', 'severity', 'text', 'fix', 'promlint', 'count', 'label', 'examples', 'data'].includes(k)), [], p.rule);
+  }
+  for (const c of j.cardinality) assert.deepEqual(Object.keys(c).filter((k) => !['metric', 'type', 'series', 'labelSets', 'share', 'labels', 'factors', 'estimated'].includes(k)), []);
   assert.equal(j.format, 'openmetrics', 'Prometheus prefers OpenMetrics');
   assert.ok(existsSync(j.saved[0]!), 'saved before analysis');
   const has = (rule: string, metric: string, label?: string) => j.problems.find((p) => p.rule === rule && p.metric === metric && (label === undefined || p.label === label));
@@ -155,6 +216,14 @@ test('several scrapes: counter resets, series churn, families that come and go, 
 test('--format asks for one format; a saved file and stdin read the same', { skip: needGo }, async () => {
   const first = JSON.parse((await goscope(['metrics', gen!.url + '/mistakes', '--format', 'protobuf', '--json', ...out('pb')])).stdout) as Report;
   assert.equal(first.format, 'protobuf');
+  // Only protobuf carries native buckets: their sum is checked against the count there.
+  const native = first.problems.filter((p) => p.rule === 'native-histogram-count');
+  assert.deepEqual(
+    native.map((p) => [p.metric, p.severity, p.examples]),
+    [['rpc_handling_seconds', 'error', ['rpc_handling_seconds: count 10, buckets add up to 8']]],
+  );
+  const om = JSON.parse((await goscope(['metrics', gen!.url + '/mistakes', '--json', ...out('om')])).stdout) as Report;
+  assert.ok(!om.problems.some((p) => p.rule === 'native-histogram-count'), 'OpenMetrics has no native buckets to check');
   assert.match(first.saved[0]!, /metrics\.pb$/);
   const again = await goscope(['metrics', first.saved[0]!, '--json']);
   const fromFile = JSON.parse(again.stdout) as Report;
@@ -247,85 +316,175 @@ test('diagnose reads /metrics: runtime facts and the worst problems; a service w
     const text = await goscope(['diagnose', dir]);
     assert.match(text.stdout, /^metrics · .* · 47 families, \d+ series · 2 errors, 6 warnings$/m);
     // The same service behind a proxy that has no /metrics: said so, the rest as before.
-    const { createServer, request } = await import('node:http');
-    const target = new URL(demo.url);
-    const srv = createServer((q, res) => {
-      if (q.url?.startsWith('/metrics')) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
-      const up = request({ host: target.hostname, port: target.port, path: q.url, method: q.method, headers: q.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      q.pipe(up);
+    const p = await proxy(demo.url, (req, res) => {
+      if (!req.url?.startsWith('/metrics')) return false;
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
+      return true;
     });
-    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
     try {
-      const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
-      const r = await goscope(['diagnose', url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', mkdtempSync(path.join(tmp, 'diag404-'))], { timeoutMs: 120_000 });
+      const r = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', mkdtempSync(path.join(tmp, 'diag404-'))], { timeoutMs: 120_000 });
       assert.ok(r.code === 0 || r.code === 3, r.stderr);
       assert.equal((JSON.parse(r.stdout) as { metrics: { state: string } }).metrics.state, 'absent');
-      const t = await goscope(['diagnose', url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', mkdtempSync(path.join(tmp, 'diag404t-'))], { timeoutMs: 120_000 });
+      const t = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', mkdtempSync(path.join(tmp, 'diag404t-'))], { timeoutMs: 120_000 });
       assert.match(t.stdout, /^metrics · http:\/\/127\.0\.0\.1:\d+\/metrics: the service serves no \/metrics$/m);
     } finally {
-      srv.closeAllConnections();
-      await new Promise((res) => srv.close(res));
+      await p.close();
     }
   } finally {
     await demo.stop();
   }
 });
 
+test('scraped as Prometheus scrapes: its Accept header and gzip; --format narrows what it asks for', { skip: needGo }, async () => {
+  const seen: { accept?: string; encoding?: string }[] = [];
+  const p = await proxy(gen!.url, (req) => {
+    seen.push({ accept: req.headers.accept, encoding: req.headers['accept-encoding'] });
+    return false;
+  });
+  try {
+    const r = await goscope(['metrics', p.url + '/fixed', ...out('accept')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /: OpenMetrics 1\.0, gzip, /);
+    const pb = JSON.parse((await goscope(['metrics', p.url + '/fixed', '--format', 'protobuf', '--json', ...out('accept-pb')])).stdout) as Report;
+    assert.equal(pb.format, 'protobuf');
+    assert.deepEqual(seen, [
+      { accept: acceptHeader(), encoding: 'gzip' },
+      { accept: acceptHeader('protobuf'), encoding: 'gzip' },
+    ]);
+  } finally {
+    await p.close();
+  }
+});
+
+test('size cap: a reply that inflates past GOSCOPE_MAX_METRICS is stopped there, one line, nothing kept', { skip: needGo }, async () => {
+  // /fixed is about 1.2 KiB gzip-compressed and 4.4 KiB inflated: the cap falls between.
+  const dir = mkdtempSync(path.join(tmp, 'cap-'));
+  const r = await goscope(['metrics', gen!.url + '/fixed', '--out', dir], { env: { GOSCOPE_MAX_METRICS: '3KiB' } });
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(
+    r.stderr,
+    `goscope: ${gen!.url}/fixed: response exceeds the 3 KiB limit for a metrics exposition: stopped reading (is this the right endpoint? set GOSCOPE_MAX_METRICS=6144 to allow more)\n`,
+  );
+  assert.deepEqual(readdirSync(dir), [], 'no temporary or partial file');
+});
+
+test('a reply cut short is saved before it is read: one line with the URL, line and column and where it was saved', { skip: needGo }, async () => {
+  const whole = readFileSync((await scrapeMetrics(new URL(gen!.url + '/fixed'), { dir: mkdtempSync(path.join(tmp, 'whole-')), format: 'openmetrics' })).path);
+  const cut = whole.subarray(0, whole.lastIndexOf(10, whole.length >> 1) + 1);
+  const lines = cut.toString().split('\n').length - 1;
+  const p = await proxy(gen!.url, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }).end(cut);
+    return true;
+  });
+  try {
+    const dir = mkdtempSync(path.join(tmp, 'cut-'));
+    const r = await goscope(['metrics', p.url + '/metrics', '--out', dir]);
+    assert.equal(r.code, 1, r.stdout);
+    const file = path.join(dir, 'metrics.om.txt');
+    assert.equal(
+      r.stderr,
+      `goscope: ${p.url}/metrics: line ${lines}, column 1: truncated OpenMetrics exposition: it does not end with "# EOF" (the reply was cut off, or it is not OpenMetrics) (saved to ${file})\n`,
+    );
+    assert.deepEqual(readFileSync(file), cut, 'the reply as it came');
+  } finally {
+    await p.close();
+  }
+});
+
+test('Ctrl-C: after a scrape, what was scraped is reported (exit 130); during the first, one line (exit 130)', { skip: needGo, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmp, 'int-'));
+  const r = await interrupted(['metrics', gen!.url + '/mistakes', '--samples', '3', '--interval', '60s', '--json', '--out', dir], () => readdirSync(dir).includes('metrics.om.txt'));
+  assert.equal(r.code, 130, r.stderr);
+  const j = JSON.parse(r.stdout) as Report;
+  assert.equal(j.scrapes, 1);
+  assert.deepEqual(j.saved, [path.join(dir, 'metrics.om.txt')]);
+  assert.ok(j.problems.length > 0);
+
+  const stall = await startHostile();
+  try {
+    const dir2 = mkdtempSync(path.join(tmp, 'int-stall-'));
+    const s = await interrupted(['metrics', stall.base('stall'), '--timeout', '120s', '--out', dir2], () => readdirSync(dir2).some((f) => f.endsWith('.tmp')));
+    assert.equal(s.code, 130);
+    assert.equal(s.stdout, '');
+    assert.equal(s.stderr, `goscope: interrupted before the first scrape of ${stall.url}/stall/metrics was read; nothing was saved\n`);
+    assert.deepEqual(readdirSync(dir2), [], 'no temporary file left');
+  } finally {
+    await stall.close();
+  }
+});
+
+test('GOMEMLIMIT and the open files limit of a real service: the facts, and problems near the limits', { skip: needGo }, async () => {
+  // metricsgen -fd-limit 64 lowers its limit to 64 and keeps 90% of it open, as a service leaking descriptors would.
+  const svc = await startMetricsgen({ args: ['-fd-limit', '64'], env: { GOMEMLIMIT: '4MiB' } });
+  try {
+    const r = await goscope(['metrics', svc.url, '--json', ...out('limits')]);
+    assert.equal(r.code, 3, r.stderr);
+    const j = JSON.parse(r.stdout) as Report;
+    const rt = j.runtime!;
+    assert.equal(rt.memoryLimitBytes, 4 * 1024 * 1024);
+    assert.equal(rt.maxFds, 64);
+    const open = rt.openFds as number;
+    assert.ok(open >= 57 && open <= 64, `open fds ${open}`);
+    assert.deepEqual(j.problems.find((p) => p.rule === 'fd-limit')?.data, { open, max: 64 });
+    const heap = j.problems.find((p) => p.rule === 'heap-limit')!;
+    assert.ok(heap, 'heap-limit');
+    assert.equal(heap.data!.limit, 4 * 1024 * 1024);
+    assert.equal(heap.data!.bytes, rt.runtimeBytes);
+    const t = await goscope(['metrics', svc.url, ...out('limits-text')]);
+    assert.match(t.stdout, /runtime [\d.]+ MiB of GOMEMLIMIT 4 MiB \(\d+%\)/);
+    assert.match(t.stdout, /open fds \d+ of 64/);
+    assert.match(t.stdout, /process_open_fds: open file descriptors at \d+% of the limit \(\d+ of 64\) \[fd-limit\]/);
+    assert.match(t.stdout, /go_gc_gomemlimit_bytes: Go runtime memory at \d+% of GOMEMLIMIT \([\d.]+ MiB of 4 MiB\) \[heap-limit\]/);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('a family past 10,000 series: high-cardinality names the label that multiplies it most', { skip: needGo }, async () => {
+  const file = path.join(tmp, 'wide.prom');
+  writeFileSync(file, await runMetricsgen(['-big', '24000', '-family', '12000']));
+  const r = await goscope(['metrics', file, '--json']);
+  assert.equal(r.code, 3, r.stderr);
+  const j = JSON.parse(r.stdout) as Report;
+  const hc = j.problems.filter((p) => p.rule === 'high-cardinality');
+  assert.deepEqual(hc.map((p) => p.metric).sort(), ['bench_inflight_00001', 'bench_requests_00000_total']);
+  for (const p of hc) {
+    const row = j.cardinality.find((c) => c.metric === p.metric)!;
+    assert.equal(p.data!.series, 12000);
+    assert.equal(row.series, 12000);
+    const top = Object.entries(row.factors).sort((a, b) => b[1] - a[1])[0]!;
+    assert.equal(p.label, top[0], `${p.metric}: the label with the largest factor`);
+    assert.equal(p.data!.factor, top[1]);
+  }
+});
+
+
 // ---------------------------------------------------------------------------------------
 // A third-party Go service: Caddy's admin endpoint serves /metrics (client_golang).
 
-let caddyBin: string | null = null;
-let why = '';
-if (!needGo) {
-  try {
-    caddyBin = await installCaddy();
-  } catch (e) {
-    why = `Caddy could not be built: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
+const caddy = await caddyBinary();
 
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-test('Caddy v2.11.9: its admin /metrics scraped and linted, runtime facts read', { skip: needGo || (caddyBin ? false : why) }, async () => {
-  const home = mkdtempSync(path.join(tmp, 'caddy-'));
-  const port = await freePort();
-  writeFileSync(path.join(home, 'Caddyfile'), `{\n\tadmin 127.0.0.1:${port}\n\tauto_https off\n\tpersist_config off\n}\n`);
-  const proc = spawn(caddyBin!, ['run', '--config', path.join(home, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    cwd: home,
-    env: { ...process.env, HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  proc.stderr!.resume();
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+test('Caddy v2.11.9: its admin /metrics scraped and linted, promlint parity, runtime facts read', { skip: caddy.skip, timeout: 120_000 }, async () => {
+  const c = await startCaddy(caddy.bin!, { sites: [] });
   try {
-    const admin = `http://127.0.0.1:${port}`;
-    let r;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      r = await goscope(['metrics', admin, '--json', '--out', mkdtempSync(path.join(tmp, 'caddy-out-'))]);
-      if (r.code !== 1 || Date.now() > deadline) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const r = await goscope(['metrics', c.admin, '--json', ...out('caddy')]);
     assert.ok(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`);
     const j = JSON.parse(r.stdout) as Report;
+    assert.equal(new URL(j.source).pathname, '/metrics');
     assert.ok(j.families >= 30, `families: ${j.families}`);
     assert.match(String(j.runtime!.goVersion), /^go1\.\d+/);
     assert.ok((j.runtime!.goroutines as number) > 0);
-    assert.ok(j.cardinality.some((c) => c.metric === 'caddy_admin_http_requests_total' || c.metric.startsWith('caddy_')), 'caddy families');
+    assert.ok((j.runtime!.openFds as number) > 0 && (j.runtime!.maxFds as number) > 0);
+    assert.ok(j.cardinality.some((x) => x.metric.startsWith('caddy_')), 'caddy families');
+    // promlint's rules on a real third-party exposition: the same problems as client_golang's promlint.
+    for (const f of ['text', 'protobuf'] as const) {
+      const s = JSON.parse((await goscope(['metrics', c.admin, '--format', f, '--json', ...out('caddy-' + f)])).stdout) as Report;
+      assert.equal(s.format, f);
+      const ours = s.problems.filter((p) => p.promlint).flatMap((p) => Array.from({ length: p.count }, () => `${p.metric}\t${p.text}`));
+      const oracle = (await promlintOracle(s.saved[0]!, f)).map((p) => `${p.metric}\t${p.text}`);
+      assert.deepEqual(ours.sort(), oracle.sort(), f);
+    }
   } finally {
-    proc.kill('SIGTERM');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
+    await c.stop();
   }
 });

@@ -12,10 +12,19 @@ export interface Metricsgen {
   stop(): Promise<void>;
 }
 
+export interface MetricsgenOptions {
+  /** More flags (e.g. ['-fd-limit', '64']). */
+  args?: string[];
+  /** Added to the environment (e.g. GOMEMLIMIT). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
 /** Starts metricsgen on a free loopback port; resolves once it listens. */
-export async function startMetricsgen(timeoutMs = 20_000): Promise<Metricsgen> {
+export async function startMetricsgen(opts: MetricsgenOptions = {}): Promise<Metricsgen> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
   const bin = await buildGo(METRICSGEN_DIR);
-  const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, ['-addr', '127.0.0.1:0', ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));

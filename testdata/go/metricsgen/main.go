@@ -2,6 +2,7 @@
 // client_golang, for goscope's metrics tests and benchmark (see README.md).
 //
 //	metricsgen -addr 127.0.0.1:0     serve /fixed, /metrics, /mistakes, /handwritten
+//	           [-fd-limit N]         ... with the open files limit lowered to N, 90% of it in use
 //	metricsgen -write FORMAT PATH    write /fixed or /mistakes once (FORMAT: text, openmetrics, protobuf)
 //	metricsgen -big N [-family K]    write an exposition of N series (text) to stdout, K a family
 package main
@@ -41,6 +42,7 @@ func main() {
 	write := flag.String("write", "", "write one exposition to stdout in this format: text, openmetrics or protobuf")
 	big := flag.Int("big", 0, "write an exposition of this many series (Prometheus text format) to stdout")
 	family := flag.Int("family", 10_000, "with -big: series per family at most")
+	fdLimit := flag.Int("fd-limit", 0, "with -addr: lower the open files limit to this and keep 90% of it open")
 	flag.Parse()
 
 	switch {
@@ -71,7 +73,7 @@ func main() {
 		}
 		os.Stdout.Write(rec.Body.Bytes())
 	case *addr != "":
-		serve(*addr)
+		serve(*addr, *fdLimit)
 	default:
 		fail(fmt.Errorf("give -addr, -write or -big"))
 	}
@@ -92,10 +94,15 @@ func newMux() *http.ServeMux {
 	return mux
 }
 
-func serve(addr string) {
+func serve(addr string, fdLimit int) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fail(err)
+	}
+	if fdLimit > 0 {
+		if err := holdFds(fdLimit); err != nil {
+			fail(err)
+		}
 	}
 	srv := &http.Server{Handler: newMux()}
 	fmt.Printf("metricsgen listening on http://%s\n", ln.Addr())

@@ -56,6 +56,11 @@ func (m *mistakes) Gather() ([]*dto.MetricFamily, error) {
 			histo(nil, 15, 3, []float64{0.1, 1, inf}, []uint64{5, 9, 12})),
 		family("render_duration_seconds", "Render time.", dto.MetricType_SUMMARY, nil,
 			summ(nil, 5, 2.5, map[float64]float64{-0.1: 0.2, 0.5: 0.4, 1.5: 0.9})),
+		// A native histogram whose buckets (1 in the zero bucket, then 3 and 4) add up to 8,
+		// not its count of 10. Only protobuf carries native buckets: the text formats show
+		// just its +Inf bucket, _sum and _count.
+		family("rpc_handling_seconds", "RPC handling time.", dto.MetricType_HISTOGRAM, nil,
+			nativeHisto(10, 2.5, 1, []int64{3, 1})),
 
 		// An OpenMetrics unit that disagrees with the name.
 		family("upload_duration_seconds", "Upload time.", gauge, proto.String("milliseconds"), sample(nil, 0.85)),
@@ -144,6 +149,21 @@ func histo(l []*dto.LabelPair, count uint64, sum float64, bounds []float64, cum 
 		h.Bucket = append(h.Bucket, &dto.Bucket{UpperBound: proto.Float64(b), CumulativeCount: proto.Uint64(cum[i])})
 	}
 	return &dto.Metric{Label: l, Histogram: h}
+}
+
+// nativeHisto is a native histogram (schema 3) with `zero` observations in the zero
+// bucket and the given positive bucket counts (as deltas, the wire's encoding) in one span.
+func nativeHisto(count uint64, sum float64, zero uint64, deltas []int64) *dto.Metric {
+	h := &dto.Histogram{
+		SampleCount:   proto.Uint64(count),
+		SampleSum:     proto.Float64(sum),
+		Schema:        proto.Int32(3),
+		ZeroThreshold: proto.Float64(1e-128),
+		ZeroCount:     proto.Uint64(zero),
+		PositiveSpan:  []*dto.BucketSpan{{Offset: proto.Int32(0), Length: proto.Uint32(uint32(len(deltas)))}},
+		PositiveDelta: deltas,
+	}
+	return &dto.Metric{Histogram: h}
 }
 
 func summ(l []*dto.LabelPair, count uint64, sum float64, q map[float64]float64) *dto.Metric {
