@@ -310,6 +310,12 @@ test('diagnose reads /metrics: runtime facts and the worst problems; a service w
     assert.equal(m.problems[0]!.severity, 'error');
     assert.equal(m.runtime.goVersion, goVersion());
     assert.ok(existsSync(m.saved));
+    // The HTML report has the same digest: facts, the worst problems with their fixes.
+    const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
+    assert.match(html, /<a href="#metrics">metrics<\/a>/);
+    assert.match(html, /<p data-metrics-state="ok"><code>http:\/\/127\.0\.0\.1:\d+\/metrics<\/code> · 47 families, \d+ series · <b>2 errors, 6 warnings<\/b><\/p>/);
+    assert.deepEqual([...html.matchAll(/<tr data-metrics-rule="([^"]+)">/g)].map((x) => x[1]), m.problems.map((p) => p.rule));
+    assert.match(html, /<li>Go runtime  go1\.\d+\.\d+ · \d+ goroutines/);
     // The folder again, offline: the saved /metrics is read again.
     const again = JSON.parse((await goscope(['diagnose', dir, '--json'])).stdout) as { metrics: { state: string; errors: number } };
     assert.deepEqual([again.metrics.state, again.metrics.errors], ['ok', 2]);
@@ -324,7 +330,9 @@ test('diagnose reads /metrics: runtime facts and the worst problems; a service w
     try {
       const r = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', mkdtempSync(path.join(tmp, 'diag404-'))], { timeoutMs: 120_000 });
       assert.ok(r.code === 0 || r.code === 3, r.stderr);
-      assert.equal((JSON.parse(r.stdout) as { metrics: { state: string } }).metrics.state, 'absent');
+      const j = JSON.parse(r.stdout) as { metrics: { state: string }; captureDir: string };
+      assert.equal(j.metrics.state, 'absent');
+      assert.match(readFileSync(path.join(j.captureDir, 'report.html'), 'utf8'), /<p data-metrics-state="absent"><code>http:\/\/127\.0\.0\.1:\d+\/metrics<\/code>: the service serves no \/metrics<\/p>/);
       const t = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', mkdtempSync(path.join(tmp, 'diag404t-'))], { timeoutMs: 120_000 });
       assert.match(t.stdout, /^metrics · http:\/\/127\.0\.0\.1:\d+\/metrics: the service serves no \/metrics$/m);
     } finally {

@@ -6,7 +6,8 @@ import type { CardinalityRow, MetricProblem, MetricsAnalysis, RuleId, RuntimeFac
 import { RULES } from '../analysis/metrics/index.js';
 import { formatBytes } from '../lib/limits.js';
 import { clip } from '../lib/text.js';
-import { clean, plural, table, type Style } from './term.js';
+import { escapeHtml } from './html.js';
+import { clean, plural, style, table, type Style } from './term.js';
 
 const FIXES: Record<RuleId, string> = {
   help: 'give the metric a Help string where it is created',
@@ -309,4 +310,37 @@ export function metricsDigestJson(m: MetricsDigest) {
         }
       : {}),
   };
+}
+
+/**
+ * The same digest as a section of diagnose's HTML report: the runtime facts and the worst
+ * problems with their fixes. Untrusted text is cleaned as for the terminal (so a bidi
+ * override cannot reorder the page either), then HTML-escaped.
+ */
+export function metricsDigestHtml(m: MetricsDigest): string {
+  const e = (s: string) => escapeHtml(clean(s));
+  const parts = ['<h2 id="metrics">Metrics</h2>'];
+  if (m.state !== 'ok' || !m.analysis) {
+    const why = m.state === 'absent' ? 'the service serves no /metrics' : `not read: ${m.message ?? ''}`;
+    parts.push(`<p data-metrics-state="${m.state}"><code>${e(m.url)}</code>: ${e(why)}</p>`);
+    return parts.join('\n');
+  }
+  const a = m.analysis;
+  const errors = a.problems.filter((p) => p.severity === 'error').length;
+  const warnings = a.problems.filter((p) => p.severity === 'warning').length;
+  const verdict = errors + warnings ? [errors ? plural(errors, 'error') : '', warnings ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ') : 'no problems';
+  parts.push(`<p data-metrics-state="ok"><code>${e(m.url)}</code> · ${e(plural(a.families, 'family', 'families'))}, ${e(n(a.series))} series · <b>${e(verdict)}</b></p>`);
+  if (a.runtime) parts.push(`<ul id="metrics-runtime">${runtimeLines(a.runtime, style(false)).map((l) => `<li>${escapeHtml(l.trim())}</li>`).join('')}</ul>`);
+  const worst = a.problems.filter((p) => p.severity !== 'info').slice(0, DIGEST_PROBLEMS);
+  if (worst.length) {
+    parts.push('<table class="t" id="metrics-problems"><tr><th>severity</th><th>metric</th><th>problem</th><th>fix</th></tr>');
+    for (const p of worst) {
+      const where = `<code>${e(p.metric)}</code>${p.label !== undefined ? ` <span class="dim">{${e(p.label)}}</span>` : ''}`;
+      const example = p.examples?.length ? `<br><span class="dim">e.g. ${e(clip(p.examples[0]!, 160))}</span>` : '';
+      parts.push(`<tr data-metrics-rule="${escapeHtml(p.rule)}"><td>${p.severity}</td><td>${where}</td><td>${e(problemText(p))} <span class="dim">[${escapeHtml(p.rule)}]</span>${example}</td><td>${escapeHtml(problemFix(p))}</td></tr>`);
+    }
+    parts.push('</table>');
+  }
+  if (a.problems.length) parts.push(`<p class="dim">${errors + warnings > worst.length ? `${errors + warnings - worst.length} more; ` : ''}every problem with its fix: <code>goscope metrics ${e(m.saved ?? m.url)}</code></p>`);
+  return parts.join('\n');
 }
