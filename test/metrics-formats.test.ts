@@ -274,5 +274,10 @@ test('OpenMetrics types client_golang never writes: info, stateset, gaugehistogr
   ]);
   assert.equal(parse.families.find((f) => f.name === 'queue_wait_seconds')!.unit, 'seconds');
   const a = await analyseExposition(chunksOf(Buffer.from(good), 64), { input: 'om' });
-  assert.deepEqual(a.problems.filter((p) => p.rule === 'unit-suffix').map((p) => p.metric), ['jobs_total'], '# UNIT seconds on jobs_total');
+  assert.deepEqual(a.problems.filter((p) => p.rule === 'unit-suffix').map((p) => [p.metric, p.severity]), [['jobs_total', 'error']], '# UNIT seconds on jobs: Prometheus refuses the scrape');
+  // Prometheus checks the name as the # UNIT line writes it: a counter's _total is not taken off.
+  const total = good.replace('# TYPE jobs counter\n# UNIT jobs seconds\njobs_total 3 1767225600.5\njobs_created 1767225000\n', '# TYPE jobs_seconds_total counter\n# UNIT jobs_seconds_total seconds\njobs_seconds_total 3\n');
+  assert.notEqual(total, good);
+  const t = await analyseExposition(chunksOf(Buffer.from(total), 64), { input: 'om' });
+  assert.deepEqual(t.problems.filter((p) => p.rule === 'unit-suffix').map((p) => [p.metric, p.severity]), [['jobs_seconds_total', 'error']]);
 });

@@ -94,7 +94,7 @@ export function problemText(p: MetricProblem): string {
     case 'same-quantity':
       return `the same quantity as ${d.others} (${d.unit} vs ${d.otherUnits})`;
     case 'unit-suffix':
-      return `# UNIT says "${d.unit}" but the name does not end in "_${d.unit}"${d.nameUnit ? ` (it ends in "_${d.nameUnit}")` : ''}`;
+      return `# UNIT says "${d.unit}" but the name does not end in "_${d.unit}"${d.nameUnit ? ` (it ends in "_${d.nameUnit}")` : ''}${d.refused ? ': Prometheus refuses the whole scrape' : ''}`;
     case 'counter-reset':
       return `went down between scrapes in ${plural(p.count, 'series', 'series')}${num('restarts') > 0 ? ' (the process restarted in between)' : ''}`;
     case 'series-churn':

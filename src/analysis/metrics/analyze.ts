@@ -94,7 +94,7 @@ export class MetricsAnalyzer implements ExpositionSink {
     const summaries = parse.families.filter((f) => f.series > 0).map((f) => this.summaries.get(f)!);
     const problems: MetricProblem[] = [];
     for (const s of summaries) problems.push(...familyProblems(s, this.opts.highCardinality ?? HIGH_CARDINALITY));
-    problems.push(...sameQuantity(parse.families), ...unitSuffix(parse.families));
+    problems.push(...sameQuantity(parse.families), ...unitSuffix(parse.families, parse.format));
     const runtime = this.runtimeCollector.facts();
     const scrapes = this.opts.scrapes;
     if (scrapes) {

@@ -2,7 +2,7 @@
 // exported twice (http_request_duration_seconds beside http_request_latency_ms, so
 // dashboards and alerts silently mix scales), and an OpenMetrics # UNIT the name does
 // not end with.
-import type { Family } from '../../formats/prometheus/index.js';
+import type { ExpositionFormat, Family } from '../../formats/prometheus/index.js';
 import type { MetricProblem } from './rules.js';
 
 type Dimension = 'time' | 'size';
@@ -102,15 +102,22 @@ export function sameQuantity(families: readonly Family[]): MetricProblem[] {
   return out;
 }
 
-export function unitSuffix(families: readonly Family[]): MetricProblem[] {
+/**
+ * A # UNIT the name does not end with. In OpenMetrics text Prometheus refuses the whole
+ * scrape for it ("unit … not a suffix of metric …", textparse/openmetricsparse.go, on the
+ * name as the # UNIT line writes it): an error there. In protobuf (MetricFamily.unit, the
+ * name with a counter's _total) Prometheus takes it: a warning.
+ */
+export function unitSuffix(families: readonly Family[], format: ExpositionFormat): MetricProblem[] {
   const out: MetricProblem[] = [];
+  const om = format === 'openmetrics';
   for (const f of families) {
     if (!f.unit) continue;
     let base = f.declared;
-    if (f.type === 'counter' && base.endsWith('_total')) base = base.slice(0, -6);
+    if (!om && f.type === 'counter' && base.endsWith('_total')) base = base.slice(0, -6);
     if (base.endsWith('_' + f.unit)) continue;
     const q = quantityOf(f.name);
-    out.push({ rule: 'unit-suffix', severity: 'warning', metric: f.name, count: 1, data: { unit: f.unit, ...(q ? { nameUnit: q.unit } : {}) } });
+    out.push({ rule: 'unit-suffix', severity: om ? 'error' : 'warning', metric: f.name, count: 1, data: { unit: f.unit, ...(q ? { nameUnit: q.unit } : {}), ...(om ? { refused: true } : {}) } });
   }
   return out;
 }

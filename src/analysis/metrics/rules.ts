@@ -39,6 +39,7 @@ export const RULES = {
   'family-split': { severity: 'warning' },
   // Names and units.
   'same-quantity': { severity: 'warning' },
+  /** An error in OpenMetrics text, where Prometheus refuses the scrape for it. */
   'unit-suffix': { severity: 'warning' },
   // Across scrapes.
   'counter-reset': { severity: 'warning', scrapes: true },
