@@ -38,7 +38,7 @@ const SAYS: Record<HostileMode, RegExp> = {
   endless: /exceeds the 8 MiB limit for (a profile|a goroutine dump|a metrics exposition): stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_(PROFILE|DUMP|METRICS)=16MiB to allow more\)|larger than the 8 MiB limit for a trace.*GOSCOPE_MAX_TRACE=16MiB|still arriving/,
   // "stalled" only if this process was starved of the CPU for half the deadline; bytes had come.
   drip: /response not complete within [\d.]+s: \d+ bytes received and still arriving .*raise --timeout|response stalled: no data for [\d.]+s after [1-9]\d* bytes/,
-  bomb: /possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)|input exceeds 16777216 bytes|not a (Go execution trace|Prometheus exposition) but \d+ bytes of binary data/,
+  bomb: /possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)|input exceeds 16777216 bytes|not a Go execution trace but \d+ bytes of binary data|not a Prometheus exposition but \d+ bytes of gzip-compressed data/,
   lying: /response stalled: no data for [\d.]+s after 1 KiB \(raise --timeout\)/,
   lyinghuge: /response announces 1 TiB, more than the 8 MiB limit|larger than the 8 MiB limit for a trace/,
   bigheader: /the reply's headers are larger than 16 KiB/,

@@ -143,6 +143,10 @@ test('every planted mistake is found, with rule, severity, example and fix; exit
   }
   assert.deepEqual(has('unbounded-label', 'sessions_active')!.data!.kind, 'uuid');
   assert.equal(has('same-quantity', 'http_request_duration_seconds')!.data!.others, 'http_request_latency_ms');
+  // Prometheus refuses an OpenMetrics scrape whose # UNIT is not the name's suffix: an error here (a warning in protobuf, below).
+  const unit = has('unit-suffix', 'upload_duration_seconds')!;
+  assert.equal(unit.severity, 'error');
+  assert.equal(unit.text, '# UNIT says "milliseconds" but the name does not end in "_milliseconds" (it ends in "_seconds"): Prometheus refuses the whole scrape');
   const tenant = j.cardinality.find((c) => c.metric === 'tenant_requests_total')!;
   assert.deepEqual(tenant.labels, { code: 3, method: 2, tenant: 50 });
   assert.deepEqual(tenant.factors, { code: 3, method: 2, tenant: 50 });
@@ -222,6 +226,7 @@ test('--format asks for one format; a saved file and stdin read the same', { ski
     native.map((p) => [p.metric, p.severity, p.examples]),
     [['rpc_handling_seconds', 'error', ['rpc_handling_seconds: count 10, buckets add up to 8']]],
   );
+  assert.equal(first.problems.find((p) => p.rule === 'unit-suffix' && p.metric === 'upload_duration_seconds')?.severity, 'warning');
   const om = JSON.parse((await goscope(['metrics', gen!.url + '/mistakes', '--json', ...out('om')])).stdout) as Report;
   assert.ok(!om.problems.some((p) => p.rule === 'native-histogram-count'), 'OpenMetrics has no native buckets to check');
   assert.match(first.saved[0]!, /metrics\.pb$/);
@@ -293,6 +298,28 @@ test('the demo service: its planted /metrics mistakes, each found once', { skip:
     const t = JSON.parse((await goscope(['metrics', demo.url, '--format', 'text', '--json', ...out('demo-text')])).stdout) as Report;
     assert.ok(t.problems.some((p) => p.rule === 'counter-total' && p.metric === 'demo_cache_lookups'));
     assert.ok(j.runtime && (j.runtime.goroutines as number) > 0);
+    // A service URL as the other commands take it (its pprof index, under a prefix too) means <service>/metrics.
+    const admin = await proxy(demo.url, (req) => {
+      req.url = req.url?.replace(/^\/admin(?=\/)/, '');
+      return false;
+    });
+    try {
+      for (const [given, scraped] of [
+        [demo.url + '/debug/pprof/', demo.url + '/metrics'],
+        [admin.url + '/admin/debug/pprof/', admin.url + '/admin/metrics'],
+      ]) {
+        const s = JSON.parse((await goscope(['metrics', given!, '--json', ...out('service')])).stdout) as Report;
+        assert.equal(s.source, scraped);
+        assert.equal(s.families, j.families);
+      }
+    } finally {
+      await admin.close();
+    }
+    // A pprof URL given by mistake: its reply is called what it is, and kept.
+    const dir = mkdtempSync(path.join(tmp, 'heap-'));
+    const heap = await goscope(['metrics', demo.url + '/debug/pprof/heap', '--out', dir]);
+    assert.equal(heap.code, 1);
+    assert.match(heap.stderr, new RegExp(`^goscope: ${demo.url}/debug/pprof/heap: not a Prometheus exposition but \\d+ bytes of gzip-compressed data \\(Content-Type application/octet-stream; saved to ${dir}/metrics\\.txt\\): is this the right URL\\? goscope reads <service>/metrics\n$`));
   } finally {
     await demo.stop();
   }

@@ -155,7 +155,9 @@ export async function unreadableScrape(e: unknown, sc: Scraped): Promise<unknown
 async function notAnExposition(url: string, contentType: string, path: string): Promise<string> {
   const { head, size } = await readHead(path, 64);
   const type = contentType ? `Content-Type ${oneLine(contentType, 60)}; ` : '';
-  return `${url}: not a Prometheus exposition but ${describeReply(head, size)} (${type}saved to ${path}): is this the right URL? goscope reads <service>/metrics`;
+  // gzip without Content-Encoding: a pprof profile (a /debug/pprof/ URL given by mistake) or a file.
+  const what = head[0] === 0x1f && head[1] === 0x8b ? `${size} bytes of gzip-compressed data` : describeReply(head, size);
+  return `${url}: not a Prometheus exposition but ${what} (${type}saved to ${path}): is this the right URL? goscope reads <service>/metrics`;
 }
 
 /** The last bytes of a saved exposition, for recognising OpenMetrics by its "# EOF" (readExposition's `tail`). */
