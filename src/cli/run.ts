@@ -9,6 +9,7 @@ import { traceCommand, TRACE_HELP } from './trace.js';
 import { goscopeVersion, note, stdio, write, type Io } from './common.js';
 import { clean } from '../report/term.js';
 import { httpCommand, HTTP_HELP } from './http.js';
+import { metricsCommand, METRICS_HELP } from './metrics.js';
 
 const HELP = `goscope — diagnose Go services from the outside
 
@@ -26,16 +27,19 @@ commands:
   trace <service-url|file|->        execution trace: events, goroutines, where they blocked (-pprof profiles)
   http <url>                        time a request by phase (dns, connect, tls, server, transfer); -n/-c load,
                                     timeouts by phase, --slo, W3C traceparent, --dump, --echo-diff
+  metrics <url|file|->              lint Prometheus metrics: promlint's rules, label values, cardinality
+                                    per label, histograms, units, changes across scrapes, Go runtime facts
 
 <source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help; every one that
 prints findings takes --json (flame writes files instead).
 
-exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose),
+exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose) or metrics problems,
             4 SLO breached (http --slo), 130 interrupted (Ctrl-C; 143 for SIGTERM)
 
 Requests to a service: --timeout is each whole request's deadline; sizes are capped by
-kind (GOSCOPE_MAX_PROFILE, GOSCOPE_MAX_DUMP, GOSCOPE_MAX_TRACE, GOSCOPE_MAX_INFLATE).`;
+kind (GOSCOPE_MAX_PROFILE, GOSCOPE_MAX_DUMP, GOSCOPE_MAX_TRACE, GOSCOPE_MAX_INFLATE,
+GOSCOPE_MAX_METRICS).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -47,7 +51,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return cmd === undefined ? 2 : 0;
     case 'help': {
       const topic = rest[0];
-      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP, trace: TRACE_HELP, http: HTTP_HELP };
+      const helps: Record<string, string> = { goroutines: GOROUTINES_HELP, leak: LEAK_HELP, top: TOP_HELP, diff: DIFF_HELP, flame: FLAME_HELP, profile: PROFILE_HELP, diagnose: DIAGNOSE_HELP, trace: TRACE_HELP, http: HTTP_HELP, metrics: METRICS_HELP };
       write(io, (topic && helps[topic]) || HELP);
       return 0;
     }
@@ -73,6 +77,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return traceCommand(rest, io);
     case 'http':
       return httpCommand(rest, io);
+    case 'metrics':
+      return metricsCommand(rest, io);
     default:
       note(io, `goscope: unknown command "${clean(cmd)}" (see goscope --help)`);
       return 2;

@@ -1,6 +1,7 @@
 // The diagnose verdict for the terminal and as JSON: the headline first (leaks, then the
 // costs that stand out, then the trace's notable verdicts), then one short block per
 // capture, each naming file:line sites.
+import { metricsDigestJson, metricsDigestLines, type MetricsDigest } from './metrics.js';
 import type { Int64 } from '../formats/pprof/index.js';
 import { traceFormatText } from '../formats/trace/spec.js';
 import type { Diagnosis, ProfileFinding, TraceFinding } from '../analysis/diagnose.js';
@@ -29,6 +30,8 @@ export interface DiagnoseMeta {
   usable?: boolean;
   files: string[];
   reportPath: string;
+  /** The service's /metrics, read after the captures (absent when not attempted, e.g. an older capture folder). */
+  metrics?: MetricsDigest;
   /** Trace length asked for (0 or absent: no trace was asked for). */
   traceSeconds?: number;
 }
@@ -181,6 +184,7 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     out.push(st.dim(`    goroutine groups, latencies, GC and the blocking profiles: goscope trace ${clean(t.file)}`));
     out.push('');
   }
+  if (meta.metrics) out.push(...metricsDigestLines(meta.metrics, st), '');
   for (const n of notes) out.push(st.yellow(`${clean(n.kind)}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
   if (notes.length) out.push('');
   out.push(st.dim(`captures saved in ${clean(meta.captureDir)}`));
@@ -239,6 +243,7 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     },
     profiles: d.findings.map(findingJson),
     trace: d.trace ? diagnoseTraceJson(d.trace) : null,
+    metrics: meta.metrics ? metricsDigestJson(meta.metrics) : null,
     notes,
     captureDir: meta.captureDir,
     files: meta.files,
