@@ -5,7 +5,7 @@
 // The groupings cmd/trace shows on its pages (/goroutines, /usertasks, /userregions) are in
 // summary-groups.ts and computed by finish().
 //
-// Streaming: TraceSummarizer.add() takes the ordered events (formats/trace/order.ts) one by
+// Streaming: TraceSummarizer.add() takes the ordered events (formats/trace/event-stream.ts) one by
 // one, exactly as Go's Summarizer.Event does, and keeps per-goroutine, per-task and
 // per-region state only, never the events. Stacks and strings are resolved when the event
 // is seen, through a cache per generation table (one Frame[] per distinct stack), so the
@@ -17,9 +17,8 @@
 // goroutine Name is the outermost frame of the first transition stack seen; regions of
 // system goroutines that are still active when it ends are dropped).
 
-import type { OrderedEvent, StateTransition } from '../../formats/trace/order.js';
 import type { Frame, Generation } from '../../formats/trace/reader.js';
-import { eventStackId, eventTask, stackFrames, transitionStackId } from '../../formats/trace/event.js';
+import { decodeRange, eventStackId, eventTask, stackFrames, transitionStackId, type OrderedEvent, type RangeView, type StateTransition } from '../../formats/trace/event.js';
 import { goroutineGroups, regionTypes, taskTypes, type GoroutineGroup, type RegionTypeSummary, type TaskTypeSummary } from './summary-groups.js';
 
 export type { GoroutineGroup, RegionTypeSummary, TaskTypeSummary, DurationQuantiles } from './summary-groups.js';
@@ -414,12 +413,8 @@ export class TraceSummarizer {
   private readonly tables = new WeakMap<Generation, Map<number, readonly Frame[]>>();
   private cacheTable: Generation | null = null;
   private cacheMap = new Map<number, readonly Frame[]>();
-  /** Stop-the-world range names by reason string. */
-  private readonly stwNames = new Map<string, string>();
-  // Range decoding out-parameters (no allocation per event).
-  private rName = '';
-  private rScope = 0; // 0 none, 1 goroutine, 2 proc
-  private rId = 0;
+  /** The range of the event at hand (decodeRange writes it: no allocation per event). */
+  private readonly rv: RangeView = { name: '', scope: 'None', id: -1 };
 
   // Extras.
   private readonly sched: SchedLatency[] = [];
@@ -461,42 +456,42 @@ export class TraceSummarizer {
       }
       case 'RangeBegin':
       case 'RangeActive': {
-        this.range(e);
+        const r = decodeRange(e, this.rv);
         let g: G | undefined;
-        if (this.rScope === 1) g = this.gs.get(this.rId);
-        else if (this.rScope === 2) {
+        if (r.scope === 'Goroutine') g = this.gs.get(r.id);
+        else if (r.scope === 'Proc') {
           g = this.gs.get(e.g);
           if (g) {
-            let m = this.rangesP.get(this.rId);
-            if (!m) this.rangesP.set(this.rId, (m = new Map()));
-            m.set(this.rName, e.g);
+            let m = this.rangesP.get(r.id);
+            if (!m) this.rangesP.set(r.id, (m = new Map()));
+            m.set(r.name, e.g);
           }
         }
         if (!g) break;
         if (e.kind === 'RangeActive') {
-          const ts = g.lastRangeTime.get(this.rName) ?? 0;
-          if (ts !== 0) addTo(g.stats.rangeTime, this.rName, this.syncTs - ts);
-          g.lastRangeTime.set(this.rName, this.syncTs);
-        } else g.lastRangeTime.set(this.rName, t);
+          const ts = g.lastRangeTime.get(r.name) ?? 0;
+          if (ts !== 0) addTo(g.stats.rangeTime, r.name, this.syncTs - ts);
+          g.lastRangeTime.set(r.name, this.syncTs);
+        } else g.lastRangeTime.set(r.name, t);
         break;
       }
       case 'RangeEnd': {
-        this.range(e);
+        const r = decodeRange(e, this.rv);
         let g: G | undefined;
-        if (this.rScope === 1) g = this.gs.get(this.rId);
-        else if (this.rScope === 2) {
-          const m = this.rangesP.get(this.rId);
-          const goid = m?.get(this.rName);
+        if (r.scope === 'Goroutine') g = this.gs.get(r.id);
+        else if (r.scope === 'Proc') {
+          const m = this.rangesP.get(r.id);
+          const goid = m?.get(r.name);
           if (goid !== undefined) {
             if (goid === e.g) g = this.gs.get(goid);
-            m!.delete(this.rName);
+            m!.delete(r.name);
           }
         }
         if (!g) break;
-        const ts = g.lastRangeTime.get(this.rName) ?? 0;
+        const ts = g.lastRangeTime.get(r.name) ?? 0;
         if (ts === 0) break;
-        addTo(g.stats.rangeTime, this.rName, t - ts);
-        g.lastRangeTime.delete(this.rName);
+        addTo(g.stats.rangeTime, r.name, t - ts);
+        g.lastRangeTime.delete(r.name);
         break;
       }
       case 'RegionBegin': {
@@ -807,49 +802,6 @@ export class TraceSummarizer {
       this.cacheMap.set(id, f);
     }
     return f;
-  }
-
-  /** Go's Event.Range() into rName / rScope / rId. */
-  private range(e: OrderedEvent): void {
-    switch (e.type) {
-      case 26:
-      case 27: {
-        const reason = this.str(e, e.args[0]);
-        let name = this.stwNames.get(reason);
-        if (name === undefined) this.stwNames.set(reason, (name = `stop-the-world (${reason})`));
-        this.rName = name;
-        this.rScope = 1;
-        this.rId = e.g;
-        break;
-      }
-      case 28:
-      case 29:
-      case 30:
-        this.rName = 'GC concurrent mark phase';
-        this.rScope = 0;
-        this.rId = -1;
-        break;
-      case 31:
-        this.rName = 'GC incremental sweep';
-        this.rScope = 2;
-        this.rId = e.args[0]!;
-        break;
-      case 32:
-      case 33:
-        this.rName = 'GC incremental sweep';
-        this.rScope = 2;
-        this.rId = e.p;
-        break;
-      case 34:
-        this.rName = 'GC mark assist';
-        this.rScope = 1;
-        this.rId = e.args[0]!;
-        break;
-      default:
-        this.rName = 'GC mark assist';
-        this.rScope = 1;
-        this.rId = e.g;
-    }
   }
 
   private countCreation(t: number, stack: readonly Frame[]): void {
