@@ -7,7 +7,7 @@
 // Pure functions, no I/O.
 
 import type { Frame } from '../../formats/trace/reader.js';
-import type { GoroutineSummary, UserRegionSummary, UserTaskSummary } from './summary.js';
+import type { GoroutineSummary, UserRegionSummary, UserTaskSummary } from './summary-types.js';
 import { histogramAdd, newTimeHistogram, type TimeHistogram } from './summary-format.js';
 
 /** Nearest-rank quantiles of a set of durations (ns). */

@@ -10,7 +10,8 @@ import type { Frame } from '../../formats/trace/reader.js';
 import { int64ToNumber } from '../../formats/pprof/profile.js';
 import type { TraceAnalysis } from './analyse.js';
 import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from './blocking.js';
-import { isSystemGoroutine, type BlockInterval, type SchedLatency } from './summary.js';
+import { isSystemGoroutine } from './summary.js';
+import type { BlockInterval, SchedLatency } from './summary-types.js';
 import { siteOf } from '../stack.js';
 import { formatNs } from '../../shared/duration.js';
 
