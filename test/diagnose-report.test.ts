@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnosis, ProfileFinding } from '../src/analysis/diagnose.js';
 import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
-import { buildFlameTree } from '../src/analysis/flame/tree.js';
+import { buildFlameTree } from '../src/shared/flame-tree.js';
 import { diagnoseHtml } from '../src/report/diagnose-html.js';
 import { diagnoseJson, renderDiagnose, verdictLines, type CaptureNote, type DiagnoseMeta } from '../src/report/diagnose.js';
 import { TraceAnalyzer } from '../src/analysis/trace/analyse.js';

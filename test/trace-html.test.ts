@@ -19,7 +19,8 @@ import { browserSkip, launchChromium, offlinePage, screenshotPath } from './supp
 import { mulberry32 } from '../scripts/prng.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { BLOCKING_KINDS, blockingProfiles } from '../src/analysis/trace/blocking.js';
-import { TimelineBuilder, STATE_RUNNING, STATE_RUNNABLE, STATE_WAITING, GC_MARK, GC_STW, type Timeline } from '../src/analysis/trace/timeline.js';
+import { TimelineBuilder } from '../src/analysis/trace/timeline.js';
+import { STATE_RUNNING, STATE_RUNNABLE, STATE_WAITING, GC_MARK, GC_STW, type Timeline } from '../src/shared/timeline.js';
 import { blockingFlame, goroutineTable, traceHtml, type TraceFlame, type TraceTable } from '../src/report/trace-html.js';
 
 const skip: string | false = needGo || browserSkip();

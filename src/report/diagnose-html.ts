@@ -4,7 +4,7 @@
 // (function names, files, labels, messages) goes through escapeHtml.
 import type { Diagnosis, TraceFinding } from '../analysis/diagnose.js';
 import { BLOCKING_KINDS } from '../analysis/trace/blocking.js';
-import type { FlameTree } from '../analysis/flame/tree.js';
+import type { FlameTree } from '../shared/flame-tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
 import { waitText } from '../analysis/goroutines/classify.js';

@@ -4,10 +4,10 @@
 import type { Int64 } from '../formats/pprof/index.js';
 import { traceFormatText } from '../formats/trace/spec.js';
 import type { Diagnosis, ProfileFinding, TraceFinding } from '../analysis/diagnose.js';
-import { formatNs } from '../analysis/trace/verdicts.js';
+import { formatNs } from '../shared/duration.js';
 import type { Hotspot } from '../analysis/hotspots.js';
 import { shortFile } from '../analysis/stack.js';
-import { label } from '../analysis/profile/units.js';
+import { label } from '../shared/units.js';
 import { groupJson, notLeakJson, suspectJson, renderLeak, type DumpFacts } from './goroutines.js';
 import { waitText } from '../analysis/goroutines/classify.js';
 import { groupName } from '../analysis/goroutines/name.js';

@@ -5,7 +5,8 @@ import { traceFormat, traceFormatText } from '../formats/trace/spec.js';
 import type { TraceAnalysis } from '../analysis/trace/analyse.js';
 import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from '../analysis/trace/blocking.js';
 import { goDuration } from '../analysis/trace/summary-format.js';
-import { formatNs, frameText, userFirst, userFrame, type TraceVerdict } from '../analysis/trace/verdicts.js';
+import { frameText, userFirst, userFrame, type TraceVerdict } from '../analysis/trace/verdicts.js';
+import { formatNs } from '../shared/duration.js';
 import { blockingFlame, goroutineTable, traceHtml, type TraceTable } from './trace-html.js';
 import { clean, table } from './term.js';
 

@@ -7,7 +7,8 @@ import type { OrderedEvent } from '../../formats/trace/event.js';
 import { BlockingBuilder, type BlockingKind } from './blocking.js';
 import { GcAnalyzer, type GcSummary } from './gc.js';
 import { TraceSummarizer, type TraceSummary } from './summary.js';
-import { TimelineBuilder, type Timeline } from './timeline.js';
+import { TimelineBuilder } from './timeline.js';
+import type { Timeline } from '../../shared/timeline.js';
 
 export interface TraceAnalysis {
   /** Time of the first and last event (ns). */

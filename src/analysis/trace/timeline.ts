@@ -20,11 +20,6 @@ import { decodeRange, eventRegion, stackFrames, transitionStackId, type OrderedE
 import { EvGCActive, EvGCBegin, EvGCEnd, EvGoCreate, EvGoCreateBlocked, EvSTWBegin, EvSTWEnd, EvUserRegionBegin, EvUserRegionEnd } from '../../formats/trace/spec.js';
 import { GC_MARK, GC_STW, STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING, type Timeline } from '../../shared/timeline.js';
 
-// The Timeline columns and their state and GC codes are shared with the page
-// (src/shared/timeline.ts); re-exported for the trace analyses and reports.
-export { GC_MARK, GC_STW, STATE_NAMES, STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING } from '../../shared/timeline.js';
-export type { Timeline } from '../../shared/timeline.js';
-
 // ---------------------------------------------------------------------------
 // Growing typed arrays: one class per element type on purpose, so that each push site
 // sees one array kind (a shared generic class would make the timeline's hot pushes

@@ -56,8 +56,6 @@ export function userFrame(stack: readonly Frame[]): Frame | undefined {
   return siteOf(stack);
 }
 
-// Durations as goscope writes them in trace reports (the timeline page too): 1.23s, 45.6ms, 7.8µs, 900ns.
-export { formatNs };
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
