@@ -14,7 +14,8 @@ import { closeSync, openSync, statSync, writeFileSync, createWriteStream } from 
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { buildGo, installGoProgram, repoRoot } from '../scripts/go.js';
-import { benchOut, gnuTime, median, opt, requireGnuTime } from './common.js';
+import { median } from '../src/lib/quantile.js';
+import { benchOut, gnuTime, opt, requireGnuTime } from './common.js';
 
 const SERIES = Number(opt('--series', '1000000'));
 const RUNS = Number(opt('--runs', '3'));

@@ -5,7 +5,7 @@ import type { Profile } from '../formats/pprof/index.js';
 import { encodeFolded } from '../formats/folded.js';
 import { encodeSpeedscope } from '../formats/speedscope.js';
 import { sampleStacks } from '../analysis/profile/stacks.js';
-import { buildFlameTree, flameNodeCount, type FlameStack } from '../analysis/flame/tree.js';
+import { buildFlameTree, flameNodeCount, type FlameStack } from '../shared/flame-tree.js';
 import { flameSectionHtml, htmlPage } from '../report/html.js';
 import { mergeProfiles } from '../analysis/profile/merge.js';
 import { parseArgs } from './args.js';

@@ -5,7 +5,7 @@
 // escapeHtml.
 import type { Diagnosis, TraceFinding } from '../analysis/diagnose.js';
 import { BLOCKING_KINDS } from '../analysis/trace/blocking.js';
-import type { FlameTree } from '../analysis/flame/tree.js';
+import type { FlameTree } from '../shared/flame-tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
 import { waitText } from '../analysis/goroutines/classify.js';
@@ -13,6 +13,7 @@ import { groupSite, type Named } from '../analysis/goroutines/name.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
 import { persistenceLine } from './goroutines.js';
 import { amount, anyNotable, headline, rate, traceSummaryLine, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
+import { verdictWords } from './trace-verdicts.js';
 import { blockingFlame } from './trace-html.js';
 import { metricsDigestHtml } from './metrics.js';
 
@@ -75,8 +76,9 @@ function traceSection(t: TraceFinding, meta: DiagnoseMeta): string {
   parts.push(`<p class="dim">${e(traceSummaryLine(t))}${e(where)} · <code>${e(t.file)}</code> (goscope trace reads it: goroutine groups, latencies, GC, timeline)</p>`);
   parts.push('<ul class="trace" id="trace-verdicts">');
   for (const v of t.verdicts) {
-    const details = v.notable && v.details.length ? `<ul>${v.details.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '';
-    parts.push(`<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(v.text)}${details}</li>`);
+    const w = verdictWords(v);
+    const details = v.notable && w.details.length ? `<ul>${w.details.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '';
+    parts.push(`<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(w.text)}${details}</li>`);
   }
   parts.push('</ul>');
   parts.push('<h3>Blocking profiles</h3><p class="dim">What goroutines waited on during the trace, by stack (as go tool trace -pprof=net|sync|syscall|sched).</p>');
