@@ -314,6 +314,7 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       [['-q', 'fast', '-n', '3'], /^goscope: -q: "fast" is not a rate/],
       [['-q', '100000', '-z', '1h'], /at most 2000000 per run/],
       [['-z', '1s', '--dump'], /--dump: shows one request; drop -z/],
+      [['-o', '-'], /^goscope: -o -: the report is written to stdout; give -o a file name/],
     ] as const) {
       const r = await goscope(['http', demo.url, ...args]);
       assert.equal(r.code, 2, args.join(' '));

@@ -156,6 +156,8 @@ async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): 
   if (!single && flags['echo-diff']) throw new UsageError(`--echo-diff: compares one request; drop ${many}`);
   if (!single && flags.dump) throw new UsageError(`--dump: shows one request; drop ${many}`);
   if (!single && flags.output) throw new UsageError(`-o: saves the body of one request; drop ${many}`);
+  // The report owns stdout: a body mixed into it would corrupt both, so '-' is not a file here.
+  if (flags.output === '-') throw new UsageError('-o -: the report is written to stdout; give -o a file name (the body is saved there)');
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
   if (flags['http1.1'] && flags['http2-prior-knowledge']) throw new UsageError('--http1.1 and --http2-prior-knowledge exclude each other');
 
