@@ -61,7 +61,7 @@ export function commandHelp(cmd: Command): string {
   const col = Math.min(MAX_COLUMN, Math.max(...all.map(([l]) => 2 + l.length + 2)));
   const blocks = [usage.join('\n'), cmd.description, ...(cmd.before ?? [])];
   for (const [title, rows] of sections) blocks.push(`${title}:\n${columns(rows, col).join('\n')}`);
-  blocks.push(cmd.exits);
+  blocks.push(...(cmd.after ?? []), cmd.exits);
   return blocks.join('\n\n');
 }
 

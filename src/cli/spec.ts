@@ -52,6 +52,8 @@ export interface CommandSpec<F extends FlagDefs> {
   /** Preformatted blocks between the description and the flags ("types:\n  cpu …"). */
   before?: string[];
   flags: F;
+  /** Preformatted blocks between the flags and the exit codes ("rules: …"). */
+  after?: string[];
   /** The command's exit codes, as written. */
   exits: string;
   run(inv: Invocation<F>): Promise<number>;
@@ -67,6 +69,7 @@ export interface Command {
   before?: string[];
   /** The spec's flags, plus -h/--help. */
   flags: FlagDefs;
+  after?: string[];
   exits: string;
   /** Runs with the values the parser made from this command's flags. */
   run(inv: ParsedInvocation): Promise<number>;
