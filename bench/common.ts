@@ -37,10 +37,6 @@ export function gnuTime(stderr: string): { rssKb: number; cpuMs: number } {
   return { rssKb: rss, cpuMs: (secs('User') + secs('System')) * 1000 };
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /** The local toolchain as is: no workspace, no GOFLAGS, no runtime tuning from the caller's shell. */
 export function goBenchEnv(): NodeJS.ProcessEnv {

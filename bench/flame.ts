@@ -27,10 +27,10 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { buildFlameTree, flameNodeCount, type FlameTree } from '../src/analysis/flame/tree.js';
+import { buildFlameTree, flameNodeCount, type FlameTree } from '../src/shared/flame-tree.js';
 import { flameSectionHtml, htmlPage } from '../src/report/html.js';
 import { syntheticStacks } from './flame/synthetic.js';
-import { median } from './common.js';
+import { median } from '../src/lib/quantile.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'bench/out');

@@ -14,7 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildGo, installGoProgram, repoRoot, startDemo } from '../scripts/go.js';
-import { benchOut, gnuTime, median, opt, requireGnuTime, usageUnless } from './common.js';
+import { benchOut, gnuTime, opt, requireGnuTime, usageUnless } from './common.js';
+import { median, nearestRank } from '../src/lib/quantile.js';
 
 const runs = Number(opt('--runs', '5'));
 const n = Number(opt('-n', '20000'));
@@ -47,11 +48,6 @@ function timed(name: string, cmd: string, argv: string[], parse: (stdout: string
   return { ...parse(r.stdout), ...gnuTime(r.stderr) };
 }
 
-/** Nearest rank, as all three tools' own percentiles. */
-function rank(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 /**
  * hey -o csv: one line per request, seconds with 4 decimals: response-time, DNS+dialup
@@ -78,7 +74,7 @@ function parseHey(stdout: string): Measure {
   errors += n - lines.length;
   totals.sort((a, b) => a - b);
   dials.sort((a, b) => a - b);
-  return { rps: lines.length / (end / 1000), p50Ms: rank(totals, 50), p99Ms: rank(totals, 99), connects: dials.length, connectP50Ms: rank(dials, 50), connectP99Ms: rank(dials, 99), errors };
+  return { rps: lines.length / (end / 1000), p50Ms: nearestRank(totals, 50), p99Ms: nearestRank(totals, 99), connects: dials.length, connectP50Ms: nearestRank(dials, 50), connectP99Ms: nearestRank(dials, 99), errors };
 }
 
 const tools = [

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { buildGo, repoRoot } from '../scripts/go.js';
-import { benchOut, gnuTime, goBenchEnv, has, median, opt, requireGnuTime, usageUnless } from './common.js';
+import { benchOut, gnuTime, goBenchEnv, has, opt, requireGnuTime, usageUnless } from './common.js';
+import { median } from '../src/lib/quantile.js';
 import { decodeProfile, indexProfile, type Profile } from '../src/formats/pprof/index.js';
 
 const GEN_DIR = 'bench/profiles/gen';

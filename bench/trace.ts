@@ -16,7 +16,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGo, repoRoot } from '../scripts/go.js';
-import { benchOut, gnuTime, goBenchEnv, has, median, opt, requireGnuTime, usageUnless } from './common.js';
+import { benchOut, gnuTime, goBenchEnv, has, opt, requireGnuTime, usageUnless } from './common.js';
+import { median } from '../src/lib/quantile.js';
 import { readTraceHeader } from '../src/formats/trace/index.js';
 
 const TRACEGEN_DIR = 'testdata/go/tracegen';

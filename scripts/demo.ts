@@ -1,6 +1,7 @@
 // npm run demo: build the demo service with the local Go, start it, drive load, run
-// goscope diagnose against it (leaks, CPU, heap, allocations, locks, report.html) and
-// then goscope top on the CPU profile it saved; stop everything it started.
+// goscope diagnose against it (leaks, CPU, heap, allocations, locks, report.html), goscope
+// metrics on its /metrics (planted mistakes) and then goscope top on the CPU profile it
+// saved; stop everything it started.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,10 @@ async function main(): Promise<number> {
     const report = path.join(out, 'report.html');
     process.stderr.write(`demo: $ goscope diagnose ${demo.url} --seconds 10 --out ${out}\n\n`);
     const code = await run(['diagnose', demo.url, '--seconds', '10', '--out', out], stdio());
+    process.stderr.write(`\ndemo: $ goscope metrics ${demo.url} --out ${out}\n\n`);
+    // Exit 3 (problems found) is the point: the demo plants mistakes in its /metrics.
+    const code3 = await run(['metrics', demo.url, '--out', out], stdio());
+    if (code3 !== 0 && code3 !== 3) return code3;
     const cpu = path.join(out, 'cpu.pb.gz');
     process.stderr.write(`\ndemo: $ goscope top ${cpu} --nodecount 8\n\n`);
     const code2 = await run(['top', cpu, '--nodecount', '8'], stdio());

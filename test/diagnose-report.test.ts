@@ -6,11 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnosis, ProfileFinding } from '../src/analysis/diagnose.js';
 import type { GoroutineGroup } from '../src/analysis/goroutines/group.js';
-import { buildFlameTree } from '../src/analysis/flame/tree.js';
+import { buildFlameTree } from '../src/shared/flame-tree.js';
 import { diagnoseHtml } from '../src/report/diagnose-html.js';
 import { diagnoseJson, renderDiagnose, verdictLines, type CaptureNote, type DiagnoseMeta } from '../src/report/diagnose.js';
 import { TraceAnalyzer } from '../src/analysis/trace/analyse.js';
 import type { TraceVerdict } from '../src/analysis/trace/verdicts.js';
+import { verdictJson } from '../src/report/trace-verdicts.js';
 import { style } from '../src/report/term.js';
 
 const EVIL = '<img src=x onerror="window.__pwned=1">main.(*T).evil';
@@ -87,33 +88,63 @@ test('the verdict names what stands out and leaves the rest to the sections', ()
 });
 
 test('trace verdicts: notable ones join the headline as "trace: ...", all are listed, escaped, in the JSON', () => {
-  const verdicts: TraceVerdict[] = [
-    { kind: 'lock-contention', notable: true, text: `lock contention: 1.5 waiting on average, most at ${EVIL}`, details: [`3s (100%) locking at ${EVIL}`] },
-    { kind: 'gc', notable: false, text: 'GC: 2 cycles, <i>quiet</i>', details: [] },
-  ];
+  // Structured findings, with names as hostile as a traced program can make them.
+  const lock: TraceVerdict = {
+    kind: 'lock-contention',
+    notable: true,
+    blockedNs: 3e9,
+    waits: 2,
+    spanNs: 2e9,
+    meanWaiters: 1.5,
+    sites: [{ blockedNs: 3e9, share: 1, site: { func: EVIL, file: '/src/main.go', line: 9 } }],
+  };
+  const quiet: TraceVerdict = {
+    kind: 'blocked',
+    notable: false,
+    finding: 'longest',
+    block: { goroutine: 7, name: '<i>quiet</i>', durationNs: 1e9, open: false, reason: 'chan receive', sinceTraceStart: false, site: { func: 'main.f', file: '/src/main.go', line: 3 } },
+    wholeTrace: 0,
+    wholeTraceMore: false,
+    longest: [],
+  };
+  const verdicts = [lock, quiet];
   const trace = { file: '/tmp/<caps>/trace.out', goVersion: 'go1.26', analysis: new TraceAnalyzer().finish(), verdicts };
   const d: Diagnosis = { ...diagnosis, trace };
   const lines = verdictLines(d);
   assert.equal(lines.length, 2);
-  assert.equal(lines[1], `trace: lock contention: 1.5 waiting on average, most at ${EVIL}`);
-  assert.match(verdictLines({ ...d, findings: [], trace: { ...trace, verdicts: [verdicts[1]!] } })[0]!, /^no goroutine leak suspects, and nothing stands out in the profiles or the trace$/);
+  assert.equal(lines[1], `trace: lock contention: goroutines spent 3s blocked on sync.Mutex/RWMutex over 2 waits in 2s (1.5 waiting on average), most at ${EVIL} (main.go:9)`);
+  assert.match(verdictLines({ ...d, findings: [], trace: { ...trace, verdicts: [quiet] } })[0]!, /^no goroutine leak suspects, and nothing stands out in the profiles or the trace$/);
 
   const text = renderDiagnose(d, { ...meta, traceSeconds: 2 }, [], style(false));
   assert.match(text, /^trace: format go1\.26 \(written by Go 1\.26 or 1\.27\), 0ns, 0 events, 0 goroutines · last 2s of the window$/m);
   assert.match(text, /^ {8}3s \(100%\) locking at /m);
-  assert.match(text, /^ {4}gc: GC: 2 cycles, <i>quiet<\/i>$/m);
+  assert.match(text, /^ {4}blocked: goroutine 7 <i>quiet<\/i> was blocked 1s on chan receive at main\.f \(main\.go:3\)$/m);
   assert.match(text, /goscope trace \/tmp\/<caps>\/trace\.out/);
 
   const html = diagnoseHtml(d, { ...meta, traceSeconds: 2 }, [{ kind: 'trace', state: 'failed', message: '<b>x</b>' }], []);
   assert.doesNotMatch(html, /<img src=x|<i>quiet|<b>x/);
-  assert.match(html, /<li class="notable" data-trace-verdict="lock-contention">lock contention: 1\.5 waiting on average, most at &lt;img/);
+  assert.match(html, /<li class="notable" data-trace-verdict="lock-contention">lock contention: goroutines spent 3s blocked on sync\.Mutex\/RWMutex .* most at &lt;img/);
   // An empty trace has no waits: a line per kind instead of an empty flame graph.
   assert.equal((html.match(/data-trace-empty=/g) ?? []).length, 4);
   assert.equal((html.match(/<script(?![^>]*application\/json)/g) ?? []).length, 1);
 
   const j = diagnoseJson(d, meta, []);
   assert.equal(j.trace?.file, '/tmp/<caps>/trace.out');
-  assert.deepEqual(j.trace?.verdicts, verdicts);
+  // The words and the numbers: the sentence fields JSON readers had, and the finding's fields.
+  assert.deepEqual(j.trace?.verdicts, verdicts.map(verdictJson));
+  const lj = j.trace!.verdicts[0]! as ReturnType<typeof verdictJson> & { meanWaiters: number; sites: { site: { func: string } }[] };
+  assert.equal(lj.text, lines[1]!.slice('trace: '.length));
+  assert.deepEqual(lj.details, [`3s (100%) locking at ${EVIL} (main.go:9)`]);
+  assert.equal(lj.meanWaiters, 1.5);
+  assert.equal(lj.sites[0]!.site.func, EVIL);
+  // The headline as findings: one per verdict line, same order, same words.
+  assert.deepEqual(
+    j.headline.map((h) => [h.kind, h.text]),
+    [
+      ['profile', lines[0]],
+      ['trace', lines[1]],
+    ],
+  );
   assert.equal(j.trace?.events, 0);
   assert.ok(j.trace?.analyses.blocking.sync);
   assert.equal(diagnoseJson(diagnosis, meta, []).trace, null);

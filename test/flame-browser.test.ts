@@ -16,8 +16,8 @@ import { browserSkip, launchChromium, offlinePage } from './support/browser.js';
 import { buildGo, needGo } from './support/go.js';
 import { decodeProfile, type Profile } from '../src/formats/pprof/index.js';
 import { sampleStacks } from '../src/analysis/profile/stacks.js';
-import { label } from '../src/analysis/profile/units.js';
-import { buildFlameTree, flameNodeCount, flamePath, type FlameStack, type FlameTree } from '../src/analysis/flame/tree.js';
+import { label } from '../src/shared/units.js';
+import { buildFlameTree, flameNodeCount, flamePath, type FlameStack, type FlameTree } from '../src/shared/flame-tree.js';
 import { flameSectionHtml, htmlPage } from '../src/report/html.js';
 
 // browserSkip fails in CI when chromium is missing (.ci/run installs it).

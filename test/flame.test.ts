@@ -1,4 +1,4 @@
-// The flame graph's Node side: the tree builder (src/analysis/flame), the folded and
+// The flame graph's Node side: the tree builder (src/shared/flame-tree.ts), the folded and
 // speedscope encoders and the HTML primitives (escaping), on real profiles written by
 // testdata/go/profgen and on small in-memory stacks.
 import { test, before, after } from 'node:test';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { buildGo, needGo } from './support/go.js';
 import { decodeProfile, type Profile } from '../src/formats/pprof/index.js';
 import { sampleStacks } from '../src/analysis/profile/stacks.js';
-import { buildFlameTree, findFlameNode, flameNodeCount, flamePath, type FlameStack, type FlameTree } from '../src/analysis/flame/tree.js';
+import { buildFlameTree, findFlameNode, flameNodeCount, flamePath, type FlameStack, type FlameTree } from '../src/shared/flame-tree.js';
 import { encodeFolded, foldedFrameName } from '../src/formats/folded.js';
 import { encodeSpeedscope, speedscopeUnit } from '../src/formats/speedscope.js';
 import { escapeHtml, flameSectionHtml, htmlPage, jsonForScript } from '../src/report/html.js';

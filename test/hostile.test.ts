@@ -24,7 +24,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const ENV = { GOSCOPE_MAX_PROFILE: '8MiB', GOSCOPE_MAX_DUMP: '8MiB', GOSCOPE_MAX_TRACE: '8MiB', GOSCOPE_MAX_INFLATE: '16MiB' };
+const ENV = { GOSCOPE_MAX_PROFILE: '8MiB', GOSCOPE_MAX_DUMP: '8MiB', GOSCOPE_MAX_TRACE: '8MiB', GOSCOPE_MAX_INFLATE: '16MiB', GOSCOPE_MAX_METRICS: '8MiB' };
 
 /** What each misbehaviour must be called, whichever command met it. */
 const SAYS: Record<HostileMode, RegExp> = {
@@ -35,17 +35,17 @@ const SAYS: Record<HostileMode, RegExp> = {
   stall: /response stalled: no data for [\d.]+s after 0 bytes \(raise --timeout\)/,
   // On a loaded machine the deadline may come before the cap: either ends it (the caps
   // themselves are pinned in collect.test.ts).
-  endless: /exceeds the 8 MiB limit for (a profile|a goroutine dump): stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_(PROFILE|DUMP)=16MiB to allow more\)|larger than the 8 MiB limit for a trace.*GOSCOPE_MAX_TRACE=16MiB|still arriving/,
+  endless: /exceeds the 8 MiB limit for (a profile|a goroutine dump|a metrics exposition): stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_(PROFILE|DUMP|METRICS)=16MiB to allow more\)|larger than the 8 MiB limit for a trace.*GOSCOPE_MAX_TRACE=16MiB|still arriving/,
   // "stalled" only if this process was starved of the CPU for half the deadline; bytes had come.
   drip: /response not complete within [\d.]+s: \d+ bytes received and still arriving .*raise --timeout|response stalled: no data for [\d.]+s after [1-9]\d* bytes/,
-  bomb: /possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)|input exceeds 16777216 bytes|not a Go execution trace but \d+ bytes of binary data/,
+  bomb: /possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)|input exceeds 16777216 bytes|not a Go execution trace but \d+ bytes of binary data|not a Prometheus exposition but \d+ bytes of gzip-compressed data/,
   lying: /response stalled: no data for [\d.]+s after 1 KiB \(raise --timeout\)/,
   lyinghuge: /response announces 1 TiB, more than the 8 MiB limit|larger than the 8 MiB limit for a trace/,
   bigheader: /the reply's headers are larger than 16 KiB/,
 };
 
-type Command = 'profile' | 'leak' | 'top' | 'goroutines' | 'trace' | 'diagnose';
-const COMMANDS: Command[] = ['profile', 'leak', 'top', 'goroutines', 'trace', 'diagnose'];
+type Command = 'profile' | 'leak' | 'top' | 'goroutines' | 'trace' | 'diagnose' | 'metrics';
+const COMMANDS: Command[] = ['profile', 'leak', 'top', 'goroutines', 'trace', 'diagnose', 'metrics'];
 
 function argsFor(cmd: Command, mode: HostileMode, out: string): string[] {
   const svc = server.base(mode);
@@ -62,6 +62,9 @@ function argsFor(cmd: Command, mode: HostileMode, out: string): string[] {
       return ['trace', svc, '--seconds', '1', '--timeout', '1s', '--out', out];
     case 'diagnose':
       return ['diagnose', svc, '--seconds', '1', '--samples', '2', '--timeout', '500ms', '--out', out];
+    case 'metrics':
+      // A full URL is scraped as given.
+      return ['metrics', svc, '--timeout', '1s', '--out', out];
   }
 }
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { clip, oneLine, termSafe } from '../src/lib/text.js';
+import { termSafe } from '../src/lib/text.js';
 import { colorFor, style, terminalText } from '../src/report/term.js';
 import { note, printJson, write, writeData, type Io } from '../src/cli/common.js';
 import { repoRoot } from './support/go.js';
@@ -55,13 +55,6 @@ test('termSafe escapes every control character in Go notation, and nothing else'
 test('termSafe is idempotent: a value cleaned twice reads the same', () => {
   const all = CONTROLS.map(([c]) => c).join('x');
   assert.equal(termSafe(termSafe(all)), termSafe(all));
-});
-
-test('oneLine folds whitespace and line breaks to one space, escapes the rest, clips', () => {
-  assert.equal(oneLine('  a\n\n b\r\n\tc\u2028d  '), 'a b c d');
-  assert.equal(oneLine('x\x1b[2Jy'), 'x\\x1b[2Jy');
-  assert.equal(oneLine('abcdefgh', 5), 'abcd…');
-  assert.equal(clip('abc', 3), 'abc');
 });
 
 test('terminalText without colour: layout line feeds and tabs kept, every other control escaped', () => {

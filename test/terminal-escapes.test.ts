@@ -7,7 +7,8 @@
 // but the layout's line feeds and tabs and, with colour, goscope's own SGR sequences; the
 // hostile text shows in its escaped form; and no value starts a line of its own (a fake
 // goroutine header, a fake verdict). Data written to stdout on request (flame --format
-// folded) is the exception, written as it is.
+// folded) is the exception, written as it is. Its /metrics (goscope metrics, and diagnose's
+// metrics block) holds the same text in metric and label names, label values and help.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -199,6 +200,23 @@ for (const mode of MODES) {
     const echo = await run(['http', `${url}/echo`, '--echo-diff'], mode, 'http --echo-diff');
     shows(echo.stdout, 'http --echo-diff', 'by a proxy\\u009b2J\\u202e\\ngoroutine 99 [running]:');
     await run(['http', `${url}/reason`, '-n', '20', '-c', '2'], mode, 'http load');
+
+    // metrics: names, label names and values, help and go_info's version from the service's
+    // /metrics (Prometheus 3 quoted names), then the saved exposition with --json.
+    const md = out('metrics');
+    const metrics = await run(['metrics', url, '--out', md], mode, 'metrics', { codes: [3] });
+    shows(
+      strip(metrics.stdout),
+      'metrics',
+      'Go runtime  go1.26\\x1b]0;T\\x07\\x1b[2J\\ngoroutine 99 [running]:',
+      'e.g. {"requests_total\\x1b]0;T\\x07\\x1b[2J","path\\u009b2J"="",code="200"}',
+      'e.g. /users/4711/orders\\x1b]0;T\\x07\\x1b[2J\\ngoroutine 99 [running]:',
+      'queue="q\\x1b]0;T\\x07\\x1b[2J\\nverdict: all clear (fake)",le="1"} 4 < 6',
+      'resultCode\\u202e 1',
+    );
+    const mj = JSON.parse((await run(['metrics', saved(md, /^metrics/), '--json'], mode, 'metrics file --json', { codes: [3] })).stdout) as { runtime: { goVersion: string }; problems: { label?: string }[] };
+    assert.equal(mj.runtime.goVersion, 'go1.26\x1b]0;T\x07\x1b[2J\ngoroutine 99 [running]:', '--json keeps the exact value');
+    assert.ok(mj.problems.some((p) => p.label === 'path\u009b2J'));
 
     // User errors quote what the user typed: escaped too.
     const missing = await run(['top', path.join(dir, 'missing\x1b[2J.pb.gz')], mode, 'top on a missing file', { codes: [1] });

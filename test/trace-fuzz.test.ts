@@ -31,7 +31,7 @@ import vm from 'node:vm';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FormatError } from '../src/errors.js';
 import { mulberry32 } from '../scripts/prng.js';
-import { batchEvents, orderedEvents, readBatches, readTraceHeader, readTraceStream, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
+import { EvEndOfGeneration, EvProcsChange, batchEvents, orderedEvents, readBatches, readTraceHeader, readTraceStream, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
 
 const CASE_TIMEOUT_MS = 10_000;
 /** Worker heap limit: parsing a 3 MB trace takes ~170 MB of heap. */
@@ -355,7 +355,7 @@ const STRATEGIES: Record<string, Strategy> = {
     const evs = kindOf(base, ['events']).flatMap((x) => x.events);
     const e = r.pick(evs);
     const out = base.bytes.slice();
-    const t = r.next() < 0.5 ? r.range(9, 52) : r.int(256);
+    const t = r.next() < 0.5 ? r.range(EvProcsChange, EvEndOfGeneration) : r.int(256);
     const was = out[e.pos]!;
     out[e.pos] = t;
     return { bytes: out, what: `event type at ${at(e.pos)}: ${was} -> ${t}` };

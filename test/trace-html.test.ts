@@ -19,7 +19,9 @@ import { browserSkip, launchChromium, offlinePage, screenshotPath } from './supp
 import { mulberry32 } from '../scripts/prng.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { BLOCKING_KINDS, blockingProfiles } from '../src/analysis/trace/blocking.js';
-import { TimelineBuilder, STATE_RUNNING, STATE_RUNNABLE, STATE_WAITING, GC_MARK, GC_STW, type Timeline } from '../src/analysis/trace/timeline.js';
+import { TimelineBuilder } from '../src/analysis/trace/timeline.js';
+import { median } from '../src/lib/quantile.js';
+import { STATE_RUNNING, STATE_RUNNABLE, STATE_WAITING, GC_MARK, GC_STW, type Timeline } from '../src/shared/timeline.js';
 import { blockingFlame, goroutineTable, traceHtml, type TraceFlame, type TraceTable } from '../src/report/trace-html.js';
 
 const skip: string | false = needGo || browserSkip();
@@ -507,11 +509,6 @@ export function syntheticTimeline(targetIntervals: number, nG = 2000, nP = 8): T
     gc: { count: gcS.length, start: Float64Array.from(gcS), end: Float64Array.from(gcE), kind: Uint8Array.from(gcK), label: Int32Array.from(gcL) },
     regions: { count: 0, g: new Int32Array(0), start: new Float64Array(0), end: new Float64Array(0), name: new Int32Array(0), depth: new Uint8Array(0), offset: new Int32Array(nG + 1) },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
 }
 
 test('scale: ~1,000,000 intervals: first paint and frame times', { skip }, async (t) => {

@@ -1,4 +1,5 @@
-// The ordering layer (src/formats/trace/order.ts) against Go's own parser: the trace written
+// The ordering layer (src/formats/trace/: event-stream.ts, order.ts, batch-cursor.ts)
+// against Go's own parser: the trace written
 // by testdata/go/tracegen is ordered here and compared, event by event, with the stream
 // `go tool trace -d=parsed` prints (Go's internal/trace Reader, one `Event.String()` per
 // event: "M=.. P=.. G=.. Kind Time=NS ..." followed by indented stack lines).
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { needGo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
 import { FormatError } from '../src/errors.js';
-import { batchEvents, eventString, nsPerTick, orderedEvents, readTrace, readTraceStream, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
+import { EvGoStart, batchEvents, eventString, nsPerTick, orderedEvents, readTrace, readTraceStream, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
 import { runLines } from './support/go-tool.js';
 
 let tmp = '';
@@ -200,7 +201,7 @@ test('a sequence number that can never be satisfied is a one-line FormatError', 
     for (const batches of g.eventBatches.values()) {
       for (const b of batches) {
         for (const e of batchEvents(b, header.version)) {
-          if (e.type !== 16 || e.args[1]! >= 100) continue;
+          if (e.type !== EvGoStart || e.args[1]! >= 100) continue;
           let p = e.offset + 1;
           for (let k = 0; k < 2; k++) while (buf[p++]! & 0x80);
           if (buf[p] === e.args[1]) {

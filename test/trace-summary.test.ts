@@ -15,7 +15,8 @@ import { needGo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
 import { htmlText, startGoTraceServer, type GoTraceServer } from './support/go-trace-http.js';
 import { goQuote, orderedEvents } from '../src/formats/trace/index.js';
-import { TraceSummarizer, nonOverlappingStats, type TraceSummary, type UserTaskSummary } from '../src/analysis/trace/summary.js';
+import { TraceSummarizer, nonOverlappingStats, type TraceSummary } from '../src/analysis/trace/summary.js';
+import type { UserTaskSummary } from '../src/analysis/trace/summary-types.js';
 import { goDuration, goSeconds9, histogramBucketMin, histogramRows, parseGoDuration, type TimeHistogram } from '../src/analysis/trace/summary-format.js';
 
 let tmp = '';

@@ -1,6 +1,6 @@
 // Synthetic stacks for the flame graph benchmark: they build a call tree of exactly
 // `nodes` nodes below the root (see bench/flame.ts for the shape).
-import type { FlameStack } from '../../src/analysis/flame/tree.js';
+import type { FlameStack } from '../../src/shared/flame-tree.js';
 import { mulberry32 as rng } from '../../scripts/prng.js';
 
 const FUNCTIONS = 20_000;

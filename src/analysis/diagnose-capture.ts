@@ -10,7 +10,7 @@ import { fromBuffer, type Chunks } from '../formats/input.js';
 import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
 import { unreadableDump, withSavedTo } from '../formats/reply.js';
 import { diagnose, type DiagnosedKind, type DiagnoseInput, type Diagnosis, type ProfileInput } from './diagnose.js';
-import { buildFlameTree, type FlameTree } from './flame/tree.js';
+import { buildFlameTree, type FlameTree } from '../shared/flame-tree.js';
 import type { GoroutineGroup } from './goroutines/group.js';
 import type { LeakSample } from './goroutines/leak.js';
 import { followedIds, type MemberDump } from './goroutines/members.js';

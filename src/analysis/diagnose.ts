@@ -7,7 +7,7 @@
 // trace comes last: its notable verdicts (trace/verdicts.ts, with their own thresholds)
 // join the headline after the profiles' findings, as they rest on a few seconds only.
 import { int64ToNumber, type Int64, type Profile } from '../formats/pprof/index.js';
-import { analyzeLeaks, type LeakAnalysis, type LeakSample } from './goroutines/leak.js';
+import { analyzeLeaks, type LeakAnalysis, type LeakSample, type LeakSuspect } from './goroutines/leak.js';
 import type { GoroutineGroup } from './goroutines/group.js';
 import type { MemberDump } from './goroutines/members.js';
 import { hotspots, type Hotspot } from './hotspots.js';
@@ -96,4 +96,47 @@ function finding(p: ProfileInput): ProfileFinding {
   if (p.kind === 'cpu' && ns && perSecond !== null) notable = perSecond / 1e9 >= CPU_CORES_NOTABLE;
   if (p.kind === 'mutex' && ns && perSecond !== null) notable = perSecond / 1e9 >= MUTEX_NOTABLE;
   return { kind: p.kind, sampleType: h.sampleType, unit: h.unit, total: h.total, windowSeconds: p.windowSeconds, perSecond, hotspots: h.hotspots, notable };
+}
+
+/** What the run was: stopped early, anything read at all, what was not captured or failed. */
+export interface RunFacts {
+  aborted: boolean;
+  /** false when nothing was read (analysis/diagnose-capture.ts); absent means it was. */
+  usable?: boolean;
+  /** What an interrupted run did not capture ("goroutine dump", "cpu", ...). */
+  notCaptured?: readonly string[];
+  /** Kinds whose capture or reading failed. */
+  failed?: readonly string[];
+}
+
+/**
+ * One finding of the headline (the report writes its words). In order: the run stopped
+ * early; nothing usable (and then nothing else); the leak suspects; each notable profile;
+ * each notable trace verdict; or, when none of these, that nothing stands out in what was
+ * looked at.
+ */
+export type HeadlineFinding =
+  | { kind: 'interrupted'; notCaptured: string[] }
+  | { kind: 'nothing-usable'; failed: string[] }
+  | { kind: 'leak'; suspects: number; worst: LeakSuspect }
+  | { kind: 'profile'; finding: ProfileFinding }
+  | { kind: 'trace'; verdict: TraceVerdict }
+  | { kind: 'quiet'; looked: 'captured' | 'profiles' | 'profiles-and-trace' };
+
+/** The headline's findings, most serious first (see the top of this file). */
+export function headlineFindings(d: Diagnosis, run?: RunFacts): HeadlineFinding[] {
+  const out: HeadlineFinding[] = [];
+  if (run?.aborted) out.push({ kind: 'interrupted', notCaptured: [...(run.notCaptured ?? [])] });
+  if (run?.usable === false) {
+    // Nothing was looked at: no "nothing stands out".
+    out.push({ kind: 'nothing-usable', failed: [...(run.failed ?? [])] });
+    return out;
+  }
+  const first = out.length;
+  const suspects = d.leaks?.suspects ?? [];
+  if (suspects.length > 0) out.push({ kind: 'leak', suspects: suspects.length, worst: suspects[0]! });
+  for (const f of d.findings) if (f.notable) out.push({ kind: 'profile', finding: f });
+  for (const v of d.trace?.verdicts ?? []) if (v.notable) out.push({ kind: 'trace', verdict: v });
+  if (out.length === first) out.push({ kind: 'quiet', looked: run?.aborted ? 'captured' : d.trace ? 'profiles-and-trace' : 'profiles' });
+  return out;
 }

@@ -3,7 +3,6 @@ import type { Frame } from '../formats/goroutines/model.js';
 import { packageOf } from '../shared/go-name.js';
 
 // The flame graph page colours frames by package with the same function.
-export { packageOf };
 
 /** runtime internals (not runtime/pprof, runtime/trace…). */
 export function isRuntimeFunc(func: string): boolean {

@@ -1,6 +1,7 @@
 // Robust trend statistics for short count series (a handful to a few hundred samples):
 // the Mann-Kendall test for a monotonic trend and the Theil-Sen slope. Both use ranks and
 // pairwise slopes, so one spike or a burst of churn does not make a trend.
+import { median } from '../lib/quantile.js';
 
 /**
  * The fewest points with which Mann-Kendall can reach p < 0.01 at all (a perfectly
@@ -27,13 +28,6 @@ export function normalUpperTail(z: number): number {
   return d * poly;
 }
 
-/** Median; sorts `xs` in place. */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  xs.sort((a, b) => a - b);
-  const m = xs.length >> 1;
-  return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
-}
 
 export function trend(y: readonly number[], t: readonly number[]): Trend {
   const n = y.length;
@@ -55,5 +49,5 @@ export function trend(y: readonly number[], t: readonly number[]): Trend {
   const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
   let z = 0;
   if (variance > 0) z = s > 0 ? (s - 1) / Math.sqrt(variance) : s < 0 ? (s + 1) / Math.sqrt(variance) : 0;
-  return { s, z, p: variance > 0 ? normalUpperTail(z) : 1, slope: median(slopes) };
+  return { s, z, p: variance > 0 ? normalUpperTail(z) : 1, slope: slopes.length ? median(slopes) : 0 };
 }

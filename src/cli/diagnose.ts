@@ -6,11 +6,16 @@ import { UsageError, UserError } from '../errors.js';
 import { clip, termSafe } from '../lib/text.js';
 import { resolveSource, serviceBase } from '../collect/source.js';
 import { readFileChunks, sessionDir } from '../collect/acquire.js';
-import { captureAll, type CaptureSet } from '../collect/plan.js';
+import { captureAll } from '../collect/plan.js';
+import type { CaptureSet } from '../collect/capture-set.js';
 import { isCaptureFolder, keepInFolder, loadCapture } from '../collect/manifest.js';
 import { analyseCapture } from '../analysis/diagnose-capture.js';
 import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
 import { diagnoseHtml } from '../report/diagnose-html.js';
+import { expositionTail, metricsUrl, scrapeMetrics, unreadableScrape } from '../collect/metrics.js';
+import { NotFoundError } from '../collect/fetch.js';
+import { analyseExposition } from '../analysis/metrics/index.js';
+import type { MetricsDigest } from '../report/metrics.js';
 import { progress, type Progress } from '../report/progress.js';
 import { parseDuration, parseInteger } from './args.js';
 import { note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
@@ -45,7 +50,9 @@ export const diagnoseSpec = defineCommand({
   description: `Captures, in one run and one request at a time beside the CPU profile: goroutine
 snapshots spread over the window (leak trend), a CPU profile, heap, two snapshots of
 allocs, mutex and block (goscope subtracts them: what happened during the window), and an
-execution trace of the window's last seconds. Every capture is saved first. Then prints a
+execution trace of the window's last seconds; then the service's /metrics (Go runtime
+facts and the worst metrics problems, see goscope metrics; a service without /metrics is
+said so). Every capture is saved first. Then prints a
 verdict-first summary (leak suspects, CPU, heap, allocation and lock hot spots, each at
 its file:line in your code, and what stands out in the trace: lock contention, scheduling
 latency, GC pressure, goroutine creation storms) and writes one self-contained
@@ -73,7 +80,7 @@ async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIA
     }
     prog.update('reading the capture…');
     const set = await loadCapture(arg);
-    const r = await report(set, { io, json, html, prog });
+    const r = await report(set, { io, json, html, prog, metrics: await savedMetrics(arg, set.service) });
     if (!r.usable) return 1;
     return r.found ? 3 : 0;
   }
@@ -100,6 +107,7 @@ async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIA
   // Ctrl-C ends the captures early; what was taken is still analysed (exit 130).
   const stop = graceful();
   let set: CaptureSet;
+  let metrics: MetricsDigest | undefined;
   try {
     set = await captureAll(base, {
       dir,
@@ -113,10 +121,15 @@ async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIA
         else if (e.step) prog.update(`capturing ${e.step}…`);
       },
     });
+    // The service's own metrics: runtime facts and the worst problems (goscope metrics has them all).
+    if (!stop.signal.aborted) {
+      prog.update('reading /metrics…');
+      metrics = await serviceMetrics(base, dir, timeoutMs, stop.signal);
+    }
   } finally {
     stop.release();
   }
-  const r = await report(set, { io, json, html, prog });
+  const r = await report(set, { io, json, html, prog, metrics });
   if (set.aborted) return EXIT_INTERRUPTED;
   if (!r.usable) return 1;
   return r.found ? 3 : 0;
@@ -129,7 +142,7 @@ async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIA
  * stderr says what failed, per kind, and the caller exits 1 (the JSON is still printed and
  * the HTML written).
  */
-async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string; prog: Progress }): Promise<{ found: boolean; usable: boolean }> {
+async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string; prog: Progress; metrics?: MetricsDigest }): Promise<{ found: boolean; usable: boolean }> {
   o.prog.update('analysing…');
   const htmlPath = o.html ?? path.join(set.dir, 'report.html');
   let a;
@@ -149,8 +162,9 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
       goroutineDumps: a.dumps,
       aborted: set.aborted,
       usable: a.usable,
-      files: [...set.files, ...a.deltaFiles],
+      files: [...set.files, ...a.deltaFiles, ...(o.metrics?.saved && !set.files.includes(o.metrics.saved) ? [o.metrics.saved] : [])],
       reportPath: htmlPath,
+      metrics: o.metrics,
       traceSeconds: set.traceSeconds,
     };
     await writeOutput(htmlPath, diagnoseHtml(a.diagnosis, meta, a.notes, a.flames), 'the report');
@@ -177,4 +191,43 @@ function nothingUsable(service: string, notes: readonly CaptureNote[], dir: stri
 function firstFailure(message: string): string {
   const next = message.search(/; (?:allocs|mutex|block|goroutine|cpu|heap|threadcreate|trace)\b[^:;]*: /);
   return next > 0 ? message.slice(0, next) : message;
+}
+
+/** <base>/metrics scraped and read; a service without it, or a failure, is said, not thrown. */
+async function serviceMetrics(base: URL, dir: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<MetricsDigest> {
+  const url = metricsUrl(base, true);
+  try {
+    const sc = await scrapeMetrics(url, { dir, timeoutMs, signal });
+    const tail = sc.format ? undefined : await expositionTail(sc.path);
+    const analysis = await analyseExposition(readFileChunks(sc.path), { input: sc.url, format: sc.format, tail }).catch(async (e: unknown) => {
+      throw await unreadableScrape(e, sc);
+    });
+    return { url: url.href, state: 'ok', saved: sc.path, analysis };
+  } catch (e) {
+    if (e instanceof NotFoundError) return { url: url.href, state: 'absent' };
+    if (e instanceof UserError && !signal.aborted) return { url: url.href, state: 'failed', message: e.message };
+    if (signal.aborted) return { url: url.href, state: 'failed', message: 'interrupted' };
+    throw e;
+  }
+}
+
+/** A capture folder's saved /metrics, read again (undefined when it has none): the same digest as the live run's. */
+async function savedMetrics(dir: string, service: string): Promise<MetricsDigest | undefined> {
+  let url: string;
+  try {
+    url = metricsUrl(new URL(service), true).href;
+  } catch {
+    url = service;
+  }
+  for (const name of ['metrics.om.txt', 'metrics.txt', 'metrics.pb']) {
+    const file = path.join(dir, name);
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
+    try {
+      return { url, state: 'ok', saved: file, analysis: await analyseExposition(readFileChunks(file), { input: file, tail: await expositionTail(file) }) };
+    } catch (e) {
+      if (e instanceof UserError) return { url, state: 'failed', message: e.message };
+      throw e;
+    }
+  }
+  return undefined;
 }

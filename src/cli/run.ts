@@ -14,21 +14,23 @@ import { goroutinesDiffSpec, goroutinesSpec } from './goroutines.js';
 import { httpSpec } from './http.js';
 import { leakSpec } from './leak.js';
 import { profileSpec } from './profile.js';
+import { metricsSpec } from './metrics.js';
 import { traceSpec } from './trace.js';
 
 /** Every command, in the order `goscope --help` lists them. */
-export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec];
+export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec, metricsSpec];
 
 const FOOTER = `<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help (goscope help
 <command> prints the same); every one that prints findings takes --json (flame writes
 files instead).
 
-exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose),
+exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose) or metrics problems,
             4 SLO breached (http --slo), 130 interrupted (Ctrl-C; 143 for SIGTERM)
 
 Requests to a service: --timeout is each whole request's deadline; sizes are capped by
-kind (GOSCOPE_MAX_PROFILE, GOSCOPE_MAX_DUMP, GOSCOPE_MAX_TRACE, GOSCOPE_MAX_INFLATE).`;
+kind (GOSCOPE_MAX_PROFILE, GOSCOPE_MAX_DUMP, GOSCOPE_MAX_TRACE, GOSCOPE_MAX_INFLATE,
+GOSCOPE_MAX_METRICS).`;
 
 export const HELP = mainHelp(COMMANDS, FOOTER);
 

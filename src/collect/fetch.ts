@@ -23,6 +23,8 @@ export interface FetchOptions {
   maxBytes?: number;
   /** Aborting rejects with `signal.reason` (not a UserError). */
   signal?: AbortSignal;
+  /** Request headers to add or replace (e.g. Accept, Accept-Encoding for /metrics). */
+  headers?: Record<string, string>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -123,6 +125,12 @@ export async function fetchStream(url: URL, opts: FetchOptions = {}): Promise<As
   return readBody(open, opts);
 }
 
+/** fetchStream with the response's headers and final URL (after redirects), for callers that read Content-Type. */
+export async function fetchWithHeaders(url: URL, opts: FetchOptions = {}): Promise<{ url: string; headers: http.IncomingHttpHeaders; body: AsyncIterable<Buffer> }> {
+  const open = await openResponse(url, opts);
+  return { url: open.shown, headers: open.res.headers, body: readBody(open, opts) };
+}
+
 // ---------------------------------------------------------------------------------------
 
 interface Open {
@@ -153,7 +161,7 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
   const first = url;
   let current = url;
   for (let redirects = 0; ; ) {
-    const open = await requestOnce(current, sameOrigin(current, first) ? authOf(first) : undefined, deadline, timeoutMs, opts.signal);
+    const open = await requestOnce(current, sameOrigin(current, first) ? authOf(first) : undefined, deadline, timeoutMs, opts.signal, opts.headers);
     const { res } = open;
     const status = res.statusCode ?? 0;
 
@@ -199,7 +207,7 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
   }
 }
 
-function requestOnce(url: URL, auth: string | undefined, deadline: number, timeoutMs: number, signal?: AbortSignal): Promise<Open> {
+function requestOnce(url: URL, auth: string | undefined, deadline: number, timeoutMs: number, signal?: AbortSignal, extra?: Record<string, string>): Promise<Open> {
   const shown = display(url);
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -211,7 +219,7 @@ function requestOnce(url: URL, auth: string | undefined, deadline: number, timeo
       path: url.pathname + url.search,
       method: 'GET',
       auth,
-      headers: { 'User-Agent': 'goscope', Accept: '*/*' },
+      headers: { 'User-Agent': 'goscope', Accept: '*/*', ...extra },
       // A fresh non-keep-alive agent: one connection per request, closed afterwards, so a
       // stale pooled socket can never fail a request and nothing keeps the process alive.
       agent: false,

@@ -10,7 +10,7 @@ import { collect } from '../formats/input.js';
 import { limit } from '../lib/limits.js';
 import { readFileChunks } from './acquire.js';
 import { saveCapture } from './capture.js';
-import type { CaptureSet, CaptureStatus, SnapshotPair } from './plan.js';
+import type { CaptureSet, CaptureStatus, SnapshotPair } from './capture-set.js';
 import { PROFILE_TYPES, type CapturedLeakProfile, type CapturedProfile, type CapturedText, type ProfileType } from './profiles.js';
 import type { CapturedTrace } from './trace.js';
 

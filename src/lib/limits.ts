@@ -9,11 +9,15 @@
 //            at 64 MiB (runtime/pprof writeGoroutineStacks), so twice that is generous
 //   trace    an execution trace, streamed to disk and read as a stream: large by nature
 //            (tens of MB a second on a busy service)
+//   metrics  a Prometheus exposition (/metrics), after gzip, streamed to disk and parsed
+//            as a stream: kilobytes for most services, tens of MB for exporters of
+//            whole clusters (kube-state-metrics); a 1,000,000-series text exposition is
+//            about 100 MB
 //   inflate  the decompressed protobuf of one profile, decoded in memory: tens of MB for
 //            very large profiles (the 786,443-sample heap profile in BENCHMARKS.md is
 //            33 MB); decoding costs several times this, so the cap bounds the worst case
 
-export type LimitKind = 'profile' | 'dump' | 'trace' | 'inflate';
+export type LimitKind = 'profile' | 'dump' | 'trace' | 'inflate' | 'metrics';
 
 const MiB = 1024 ** 2;
 
@@ -22,6 +26,7 @@ const DEFAULTS: Record<LimitKind, number> = {
   dump: 128 * MiB,
   trace: 1024 * MiB,
   inflate: 256 * MiB,
+  metrics: 512 * MiB,
 };
 
 export const LIMIT_ENV: Record<LimitKind, string> = {
@@ -29,6 +34,7 @@ export const LIMIT_ENV: Record<LimitKind, string> = {
   dump: 'GOSCOPE_MAX_DUMP',
   trace: 'GOSCOPE_MAX_TRACE',
   inflate: 'GOSCOPE_MAX_INFLATE',
+  metrics: 'GOSCOPE_MAX_METRICS',
 };
 
 /** What the cap is for, in messages ("a profile", …). */
@@ -37,6 +43,7 @@ export const LIMIT_WHAT: Record<LimitKind, string> = {
   dump: 'a goroutine dump',
   trace: 'a trace',
   inflate: 'a decompressed profile',
+  metrics: 'a metrics exposition',
 };
 
 export function defaultLimit(kind: LimitKind): number {

@@ -1,10 +1,11 @@
 // The diagnose report as one self-contained HTML file: the verdict, leak suspects,
 // goroutine groups, each profile's hot spots, the execution trace's verdicts with its four
-// blocking flame graphs, and a flame graph per profile. Everything from the service
-// (function names, files, labels, messages) goes through escapeHtml.
+// blocking flame graphs, the service's /metrics digest, and a flame graph per profile.
+// Everything from the service (function names, files, labels, messages) goes through
+// escapeHtml.
 import type { Diagnosis, TraceFinding } from '../analysis/diagnose.js';
 import { BLOCKING_KINDS } from '../analysis/trace/blocking.js';
-import type { FlameTree } from '../analysis/flame/tree.js';
+import type { FlameTree } from '../shared/flame-tree.js';
 import type { Frame } from '../formats/goroutines/model.js';
 import { shortFile } from '../analysis/stack.js';
 import { waitText } from '../analysis/goroutines/classify.js';
@@ -12,7 +13,9 @@ import { groupSite, type Named } from '../analysis/goroutines/name.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage } from './html.js';
 import { persistenceLine } from './goroutines.js';
 import { amount, anyNotable, headline, rate, traceSummaryLine, verdictLines, type CaptureNote, type DiagnoseMeta } from './diagnose.js';
+import { verdictWords } from './trace-verdicts.js';
 import { blockingFlame } from './trace-html.js';
+import { metricsDigestHtml } from './metrics.js';
 
 export interface FlameEntry {
   kind: string;
@@ -73,8 +76,9 @@ function traceSection(t: TraceFinding, meta: DiagnoseMeta): string {
   parts.push(`<p class="dim">${e(traceSummaryLine(t))}${e(where)} · <code>${e(t.file)}</code> (goscope trace reads it: goroutine groups, latencies, GC, timeline)</p>`);
   parts.push('<ul class="trace" id="trace-verdicts">');
   for (const v of t.verdicts) {
-    const details = v.notable && v.details.length ? `<ul>${v.details.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '';
-    parts.push(`<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(v.text)}${details}</li>`);
+    const w = verdictWords(v);
+    const details = v.notable && w.details.length ? `<ul>${w.details.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '';
+    parts.push(`<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(w.text)}${details}</li>`);
   }
   parts.push('</ul>');
   parts.push('<h3>Blocking profiles</h3><p class="dim">What goroutines waited on during the trace, by stack (as go tool trace -pprof=net|sync|syscall|sched).</p>');
@@ -99,7 +103,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   if (notes.length) parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
 
   // Goroutines
-  parts.push(`<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a>${d.trace ? ' · <a href="#trace">trace</a>' : ''} · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>`);
+  parts.push(`<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a>${d.trace ? ' · <a href="#trace">trace</a>' : ''}${meta.metrics ? ' · <a href="#metrics">metrics</a>' : ''} · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>`);
   parts.push(`<h2 id="goroutines">Goroutines</h2><p>${meta.goroutineTotals.length} snapshots: ${e(meta.goroutineTotals.join(' → ') || 'none')}</p>`);
   if (!d.leaks) parts.push('<p class="dim">Too few snapshots for a trend.</p>');
   else if (!d.leaks.suspects.length) parts.push('<p>No leak suspects.</p>');
@@ -138,6 +142,7 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   }
 
   if (d.trace) parts.push(traceSection(d.trace, meta));
+  if (meta.metrics) parts.push(metricsDigestHtml(meta.metrics));
 
   parts.push('<h2 id="flames">Flame graphs</h2><p class="dim">Click a frame to zoom, the breadcrumb to zoom out; search highlights and sums matches; right-click a frame for its callers and callees.</p>');
   flames.forEach((fl, i) => parts.push(flameDetails(fl, i === 0)));

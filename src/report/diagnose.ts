@@ -1,18 +1,20 @@
 // The diagnose verdict for the terminal and as JSON: the headline first (leaks, then the
 // costs that stand out, then the trace's notable verdicts), then one short block per
 // capture, each naming file:line sites.
+import { metricsDigestJson, metricsDigestLines, type MetricsDigest } from './metrics.js';
 import type { Int64 } from '../formats/pprof/index.js';
 import { traceFormatText } from '../formats/trace/spec.js';
-import type { Diagnosis, ProfileFinding, TraceFinding } from '../analysis/diagnose.js';
-import { formatNs } from '../analysis/trace/verdicts.js';
+import { headlineFindings, type Diagnosis, type HeadlineFinding, type ProfileFinding, type TraceFinding } from '../analysis/diagnose.js';
+import { formatNs } from '../shared/duration.js';
 import type { Hotspot } from '../analysis/hotspots.js';
 import { shortFile } from '../analysis/stack.js';
-import { label } from '../analysis/profile/units.js';
+import { label } from '../shared/units.js';
 import { groupJson, notLeakJson, suspectJson, renderLeak, type DumpFacts } from './goroutines.js';
 import { waitText } from '../analysis/goroutines/classify.js';
 import { groupName } from '../analysis/goroutines/name.js';
 import { MIN_TREND_POINTS } from '../analysis/trend.js';
 import { traceJson } from './trace.js';
+import { verdictJson, verdictWords } from './trace-verdicts.js';
 import { clean, plural, table, type Style } from './term.js';
 
 export interface DiagnoseMeta {
@@ -29,6 +31,8 @@ export interface DiagnoseMeta {
   usable?: boolean;
   files: string[];
   reportPath: string;
+  /** The service's /metrics, read after the captures (absent when not attempted, e.g. an older capture folder). */
+  metrics?: MetricsDigest;
   /** Trace length asked for (0 or absent: no trace was asked for). */
   traceSeconds?: number;
 }
@@ -108,32 +112,57 @@ function failedKinds(notes: readonly CaptureNote[]): string[] {
   return [...new Set(notes.filter((n) => n.state === 'failed').map((n) => n.kind))];
 }
 
+/** The headline's findings for this run (analysis/diagnose.ts headlineFindings), with what the notes say was missed. */
+export function diagnoseHeadline(d: Diagnosis, run?: { aborted: boolean; usable?: boolean }, notes: readonly CaptureNote[] = []): HeadlineFinding[] {
+  return headlineFindings(d, run && { aborted: run.aborted, usable: run.usable, notCaptured: notCaptured(notes), failed: failedKinds(notes) });
+}
+
+/** A headline finding in words: one line. */
+export function headlineText(h: HeadlineFinding): string {
+  switch (h.kind) {
+    case 'interrupted':
+      return `interrupted (Ctrl-C)${h.notCaptured.length ? `: not captured: ${h.notCaptured.join(', ')}` : ''}; the findings cover only what was captured`;
+    case 'nothing-usable':
+      return `nothing usable was captured, so there is nothing to diagnose${h.failed.length ? ` (failed: ${h.failed.join(', ')})` : ''}`;
+    case 'leak': {
+      const s = h.worst;
+      const at = s.site ? `${s.site.func} (${shortFile(s.site.file)}:${s.site.line})` : 'no readable stack';
+      return `${plural(h.suspects, 'goroutine leak suspect')}: worst ${s.count} goroutines at ${at}, +${s.growthPerMinute.toFixed(1)}/min`;
+    }
+    case 'profile':
+      return headline(h.finding);
+    case 'trace':
+      return traceVerdictLine(verdictWords(h.verdict).text);
+    case 'quiet':
+      if (h.looked === 'captured') return 'no goroutine leak suspects and nothing stands out in what was captured';
+      return h.looked === 'profiles-and-trace' ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace' : 'no goroutine leak suspects and no profile stands out';
+  }
+}
+
+/** The headline in words, one line per finding. */
 export function verdictLines(d: Diagnosis, run?: { aborted: boolean; usable?: boolean }, notes: readonly CaptureNote[] = []): string[] {
-  const out: string[] = [];
-  if (run?.aborted) {
-    const missing = notCaptured(notes);
-    out.push(`interrupted (Ctrl-C)${missing.length ? `: not captured: ${missing.join(', ')}` : ''}; the findings cover only what was captured`);
+  return diagnoseHeadline(d, run, notes).map(headlineText);
+}
+
+const site3 = (f: { func: string; file: string; line: number } | null) => (f ? { func: f.func, file: f.file, line: f.line } : null);
+
+/** A headline finding in the JSON: its kind, its line (the `verdict` entry at the same index) and its numbers. */
+function headlineJson(h: HeadlineFinding) {
+  const text = headlineText(h);
+  switch (h.kind) {
+    case 'leak': {
+      const s = h.worst;
+      return { kind: h.kind, text, suspects: h.suspects, worst: { rank: s.rank, count: s.count, growthPerMinute: s.growthPerMinute, confidence: s.confidence, site: site3(s.site) } };
+    }
+    case 'profile': {
+      const { kind: profile, hotspots, ...f } = findingJson(h.finding);
+      return { kind: h.kind, text, profile, ...f, top: hotspots[0] ?? null };
+    }
+    case 'trace':
+      return { kind: h.kind, text, verdict: verdictJson(h.verdict) };
+    default:
+      return { ...h, text };
   }
-  if (run?.usable === false) {
-    // No "nothing stands out": nothing was looked at.
-    const failed = failedKinds(notes);
-    out.push(`nothing usable was captured, so there is nothing to diagnose${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
-    return out;
-  }
-  const n = d.leaks?.suspects.length ?? 0;
-  if (n > 0) {
-    const s = d.leaks!.suspects[0]!;
-    const at = s.site ? `${s.site.func} (${shortFile(s.site.file)}:${s.site.line})` : 'no readable stack';
-    out.push(`${plural(n, 'goroutine leak suspect')}: worst ${s.count} goroutines at ${at}, +${s.growthPerMinute.toFixed(1)}/min`);
-  }
-  const notable = d.findings.filter((f) => f.notable);
-  for (const f of notable) out.push(headline(f));
-  for (const v of d.trace?.verdicts ?? []) if (v.notable) out.push(traceVerdictLine(v.text));
-  if (out.length === (run?.aborted ? 1 : 0)) {
-    if (run?.aborted) out.push('no goroutine leak suspects and nothing stands out in what was captured');
-    else out.push(d.trace ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace' : 'no goroutine leak suspects and no profile stands out');
-  }
-  return out;
 }
 
 export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly CaptureNote[], st: Style): string {
@@ -173,14 +202,16 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
     const where = meta.traceSeconds ? ` · last ${meta.traceSeconds}s of the window` : '';
     out.push(st.bold(`trace: ${clean(traceSummaryLine(t))}`) + st.dim(where));
     for (const v of t.verdicts) {
+      const w = verdictWords(v);
       if (v.notable) {
-        out.push('    ' + st.bold(clean(v.text)));
-        for (const x of v.details.slice(0, 3)) out.push('        ' + clean(x));
-      } else out.push(`    ${v.kind}: ${clean(v.text)}`);
+        out.push('    ' + st.bold(clean(w.text)));
+        for (const x of w.details.slice(0, 3)) out.push('        ' + clean(x));
+      } else out.push(`    ${v.kind}: ${clean(w.text)}`);
     }
     out.push(st.dim(`    goroutine groups, latencies, GC and the blocking profiles: goscope trace ${clean(t.file)}`));
     out.push('');
   }
+  if (meta.metrics) out.push(...metricsDigestLines(meta.metrics, st), '');
   for (const n of notes) out.push(st.yellow(`${clean(n.kind)}: ${n.state}${n.message ? ': ' + clean(n.message) : ''}`));
   if (notes.length) out.push('');
   out.push(st.dim(`captures saved in ${clean(meta.captureDir)}`));
@@ -228,6 +259,7 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     aborted: meta.aborted,
     usable: meta.usable !== false,
     verdict: verdictLines(d, meta, notes),
+    headline: diagnoseHeadline(d, meta, notes).map(headlineJson),
     notCaptured: meta.aborted ? notCaptured(notes) : [],
     goroutines: {
       totals: meta.goroutineTotals,
@@ -239,6 +271,7 @@ export function diagnoseJson(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
     },
     profiles: d.findings.map(findingJson),
     trace: d.trace ? diagnoseTraceJson(d.trace) : null,
+    metrics: meta.metrics ? metricsDigestJson(meta.metrics) : null,
     notes,
     captureDir: meta.captureDir,
     files: meta.files,

@@ -1,7 +1,7 @@
 // A whole flame graph page for one profile (flame -o, profile -o): one flame section in
 // the self-contained page.
 import type { FlameInput } from '../analysis/flame/input.js';
-import { buildFlameTree, flameNodeCount } from '../analysis/flame/tree.js';
+import { buildFlameTree, flameNodeCount } from '../shared/flame-tree.js';
 import { flameSectionHtml, htmlPage } from './html.js';
 
 /** The page's HTML (a diff when the input has a base) and how many frames its tree has. */

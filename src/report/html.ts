@@ -5,7 +5,7 @@
 // script puts it into the DOM as text.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FlameTree } from '../analysis/flame/tree.js';
+import type { FlameTree } from '../shared/flame-tree.js';
 import { Encoded } from '../shared/encoded.js';
 import { flameData } from '../shared/flame-data.js';
 import { UserError } from '../errors.js';

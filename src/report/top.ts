@@ -4,7 +4,7 @@ import { int64ToString, type Int64, type Profile } from '../formats/pprof/index.
 import type { PeekEdge, PeekReport } from '../analysis/profile/peek.js';
 import type { TopReport } from '../analysis/profile/top.js';
 import { baseName } from '../analysis/profile/nodes.js';
-import { formatPercent, label, percentRatio, scale, scaledLabel } from '../analysis/profile/units.js';
+import { formatPercent, label, percentRatio, scale, scaledLabel } from '../shared/units.js';
 import { clean, type Style } from './term.js';
 
 /** What the header needs from a report (top and peek share it). */

@@ -7,15 +7,13 @@
 // it into the DOM with textContent only. The timeline's columns travel as base64 of the
 // typed arrays' bytes (src/shared/timeline-data.ts).
 import type { Profile } from '../formats/pprof/profile.js';
-import type { Timeline } from '../analysis/trace/timeline.js';
-import { STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING } from '../analysis/trace/timeline.js';
-import { buildFlameTree, type FlameTree } from '../analysis/flame/tree.js';
+import { STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING, type Timeline } from '../shared/timeline.js';
+import { buildFlameTree, type FlameTree } from '../shared/flame-tree.js';
 import { sampleStacks } from '../analysis/profile/stacks.js';
 import { escapeHtml as e, flameSectionHtml, htmlPage, jsonForScript } from './html.js';
-import { formatNs } from '../analysis/trace/verdicts.js';
+import { formatNs } from '../shared/duration.js';
 import { timelineBlock } from '../shared/timeline-data.js';
 
-export { formatNs };
 
 export type TraceColumnUnit = 'ns' | 'count' | 'bytes' | 'text' | 'percent';
 

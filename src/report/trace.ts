@@ -5,7 +5,9 @@ import { traceFormat, traceFormatText } from '../formats/trace/spec.js';
 import type { TraceAnalysis } from '../analysis/trace/analyse.js';
 import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from '../analysis/trace/blocking.js';
 import { goDuration } from '../analysis/trace/summary-format.js';
-import { formatNs, frameText, userFirst, userFrame, type TraceVerdict } from '../analysis/trace/verdicts.js';
+import { userFirst, userFrame, type TraceVerdict } from '../analysis/trace/verdicts.js';
+import { frameText, verdictJson, verdictWords } from './trace-verdicts.js';
+import { formatNs } from '../shared/duration.js';
 import { blockingFlame, goroutineTable, traceHtml, type TraceTable } from './trace-html.js';
 import { clean, table } from './term.js';
 
@@ -35,7 +37,7 @@ export function traceJson(a: TraceAnalysis, verdicts: TraceVerdict[], meta: Trac
     events: a.events,
     eventsByKind: a.eventsByKind,
     goroutines: a.goroutines,
-    verdicts,
+    verdicts: verdicts.map(verdictJson),
     analyses: {
       blocking,
       goroutineGroups: s.goroutineGroups.map((x) => ({ ...x, goroutines: x.goroutines.slice(0, 20) })),
@@ -77,15 +79,16 @@ export function renderTraceText(a: TraceAnalysis, verdicts: TraceVerdict[], meta
   const notable = verdicts.filter((v) => v.notable);
   if (notable.length === 0) lines.push(a.events ? 'verdict: nothing stands out in this trace (the findings below are under every threshold)' : 'verdict: the trace has no events');
   for (const v of notable) {
-    lines.push(`verdict: ${clean(v.text)}`);
-    for (const d of v.details) lines.push(`  ${clean(d)}`);
+    const w = verdictWords(v);
+    lines.push(`verdict: ${clean(w.text)}`);
+    for (const d of w.details) lines.push(`  ${clean(d)}`);
   }
   const s = a.summary;
   const g = a.gc;
   lines.push('');
   lines.push(`trace: ${clean(traceFormatText(meta.goVersion))}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`);
   lines.push(`events: ${Object.entries(a.eventsByKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  for (const v of verdicts.filter((x) => !x.notable)) lines.push(`${v.kind}: ${clean(v.text)}`);
+  for (const v of verdicts.filter((x) => !x.notable)) lines.push(`${v.kind}: ${clean(verdictWords(v).text)}`);
 
   lines.push('', 'goroutines by start function (go tool trace /goroutines), by execution time:');
   const rows = [['count', 'exec', 'sched wait', 'blocked', 'syscall', 'gc assist', 'start function']];
@@ -232,7 +235,7 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
       `${a.goroutines.toLocaleString('en-US')} goroutines`,
       ...(a.timelineCutAt !== null ? [`the timeline shows the first ${formatNs(a.timelineCutAt - a.start)} (${a.timelineMaxEvents.toLocaleString('en-US')} events); tables and flame graphs cover the whole trace`] : []),
     ],
-    verdicts: verdicts.map((v) => (v.notable ? v.text : `${v.kind}: ${v.text}`)),
+    verdicts: verdicts.map((v) => (v.notable ? verdictWords(v).text : `${v.kind}: ${verdictWords(v).text}`)),
     timeline: a.timeline!,
     tables,
     flames: BLOCKING_KINDS.map((k) => blockingFlame(k, a.blocking[k])),

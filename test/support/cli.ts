@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 /** Commands that save what they fetch to ./goscope-captures/ when --out is not given. */
-const CAPTURING = new Set(['profile', 'leak', 'diagnose', 'trace', 'goroutines', 'top', 'diff', 'flame']);
+const CAPTURING = new Set(['profile', 'leak', 'diagnose', 'trace', 'goroutines', 'top', 'diff', 'flame', 'metrics']);
 
 /**
  * A command that may fetch from a service without --out would leave a goscope-captures/

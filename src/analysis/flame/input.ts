@@ -6,7 +6,7 @@ import { normalizeRatios } from '../profile/diff.js';
 import { checkCompatible } from '../profile/merge.js';
 import { sampleStacks } from '../profile/stacks.js';
 import type { TopOptions } from '../profile/top.js';
-import type { FlameStack } from './tree.js';
+import type { FlameStack } from '../../shared/flame-tree.js';
 
 export interface FlameInput {
   stacks: FlameStack[];

@@ -7,7 +7,8 @@
 // served, confirms suspects and adds goroutines it proves unreachable.
 import type { Frame } from '../../formats/goroutines/model.js';
 import { isUserFrame } from '../stack.js';
-import { median, trend } from '../trend.js';
+import { median } from '../../lib/quantile.js';
+import { trend } from '../trend.js';
 import { BLOCKING, classify, type WaitReason } from './classify.js';
 import { explainLeak } from './explain.js';
 import type { GoroutineGroup } from './group.js';

@@ -6,14 +6,24 @@
 // names the first frame where its stack differs from the others.
 import type { Frame } from '../../formats/goroutines/model.js';
 import { comparableFrames, shortFile, siteOf } from '../stack.js';
-import { waitText } from './classify.js';
-import type { GoroutineGroup } from './group.js';
+import { waitText, type WaitReason } from './classify.js';
 
-/** What names a group: its stack, wait and creator (a group, a leak suspect, a group that is not a leak). */
-export type Named = Pick<GoroutineGroup, 'frames' | 'createdBy' | 'state' | 'waitReason' | 'site' | 'via'>;
+/**
+ * What names a group: its stack, wait and creator (a group, a leak suspect, a group that is
+ * not a leak): the fields of group.ts GoroutineGroup it reads, named here so that the
+ * grouping can use this module without an import loop.
+ */
+export interface Named {
+  frames: Frame[];
+  createdBy: Frame | null;
+  state: string;
+  waitReason: WaitReason;
+  site?: Frame | null;
+  via?: Frame | null;
+}
 
 /** Where a group waits or runs: its `site`, or the same rule applied to its frames. */
-export function groupSite(g: Pick<GoroutineGroup, 'frames' | 'site'>): Frame | null {
+export function groupSite(g: Pick<Named, 'frames' | 'site'>): Frame | null {
   return g.site !== undefined ? g.site : (siteOf(comparableFrames(g.frames)) ?? null);
 }
 

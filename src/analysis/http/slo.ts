@@ -2,7 +2,8 @@
 // after a run.
 import type { PhaseName } from '../../formats/http/exchange.js';
 import type { Samples } from '../../formats/http/samples.js';
-import { countStatus, nearestRank, sortedValues } from './stats.js';
+import { nearestRank } from '../../lib/quantile.js';
+import { countStatus, sortedValues } from './stats.js';
 
 export interface SloRule {
   /** The rule as the user wrote it. */

@@ -1,6 +1,7 @@
 // Percentiles, a latency histogram and counts over a load run's samples.
 import { PHASES, type Failure, type PhaseName } from '../../formats/http/exchange.js';
 import type { Samples } from '../../formats/http/samples.js';
+import { nearestRank } from '../../lib/quantile.js';
 
 export interface Stat {
   /** Requests in which the phase happened. */
@@ -11,14 +12,6 @@ export interface Stat {
   p90: number;
   p99: number;
   max: number;
-}
-
-/** Nearest-rank percentile of sorted values: the value at index ceil(p/100*n)-1 (what the Go probe prints). */
-export function nearestRank(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const i = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
-  return sorted[i]!;
 }
 
 /** The non-NaN values of `values[0, n)` (phases that did not happen are NaN), sorted. */

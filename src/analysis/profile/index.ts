@@ -15,7 +15,6 @@ export { peek } from './peek.js';
 export type { PeekEdge, PeekEntry, PeekReport } from './peek.js';
 export { sampleStacks } from './stacks.js';
 export type { SampleStack, SampleStacks, StackOptions } from './stacks.js';
-export { formatPercent, label, percentage, percentRatio, scale, scaledLabel } from './units.js';
 export { selectOutputUnit } from './output-unit.js';
 export * from './merge.js';
 export * from './diff.js';

@@ -1,7 +1,7 @@
 // report.selectOutputUnit: the one unit a text report prints every value in, chosen from
 // the smallest non-zero node value and the total (pprof's default -unit=minimum).
 import type { Int64 } from '../../formats/pprof/index.js';
-import { scale } from './units.js';
+import { scale } from '../../shared/units.js';
 
 function abs(v: Int64): Int64 {
   return v < 0 ? (typeof v === 'bigint' ? -v : -v) : v;

@@ -10,7 +10,7 @@ import { selectOutputUnit } from './output-unit.js';
 import { compileGoRegexp } from './regexp.js';
 import { selectSampleIndex } from './sample-index.js';
 import { checkGranularity, type TopOptions } from './top.js';
-import { percentRatio } from './units.js';
+import { percentRatio } from '../../shared/units.js';
 
 export interface PeekEdge {
   /** The caller (for callers) or callee (for callees). */

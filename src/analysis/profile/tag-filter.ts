@@ -9,7 +9,7 @@
 import { UsageError } from '../../errors.js';
 import type { Int64, Profile, Sample } from '../../formats/pprof/index.js';
 import { compileGoRegexp } from './regexp.js';
-import { scale } from './units.js';
+import { scale } from '../../shared/units.js';
 
 export type SampleMatcher = (s: Sample) => boolean;
 

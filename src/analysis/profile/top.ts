@@ -18,7 +18,7 @@ import {
 import { buildNodes, GRANULARITIES, type Granularity } from './nodes.js';
 import { selectOutputUnit } from './output-unit.js';
 import { selectSampleIndex } from './sample-index.js';
-import { percentRatio } from './units.js';
+import { percentRatio } from '../../shared/units.js';
 
 export type { Granularity } from './nodes.js';
 

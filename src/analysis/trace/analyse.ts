@@ -3,11 +3,12 @@
 // and MMU, and (when a report needs it) the timeline. A streaming consumer: the reader
 // pushes events into add(), nothing is kept per event.
 import type { Profile } from '../../formats/pprof/profile.js';
-import type { OrderedEvent } from '../../formats/trace/order.js';
+import type { OrderedEvent } from '../../formats/trace/event.js';
 import { BlockingBuilder, type BlockingKind } from './blocking.js';
 import { GcAnalyzer, type GcSummary } from './gc.js';
 import { TraceSummarizer, type TraceSummary } from './summary.js';
-import { TimelineBuilder, type Timeline } from './timeline.js';
+import { TimelineBuilder } from './timeline.js';
+import type { Timeline } from '../../shared/timeline.js';
 
 export interface TraceAnalysis {
   /** Time of the first and last event (ns). */

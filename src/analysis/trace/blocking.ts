@@ -17,14 +17,13 @@
 // period type trace/count, period 1. Intervals still open at the end of the trace are
 // dropped, as Go does.
 //
-// Pure: the input is the ordered events (formats/trace/order.ts); stacks are resolved
+// Pure: the input is the ordered events (formats/trace/event-stream.ts); stacks are resolved
 // through each event's generation table (formats/trace/event.ts).
 
 import type { Profile } from '../../formats/pprof/profile.js';
 import { emptyProfile, int64ToNumber } from '../../formats/pprof/profile.js';
-import type { OrderedEvent } from '../../formats/trace/order.js';
 import type { Frame } from '../../formats/trace/reader.js';
-import { eventStackId, stackFrames } from '../../formats/trace/event.js';
+import { eventStackId, stackFrames, type OrderedEvent } from '../../formats/trace/event.js';
 import { siteOf } from '../stack.js';
 
 export type BlockingKind = 'net' | 'sync' | 'syscall' | 'sched';

@@ -1,5 +1,5 @@
 // GC analysis of a Go execution trace, in one streaming pass over its ordered events
-// (formats/trace/order.ts): what the runtime's GC ranges, metrics and the mutator
+// (formats/trace/event-stream.ts): what the runtime's GC ranges, metrics and the mutator
 // utilisation say about a service.
 //
 //   cycles   RangeBegin/RangeEnd "GC concurrent mark phase" (scope None): one cycle each.
@@ -26,7 +26,23 @@
 // point per utilisation change). The per-event work is a switch on the event type plus, for
 // goroutine state transitions, two Set lookups and a Map store (mmu.ts); no allocation.
 
-import type { OrderedEvent } from '../../formats/trace/order.js';
+import { stwReason, type OrderedEvent } from '../../formats/trace/event.js';
+import {
+  EvGCActive,
+  EvGCBegin,
+  EvGCEnd,
+  EvGCMarkAssistActive,
+  EvGCMarkAssistBegin,
+  EvGCMarkAssistEnd,
+  EvGCSweepActive,
+  EvGCSweepBegin,
+  EvGCSweepEnd,
+  EvHeapAlloc,
+  EvHeapGoal,
+  EvProcsChange,
+  EvSTWBegin,
+  EvSTWEnd,
+} from '../../formats/trace/spec.js';
 import { MMUCurve, MutatorUtilBuilder, UtilAll, type UtilMode, type UtilSeries } from './mmu.js';
 
 export interface GcCycle {
@@ -222,10 +238,6 @@ interface OpenRange {
   startSeen: boolean;
 }
 
-const EvProcsChange = 9, EvSTWBegin = 26, EvSTWEnd = 27, EvGCActive = 28, EvGCBegin = 29, EvGCEnd = 30;
-const EvGCSweepActive = 31, EvGCSweepBegin = 32, EvGCSweepEnd = 33, EvGCMarkAssistActive = 34, EvGCMarkAssistBegin = 35, EvGCMarkAssistEnd = 36;
-const EvHeapAlloc = 37, EvHeapGoal = 38;
-
 /**
  * Streaming GC analysis: add() every ordered event once, in order; finish() once.
  * After finish(), utilization() and mmuCurve() give the underlying MMU data.
@@ -281,6 +293,7 @@ export class GcAnalyzer {
     this.last = e.time;
     this.util.add(e);
     const t = e.type;
+    // Only ProcsChange and STWBegin..HeapGoal (one run of tracev2 numbers) matter here.
     if (t < EvProcsChange || t > EvHeapGoal || (t > EvProcsChange && t < EvSTWBegin)) return;
     switch (t) {
       case EvGCBegin:
@@ -301,8 +314,7 @@ export class GcAnalyzer {
         }
         break;
       case EvSTWBegin: {
-        const id = e.args[0];
-        const reason = id ? (e.table?.strings.get(id) ?? '') : '';
+        const reason = stwReason(e);
         const p: StwPause = { start: e.time, end: e.time, duration: 0, reason, gc: reason.includes('GC'), goroutine: e.g, endSeen: false };
         this.stwOpen.set(e.g, p);
         this.pauses.push(p);

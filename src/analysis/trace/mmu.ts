@@ -30,7 +30,20 @@
 // stream (a GC range or state change on an event without a P, or with P >= GOMAXPROCS),
 // the event's effect on that P is ignored instead.
 
-import type { OrderedEvent } from '../../formats/trace/order.js';
+import { stwReason, type OrderedEvent } from '../../formats/trace/event.js';
+import {
+  EvGCMarkAssistActive,
+  EvGCMarkAssistBegin,
+  EvGCMarkAssistEnd,
+  EvGCSweepActive,
+  EvGCSweepBegin,
+  EvGCSweepEnd,
+  EvProcsChange,
+  EvSTWBegin,
+  EvSTWEnd,
+} from '../../formats/trace/spec.js';
+// container/heap as Go implements it: the order of equal elements matters for which bands get refined first.
+import { heapInit, heapPop, heapPush, heapRemove } from '../../lib/heap.js';
 
 /** Go's UtilFlags. */
 export const UtilSTW = 1;
@@ -152,14 +165,12 @@ export class MutatorUtilBuilder {
     const t = e.type;
     const f = this.flags;
     // STWBegin/STWEnd: "stop-the-world (REASON)", a GC STW when REASON contains "GC".
-    if (t === 26 || t === 27) {
+    if (t === EvSTWBegin || t === EvSTWEnd) {
       if ((f & UtilSTW) === 0) return 0;
-      const id = e.args[0];
-      const reason = id ? (e.table?.strings.get(id) ?? '') : '';
-      return reason.includes('GC') ? 1 : 0;
+      return stwReason(e).includes('GC') ? 1 : 0;
     }
-    if (t === 31 || t === 32 || t === 33) return (f & UtilSweep) !== 0 ? 2 : 0;
-    if (t === 34 || t === 35 || t === 36) return (f & UtilAssist) !== 0 ? 3 : 0;
+    if (t === EvGCSweepActive || t === EvGCSweepBegin || t === EvGCSweepEnd) return (f & UtilSweep) !== 0 ? 2 : 0;
+    if (t === EvGCMarkAssistActive || t === EvGCMarkAssistBegin || t === EvGCMarkAssistEnd) return (f & UtilAssist) !== 0 ? 3 : 0;
     return 0; // GC concurrent mark phase
   }
 
@@ -174,7 +185,7 @@ export class MutatorUtilBuilder {
 
     if (kind === 'Sync') {
       this.nSync = e.args[0] ?? 0;
-    } else if (kind === 'Metric' && e.type === 9) {
+    } else if (kind === 'Metric' && e.type === EvProcsChange) {
       const gomaxprocs = e.args[0] ?? 0;
       if (ps.length > gomaxprocs) {
         if (perProc) for (let i = gomaxprocs; i < ps.length; i++) out[ps[i]!.series]!.add(e.time, 0);
@@ -211,7 +222,7 @@ export class MutatorUtilBuilder {
         else if (c === 2) this.gcAdd(e.p, 1);
         else if (c === 3) {
           this.gcAdd(e.p, 1);
-          this.inGC.add(e.type === 34 ? e.args[0]! : e.g);
+          this.inGC.add(e.type === EvGCMarkAssistActive ? e.args[0]! : e.g);
         }
         break;
       }
@@ -304,68 +315,6 @@ export function mutatorUtilization(events: Iterable<OrderedEvent>, flags: number
   const b = new MutatorUtilBuilder(flags, { mode });
   for (const e of events) b.add(e);
   return b.finish();
-}
-
-// ---------------------------------------------------------------------------
-// container/heap, as Go implements it (the order of equal elements matters for which
-// bands get refined first).
-
-function heapUp<T>(h: T[], j: number, less: (a: T, b: T) => boolean): void {
-  for (;;) {
-    const i = Math.trunc((j - 1) / 2); // parent
-    if (i === j || !less(h[j]!, h[i]!)) break;
-    const x = h[i]!;
-    h[i] = h[j]!;
-    h[j] = x;
-    j = i;
-  }
-}
-
-function heapDown<T>(h: T[], i0: number, n: number, less: (a: T, b: T) => boolean): boolean {
-  let i = i0;
-  for (;;) {
-    const j1 = 2 * i + 1;
-    if (j1 >= n || j1 < 0) break;
-    let j = j1;
-    const j2 = j1 + 1;
-    if (j2 < n && less(h[j2]!, h[j1]!)) j = j2;
-    if (!less(h[j]!, h[i]!)) break;
-    const x = h[i]!;
-    h[i] = h[j]!;
-    h[j] = x;
-    i = j;
-  }
-  return i > i0;
-}
-
-function heapInit<T>(h: T[], less: (a: T, b: T) => boolean): void {
-  const n = h.length;
-  for (let i = Math.trunc(n / 2) - 1; i >= 0; i--) heapDown(h, i, n, less);
-}
-
-function heapPush<T>(h: T[], x: T, less: (a: T, b: T) => boolean): void {
-  h.push(x);
-  heapUp(h, h.length - 1, less);
-}
-
-function heapPop<T>(h: T[], less: (a: T, b: T) => boolean): T {
-  const n = h.length - 1;
-  const x = h[0]!;
-  h[0] = h[n]!;
-  h[n] = x;
-  heapDown(h, 0, n, less);
-  return h.pop()!;
-}
-
-function heapRemove<T>(h: T[], i: number, less: (a: T, b: T) => boolean): T {
-  const n = h.length - 1;
-  if (n !== i) {
-    const x = h[i]!;
-    h[i] = h[n]!;
-    h[n] = x;
-    if (!heapDown(h, i, n, less)) heapUp(h, i, less);
-  }
-  return h.pop()!;
 }
 
 // ---------------------------------------------------------------------------

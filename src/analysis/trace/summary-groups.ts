@@ -7,8 +7,9 @@
 // Pure functions, no I/O.
 
 import type { Frame } from '../../formats/trace/reader.js';
-import type { GoroutineSummary, UserRegionSummary, UserTaskSummary } from './summary.js';
+import type { GoroutineSummary, UserRegionSummary, UserTaskSummary } from './summary-types.js';
 import { histogramAdd, newTimeHistogram, type TimeHistogram } from './summary-format.js';
+import { nearestRank } from '../../lib/quantile.js';
 
 /** Nearest-rank quantiles of a set of durations (ns). */
 export interface DurationQuantiles {
@@ -75,8 +76,7 @@ export interface RegionTypeSummary {
 export function quantiles(durations: number[]): DurationQuantiles | null {
   if (durations.length === 0) return null;
   const d = durations.slice().sort((a, b) => a - b);
-  const q = (p: number): number => d[Math.min(d.length - 1, Math.max(0, Math.ceil(p * d.length) - 1))]!;
-  return { min: d[0]!, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: d[d.length - 1]! };
+  return { min: d[0]!, p50: nearestRank(d, 50), p90: nearestRank(d, 90), p99: nearestRank(d, 99), max: d[d.length - 1]! };
 }
 
 function addRecord(to: Record<string, number>, from: Record<string, number>): void {

@@ -5,7 +5,7 @@
 // The groupings cmd/trace shows on its pages (/goroutines, /usertasks, /userregions) are in
 // summary-groups.ts and computed by finish().
 //
-// Streaming: TraceSummarizer.add() takes the ordered events (formats/trace/order.ts) one by
+// Streaming: TraceSummarizer.add() takes the ordered events (formats/trace/event-stream.ts) one by
 // one, exactly as Go's Summarizer.Event does, and keeps per-goroutine, per-task and
 // per-region state only, never the events. Stacks and strings are resolved when the event
 // is seen, through a cache per generation table (one Frame[] per distinct stack), so the
@@ -17,162 +17,13 @@
 // goroutine Name is the outermost frame of the first transition stack seen; regions of
 // system goroutines that are still active when it ends are dropped).
 
-import type { OrderedEvent, StateTransition } from '../../formats/trace/order.js';
 import type { Frame, Generation } from '../../formats/trace/reader.js';
-import { eventStackId, eventTask, stackFrames, transitionStackId } from '../../formats/trace/event.js';
+import { decodeRange, eventStackId, eventTask, stackFrames, transitionStackId, type OrderedEvent, type RangeView, type StateTransition } from '../../formats/trace/event.js';
 import { goroutineGroups, regionTypes, taskTypes, type GoroutineGroup, type RegionTypeSummary, type TaskTypeSummary } from './summary-groups.js';
-
-export type { GoroutineGroup, RegionTypeSummary, TaskTypeSummary, DurationQuantiles } from './summary-groups.js';
+import type { BlockInterval, CreationSeries, CreationTimeline, ExecStats, GoroutineSummary, SchedLatency, UserRegionSummary, UserTaskSummary } from './summary-types.js';
 
 // ---------------------------------------------------------------------------
 // Results
-
-/** Go's GoroutineExecStats (ns). The keys of the two maps are exactly the ones Go has (zero values included). */
-export interface ExecStats {
-  execTime: number;
-  schedWaitTime: number;
-  blockTimeByReason: Record<string, number>;
-  syscallTime: number;
-  syscallBlockTime: number;
-  /** Presence of the goroutine in the trace; overlaps the others. */
-  totalTime: number;
-  /** Time in special ranges ("GC mark assist", "GC incremental sweep", "stop-the-world (...)"); overlaps. */
-  rangeTime: Record<string, number>;
-}
-
-/** Go's UserRegionSummary, with what cmd/trace derives from its events. */
-export interface UserRegionSummary {
-  /** Region type ("" for the synthetic region a goroutine inherits from its creator's active region). */
-  name: string;
-  taskId: number;
-  /** The goroutine whose Regions list holds it. */
-  goroutine: number;
-  /** Time of the start event (RegionBegin, or the GoCreate for an inherited region); null when it began before the trace. */
-  start: number | null;
-  /** Time of the end event (RegionEnd, or the goroutine's end); null when still active at the end of the trace. */
-  end: number | null;
-  /** How it started: 'region' (RegionBegin), 'inherited' (created inside the creator's region), 'unknown' (no start event). */
-  startKind: 'region' | 'inherited' | 'unknown';
-  /** Go's describeEvent of the end event when it is the goroutine's end transition ("Running -> NotExist"); null otherwise. */
-  endTransition: string | null;
-  /** cmd/trace regionTopStackFrame: the outermost frame of the start event's stack (a zero frame if none). */
-  frame: Frame;
-  /** regionInterval: end (or trace end) - start (or trace start). */
-  duration: number;
-  stats: ExecStats;
-}
-
-/** Go's UserTaskSummary. */
-export interface UserTaskSummary {
-  id: number;
-  name: string;
-  /** Parent task ID, -1 if none (Go's NoTask) or unknown. */
-  parent: number;
-  children: number[];
-  /** TaskBegin / TaskEnd times, null when outside the trace. */
-  start: number | null;
-  end: number | null;
-  /** Goroutines of the TaskBegin / TaskEnd events (-1 when absent). */
-  startGoroutine: number;
-  endGoroutine: number;
-  complete: boolean;
-  /** taskInterval: end (or trace end) - start (or trace start). */
-  duration: number;
-  /** Go's Goroutines map keys (sorted); may hold -1 when a task event had no goroutine. */
-  goroutines: number[];
-  /** Number of Log events of the task (Go keeps the events; the messages are not kept here). */
-  logs: number;
-  /** Regions of the task, in the order Go appends them (RegionBegin, or a RegionEnd without begin). */
-  regions: UserRegionSummary[];
-}
-
-/** A scheduling latency: the goroutine was runnable from `runnableAt` until it ran at `runningAt`. */
-export interface SchedLatency {
-  goroutine: number;
-  /** Start function (Go's Name at the end of the trace). */
-  name: string;
-  duration: number;
-  runnableAt: number;
-  /** Time it started running; for an interval still open at the end of the trace, the trace end. */
-  runningAt: number;
-  open: boolean;
-  /** State before Runnable (Running: preempted or yielded; Waiting: unblocked; NotExist: created; Undetermined: at trace start). */
-  from: string;
-  /** Reason of the transition to Runnable (GoStop: "preempted", "yield"...; "" otherwise). */
-  reason: string;
-  /** Where the goroutine was when it became runnable: its own stack at the stop, block or creation. */
-  stack: readonly Frame[];
-  /** The goroutine that made it runnable (unblocker or creator), -1 if none or itself. */
-  wokenBy: number;
-  /** Stack of the event that made it runnable, when another goroutine did it (GoUnblock, GoCreate). */
-  wokenByStack: readonly Frame[];
-}
-
-/** One interval in Waiting (blocked), the longest of its goroutine. */
-export interface BlockInterval {
-  goroutine: number;
-  name: string;
-  /** Go's block reason ("chan receive", "sync", "network", "select", "sleep", ...). */
-  reason: string;
-  duration: number;
-  start: number;
-  /** The end of the block; for one still open at the end of the trace, the trace end. */
-  end: number;
-  open: boolean;
-  /** Already blocked when the trace started (duration counted from the generation's Sync, as Go does). */
-  sinceTraceStart: boolean;
-  /** Stack of the GoBlock event (or of the GoStatusStack at trace start). */
-  stack: readonly Frame[];
-}
-
-export interface GoroutineSummary {
-  id: number;
-  /** Go's Name: the start function, from the outermost frame of the first transition stack ("" if never seen). */
-  name: string;
-  /** Go's PC of that frame. */
-  pc: number;
-  /** That frame (function, file, line), null if never seen. */
-  startFrame: Frame | null;
-  /** First appearance (creation, or the Sync before it was first seen). */
-  creationTime: number;
-  /** First time it ran, 0 if never (as Go). */
-  startTime: number;
-  /** When it exited (or blocked forever), 0 if it did not (as Go). */
-  endTime: number;
-  stats: ExecStats;
-  /** Go's UnknownTime(). */
-  unknownTime: number;
-  /** Regions of the goroutine, by start time (null starts first), as Go sorts them. */
-  regions: UserRegionSummary[];
-  /** The creating goroutine, -1 when unknown (existed at trace start, or created by a C thread). */
-  createdBy: number;
-  /** True when the goroutine existed before the trace started (first seen through a status event). */
-  existedAtStart: boolean;
-  /** Stack of the GoCreate event: where the creator ran the go statement ([] if unknown). */
-  creationStack: readonly Frame[];
-  /** The longest single block of the goroutine, null if it never blocked. */
-  longestBlock: BlockInterval | null;
-}
-
-/** Goroutines created per time bucket, per creator location. */
-export interface CreationSeries {
-  /** Creator location: the innermost non-runtime frame of the GoCreate stack (innermost frame if all are runtime). */
-  func: string;
-  file: string;
-  line: number;
-  total: number;
-  /** counts[i]: goroutines created in [origin + i*bucketNs, origin + (i+1)*bucketNs). */
-  counts: number[];
-}
-
-export interface CreationTimeline {
-  origin: number;
-  /** 10 ms, doubled each time the trace would need more than maxBuckets buckets. */
-  bucketNs: number;
-  buckets: number;
-  /** By total, descending. */
-  series: CreationSeries[];
-}
 
 export interface TraceSummary {
   /** Time of the first and last event (cmd/trace startTime / endTime). */
@@ -414,12 +265,8 @@ export class TraceSummarizer {
   private readonly tables = new WeakMap<Generation, Map<number, readonly Frame[]>>();
   private cacheTable: Generation | null = null;
   private cacheMap = new Map<number, readonly Frame[]>();
-  /** Stop-the-world range names by reason string. */
-  private readonly stwNames = new Map<string, string>();
-  // Range decoding out-parameters (no allocation per event).
-  private rName = '';
-  private rScope = 0; // 0 none, 1 goroutine, 2 proc
-  private rId = 0;
+  /** The range of the event at hand (decodeRange writes it: no allocation per event). */
+  private readonly rv: RangeView = { name: '', scope: 'None', id: -1 };
 
   // Extras.
   private readonly sched: SchedLatency[] = [];
@@ -461,42 +308,42 @@ export class TraceSummarizer {
       }
       case 'RangeBegin':
       case 'RangeActive': {
-        this.range(e);
+        const r = decodeRange(e, this.rv);
         let g: G | undefined;
-        if (this.rScope === 1) g = this.gs.get(this.rId);
-        else if (this.rScope === 2) {
+        if (r.scope === 'Goroutine') g = this.gs.get(r.id);
+        else if (r.scope === 'Proc') {
           g = this.gs.get(e.g);
           if (g) {
-            let m = this.rangesP.get(this.rId);
-            if (!m) this.rangesP.set(this.rId, (m = new Map()));
-            m.set(this.rName, e.g);
+            let m = this.rangesP.get(r.id);
+            if (!m) this.rangesP.set(r.id, (m = new Map()));
+            m.set(r.name, e.g);
           }
         }
         if (!g) break;
         if (e.kind === 'RangeActive') {
-          const ts = g.lastRangeTime.get(this.rName) ?? 0;
-          if (ts !== 0) addTo(g.stats.rangeTime, this.rName, this.syncTs - ts);
-          g.lastRangeTime.set(this.rName, this.syncTs);
-        } else g.lastRangeTime.set(this.rName, t);
+          const ts = g.lastRangeTime.get(r.name) ?? 0;
+          if (ts !== 0) addTo(g.stats.rangeTime, r.name, this.syncTs - ts);
+          g.lastRangeTime.set(r.name, this.syncTs);
+        } else g.lastRangeTime.set(r.name, t);
         break;
       }
       case 'RangeEnd': {
-        this.range(e);
+        const r = decodeRange(e, this.rv);
         let g: G | undefined;
-        if (this.rScope === 1) g = this.gs.get(this.rId);
-        else if (this.rScope === 2) {
-          const m = this.rangesP.get(this.rId);
-          const goid = m?.get(this.rName);
+        if (r.scope === 'Goroutine') g = this.gs.get(r.id);
+        else if (r.scope === 'Proc') {
+          const m = this.rangesP.get(r.id);
+          const goid = m?.get(r.name);
           if (goid !== undefined) {
             if (goid === e.g) g = this.gs.get(goid);
-            m!.delete(this.rName);
+            m!.delete(r.name);
           }
         }
         if (!g) break;
-        const ts = g.lastRangeTime.get(this.rName) ?? 0;
+        const ts = g.lastRangeTime.get(r.name) ?? 0;
         if (ts === 0) break;
-        addTo(g.stats.rangeTime, this.rName, t - ts);
-        g.lastRangeTime.delete(this.rName);
+        addTo(g.stats.rangeTime, r.name, t - ts);
+        g.lastRangeTime.delete(r.name);
         break;
       }
       case 'RegionBegin': {
@@ -807,49 +654,6 @@ export class TraceSummarizer {
       this.cacheMap.set(id, f);
     }
     return f;
-  }
-
-  /** Go's Event.Range() into rName / rScope / rId. */
-  private range(e: OrderedEvent): void {
-    switch (e.type) {
-      case 26:
-      case 27: {
-        const reason = this.str(e, e.args[0]);
-        let name = this.stwNames.get(reason);
-        if (name === undefined) this.stwNames.set(reason, (name = `stop-the-world (${reason})`));
-        this.rName = name;
-        this.rScope = 1;
-        this.rId = e.g;
-        break;
-      }
-      case 28:
-      case 29:
-      case 30:
-        this.rName = 'GC concurrent mark phase';
-        this.rScope = 0;
-        this.rId = -1;
-        break;
-      case 31:
-        this.rName = 'GC incremental sweep';
-        this.rScope = 2;
-        this.rId = e.args[0]!;
-        break;
-      case 32:
-      case 33:
-        this.rName = 'GC incremental sweep';
-        this.rScope = 2;
-        this.rId = e.p;
-        break;
-      case 34:
-        this.rName = 'GC mark assist';
-        this.rScope = 1;
-        this.rId = e.args[0]!;
-        break;
-      default:
-        this.rName = 'GC mark assist';
-        this.rScope = 1;
-        this.rId = e.g;
-    }
   }
 
   private countCreation(t: number, stack: readonly Frame[]): void {

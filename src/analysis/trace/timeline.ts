@@ -2,7 +2,7 @@
 // web/trace/): per goroutine its state intervals (Running on which P, Runnable, Waiting
 // with its reason, Syscall), GC mark phases and stop-the-world ranges, user regions.
 //
-// TimelineBuilder is a streaming consumer of the ordered events (formats/trace/order.ts):
+// TimelineBuilder is a streaming consumer of the ordered events (formats/trace/event-stream.ts):
 // it keeps one open interval per goroutine and appends closed ones to growing typed
 // arrays, so memory is bounded by the number of intervals (about 21 bytes each), never
 // by the number of events. finish() groups the intervals by goroutine with a stable
@@ -16,14 +16,9 @@
 // the outermost frame of the first transition stack seen for them (GoStatusStack,
 // GoStop, GoBlock, GoSyscallBegin), as `go tool trace` names them.
 
-import type { OrderedEvent } from '../../formats/trace/order.js';
-import { eventRange, eventRegion, stackFrames, transitionStackId } from '../../formats/trace/event.js';
+import { decodeRange, eventRegion, stackFrames, transitionStackId, type OrderedEvent, type RangeView } from '../../formats/trace/event.js';
+import { EvGCActive, EvGCBegin, EvGCEnd, EvGoCreate, EvGoCreateBlocked, EvSTWBegin, EvSTWEnd, EvUserRegionBegin, EvUserRegionEnd } from '../../formats/trace/spec.js';
 import { GC_MARK, GC_STW, STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING, type Timeline } from '../../shared/timeline.js';
-
-// The Timeline columns and their state and GC codes are shared with the page
-// (src/shared/timeline.ts); re-exported for the trace analyses and reports.
-export { GC_MARK, GC_STW, STATE_NAMES, STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING } from '../../shared/timeline.js';
-export type { Timeline } from '../../shared/timeline.js';
 
 // ---------------------------------------------------------------------------
 // Growing typed arrays: one class per element type on purpose, so that each push site
@@ -79,9 +74,6 @@ class U8 {
 }
 
 const STATE_CODE: Record<string, number> = { Running: STATE_RUNNING, Runnable: STATE_RUNNABLE, Waiting: STATE_WAITING, Syscall: STATE_SYSCALL };
-const EvGoCreate = 14, EvGoCreateBlocked = 47;
-const EvSTWBegin = 26, EvSTWEnd = 27, EvGCActive = 28, EvGCBegin = 29, EvGCEnd = 30;
-const EvRegionBegin = 42, EvRegionEnd = 43;
 
 interface OpenRegion {
   name: number;
@@ -115,6 +107,7 @@ export class TimelineBuilder {
   private readonly procs = new Set<number>();
 
   private gcOpen = -1;
+  private readonly rv: RangeView = { name: '', scope: 'None', id: -1 };
   private readonly stwOpen = new Map<number, { start: number; label: number }>();
   private readonly gcStart = new F64();
   private readonly gcEnd = new F64();
@@ -236,16 +229,16 @@ export class TimelineBuilder {
       case EvGCEnd: {
         const start = this.gcOpen >= 0 ? this.gcOpen : this.first;
         this.gcOpen = -1;
-        this.pushGc(start, e.time, GC_MARK, this.str(eventRange(e).name));
+        this.pushGc(start, e.time, GC_MARK, this.str(decodeRange(e, this.rv).name));
         return;
       }
       case EvSTWBegin:
-        this.stwOpen.set(e.g, { start: e.time, label: this.str(eventRange(e).name) });
+        this.stwOpen.set(e.g, { start: e.time, label: this.str(decodeRange(e, this.rv).name) });
         return;
       case EvSTWEnd: {
         const open = this.stwOpen.get(e.g);
         this.stwOpen.delete(e.g);
-        this.pushGc(open ? open.start : this.first, e.time, GC_STW, open ? open.label : this.str(eventRange(e).name));
+        this.pushGc(open ? open.start : this.first, e.time, GC_STW, open ? open.label : this.str(decodeRange(e, this.rv).name));
         return;
       }
       default:
@@ -265,12 +258,12 @@ export class TimelineBuilder {
     const gi = this.goroutine(e.g, e.time);
     const name = this.str(eventRegion(e).type);
     let stack = this.rgOpen.get(gi);
-    if (e.type === EvRegionBegin) {
+    if (e.type === EvUserRegionBegin) {
       if (!stack) this.rgOpen.set(gi, (stack = []));
       stack.push({ name, start: e.time });
       return;
     }
-    if (e.type !== EvRegionEnd) return;
+    if (e.type !== EvUserRegionEnd) return;
     // A region that began before the trace: it starts at the trace's start.
     if (stack && stack.length && stack[stack.length - 1]!.name === name) {
       const r = stack.pop()!;

@@ -5,14 +5,16 @@
 //   - is the GC a problem (CPU share, stop-the-world pauses, assists, MMU);
 //   - what goroutines waited on most (the blocking profiles).
 // Each verdict is `notable` when it crosses a threshold worth acting on; the thresholds are
-// constants here, named, so the README can quote them.
+// constants here, named, so the README can quote them. A verdict is a finding: its kind,
+// its numbers and the sites it points at (file:line in the service's code); the words are
+// the report's (src/report/trace-verdicts.ts).
 import type { Frame } from '../../formats/trace/reader.js';
 import { int64ToNumber } from '../../formats/pprof/profile.js';
 import type { TraceAnalysis } from './analyse.js';
-import { BLOCKING_KINDS, summariseBlocking, type BlockingKind, type BlockingSummary } from './blocking.js';
-import { isSystemGoroutine, type BlockInterval, type SchedLatency } from './summary.js';
+import { BLOCKING_KINDS, summariseBlocking, type BlockingKind } from './blocking.js';
+import { isSystemGoroutine } from './summary.js';
+import type { BlockInterval, SchedLatency } from './summary-types.js';
 import { siteOf } from '../stack.js';
-import { formatNs } from '../../shared/duration.js';
 
 /** A creation storm: at least this many goroutines created ... */
 export const STORM_MIN_CREATED = 1000;
@@ -31,54 +33,143 @@ export const LOCK_WAITERS_NOTABLE = 1;
 /** A stop-the-world pause this long. */
 export const STW_NOTABLE_NS = 10e6;
 
-export type VerdictKind = 'creation-storm' | 'sched-latency' | 'lock-contention' | 'blocked' | 'gc' | 'blocking';
+/** Where a verdict points: a function and its file:line (no PC: the same in every build). */
+export interface Site {
+  func: string;
+  file: string;
+  line: number;
+}
 
-export interface TraceVerdict {
-  kind: VerdictKind;
+export interface CreationStormVerdict {
+  kind: 'creation-storm';
   notable: boolean;
-  /** One line. */
-  text: string;
-  /** Supporting lines (where, who). */
-  details: string[];
+  /** Goroutines created during the trace. */
+  created: number;
+  durationNs: number;
+  perSecond: number;
+  /** Most created in one bucket of bucketNs. */
+  peak: number;
+  bucketNs: number;
+  /** Who created most (at most 3), by count: share of `created`, where the `go` statement is. */
+  creators: { count: number; share: number; site: Site }[];
 }
 
-/** A frame as "func (file:line)", with the file's base name. */
-export function frameText(f: Frame | undefined): string {
-  if (!f) return '(no stack)';
-  const file = f.file.slice(f.file.lastIndexOf('/') + 1);
-  return `${f.func} (${file}:${f.line})`;
+/** A scheduling latency: how long a goroutine waited for a P, and what had made it runnable. */
+export interface LatencyFinding {
+  goroutine: number;
+  /** Start function ("" when unknown). */
+  name: string;
+  durationNs: number;
+  /** The state it became runnable from: Waiting (unblocked), NotExist (created), Running (stopped), or Undetermined (at the trace's start). */
+  from: string;
+  /** The stop reason when it came from Running. */
+  reason: string;
+  /** The goroutine that unblocked it, -1 for none. */
+  wokenBy: number;
+  /** Where it was made runnable (analysis/stack.ts siteOf of its stack); null without a stack. */
+  site: Site | null;
+  /** Where the unblocking goroutine was; null without one or without its stack. */
+  wokenBySite: Site | null;
 }
 
-/** The leaf-most frame outside the runtime (the user's code that blocked or was preempted). */
+export interface SchedLatencyVerdict {
+  kind: 'sched-latency';
+  notable: boolean;
+  /** The longest (the user's goroutines first; the runtime's only when there are no others). */
+  worst: LatencyFinding;
+  /** The longest ones (at most 3), worst first. */
+  longest: LatencyFinding[];
+  /** Scheduler wait and execution summed over all goroutines. */
+  schedWaitNs: number;
+  execNs: number;
+}
+
+export interface LockContentionVerdict {
+  kind: 'lock-contention';
+  notable: boolean;
+  /** Time goroutines spent blocked on sync.Mutex/RWMutex, summed. */
+  blockedNs: number;
+  waits: number;
+  /** The trace's length. */
+  spanNs: number;
+  /** blockedNs / spanNs: goroutines waiting on a lock at any moment, on average. */
+  meanWaiters: number;
+  /** Where the locks were taken (the user's frame above Lock), by blocked time (at most 3). */
+  sites: { blockedNs: number; share: number; site: Site | null }[];
+}
+
+/** One goroutine's longest block. */
+export interface BlockFinding {
+  goroutine: number;
+  name: string;
+  durationNs: number;
+  /** Still blocked when the trace ended (durationNs is then a lower bound). */
+  open: boolean;
+  /** Go's block reason ("sync", "chan receive", ...); "" when blocked since before the trace. */
+  reason: string;
+  sinceTraceStart: boolean;
+  site: Site | null;
+}
+
+export interface BlockedVerdict {
+  kind: 'blocked';
+  notable: boolean;
+  /**
+   * 'lock': a block on a Mutex/RWMutex of at least LOCK_BLOCK_NOTABLE_NS (notable);
+   * 'whole-trace': the leading goroutines were blocked all through the trace;
+   * 'longest': the longest block seen.
+   */
+  finding: 'lock' | 'whole-trace' | 'longest';
+  /** The block the verdict is about. */
+  block: BlockFinding;
+  /** Goroutines among the longest blocks that were blocked all through the trace. */
+  wholeTrace: number;
+  /** True when there may be more of those than wholeTrace (the summary keeps only the longest 20). */
+  wholeTraceMore: boolean;
+  /** The longest blocks (at most 5). */
+  longest: BlockFinding[];
+}
+
+export interface GcVerdict {
+  kind: 'gc';
+  notable: boolean;
+  /** The thresholds crossed: GC_CPU_NOTABLE, MMU_10MS_NOTABLE, STW_NOTABLE_NS. */
+  crossed: ('gc-cpu' | 'mmu-10ms' | 'stw-pause')[];
+  cycles: number;
+  /** Share of the trace with a GC mark phase running. */
+  markFraction: number;
+  /** Share of the CPU capacity (GOMAXPROCS) the GC took: 1 - mean mutator utilisation. */
+  cpuFraction: number;
+  /** Minimum mutator utilisation per window. */
+  mmu: { windowNs: number; mmu: number }[];
+  /** The MMU at 10 ms; null when not computed. */
+  mmu10ms: number | null;
+  stwPauses: number;
+  stwTotalNs: number;
+  stwMaxNs: number;
+  assistNs: number;
+  assists: number;
+  assistGoroutines: number;
+}
+
+export interface BlockingVerdict {
+  kind: 'blocking';
+  notable: false;
+  /** Each blocking profile's total, most first. */
+  byKind: { kind: BlockingKind; blockedNs: number; waits: number }[];
+}
+
+export type TraceVerdict = CreationStormVerdict | SchedLatencyVerdict | LockContentionVerdict | BlockedVerdict | GcVerdict | BlockingVerdict;
+export type VerdictKind = TraceVerdict['kind'];
+
 /** Where to point in a trace stack: the shared rule (analysis/stack.ts siteOf). */
 export function userFrame(stack: readonly Frame[]): Frame | undefined {
   return siteOf(stack);
 }
 
-// Durations as goscope writes them in trace reports (the timeline page too): 1.23s, 45.6ms, 7.8µs, 900ns.
-export { formatNs };
-
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
-
-function creationStorm(a: TraceAnalysis): TraceVerdict | null {
-  const c = a.summary.creation;
-  const total = c.series.reduce((s, x) => s + x.total, 0);
-  if (total === 0) return null;
-  const seconds = Math.max(1e-9, (a.end - a.start) / 1e9);
-  const rate = total / seconds;
-  let peak = 0;
-  for (let i = 0; i < c.buckets; i++) {
-    let n = 0;
-    for (const s of c.series) n += s.counts[i] ?? 0;
-    if (n > peak) peak = n;
-  }
-  const notable = total >= STORM_MIN_CREATED && rate >= STORM_MIN_RATE;
-  const top = c.series[0]!;
-  const details = c.series.slice(0, 3).map((s) => `${int(s.total)} (${pct(s.total / total)}) created at ${s.func} (${s.file.slice(s.file.lastIndexOf('/') + 1)}:${s.line})`);
-  const text = `${notable ? 'goroutine creation storm: ' : ''}${int(total)} goroutines created in ${formatNs(a.end - a.start)} (${int(rate)}/s, peak ${int(peak)} in ${formatNs(c.bucketNs)}), ${pct(top.total / total)} by ${top.func}`;
-  return { kind: 'creation-storm', notable, text, details };
-}
+const siteOfFrame = (f: { func: string; file: string; line: number } | undefined): Site | null => (f ? { func: f.func, file: f.file, line: f.line } : null);
+/** The site of a stack (userFrame), null for none. */
+const stackSite = (stack: readonly Frame[]): Site | null => siteOfFrame(userFrame(stack));
 
 /**
  * The user's goroutines first: the runtime's own (bgsweep, forcegchelper, ...) wait and
@@ -89,84 +180,130 @@ export function userFirst<T extends { name: string }>(list: readonly T[]): T[] {
   return user.length ? user : [...list];
 }
 
-function schedLatency(a: TraceAnalysis): TraceVerdict | null {
+function creationStorm(a: TraceAnalysis): CreationStormVerdict | null {
+  const c = a.summary.creation;
+  const total = c.series.reduce((s, x) => s + x.total, 0);
+  if (total === 0) return null;
+  const durationNs = a.end - a.start;
+  const seconds = Math.max(1e-9, durationNs / 1e9);
+  const rate = total / seconds;
+  let peak = 0;
+  for (let i = 0; i < c.buckets; i++) {
+    let n = 0;
+    for (const s of c.series) n += s.counts[i] ?? 0;
+    if (n > peak) peak = n;
+  }
+  return {
+    kind: 'creation-storm',
+    notable: total >= STORM_MIN_CREATED && rate >= STORM_MIN_RATE,
+    created: total,
+    durationNs,
+    perSecond: rate,
+    peak,
+    bucketNs: c.bucketNs,
+    creators: c.series.slice(0, 3).map((s) => ({ count: s.total, share: s.total / total, site: { func: s.func, file: s.file, line: s.line } })),
+  };
+}
+
+function latency(x: SchedLatency): LatencyFinding {
+  return {
+    goroutine: x.goroutine,
+    name: x.name,
+    durationNs: x.duration,
+    from: x.from,
+    reason: x.reason,
+    wokenBy: x.wokenBy,
+    site: stackSite(x.stack),
+    wokenBySite: x.wokenBy >= 0 ? stackSite(x.wokenByStack) : null,
+  };
+}
+
+function schedLatency(a: TraceAnalysis): SchedLatencyVerdict | null {
   const lats: SchedLatency[] = userFirst(a.summary.schedLatencies);
   const l = lats[0];
   if (!l) return null;
-  const wait = a.summary.goroutineGroups.reduce((s, g) => s + g.schedWaitTime, 0);
-  const exec = a.summary.goroutineGroups.reduce((s, g) => s + g.execTime, 0);
-  const notable = l.duration >= SCHED_LATENCY_NOTABLE_NS;
-  const how = l.from === 'Waiting' ? `after being unblocked${l.wokenBy >= 0 ? ` by goroutine ${l.wokenBy}` : ''}` : l.from === 'NotExist' ? 'after its creation' : l.from === 'Running' ? `after a stop (${l.reason || 'unknown reason'})` : 'from the start of the trace';
-  const text = `${notable ? 'scheduling latency: ' : ''}goroutines waited up to ${formatNs(l.duration)} for a P (runnable -> running): goroutine ${l.goroutine} ${l.name || '(unnamed)'} ${how}; ${formatNs(wait)} of scheduler wait in total against ${formatNs(exec)} of execution`;
-  const details = lats.slice(0, 3).map((x) => `${formatNs(x.duration)} goroutine ${x.goroutine} ${x.name}, runnable at ${frameText(userFrame(x.stack))}${x.wokenBy >= 0 && x.wokenByStack.length ? `, woken by goroutine ${x.wokenBy} at ${frameText(userFrame(x.wokenByStack))}` : ''}`);
-  return { kind: 'sched-latency', notable, text, details };
+  return {
+    kind: 'sched-latency',
+    notable: l.duration >= SCHED_LATENCY_NOTABLE_NS,
+    worst: latency(l),
+    longest: lats.slice(0, 3).map(latency),
+    schedWaitNs: a.summary.goroutineGroups.reduce((s, g) => s + g.schedWaitTime, 0),
+    execNs: a.summary.goroutineGroups.reduce((s, g) => s + g.execTime, 0),
+  };
 }
 
 /** Blocked on a lock: a sync reason with a Mutex or RWMutex frame (not a WaitGroup or Cond). */
 const isLock = (b: BlockInterval): boolean => b.reason.startsWith('sync') && b.stack.some((f) => /^sync\.\(\*(RW)?Mutex\)\./.test(f.func));
 
-function blocked(a: TraceAnalysis): TraceVerdict | null {
+function block(x: BlockInterval): BlockFinding {
+  return { goroutine: x.goroutine, name: x.name, durationNs: x.duration, open: x.open, reason: x.reason, sinceTraceStart: x.sinceTraceStart, site: stackSite(x.stack) };
+}
+
+function blocked(a: TraceAnalysis): BlockedVerdict | null {
   const list: BlockInterval[] = userFirst(a.summary.longestBlocked);
   if (!list.length) return null;
   const lock = list.find((b) => isLock(b) && b.duration >= LOCK_BLOCK_NOTABLE_NS);
   // A goroutine blocked since before the trace shows no reason (Go records none at trace
   // start); one that blocked inside the trace says where and why, so it leads.
   const b = lock ?? list.find((x) => !x.sinceTraceStart) ?? list[0]!;
-  const notable = !!lock;
   const whole = list.filter((x) => x.sinceTraceStart && x.open);
-  let text: string;
-  if (!lock && b.sinceTraceStart && b.open) {
-    // Blocked for the whole trace: Go records no reason for a wait that began before it,
-    // so say what is known (how many, and where they sit).
+  return {
+    kind: 'blocked',
+    notable: !!lock,
+    finding: lock ? 'lock' : b.sinceTraceStart && b.open ? 'whole-trace' : 'longest',
+    block: block(b),
+    wholeTrace: whole.length,
     // The summary keeps the 20 longest blocks: when they are all of this kind, there may be more.
-    const n = a.summary.longestBlocked.length >= 20 && whole.length === list.length ? `${whole.length}+` : String(whole.length);
-    text = `${n} goroutine${whole.length === 1 ? ' was' : 's were'} blocked for the whole trace (since before it started), e.g. goroutine ${b.goroutine} ${b.name || '(unnamed)'} at ${frameText(userFrame(b.stack))}`;
-  } else {
-    text = `${notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${formatNs(b.duration)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(userFrame(b.stack))}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
-  }
-  const details = list.slice(0, 5).map((x) => `${formatNs(x.duration)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason || (x.sinceTraceStart ? 'blocked since before the trace' : 'unknown reason')} at ${frameText(userFrame(x.stack))}`);
-  return { kind: 'blocked', notable, text, details };
+    wholeTraceMore: a.summary.longestBlocked.length >= 20 && whole.length === list.length,
+    longest: list.slice(0, 5).map(block),
+  };
 }
 
-function gcPressure(a: TraceAnalysis): TraceVerdict | null {
+function gcPressure(a: TraceAnalysis): GcVerdict | null {
   const g = a.gc;
   if (g.gc.cycles.length === 0 && g.stw.pauses.length === 0) return null;
   const mmu10 = g.mmu.find((m) => m.window === 1e7);
-  const reasons: string[] = [];
-  if (g.utilization.gcFraction >= GC_CPU_NOTABLE) reasons.push(`GC used ${pct(g.utilization.gcFraction)} of the CPU capacity`);
-  if (mmu10 && mmu10.mmu < MMU_10MS_NOTABLE) reasons.push(`in the worst 10 ms window the program had ${pct(mmu10.mmu)} of the CPU`);
-  if (g.stw.max >= STW_NOTABLE_NS) reasons.push(`a stop-the-world pause of ${formatNs(g.stw.max)}`);
-  const notable = reasons.length > 0;
-  const mmu = g.mmu.map((m) => `${formatNs(m.window)} ${pct(m.mmu)}`).join(', ');
-  const text = notable
-    ? `GC pressure: ${reasons.join('; ')} (${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time)`
-    : `${g.gc.cycles.length} GC cycles, marking ${pct(g.gc.fraction)} of the time, ${pct(g.utilization.gcFraction)} of the CPU capacity, STW max ${formatNs(g.stw.max)}`;
-  const details = [`minimum mutator utilisation: ${mmu}`, `stop-the-world: ${g.stw.pauses.length} pauses, ${formatNs(g.stw.total)} total, max ${formatNs(g.stw.max)}`, `mark assist: ${formatNs(g.assist.total)} in ${int(g.assist.count)} assists by ${int(g.assist.goroutines)} goroutines`];
-  return { kind: 'gc', notable, text, details };
+  const crossed: GcVerdict['crossed'] = [];
+  if (g.utilization.gcFraction >= GC_CPU_NOTABLE) crossed.push('gc-cpu');
+  if (mmu10 && mmu10.mmu < MMU_10MS_NOTABLE) crossed.push('mmu-10ms');
+  if (g.stw.max >= STW_NOTABLE_NS) crossed.push('stw-pause');
+  return {
+    kind: 'gc',
+    notable: crossed.length > 0,
+    crossed,
+    cycles: g.gc.cycles.length,
+    markFraction: g.gc.fraction,
+    cpuFraction: g.utilization.gcFraction,
+    mmu: g.mmu.map((m) => ({ windowNs: m.window, mmu: m.mmu })),
+    mmu10ms: mmu10 ? mmu10.mmu : null,
+    stwPauses: g.stw.pauses.length,
+    stwTotalNs: g.stw.total,
+    stwMaxNs: g.stw.max,
+    assistNs: g.assist.total,
+    assists: g.assist.count,
+    assistGoroutines: g.assist.goroutines,
+  };
 }
 
-function blockingKinds(a: TraceAnalysis): TraceVerdict {
-  const totals = BLOCKING_KINDS.map((k) => [k, summariseBlocking(a.blocking[k], 0)] as [BlockingKind, BlockingSummary]).sort((x, y) => y[1].total - x[1].total);
-  const [k, t] = totals[0]!;
-  if (t.total === 0) return { kind: 'blocking', notable: false, text: 'no blocking recorded in this trace', details: [] };
-  return {
-    kind: 'blocking',
-    notable: false,
-    text: `goroutines waited longest on ${k} (${formatNs(t.total)} over ${int(t.contentions)} waits)`,
-    details: totals.map(([kind, x]) => `${kind}: ${formatNs(x.total)} over ${int(x.contentions)} waits`),
-  };
+function blockingKinds(a: TraceAnalysis): BlockingVerdict {
+  const byKind = BLOCKING_KINDS.map((kind) => {
+    const s = summariseBlocking(a.blocking[kind], 0);
+    return { kind, blockedNs: s.total, waits: s.contentions };
+  }).sort((x, y) => y.blockedNs - x.blockedNs);
+  return { kind: 'blocking', notable: false, byKind };
 }
 
 const LOCK_FRAME = /^sync\.\(\*(RW)?Mutex\)\./;
 
 /** The sync blocking profile's waits on a Mutex or RWMutex, by the user function that locked. */
-function lockContention(a: TraceAnalysis): TraceVerdict | null {
+function lockContention(a: TraceAnalysis): LockContentionVerdict | null {
   const p = a.blocking.sync;
   const fns = new Map(p.functions.map((f) => [String(f.id), f]));
   const locs = new Map(p.locations.map((l) => [String(l.id), l]));
   let total = 0;
   let waits = 0;
-  const by = new Map<string, number>();
+  // By site; the key is the site as the report shows it (function, file's base name, line).
+  const by = new Map<string, { site: Site | null; blockedNs: number }>();
   for (const s of p.samples) {
     const frames: Frame[] = [];
     for (const id of s.locationIds) {
@@ -181,16 +318,26 @@ function lockContention(a: TraceAnalysis): TraceVerdict | null {
     const d = int64ToNumber(s.values[1] ?? 0);
     total += d;
     waits += int64ToNumber(s.values[0] ?? 0);
-    const site = frameText(userFrame(frames.slice(at + 1)));
-    by.set(site, (by.get(site) ?? 0) + d);
+    const site = stackSite(frames.slice(at + 1));
+    const key = site ? `${site.func}\u0000${site.file.slice(site.file.lastIndexOf('/') + 1)}\u0000${site.line}` : '';
+    let e = by.get(key);
+    if (!e) by.set(key, (e = { site, blockedNs: 0 }));
+    e.blockedNs += d;
   }
   if (total === 0) return null;
   const span = Math.max(1, a.end - a.start);
   const waiters = total / span;
-  const notable = waiters >= LOCK_WAITERS_NOTABLE;
-  const sites = [...by].sort((x, y) => y[1] - x[1]);
-  const text = `${notable ? 'lock contention: ' : ''}goroutines spent ${formatNs(total)} blocked on sync.Mutex/RWMutex over ${int(waits)} waits in ${formatNs(span)} (${waiters.toFixed(1)} waiting on average), most at ${sites[0]![0]}`;
-  return { kind: 'lock-contention', notable, text, details: sites.slice(0, 3).map(([site, d]) => `${formatNs(d)} (${pct(d / total)}) locking at ${site}`) };
+  // Stable: equal totals keep the order in which the sites were first seen.
+  const sites = [...by.values()].sort((x, y) => y.blockedNs - x.blockedNs);
+  return {
+    kind: 'lock-contention',
+    notable: waiters >= LOCK_WAITERS_NOTABLE,
+    blockedNs: total,
+    waits,
+    spanNs: span,
+    meanWaiters: waiters,
+    sites: sites.slice(0, 3).map((s) => ({ blockedNs: s.blockedNs, share: s.blockedNs / total, site: s.site })),
+  };
 }
 
 /** The verdicts, notable ones first (in the order above), then the rest. */

@@ -24,7 +24,7 @@ import type {
   Sample,
   ValueType,
 } from './profile.js';
-import { Reader, WIRE_LEN, WIRE_VARINT } from './wire.js';
+import { Reader, WIRE_LEN, WIRE_VARINT } from '../protobuf/wire.js';
 
 export interface DecodeOptions {
   /** Cap on the gunzipped size in bytes (default 256 MiB, or GOSCOPE_MAX_INFLATE: lib/limits.ts). */
@@ -238,7 +238,7 @@ class Decoder {
   decode(): Profile {
     const r = this.r;
     const top = new TopLevel();
-    r.notProfile = true;
+    r.notFormat = 'not a pprof profile';
     this.scan(top);
     const table = (this.table = r.strings(top.stringSpans.a, top.stringSpans.n));
     if (table.length === 0) {
@@ -247,7 +247,7 @@ class Decoder {
     if (table[0] !== '') {
       r.fail(top.stringSpans.a[0]!, `not a pprof profile: string_table[0] must be "", found ${JSON.stringify(table[0]!.slice(0, 40))}`);
     }
-    r.notProfile = false;
+    r.notFormat = '';
 
     // Pass 2: messages, referenced kinds first. Each kind has its own loop (function) so
     // that the JIT compiles small units early.

@@ -8,7 +8,7 @@
 
 import { gzipSync } from 'node:zlib';
 import type { Int64, Profile, ValueType } from './profile.js';
-import { WIRE_LEN, WIRE_VARINT, Writer } from './wire.js';
+import { WIRE_LEN, WIRE_VARINT, Writer } from '../protobuf/wire.js';
 
 export interface EncodeOptions {
   /** Gzip the output, as pprof files on disk and over HTTP are (default false). */

@@ -1,36 +1,163 @@
-// Kind-specific views of an ordered trace event, as Go's internal/trace Event methods give
-// them (event.go: Stack, Metric, Label, Range, RangeAttributes, Task, Region, Log,
-// StateTransition, Sync, String). Every string and stack ID is resolved through the table
-// of the generation the event belongs to (OrderedEvent.table), so an analysis can keep an
-// event after its generation's batches are gone.
+// The ordered trace event and its kind-specific views, as Go's internal/trace event.go
+// defines them (Event, EventKind, and the methods Stack, Metric, Label, Range,
+// RangeAttributes, Task, Region, Log, StateTransition, Sync, String). Every string and stack
+// ID is resolved through the table of the generation the event belongs to
+// (OrderedEvent.table), so an analysis can keep an event after its generation's batches are
+// gone.
 //
 // eventString is Go's Event.String() byte for byte: it is what `go tool trace -d=parsed`
 // prints, and the oracle test compares the two streams whole.
 
-import type { OrderedEvent } from './order.js';
+import { nsPerTick, ticksToNs } from './clock.js';
 import type { Frame, Generation } from './reader.js';
-import { timedEventSpec } from './spec.js';
+import {
+  EvCPUSample,
+  EvGCActive,
+  EvGCBegin,
+  EvGCEnd,
+  EvGCMarkAssistActive,
+  EvGCMarkAssistBegin,
+  EvGCMarkAssistEnd,
+  EvGCSweepActive,
+  EvGCSweepBegin,
+  EvGCSweepEnd,
+  EvGoBlock,
+  EvGoCreate,
+  EvGoCreateBlocked,
+  EvGoCreateSyscall,
+  EvGoDestroy,
+  EvGoDestroySyscall,
+  EvGoLabel,
+  EvGoStart,
+  EvGoStatus,
+  EvGoStatusStack,
+  EvGoStop,
+  EvGoSwitch,
+  EvGoSwitchDestroy,
+  EvGoSyscallBegin,
+  EvGoSyscallEnd,
+  EvGoSyscallEndBlocked,
+  EvGoUnblock,
+  EvHeapAlloc,
+  EvHeapGoal,
+  EvProcStart,
+  EvProcStatus,
+  EvProcSteal,
+  EvProcStop,
+  EvProcsChange,
+  EvSTWBegin,
+  EvSTWEnd,
+  EvUserLog,
+  EvUserRegionBegin,
+  EvUserRegionEnd,
+  EvUserTaskBegin,
+  EvUserTaskEnd,
+  NumEvents,
+  stackArgIndex,
+} from './spec.js';
+
+export type EventKind =
+  | 'Sync'
+  | 'StateTransition'
+  | 'StackSample'
+  | 'Metric'
+  | 'Label'
+  | 'RangeBegin'
+  | 'RangeActive'
+  | 'RangeEnd'
+  | 'TaskBegin'
+  | 'TaskEnd'
+  | 'RegionBegin'
+  | 'RegionEnd'
+  | 'Log'
+  | 'Experimental';
+
+/** Go's GoState / ProcState names (internal/trace resources.go). */
+export type GoState = 'Undetermined' | 'NotExist' | 'Runnable' | 'Running' | 'Waiting' | 'Syscall';
+export type ProcState = 'Undetermined' | 'NotExist' | 'Running' | 'Idle';
+
+export interface StateTransition {
+  resource: 'goroutine' | 'proc';
+  id: number;
+  from: GoState | ProcState;
+  to: GoState | ProcState;
+  /** GoStop/GoBlock reason string ("" otherwise). */
+  reason: string;
+}
+
+export interface OrderedEvent {
+  /** Wire event type (spec.ts); EvCPUSample for stack samples, EvSync for Sync events. */
+  type: number;
+  /** Wire event name (GoStart, ProcStatus, ...), or "Sync" / "CPUSample". */
+  name: string;
+  kind: EventKind;
+  /** Nanoseconds (Go's trace.Time), strictly increasing over the stream. */
+  time: number;
+  /** Scheduling context (-1 for none), as Go's Event.Thread/Proc/Goroutine. */
+  m: number;
+  p: number;
+  g: number;
+  /** Wire arguments after dt (stack samples: [stack]; Sync: [n]), with Go's fix-ups. */
+  args: number[];
+  /** Generation the event belongs to (0 for the final Sync). */
+  gen: number;
+  /** For StateTransition events. */
+  transition?: StateTransition;
+  /** The generation's tables (strings, stacks, frames, clock) for event.ts; null for the final Sync. */
+  table: Generation | null;
+  /** TaskEnd: the task's type, from its TaskBegin ("" if it began before the trace). */
+  extraString: string;
+}
+
+/** The kind of the ordered event each wire type makes (Go's tracev2Type2Kind); undefined for none. */
+export function eventKind(type: number): EventKind | undefined {
+  return KIND[type];
+}
+const KIND: EventKind[] = new Array(NumEvents);
+KIND[EvCPUSample] = 'StackSample';
+for (const t of [EvProcsChange, EvHeapAlloc, EvHeapGoal]) KIND[t] = 'Metric';
+for (const t of [
+  EvProcStart,
+  EvProcStop,
+  EvProcSteal,
+  EvProcStatus,
+  EvGoCreate,
+  EvGoCreateSyscall,
+  EvGoStart,
+  EvGoDestroy,
+  EvGoDestroySyscall,
+  EvGoStop,
+  EvGoBlock,
+  EvGoUnblock,
+  EvGoSyscallBegin,
+  EvGoSyscallEnd,
+  EvGoSyscallEndBlocked,
+  EvGoStatus,
+  EvGoSwitch,
+  EvGoSwitchDestroy,
+  EvGoCreateBlocked,
+  EvGoStatusStack,
+]) {
+  KIND[t] = 'StateTransition';
+}
+for (const t of [EvSTWBegin, EvGCBegin, EvGCSweepBegin, EvGCMarkAssistBegin]) KIND[t] = 'RangeBegin';
+for (const t of [EvGCActive, EvGCSweepActive, EvGCMarkAssistActive]) KIND[t] = 'RangeActive';
+for (const t of [EvSTWEnd, EvGCEnd, EvGCSweepEnd, EvGCMarkAssistEnd]) KIND[t] = 'RangeEnd';
+KIND[EvGoLabel] = 'Label';
+KIND[EvUserTaskBegin] = 'TaskBegin';
+KIND[EvUserTaskEnd] = 'TaskEnd';
+KIND[EvUserRegionBegin] = 'RegionBegin';
+KIND[EvUserRegionEnd] = 'RegionEnd';
+KIND[EvUserLog] = 'Log';
 
 /** Go's NoTask (^uint64(0)), as Go prints it. */
 const NO_TASK = '18446744073709551615';
-
-/** Index into OrderedEvent.args of each wire type's first stack argument (Spec.StackIDs[0]-1), -1 if none. */
-const STACK_ARG: number[] = [];
-for (let t = 0; t < 64; t++) {
-  const spec = timedEventSpec(26, t);
-  // spec.args starts with dt, which OrderedEvent.args does not carry.
-  STACK_ARG[t] = spec ? spec.args.indexOf('stack') - 1 : -1;
-  if (STACK_ARG[t]! < -1) STACK_ARG[t] = -1;
-}
-
-const EvCPUSample = 7;
-const EvGoCreate = 14, EvGoCreateBlocked = 47, EvGoStop = 19, EvGoBlock = 20, EvGoSyscallBegin = 22, EvGoStatus = 25, EvGoStatusStack = 48;
 
 /** Go's Event.Stack(): the stack ID of the event itself (0 for none). */
 export function eventStackId(e: OrderedEvent): number {
   if (e.kind === 'Sync') return 0;
   if (e.type === EvCPUSample) return e.args[0] ?? 0;
-  const i = STACK_ARG[e.type] ?? -1;
+  const i = stackArgIndex(e.type);
   return i >= 0 ? (e.args[i] ?? 0) : 0;
 }
 
@@ -92,9 +219,9 @@ export interface Metric {
 export function eventMetric(e: OrderedEvent): Metric {
   const value = e.args[0] ?? 0;
   switch (e.type) {
-    case 9:
+    case EvProcsChange:
       return { name: '/sched/gomaxprocs:threads', value };
-    case 37:
+    case EvHeapAlloc:
       return { name: '/memory/classes/heap/objects:bytes', value };
     default:
       return { name: '/gc/heap/goal:bytes', value };
@@ -106,8 +233,10 @@ export function eventLabel(e: OrderedEvent): { label: string; goroutine: number 
   return { label: str(e, e.args[0]), goroutine: e.g };
 }
 
+export type ScopeKind = 'None' | 'Goroutine' | 'Proc';
+
 export interface Scope {
-  kind: 'None' | 'Goroutine' | 'Proc';
+  kind: ScopeKind;
   id: number;
 }
 
@@ -116,31 +245,82 @@ export interface Range {
   scope: Scope;
 }
 
+/** A decoded range (decodeRange): Go's Range flattened, to be reused from event to event. */
+export interface RangeView {
+  name: string;
+  scope: ScopeKind;
+  /** The scope's goroutine or proc ID; -1 for None. */
+  id: number;
+}
+
+/** The REASON of a stop-the-world range's "stop-the-world (REASON)" (STWBegin's kind string). */
+export function stwReason(e: OrderedEvent): string {
+  return str(e, e.args[0]);
+}
+
+/** "stop-the-world (REASON)" by REASON: a few kinds recur all through a trace. */
+const stwNames = new Map<string, string>();
+
+/**
+ * Go's Event.Range() for RangeBegin/Active/End events, written into `out` (the one range
+ * decoder: eventRange and the streaming analyses use it; ranges can be frequent, sweeps
+ * above all, so nothing is allocated per event).
+ */
+export function decodeRange(e: OrderedEvent, out: RangeView): RangeView {
+  switch (e.type) {
+    case EvSTWBegin:
+    case EvSTWEnd: {
+      const reason = stwReason(e);
+      let name = stwNames.get(reason);
+      if (name === undefined) {
+        if (stwNames.size >= 256) stwNames.clear(); // a hostile trace cannot grow it without bound
+        stwNames.set(reason, (name = `stop-the-world (${reason})`));
+      }
+      out.name = name;
+      out.scope = 'Goroutine';
+      out.id = e.g;
+      break;
+    }
+    case EvGCActive:
+    case EvGCBegin:
+    case EvGCEnd:
+      out.name = 'GC concurrent mark phase';
+      out.scope = 'None';
+      out.id = -1;
+      break;
+    case EvGCSweepActive:
+      out.name = 'GC incremental sweep';
+      out.scope = 'Proc';
+      out.id = e.args[0]!;
+      break;
+    case EvGCSweepBegin:
+    case EvGCSweepEnd:
+      out.name = 'GC incremental sweep';
+      out.scope = 'Proc';
+      out.id = e.p;
+      break;
+    case EvGCMarkAssistActive:
+      out.name = 'GC mark assist';
+      out.scope = 'Goroutine';
+      out.id = e.args[0]!;
+      break;
+    default:
+      out.name = 'GC mark assist';
+      out.scope = 'Goroutine';
+      out.id = e.g;
+  }
+  return out;
+}
+
 /** Go's Event.Range() for RangeBegin/Active/End events. */
 export function eventRange(e: OrderedEvent): Range {
-  switch (e.type) {
-    case 26:
-    case 27:
-      return { name: `stop-the-world (${str(e, e.args[0])})`, scope: { kind: 'Goroutine', id: e.g } };
-    case 28:
-    case 29:
-    case 30:
-      return { name: 'GC concurrent mark phase', scope: { kind: 'None', id: -1 } };
-    case 31:
-      return { name: 'GC incremental sweep', scope: { kind: 'Proc', id: e.args[0]! } };
-    case 32:
-    case 33:
-      return { name: 'GC incremental sweep', scope: { kind: 'Proc', id: e.p } };
-    case 34:
-      return { name: 'GC mark assist', scope: { kind: 'Goroutine', id: e.args[0]! } };
-    default:
-      return { name: 'GC mark assist', scope: { kind: 'Goroutine', id: e.g } };
-  }
+  const r = decodeRange(e, { name: '', scope: 'None', id: -1 });
+  return { name: r.name, scope: { kind: r.scope, id: r.id } };
 }
 
 /** Go's Event.RangeAttributes(): bytes swept and reclaimed for a sweep's end, else none. */
 export function rangeAttributes(e: OrderedEvent): { name: string; value: number }[] {
-  if (e.type !== 33) return [];
+  if (e.type !== EvGCSweepEnd) return [];
   return [
     { name: 'bytes swept', value: e.args[0]! },
     { name: 'bytes reclaimed', value: e.args[1]! },
@@ -156,7 +336,7 @@ export interface Task {
 
 /** Go's Event.Task() for TaskBegin/TaskEnd (TaskEnd's parent and type come from its TaskBegin). */
 export function eventTask(e: OrderedEvent): Task {
-  if (e.type === 40) return { id: e.args[0]!, parent: e.args[1]!, type: str(e, e.args[2]) };
+  if (e.type === EvUserTaskBegin) return { id: e.args[0]!, parent: e.args[1]!, type: str(e, e.args[2]) };
   return { id: e.args[0]!, parent: e.args[2] ?? -1, type: e.extraString };
 }
 
@@ -180,7 +360,7 @@ export interface SyncInfo {
 export function eventSync(e: OrderedEvent): SyncInfo {
   const c = e.table?.clockSnapshot;
   if (!c || !e.table) return { n: e.args[0]!, clock: null };
-  const trace = Math.trunc(c.time * (1.0 / (e.table.ticksPerSecond / 1e9)));
+  const trace = ticksToNs(c.time, nsPerTick(e.table.ticksPerSecond));
   return { n: e.args[0]!, clock: { trace, mono: c.mono, wallSec: c.sec, wallNsec: c.nsec } };
 }
 

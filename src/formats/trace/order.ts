@@ -1,405 +1,83 @@
-// Ordering layer of the Go 1.22+ execution-trace parser: merges the per-M event batches of
-// each generation (reader.ts) into one stream in exactly the order Go's reader produces,
-// with Go's timestamps. A port of src/internal/trace: reader.go (ReadEvent: the frontier of
-// per-M batch cursors, tryAdvance, CPU samples merged by time, Sync events at generation
-// boundaries, the strictly increasing time fix-up), batchcursor.go (the cursor and its
-// min-heap, ported operation by operation so that ties break as in Go) and order.go (the
-// goroutine/proc/M state machine with sequence numbers, GC sequence, ranges, regions, tasks).
+// The ordering state machine of the Go 1.22+ execution-trace parser: a port of Go's
+// src/internal/trace/order.go. Given the next event of some M (batch-cursor.ts), Advance
+// either consumes it, turning it into the ordered events Go's reader yields (state
+// transitions with Go's from/to states, ranges, tasks, regions, metrics), or says that it
+// cannot come yet because another M's event must go first: the goroutine/proc sequence
+// numbers (g_seq, p_seq) and the GC sequence decide, not the timestamps. A trace Go's
+// parser rejects is rejected here with the same reason (a FormatError).
 //
-// Timestamps (base.go, batchcursor.go): freq = 1 / (ticksPerSecond / 1e9) ns per tick, as a
-// float64; a tick value t becomes Math.trunc(t * freq) (Go's int64(float64) conversion).
-// Each event's time is mul(dt) + the previous event's time in the batch (the first one:
-// mul(batch base)); deltas are converted one by one, not summed in ticks, as Go does. CPU
-// samples are mul(raw time) and sorted by time. A generation's Sync is at mul(min batch
-// base time). Every emitted event gets time = max(time, previous + 1) (strictly increasing),
-// the final Sync is at the last time (+1).
-//
-// Not done: experimental (AllocFree) events (kept opaque by the reader; Go does not put
-// them in the ordered stream either), event-kind views (metrics, ranges' names and
-// attributes, task/region/log details beyond the raw arguments), the Go 1.22-1.25 "spill"
-// error path (a cut last generation yields a Sync and then the error in Go; here the
-// reader's FormatError is thrown directly).
+// Not done: experimental (AllocFree) events (kept opaque by the reader; Go does not put them
+// in the ordered stream either), the Go 1.22-1.25 "spill" error path (a cut last generation
+// yields a Sync and then the error in Go; here the reader's FormatError is thrown directly).
 
 import { FormatError } from '../../errors.js';
-import { batchEvents, readGenerations, readTraceHeader, streamGenerations, type Batch, type Generation, type RawEvent, type TraceHeader } from './reader.js';
-import { EvCPUSample, EvSync, eventName, timedEventSpec, type TraceVersion } from './spec.js';
+import { argsOf, type Ev } from './batch-cursor.js';
+import { eventKind, type EventKind, type GoState, type OrderedEvent, type ProcState, type StateTransition } from './event.js';
+import type { Generation } from './reader.js';
+import {
+  EvGCActive,
+  EvGCBegin,
+  EvGCEnd,
+  EvGCMarkAssistActive,
+  EvGCMarkAssistBegin,
+  EvGCMarkAssistEnd,
+  EvGCSweepActive,
+  EvGCSweepBegin,
+  EvGCSweepEnd,
+  EvGoBlock,
+  EvGoCreate,
+  EvGoCreateBlocked,
+  EvGoCreateSyscall,
+  EvGoDestroy,
+  EvGoDestroySyscall,
+  EvGoLabel,
+  EvGoStart,
+  EvGoStatus,
+  EvGoStatusStack,
+  EvGoStop,
+  EvGoSwitch,
+  EvGoSwitchDestroy,
+  EvGoSyscallBegin,
+  EvGoSyscallEnd,
+  EvGoSyscallEndBlocked,
+  EvGoUnblock,
+  EvHeapAlloc,
+  EvHeapGoal,
+  EvProcStart,
+  EvProcStatus,
+  EvProcSteal,
+  EvProcStop,
+  EvProcsChange,
+  EvSTWBegin,
+  EvSTWEnd,
+  EvUserLog,
+  EvUserRegionBegin,
+  EvUserRegionEnd,
+  EvUserTaskBegin,
+  EvUserTaskEnd,
+  GoRunnable,
+  GoRunning,
+  GoSyscall,
+  GoWaiting,
+  NumEvents,
+  ProcIdle,
+  ProcRunning,
+  ProcSyscall,
+  ProcSyscallAbandoned,
+  eventName,
+  startEvent,
+} from './spec.js';
 
-export type EventKind =
-  | 'Sync'
-  | 'StateTransition'
-  | 'StackSample'
-  | 'Metric'
-  | 'Label'
-  | 'RangeBegin'
-  | 'RangeActive'
-  | 'RangeEnd'
-  | 'TaskBegin'
-  | 'TaskEnd'
-  | 'RegionBegin'
-  | 'RegionEnd'
-  | 'Log'
-  | 'Experimental';
+const goStatusState: Record<number, GoState> = { [GoRunnable]: 'Runnable', [GoRunning]: 'Running', [GoSyscall]: 'Syscall', [GoWaiting]: 'Waiting' };
+const procStatusState: Record<number, ProcState> = { [ProcRunning]: 'Running', [ProcIdle]: 'Idle', [ProcSyscall]: 'Running', [ProcSyscallAbandoned]: 'Idle' };
 
-/** Go's GoState / ProcState names (internal/trace resources.go). */
-export type GoState = 'Undetermined' | 'NotExist' | 'Runnable' | 'Running' | 'Waiting' | 'Syscall';
-export type ProcState = 'Undetermined' | 'NotExist' | 'Running' | 'Idle';
-
-export interface StateTransition {
-  resource: 'goroutine' | 'proc';
-  id: number;
-  from: GoState | ProcState;
-  to: GoState | ProcState;
-  /** GoStop/GoBlock reason string ("" otherwise). */
-  reason: string;
-}
-
-export interface OrderedEvent {
-  /** Wire event type (spec.ts); EvCPUSample for stack samples, EvSync for Sync events. */
-  type: number;
-  /** Wire event name (GoStart, ProcStatus, ...), or "Sync" / "CPUSample". */
-  name: string;
-  kind: EventKind;
-  /** Nanoseconds (Go's trace.Time), strictly increasing over the stream. */
-  time: number;
-  /** Scheduling context (-1 for none), as Go's Event.Thread/Proc/Goroutine. */
-  m: number;
-  p: number;
-  g: number;
-  /** Wire arguments after dt (stack samples: [stack]; Sync: [n]), with Go's fix-ups. */
-  args: number[];
-  /** Generation the event belongs to (0 for the final Sync). */
-  gen: number;
-  /** For StateTransition events. */
-  transition?: StateTransition;
-  /** The generation's tables (strings, stacks, frames, clock) for event.ts; null for the final Sync. */
-  table: Generation | null;
-  /** TaskEnd: the task's type, from its TaskBegin ("" if it began before the trace). */
-  extraString: string;
-}
-
-// tracev2 statuses.
-const GoRunnable = 1, GoRunning = 2, GoSyscall = 3, GoWaiting = 4;
-const ProcRunning = 1, ProcIdle = 2, ProcSyscall = 3, ProcSyscallAbandoned = 4;
-const goStatusState: Record<number, GoState> = { 1: 'Runnable', 2: 'Running', 3: 'Syscall', 4: 'Waiting' };
-const procStatusState: Record<number, ProcState> = { 1: 'Running', 2: 'Idle', 3: 'Running', 4: 'Idle' };
-
-const KIND: EventKind[] = [];
+// Each type's name and kind, looked up once: emit() runs for every event.
 const NAME: string[] = [];
-for (let t = 0; t < 64; t++) NAME[t] = eventName(t);
-for (const [k, types] of Object.entries({
-  StateTransition: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 45, 46, 47, 48],
-  Metric: [9, 37, 38],
-  RangeBegin: [26, 29, 32, 35],
-  RangeEnd: [27, 30, 33, 36],
-  RangeActive: [28, 31, 34],
-  Label: [39],
-  TaskBegin: [40],
-  TaskEnd: [41],
-  RegionBegin: [42],
-  RegionEnd: [43],
-  Log: [44],
-})) {
-  for (const t of types) KIND[t] = k as EventKind;
+const KIND: EventKind[] = [];
+for (let t = 0; t < NumEvents; t++) {
+  NAME[t] = eventName(t);
+  KIND[t] = eventKind(t)!;
 }
-
-/** Begin event of a range's End/Active event (tracev2 Spec.StartEv). */
-const START_EV: Record<number, number> = { 23: 22, 24: 22, 27: 26, 28: 29, 30: 29, 31: 32, 33: 32, 34: 35, 36: 35, 43: 42 };
-const startOf = (t: number): number => START_EV[t] ?? t;
-
-/** Go's frequency: nanoseconds per tick, as float64. */
-export function nsPerTick(ticksPerSecond: number): number {
-  return 1.0 / (ticksPerSecond / 1e9);
-}
-
-/** Go's frequency.mul: ticks -> ns, truncated like int64(float64). */
-export function ticksToNs(t: number, nsPerTick: number): number {
-  return Math.trunc(t * nsPerTick);
-}
-
-// ---------------------------------------------------------------------------
-// Batch cursors and the frontier heap (batchcursor.go).
-
-interface Ev {
-  type: number;
-  time: number;
-  /** Number of wire arguments after dt (0-4), held in a0..a3 (no array until an event is emitted). */
-  n: number;
-  a0: number;
-  a1: number;
-  a2: number;
-  a3: number;
-  offset: number;
-}
-
-/** A fresh array of ev's wire arguments (packed, at its final size). */
-function argsOf(ev: Ev): number[] {
-  switch (ev.n) {
-    case 0:
-      return [];
-    case 1:
-      return [ev.a0];
-    case 2:
-      return [ev.a0, ev.a1];
-    case 3:
-      return [ev.a0, ev.a1, ev.a2];
-    default:
-      return [ev.a0, ev.a1, ev.a2, ev.a3];
-  }
-}
-
-/** Argument counts (after dt) of each event type per version; -1 for types invalid in an event batch. */
-const ARGC = new Map<TraceVersion, Int8Array>();
-function argCounts(v: TraceVersion): Int8Array {
-  let a = ARGC.get(v);
-  if (!a) {
-    a = new Int8Array(256).fill(-1);
-    for (let t = 0; t < 256; t++) {
-      const spec = timedEventSpec(v, t);
-      if (spec) a[t] = spec.args.length - 1;
-    }
-    ARGC.set(v, a);
-  }
-  return a;
-}
-
-/** Where the last uvar() stopped (a module-level register, so the hot decoder allocates nothing). */
-let vpos = 0;
-
-/** A uvarint of two to seven bytes at d[p] (the one-byte case is the caller's); -2 (and the caller's slow path) for anything else. */
-function uvar(d: Uint8Array, p: number): number {
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < 7; i++) {
-    const c = d[p++];
-    if (c === undefined) return -2;
-    v += (c & 0x7f) * mul;
-    if (c < 0x80) {
-      vpos = p;
-      return v;
-    }
-    mul *= 128;
-  }
-  return -2;
-}
-
-/**
- * One M's batches of a generation, decoded one event at a time into `ev` (reused: the
- * ordering copies what it keeps). The reader has already checked every event batch
- * (reader.ts scanEvents), so decoding here cannot run off a batch; the checks stay anyway.
- */
-class BatchCursor {
-  /** This M's ordering state, looked up once (Ordering.advance). */
-  ms: MState | undefined = undefined;
-  lastTs = 0;
-  idx = 0;
-  data: Uint8Array | null = null;
-  pos = 0;
-  base = 0;
-  readonly ev: Ev = { type: 0, time: 0, n: 0, a0: 0, a1: 0, a2: 0, a3: 0, offset: 0 };
-  private readonly argc: Int8Array;
-  constructor(
-    readonly m: number,
-    private readonly batches: Batch[],
-    private readonly v: TraceVersion,
-    private readonly input: string,
-  ) {
-    this.argc = argCounts(v);
-  }
-
-  /** Advances to the next event; false when the M's batches are exhausted. */
-  next(freq: number): boolean {
-    let d = this.data;
-    for (;;) {
-      if (d === null) {
-        if (this.idx >= this.batches.length) return false;
-        const b = this.batches[this.idx]!;
-        d = this.data = b.data;
-        this.pos = 0;
-        this.base = b.dataOffset;
-        this.lastTs = ticksToNs(b.time, freq);
-      }
-      if (this.pos < d.length) break;
-      this.idx++;
-      d = this.data = null;
-    }
-    const at = this.pos;
-    const t = d[at]!;
-    const n = this.argc[t]!;
-    if (n < 0) {
-      // Not reached on reader-checked batches; decode the slow way for the exact error.
-      const b = this.batches[this.idx]!;
-      for (const _ of batchEvents({ ...b, data: d.subarray(at), dataOffset: this.base + at }, this.v, this.input));
-      throw new FormatError(this.input, `byte ${this.base + at}`, `invalid event type ${t}`, 'corrupt trace');
-    }
-    // Uvarints of one to seven bytes (49 bits) are exact here; longer ones (all-ones = -1,
-    // huge values), a cut batch or anything odd take the checked slow path. Arguments are
-    // decoded into the cursor's a0..a3 (numbers: nothing allocated per event here).
-    const ev = this.ev;
-    let p = at + 1;
-    let c = d[p]!;
-    let dt: number;
-    if (c < 0x80) {
-      dt = c;
-      p++;
-    } else {
-      dt = uvar(d, p);
-      if (dt < 0) return this.slow(at, freq);
-      p = vpos;
-    }
-    // Unrolled: a0..a3, each a one-byte fast path or uvar.
-    if (n > 0) {
-      c = d[p]!;
-      if (c < 0x80) {
-        ev.a0 = c;
-        p++;
-      } else {
-        const a = uvar(d, p);
-        if (a < 0) return this.slow(at, freq);
-        ev.a0 = a;
-        p = vpos;
-      }
-      if (n > 1) {
-        c = d[p]!;
-        if (c < 0x80) {
-          ev.a1 = c;
-          p++;
-        } else {
-          const a = uvar(d, p);
-          if (a < 0) return this.slow(at, freq);
-          ev.a1 = a;
-          p = vpos;
-        }
-        if (n > 2) {
-          c = d[p]!;
-          if (c < 0x80) {
-            ev.a2 = c;
-            p++;
-          } else {
-            const a = uvar(d, p);
-            if (a < 0) return this.slow(at, freq);
-            ev.a2 = a;
-            p = vpos;
-          }
-          if (n > 3) {
-            c = d[p]!;
-            if (c < 0x80) {
-              ev.a3 = c;
-              p++;
-            } else {
-              const a = uvar(d, p);
-              if (a < 0) return this.slow(at, freq);
-              ev.a3 = a;
-              p = vpos;
-            }
-          }
-        }
-      }
-    }
-    this.pos = p;
-    ev.type = t;
-    ev.n = n;
-    ev.time = this.lastTs = ticksToNs(dt, freq) + this.lastTs;
-    ev.offset = this.base + at;
-    return true;
-  }
-
-  /** The event at `at` through the reader's checked decoder (long varints, errors). */
-  private slow(at: number, freq: number): boolean {
-    const b = this.batches[this.idx]!;
-    const d = this.data!;
-    const r = batchEvents({ ...b, data: d.subarray(at), dataOffset: this.base + at }, this.v, this.input).next();
-    if (r.done) throw new FormatError(this.input, `byte ${this.base + at}`, 'event runs past the end of its batch', 'corrupt trace');
-    const e = r.value;
-    let len = 1;
-    // Re-measure the event's length: type byte + each uvarint.
-    for (let k = 0; k <= e.args.length; k++) while (d[at + len++]! & 0x80);
-    this.pos = at + len;
-    const ev = this.ev;
-    ev.type = e.type;
-    ev.time = this.lastTs = ticksToNs(e.dt, freq) + this.lastTs;
-    ev.n = e.args.length;
-    ev.a0 = e.args[0] ?? 0;
-    ev.a1 = e.args[1] ?? 0;
-    ev.a2 = e.args[2] ?? 0;
-    ev.a3 = e.args[3] ?? 0;
-    ev.offset = this.base + at;
-    return true;
-  }
-}
-
-// Sift-up/-down move a hole instead of swapping at each level: the same comparisons as
-// Go's swap-based versions (the moving cursor is compared at each level), so the same heap.
-function heapSiftUp(h: BatchCursor[], i: number): number {
-  const x = h[i]!;
-  const t = x.ev.time;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const y = h[p]!;
-    if (!(y.ev.time > t)) break;
-    h[i] = y;
-    i = p;
-  }
-  h[i] = x;
-  return i;
-}
-
-/** Go's heapSiftDown with min3 (ties keep the parent, then prefer the left child). */
-function heapSiftDown(h: BatchCursor[], i: number): number {
-  const n = h.length;
-  if (i >= n) return i;
-  const x = h[i]!;
-  const t = x.ev.time;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    let m = i;
-    let mt = t;
-    let y = h[l]!;
-    const lt = y.ev.time;
-    if (lt < mt) {
-      m = l;
-      mt = lt;
-    }
-    const r = l + 1;
-    if (r < n) {
-      const z = h[r]!;
-      if (z.ev.time < mt) {
-        m = r;
-        y = z;
-      }
-    }
-    if (m === i) break;
-    h[i] = y;
-    i = m;
-  }
-  h[i] = x;
-  return i;
-}
-
-function heapInsert(h: BatchCursor[], bc: BatchCursor): void {
-  h.push(bc);
-  heapSiftUp(h, h.length - 1);
-}
-
-function heapUpdate(h: BatchCursor[], i: number): void {
-  if (heapSiftUp(h, i) !== i) return;
-  heapSiftDown(h, i);
-}
-
-function heapRemove(h: BatchCursor[], i: number): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    [h[p], h[i]] = [h[i]!, h[p]!];
-    i = p;
-  }
-  const last = h.length - 1;
-  [h[0], h[last]] = [h[last]!, h[0]!];
-  h.pop();
-  heapSiftDown(h, 0);
-}
-
-// ---------------------------------------------------------------------------
-// The ordering state machine (order.go).
 
 interface RangeType {
   typ: number;
@@ -459,7 +137,7 @@ const pt = (id: number, from: ProcState, to: ProcState): StateTransition => ({ r
 const GC_UNDETERMINED = 0, GC_NOT_RUNNING = 1, GC_RUNNING = 2;
 
 /** Go's ordering: Advance either consumes an event (queueing the resulting events) or says it cannot yet. */
-class Ordering {
+export class Ordering {
   g = new Map<number, GState>();
   p = new Map<number, PState>();
   m = new Map<number, MState>();
@@ -494,7 +172,7 @@ class Ordering {
     let time = ev.time;
     if (time <= this.lastTs) time = this.lastTs + 1;
     this.lastTs = time;
-    this.sink({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? argsOf(ev), gen: gen.gen, transition, table: gen, extraString: typ === 41 ? this.taskEndType : '' });
+    this.sink({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? argsOf(ev), gen: gen.gen, transition, table: gen, extraString: typ === EvUserTaskEnd ? this.taskEndType : '' });
   }
 
   check(gen: Generation, ev: Ev, ctx: Ctx, req: Req): void {
@@ -573,12 +251,12 @@ class Ordering {
     // The bulk of a trace (GoStart, GoBlock/GoStop, GoUnblock) in small methods TurboFan
     // can inline into; everything else in dispatchRest.
     switch (ev.type) {
-      case 16:
+      case EvGoStart:
         return this.goStart(ev, gen, cur);
-      case 19:
-      case 20:
+      case EvGoStop:
+      case EvGoBlock:
         return this.goStopBlock(ev, gen, cur);
-      case 21:
+      case EvGoUnblock:
         return this.goUnblock(ev, gen, cur);
       default:
         return this.dispatchRest(ev, gen, cur);
@@ -621,7 +299,7 @@ class Ordering {
     if (s === undefined) throw this.fail(gen, ev, `goroutine ${gid} doesn't exist`);
     if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
     let tr: StateTransition;
-    if (ev.type === 19) {
+    if (ev.type === EvGoStop) {
       s.status = GoRunnable;
       tr = gt(gid, 'Running', 'Runnable', this.reason(gen, ev));
     } else {
@@ -639,14 +317,13 @@ class Ordering {
     const t = ev.type;
     const G = gen.gen;
     switch (t) {
-      case 9: // ProcsChange
-      case 39: // GoLabel
-      case 44: // UserLog
+      case EvProcsChange:
+      case EvGoLabel:
+      case EvUserLog:
         this.check(gen, ev, cur, userGoReqs);
         this.emit(gen, ev, cur, a);
         return cur;
-      case 13: {
-        // ProcStatus
+      case EvProcStatus: {
         const pid = a[0]!;
         const status = a[1]!;
         let argStatus = status;
@@ -686,8 +363,7 @@ class Ordering {
         this.emit(gen, ev, ectx, [pid, argStatus], pt(pid, old, procStatusState[argStatus]!));
         return nctx;
       }
-      case 10: {
-        // ProcStart
+      case EvProcStart: {
         const pid = a[0]!;
         const s = this.p.get(pid);
         if (!s || s.status !== ProcIdle || !(s.seqGen === G && a[1] === s.seq + 1) || cur.p !== -1) return null;
@@ -699,8 +375,7 @@ class Ordering {
         cur.p = pid;
         return cur;
       }
-      case 11: {
-        // ProcStop
+      case EvProcStop: {
         const s = this.p.get(cur.p);
         if (!s) throw this.fail(gen, ev, `proc ${cur.p} doesn't exist`);
         if (s.status !== ProcRunning && s.status !== ProcSyscall) throw this.fail(gen, ev, 'proc is not Running or Syscall');
@@ -710,8 +385,7 @@ class Ordering {
         cur.p = -1;
         return cur;
       }
-      case 12: {
-        // ProcSteal
+      case EvProcSteal: {
         const pid = a[0]!;
         const s = this.p.get(pid);
         if (!s || (s.status !== ProcSyscall && s.status !== ProcSyscallAbandoned) || !(s.seqGen === G && a[1] === s.seq + 1)) return null;
@@ -739,9 +413,8 @@ class Ordering {
         this.emit(gen, ev, cur, a, tr);
         return cur;
       }
-      case 25: // GoStatus
-      case 48: {
-        // GoStatusStack
+      case EvGoStatus:
+      case EvGoStatusStack: {
         const gid = a[0]!;
         const mid = a[1]!;
         const status = a[2]!;
@@ -780,31 +453,29 @@ class Ordering {
         this.emit(gen, ev, ectx, a, gt(gid, old, goStatusState[status]!));
         return nctx;
       }
-      case 14: // GoCreate
-      case 47: {
-        // GoCreateBlocked
+      case EvGoCreate:
+      case EvGoCreateBlocked: {
         this.check(gen, ev, cur, req_Y_Y_M);
         const cs = this.g.get(cur.g);
         if (cs && cs.status !== GoRunning) throw this.fail(gen, ev, 'creating goroutine is not Running');
         const id = a[0]!;
         if (this.g.has(id)) throw this.fail(gen, ev, `tried to create goroutine (${id}) that already exists`);
-        const status = t === 47 ? GoWaiting : GoRunnable;
+        const status = t === EvGoCreateBlocked ? GoWaiting : GoRunnable;
         this.g.set(id, new GState(status, G, 0));
         this.emit(gen, ev, cur, a, gt(id, 'NotExist', goStatusState[status]!));
         return cur;
       }
-      case 17: // GoDestroy
-      case 19: // GoStop (dispatch sends it to goStopBlock)
-      case 20: {
-        // GoBlock (dispatch sends it to goStopBlock)
+      case EvGoDestroy:
+      case EvGoStop: // (dispatch sends GoStop and GoBlock to goStopBlock)
+      case EvGoBlock: {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
         let tr: StateTransition;
-        if (t === 17) {
+        if (t === EvGoDestroy) {
           this.g.delete(cur.g);
           tr = gt(cur.g, 'Running', 'NotExist');
-        } else if (t === 19) {
+        } else if (t === EvGoStop) {
           s.status = GoRunnable;
           tr = gt(cur.g, 'Running', 'Runnable', this.str(gen, ev, a[0]!));
         } else {
@@ -815,9 +486,8 @@ class Ordering {
         cur.g = -1;
         return cur;
       }
-      case 45: // GoSwitch
-      case 46: {
-        // GoSwitchDestroy
+      case EvGoSwitch:
+      case EvGoSwitchDestroy: {
         this.check(gen, ev, cur, userGoReqs);
         const cs = this.gstate(gen, ev, cur.g);
         if (cs.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
@@ -825,22 +495,21 @@ class Ordering {
         const ns = this.g.get(next);
         if (!ns || ns.status !== GoWaiting || !(ns.seqGen === G && a[1] === ns.seq + 1)) return null;
         this.emit(gen, ev, cur, a, gt(next, 'Waiting', 'Runnable'));
-        if (t === 45) {
+        if (t === EvGoSwitch) {
           cs.status = GoWaiting;
-          this.emit(gen, ev, cur, [0, 0], gt(cur.g, 'Running', 'Waiting'), 20);
+          this.emit(gen, ev, cur, [0, 0], gt(cur.g, 'Running', 'Waiting'), EvGoBlock);
         } else {
           this.g.delete(cur.g);
-          this.emit(gen, ev, cur, [], gt(cur.g, 'Running', 'NotExist'), 17);
+          this.emit(gen, ev, cur, [], gt(cur.g, 'Running', 'NotExist'), EvGoDestroy);
         }
         ns.status = GoRunning;
         ns.seqGen = G;
         ns.seq = a[1]!;
-        this.emit(gen, ev, { ...cur, g: -1 }, [next, a[1]!], gt(next, 'Runnable', 'Running'), 16);
+        this.emit(gen, ev, { ...cur, g: -1 }, [next, a[1]!], gt(next, 'Runnable', 'Running'), EvGoStart);
         cur.g = next;
         return cur;
       }
-      case 22: {
-        // GoSyscallBegin
+      case EvGoSyscallBegin: {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoRunning) throw this.fail(gen, ev, 'goroutine is not Running');
@@ -854,8 +523,7 @@ class Ordering {
         this.emit(gen, ev, cur, a, gt(cur.g, 'Running', 'Syscall'));
         return cur;
       }
-      case 23: {
-        // GoSyscallEnd
+      case EvGoSyscallEnd: {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
@@ -867,8 +535,7 @@ class Ordering {
         this.emit(gen, ev, cur, a, gt(cur.g, 'Syscall', 'Running'));
         return cur;
       }
-      case 24: {
-        // GoSyscallEndBlocked
+      case EvGoSyscallEndBlocked: {
         if (cur.p !== -1) {
           const ps = this.p.get(cur.p);
           if (!ps) throw this.fail(gen, ev, `uninitialized proc ${cur.p}`);
@@ -882,8 +549,7 @@ class Ordering {
         cur.g = -1;
         return cur;
       }
-      case 15: {
-        // GoCreateSyscall
+      case EvGoCreateSyscall: {
         this.check(gen, ev, cur, req_Y_M_N);
         const id = a[0]!;
         if (this.g.has(id)) throw this.fail(gen, ev, `tried to create goroutine (${id}) in syscall that already exists`);
@@ -892,8 +558,7 @@ class Ordering {
         cur.g = id;
         return cur;
       }
-      case 18: {
-        // GoDestroySyscall
+      case EvGoDestroySyscall: {
         this.check(gen, ev, cur, req_Y_M_Y);
         const s = this.gstate(gen, ev, cur.g);
         if (s.status !== GoSyscall) throw this.fail(gen, ev, 'goroutine is not in Syscall');
@@ -905,13 +570,12 @@ class Ordering {
           if (ps.status !== ProcSyscall) throw this.fail(gen, ev, `proc ${cur.p} in unexpected state ${ps.status}`);
           ps.status = ProcSyscallAbandoned;
           nctx.p = -1;
-          this.emit(gen, ev, cur, [cur.p, 0, 0], pt(cur.p, 'Running', 'Idle'), 12);
+          this.emit(gen, ev, cur, [cur.p, 0, 0], pt(cur.p, 'Running', 'Idle'), EvProcSteal);
         }
         this.emit(gen, ev, cur, a, gt(cur.g, 'Syscall', 'NotExist'));
         return nctx;
       }
-      case 40: {
-        // UserTaskBegin
+      case EvUserTaskBegin: {
         const id = a[0]!;
         if (this.tasks.has(id)) throw this.fail(gen, ev, `task ID conflict: ${id}`);
         const parent = a[1] === 0 ? -1 : a[1]!;
@@ -920,7 +584,7 @@ class Ordering {
         this.emit(gen, ev, cur, [id, parent, ...a.slice(2)]);
         return cur;
       }
-      case 41: {
+      case EvUserTaskEnd: {
         // UserTaskEnd: Go keeps the parent and type of the TaskBegin as extra arguments.
         const task = this.tasks.get(a[0]!);
         this.tasks.delete(a[0]!);
@@ -929,14 +593,13 @@ class Ordering {
         this.emit(gen, ev, cur, [a[0]!, a[1]!, task ? task.parent : -1]);
         return cur;
       }
-      case 42: // UserRegionBegin
-      case 43: {
-        // UserRegionEnd
+      case EvUserRegionBegin:
+      case EvUserRegionEnd: {
         this.check(gen, ev, cur, userGoReqs);
         const r = { task: a[0]!, name: this.str(gen, ev, a[1]!) };
         const s = this.g.get(cur.g);
         if (!s) throw this.fail(gen, ev, `no known state for current goroutine ${cur.g}`);
-        if (t === 42) s.regions.push(r);
+        if (t === EvUserRegionBegin) s.regions.push(r);
         else if (s.regions.length) {
           const top = s.regions[s.regions.length - 1]!;
           if (top.task !== r.task || top.name !== r.name) throw this.fail(gen, ev, `misuse of region in goroutine ${cur.g}`);
@@ -945,8 +608,7 @@ class Ordering {
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 28: {
-        // GCActive
+      case EvGCActive: {
         const seq = a[0]!;
         if (G === this.initialGen) {
           if (this.gcState !== GC_UNDETERMINED) throw this.fail(gen, ev, "GCActive in the first generation isn't first GC event");
@@ -962,8 +624,7 @@ class Ordering {
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 29: {
-        // GCBegin
+      case EvGCBegin: {
         const seq = a[0]!;
         if (this.gcState === GC_UNDETERMINED) {
           this.gcSeq = seq;
@@ -979,8 +640,7 @@ class Ordering {
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 30: {
-        // GCEnd
+      case EvGCEnd: {
         const seq = a[0]!;
         if (seq !== this.gcSeq + 1) return null;
         if (this.gcState !== GC_RUNNING) throw this.fail(gen, ev, 'encountered GCEnd when GC was not in progress');
@@ -990,56 +650,50 @@ class Ordering {
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 37: // HeapAlloc
-      case 38: // HeapGoal
+      case EvHeapAlloc:
+      case EvHeapGoal:
         this.check(gen, ev, cur, req_Y_Y_M);
         this.emit(gen, ev, cur, a);
         return cur;
-      case 32: {
-        // GCSweepBegin
+      case EvGCSweepBegin: {
         this.check(gen, ev, cur, req_Y_Y_M);
-        this.beginRange(gen, ev, this.p.get(cur.p)!, { typ: 32, desc: 0 });
+        this.beginRange(gen, ev, this.p.get(cur.p)!, { typ: EvGCSweepBegin, desc: 0 });
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 31: {
-        // GCSweepActive
+      case EvGCSweepActive: {
         const ps = this.p.get(a[0]!);
         if (!ps) throw this.fail(gen, ev, `encountered GCSweepActive for unknown proc ${a[0]}`);
-        this.activeRange(gen, ev, ps, { typ: 32, desc: 0 });
+        this.activeRange(gen, ev, ps, { typ: EvGCSweepBegin, desc: 0 });
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 33: {
-        // GCSweepEnd
+      case EvGCSweepEnd: {
         this.check(gen, ev, cur, req_Y_Y_M);
         this.endRange(gen, ev, this.p.get(cur.p)!);
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 26: // STWBegin
-      case 35: {
-        // GCMarkAssistBegin
+      case EvSTWBegin:
+      case EvGCMarkAssistBegin: {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
-        this.beginRange(gen, ev, s, { typ: t, desc: t === 26 ? a[0]! : 0 });
+        this.beginRange(gen, ev, s, { typ: t, desc: t === EvSTWBegin ? a[0]! : 0 });
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 34: {
-        // GCMarkAssistActive
+      case EvGCMarkAssistActive: {
         const s = this.gstate(gen, ev, a[0]!);
-        this.activeRange(gen, ev, s, { typ: 35, desc: 0 });
+        this.activeRange(gen, ev, s, { typ: EvGCMarkAssistBegin, desc: 0 });
         this.emit(gen, ev, cur, a);
         return cur;
       }
-      case 27: // STWEnd
-      case 36: {
-        // GCMarkAssistEnd
+      case EvSTWEnd:
+      case EvGCMarkAssistEnd: {
         this.check(gen, ev, cur, userGoReqs);
         const s = this.gstate(gen, ev, cur.g);
         const desc = this.endRange(gen, ev, s);
-        this.emit(gen, ev, cur, t === 27 ? [desc] : a);
+        this.emit(gen, ev, cur, t === EvSTWEnd ? [desc] : a);
         return cur;
       }
       default:
@@ -1063,7 +717,7 @@ class Ordering {
   }
 
   private endRange(gen: Generation, ev: Ev, s: RangeState | undefined): number {
-    const st = startOf(ev.type);
+    const st = startEvent(ev.type);
     const i = s ? s.inFlight.findIndex((r) => r.typ === st) : -1;
     if (!s || i < 0) throw this.fail(gen, ev, `tried to end event ${eventName(st)}, but not in-flight`);
     const desc = s.inFlight[i]!.desc;
@@ -1073,146 +727,3 @@ class Ordering {
   }
 }
 
-// ---------------------------------------------------------------------------
-// The reader loop (reader.go ReadEvent).
-
-export interface OrderOptions {
-  /** Name of the input in error messages. */
-  input?: string;
-}
-
-/**
- * Go's trace.Reader loop as a push API: feed it the generations in order (reader.ts
- * readGenerations / streamGenerations), then call finish(); every event goes to the sink
- * as soon as it is ordered, so nothing is kept but the ordering state. The stream is a
- * Sync event opening each generation, the generation's events (CPU samples merged by
- * time) and a final Sync; times are made strictly increasing as Go does.
- */
-export class EventOrderer {
-  private readonly order: Ordering;
-  private syncs = 0;
-
-  constructor(
-    private readonly version: TraceVersion,
-    private readonly sink: (e: OrderedEvent) => void,
-    private readonly input = 'trace',
-  ) {
-    this.order = new Ordering(input);
-    this.order.sink = sink;
-  }
-
-  private out(e: OrderedEvent): void {
-    this.order.out(e);
-  }
-
-  private sync(time: number, g: Generation | null): OrderedEvent {
-    return { type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++this.syncs], gen: g?.gen ?? 0, transition: undefined, table: g, extraString: '' };
-  }
-
-  /** Orders one generation. Throws a FormatError on a trace Go would also reject. */
-  generation(gen: Generation): void {
-    const { order, version: v, input } = this;
-    const freq = nsPerTick(gen.ticksPerSecond);
-    const samples = gen.cpuSamples.map((s) => ({ s, time: ticksToNs(s.time, freq) })).sort((x, y) => x.time - y.time);
-    let si = 0;
-    const frontier: BatchCursor[] = [];
-    for (const [m, batches] of gen.eventBatches) {
-      const bc = new BatchCursor(m, batches, v, input);
-      if (bc.next(freq)) heapInsert(frontier, bc);
-    }
-    this.out(this.sync(ticksToNs(gen.minTime, freq), gen));
-
-    const tryAdvance = (i: number): boolean => {
-      const bc = frontier[i]!;
-      if (!order.advance(bc.ev, bc.m, gen, bc)) return false;
-      if (bc.next(freq)) heapUpdate(frontier, i);
-      else heapRemove(frontier, i);
-      return true;
-    };
-    for (;;) {
-      if (frontier.length === 0 && si >= samples.length) break;
-      if (si < samples.length && (frontier.length === 0 || samples[si]!.time < frontier[0]!.ev.time)) {
-        const { s, time } = samples[si++]!;
-        this.out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen, transition: undefined, table: gen, extraString: '' });
-        continue;
-      }
-      // tryAdvance(0), inlined: heapUpdate at the root is a sift-down.
-      const bc = frontier[0]!;
-      if (order.advance(bc.ev, bc.m, gen, bc)) {
-        if (bc.next(freq)) heapSiftDown(frontier, 0);
-        else heapRemove(frontier, 0);
-        continue;
-      }
-      // Go: slices.SortFunc by time (insertion sort, i.e. stable, for <= 12 cursors).
-      frontier.sort((x, y) => x.ev.time - y.ev.time);
-      let ok = false;
-      for (let i = 1; i < frontier.length; i++) {
-        if (tryAdvance(i)) {
-          ok = true;
-          break;
-        }
-      }
-      if (!ok) {
-        const f = frontier.map((bc) => `M ${bc.m} [${eventName(bc.ev.type)} time=${bc.ev.time} args=${argsOf(bc.ev).join(',')}]`).join('; ');
-        throw new FormatError(input, `generation ${gen.gen}`, `broken trace: failed to advance: frontier: ${f}`, 'corrupt trace');
-      }
-    }
-    // The batches are done with; the tables stay reachable from the events that use them.
-    gen.batches = [];
-    gen.eventBatches = new Map();
-  }
-
-  /** The final Sync. */
-  finish(): void {
-    this.out(this.sync(this.order.lastTs, null));
-  }
-}
-
-/**
- * The ordered event stream of a Go 1.22+ trace held in memory, as Go's trace.Reader
- * produces it (see EventOrderer). Throws a FormatError on a trace Go would also reject
- * while ordering, after the events before the problem.
- */
-export function* orderedEvents(buf: Uint8Array, opts: OrderOptions = {}): Generator<OrderedEvent, void, undefined> {
-  const input = opts.input ?? 'trace';
-  const v = readTraceHeader(buf, input).version;
-  let pending: OrderedEvent[] = [];
-  const orderer = new EventOrderer(v, (e) => pending.push(e), input);
-  for (const gen of readGenerations(buf, input)) {
-    try {
-      orderer.generation(gen);
-    } catch (e) {
-      yield* pending;
-      throw e;
-    }
-    const out = pending;
-    pending = [];
-    yield* out;
-  }
-  orderer.finish();
-  yield* pending;
-}
-
-/**
- * Reads a trace from a stream of chunks and calls onEvent for every ordered event, with
- * memory bounded by one generation: the way to read traces of hundreds of MB.
- */
-export async function readTraceStream(
-  chunks: AsyncIterable<Uint8Array>,
-  onEvent: (e: OrderedEvent) => void,
-  opts: OrderOptions & { onHeader?: (h: TraceHeader) => void } = {},
-): Promise<TraceHeader> {
-  const input = opts.input ?? 'trace';
-  let orderer: EventOrderer | null = null;
-  let header: TraceHeader | null = null;
-  for await (const gen of streamGenerations(chunks, input, (h) => {
-    header = h;
-    opts.onHeader?.(h);
-    orderer = new EventOrderer(h.version, onEvent, input);
-  })) {
-    orderer!.generation(gen);
-  }
-  if (!orderer || !header) throw new FormatError(input, 'byte 0', 'not a Go execution trace (empty)', 'expected a Go execution trace');
-  (orderer as EventOrderer).finish();
-  return header;
-}

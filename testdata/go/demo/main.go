@@ -38,10 +38,10 @@ func countRequest(route string) {
 // handle registers h for route (a Go 1.22 mux pattern such as "GET /work") and
 // counts every request it serves under the route's path.
 func handle(mux *http.ServeMux, pattern, route string, h http.HandlerFunc) {
-	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(pattern, instrument(route, func(w http.ResponseWriter, r *http.Request) {
 		countRequest(route)
 		h(w, r)
-	})
+	}))
 }
 
 func newMux() *http.ServeMux {
@@ -60,6 +60,7 @@ func newMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
 
+	mux.Handle("GET /metrics", metricsHandler()) // metrics.go: client_golang, with planted mistakes
 	handle(mux, "GET /healthz", "/healthz", handleHealthz)
 	handle(mux, "GET /stats", "/stats", handleStats)
 	handle(mux, "GET /work", "/work", handleWork)

@@ -20,6 +20,7 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -61,6 +62,7 @@ func main() {
 	mux := http.DefaultServeMux
 	mux.HandleFunc("/reason", reason)
 	mux.HandleFunc("/echo", echo)
+	mux.HandleFunc("/metrics", metrics)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
@@ -186,4 +188,45 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	headers = append(headers, [2]string{"X-Added" + osc, "by a proxy" + c1 + bidi + fakeGoroutine})
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"headers": headers, "host": r.Host})
+}
+
+// metrics serves a Prometheus text exposition (written here, as a small exporter would)
+// whose metric names, label names and values, help texts and Go version hold the hostile
+// text, in places each of goscope metrics' problems quotes: a family without help, an
+// empty label value, URL paths with ids, the same quantity under two names, a histogram
+// whose buckets are not cumulative, camelCase, and the cardinality table. Names are
+// Prometheus 3's quoted UTF-8 names; values escape only what the format requires.
+func metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace
+	name := func(n string) string { return `"` + esc(n) + `"` }
+	var b strings.Builder
+	reqs := "requests_total" + osc
+	fmt.Fprintf(&b, "# HELP %s Requests%s\\nverdict: all clear (fake)\n", name(reqs), c1)
+	fmt.Fprintf(&b, "# TYPE %s counter\n", name(reqs))
+	for i, p := range []string{"/api" + osc + fakeGoroutine, "/x" + bidi + fakeVerdict, ""} {
+		fmt.Fprintf(&b, "{%s,%s=\"%s\",code=\"200\"} %d\n", name(reqs), name("path"+c1), esc(p), i+1)
+	}
+	// URL paths with ids (unbounded), each with the escapes after its id.
+	paths := "path_requests_total" + bidi
+	fmt.Fprintf(&b, "# TYPE %s counter\n", name(paths))
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&b, "{%s,path=\"%s\"} 1\n", name(paths), esc(fmt.Sprintf("/users/%d/orders%s%s", 4711+i*13, osc, fakeGoroutine)))
+	}
+	// The same quantity twice, no help: the names hold the escapes.
+	for _, n := range []string{"hostile" + osc + "_request_duration_seconds", "hostile" + osc + "_request_latency_ms"} {
+		fmt.Fprintf(&b, "# TYPE %s gauge\n%s 0.25\n", name(n), name(n))
+	}
+	// A histogram whose buckets are not cumulative, with a hostile label value.
+	h := "wait" + c1 + "_seconds"
+	fmt.Fprintf(&b, "# HELP %s Wait.\n# TYPE %s histogram\n", name(h), name(h))
+	for _, bk := range []struct{ le, n string }{{"0.1", "6"}, {"1", "4"}, {"+Inf", "9"}} {
+		fmt.Fprintf(&b, "{%s,queue=\"%s\",le=\"%s\"} %s\n", name(h+"_bucket"), esc("q"+osc+fakeVerdict), bk.le, bk.n)
+	}
+	fmt.Fprintf(&b, "{%s,queue=\"%s\"} 2\n{%s,queue=\"%s\"} 9\n", name(h+"_sum"), esc("q"+osc+fakeVerdict), name(h+"_count"), esc("q"+osc+fakeVerdict))
+	// camelCase label name with escapes; the Go version go_info reports.
+	fmt.Fprintf(&b, "# HELP cache_hits_total Hits.\n# TYPE cache_hits_total counter\ncache_hits_total{%s=\"x\"} 1\n", name("resultCode"+bidi))
+	fmt.Fprintf(&b, "# HELP go_info Go version.\n# TYPE go_info gauge\ngo_info{version=\"%s\"} 1\n", esc("go1.26"+osc+fakeGoroutine))
+	fmt.Fprintf(&b, "# HELP go_goroutines Goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
+	_, _ = w.Write([]byte(b.String()))
 }

@@ -1,14 +1,17 @@
-// Protobuf wire format: a bounds-checked varint reader and a growable writer.
+// Protobuf wire format: a bounds-checked varint reader and a growable writer, shared by
+// the pprof codec (profile.proto) and the Prometheus protobuf exposition (metrics.proto).
 //
 // Both are tuned for profile.proto: integers are `number` whenever they are safe
-// integers and `bigint` otherwise (see Int64 in profile.ts). Varints of up to 4 bytes
+// integers and `bigint` otherwise (Int64). Varints of up to 4 bytes
 // decode with int32 arithmetic and up to 7 bytes (49 bits) with float arithmetic; longer
 // ones (large or negative values) go through a 32-bit lo/hi path and allocate a BigInt
 // only when the value is not a safe integer.
 
 import { Buffer } from 'node:buffer';
 import { FormatError } from '../../errors.js';
-import type { Int64 } from './profile.js';
+
+/** A 64-bit integer: a `number` when Number.isSafeInteger, otherwise a `bigint` (as pprof's Int64). */
+export type Int64 = number | bigint;
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -52,15 +55,16 @@ export class Reader {
   }
 
   /**
-   * Set while reading the top level of a profile: structural errors there (not
-   * truncation) mean the input is some other kind of data.
+   * Set while reading the top level of a message whose structural errors (not
+   * truncation) mean the input is some other kind of data, e.g. "not a pprof profile":
+   * such errors are prefixed with it.
    */
-  notProfile = false;
+  notFormat = '';
 
   /** Throws a FormatError at byte `at`. */
   fail(at: number, problem: string, hint?: string): never {
-    if (this.notProfile && !problem.startsWith('truncated') && !problem.startsWith('not a pprof')) {
-      problem = 'not a pprof profile: ' + problem;
+    if (this.notFormat && !problem.startsWith('truncated') && !problem.startsWith(this.notFormat)) {
+      problem = `${this.notFormat}: ${problem}`;
     }
     throw new FormatError(this.input, `byte ${at}${this.whereSuffix}`, problem, hint);
   }
@@ -248,7 +252,7 @@ export class Reader {
         this.fixed(4);
         return;
       case WIRE_START_GROUP:
-        this.fail(tagAt, `unsupported protobuf: field ${Math.floor(t / 8)} uses groups (wire type 3), which profile.proto never does`);
+        this.fail(tagAt, `unsupported protobuf: field ${Math.floor(t / 8)} uses groups (wire type 3), which neither profile.proto nor metrics.proto uses`);
       // eslint-disable-next-line no-fallthrough
       case WIRE_END_GROUP:
         this.fail(tagAt, `malformed protobuf: unexpected end-group tag (field ${Math.floor(t / 8)})`);
@@ -256,6 +260,20 @@ export class Reader {
       default:
         this.fail(tagAt, `malformed protobuf: invalid wire type ${t & 7} (field ${Math.floor(t / 8)})`);
     }
+  }
+
+  /** Reads a fixed64 field as an IEEE 754 double (little-endian), as protobuf's `double`. */
+  double(): number {
+    const at = this.pos;
+    this.fixed(8);
+    return this.nb.readDoubleLE(at);
+  }
+
+  /** Reads a varint as a zigzag-encoded sint32/sint64 (exact within ±2^53). */
+  sint(): number {
+    const v = this.uint64();
+    if (typeof v === 'number') return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    return Number((v >> 1n) ^ -(v & 1n));
   }
 
   private fixed(n: number): void {
