@@ -20,6 +20,7 @@ export const GROUP_NEEDS: Record<TestGroup, string> = {
 export const TEST_GROUPS: Record<string, TestGroup> = {
   // unit
   'diagnose-report': 'unit',
+  'import-graph': 'unit',
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
   'lib-text': 'unit',
@@ -55,6 +56,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'trace-verdicts': 'oracle',
   units: 'oracle',
   // e2e
+  'cli-args': 'e2e',
   collect: 'e2e',
   'go-fixtures': 'e2e',
   'goroutine-errors': 'e2e',
