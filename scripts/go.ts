@@ -317,6 +317,14 @@ export function installCaddy(): Promise<string> {
   return installGoProgram(CADDY.pkg, CADDY.version);
 }
 
+/** Jaeger all-in-one, the tracing backend of the OTLP peer tests (it receives OTLP and serves its query API). */
+export const JAEGER = { pkg: 'github.com/jaegertracing/jaeger/cmd/jaeger', version: 'v1.75.0' } as const;
+
+/** Builds Jaeger (minutes the first time): give it a long deadline. */
+export function installJaeger(): Promise<string> {
+  return installGoProgram(JAEGER.pkg, JAEGER.version, { timeoutMs: 30 * 60_000 });
+}
+
 // ---------------------------------------------------------------------------
 // Running
 
