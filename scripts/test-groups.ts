@@ -38,6 +38,8 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'http-formats': 'oracle',
   'leak-persist': 'oracle',
   'leak-rules': 'oracle',
+  'otlp-read': 'oracle',
+  'otlp-receiver': 'oracle',
   'metrics-formats': 'oracle',
   'pprof-codec': 'oracle',
   'profile-filters': 'oracle',
@@ -56,6 +58,8 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   units: 'oracle',
   // e2e
   collect: 'e2e',
+  'otlp-cli': 'e2e',
+  'otlp-jaeger': 'e2e',
   'go-fixtures': 'e2e',
   'goroutine-errors': 'e2e',
   'goroutine-labels': 'e2e',
