@@ -19,7 +19,9 @@ export const GROUP_NEEDS: Record<TestGroup, string> = {
 /** Test file (without .test.ts) -> its group. */
 export const TEST_GROUPS: Record<string, TestGroup> = {
   // unit
+  'cli-args': 'unit',
   'diagnose-report': 'unit',
+  'import-graph': 'unit',
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
   'lib-text': 'unit',
