@@ -19,9 +19,7 @@ export const GROUP_NEEDS: Record<TestGroup, string> = {
 /** Test file (without .test.ts) -> its group. */
 export const TEST_GROUPS: Record<string, TestGroup> = {
   // unit
-  'cli-args': 'unit',
   'diagnose-report': 'unit',
-  'import-graph': 'unit',
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
   'lib-text': 'unit',
@@ -59,7 +57,9 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'trace-verdicts': 'oracle',
   units: 'oracle',
   // e2e
+  'cli-args': 'e2e',
   collect: 'e2e',
+  'import-graph': 'e2e',
   'otlp-cli': 'e2e',
   'otlp-jaeger': 'e2e',
   'go-fixtures': 'e2e',

@@ -1,9 +1,18 @@
 // What `goscope otlp` received: the live status line, the final summary and its JSON
 // (goscope.otlp/v1). Service names come from the exporters: untrusted, cleaned here.
-import type { ReceiverSummaryState } from '../collect/otlp/ingest.js';
 import type { Signal } from '../formats/otlp/schema.js';
 import { formatBytes } from '../lib/limits.js';
 import { clean, plural, table } from './term.js';
+
+/** What the receiver counted (collect/otlp/ingest.ts ReceiverSummaryState has this shape). */
+export interface ReceiverSummaryState {
+  counts: { requests: number; spans: number; logs: number; metricPoints: number; rejectedItems: number; rejectedRequests: number; bytes: number };
+  services: ReadonlyMap<string, { spans: number; logs: number }>;
+  traces: { readonly size: number };
+  tracesCapped: boolean;
+  firstNs: string;
+  lastNs: string;
+}
 
 export interface OtlpRunInfo {
   http: string | null;
