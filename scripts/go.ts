@@ -322,6 +322,65 @@ export function installCaddy(): Promise<string> {
   return installGoProgram(CADDY.pkg, CADDY.version);
 }
 
+/** Jaeger all-in-one, the tracing backend of the OTLP peer tests (it receives OTLP and serves its query API). */
+export const JAEGER = { pkg: 'github.com/jaegertracing/jaeger/cmd/jaeger', version: 'v1.75.0' } as const;
+
+/**
+ * Builds Jaeger (minutes the first time). Its go.mod has replace directives, which `go
+ * install pkg@version` refuses, so it is built inside its own module (downloaded from the
+ * module proxy), where they apply.
+ */
+export function installJaeger(): Promise<string> {
+  return buildInModule('github.com/jaegertracing/jaeger', JAEGER.version, './cmd/jaeger', 30 * 60_000);
+}
+
+/**
+ * A program built inside its module's downloaded source (`go mod download`, then `go build`
+ * there), for modules whose replace directives stop `go install module@version`. Cached like
+ * installGoProgram.
+ */
+export async function buildInModule(mod: string, version: string, pkgDir: string, timeoutMs = 10 * 60_000): Promise<string> {
+  const goLine = goVersionOutput();
+  if (goLine === null) throw new Error('go toolchain not found');
+  const name = path.basename(pkgDir);
+  const key = createHash('sha256').update(`${mod}@${version}:${pkgDir}\0${goLine}`).digest('hex').slice(0, 12);
+  const dir = path.join(goBinDir, `${name}-${version}-${key}`);
+  const exe = path.join(dir, name + (process.platform === 'win32' ? '.exe' : ''));
+  const pending = building.get(exe);
+  if (pending) return pending;
+  const job = (async () => {
+    if (existsSync(exe)) return exe;
+    const dl = await run('go', ['mod', 'download', '-json', `${mod}@${version}`], { env: goEnv(), timeoutMs });
+    let src: string | undefined;
+    try {
+      src = (JSON.parse(dl.stdout.toString()) as { Dir?: string }).Dir;
+    } catch {
+      // reported below
+    }
+    if (dl.code !== 0 || !src) throw new Error(`go mod download ${mod}@${version} failed (exit ${dl.code ?? dl.signal}): ${(dl.stdout.toString() + dl.stderr.toString()).trim().split('\n').slice(-3).join(' | ')}`);
+    const tmpDir = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await fsp.mkdir(tmpDir, { recursive: true });
+    try {
+      const out = path.join(tmpDir, path.basename(exe));
+      const r = await run('go', ['build', '-o', out, pkgDir], { cwd: src, env: goEnv({ CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false -mod=mod' }), timeoutMs });
+      if (r.code !== 0) throw new Error(`go build ${mod}/${pkgDir}@${version} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`);
+      await fsp.rename(tmpDir, dir).catch(async (e: NodeJS.ErrnoException) => {
+        if (!existsSync(exe)) throw e;
+      });
+      return exe;
+    } finally {
+      await fsp.rm(tmpDir, { recursive: true, force: true });
+    }
+  })();
+  building.set(exe, job);
+  try {
+    return await job;
+  } catch (e) {
+    building.delete(exe);
+    throw e;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Running
 

@@ -39,6 +39,8 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'http-formats': 'oracle',
   'leak-persist': 'oracle',
   'leak-rules': 'oracle',
+  'otlp-read': 'oracle',
+  'otlp-receiver': 'oracle',
   'metrics-formats': 'oracle',
   'pprof-codec': 'oracle',
   'profile-filters': 'oracle',
@@ -58,6 +60,9 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   // e2e
   'cli-args': 'e2e',
   collect: 'e2e',
+  'import-graph': 'e2e',
+  'otlp-cli': 'e2e',
+  'otlp-jaeger': 'e2e',
   'go-fixtures': 'e2e',
   'goroutine-errors': 'e2e',
   'goroutine-labels': 'e2e',

@@ -16,8 +16,11 @@
 //   inflate  the decompressed protobuf of one profile, decoded in memory: tens of MB for
 //            very large profiles (the 786,443-sample heap profile in BENCHMARKS.md is
 //            33 MB); decoding costs several times this, so the cap bounds the worst case
+//   otlp     one OTLP request (decompressed), one line of an OTLP JSON Lines file or one
+//            Jaeger API reply, decoded in memory: exporters batch a few MB (the collector
+//            refuses requests over 20 MiB by default), JSON is ~3x the protobuf
 
-export type LimitKind = 'profile' | 'dump' | 'trace' | 'inflate' | 'metrics';
+export type LimitKind = 'profile' | 'dump' | 'trace' | 'inflate' | 'metrics' | 'otlp';
 
 const MiB = 1024 ** 2;
 
@@ -27,6 +30,7 @@ const DEFAULTS: Record<LimitKind, number> = {
   trace: 1024 * MiB,
   inflate: 256 * MiB,
   metrics: 512 * MiB,
+  otlp: 128 * MiB,
 };
 
 export const LIMIT_ENV: Record<LimitKind, string> = {
@@ -35,6 +39,7 @@ export const LIMIT_ENV: Record<LimitKind, string> = {
   trace: 'GOSCOPE_MAX_TRACE',
   inflate: 'GOSCOPE_MAX_INFLATE',
   metrics: 'GOSCOPE_MAX_METRICS',
+  otlp: 'GOSCOPE_MAX_OTLP',
 };
 
 /** What the cap is for, in messages ("a profile", …). */
@@ -44,6 +49,7 @@ export const LIMIT_WHAT: Record<LimitKind, string> = {
   trace: 'a trace',
   inflate: 'a decompressed profile',
   metrics: 'a metrics exposition',
+  otlp: 'an OTLP request or JSON line',
 };
 
 export function defaultLimit(kind: LimitKind): number {
