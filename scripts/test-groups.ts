@@ -60,7 +60,6 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   // e2e
   'cli-args': 'e2e',
   collect: 'e2e',
-  'import-graph': 'e2e',
   'otlp-cli': 'e2e',
   'otlp-jaeger': 'e2e',
   'go-fixtures': 'e2e',
