@@ -70,7 +70,7 @@ func events(r *rand.Rand, start time.Time) []event {
 		add("error", fmt.Sprintf("payment failed for order %d", 10000+r.IntN(90000)), errors.New("card declined"), true)
 		if i%3 == 0 {
 			add("error", fmt.Sprintf("dial tcp 10.0.%d.%d:5432: connect: connection refused", r.IntN(255), r.IntN(255)), errors.New("connection refused"), i != 3)
-			add("error", fmt.Sprintf("user %x-%x-%x-%x-%x not found", r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32()), uint16(r.Uint32()), r.Uint64()&0xffffffffffff), nil, true)
+			add("error", fmt.Sprintf("user %08x-%04x-%04x-%04x-%012x not found", r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32()), uint16(r.Uint32()), r.Uint64()&0xffffffffffff), nil, true)
 		}
 	}
 	return out
@@ -108,7 +108,9 @@ func all(outPath, truthPath string) {
 	w := &countingWriter{w: f}
 	rec := newRecorder(w, truthPath)
 	r := rand.New(rand.NewPCG(1, 2))
-	start := base
+	// The log package reads the clock itself: the other libraries' events are placed in the
+	// hour before now so that one file tells one stretch of time, as a real one does.
+	start := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute).Add(base.Sub(base.Truncate(time.Minute)))
 	next := func() []event {
 		evs := events(r, start)
 		start = evs[len(evs)-1].at.Add(3 * time.Second)

@@ -38,7 +38,7 @@ func panics(rec *recorder, r *rand.Rand) {
 		})
 	}
 	h := slog.NewJSONHandler(rec.w, nil)
-	at := base.Add(time.Hour)
+	at := time.Now().UTC()
 	e := event{at: at, level: "error", msg: "panic recovered"}
 	t := truth{Dialect: "slog-json", PrecisionNs: 1, Level: "error", Msg: e.msg, Stack: true}
 	rec.log(t, at, func() {
