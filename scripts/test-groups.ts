@@ -38,6 +38,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'http-formats': 'oracle',
   'leak-persist': 'oracle',
   'leak-rules': 'oracle',
+  'logs-formats': 'oracle',
   'metrics-formats': 'oracle',
   'pprof-codec': 'oracle',
   'profile-filters': 'oracle',

@@ -140,6 +140,7 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
         const before = pending;
         flushEntry();
         startBlock(s, lineNo, before);
+        stats.continuation++;
         return;
       }
       if (pending && STACK_LINE.test(s) && s.charCodeAt(0) !== 123) {
