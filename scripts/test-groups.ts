@@ -68,6 +68,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   interrupt: 'e2e',
   'leak-caddy': 'e2e',
   'leak-e2e': 'e2e',
+  'logs-cli': 'e2e',
   'metrics-cli': 'e2e',
   'profile-caddy': 'e2e',
   'profile-capture': 'e2e',
