@@ -56,6 +56,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'trace-verdicts': 'oracle',
   units: 'oracle',
   // e2e
+  'cli-args': 'e2e',
   collect: 'e2e',
   'go-fixtures': 'e2e',
   'goroutine-errors': 'e2e',
@@ -64,6 +65,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'goroutines-caddy': 'e2e',
   'goroutines-cli': 'e2e',
   hostile: 'e2e',
+  'import-graph': 'e2e',
   'http-cli': 'e2e',
   interrupt: 'e2e',
   'leak-caddy': 'e2e',

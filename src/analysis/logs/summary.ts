@@ -306,7 +306,7 @@ export class LogSummarizer {
     return {
       cycles: this.gcCount,
       forced: this.gcs.filter((g) => g.forced).length,
-      pauseMs: { total: round(pauses.reduce((a, b) => a + b, 0)), p50: nearestRank(pauses, 0.5), p99: nearestRank(pauses, 0.99), max: pauses[pauses.length - 1]! },
+      pauseMs: { total: round(pauses.reduce((a, b) => a + b, 0)), p50: nearestRank(pauses, 50), p99: nearestRank(pauses, 99), max: pauses[pauses.length - 1]! },
       liveMB: { min: minOf(live), max: maxOf(live), last: last.liveMB },
       goalMB: { last: last.goalMB, max: maxOf(this.gcs.map((g) => g.goalMB)) },
       cpuPct: last.cpuPct,
