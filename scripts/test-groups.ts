@@ -23,6 +23,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
   'lib-text': 'unit',
+  'logs-unit': 'unit',
   'metrics-rules': 'unit',
   'shared-boundary': 'unit',
   'term-safe': 'unit',
