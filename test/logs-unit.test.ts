@@ -37,7 +37,8 @@ test('trace ids: W3C hex, 64-bit hex and Datadog decimal meet on the low 64 bits
   assert.equal(parseTraceIdArg(dec), '0'.repeat(16) + low);
   assert.equal(spanIdOf('00f067aa0ba902b7'), '00f067aa0ba902b7');
   assert.equal(spanIdOf(BigInt('0x00f067aa0ba902b7').toString(10), 'dd.span_id'), '00f067aa0ba902b7');
-  assert.deepEqual(traceNeedles(w3c).map(String), [low, low.toUpperCase(), dec]);
+  assert.deepEqual(traceNeedles(w3c).map(String), [w3c, dec]);
+  assert.deepEqual(traceNeedles(parseTraceIdArg(dec)).map(String), [low, dec]);
 });
 
 test('levels by name and number', () => {

@@ -85,12 +85,14 @@ export function sameTrace(a: string, b: string): boolean {
 }
 
 /**
- * The byte strings a line holding this trace must contain, in one form or another: its
- * low 16 hex digits (in the 32-digit form too), upper or lower case, and its low 64 bits
- * in decimal.
+ * The byte strings a line holding this trace must contain, in one form or another: the id
+ * in lowercase hex as W3C and every OpenTelemetry SDK write it (all 32 digits for a 128-bit
+ * id; the low 16 for a 64-bit one, which also finds it inside a 32-digit form), and its low
+ * 64 bits in decimal (Datadog). Each needle is one pass over the bytes, so there are no
+ * more than these two: an id written in uppercase hex is not searched for.
  */
 export function traceNeedles(id: string): Buffer[] {
   const low = id.slice(16);
-  const out = new Set([low, low.toUpperCase(), BigInt('0x' + low).toString(10)]);
-  return [...out].map((s) => Buffer.from(s, 'latin1'));
+  const hex = id.startsWith(ZERO16) ? low : id;
+  return [hex, BigInt('0x' + low).toString(10)].map((s) => Buffer.from(s, 'latin1'));
 }
