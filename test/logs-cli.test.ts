@@ -50,6 +50,32 @@ test('logs --json: goscope.logs/v1 with the level counts loggen wrote', async (t
   assert.equal(checkout.withTraceId, truth.filter((x) => x.service === 'checkout' && x.traceId).length);
 });
 
+test('logs --level and --since/--until keep the lines asked for', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await all();
+  const truth = readTruth(run.truth);
+  const errors = await goscope(['logs', run.log, '--level', 'error', '--json']);
+  assert.equal(errors.code, 0, errors.stderr);
+  assert.deepEqual((JSON.parse(errors.stdout) as { levels: Record<string, number> }).levels, { error: truth.filter((x) => x.level === 'error').length });
+  // The truth's times are ns; --since takes RFC 3339: the 10th record's time onwards, before the 20th's.
+  const timed = truth.filter((x) => x.dialect === 'slog-json' && x.precisionNs === 1).slice(0, 20);
+  const iso = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString().replace('Z', (BigInt(ns) % 1_000_000n).toString().padStart(6, '0') + 'Z');
+  const since = iso(timed[9]!.timeNs);
+  const until = iso(timed[19]!.timeNs);
+  const w = await goscope(['logs', run.log, '--since', since, '--until', until, '--json']);
+  assert.equal(w.code, 0, w.stderr);
+  const want = truth.filter((x) => x.timeNs === x.timeMaxNs && BigInt(x.timeNs) >= BigInt(timed[9]!.timeNs) && BigInt(x.timeNs) < BigInt(timed[19]!.timeNs));
+  // Lines whose dialect writes a coarser time may fall on either side of the edge: compare the exact ones.
+  const got = (JSON.parse(w.stdout) as { entries: number }).entries;
+  assert.ok(got >= want.filter((x) => x.precisionNs === 1).length, `${got} entries`);
+  const lo = BigInt(timed[9]!.timeNs);
+  const hi = BigInt(timed[19]!.timeNs);
+  const possible = truth.filter((x) => BigInt(x.timeMaxNs) + BigInt(x.precisionNs) > lo && BigInt(x.timeNs) - BigInt(x.precisionNs) < hi);
+  assert.ok(got <= possible.length, `${got} entries, at most ${possible.length} possible`);
+  const bad = await goscope(['logs', run.log, '--since', 'yesterday']);
+  assert.equal(bad.code, 2);
+});
+
 test('logs --trace-id: one request\'s lines, by W3C id or Datadog decimal, in time order', async (t) => {
   if (skipWithoutGo(t)) return;
   const run = await all();

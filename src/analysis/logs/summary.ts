@@ -139,7 +139,6 @@ export class LogSummarizer {
   private lastNs: bigint | null = null;
   private untimed = 0;
   private readonly minutes = new Map<bigint, Record<string, number>>();
-  private minutesFull = false;
   private readonly templates = new Map<string, TemplateRow & { svc: Set<string> }>();
   private otherErrors = 0;
   private readonly services = new Map<string, ServiceCoverage>();
@@ -174,8 +173,8 @@ export class LogSummarizer {
       const m = t / MINUTE_NS;
       let b = this.minutes.get(m);
       if (!b) {
-        if (this.minutes.size >= MAX_MINUTES) this.minutesFull = true;
-        else this.minutes.set(m, (b = {}));
+        // Past MAX_MINUTES distinct minutes (years of logs) the series stops growing; the totals do not.
+        if (this.minutes.size < MAX_MINUTES) this.minutes.set(m, (b = {}));
       }
       if (b) inc(b, e.level);
     }
