@@ -3,8 +3,8 @@
 // analysis needs, normalised, plus where the line came from so a finding can point at it.
 // Everything here is untrusted text from a service.
 
-/** Which writer's shape the line matched. */
-export type LogDialect = 'slog-json' | 'zap-json' | 'zap-console' | 'logrus-json' | 'zerolog' | 'logfmt' | 'stdlog' | 'otlp' | 'text';
+/** Which writer's shape the line matched ('json': a JSON object of no library recognised). */
+export type LogDialect = 'slog-json' | 'zap-json' | 'zap-console' | 'logrus-json' | 'zerolog' | 'logfmt' | 'stdlog' | 'otlp' | 'text' | 'json';
 
 /** Levels on one scale (OTLP's severity ranges: 1 trace, 5 debug, 9 info, 13 warn, 17 error, 21 fatal). */
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic' | '';

@@ -1,0 +1,202 @@
+// The logs reader against real output of every Go logging library (testdata/go/loggen):
+// each field of each line is checked against what the program knows it logged; crashes
+// and GODEBUG lines against what the runtime reported; the trace-id search against the
+// truth; gzip and CRLF copies of the same log read the same.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fromBuffer } from '../src/formats/input.js';
+import { readLog, type CrashBlock, type Unreadable } from '../src/formats/logs/read.js';
+import type { LogEntry } from '../src/formats/logs/model.js';
+import type { GcCycle, SchedSample } from '../src/formats/logs/godebug.js';
+import { parseTraceIdArg, sameTrace, traceNeedles } from '../src/formats/logs/ids.js';
+import { skipWithoutGo } from './support/go.js';
+import { readTruth, runLoggen, type LoggenRun } from './support/loggen.js';
+
+interface Read {
+  entries: Map<number, LogEntry>;
+  list: LogEntry[];
+  crashes: CrashBlock[];
+  unreadable: Unreadable[];
+  gc: GcCycle[];
+  sched: SchedSample[];
+  stats: Awaited<ReturnType<typeof readLog>>;
+}
+
+async function read(buf: Buffer, input = 'log', needles?: Buffer[]): Promise<Read> {
+  const r: Omit<Read, 'stats'> = { entries: new Map(), list: [], crashes: [], unreadable: [], gc: [], sched: [] };
+  const stats = await readLog(fromBuffer(buf, 4096), input, {
+    entry: (e) => {
+      r.entries.set(e.line, e);
+      r.list.push(e);
+    },
+    crash: (c) => r.crashes.push(c),
+    unreadable: (u) => r.unreadable.push(u),
+    gc: (g) => r.gc.push(g),
+    sched: (s) => r.sched.push(s),
+  }, { needles });
+  return { ...r, stats };
+}
+
+let allRun: Promise<LoggenRun> | null = null;
+const all = () => (allRun ??= runLoggen('all'));
+
+test('every field of every library\'s lines matches what loggen logged', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await all();
+  assert.equal(run.code, 0, run.printed);
+  const truth = readTruth(run.truth);
+  const r = await read(readFileSync(run.log));
+  assert.equal(r.unreadable.length, 0, JSON.stringify(r.unreadable));
+  const dialects = new Set<string>();
+  for (const want of truth) {
+    const e = r.entries.get(want.line);
+    assert.ok(e, `line ${want.line} (${want.dialect}) was not read as an entry`);
+    const at = `line ${want.line} (${want.dialect})`;
+    dialects.add(e.dialect);
+    assert.equal(e.dialect, want.dialect, at);
+    assert.equal(e.level, want.level, at);
+    assert.equal(e.message, want.msg, at);
+    assert.equal(e.service, want.service, at);
+    assert.equal(e.error, want.error, at);
+    assert.equal(e.spanId, want.spanId, at);
+    assert.equal(e.traceKey, want.traceKey, at);
+    // A Datadog id holds the low 64 bits: it is the W3C id's low half.
+    if (want.traceKey.startsWith('dd.')) {
+      assert.equal(e.traceId, '0'.repeat(16) + want.traceId.slice(16), at);
+    } else assert.equal(e.traceId, want.traceId, at);
+    assert.ok(e.timeNs !== null, `${at}: no time`);
+    const lo = BigInt(want.timeNs) - BigInt(want.precisionNs);
+    const hi = BigInt(want.timeMaxNs) + BigInt(want.precisionNs);
+    assert.ok(e.timeNs > lo && e.timeNs < hi, `${at}: time ${e.timeNs} not within ${want.precisionNs} ns of ${want.timeNs}..${want.timeMaxNs}`);
+    if (want.sourceFile) assert.match(e.source, new RegExp(`(^|/)${want.sourceFile.replace('.', '\\.')}:\\d+$`), at);
+    if (want.stack) assert.ok(e.fields.stack || e.fields.stacktrace, `${at}: its stack trace was not kept`);
+  }
+  for (const d of ['slog-json', 'logfmt', 'zap-json', 'zap-console', 'logrus-json', 'zerolog', 'stdlog']) assert.ok(dialects.has(d), `no ${d} line read`);
+  // Every line is an entry, a stack line after one, or part of a crash block.
+  assert.equal(r.stats.entries + r.stats.continuation, r.stats.lines);
+});
+
+test('recovered panics in the log are crashes read by the goroutine parser', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await all();
+  const truth = readTruth(run.truth);
+  const r = await read(readFileSync(run.log));
+  const printed = truth.filter((x) => x.panicBlock);
+  const inField = truth.filter((x) => x.stack && x.msg === 'panic recovered');
+  assert.equal(r.crashes.length, printed.length + inField.length);
+  for (const want of printed) {
+    const c = r.crashes.find((x) => x.line === want.line + 1);
+    assert.ok(c, `no crash block after line ${want.line}`);
+    assert.equal(c.kind, 'recovered');
+    assert.equal(c.headline, want.msg);
+    assert.equal(c.total, 1);
+    assert.ok(c.goroutines[0]!.frames.some((f) => f.func === 'main.handler'), 'the panicking function is in the stack');
+  }
+  for (const want of inField) {
+    const c = r.crashes.find((x) => x.line === want.line);
+    assert.ok(c, `the stack in line ${want.line}'s field was not read`);
+    assert.equal(c.kind, 'recovered');
+    assert.ok(c.goroutines[0]!.frames.some((f) => f.func === 'main.handler'));
+  }
+});
+
+test('an unrecovered panic on stderr is a crash; the lines before it are entries', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('crash');
+  assert.equal(run.code, 2, 'a Go panic exits 2');
+  const r = await read(readFileSync(run.log));
+  assert.equal(r.list.length, 2);
+  assert.deepEqual(r.list.map((e) => [e.level, e.message]), [['info', 'starting worker pool'], ['warn', 'queue is filling up']]);
+  assert.equal(r.crashes.length, 1);
+  const c = r.crashes[0]!;
+  assert.equal(c.kind, 'panic');
+  assert.equal(c.headline, 'panic: assignment to entry in nil map');
+  assert.equal(c.total, 1);
+  assert.equal(c.goroutines[0]!.frames[0]!.func, 'main.crash.func1');
+  assert.equal(r.unreadable.length, 0);
+});
+
+test('GODEBUG gctrace and schedtrace lines become GC and scheduler series', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' } });
+  assert.equal(run.code, 0, run.printed);
+  const facts = JSON.parse(readFileSync(run.truth, 'utf8')) as { numGC: number; numForcedGC: number; gomaxprocs: number };
+  const r = await read(readFileSync(run.log));
+  // gctrace prints one line per completed cycle: the cycles runtime.MemStats counted (a
+  // background cycle may still end between ReadMemStats and exit: one more line).
+  assert.ok(r.gc.length >= facts.numGC && r.gc.length <= facts.numGC + 1, `${r.gc.length} gc lines, NumGC ${facts.numGC}`);
+  assert.deepEqual(r.gc.map((g) => g.n), Array.from({ length: r.gc.length }, (_, i) => i + 1));
+  assert.equal(r.gc.slice(0, facts.numGC).filter((g) => g.forced).length, facts.numForcedGC);
+  for (const g of r.gc) {
+    assert.ok(g.pauseMs >= 0 && g.heapBeforeMB >= g.liveMB && g.goalMB > 0, JSON.stringify(g));
+    assert.equal(g.procs, facts.gomaxprocs);
+  }
+  assert.ok(r.sched.length >= 1, 'at least the first SCHED line');
+  for (const s of r.sched) assert.equal(s.gomaxprocs, facts.gomaxprocs);
+  assert.equal(r.list.filter((e) => e.message === 'batch allocated').length, 5);
+  assert.equal(r.unreadable.length, 0);
+});
+
+test('gzip and CRLF copies of a log read the same; cut and broken lines are counted and located', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await all();
+  const raw = readFileSync(run.log);
+  const plain = await read(raw);
+  const gz = await read(gzipSync(raw));
+  assert.equal(gz.stats.gzipped, true);
+  assert.deepEqual(gz.list, plain.list);
+  const crlf = await read(Buffer.from(raw.toString('utf8').replace(/\n/g, '\r\n')));
+  assert.deepEqual(crlf.list, plain.list);
+
+  // Hostile on purpose: a JSON line cut short, binary bytes, and a line past the cap.
+  const lines = raw.toString('utf8').split('\n');
+  const first = lines[0]!;
+  const hostile = [first, first.slice(0, 40), '\x00\x01\x02garbage\x03', first, '{"msg":"' + 'x'.repeat(3000) + '"}', first].join('\n') + '\n';
+  const h = await readLogWithCap(Buffer.from(hostile), 1024);
+  assert.deepEqual(h.unreadable.map((u) => [u.line, u.reason.split(' (')[0]]), [[2, 'invalid JSON'], [3, 'binary data'], [5, 'invalid JSON']]);
+  assert.equal(h.stats.longLines, 1);
+  assert.deepEqual(h.list.map((e) => e.line), [1, 4, 6]);
+});
+
+async function readLogWithCap(buf: Buffer, maxLine: number): Promise<Read> {
+  const r: Omit<Read, 'stats'> = { entries: new Map(), list: [], crashes: [], unreadable: [], gc: [], sched: [] };
+  const stats = await readLog(fromBuffer(buf, 512), 'hostile', { entry: (e) => r.list.push(e), unreadable: (u) => r.unreadable.push(u) }, { maxLine });
+  return { ...r, stats };
+}
+
+test('the trace-id search finds exactly the lines of that trace, in hex and Datadog decimal', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await all();
+  const truth = readTruth(run.truth);
+  const raw = readFileSync(run.log);
+  const full = await read(raw);
+  // One id of each key's kind: hex under trace_id, and one logged in Datadog's decimal.
+  const picks = [truth.find((x) => x.traceKey === 'trace_id')!, truth.find((x) => x.traceKey === 'dd.trace_id')!];
+  for (const want of picks) {
+    for (const arg of [want.traceId, BigInt('0x' + want.traceId.slice(16)).toString(10)]) {
+      const id = parseTraceIdArg(arg);
+      const found = await read(raw, 'log', traceNeedles(id));
+      const hits = found.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
+      const expected = full.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
+      assert.ok(hits.includes(want.line), `--trace-id ${arg}: line ${want.line} not found`);
+      assert.deepEqual(hits, expected);
+      assert.equal(found.stats.lines, full.stats.lines, 'line numbers are counted while searching');
+    }
+  }
+});
+
+test('loggen big: the planted trace id is found on every line it was written to', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const run = await runLoggen('big', { args: ['-mb', '4', '-every', '1000', '-trace-id', id] });
+  assert.equal(run.code, 0, run.printed);
+  const planted = Number(/planted (\d+)/.exec(run.printed)![1]);
+  assert.ok(planted > 0);
+  const r = await read(readFileSync(run.log), 'big', traceNeedles(id));
+  assert.equal(r.list.filter((e) => e.traceId === id).length, planted);
+  assert.ok(r.list.every((e, i) => e.line === (i + 1) * 1000), 'the lines are every 1000th');
+  writeFileSync(path.join(run.dir, 'done'), '');
+});
