@@ -2,7 +2,7 @@
 // the Go environment they build and run with, and bench/out/.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../scripts/go.js';
+import { goEnv, repoRoot } from '../scripts/go.js';
 
 const argv = process.argv.slice(2);
 
@@ -40,9 +40,7 @@ export function gnuTime(stderr: string): { rssKb: number; cpuMs: number } {
 
 /** The local toolchain as is: no workspace, no GOFLAGS, no runtime tuning from the caller's shell. */
 export function goBenchEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
-  for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOGC', 'GOMEMLIMIT', 'GOEXPERIMENT']) delete env[k];
-  return env;
+  return goEnv();
 }
 
 /** bench/out/, created on first use. */

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gnuTime } from './common.js';
+import { gnuTime, goBenchEnv } from './common.js';
 import { median } from '../src/lib/quantile.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,7 +34,7 @@ function sh(cmd: string, argv: string[], env: Record<string, string> = {}): stri
 const gen = path.join(out, 'benchgen');
 for (const [file, count] of [[dump, n], [big, bigN]] as const) {
   if (!file || (existsSync(file) && !args.includes('--regen'))) continue;
-  execFileSync('go', ['build', '-o', gen, '.'], { cwd: path.join(root, 'bench/goroutines/gen'), stdio: 'inherit', env: { ...process.env, GOTOOLCHAIN: 'local' } });
+  execFileSync('go', ['build', '-o', gen, '.'], { cwd: path.join(root, 'bench/goroutines/gen'), stdio: 'inherit', env: goBenchEnv() });
   execFileSync(gen, ['-n', String(count), '-o', file], { stdio: 'inherit' });
 }
 const size = statSync(dump).size;

@@ -53,8 +53,13 @@ export const NEWER_GO = 'go1.27.3';
 /** 'local': the installed Go (the default); a version such as NEWER_GO: that toolchain. */
 export type Toolchain = 'local' | typeof NEWER_GO;
 
-function goEnv(extra?: Record<string, string>, toolchain: Toolchain = 'local'): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+/**
+ * The one Go environment of the tests, benchmarks and demo: the caller's, without the
+ * runtime knobs that change what Go programs and tools print, without a workspace or
+ * GOFLAGS from the caller's shell, and with the installed toolchain unless one is named.
+ */
+export function goEnv(extra?: Record<string, string>, toolchain: Toolchain = 'local'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GOWORK: 'off', GOFLAGS: '' };
   for (const k of RUNTIME_VARS) delete env[k];
   // The installed toolchain unless one is named: never an implicit download.
   env.GOTOOLCHAIN = toolchain;

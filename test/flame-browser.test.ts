@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkip, launchChromium, offlinePage } from './support/browser.js';
-import { buildGo, needGo } from './support/go.js';
+import { buildGo, goEnv, needGo } from './support/go.js';
 import { decodeProfile, type Profile } from '../src/formats/pprof/index.js';
 import { sampleStacks } from '../src/analysis/profile/stacks.js';
 import { label } from '../src/shared/units.js';
@@ -24,7 +24,7 @@ import { flameSectionHtml, htmlPage } from '../src/report/html.js';
 const skip: string | false = needGo || browserSkip();
 
 const EVIL = '</script><img src=x onerror="window.__pwned=1">main.(*T).evil';
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
+const env = goEnv();
 
 const work = mkdtempSync(join(tmpdir(), 'goscope-flame-browser-'));
 const outDir = join(tmpdir(), 'goscope-test-output');
@@ -130,7 +130,7 @@ before(async () => {
       const { stdout } = await promisify(execFile)(
         'go',
         ['tool', 'pprof', '-top', '-unit=auto', '-nodecount=200', '-nodefraction=0', `-sample_index=${index}`, join(profDir, file)],
-        { env: goEnv, encoding: 'utf8' },
+        { env, encoding: 'utf8' },
       );
       pprofTop[id] = stdout;
     }),

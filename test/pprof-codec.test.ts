@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { goEnv } from './support/go.js';
 import { FormatError } from '../src/errors.js';
 import { checkInflatedSize } from '../src/formats/input.js';
 import {
@@ -41,7 +42,7 @@ const goSkip = haveGo ? false : '`go` is not installed';
 const work = mkdtempSync(join(tmpdir(), 'goscope-pprof-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
+const env = goEnv();
 
 function corpus(name: string): Uint8Array {
   return readFileSync(join(corpusDir, name));
@@ -49,7 +50,7 @@ function corpus(name: string): Uint8Array {
 
 function pprof(...args: string[]): string {
   return execFileSync('go', ['tool', 'pprof', ...args], {
-    env: goEnv,
+    env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 256 << 20,
@@ -62,9 +63,9 @@ function profgen(): string {
   if (profgenDir) return profgenDir;
   const src = join(repoRoot, 'testdata/go/profgen');
   const bin = join(work, 'profgen');
-  execFileSync('go', ['build', '-o', bin, '.'], { cwd: src, env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('go', ['build', '-o', bin, '.'], { cwd: src, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = join(work, 'profiles');
-  execFileSync(bin, ['-out', out, '-cpu', '300ms'], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(bin, ['-out', out, '-cpu', '300ms'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   profgenDir = out;
   return out;
 }
@@ -452,7 +453,7 @@ test('profgen: CPU (with pprof.Do labels), mutex and block profiles round-trip w
 test('diff profile (go tool pprof -diff_base): negative values decode exactly', { skip: goSkip }, () => {
   const dir = profgen();
   const diff = execFileSync('go', ['tool', 'pprof', '-proto', `-diff_base=${join(dir, 'cpu.pb.gz')}`, join(dir, 'cpu2.pb.gz')], {
-    env: goEnv,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 << 20,
   });

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildGo, needGo, repoRoot } from './support/go.js';
+import { buildGo, goEnv, needGo, repoRoot } from './support/go.js';
 import { UserError } from '../src/errors.js';
 import {
   addInt64,
@@ -39,7 +39,7 @@ const work = mkdtempSync(join(tmpdir(), 'goscope-merge-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 const exec = promisify(execFile);
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
+const env = goEnv();
 const corpusDir = join(repoRoot, '../shared/corpus/pprof');
 const largeCpu = join(corpusDir, 'large.cpu.pb.gz');
 const corpusSkip = existsSync(corpusDir) ? false : `corpus folder ${corpusDir} is absent`;
@@ -132,7 +132,7 @@ function pprof(args: string[]): Promise<Buffer> {
       while (running >= 2) await new Promise<void>((resolve) => queue.push(resolve));
       running++;
       try {
-        return (await exec('go', ['tool', 'pprof', ...args], { env: goEnv, encoding: 'buffer', maxBuffer: 1 << 30 })).stdout;
+        return (await exec('go', ['tool', 'pprof', ...args], { env, encoding: 'buffer', maxBuffer: 1 << 30 })).stdout;
       } finally {
         running--;
         queue.shift()?.();

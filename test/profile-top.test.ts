@@ -21,12 +21,12 @@ import { decodeProfile, emptyProfile, encodeProfile, normalizeInt64, type Profil
 import { peek, pprofFunctionName, top, type Granularity, type TopOptions } from '../src/analysis/profile/index.js';
 import { peekJson, renderPeekText, renderTopText, topJson } from '../src/report/top.js';
 import { style } from '../src/report/term.js';
-import { buildGo, needGo, repoRoot } from './support/go.js';
+import { buildGo, goEnv, needGo, repoRoot } from './support/go.js';
 import { assertSameTop, pprofCommand, pprofSession, runPprof } from './support/pprof.js';
 
 const GRANULARITIES: Granularity[] = ['functions', 'filefunctions', 'files', 'lines', 'addresses'];
 const plain = style(false);
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '', TZ: 'UTC' };
+const env = goEnv({ TZ: 'UTC' });
 const corpusDir = join(repoRoot, '../shared/corpus/pprof');
 const corpusSkip = existsSync(corpusDir) ? false : `corpus folder ${corpusDir} is absent`;
 
@@ -39,10 +39,10 @@ function profiles(): Promise<string> {
   profilesDir ??= (async () => {
     const bin = await buildGo('testdata/go/profgen');
     const dir = join(work, 'profiles');
-    execFileSync(bin, ['-out', dir, '-extra'], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(bin, ['-out', dir, '-extra'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const [cmd, ...pre] = pprofCommand();
     const diff = execFileSync(cmd!, [...pre, '-proto', '-diff_base', join(dir, 'cpu.pb.gz'), join(dir, 'cpu2.pb.gz')], {
-      env: goEnv,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     writeFileSync(join(dir, 'diff.pb.gz'), diff);

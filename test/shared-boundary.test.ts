@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './support/go.js';
+import { fileURLToPath } from 'node:url';
+// dist/test/ -> the repository root.
+const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Every .ts file under dir (relative to the repo root). */
 function tsFiles(dir: string): string[] {

@@ -8,10 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { termSafe } from '../src/lib/text.js';
 import { colorFor, style, terminalText } from '../src/report/term.js';
 import { note, printJson, write, writeData, type Io } from '../src/cli/common.js';
-import { repoRoot } from './support/go.js';
+
+// dist/test/ -> the repository root.
+const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 // Every character a terminal acts on, and how termSafe shows it (Go's notation).
 const CONTROLS: [string, string][] = [

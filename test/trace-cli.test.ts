@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { needGo, startDemo, type Demo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
-import { goEnv, pprof, topRows } from './support/pprof.js';
+import { pprof, topRows } from './support/pprof.js';
+import { goEnv } from './support/go.js';
 import { goscope } from './support/cli.js';
 
 let tmp = '';
@@ -30,7 +31,7 @@ after(async () => {
 const EVENT_LINE = /^M=-?\d+ P=-?\d+ G=-?\d+ (\w+) Time=\d+/;
 
 test('--json: events and events by kind equal go tool trace -d=parsed', { skip: needGo }, async () => {
-  const parsed = execFileSync('go', ['tool', 'trace', '-d=parsed', file], { env: goEnv, maxBuffer: 1 << 30, timeout: 60_000 }).toString();
+  const parsed = execFileSync('go', ['tool', 'trace', '-d=parsed', file], { env: goEnv(), maxBuffer: 1 << 30, timeout: 60_000 }).toString();
   const want: Record<string, number> = {};
   let total = 0;
   for (const line of parsed.split('\n')) {
@@ -45,7 +46,7 @@ test('--json: events and events by kind equal go tool trace -d=parsed', { skip: 
   assert.equal(j.schema, 'goscope.trace/v1');
   assert.match(j.goVersion, /^go1\.\d+$/);
   // The header's version is a format version: the Go that wrote the trace is among its writers.
-  const goMinor = /^go(1\.\d+)/.exec(execFileSync('go', ['env', 'GOVERSION'], { env: goEnv }).toString())![1]!;
+  const goMinor = /^go(1\.\d+)/.exec(execFileSync('go', ['env', 'GOVERSION'], { env: goEnv() }).toString())![1]!;
   assert.equal(j.traceFormat.version, j.goVersion);
   assert.ok(j.traceFormat.writtenBy.includes(`go${goMinor}`), `${JSON.stringify(j.traceFormat)} written by go${goMinor}`);
   assert.equal(j.events, total);
@@ -75,7 +76,7 @@ test('--pprof sync -o: go tool pprof -top rows equal those of go tool trace -ppr
   assert.equal(r.stdout.trim().split('\n').length, 1);
   assert.ok(r.stdout.includes(mine));
   const go = path.join(tmp, 'go-sync.pb.gz');
-  await fsp.writeFile(go, execFileSync('go', ['tool', 'trace', '-pprof=sync', file], { env: goEnv, maxBuffer: 256 << 20, timeout: 60_000 }));
+  await fsp.writeFile(go, execFileSync('go', ['tool', 'trace', '-pprof=sync', file], { env: goEnv(), maxBuffer: 256 << 20, timeout: 60_000 }));
   assert.deepEqual(topRows(pprof('-top', mine)), topRows(pprof('-top', go)));
 });
 

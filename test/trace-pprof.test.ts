@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { needGo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
-import { goEnv, pprof, topRows } from './support/pprof.js';
+import { pprof, topRows } from './support/pprof.js';
+import { goEnv } from './support/go.js';
 import { decodeProfile, encodeProfile } from '../src/formats/pprof/index.js';
 import type { Profile } from '../src/formats/pprof/profile.js';
 import { orderedEvents, readTrace } from '../src/formats/trace/index.js';
@@ -34,7 +35,7 @@ before(async () => {
       ours.set(kind, mine);
       ourProfiles.set(kind, profiles[kind]);
       const go = path.join(tmp, `go-${kind}.pb.gz`);
-      const out = execFileSync('go', ['tool', 'trace', `-pprof=${kind}`, file], { env: goEnv, maxBuffer: 256 << 20, timeout: 60_000 });
+      const out = execFileSync('go', ['tool', 'trace', `-pprof=${kind}`, file], { env: goEnv(), maxBuffer: 256 << 20, timeout: 60_000 });
       await fsp.writeFile(go, out);
       theirs.set(kind, go);
     }),

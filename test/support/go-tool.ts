@@ -2,13 +2,11 @@
 // line by line, in an environment free of the caller's runtime knobs.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Toolchain } from './go.js';
+import { goEnv, type Toolchain } from './go.js';
 
 /** The caller's environment without settings that would change what Go's tools print; Go's tools of `toolchain`. */
 export function goToolEnv(toolchain: Toolchain = 'local'): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: toolchain };
-  for (const k of ['GODEBUG', 'GOMAXPROCS', 'GOEXPERIMENT', 'GOGC', 'GOTRACEBACK', 'GOMEMLIMIT']) delete env[k];
-  return env;
+  return goEnv(undefined, toolchain);
 }
 
 /** Runs a command and calls onLine for each stdout line; rejects on a non-zero exit. `go` runs as `toolchain`. */

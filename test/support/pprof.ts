@@ -6,16 +6,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildGo, type BuildOptions, type Toolchain } from './go.js';
-
-export const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
+import { buildGo, goEnv, type BuildOptions, type Toolchain } from './go.js';
 
 const pprofPaths = new Map<Toolchain, string[]>();
 /** The command running pprof of `toolchain`: the pprof binary itself, else `go tool pprof`. */
 export function pprofCommand(toolchain: Toolchain = 'local'): string[] {
   let cmd = pprofPaths.get(toolchain);
   if (cmd === undefined) {
-    const r = spawnSync('go', ['tool', '-n', 'pprof'], { env: { ...goEnv, GOTOOLCHAIN: toolchain }, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync('go', ['tool', '-n', 'pprof'], { env: goEnv(undefined, toolchain), encoding: 'utf8', timeout: 300_000 });
     const bin = r.status === 0 ? r.stdout.trim() : '';
     cmd = bin !== '' && existsSync(bin) ? [bin] : ['go', 'tool', 'pprof'];
     pprofPaths.set(toolchain, cmd);
@@ -28,7 +26,7 @@ export function runPprof(args: string[], input?: string, toolchain: Toolchain = 
   const [cmd, ...pre] = pprofCommand(toolchain);
   // TZ read now: a test may set it (pprof prints the profile's time in local time).
   const r = spawnSync(cmd!, [...pre, ...args], {
-    env: { ...goEnv, GOTOOLCHAIN: toolchain, TZ: process.env.TZ },
+    env: goEnv(undefined, toolchain),
     encoding: 'utf8',
     input,
     maxBuffer: 256 << 20,
@@ -149,7 +147,7 @@ export function profgenWith(build: BuildOptions, ...args: string[]): Promise<str
       const bin = await buildGo('testdata/go/profgen', build);
       const dir = mkdtempSync(join(tmpdir(), 'goscope-profgen-'));
       dirs.push(dir);
-      execFileSync(bin, ['-out', dir, ...args], { env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(bin, ['-out', dir, ...args], { env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       return dir;
     })();
     runs.set(key, run);
