@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { resolveSource, profileUrl } from '../src/collect/source.js';
-import { fetchBytes, fetchStream, FetchError, HttpStatusError, NotFoundError, isNotFound } from '../src/collect/http.js';
+import { fetchBytes, fetchStream, FetchError, HttpStatusError, NotFoundError, isNotFound } from '../src/collect/fetch.js';
 import { captureDir, saveCapture, saveCaptureStream, safeName, serviceLabel, timestamp } from '../src/collect/capture.js';
 import { progress } from '../src/report/progress.js';
 import { limit, parseSize } from '../src/lib/limits.js';

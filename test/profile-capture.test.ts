@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { needGo, startDemo, type Demo } from './support/go.js';
 import { startLoad, type Load } from '../scripts/load.js';
 import { decodeProfile, indexProfile, int64ToNumber, type Profile } from '../src/formats/pprof/index.js';
-import { FetchError, HttpStatusError, NotFoundError } from '../src/collect/http.js';
+import { FetchError, HttpStatusError, NotFoundError } from '../src/collect/fetch.js';
 import {
   NotAProfileError,
   captureGoroutineText,

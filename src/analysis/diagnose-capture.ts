@@ -8,7 +8,6 @@
 import { UserError } from '../errors.js';
 import { fromBuffer, type Chunks } from '../formats/input.js';
 import { decodeProfile, encodeProfile, type Profile } from '../formats/pprof/index.js';
-import { readTraceStream } from '../formats/trace/index.js';
 import { unreadableDump, withSavedTo } from '../formats/reply.js';
 import { diagnose, type DiagnosedKind, type DiagnoseInput, type Diagnosis, type ProfileInput } from './diagnose.js';
 import { buildFlameTree, type FlameTree } from '../shared/flame-tree.js';
@@ -19,7 +18,7 @@ import { readSnapshot } from './goroutines/snapshot.js';
 import { deltaProfile } from './profile/delta.js';
 import { selectSampleIndex } from './profile/sample-index.js';
 import { sampleStacks } from './profile/stacks.js';
-import { TraceAnalyzer } from './trace/analyse.js';
+import { analyseTraceStream } from './trace/stream.js';
 
 interface Fetched {
   path: string;
@@ -235,11 +234,10 @@ export async function analyseCapture(set: DiagnoseCapture, io: CaptureIo): Promi
     io.onStep?.('analysing the trace…');
     const tr = set.trace;
     trace = await guarded(notes, 'trace', async () => {
-      const an = new TraceAnalyzer({});
-      const header = await readTraceStream(io.open(tr.path), (e) => an.add(e), { input: nameOf(tr) }).catch((e: unknown) => {
+      const { analysis, header } = await analyseTraceStream(io.open(tr.path), nameOf(tr)).catch((e: unknown) => {
         throw withSavedTo(e, tr.path);
       });
-      return { analysis: an.finish(), goVersion: header.goVersion, file: tr.path };
+      return { analysis, goVersion: header.goVersion, file: tr.path };
     });
   }
 

@@ -13,18 +13,41 @@ import { analyseCapture } from '../analysis/diagnose-capture.js';
 import { diagnoseJson, renderDiagnose, type CaptureNote } from '../report/diagnose.js';
 import { diagnoseHtml } from '../report/diagnose-html.js';
 import { expositionTail, metricsUrl, scrapeMetrics, unreadableScrape } from '../collect/metrics.js';
-import { NotFoundError } from '../collect/http.js';
+import { NotFoundError } from '../collect/fetch.js';
 import { analyseExposition } from '../analysis/metrics/index.js';
 import type { MetricsDigest } from '../report/metrics.js';
 import { progress, type Progress } from '../report/progress.js';
-import { parseArgs, parseDuration, parseInteger } from './args.js';
+import { parseDuration, parseInteger } from './args.js';
 import { note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
+import { defineCommand, JSON_FLAG, OUT_FLAG, TIMEOUT_FLAG, type FlagDefs, type Invocation } from './spec.js';
 
-export const DIAGNOSE_HELP = `usage: goscope diagnose <service-url> [--seconds 10] [flags]
-       goscope diagnose <capture-folder> [--json] [-o report.html]
+const DEFAULT_TRACE_SECONDS = 2;
 
-Captures, in one run and one request at a time beside the CPU profile: goroutine
+// Flags that shape a capture: meaningless for a folder captured already.
+const CAPTURE_FLAGS = ['seconds', 'samples', 'trace-seconds', 'no-trace', 'timeout', 'out'] as const;
+
+const DIAGNOSE_FLAGS = {
+  seconds: { type: 'string', arg: 'N', default: '10', help: 'capture window and CPU profile length' },
+  samples: { type: 'string', arg: 'N', default: '8', help: 'goroutine snapshots over the window (default 8; >= 6 for a trend verdict)' },
+  'trace-seconds': {
+    type: 'string',
+    arg: 'N',
+    help: `execution trace (/debug/pprof/trace, saved as trace.out) over the last N seconds of the window (default ${DEFAULT_TRACE_SECONDS}, at most --seconds); a service without it only gets a note`,
+  },
+  'no-trace': { type: 'boolean', help: 'no execution trace' },
+  html: { type: 'string', short: 'o', arg: 'FILE', help: 'report file (default report.html in the capture folder)' },
+  timeout: TIMEOUT_FLAG('deadline of each whole request, body included (default 30s; the CPU profile and trace requests add their length)'),
+  out: OUT_FLAG(),
+  json: JSON_FLAG('goscope.diagnose/v1'),
+} as const satisfies FlagDefs;
+
+export const diagnoseSpec = defineCommand({
+  name: 'diagnose',
+  args: '<service-url>',
+  summary: 'capture everything once: verdict, hot spots, leaks, report.html',
+  usage: ['diagnose <service-url> [--seconds 10] [flags]', 'diagnose <capture-folder> [--json] [-o report.html]'],
+  description: `Captures, in one run and one request at a time beside the CPU profile: goroutine
 snapshots spread over the window (leak trend), a CPU profile, heap, two snapshots of
 allocs, mutex and block (goscope subtracts them: what happened during the window), and an
 execution trace of the window's last seconds; then the service's /metrics (Go runtime
@@ -35,56 +58,23 @@ its file:line in your code, and what stands out in the trace: lock contention, s
 latency, GC pressure, goroutine creation storms) and writes one self-contained
 report.html with the findings, goroutine groups and flame graphs. Given the folder of an
 earlier run (it holds capture.json), analyses those files again, offline, into the same
-report.
-
-flags:
-  --seconds N        capture window and CPU profile length (default 10)
-  --samples N        goroutine snapshots over the window (default 8; >= 6 for a trend verdict)
-  --trace-seconds N  execution trace (/debug/pprof/trace, saved as trace.out) over the
-                     last N seconds of the window (default 2, at most --seconds); a
-                     service without it only gets a note
-  --no-trace         no execution trace
-  -o, --html FILE    report file (default report.html in the capture folder)
-  --timeout D        deadline of each whole request, body included (default 30s;
-                     the CPU profile and trace requests add their length)
-  --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
-  --json             machine-readable output (schema goscope.diagnose/v1)
-
-exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, or
+report.`,
+  flags: DIAGNOSE_FLAGS,
+  exits: `exit codes: 0 ok, 3 goroutine leak suspects found, 1 failure (service unreachable, or
 nothing usable captured: what failed is listed per kind on stderr), 2 usage,
-130 interrupted (Ctrl-C: what was captured is analysed and saved)`;
+130 interrupted (Ctrl-C: what was captured is analysed and saved)`,
+  run: diagnose,
+});
 
-const FLAGS = {
-  seconds: { type: 'string' },
-  samples: { type: 'string' },
-  'trace-seconds': { type: 'string' },
-  'no-trace': { type: 'boolean' },
-  html: { type: 'string', short: 'o' },
-  timeout: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const DEFAULT_TRACE_SECONDS = 2;
-
-// Flags that shape a capture: meaningless for a folder captured already.
-const CAPTURE_FLAGS = ['seconds', 'samples', 'trace-seconds', 'no-trace', 'timeout', 'out'] as const;
-
-export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, FLAGS, 'diagnose');
-  if (flags.help) {
-    write(io, DIAGNOSE_HELP);
-    return 0;
-  }
+async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIAGNOSE_FLAGS>): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('diagnose: expected one <service-url> (e.g. http://127.0.0.1:6060) or <capture-folder>; see goscope diagnose --help');
   const arg = positionals[0]!;
-  const json = !!flags.json;
+  const json = flags.json;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
-  const html = typeof flags.html === 'string' ? flags.html : undefined;
+  const html = flags.html;
   if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) {
-    const given = CAPTURE_FLAGS.filter((f) => flags[f] !== undefined);
-    if (given.length) throw new UsageError(`diagnose: --${given[0]} shapes a capture; ${arg} is one already (only --json and -o apply to a capture folder)`);
+    const shaping = CAPTURE_FLAGS.filter((f) => given.has(f));
+    if (shaping.length) throw new UsageError(`diagnose: --${shaping[0]} shapes a capture; ${arg} is one already (only --json and -o apply to a capture folder)`);
     if (!isCaptureFolder(arg)) {
       throw new UserError(`${arg}: not a diagnose capture folder (no capture.json in it): give the folder of a goscope diagnose run, or a service URL`);
     }
@@ -99,20 +89,20 @@ export async function diagnoseCommand(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`diagnose: ${source.input} is not a live service or a capture folder (for saved profiles use goscope top / flame; for dumps goscope goroutines)`);
   }
   const base = serviceBase(source);
-  const secondsMs = typeof flags.seconds === 'string' ? parseDuration(flags.seconds, 'seconds') : 10_000;
+  const secondsMs = parseDuration(flags.seconds, 'seconds');
   const seconds = Math.round(secondsMs / 1000);
   if (seconds < 1) throw new UsageError('--seconds: at least 1');
-  const samples = typeof flags.samples === 'string' ? parseInteger(flags.samples, 'samples', 2) : 8;
+  const samples = parseInteger(flags.samples, 'samples', 2);
   let traceSeconds = Math.min(DEFAULT_TRACE_SECONDS, seconds);
-  if (typeof flags['trace-seconds'] === 'string') {
+  if (flags['trace-seconds'] !== undefined) {
     if (flags['no-trace']) throw new UsageError('--trace-seconds and --no-trace: pick one');
     traceSeconds = parseDuration(flags['trace-seconds'], 'trace-seconds') / 1000;
     if (traceSeconds < 1) throw new UsageError('--trace-seconds: at least 1');
     if (traceSeconds > seconds) throw new UsageError(`--trace-seconds: at most the --seconds window (${seconds}s): the trace covers the window's last seconds`);
   }
   if (flags['no-trace']) traceSeconds = 0;
-  const timeoutMs = typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
-  const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, 'timeout') : undefined;
+  const dir = await sessionDir(source, { path: null }, flags.out);
 
   // Ctrl-C ends the captures early; what was taken is still analysed (exit 130).
   const stop = graceful();

@@ -19,140 +19,129 @@ import { Samples } from '../formats/http/samples.js';
 import { progress } from '../report/progress.js';
 import { loadJson, renderLoad, renderSingle, singleJson, type LoadReport, type SingleReport } from '../report/http.js';
 import { fmtMs } from '../formats/http/duration.js';
-import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { goscopeVersion, note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { parseDuration, parseInteger } from './args.js';
+import { goscopeVersion, note, outStyle, printJson, wantsProgress, write, writeOutput } from './common.js';
 import { clean } from '../report/term.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
+import { defineCommand, JSON_FLAG, type FlagDefs, type Invocation } from './spec.js';
 
-export const HTTP_HELP = `usage: goscope http <url> [flags]
+const EXIT_SLO = 4;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Body kept in memory for -o and --echo-diff. */
+const BODY_CAP = 64 * 1024 * 1024;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-Times one request phase by phase, as Go's net/http/httptrace sees it: DNS lookup, TCP
+const REQUEST = 'request';
+const TRACE = 'trace context';
+const TIMEOUTS = 'timeouts (named with the phase they fired in, and the time of each earlier phase)';
+const MANY = 'many requests';
+const OUTPUT = 'output';
+
+const HTTP_FLAGS = {
+  request: { type: 'string', short: 'X', arg: 'METHOD', section: REQUEST, help: 'method (default GET; POST with -d)' },
+  header: {
+    type: 'string',
+    short: 'H',
+    multiple: true,
+    arg: "'Name: value'",
+    section: REQUEST,
+    help: "add a header (repeatable); 'Name:' removes a default one ('traceparent:' sends no traceparent)",
+  },
+  data: {
+    type: 'string',
+    short: 'd',
+    arg: 'DATA|@FILE',
+    section: REQUEST,
+    help: 'request body (@- reads stdin); Content-Type defaults to application/x-www-form-urlencoded as with curl',
+  },
+  location: { type: 'boolean', short: 'L', section: REQUEST, help: "follow redirects (Go's Client rules)" },
+  'max-redirs': { type: 'string', arg: 'N', default: '10', section: REQUEST, help: 'at most N redirects with -L' },
+  insecure: { type: 'boolean', short: 'k', section: REQUEST, help: 'do not verify the TLS certificate (its facts are still shown)' },
+  cacert: { type: 'string', arg: 'FILE', section: REQUEST, help: 'also trust the CA certificate(s) in this PEM file' },
+  resolve: { type: 'string', multiple: true, arg: 'H:P:ADDR', section: REQUEST, help: 'connect to ADDR for host H port P, no DNS lookup (repeatable)' },
+  ipv4: { type: 'boolean', short: '4', section: REQUEST, help: 'IPv4 only' },
+  ipv6: { type: 'boolean', short: '6', section: REQUEST, help: 'IPv6 only' },
+  'http1.1': { type: 'boolean', section: REQUEST, help: 'do not offer HTTP/2 over TLS' },
+  'http2-prior-knowledge': { type: 'boolean', section: REQUEST, help: 'speak HTTP/2 without TLS (h2c) to http:// URLs, as curl does; https:// still negotiates with ALPN' },
+  output: { type: 'string', short: 'o', arg: 'FILE', section: REQUEST, help: 'save the response body (one request)' },
+  fail: {
+    type: 'boolean',
+    section: REQUEST,
+    help: 'a 4xx or 5xx response is a failure, as with curl --fail: exit 1, counted in errors, listed with trace-ids',
+  },
+  traceparent: { type: 'string', arg: 'V', section: TRACE, help: 'send this traceparent (validated) instead of a fresh one' },
+  tracestate: { type: 'string', arg: 'V', section: TRACE, help: 'passed through unchanged (or give it with -H)' },
+  baggage: { type: 'string', arg: 'V', section: TRACE, help: 'passed through unchanged (or give it with -H)' },
+  'connect-timeout': { type: 'string', arg: 'D', section: TIMEOUTS, help: "DNS and TCP connect (Go's Dialer.Timeout)" },
+  'tls-timeout': { type: 'string', arg: 'D', section: TIMEOUTS, help: 'TLS handshake (Transport.TLSHandshakeTimeout)' },
+  'header-timeout': { type: 'string', arg: 'D', section: TIMEOUTS, help: 'request written to response head (Transport.ResponseHeaderTimeout)' },
+  timeout: { type: 'string', arg: 'D', section: TIMEOUTS, help: 'whole request incl. redirects and body (Client.Timeout; default 30s, 0 for none)' },
+  requests: { type: 'string', short: 'n', arg: 'N', section: MANY, help: 'number of requests (default 1)' },
+  concurrency: { type: 'string', short: 'c', arg: 'C', default: '1', section: MANY, help: 'connections, each sending its requests in turn' },
+  duration: {
+    type: 'string',
+    short: 'z',
+    arg: 'DURATION',
+    section: MANY,
+    help: 'keep sending for this long (e.g. 30s, 5m); with -n as well, the run ends at whichever comes first',
+  },
+  rate: {
+    type: 'string',
+    short: 'q',
+    arg: 'RATE',
+    section: MANY,
+    help:
+      "open loop: RATE requests per second in total, each sent on schedule whether or not earlier ones were answered (at most -c at a time); ttfb and total count from the scheduled time, so a stalled server shows. Needs -z or -n. hey's -q differs: a per-worker limit in a closed loop (hey -c 10 -q 5 sends at most 50/s, and sends less when the server slows down)",
+  },
+  'no-keepalive': { type: 'boolean', section: MANY, help: 'a new connection for every request' },
+  slo: {
+    type: 'string',
+    arg: 'RULES',
+    section: MANY,
+    help:
+      'e.g. total=200ms,ttfb.p90=100ms,errors=1%,status5xx=0: exit 4 when a bound is exceeded. A percentile (default p99; p50, p90, p99.9, max, mean) of dns, connect, tls, write, server, transfer, ttfb, total; errors: failed requests (no response, timeout; 4xx/5xx with --fail), a rate 1% or a count 0; status5xx, status4xx, statusNNN, status>=NNN: responses with those statuses, a rate or a count',
+  },
+  dump: { type: 'boolean', section: OUTPUT, help: 'the request as sent and the response head as received' },
+  'echo-diff': {
+    type: 'boolean',
+    section: OUTPUT,
+    help: "the URL echoes the request headers it received (the demo's /echo, httpbin's /headers): show what was added, dropped or changed on the way, and whether trace context survived",
+  },
+  json: { ...JSON_FLAG('goscope.http/v1'), section: OUTPUT },
+} as const satisfies FlagDefs;
+
+export const httpSpec = defineCommand({
+  name: 'http',
+  args: '<url>',
+  summary: 'time a request by phase (dns, connect, tls, server, transfer); -n/-c load, timeouts by phase, --slo, W3C traceparent, --dump, --echo-diff',
+  usage: ['http <url> [flags]'],
+  description: `Times one request phase by phase, as Go's net/http/httptrace sees it: DNS lookup, TCP
 connect, TLS handshake, request write, server processing (connection ready to first
 response byte) and content transfer, with the connection facts (new or reused, idle time,
 remote address, HTTP/1.1 or HTTP/2 via ALPN, TLS version, cipher, certificate and its
 expiry). With -n, sends many requests and reports each phase's percentiles, a latency
 histogram, connection reuse, errors by kind and the slowest requests. Every request
 carries a fresh W3C traceparent; its trace-id is printed so the request can be found in
-the service's logs.
-
-request:
-  -X METHOD              method (default GET; POST with -d)
-  -H 'Name: value'       add a header (repeatable); 'Name:' removes a default one
-                         ('traceparent:' sends no traceparent)
-  -d DATA | @FILE        request body (@- reads stdin); Content-Type defaults to
-                         application/x-www-form-urlencoded as with curl
-  -L                     follow redirects (Go's Client rules), --max-redirs N (default 10)
-  -k                     do not verify the TLS certificate (its facts are still shown)
-  --cacert FILE          also trust the CA certificate(s) in this PEM file
-  --resolve H:P:ADDR     connect to ADDR for host H port P, no DNS lookup (repeatable)
-  -4, -6                 IPv4 or IPv6 only
-  --http1.1              do not offer HTTP/2 over TLS
-  --http2-prior-knowledge  speak HTTP/2 without TLS (h2c) to http:// URLs, as curl
-                         does; https:// still negotiates with ALPN
-  -o FILE                save the response body (one request)
-  --fail                 a 4xx or 5xx response is a failure, as with curl --fail: exit 1,
-                         counted in errors, listed with trace-ids
-
-trace context:
-  --traceparent V        send this traceparent (validated) instead of a fresh one
-  --tracestate V, --baggage V   passed through unchanged (or give them with -H)
-
-timeouts (named with the phase they fired in, and the time of each earlier phase):
-  --connect-timeout D    DNS and TCP connect (Go's Dialer.Timeout)
-  --tls-timeout D        TLS handshake (Transport.TLSHandshakeTimeout)
-  --header-timeout D     request written to response head (Transport.ResponseHeaderTimeout)
-  --timeout D            whole request incl. redirects and body (Client.Timeout;
-                         default 30s, 0 for none)
-
-many requests:
-  -n N                   number of requests (default 1)
-  -c C                   connections, each sending its requests in turn (default 1)
-  -z DURATION            keep sending for this long (e.g. 30s, 5m); with -n as well,
-                         the run ends at whichever comes first
-  -q RATE                open loop: RATE requests per second in total, each sent on
-                         schedule whether or not earlier ones were answered (at most -c
-                         at a time); ttfb and total count from the scheduled time, so a
-                         stalled server shows. Needs -z or -n. hey's -q differs: a
-                         per-worker limit in a closed loop (hey -c 10 -q 5 sends at most
-                         50/s, and sends less when the server slows down)
-  --no-keepalive         a new connection for every request
-  --slo RULES            e.g. total=200ms,ttfb.p90=100ms,errors=1%,status5xx=0: exit 4
-                         when a bound is exceeded. A percentile (default p99; p50, p90,
-                         p99.9, max, mean) of dns, connect, tls, write, server, transfer,
-                         ttfb, total; errors: failed requests (no response, timeout;
-                         4xx/5xx with --fail), a rate 1% or a count 0; status5xx,
-                         status4xx, statusNNN, status>=NNN: responses with those
-                         statuses, a rate or a count
-
-output:
-  --dump                 the request as sent and the response head as received
-  --echo-diff            the URL echoes the request headers it received (the demo's /echo,
-                         httpbin's /headers): show what was added, dropped or changed on the
-                         way, and whether trace context survived
-  --json                 machine-readable output (schema goscope.http/v1)
-
-exit codes: 0 ok (a 4xx or 5xx response too, as with curl, unless --fail or a status
+the service's logs.`,
+  flags: HTTP_FLAGS,
+  exits: `exit codes: 0 ok (a 4xx or 5xx response too, as with curl, unless --fail or a status
 rule), 1 a request failed (refused, timeout, TLS, reset, …, a 4xx/5xx with --fail; with
 an errors rule in --slo, that rule decides), 2 usage, 4 an --slo bound was exceeded,
-130 interrupted (what was done is still reported)`;
+130 interrupted (what was done is still reported)`,
+  run: http,
+});
 
-const FLAGS = {
-  duration: { type: 'string', short: 'z' },
-  rate: { type: 'string', short: 'q' },
-  fail: { type: 'boolean' },
-  request: { type: 'string', short: 'X' },
-  header: { type: 'list', short: 'H' },
-  data: { type: 'string', short: 'd' },
-  location: { type: 'boolean', short: 'L' },
-  'max-redirs': { type: 'string' },
-  insecure: { type: 'boolean', short: 'k' },
-  cacert: { type: 'string' },
-  resolve: { type: 'list' },
-  ipv4: { type: 'boolean', short: '4' },
-  ipv6: { type: 'boolean', short: '6' },
-  'http1.1': { type: 'boolean' },
-  'http2-prior-knowledge': { type: 'boolean' },
-  output: { type: 'string', short: 'o' },
-  traceparent: { type: 'string' },
-  tracestate: { type: 'string' },
-  baggage: { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  'tls-timeout': { type: 'string' },
-  'header-timeout': { type: 'string' },
-  timeout: { type: 'string' },
-  requests: { type: 'string', short: 'n' },
-  concurrency: { type: 'string', short: 'c' },
-  'no-keepalive': { type: 'boolean' },
-  slo: { type: 'string' },
-  dump: { type: 'boolean' },
-  'echo-diff': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const EXIT_SLO = 4;
-const DEFAULT_TIMEOUT_MS = 30_000;
-/** Body kept in memory for -o and --echo-diff. */
-const BODY_CAP = 64 * 1024 * 1024;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-export async function httpCommand(argv: string[], io: Io): Promise<number> {
-  const { flags, positionals, lists } = parseArgs(argv, FLAGS, 'http');
-  if (flags.help) {
-    write(io, HTTP_HELP);
-    return 0;
-  }
+async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('http: expected one <url>; see goscope http --help');
   const url = parseUrl(positionals[0]!);
-  const str = (k: keyof typeof FLAGS) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
 
-  const nFlag = str('requests') ? parseInteger(str('requests')!, 'n', 1) : null;
-  const c = str('concurrency') ? parseInteger(str('concurrency')!, 'c', 1) : 1;
+  const nFlag = flags.requests ? parseInteger(flags.requests!, 'n', 1) : null;
+  const c = parseInteger(flags.concurrency, 'c', 1);
   // Every request keeps ~90 bytes of columns (8 phases, wait, status, reuse, trace-id) until the report.
   if (nFlag !== null && nFlag > MAX_REQUESTS) throw new UsageError(`-n: at most ${MAX_REQUESTS} requests per run (run several for more)`);
   if (c > 10_000) throw new UsageError('-c: at most 10000 connections');
-  const durationMs = str('duration') !== undefined ? parseRunTime(str('duration')!) : null;
-  const rate = str('rate') !== undefined ? parseRate(str('rate')!) : null;
+  const durationMs = flags.duration !== undefined ? parseRunTime(flags.duration!) : null;
+  const rate = flags.rate !== undefined ? parseRate(flags.rate!) : null;
   // How many requests: -n; -q's schedule (rate x -z) when shorter; with -z alone as many as
   // fit in the time (-n, if given, still caps them: whichever comes first ends the run).
   let n: number;
@@ -160,38 +149,38 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     if (durationMs === null && nFlag === null) throw new UsageError('-q: say for how long: -z DURATION (or -n N requests)');
     const planned = durationMs === null ? Infinity : Math.ceil((rate * durationMs) / 1000);
     n = Math.min(nFlag ?? Infinity, planned);
-    if (n > MAX_REQUESTS) throw new UsageError(`-q ${str('rate')} for ${str('duration')} is ${n} requests; at most ${MAX_REQUESTS} per run (lower -q or -z)`);
+    if (n > MAX_REQUESTS) throw new UsageError(`-q ${flags.rate} for ${flags.duration} is ${n} requests; at most ${MAX_REQUESTS} per run (lower -q or -z)`);
   } else n = durationMs !== null ? (nFlag ?? MAX_REQUESTS) : (nFlag ?? 1);
   const single = n === 1 && durationMs === null && rate === null;
   const many = nFlag !== null ? '-n' : durationMs !== null ? '-z' : '-q';
   if (!single && flags['echo-diff']) throw new UsageError(`--echo-diff: compares one request; drop ${many}`);
   if (!single && flags.dump) throw new UsageError(`--dump: shows one request; drop ${many}`);
-  if (!single && str('output')) throw new UsageError(`-o: saves the body of one request; drop ${many}`);
+  if (!single && flags.output) throw new UsageError(`-o: saves the body of one request; drop ${many}`);
   // The report owns stdout: a body mixed into it would corrupt both, so '-' is not a file here.
-  if (str('output') === '-') throw new UsageError('-o -: the report is written to stdout; give -o a file name (the body is saved there)');
+  if (flags.output === '-') throw new UsageError('-o -: the report is written to stdout; give -o a file name (the body is saved there)');
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
   if (flags['http1.1'] && flags['http2-prior-knowledge']) throw new UsageError('--http1.1 and --http2-prior-knowledge exclude each other');
 
   let body: Buffer | null = null;
-  const data = str('data');
+  const data = flags.data;
   if (data !== undefined) body = readData(data);
-  const method = (str('request') ?? (body ? 'POST' : 'GET')).toUpperCase();
-  if (!TOKEN.test(method)) throw new UsageError(`-X: "${str('request')}" is not an HTTP method`);
+  const method = (flags.request ?? (body ? 'POST' : 'GET')).toUpperCase();
+  if (!TOKEN.test(method)) throw new UsageError(`-X: "${flags.request}" is not an HTTP method`);
 
   // Trace context: --traceparent or -H 'traceparent: V', validated; -H 'traceparent:' sends
   // none (as 'Name:' removes any default header); tracestate and baggage as given.
-  const userHeaders = (lists.header ?? []).map(parseHeader);
+  const userHeaders = flags.header.map(parseHeader);
   const tpHeaders = userHeaders.filter(([k]) => k.toLowerCase() === 'traceparent');
   if (tpHeaders.length > 1) throw new UsageError('-H traceparent: given more than once');
   const tpHeader = tpHeaders[0]?.[1];
-  if (tpHeader !== undefined && str('traceparent') !== undefined) throw new UsageError('--traceparent and -H traceparent: give the traceparent one way');
+  if (tpHeader !== undefined && flags.traceparent !== undefined) throw new UsageError('--traceparent and -H traceparent: give the traceparent one way');
   const sendTraceparent = tpHeader !== '';
   // '' sends none: the client then leaves the header out.
   let fixedTraceparent: string | null = sendTraceparent ? null : '';
-  const tpGiven = str('traceparent') ?? tpHeader;
+  const tpGiven = flags.traceparent ?? tpHeader;
   if (sendTraceparent && tpGiven !== undefined) {
     const tp = parseTraceparent(tpGiven);
-    const source = str('traceparent') !== undefined ? '--traceparent' : '-H traceparent';
+    const source = flags.traceparent !== undefined ? '--traceparent' : '-H traceparent';
     if ('error' in tp) throw new UsageError(`${source}: "${tpGiven.slice(0, 80)}" is not a valid W3C traceparent: ${tp.error} (-H 'traceparent:' sends none)`);
     fixedTraceparent = tp.value;
   }
@@ -202,30 +191,30 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     url.username = '';
     url.password = '';
   }
-  const headers = buildHeaders(userHeaders, body !== null, str('tracestate'), str('baggage'), auth);
+  const headers = buildHeaders(userHeaders, body !== null, flags.tracestate, flags.baggage, auth);
 
   const timeouts = {
-    connect: msFlag(str('connect-timeout'), 'connect-timeout', 0),
-    tls: msFlag(str('tls-timeout'), 'tls-timeout', 0),
-    header: msFlag(str('header-timeout'), 'header-timeout', 0),
-    total: msFlag(str('timeout'), 'timeout', DEFAULT_TIMEOUT_MS),
+    connect: msFlag(flags['connect-timeout'], 'connect-timeout', 0),
+    tls: msFlag(flags['tls-timeout'], 'tls-timeout', 0),
+    header: msFlag(flags['header-timeout'], 'header-timeout', 0),
+    total: msFlag(flags.timeout, 'timeout', DEFAULT_TIMEOUT_MS),
   };
   let sloRules: SloRule[] | null = null;
-  if (str('slo') !== undefined) {
-    const r = parseSlo(str('slo')!);
+  if (flags.slo !== undefined) {
+    const r = parseSlo(flags.slo!);
     if ('error' in r) throw new UsageError(`--slo: ${r.error}`);
     sloRules = r;
   }
   let ca: string[] | null = null;
-  if (str('cacert')) {
+  if (flags.cacert) {
     try {
-      ca = [readFileSync(str('cacert')!, 'utf8')];
+      ca = [readFileSync(flags.cacert!, 'utf8')];
     } catch (e) {
-      throw new UserError(`--cacert ${str('cacert')}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UserError(`--cacert ${flags.cacert}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    if (!/-----BEGIN CERTIFICATE-----/.test(ca[0]!)) throw new UserError(`--cacert ${str('cacert')}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
+    if (!/-----BEGIN CERTIFICATE-----/.test(ca[0]!)) throw new UserError(`--cacert ${flags.cacert}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
   }
-  const maxRedirs = str('max-redirs') ? parseInteger(str('max-redirs')!, 'max-redirs', 0) : 10;
+  const maxRedirs = parseInteger(flags['max-redirs'], 'max-redirs', 0);
 
   const cfg: ClientConfig = {
     method,
@@ -236,17 +225,17 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     maxRedirects: flags.location ? maxRedirs : 0,
     timeouts,
     capture: single,
-    bodyCap: single && (str('output') || flags['echo-diff']) ? BODY_CAP : 0,
+    bodyCap: single && (flags.output || flags['echo-diff']) ? BODY_CAP : 0,
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 0,
-    resolve: parseResolve(lists.resolve ?? []),
-    insecure: !!flags.insecure,
+    resolve: parseResolve(flags.resolve),
+    insecure: flags.insecure,
     ca,
     alpn: flags['http1.1'] ? ['http/1.1'] : ['h2', 'http/1.1'],
     h2c: !!flags['http2-prior-knowledge'],
     traceparent: sendTraceparent,
-    failStatus: !!flags.fail,
+    failStatus: flags.fail,
   };
-  const json = !!flags.json;
+  const json = flags.json;
   const style = outStyle(io);
   await warmUp({ tls: url.protocol === 'https:' || cfg.maxRedirects > 0, h2c: cfg.h2c });
 
@@ -259,7 +248,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
       client.close();
     }
     let bodyFile: string | null = null;
-    const out = str('output');
+    const out = flags.output;
     if (out && ex.body && !ex.failure) {
       await writeOutput(out, ex.body, 'the response body');
       bodyFile = out;
@@ -269,7 +258,7 @@ export async function httpCommand(argv: string[], io: Io): Promise<number> {
     const samples = Samples.create(1);
     samples.add(ex);
     const slo = sloRules ? checkSlo(sloRules, samples) : null;
-    const report: SingleReport = { ex, method, url: url.href, dump: !!flags.dump, echo, slo, bodyFile };
+    const report: SingleReport = { ex, method, url: url.href, dump: flags.dump, echo, slo, bodyFile };
     if (json) printJson(io, singleJson(report));
     else if (!ex.failure || flags.dump) write(io, renderSingle(report, style));
     if (ex.failure) {

@@ -16,13 +16,28 @@ import { readHead } from '../collect/reply.js';
 import { unreadableDump } from '../formats/reply.js';
 import { notLeakJson, renderLeak, suspectJson, type DumpFacts } from '../report/goroutines.js';
 import { progress } from '../report/progress.js';
-import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { note, outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { parseDuration, parseInteger } from './args.js';
+import { note, outStyle, printJson, wantsProgress, write } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
+import { defineCommand, JSON_FLAG, OUT_FLAG, TIMEOUT_FLAG, type FlagDefs, type Invocation } from './spec.js';
 
-export const LEAK_HELP = `usage: goscope leak <service-url> [--interval 5s] [--duration 1m | --samples N] [flags]
+const MIN_SAMPLES = MIN_TREND_POINTS;
 
-Samples the service's goroutines (cheap debug=0 profiles) N times at a fixed interval,
+const LEAK_FLAGS = {
+  interval: { type: 'string', arg: 'D', default: '5s', help: 'time between samples' },
+  duration: { type: 'string', arg: 'D', help: 'sampling window (default 1m); or' },
+  samples: { type: 'string', arg: 'N', help: `number of samples (>= ${MIN_SAMPLES}: fewer cannot show a significant trend)` },
+  timeout: TIMEOUT_FLAG('deadline of each whole request, body included (default 30s)'),
+  out: OUT_FLAG(),
+  json: JSON_FLAG('goscope.leak/v1'),
+} as const satisfies FlagDefs;
+
+export const leakSpec = defineCommand({
+  name: 'leak',
+  args: '<service-url>',
+  summary: 'sample a live service and name the goroutine leaks',
+  usage: ['leak <service-url> [--interval 5s] [--duration 1m | --samples N] [flags]'],
+  description: `Samples the service's goroutines (cheap debug=0 profiles) N times at a fixed interval,
 keeps a count series per stack, and flags stacks whose count keeps growing (Mann-Kendall
 trend test) while blocked on a channel, select, mutex, WaitGroup or Cond in your code,
 and whose goroutines persist: a debug=2 dump at the first sample and one after the last
@@ -31,58 +46,35 @@ arguments) where those of in-flight requests move on ("grows with load, members 
 over": not a leak). A group that began after the first dump is followed into one more
 dump an interval later. The last dump adds states, wait times and creators; where the
 service serves Go's goroutineleak profile (Go 1.26 + GOEXPERIMENT=goroutineleakprofile,
-Go 1.27+) it confirms suspects. Every snapshot is saved in the capture folder first.
+Go 1.27+) it confirms suspects. Every snapshot is saved in the capture folder first.`,
+  flags: LEAK_FLAGS,
+  exits: `exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage, 130 interrupted
+(Ctrl-C: the samples taken are analysed)`,
+  run: leak,
+});
 
-flags:
-  --interval D     time between samples (default 5s)
-  --duration D     sampling window (default 1m); or
-  --samples N      number of samples (>= 6: fewer cannot show a significant trend)
-  --timeout D      deadline of each whole request, body included (default 30s)
-  --out DIR        capture folder (default ./goscope-captures/<host_port>-<time>/)
-  --json           machine-readable output (schema goscope.leak/v1)
-
-exit codes: 0 no suspects, 3 leak suspects found, 1 failure, 2 usage, 130 interrupted
-(Ctrl-C: the samples taken are analysed)`;
-
-const MIN_SAMPLES = MIN_TREND_POINTS;
-
-const FLAGS = {
-  interval: { type: 'string' },
-  duration: { type: 'string' },
-  samples: { type: 'string' },
-  timeout: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export async function leakCommand(argv: string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, FLAGS, 'leak');
-  if (flags.help) {
-    write(io, LEAK_HELP);
-    return 0;
-  }
+async function leak({ flags, positionals, io }: Invocation<typeof LEAK_FLAGS>): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('leak: expected one <service-url>, e.g. http://127.0.0.1:6060; see goscope leak --help');
   const source = resolveSource(positionals[0]!);
   if (source.kind === 'file' || source.kind === 'stdin') {
     throw new UsageError(`leak: ${source.input} is not a live service: leak detection samples a running service (use goscope goroutines diff for two saved dumps)`);
   }
-  const intervalMs = typeof flags.interval === 'string' ? parseDuration(flags.interval, 'interval') : 5000;
+  const intervalMs = parseDuration(flags.interval, 'interval');
   if (intervalMs < 100) throw new UsageError('--interval: at least 100ms');
   if (flags.duration !== undefined && flags.samples !== undefined) throw new UsageError('leak: give --duration or --samples, not both');
   let samples: number;
-  if (typeof flags.samples === 'string') samples = parseInteger(flags.samples, 'samples', MIN_SAMPLES);
+  if (flags.samples !== undefined) samples = parseInteger(flags.samples, 'samples', MIN_SAMPLES);
   else {
-    const durationMs = typeof flags.duration === 'string' ? parseDuration(flags.duration, 'duration') : 60000;
+    const durationMs = flags.duration !== undefined ? parseDuration(flags.duration, 'duration') : 60000;
     samples = Math.floor(durationMs / intervalMs) + 1;
     if (samples < MIN_SAMPLES) {
-      throw new UsageError(`leak: --duration ${String(flags.duration ?? '1m')} at --interval ${String(flags.interval ?? '5s')} gives ${samples} samples; at least ${MIN_SAMPLES} are needed (a shorter --interval or a longer --duration)`);
+      throw new UsageError(`leak: --duration ${flags.duration ?? '1m'} at --interval ${flags.interval} gives ${samples} samples; at least ${MIN_SAMPLES} are needed (a shorter --interval or a longer --duration)`);
     }
   }
-  const timeoutMs = typeof flags.timeout === 'string' ? parseDuration(flags.timeout, 'timeout') : undefined;
-  const json = !!flags.json;
+  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, 'timeout') : undefined;
+  const json = flags.json;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
-  const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+  const dir = await sessionDir(source, { path: null }, flags.out);
   let stopped = false;
 
   const base = serviceBase(source);

@@ -12,14 +12,35 @@ import type { ExpositionFormat } from '../formats/prometheus/index.js';
 import { analyseExposition, isRule, PROMLINT_RULES, RULE_IDS, Scrapes, type MetricsAnalysis, type RuleId } from '../analysis/metrics/index.js';
 import { metricsJson, renderMetrics, type MetricsMeta } from '../report/metrics.js';
 import { progress, type Progress } from '../report/progress.js';
-import { parseArgs, parseDuration, parseInteger } from './args.js';
-import { note, outStyle, printJson, wantsProgress, write, type Io } from './common.js';
+import { parseDuration, parseInteger } from './args.js';
+import { note, outStyle, printJson, wantsProgress, write } from './common.js';
 import { EXIT_INTERRUPTED, graceful } from './interrupt.js';
-import { timeoutFlag } from './profile-input.js';
+import { wrap } from './help.js';
+import { timeoutFlag } from './profile-flags.js';
+import { defineCommand, JSON_FLAG, OUT_FLAG, TIMEOUT_FLAG, type FlagDefs, type Invocation } from './spec.js';
 
-export const METRICS_HELP = `usage: goscope metrics <service-url|metrics-url|file|-> [flags]
+const FORMATS: readonly ExpositionFormat[] = ['text', 'openmetrics', 'protobuf'];
 
-Scrapes a service's Prometheus metrics (a service URL, as the other commands take it,
+/** Exit code when problems (errors or warnings) were found: promtool's lint exit code. */
+export const EXIT_PROBLEMS = 3;
+
+const METRICS_FLAGS = {
+  samples: { type: 'string', arg: 'N', default: '1', help: 'scrape N times (default 1; 2 or more compare scrapes)' },
+  interval: { type: 'string', arg: 'D', help: 'time between scrapes (default 10s)' },
+  disable: { type: 'string', multiple: true, arg: 'R,…', help: 'rules not to apply (repeatable; "promlint" means all of promlint\'s)' },
+  format: { type: 'string', arg: 'F', help: 'ask for (or read a file as) text, openmetrics or protobuf' },
+  top: { type: 'string', arg: 'N', default: '10', help: 'families in the cardinality table' },
+  timeout: TIMEOUT_FLAG('deadline of each whole request, body included (default 30s)'),
+  out: OUT_FLAG(),
+  json: JSON_FLAG('goscope.metrics/v1'),
+} as const satisfies FlagDefs;
+
+export const metricsSpec = defineCommand({
+  name: 'metrics',
+  args: '<url|file|->',
+  summary: "lint Prometheus metrics: promlint's rules, label values, cardinality per label, histograms, units, changes across scrapes, Go runtime facts",
+  usage: ['metrics <service-url|metrics-url|file|-> [flags]'],
+  description: `Scrapes a service's Prometheus metrics (a service URL, as the other commands take it,
 means <service>/metrics: http://h:9090 and http://h/admin/debug/pprof/ scrape
 http://h:9090/metrics and http://h/admin/metrics; any other URL is used as given) with
 Prometheus's own Accept header and gzip, saves the reply in the capture folder, and
@@ -35,63 +56,32 @@ with its rule, an example and a fix:
   - the same quantity under two names or units, an OpenMetrics # UNIT the name lacks;
   - with --samples N: counters that go down, series churn, families that come and go.
 The Go runtime's own metrics become facts: Go version, goroutines (and their trend),
-threads, GC pauses, heap against GOMEMLIMIT, open files against their limit.
-
-flags:
-  --samples N        scrape N times (default 1; 2 or more compare scrapes)
-  --interval D       time between scrapes (default 10s)
-  --disable R,…      rules not to apply (repeatable; "promlint" means all of promlint's)
-  --format F         ask for (or read a file as) text, openmetrics or protobuf
-  --top N            families in the cardinality table (default 10)
-  --timeout D        deadline of each whole request, body included (default 30s)
-  --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
-  --json             machine-readable output (schema goscope.metrics/v1)
-
-rules: ${RULE_IDS.join(', ')}
-
-exit codes: 0 no problems (notes only), 3 problems found (errors or warnings, as promtool
+threads, GC pauses, heap against GOMEMLIMIT, open files against their limit.`,
+  flags: METRICS_FLAGS,
+  after: [wrap(`rules: ${RULE_IDS.join(', ')}`, 90).join('\n')],
+  exits: `exit codes: 0 no problems (notes only), 3 problems found (errors or warnings, as promtool
 check metrics exits 3 for lint problems), 1 failure (unreachable service, malformed
 exposition: one line naming the input, line and column), 2 usage, 130 interrupted
-(the scrapes taken are analysed)`;
+(the scrapes taken are analysed)`,
+  run: metrics,
+});
 
-const FLAGS = {
-  samples: { type: 'string' },
-  interval: { type: 'string' },
-  disable: { type: 'list' },
-  format: { type: 'string' },
-  top: { type: 'string' },
-  timeout: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const FORMATS: readonly ExpositionFormat[] = ['text', 'openmetrics', 'protobuf'];
-
-/** Exit code when problems (errors or warnings) were found: promtool's lint exit code. */
-export const EXIT_PROBLEMS = 3;
-
-export async function metricsCommand(argv: string[], io: Io): Promise<number> {
-  const { flags, positionals, lists } = parseArgs(argv, FLAGS, 'metrics');
-  if (flags.help) {
-    write(io, METRICS_HELP);
-    return 0;
-  }
+async function metrics({ flags, positionals, given, io }: Invocation<typeof METRICS_FLAGS>): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('metrics: expected one <service-url>, metrics URL, file or -; see goscope metrics --help');
-  const disabled = disabledRules(lists.disable ?? []);
+  const disabled = disabledRules(flags.disable);
   let format: ExpositionFormat | undefined;
-  if (typeof flags.format === 'string') {
+  if (flags.format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${flags.format}"`);
     format = flags.format as ExpositionFormat;
   }
-  const top = typeof flags.top === 'string' ? parseInteger(flags.top, 'top', 0) : 10;
+  const top = parseInteger(flags.top, 'top', 0);
   const source = resolveSource(positionals[0]!);
   const live = source.kind === 'service' || source.kind === 'url';
-  const samples = typeof flags.samples === 'string' ? parseInteger(flags.samples, 'samples', 1) : 1;
-  if (!live && (samples > 1 || flags.interval !== undefined)) throw new UsageError(`--samples/--interval: only when scraping a service (${source.input} is a saved exposition)`);
-  const intervalMs = typeof flags.interval === 'string' ? parseDuration(flags.interval, 'interval') : 10_000;
+  const samples = parseInteger(flags.samples, 'samples', 1);
+  if (!live && (samples > 1 || given.has('interval'))) throw new UsageError(`--samples/--interval: only when scraping a service (${source.input} is a saved exposition)`);
+  const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, 'interval') : 10_000;
   if (samples > 1 && intervalMs < 100) throw new UsageError('--interval: at least 100ms');
-  const json = !!flags.json;
+  const json = flags.json;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
 
   let analysis: MetricsAnalysis | undefined;
@@ -101,7 +91,7 @@ export async function metricsCommand(argv: string[], io: Io): Promise<number> {
     if (live) {
       const url = metricsUrl(source.url!, source.kind === 'service');
       meta.source = url.href;
-      const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+      const dir = await sessionDir(source, { path: null }, flags.out);
       const scrapes = samples > 1 ? new Scrapes() : undefined;
       const g = graceful();
       try {

@@ -9,18 +9,36 @@ import { top } from '../analysis/profile/top.js';
 import { renderTopText, topJson } from '../report/top.js';
 import { progress } from '../report/progress.js';
 import { saveCapture } from '../collect/capture.js';
-import { parseArgs, parseDuration } from './args.js';
-import { note, outStyle, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
+import { flameInput } from '../analysis/flame/input.js';
+import { flamePage } from '../report/flame-page.js';
 import { clean } from '../report/term.js';
-import { printFilterWarnings, timeoutFlag, VIEW_FLAGS, VIEW_HELP, viewOptions } from './profile-input.js';
-import { flameInput, flamePage } from './flame.js';
+import { parseDuration } from './args.js';
+import { note, outStyle, printJson, wantsProgress, write, writeOutput } from './common.js';
+import { printFilterWarnings, timeoutFlag, VIEW_FLAGS, viewOptions } from './profile-flags.js';
+import { defineCommand, JSON_FLAG, OUT_FLAG, TIMEOUT_FLAG, type FlagDefs, type Invocation } from './spec.js';
 
-export const PROFILE_HELP = `usage: goscope profile <service-url> --type T [--seconds N] [flags]
+const TYPES: readonly ProfileType[] = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block', 'threadcreate'];
+const CUMULATIVE = new Set<ProfileType>(['allocs', 'mutex', 'block']);
 
-Captures one profile from a service's net/http/pprof, saves it (standard .pb.gz) in the
-capture folder, and prints its top like go tool pprof -top.
+const PROFILE_FLAGS = {
+  type: { type: 'string', arg: 'T', default: 'cpu', help: 'one of the types above' },
+  seconds: { type: 'string', arg: 'N', help: 'capture window (cpu default 10; allocs/mutex/block: delta window)' },
+  html: { type: 'string', short: 'o', arg: 'FILE', help: 'also write a flame graph of the profile' },
+  ...VIEW_FLAGS,
+  timeout: TIMEOUT_FLAG('deadline of the whole request, body included (default 30s; the CPU request adds --seconds)'),
+  out: OUT_FLAG(),
+  json: JSON_FLAG('goscope.top/v1 plus captured files'),
+} as const satisfies FlagDefs;
 
-types:
+export const profileSpec = defineCommand({
+  name: 'profile',
+  args: '<service-url> --type T',
+  summary: 'capture one profile (cpu, heap, allocs, mutex, block, …) and show its top',
+  usage: ['profile <service-url> --type T [--seconds N] [flags]'],
+  description: `Captures one profile from a service's net/http/pprof, saves it (standard .pb.gz) in the
+capture folder, and prints its top like go tool pprof -top.`,
+  before: [
+    `types:
   cpu           CPU for --seconds (default 10)
   heap          memory in use now (and allocated since start)
   allocs        allocations: with --seconds, only those made during that window
@@ -28,45 +46,19 @@ types:
   mutex, block  lock contention and blocking (with --seconds: during that window);
                 empty until the service enables them, which goscope detects and explains
   goroutine     goroutines by stack (goscope goroutines shows more)
-  threadcreate  stacks that created OS threads
+  threadcreate  stacks that created OS threads`,
+  ],
+  flags: PROFILE_FLAGS,
+  exits: 'exit codes: 0 ok, 1 failure (unreachable service, disabled or missing profile), 2 usage',
+  run: profile,
+});
 
-flags:
-  --type T           one of the types above (default cpu)
-  --seconds N        capture window (cpu default 10; allocs/mutex/block: delta window)
-  -o, --html FILE    also write a flame graph of the profile
-${VIEW_HELP}
-  --timeout D        deadline of the whole request, body included (default 30s; the
-                     CPU request adds --seconds)
-  --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
-  --json             machine-readable output (schema goscope.top/v1 plus captured files)
-
-exit codes: 0 ok, 1 failure (unreachable service, disabled or missing profile), 2 usage`;
-
-const TYPES: readonly ProfileType[] = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block', 'threadcreate'];
-const CUMULATIVE = new Set<ProfileType>(['allocs', 'mutex', 'block']);
-
-const FLAGS = {
-  ...VIEW_FLAGS,
-  type: { type: 'string' },
-  seconds: { type: 'string' },
-  html: { type: 'string', short: 'o' },
-  timeout: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export async function profileCommand(argv: string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, FLAGS, 'profile');
-  if (flags.help) {
-    write(io, PROFILE_HELP);
-    return 0;
-  }
+async function profile({ flags, positionals, io }: Invocation<typeof PROFILE_FLAGS>): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('profile: expected one <service-url>, e.g. http://127.0.0.1:6060; see goscope profile --help');
-  const type = (typeof flags.type === 'string' ? flags.type : 'cpu') as ProfileType;
+  const type = flags.type as ProfileType;
   if (!TYPES.includes(type)) throw new UsageError(`--type: expected one of ${TYPES.join(', ')}, got "${type}"`);
   let seconds: number | undefined;
-  if (typeof flags.seconds === 'string') {
+  if (flags.seconds !== undefined) {
     seconds = parseDuration(flags.seconds, 'seconds') / 1000;
     if (seconds < 1) throw new UsageError('--seconds: at least 1');
     if (!CUMULATIVE.has(type) && type !== 'cpu') throw new UsageError(`--seconds: a ${type} profile is a snapshot; a window applies to cpu, allocs, mutex and block`);
@@ -76,9 +68,9 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
   if (source.kind === 'file' || source.kind === 'stdin') throw new UsageError(`profile: ${source.input} is not a live service (for a saved profile use goscope top ${source.input})`);
   const base = serviceBase(source);
   const view = viewOptions(flags);
-  const json = !!flags.json;
+  const json = flags.json;
   const timeoutMs = timeoutFlag(flags);
-  const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+  const dir = await sessionDir(source, { path: null }, flags.out);
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
 
   if (type === 'mutex' || type === 'block') {
@@ -116,7 +108,7 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
     prog.done();
   }
 
-  if (typeof flags.html === 'string') {
+  if (flags.html !== undefined) {
     const input = flameInput(profile, view);
     await writeOutput(flags.html, flamePage(input, `${base.host} · ${type} · ${input.sampleType}`).html);
   }
@@ -125,7 +117,7 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
   else {
     write(io, renderTopText(report, profile, outStyle(io)));
     printFilterWarnings(io, report.warnings);
-    note(io, `saved ${files.map(clean).join(', ')}${typeof flags.html === 'string' ? `; flame graph in ${clean(flags.html)}` : ''}`);
+    note(io, `saved ${files.map(clean).join(', ')}${flags.html !== undefined ? `; flame graph in ${clean(flags.html)}` : ''}`);
   }
   return 0;
 }

@@ -9,75 +9,64 @@ import { resolveSource, serviceBase } from '../collect/source.js';
 import { sessionDir } from '../collect/acquire.js';
 import { captureTrace } from '../collect/trace.js';
 import { encodeProfile } from '../formats/pprof/index.js';
-import { readTraceStream, type OrderedEvent, type TraceHeader } from '../formats/trace/index.js';
 import { BLOCKING_KINDS, BlockingBuilder, summariseBlocking, type BlockingKind } from '../analysis/trace/blocking.js';
-import { TraceAnalyzer, type TraceAnalysis } from '../analysis/trace/analyse.js';
+import { analyseTraceStream, readTraceEvents } from '../analysis/trace/stream.js';
 import { traceVerdicts } from '../analysis/trace/verdicts.js';
-import { progress, type Progress } from '../report/progress.js';
+import { progress } from '../report/progress.js';
 import { renderTraceText, traceJson, traceReportHtml } from '../report/trace.js';
-import { parseArgs, parseDuration } from './args.js';
-import { note, printJson, wantsProgress, write, writeOutput, type Io } from './common.js';
 import { clean } from '../report/term.js';
-import { timeoutFlag } from './profile-input.js';
+import { parseDuration } from './args.js';
+import { note, printJson, wantsProgress, write, writeOutput } from './common.js';
+import { timeoutFlag } from './profile-flags.js';
+import { defineCommand, JSON_FLAG, OUT_FLAG, TIMEOUT_FLAG, type FlagDefs, type Invocation } from './spec.js';
 
-export const TRACE_HELP = `usage: goscope trace <service-url|file|-> [flags]
+const DEFAULT_SECONDS = 2;
 
-Captures a Go execution trace from a service's net/http/pprof (/debug/pprof/trace), saves
+const TRACE_FLAGS = {
+  seconds: { type: 'string', arg: 'N', help: `trace length (default ${DEFAULT_SECONDS}; service only)` },
+  output: { type: 'string', short: 'o', arg: 'FILE', help: 'write an HTML report: timeline of procs and goroutines, tables, and a flame graph per blocking profile' },
+  pprof: { type: 'string', arg: 'KIND', help: 'instead, write the KIND blocking profile (net, sync, syscall or sched) as a standard .pb.gz to -o FILE, as go tool trace -pprof=KIND' },
+  timeout: TIMEOUT_FLAG('deadline of the whole request after the trace ends (default 30s)'),
+  out: OUT_FLAG(),
+  json: JSON_FLAG('goscope.trace/v1'),
+} as const satisfies FlagDefs;
+
+export const traceSpec = defineCommand({
+  name: 'trace',
+  args: '<service-url|file|->',
+  summary: 'execution trace: events, goroutines, where they blocked (--pprof profiles)',
+  usage: ['trace <service-url|file|-> [flags]'],
+  description: `Captures a Go execution trace from a service's net/http/pprof (/debug/pprof/trace), saves
 it (trace.out) in the capture folder, then answers from it, verdicts first: goroutine
 creation storms (rate, who creates), the longest scheduling latencies (runnable goroutines
 waiting for a P) with stacks, the goroutines blocked longest and where, GC pressure (CPU
 share, stop-the-world pauses, assists, minimum mutator utilisation), goroutines by start
 function as go tool trace computes them, user tasks and regions, and the net, sync,
 syscall and sched blocking profiles. A saved trace file (Go 1.22+) or - (stdin) is read
-instead of capturing; it is read as a stream, so traces of any size work.
+instead of capturing; it is read as a stream, so traces of any size work.`,
+  flags: TRACE_FLAGS,
+  exits: `exit codes: 0 ok, 1 failure (unreachable service, not a trace, unsupported or corrupt
+trace), 2 usage`,
+  run: trace,
+});
 
-flags:
-  --seconds N        trace length (default 2; service only)
-  -o FILE            write an HTML report: timeline of procs and goroutines, tables, and
-                     a flame graph per blocking profile
-  --pprof KIND       instead, write the KIND blocking profile (net, sync, syscall or sched)
-                     as a standard .pb.gz to -o FILE, as go tool trace -pprof=KIND
-  --timeout D        deadline of the whole request after the trace ends (default 30s)
-  --out DIR          capture folder (default ./goscope-captures/<host_port>-<time>/)
-  --json             machine-readable output (schema goscope.trace/v1)
-
-exit codes: 0 ok, 1 failure (unreachable service, not a trace, unsupported or corrupt
-trace), 2 usage`;
-
-const FLAGS = {
-  seconds: { type: 'string' },
-  pprof: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  timeout: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const DEFAULT_SECONDS = 2;
-
-export async function traceCommand(argv: string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, FLAGS, 'trace');
-  if (flags.help) {
-    write(io, TRACE_HELP);
-    return 0;
-  }
+async function trace({ flags, positionals, io }: Invocation<typeof TRACE_FLAGS>): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('trace: expected one <service-url>, trace file or -; see goscope trace --help');
   let kind: BlockingKind | undefined;
-  if (typeof flags.pprof === 'string') {
+  if (flags.pprof !== undefined) {
     if (!(BLOCKING_KINDS as readonly string[]).includes(flags.pprof)) throw new UsageError(`--pprof: expected one of ${BLOCKING_KINDS.join(', ')}, got "${flags.pprof}"`);
     kind = flags.pprof as BlockingKind;
-    if (typeof flags.output !== 'string') throw new UsageError('--pprof: needs -o FILE (where to write the .pb.gz)');
+    if (flags.output === undefined) throw new UsageError('--pprof: needs -o FILE (where to write the .pb.gz)');
   }
   const source = resolveSource(positionals[0]!);
   const live = source.kind === 'service' || source.kind === 'url';
   let seconds = DEFAULT_SECONDS;
-  if (typeof flags.seconds === 'string') {
+  if (flags.seconds !== undefined) {
     if (!live) throw new UsageError(`--seconds: only when capturing from a service (${source.input} is a saved trace)`);
     seconds = parseDuration(flags.seconds, 'seconds') / 1000;
     if (seconds < 1) throw new UsageError('--seconds: at least 1');
   }
-  const json = !!flags.json;
+  const json = flags.json;
   const timeoutMs = timeoutFlag(flags);
 
   let chunks: AsyncIterable<Uint8Array>;
@@ -85,10 +74,12 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
   let size = 0;
   let savedTo: string | null = null;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
+  const mb = (n: number): string => (n / 1e6).toFixed(0);
+  const onRead = (read: number, events: number): void => prog.update(`reading trace: ${mb(read)}${size ? ` of ${mb(size)}` : ''} MB, ${events.toLocaleString('en-US')} events`);
   try {
     if (live) {
       const base = serviceBase(source);
-      const dir = await sessionDir(source, { path: null }, typeof flags.out === 'string' ? flags.out : undefined);
+      const dir = await sessionDir(source, { path: null }, flags.out);
       const c = await captureTrace(base, { dir, seconds, timeoutMs, onTick: (left) => prog.update(`trace: ${left}s left`) });
       input = savedTo = c.path;
       size = c.size;
@@ -108,32 +99,32 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
     if (kind && !json) {
       // Only the blocking profiles are needed: skip the summary, GC and verdict analyses.
       const blocking = new BlockingBuilder();
-      await countedRead(chunks, input, (e) => blocking.add(e), prog, size);
+      await readTraceEvents(chunks, input, (e) => blocking.add(e), onRead);
       prog.done();
       const profile = blocking.finish()[kind];
-      const out = flags.output as string;
+      const out = flags.output!;
       await writeOutput(out, encodeProfile(profile, { gzip: true }));
       const b = summariseBlocking(profile);
       write(io, `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${clean(out)}${savedTo ? `; trace saved to ${clean(savedTo)}` : ''}`);
       return 0;
     }
-    const { analysis, header } = await analyseTraceStream(chunks, input, { timeline: !kind && typeof flags.output === 'string', prog, size });
+    const { analysis, header } = await analyseTraceStream(chunks, input, { timeline: !kind && flags.output !== undefined, onRead });
     prog.done();
     const verdicts = traceVerdicts(analysis);
     const meta = { goVersion: header.goVersion, savedTo, input };
 
     if (kind) {
       // --json carries every analysis, so all of them ran.
-      const out = flags.output as string;
+      const out = flags.output!;
       await writeOutput(out, encodeProfile(analysis.blocking[kind], { gzip: true }));
       printJson(io, { ...traceJson(analysis, verdicts, meta), pprof: { kind, file: out } });
       return 0;
     }
-    if (typeof flags.output === 'string') await writeOutput(flags.output, traceReportHtml(analysis, verdicts, meta));
+    if (flags.output !== undefined) await writeOutput(flags.output, traceReportHtml(analysis, verdicts, meta));
     if (json) printJson(io, traceJson(analysis, verdicts, meta));
     else {
       write(io, renderTraceText(analysis, verdicts, meta));
-      if (typeof flags.output === 'string') note(io, `wrote ${clean(flags.output)}`);
+      if (flags.output !== undefined) note(io, `wrote ${clean(flags.output)}`);
       if (savedTo) note(io, `saved ${clean(savedTo)}`);
     }
     return 0;
@@ -150,40 +141,3 @@ async function* readFile(file: string): AsyncGenerator<Uint8Array> {
     throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
-
-/**
- * Every analysis of a trace in one streaming pass (memory: one generation plus the
- * analyses' state). Progress shows bytes read and events on a TTY.
- */
-export async function analyseTraceStream(
-  chunks: AsyncIterable<Uint8Array>,
-  input: string,
-  opts: { timeline?: boolean; prog?: Progress; size?: number } = {},
-): Promise<{ analysis: TraceAnalysis; header: TraceHeader }> {
-  const an = new TraceAnalyzer({ timeline: opts.timeline });
-  const header = await countedRead(chunks, input, (e) => an.add(e), opts.prog, opts.size);
-  return { analysis: an.finish(), header };
-}
-
-/** Streams the trace's events to `onEvent`, with bytes read and events on the progress line. */
-async function countedRead(chunks: AsyncIterable<Uint8Array>, input: string, onEvent: (e: OrderedEvent) => void, prog?: Progress, size?: number): Promise<TraceHeader> {
-  let read = 0;
-  let events = 0;
-  const mb = (n: number): string => (n / 1e6).toFixed(0);
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const c of chunks) {
-      read += c.byteLength;
-      prog?.update(`reading trace: ${mb(read)}${size ? ` of ${mb(size)}` : ''} MB, ${events.toLocaleString('en-US')} events`);
-      yield c;
-    }
-  }
-  return readTraceStream(
-    counted(),
-    (e) => {
-      events++;
-      onEvent(e);
-    },
-    { input },
-  );
-}
-

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { LimitKind } from '../lib/limits.js';
 import { captureDir, saveCaptureStream, serviceLabel } from './capture.js';
-import { fetchStream } from './http.js';
+import { fetchStream } from './fetch.js';
 import { profileUrl, type Source } from './source.js';
 
 export interface Acquired {

@@ -12,7 +12,7 @@ import { formatOfContentType, type ExpositionFormat } from '../formats/prometheu
 import { limit } from '../lib/limits.js';
 import { oneLine } from '../lib/text.js';
 import { saveCaptureStream } from './capture.js';
-import { fetchWithHeaders, FetchError, tooLarge } from './http.js';
+import { fetchWithHeaders, FetchError, tooLarge } from './fetch.js';
 import { describeReply, withSavedTo } from '../formats/reply.js';
 import { readHead } from './reply.js';
 

@@ -31,7 +31,7 @@ import { compareInt64, decodeProfile, sumInt64, type Int64 } from '../formats/pp
 import { checkInflatedSize } from '../formats/input.js';
 import { limit, limitHint } from '../lib/limits.js';
 import { saveCapture, saveCaptureStream } from './capture.js';
-import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './http.js';
+import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, NotFoundError, fetchBytes, fetchStream } from './fetch.js';
 import { profileUrl } from './source.js';
 import { notWhatWasAsked, withSavedTo } from '../formats/reply.js';
 

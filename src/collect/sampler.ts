@@ -2,7 +2,7 @@
 // start time, so slow responses do not stretch the series. Each snapshot is saved before
 // the caller sees it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetchBytes } from './http.js';
+import { fetchBytes } from './fetch.js';
 import { saveCapture } from './capture.js';
 
 export interface Snapshot {

@@ -7,7 +7,7 @@
 import { UserError } from '../errors.js';
 import { formatBytes, limit, limitHint } from '../lib/limits.js';
 import { saveCaptureStream } from './capture.js';
-import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, fetchStream } from './http.js';
+import { DEFAULT_TIMEOUT_MS, FetchError, HttpStatusError, fetchStream } from './fetch.js';
 import { profileUrl } from './source.js';
 import { startTicker } from './profiles.js';
 import { notWhatWasAsked } from '../formats/reply.js';
