@@ -16,9 +16,10 @@ import { leakSpec } from './leak.js';
 import { profileSpec } from './profile.js';
 import { metricsSpec } from './metrics.js';
 import { traceSpec } from './trace.js';
+import { tracesSpec } from './traces.js';
 
 /** Every command, in the order `goscope --help` lists them. */
-export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec, metricsSpec];
+export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec, metricsSpec, tracesSpec];
 
 const FOOTER = `<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help (goscope help

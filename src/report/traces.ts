@@ -12,13 +12,18 @@ export const TRACES_SCHEMA = 'goscope.traces/v1';
 
 const KIND_NAME: Record<number, string> = { 0: '', 1: 'internal', 2: 'server', 3: 'client', 4: 'producer', 5: 'consumer' };
 
+/** An operation with its span kind, dimmed, where the kind tells same-named spans apart. */
+function opName(name: string, kind: number, s: Style): string {
+  return KIND_NAME[kind] ? `${clean(name)} ${s.dim(KIND_NAME[kind]!)}` : clean(name);
+}
+
 function findingLines(f: Finding, s: Style): string[] {
   const where = f.operation ? `${clean(f.service)} ${s.bold(`"${clean(f.operation)}"`)}` : clean(f.service);
   const out = [`  ${s.red(f.kind.padEnd(22))}${where}${f.traceId ? s.dim(`  trace ${f.traceId}`) : ''}`, `    ${clean(f.summary)}`];
   if (f.kind === 'timeout') {
-    const hops = f.evidence.hops as { service: string; operation: string; enteredAtMs: number; leftMs: number }[];
+    const hops = f.evidence.hops as { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[];
     out.push(s.dim('    budget ledger (entered at / left of the budget):'));
-    out.push(...table(hops.map((h) => [`      ${clean(h.service)}`, clean(h.operation), `+${fmtMs(h.enteredAtMs)}`, `${fmtMs(h.leftMs)} left`])));
+    out.push(...table(hops.map((h) => [`      ${clean(h.service)}`, opName(h.operation, h.kind, s), `+${fmtMs(h.enteredAtMs)}`, `${fmtMs(h.leftMs)} left`])));
   } else if (f.kind === 'budget-exceeded') {
     const e = f.evidence as { callerService: string; callerOperation: string; callerBudgetMs: number; waitedOn: { service: string; operation: string; ms: number } | null };
     out.push(s.dim(`    caller ${clean(e.callerService)} "${clean(e.callerOperation)}" gave up after ${fmtMs(e.callerBudgetMs)}${e.waitedOn ? `; it was waiting on ${clean(e.waitedOn.service)} "${clean(e.waitedOn.operation)}" (${fmtMs(e.waitedOn.ms)})` : ''}`));
@@ -41,11 +46,11 @@ export function renderTraces(a: RequestsAnalysis, s: Style): string {
   const ops = a.summary.operations;
   if (ops.length) {
     out.push('', s.bold('slowest operations (by p99 self time: time in the span itself, not in its children)'));
-    out.push(...table([[s.dim('  service'), s.dim('operation'), s.dim('count'), s.dim('self p50'), s.dim('self p99'), s.dim('p99'), s.dim('max')], ...ops.map((o) => [`  ${clean(o.service)}`, clean(o.operation), String(o.count), fmtMs(o.selfP50Ms), fmtMs(o.selfP99Ms), fmtMs(o.durationP99Ms), fmtMs(o.maxMs)])]));
+    out.push(...table([[s.dim('  service'), s.dim('operation'), s.dim('count'), s.dim('self p50'), s.dim('self p99'), s.dim('p99'), s.dim('max')], ...ops.map((o) => [`  ${clean(o.service)}`, opName(o.operation, o.kind, s), String(o.count), fmtMs(o.selfP50Ms), fmtMs(o.selfP99Ms), fmtMs(o.durationP99Ms), fmtMs(o.maxMs)])]));
   }
   if (a.summary.errors.length) {
     out.push('', s.bold('errors'));
-    out.push(...table(a.summary.errors.map((e) => [`  ${clean(e.service)}`, clean(e.operation), `${e.errors}/${e.count}`, `${clean(e.topMessage)}${e.topMessageCount > 1 ? ` (${e.topMessageCount}×)` : ''}`])));
+    out.push(...table(a.summary.errors.map((e) => [`  ${clean(e.service)}`, opName(e.operation, e.kind, s), `${e.errors}/${e.count}`, `${clean(e.topMessage)}${e.topMessageCount > 1 ? ` (${e.topMessageCount}×)` : ''}`])));
   }
   if (a.summary.pairs.length) {
     out.push('', s.bold('calls between services (client span durations; gap = client minus server span)'));

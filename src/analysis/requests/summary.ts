@@ -7,6 +7,8 @@ import { nsToMs, type TraceTree } from './model.js';
 export interface OperationStat {
   service: string;
   operation: string;
+  /** OTLP SpanKind: a client and a server span may share a name (otelhttp's "GET /path"). */
+  kind: number;
   count: number;
   selfP50Ms: number;
   selfP99Ms: number;
@@ -17,6 +19,7 @@ export interface OperationStat {
 export interface ErrorSpot {
   service: string;
   operation: string;
+  kind: number;
   errors: number;
   count: number;
   /** The most frequent status/exception message and how often it came. */
@@ -47,19 +50,19 @@ const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 const asc = (a: number, b: number): number => a - b;
 
 export function summarise(trees: Iterable<TraceTree>, limit = 10): Summary {
-  const ops = new Map<string, { service: string; operation: string; self: number[]; dur: number[] }>();
-  const errs = new Map<string, { service: string; operation: string; errors: number; count: number; msgs: Map<string, number>; trace: string }>();
+  const ops = new Map<string, { service: string; operation: string; kind: number; self: number[]; dur: number[] }>();
+  const errs = new Map<string, { service: string; operation: string; kind: number; errors: number; count: number; msgs: Map<string, number>; trace: string }>();
   const pairs = new Map<string, { caller: string; callee: string; dur: number[]; gap: number[]; errors: number }>();
   for (const t of trees) {
     for (const n of t.nodes) {
       const r = n.rec;
-      const key = r.service + '\0' + r.name;
+      const key = r.service + '\0' + r.name + '\0' + r.kind;
       let o = ops.get(key);
-      if (!o) ops.set(key, (o = { service: r.service, operation: r.name, self: [], dur: [] }));
+      if (!o) ops.set(key, (o = { service: r.service, operation: r.name, kind: r.kind, self: [], dur: [] }));
       o.self.push(nsToMs(n.selfNs));
       o.dur.push(nsToMs(r.end - r.start));
       let e = errs.get(key);
-      if (!e) errs.set(key, (e = { service: r.service, operation: r.name, errors: 0, count: 0, msgs: new Map(), trace: '' }));
+      if (!e) errs.set(key, (e = { service: r.service, operation: r.name, kind: r.kind, errors: 0, count: 0, msgs: new Map(), trace: '' }));
       e.count++;
       if (isError(r)) {
         e.errors++;
@@ -84,7 +87,7 @@ export function summarise(trees: Iterable<TraceTree>, limit = 10): Summary {
   for (const o of ops.values()) {
     o.self.sort(asc);
     o.dur.sort(asc);
-    operations.push({ service: o.service, operation: o.operation, count: o.self.length, selfP50Ms: r3(nearestRank(o.self, 50)), selfP99Ms: r3(nearestRank(o.self, 99)), durationP99Ms: r3(nearestRank(o.dur, 99)), maxMs: r3(o.dur[o.dur.length - 1]!) });
+    operations.push({ service: o.service, operation: o.operation, kind: o.kind, count: o.self.length, selfP50Ms: r3(nearestRank(o.self, 50)), selfP99Ms: r3(nearestRank(o.self, 99)), durationP99Ms: r3(nearestRank(o.dur, 99)), maxMs: r3(o.dur[o.dur.length - 1]!) });
   }
   operations.sort((a, b) => b.selfP99Ms - a.selfP99Ms || a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
   const errors: ErrorSpot[] = [];
@@ -93,7 +96,7 @@ export function summarise(trees: Iterable<TraceTree>, limit = 10): Summary {
     let top = '';
     let topN = 0;
     for (const [m, k] of e.msgs) if (k > topN) [top, topN] = [m, k];
-    errors.push({ service: e.service, operation: e.operation, errors: e.errors, count: e.count, topMessage: top, topMessageCount: topN, exampleTraceId: e.trace });
+    errors.push({ service: e.service, operation: e.operation, kind: e.kind, errors: e.errors, count: e.count, topMessage: top, topMessageCount: topN, exampleTraceId: e.trace });
   }
   errors.sort((a, b) => b.errors - a.errors || a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
   const pairList: PairStat[] = [];
