@@ -315,6 +315,56 @@ export async function installGoProgram(pkg: string, version: string, opts: { tim
   }
 }
 
+/**
+ * A program whose module has replace directives (so `go install pkg@version` refuses it),
+ * built the way its docs say: `go get -tool pkg@version` in a scratch module, then
+ * `go build`. Cached like installGoProgram; throws with the reason when it cannot be built.
+ */
+export async function installGoTool(pkg: string, version: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+  const goLine = goVersionOutput();
+  if (goLine === null) throw new Error('go toolchain not found');
+  const name = path.basename(pkg);
+  const key = createHash('sha256').update(`tool\0${pkg}@${version}\0${goLine}`).digest('hex').slice(0, 12);
+  const dir = path.join(goBinDir, `${name}-${version}-tool-${key}`);
+  const exe = path.join(dir, name + (process.platform === 'win32' ? '.exe' : ''));
+  const pending = building.get(exe);
+  if (pending) return pending;
+  const job = (async () => {
+    if (existsSync(exe)) return exe;
+    const tmpDir = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await fsp.mkdir(tmpDir, { recursive: true });
+    const env = goEnv({ CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' });
+    const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
+    try {
+      await fsp.writeFile(path.join(tmpDir, 'go.mod'), 'module goscope.dev/tool\n');
+      for (const args of [['get', '-tool', `${pkg}@${version}`], ['build', '-o', path.join(tmpDir, path.basename(exe)), pkg]]) {
+        const r = await run('go', args, { cwd: tmpDir, env, timeoutMs });
+        if (r.code !== 0) throw new Error(`go ${args.join(' ')} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`);
+      }
+      await fsp.rename(tmpDir, dir).catch(async (e: NodeJS.ErrnoException) => {
+        if (!existsSync(exe)) throw e;
+      });
+      return exe;
+    } finally {
+      await fsp.rm(tmpDir, { recursive: true, force: true });
+    }
+  })();
+  building.set(exe, job);
+  try {
+    return await job;
+  } catch (e) {
+    building.delete(exe);
+    throw e;
+  }
+}
+
+/** Jaeger v2 all-in-one (OTLP in, query API out), the tracing backend of the traces peer test. */
+export const JAEGER_TOOL = { pkg: 'github.com/jaegertracing/jaeger/cmd/jaeger', version: 'v1.75.0' } as const;
+
+export function installJaegerTool(): Promise<string> {
+  return installGoTool(JAEGER_TOOL.pkg, JAEGER_TOOL.version);
+}
+
 /** Caddy, the third-party service of the end-to-end tests: its admin endpoint serves pprof and /metrics. */
 export const CADDY = { pkg: 'github.com/caddyserver/caddy/v2/cmd/caddy', version: 'v2.11.9' } as const;
 
