@@ -470,6 +470,28 @@ export async function runDumpgen(mode: string, opts: DumpgenOptions = {}): Promi
   });
 }
 
+/** The multi-service OpenTelemetry demo of `goscope traces` (testdata/go/otdemo/README.md). */
+export const OTDEMO_DIR = 'testdata/go/otdemo';
+
+export interface OtdemoOptions {
+  /** OTLP/HTTP base URL the three services export to. */
+  otlp: string;
+  /** Folder for gateway.log, orders.log, inventory.log. */
+  logs: string;
+  /** The gateway's client timeout on the planted paths (default 300ms). */
+  slow?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Builds otdemo and runs it with -drive: one request per endpoint, spans flushed, exit.
+ * Throws when the build fails (its module needs the OpenTelemetry SDK from the module proxy).
+ */
+export async function runOtdemo(opts: OtdemoOptions): Promise<RunResult> {
+  const bin = await buildGo(OTDEMO_DIR);
+  return run(bin, ['-drive', '-otlp', opts.otlp, '-logs', opts.logs, '-slow', opts.slow ?? '300ms'], { env: goEnv(), timeoutMs: opts.timeoutMs ?? 120_000 });
+}
+
 // ---------------------------------------------------------------------------
 // The demo service
 

@@ -18,21 +18,23 @@ import { metricsSpec } from './metrics.js';
 import { traceSpec } from './trace.js';
 import { otlpSpec } from './otlp.js';
 import { logsSpec } from './logs.js';
+import { tracesSpec } from './traces.js';
 
 /** Every command, in the order `goscope --help` lists them. */
-export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec, metricsSpec, logsSpec, otlpSpec];
+export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec, metricsSpec, tracesSpec, logsSpec, otlpSpec];
 
 const FOOTER = `<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help (goscope help
 <command> prints the same); every one that prints findings takes --json (flame writes
 files instead).
 
-exit codes: 0 ok, 1 failure, 2 usage error, 3 leak suspects found (leak, diagnose) or metrics problems,
-            4 SLO breached (http --slo), 130 interrupted (Ctrl-C; 143 for SIGTERM)
+exit codes: 0 ok, 1 failure, 2 usage error, 3 findings (leak suspects in leak and diagnose, metrics
+            problems, request findings in traces, a crash in logs), 4 SLO breached (http --slo),
+            130 interrupted (Ctrl-C; 143 for SIGTERM)
 
 Requests to a service: --timeout is each whole request's deadline; sizes are capped by
 kind (GOSCOPE_MAX_PROFILE, GOSCOPE_MAX_DUMP, GOSCOPE_MAX_TRACE, GOSCOPE_MAX_INFLATE,
-GOSCOPE_MAX_METRICS).`;
+GOSCOPE_MAX_METRICS, GOSCOPE_MAX_OTLP).`;
 
 export const HELP = mainHelp(COMMANDS, FOOTER);
 

@@ -212,6 +212,7 @@ export function singleJson(r: SingleReport): unknown {
     url: r.url,
     traceparent: ex.traceparent || null,
     traceId: ex.traceId || null,
+    startedAtUnixMs: ex.startedAtUnixMs === undefined ? null : Math.round(ex.startedAtUnixMs * 1000) / 1000,
     status: final.status,
     protocol: conn?.protocol ?? null,
     phases: roundPhases(ex.phases),

@@ -227,7 +227,7 @@ export class HttpClient {
     let method = cfg.method;
     let body = cfg.body;
     let headers = cfg.headers;
-    const ex: Exchange = { index, traceparent, traceId: traceIdOf(traceparent), hops, phases: null!, status: null, failure: null, body: null, bodyTruncated: false };
+    const ex: Exchange = { index, traceparent, traceId: traceIdOf(traceparent), startedAtUnixMs: performance.timeOrigin + chainStart, hops, phases: null!, status: null, failure: null, body: null, bodyTruncated: false };
 
     let t = new HopTimer();
     const intr: Interrupt = { abort: null };

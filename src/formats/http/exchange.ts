@@ -105,6 +105,11 @@ export interface Exchange {
   traceparent: string;
   /** Its trace-id, '' when none was sent. */
   traceId: string;
+  /**
+   * Wall-clock start (Unix ms, sub-ms fraction from the monotonic clock): where the request
+   * sits on a trace's timeline next to the server's spans (`goscope traces --http`).
+   */
+  startedAtUnixMs?: number;
   /** Every hop; the last is the final response (or the failed attempt). */
   hops: Hop[];
   /** The final hop's phases, with total and ttfb measured from the first hop's start. */

@@ -1,0 +1,220 @@
+// Findings across one trace (timeout, budget-exceeded, outlived-parent) and across traces
+// (context-break). Each names the service and operation to look at and carries its numbers.
+//
+// A request's budget is what the spans show: the outermost client span that failed with a
+// deadline (its duration is the timeout its caller set). Clock skew between hosts is not
+// corrected: spans of one request are compared as their hosts stamped them, with SLACK_NS
+// of tolerance for cancellation to travel down the hops.
+import { SpanKind, StatusCode } from '../../formats/otlp/model.js';
+import { nsToMs, type Finding, type SpanNode, type SpanRec, type TraceTree } from './model.js';
+
+/** How long after its caller ended a span may still run before it counts (cancellation in flight). */
+export const SLACK_NS = 50_000_000n;
+
+const DEADLINE = /deadline exceeded|deadline_exceeded|timed? ?out\b|timeout/i;
+
+/** The span failed because a deadline passed (its own or its caller's). */
+export function isDeadline(r: SpanRec): boolean {
+  if (r.status !== StatusCode.error && r.exceptions.length === 0 && r.httpStatus !== 504 && r.httpStatus !== 408) return false;
+  if (DEADLINE.test(r.statusMessage)) return true;
+  for (const m of r.exceptions) if (DEADLINE.test(m)) return true;
+  return r.httpStatus === 504 || r.httpStatus === 408;
+}
+
+/** The span failed: status error, an exception event, or a 5xx answer on a server span. */
+export function isError(r: SpanRec): boolean {
+  return r.status === StatusCode.error || r.exceptions.length > 0 || (r.kind === SpanKind.server && r.httpStatus !== null && r.httpStatus >= 500);
+}
+
+const ms = (ns: bigint): number => Math.round(nsToMs(ns) * 1000) / 1000;
+
+/** Self time of `n` inside [lo, hi] (its clipped duration minus its clipped children). */
+function selfWithin(n: SpanNode, lo: bigint, hi: bigint): bigint {
+  const s0 = n.rec.start > lo ? n.rec.start : lo;
+  const e0 = n.rec.end < hi ? n.rec.end : hi;
+  if (e0 <= s0) return 0n;
+  let covered = 0n;
+  let cs = -1n;
+  let ce = -1n;
+  for (const c of n.children) {
+    const s = c.rec.start > s0 ? c.rec.start : s0;
+    const e = c.rec.end < e0 ? c.rec.end : e0;
+    if (e <= s) continue;
+    if (ce < 0n || s > ce) {
+      if (ce > cs) covered += ce - cs;
+      cs = s;
+      ce = e;
+    } else if (e > ce) ce = e;
+  }
+  if (ce > cs) covered += ce - cs;
+  return e0 - s0 - covered;
+}
+
+function descendants(n: SpanNode): SpanNode[] {
+  const out: SpanNode[] = [];
+  const stack = [...n.children];
+  while (stack.length) {
+    const c = stack.pop()!;
+    out.push(c);
+    stack.push(...c.children);
+  }
+  return out;
+}
+
+/** The outermost span that failed on a deadline, preferring client spans (they hold the timeout). */
+function budgetSpan(t: TraceTree): SpanNode | null {
+  let best: SpanNode | null = null;
+  for (const n of t.nodes) {
+    if (!isDeadline(n.rec)) continue;
+    const client = n.rec.kind === SpanKind.client;
+    const bestClient = best?.rec.kind === SpanKind.client;
+    if (!best || (client && !bestClient) || (client === bestClient && n.depth < best.depth)) best = n;
+  }
+  return best;
+}
+
+/** The budget ledger of a timed-out request: who had how much left, and who spent it. */
+export function budgetLedger(b: SpanNode): { budgetMs: number; consumer: SpanNode; consumedMs: number; hops: { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[] } {
+  const lo = b.rec.start;
+  const hi = b.rec.end;
+  let consumer = b;
+  let best = selfWithin(b, lo, hi);
+  for (const d of descendants(b)) {
+    const v = selfWithin(d, lo, hi);
+    if (v > best) {
+      best = v;
+      consumer = d;
+    }
+  }
+  const chain: SpanNode[] = [];
+  for (let a: SpanNode | null = consumer; a; a = a.parent) {
+    chain.push(a);
+    if (a === b) break;
+  }
+  chain.reverse();
+  return {
+    budgetMs: ms(hi - lo),
+    consumer,
+    consumedMs: ms(best),
+    hops: chain.map((n) => ({ service: n.rec.service, operation: n.rec.name, kind: n.rec.kind, enteredAtMs: ms(n.rec.start - lo), leftMs: ms(hi - n.rec.start) })),
+  };
+}
+
+/** timeout, budget-exceeded and outlived-parent in one trace. */
+export function traceFindings(t: TraceTree): Finding[] {
+  const out: Finding[] = [];
+  for (const n of t.nodes) {
+    const p = n.parent;
+    if (!p || n.rec.end - p.rec.end <= SLACK_NS) continue;
+    const overrunMs = ms(n.rec.end - p.rec.end);
+    if (isDeadline(p.rec)) {
+      // The caller gave up on a deadline and this hop kept going: its deadline did not shrink.
+      const leftMs = ms(p.rec.end - n.rec.start);
+      let waitedOn: SpanNode | null = null;
+      for (const c of n.children) if (c.rec.kind === SpanKind.client && (!waitedOn || c.rec.end - c.rec.start > waitedOn.rec.end - waitedOn.rec.start)) waitedOn = c;
+      out.push({
+        kind: 'budget-exceeded',
+        service: n.rec.service,
+        operation: n.rec.name,
+        traceId: t.traceId,
+        spanId: n.rec.spanId,
+        summary: `${n.rec.service} "${n.rec.name}" ran ${ms(n.rec.end - n.rec.start)} ms with ${leftMs} ms of its caller's budget left: its deadline did not shrink`,
+        evidence: {
+          callerService: p.rec.service,
+          callerOperation: p.rec.name,
+          callerBudgetMs: ms(p.rec.end - p.rec.start),
+          leftAtStartMs: leftMs,
+          ranMs: ms(n.rec.end - n.rec.start),
+          exceededByMs: overrunMs,
+          waitedOn: waitedOn ? { service: waitedOn.rec.service, operation: waitedOn.rec.name, ms: ms(waitedOn.rec.end - waitedOn.rec.start) } : null,
+        },
+      });
+    } else {
+      out.push({
+        kind: 'outlived-parent',
+        service: n.rec.service,
+        operation: n.rec.name,
+        traceId: t.traceId,
+        spanId: n.rec.spanId,
+        summary: `${n.rec.service} "${n.rec.name}" kept running ${overrunMs} ms after ${p.rec.service} "${p.rec.name}" ended: cancellation did not reach it`,
+        evidence: { parentService: p.rec.service, parentOperation: p.rec.name, parentEndedAtMs: ms(p.rec.end - t.startNs), endedAtMs: ms(n.rec.end - t.startNs), overrunMs },
+      });
+    }
+  }
+  // A timeout explained by a hop that ignored the deadline is reported once, as that hop.
+  if (!out.some((f) => f.kind === 'budget-exceeded')) {
+    const b = budgetSpan(t);
+    if (b) {
+      const l = budgetLedger(b);
+      const c = l.consumer.rec;
+      out.unshift({
+        kind: 'timeout',
+        service: c.service,
+        operation: c.name,
+        traceId: t.traceId,
+        spanId: c.spanId,
+        summary: `${b.rec.service} "${b.rec.name}" timed out after ${l.budgetMs} ms; ${c.service} "${c.name}" spent ${l.consumedMs} ms of it on its own`,
+        evidence: { budgetService: b.rec.service, budgetOperation: b.rec.name, budgetMs: l.budgetMs, consumedMs: l.consumedMs, share: Math.round((l.consumedMs / l.budgetMs) * 1000) / 1000, hops: l.hops },
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * context-break: a server span that starts a new trace (no parent at all) while a client
+ * span of another trace, calling the same host:port, is open around it and has no server
+ * span of its own trace under it.
+ */
+export function contextBreaks(trees: TraceTree[]): Finding[] {
+  const clients = new Map<string, SpanNode[]>();
+  for (const t of trees) {
+    for (const n of t.nodes) {
+      if (n.rec.kind !== SpanKind.client || !n.rec.peer) continue;
+      if (n.children.some((c) => c.rec.kind === SpanKind.server)) continue;
+      let list = clients.get(n.rec.peer);
+      if (!list) clients.set(n.rec.peer, (list = []));
+      list.push(n);
+    }
+  }
+  for (const list of clients.values()) list.sort((a, b) => (a.rec.start < b.rec.start ? -1 : a.rec.start > b.rec.start ? 1 : 0));
+  const out: Finding[] = [];
+  for (const t of trees) {
+    for (const r of t.roots) {
+      if (r.orphan || r.rec.kind !== SpanKind.server || !r.rec.peer) continue;
+      const list = clients.get(r.rec.peer);
+      if (!list) continue;
+      // The tightest client span around the server span.
+      let best: SpanNode | null = null;
+      for (let i = upperBound(list, r.rec.start) - 1; i >= 0; i--) {
+        const c = list[i]!;
+        if (c.rec.traceId === r.rec.traceId || c.rec.end < r.rec.end) continue;
+        if (!best || c.rec.end - c.rec.start < best.rec.end - best.rec.start) best = c;
+        if (best && r.rec.start - c.rec.start > best.rec.end - best.rec.start) break;
+      }
+      if (!best) continue;
+      const b = best.rec;
+      out.push({
+        kind: 'context-break',
+        service: r.rec.service,
+        operation: r.rec.name,
+        traceId: r.rec.traceId,
+        spanId: r.rec.spanId,
+        summary: `${r.rec.service} "${r.rec.name}" started a new trace while ${b.service} "${b.name}" (trace ${b.traceId}) was calling it: the incoming trace context was not extracted`,
+        evidence: { callerTraceId: b.traceId, callerSpanId: b.spanId, callerService: b.service, callerOperation: b.name, peer: r.rec.peer, startedAfterCallerMs: ms(r.rec.start - b.start), endedBeforeCallerMs: ms(b.end - r.rec.end) },
+      });
+    }
+  }
+  return out;
+}
+
+function upperBound(list: SpanNode[], t: bigint): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.rec.start <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,123 @@
+// Logs joined to traces: by trace and span id where the line carries them, otherwise by
+// service and time window (marked as such: another request of the same service running at
+// the same moment would match too). logs-without-trace-id: per service, the share of lines
+// written inside that service's spans that carry no trace id.
+import type { LogEntry } from '../../formats/logs/model.js';
+import type { Finding, SpanNode, TraceTree } from './model.js';
+
+export type LogMatch = 'span-id' | 'trace-id' | 'time-window';
+
+export interface AttachedLog {
+  entry: LogEntry;
+  /** The span it belongs to ('' : the trace, no span said). */
+  spanId: string;
+  how: LogMatch;
+}
+
+/** Sorted, merged [start, end] intervals of every span of each service. */
+function serviceIntervals(trees: Iterable<TraceTree>): Map<string, bigint[]> {
+  const raw = new Map<string, [bigint, bigint][]>();
+  for (const t of trees) {
+    for (const n of t.nodes) {
+      let l = raw.get(n.rec.service);
+      if (!l) raw.set(n.rec.service, (l = []));
+      l.push([n.rec.start, n.rec.end]);
+    }
+  }
+  const out = new Map<string, bigint[]>();
+  for (const [svc, l] of raw) {
+    l.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const flat: bigint[] = [];
+    for (const [s, e] of l) {
+      if (flat.length && s <= flat[flat.length - 1]!) {
+        if (e > flat[flat.length - 1]!) flat[flat.length - 1] = e;
+      } else flat.push(s, e);
+    }
+    out.set(svc, flat);
+  }
+  return out;
+}
+
+function inside(flat: bigint[], t: bigint): boolean {
+  // Binary search over interval starts (even indexes).
+  let lo = 0;
+  let hi = flat.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (flat[mid * 2]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && t <= flat[(lo - 1) * 2 + 1]!;
+}
+
+export interface ServiceLogCoverage {
+  service: string;
+  /** Lines with a time inside one of the service's spans. */
+  inside: number;
+  withoutTraceId: number;
+  /** Lines that carry a trace id of a trace that was not received. */
+  unknownTraceId: number;
+}
+
+/** Per service: how many of its lines inside its spans lack a trace id. */
+export function logCoverage(trees: TraceTree[], logs: Iterable<LogEntry>): ServiceLogCoverage[] {
+  const intervals = serviceIntervals(trees);
+  const known = new Set(trees.map((t) => t.traceId));
+  const by = new Map<string, ServiceLogCoverage>();
+  for (const e of logs) {
+    if (!e.service || e.timeNs === null) continue;
+    const flat = intervals.get(e.service);
+    if (!flat || !inside(flat, e.timeNs)) continue;
+    let c = by.get(e.service);
+    if (!c) by.set(e.service, (c = { service: e.service, inside: 0, withoutTraceId: 0, unknownTraceId: 0 }));
+    c.inside++;
+    if (!e.traceId) c.withoutTraceId++;
+    else if (!known.has(e.traceId)) c.unknownTraceId++;
+  }
+  return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
+}
+
+export function logFindings(cov: ServiceLogCoverage[]): Finding[] {
+  return cov
+    .filter((c) => c.withoutTraceId > 0)
+    .map((c) => {
+      const share = Math.round((c.withoutTraceId / c.inside) * 1000) / 1000;
+      return {
+        kind: 'logs-without-trace-id' as const,
+        service: c.service,
+        operation: '',
+        traceId: '',
+        spanId: '',
+        summary: `${c.service}: ${c.withoutTraceId} of ${c.inside} log lines written inside its traced requests (${Math.round(share * 100)}%) carry no trace id`,
+        evidence: { linesInside: c.inside, withoutTraceId: c.withoutTraceId, share },
+      };
+    });
+}
+
+/** The log lines of one request, each placed under a span. */
+export function attachLogs(tree: TraceTree, logs: Iterable<LogEntry>): AttachedLog[] {
+  const byId = new Map<string, SpanNode>();
+  for (const n of tree.nodes) byId.set(n.rec.spanId, n);
+  const out: AttachedLog[] = [];
+  for (const e of logs) {
+    if (e.traceId) {
+      if (e.traceId !== tree.traceId) continue;
+      out.push(byId.has(e.spanId) ? { entry: e, spanId: e.spanId, how: 'span-id' } : { entry: e, spanId: '', how: 'trace-id' });
+      continue;
+    }
+    if (!e.service || e.timeNs === null) continue;
+    // The deepest span of the line's service open at its time.
+    let best: SpanNode | null = null;
+    for (const n of tree.nodes) {
+      if (n.rec.service !== e.service || e.timeNs < n.rec.start || e.timeNs > n.rec.end) continue;
+      if (!best || n.depth > best.depth) best = n;
+    }
+    if (best) out.push({ entry: e, spanId: best.rec.spanId, how: 'time-window' });
+  }
+  out.sort((a, b) => {
+    const x = a.entry.timeNs ?? 0n;
+    const y = b.entry.timeNs ?? 0n;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return out;
+}

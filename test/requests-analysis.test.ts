@@ -1,0 +1,68 @@
+// src/analysis/requests: the tree, self time and critical path arithmetic on span shapes
+// made on purpose (the algorithm's edge cases: parallel siblings, an outlived child, an
+// orphan, a parent cycle), including the case where Jaeger's UI critical path is wrong. The
+// findings on real spans are tested with testdata/go/otdemo in requests-demo.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTree } from '../src/analysis/requests/tree.js';
+import type { SpanRec, TraceTree } from '../src/analysis/requests/model.js';
+import { traceFindings } from '../src/analysis/requests/findings.js';
+
+const T = 'a'.repeat(32);
+const MS = 1_000_000n;
+
+function rec(spanId: string, parentId: string, startMs: number, endMs: number, extra: Partial<SpanRec> = {}): SpanRec {
+  return { traceId: T, spanId, parentId, name: spanId, service: 'svc', kind: 1, start: BigInt(startMs) * MS, end: BigInt(endMs) * MS, status: 0, statusMessage: '', exceptions: [], httpStatus: null, peer: '', ...extra };
+}
+
+const path = (t: TraceTree): string[] => t.criticalPath.map((s) => `${s.node.rec.spanId} ${Number(s.startNs / MS)}-${Number(s.endNs / MS)}`).reverse();
+const self = (t: TraceTree, id: string): number => Number(t.nodes.find((n) => n.rec.spanId === id)!.selfNs / MS);
+
+test('critical path: a sibling still running when the last child started is on the path (Jaeger UI puts that time on the parent)', () => {
+  // P 0-100 waits for A 10-80 and C 60-95 (C started while A ran).
+  const t = buildTree(T, [rec('P', '', 0, 100), rec('A', 'P', 10, 80), rec('C', 'P', 60, 95)]);
+  assert.deepEqual(path(t), ['P 0-10', 'A 10-60', 'C 60-95', 'P 95-100']);
+  // jaeger-ui's findLastFinishingChildSpan, coming back from C at 60, only accepts children
+  // that ended before 60; A ended at 80, so Jaeger gives P 0-60, C 60-95, P 95-100.
+  assert.equal(self(t, 'P'), 15, 'self time: 100 minus the union 10-95');
+});
+
+test('critical path: sequential children, a gap between them stays with the parent', () => {
+  const t = buildTree(T, [rec('P', '', 0, 100), rec('A', 'P', 5, 40), rec('B', 'P', 50, 90), rec('B1', 'B', 55, 85)]);
+  assert.deepEqual(path(t), ['P 0-5', 'A 5-40', 'P 40-50', 'B 50-55', 'B1 55-85', 'B 85-90', 'P 90-100']);
+  assert.equal(self(t, 'P'), 25);
+  assert.equal(self(t, 'B'), 10);
+});
+
+test('critical path: a child that outlived its parent counts only until the parent ended', () => {
+  const t = buildTree(T, [rec('P', '', 0, 50), rec('A', 'P', 10, 200)]);
+  assert.deepEqual(path(t), ['P 0-10', 'A 10-50']);
+  assert.equal(self(t, 'P'), 10);
+  assert.equal(self(t, 'A'), 190);
+});
+
+test('critical path: a fully overlapped short sibling is not on it', () => {
+  const t = buildTree(T, [rec('P', '', 0, 100), rec('A', 'P', 10, 90), rec('B', 'P', 20, 30)]);
+  assert.deepEqual(path(t), ['P 0-10', 'A 10-90', 'P 90-100']);
+});
+
+test('tree: a span whose parent never arrived is an orphan root; a parent cycle does not loop', () => {
+  const t = buildTree(T, [rec('R', '', 0, 100), rec('O', 'missing', 10, 20), rec('X', 'Y', 30, 40), rec('Y', 'X', 35, 45)]);
+  assert.equal(t.roots.length, 3);
+  assert.deepEqual(t.roots.map((r) => [r.rec.spanId, r.orphan]), [['R', false], ['O', true], ['Y', true]]);
+  assert.equal(t.nodes.find((n) => n.rec.spanId === 'X')!.parent!.rec.spanId, 'Y', 'the first link stands, the one closing the cycle is cut');
+});
+
+test('findings: a child running past a parent that did not time out is outlived-parent; past one that did, budget-exceeded', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3 };
+  const outlived = traceFindings(buildTree(T, [rec('P', '', 0, 10, { kind: 2 }), rec('G', 'P', 1, 500)]));
+  assert.deepEqual(outlived.map((f) => [f.kind, f.operation]), [['outlived-parent', 'G']]);
+  const budget = traceFindings(buildTree(T, [rec('P', '', 0, 300, { kind: 2 }), rec('C', 'P', 1, 301, dl), rec('S', 'C', 2, 600, { kind: 2, service: 'orders' })]));
+  assert.deepEqual(budget.map((f) => [f.kind, f.service, f.operation]), [['budget-exceeded', 'orders', 'S']], 'the timeout it explains is not reported again');
+  assert.equal(budget[0]!.evidence.leftAtStartMs, 299);
+  const timeout = traceFindings(buildTree(T, [rec('P', '', 0, 300, { kind: 2 }), rec('C', 'P', 0, 300, dl), rec('S', 'C', 2, 301, { kind: 2 }), rec('W', 'S', 20, 301, { name: 'pool.acquire' })]));
+  assert.deepEqual(timeout.map((f) => [f.kind, f.operation]), [['timeout', 'pool.acquire']]);
+  assert.equal(timeout[0]!.evidence.budgetMs, 300);
+  assert.equal(timeout[0]!.evidence.consumedMs, 280);
+  assert.deepEqual((timeout[0]!.evidence.hops as { operation: string; leftMs: number }[]).map((h) => [h.operation, h.leftMs]), [['C', 300], ['S', 298], ['pool.acquire', 280]]);
+});
