@@ -20,6 +20,7 @@ export const GROUP_NEEDS: Record<TestGroup, string> = {
 export const TEST_GROUPS: Record<string, TestGroup> = {
   // unit
   'diagnose-report': 'unit',
+  docs: 'unit',
   'import-graph': 'unit',
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
