@@ -123,7 +123,7 @@ const SPAN = (traceId: string, spanId: string, name: string) => ({
   endTimeUnixNano: '1700000000500000002',
 });
 
-test('OTLP/HTTP JSON: stored as sent, gzip accepted, bad ids rejected as partial_success', async (t) => {
+test('OTLP/HTTP JSON: stored as sent, gzip accepted, bad ids rejected as partial_success', async () => {
   const r = await receiver({ grpc: false });
   const req = {
     resourceSpans: [

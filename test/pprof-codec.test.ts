@@ -506,7 +506,7 @@ test('truncated and corrupt gzip', { skip: corpusSkip }, () => {
   }
   const bad = Uint8Array.from(gz);
   bad[3] = 0xff; // reserved flag bits
-  bad[20] ^= 0xff;
+  bad[20]! ^= 0xff;
   throwsFormat(() => decodeProfile(bad, 'bad.pb.gz'), 'bad.pb.gz', /gzip/);
 });
 

@@ -14,7 +14,7 @@ import { pprof, topRows } from './support/pprof.js';
 import { goEnv } from './support/go.js';
 import { decodeProfile, encodeProfile } from '../src/formats/pprof/index.js';
 import type { Profile } from '../src/formats/pprof/profile.js';
-import { orderedEvents, readTrace } from '../src/formats/trace/index.js';
+import { orderedEvents } from '../src/formats/trace/index.js';
 import { BLOCKING_KINDS, blockingProfiles, type BlockingKind } from '../src/analysis/trace/blocking.js';
 
 let tmp = '';

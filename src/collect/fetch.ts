@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { UserError } from '../errors.js';
 import { formatBytes, limit, limitHint, LIMIT_WHAT, type LimitKind } from '../lib/limits.js';
-import { clip, oneLine } from '../lib/text.js';
+import { oneLine } from '../lib/text.js';
 
 export interface FetchOptions {
   /**

@@ -50,7 +50,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, UserError } from '../errors.js';
 import { compareInt64 } from '../formats/pprof/index.js';
-import { saveCapture } from './capture.js';
 import { FetchError, NotFoundError } from './fetch.js';
 import { captureTrace, type CapturedTrace } from './trace.js';
 import { writeManifest } from './manifest.js';

@@ -44,7 +44,7 @@ export function resolveSource(arg: string): Source {
 
   const scheme = SCHEME_RE.exec(arg);
   if (scheme) {
-    const proto = scheme[1].toLowerCase();
+    const proto = scheme[1]!.toLowerCase();
     if (proto !== 'http' && proto !== 'https') {
       throw new UsageError(`${arg}: unsupported URL scheme "${scheme[1]}://" (use http:// or https://, e.g. http://127.0.0.1:6060)`);
     }
@@ -76,7 +76,7 @@ function fromUrl(text: string, input: string): Source {
   const index = path === '' || path === '/' ? [path, ''] : PPROF_INDEX_RE.exec(path);
   if (index) {
     const base = new URL(url.href);
-    base.pathname = trimSlashes(index[1]) || '/';
+    base.pathname = trimSlashes(index[1]!) || '/';
     base.search = '';
     return { kind: 'service', input, url: base };
   }
@@ -121,7 +121,7 @@ export function serviceBase(source: Source): URL {
     const m = PPROF_INSIDE_RE.exec(source.url.pathname);
     if (m) {
       const base = new URL(source.url.href);
-      base.pathname = trimSlashes(m[1]) || '/';
+      base.pathname = trimSlashes(m[1]!) || '/';
       base.search = '';
       base.hash = '';
       return base;

@@ -95,8 +95,8 @@ export class CallTrie {
 
   /** Adds to a node's self on each side. */
   add(node: number, value: number, baseValue: number): void {
-    this.self[node] += value;
-    this.baseSelf[node] += baseValue;
+    this.self[node]! += value;
+    this.baseSelf[node]! += baseValue;
   }
 
   private grow(): void {
@@ -147,8 +147,8 @@ export class CallTrie {
     }
     this.prevFrames = frames;
     if (v < 0) this.sawNegative = true;
-    if ((v > 0) !== isBase) this.self[node] += Math.abs(v);
-    else this.baseSelf[node] += Math.abs(v);
+    if ((v > 0) !== isBase) this.self[node]! += Math.abs(v);
+    else this.baseSelf[node]! += Math.abs(v);
   }
 }
 

@@ -45,7 +45,6 @@ export class FlameView {
   private rows = 0;
   private cssWidth = 0;
   private cssHeight = 0;
-  private readonly colors: (string | undefined)[];
   private pending = 0;
   private charWidth = 0;
 
@@ -54,7 +53,6 @@ export class FlameView {
     readonly tree: ViewTree,
     private readonly opts: ViewOptions,
   ) {
-    this.colors = new Array(tree.names.length);
   }
 
   zoom(node: number): void {

@@ -123,7 +123,6 @@ export class TimelineView {
   private readonly pStart: Float64Array;
   private readonly pEnd: Float64Array;
   private readonly pColor: Uint8Array;
-  private readonly nameMaxChars: number[] = [];
   private pending = 0;
   private procRow = 14;
   private headerH = 0;

@@ -141,12 +141,12 @@ function walkNodesFast(view: SampleView, nodes: NodeTable, wf: Float64Array): No
         const node = locNodes[q]!;
         if (stamp[node] !== k) {
           stamp[node] = k;
-          cumF[node] += wk;
+          cumF[node]! += wk;
         }
         leaf = node;
       }
     }
-    if (leaf >= 0) flatF[leaf] += wk;
+    if (leaf >= 0) flatF[leaf]! += wk;
   }
   return { big: false, flatF, cumF, flatB: new BigInt64Array(0), cumB: new BigInt64Array(0) };
 }
@@ -200,8 +200,8 @@ export function walkSamples(view: SampleView, nodes: NodeTable, w: Weights, opts
         }
         if (stamp[node] !== k) {
           stamp[node] = k;
-          if (big) cumB[node] += wb[k]!;
-          else cumF[node] += wf[k]!;
+          if (big) cumB[node]! += wb[k]!;
+          else cumF[node]! += wf[k]!;
         }
         if (wantEdge !== null && parent >= 0 && node !== parent && wantEdge(parent, node)) {
           const key = parent * n + node;
@@ -221,7 +221,7 @@ export function walkSamples(view: SampleView, nodes: NodeTable, w: Weights, opts
           if (eStamp[e] !== k) {
             eStamp[e] = k;
             if (big) eWeightB[e] = BigInt.asIntN(64, eWeightB[e]! + wb[k]!);
-            else eWeightF[e] += wf[k]!;
+            else eWeightF[e]! += wf[k]!;
             if (!inline) eInline[e] = false;
           }
         }
@@ -230,8 +230,8 @@ export function walkSamples(view: SampleView, nodes: NodeTable, w: Weights, opts
       }
     }
     if (parent >= 0 && !residual) {
-      if (big) flatB[parent] += wb[k]!;
-      else flatF[parent] += wf[k]!;
+      if (big) flatB[parent]! += wb[k]!;
+      else flatF[parent]! += wf[k]!;
     }
   }
   let edges: EdgeSet | null = null;

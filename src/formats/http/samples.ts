@@ -20,8 +20,6 @@ type Growable = Buf & { resize?(n: number): void; grow?(n: number): void; readon
 
 /** Bytes per request in each kind of column. */
 const WIDTH = { phase: 8, wait: 8, status: 2, reused: 1, traceId: 16 } as const;
-/** Requests the columns of a growing run hold at first. */
-const FIRST_ROOM = 65_536;
 
 export class Samples {
   /** Requests recorded (by this thread, until `absorb` adds the others'). */

@@ -292,7 +292,6 @@ class Decoder {
     const r = this.r;
     const buf = r.buf;
     const end = buf.length;
-    const table = this.table;
     let pos = 0;
     while (pos < end) {
       const tagAt = pos;
