@@ -22,7 +22,7 @@ import { UserError } from '../src/errors.js';
 const work = mkdtempSync(join(tmpdir(), 'goscope-flame-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-let profiles: Record<string, Profile> = {};
+const profiles: Record<string, Profile> = {};
 before(async () => {
   if (needGo) return;
   const bin = await buildGo('testdata/go/profgen');

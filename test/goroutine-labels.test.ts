@@ -143,7 +143,7 @@ test('odd labels in the terminal: Go-quoted, escaped, no fake goroutine line; JS
   const r = await runDumpgen('stack', { ...GO127, args: ['-odd-labels'] });
   const text = await goscope(['goroutines', '-', '--filter', 'OddLabels'], { input: r.stdout });
   assert.equal(text.code, 0, text.stderr);
-  // eslint-disable-next-line no-control-regex
+   
   assert.doesNotMatch(text.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028]/, 'no raw control character reaches the terminal');
   assert.doesNotMatch(text.stdout, /^goroutine 99/m, 'a label cannot print a goroutine line');
   const line = text.stdout.split('\n').find((l) => l.trimStart().startsWith('labels '))!;

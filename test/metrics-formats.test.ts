@@ -194,7 +194,7 @@ test('malformed lines: one error naming the input, line and column', async () =>
     ['a\t1 # {trace_id="x"} 1\n', /line 1, column 5: expected integer as timestamp, got "#"/],
   ];
   for (const [input, re, format] of cases) {
-    const e = await parseError(input, format);
+    const e = parseError(input, format);
     assert.match(e.message, re, JSON.stringify(input));
     assert.ok(!e.message.includes('\n'), 'one line');
   }

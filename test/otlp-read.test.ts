@@ -21,7 +21,7 @@ import type { OtlpLogRecord, Span } from '../src/formats/otlp/model.js';
 import { FormatError } from '../src/errors.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-otlp-read-'));
-let bodies: { path: string; body: Buffer; gzip: boolean }[] = [];
+const bodies: { path: string; body: Buffer; gzip: boolean }[] = [];
 let truth: { spans: TruthSpan[]; logs: TruthLog[] } | undefined;
 let skip: string | false = needGo;
 

@@ -43,7 +43,6 @@ const CONTROLS: [string, string][] = [
   ['\u2069', '\\u2069'],
 ];
 
-// eslint-disable-next-line no-control-regex
 const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 test('termSafe escapes every control character in Go notation, and nothing else', () => {

@@ -21,10 +21,8 @@ import { decodeProfile, encodeProfile } from '../src/formats/pprof/index.js';
 /** HOSTILE_NAME as goscope shows it. */
 const SHOWN_NAME = 'goscope-hostile-\\x1b]0;T\\x07\\x1b[2J-\\u009b2J-\\u202e';
 /** Raw characters a terminal would act on, bar the line feed and the tab. */
-// eslint-disable-next-line no-control-regex
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 /** The SGR sequences goscope's style() emits (report/term.ts), spelled out independently. */
-// eslint-disable-next-line no-control-regex
 const OWN_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m/g;
 /** Lines a hostile value would print if its line feed reached the terminal. */
 const FAKE_LINES = [/^\s*goroutine 99 \[running\]:/m, /^\s*verdict: all clear \(fake\)/m, /^\s*fake row/m];

@@ -37,7 +37,7 @@ const FLAG_SETS: Record<string, number> = {
   'perProc|background': UtilPerProc | UtilBackground,
 };
 const curves = new Map<string, { series: UtilSeries[]; curve: MMUCurve }>();
-let goRanges: GoRange[] = [];
+const goRanges: GoRange[] = [];
 let nEvents = 0;
 
 interface GoRange {

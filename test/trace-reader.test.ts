@@ -354,12 +354,18 @@ function goUnquote(q: string): Buffer {
     }
     const e = body[++i]!;
     if (e in simple) out.push(simple[e]!);
-    else if (e === 'x') (out.push(parseInt(body.slice(i + 1, i + 3), 16)), (i += 2));
+    else if (e === 'x') {
+      out.push(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    }
     else if (e === 'u' || e === 'U') {
       const n = e === 'u' ? 4 : 8;
       out.push(...Buffer.from(String.fromCodePoint(parseInt(body.slice(i + 1, i + 1 + n), 16)), 'utf8'));
       i += n;
-    } else (out.push(parseInt(body.slice(i, i + 3), 8)), (i += 2));
+    } else {
+      out.push(parseInt(body.slice(i, i + 3), 8));
+      i += 2;
+    }
   }
   return Buffer.from(out);
 }

@@ -33,7 +33,6 @@ export function wantsProgress(io: Io, json: boolean): boolean {
 // JSON.stringify escapes C0 controls but leaves DEL, C1 (U+0080-U+009F, read as CSI/OSC by
 // some terminals), the line separators and the bidi controls raw. As \uNNNN escapes they
 // parse to the same strings, and --json on a terminal is inert too.
-// eslint-disable-next-line no-control-regex
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function printJson(io: Io, value: unknown): void {

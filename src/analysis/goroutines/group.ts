@@ -284,7 +284,12 @@ export function sortGroups(out: GoroutineGroup[]): GoroutineGroup[] {
   for (const g of out) {
     let best = g.state;
     let bestN = -1;
-    for (const [s, n] of Object.entries(g.states)) if (n > bestN) (best = s), (bestN = n);
+    for (const [s, n] of Object.entries(g.states)) {
+      if (n > bestN) {
+        best = s;
+        bestN = n;
+      }
+    }
     g.state = best;
   }
   const site = (g: GoroutineGroup) => groupSite(g)?.func ?? '';

@@ -35,7 +35,9 @@ export async function scanLogLines(
 ): Promise<LineScan> {
   const maxLine = opts.maxLine ?? DEFAULT_MAX_LOG_LINE;
   const needles = opts.needles && opts.needles.length ? opts.needles : null;
-  let { head, rest } = await peek(chunks, 2);
+  const peeked = await peek(chunks, 2);
+  const head = peeked.head;
+  let rest = peeked.rest;
   const gzipped = isGzip(head);
   if (gzipped) rest = gunzipCapped(rest, input, maxInflatedFromEnv(DEFAULT_MAX_INFLATED * 64));
   const st: LineScan = { bytes: 0, lines: 0, longLines: 0, gzipped };
