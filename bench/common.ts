@@ -37,7 +37,6 @@ export function gnuTime(stderr: string): { rssKb: number; cpuMs: number } {
   return { rssKb: rss, cpuMs: (secs('User') + secs('System')) * 1000 };
 }
 
-
 /** The local toolchain as is: no workspace, no GOFLAGS, no runtime tuning from the caller's shell. */
 export function goBenchEnv(): NodeJS.ProcessEnv {
   return goEnv();

@@ -46,7 +46,6 @@ const runs = Number(opt('runs', '5'));
 const zooms = Number(opt('zooms', '9'));
 const width = Number(opt('width', '1280'));
 
-
 /** Zoom targets: heavy nodes at increasing depths, plus narrow ones deep in the tree. */
 function zoomTargets(t: FlameTree, count: number): number[] {
   const n = flameNodeCount(t);
@@ -54,7 +53,7 @@ function zoomTargets(t: FlameTree, count: number): number[] {
   for (let i = 1; i < n; i++) depth[i] = depth[t.parent[i]!]! + 1;
   const picks: number[] = [];
   // Follow the heaviest child down from the root: wide frames with big subtrees.
-  for (let node = 0; picks.length < Math.ceil(count / 2) && t.childCount[node]! > 0; ) {
+  for (let node = 0; picks.length < Math.ceil(count / 2) && t.childCount[node]! > 0;) {
     node = t.firstChild[node]!;
     if (depth[node]! % 3 === 1) picks.push(node);
   }
@@ -119,7 +118,9 @@ try {
       return { firstPaint: m('goscope-flame:bench:first-paint'), parsed: m('goscope-flame:bench:parsed'), tree: m('goscope-flame:bench:tree') };
     });
     const measured = await page.evaluate(async (targets) => {
-      const api = (window as unknown as { GoscopeFlame: { get(id: string): { zoom(n: number): void; main: { lastDrawMs: number; drawnFrames: number; draws: number } } } }).GoscopeFlame;
+      const api = (
+        window as unknown as { GoscopeFlame: { get(id: string): { zoom(n: number): void; main: { lastDrawMs: number; drawnFrames: number; draws: number } } } }
+      ).GoscopeFlame;
       const s = api.get('bench')!;
       const frame = () => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
       const zoomMs: number[] = [];
@@ -170,10 +171,7 @@ const summary = {
 };
 writeFileSync(path.join(out, 'flame.json'), JSON.stringify({ summary, results }, null, 2) + '\n');
 
-const ms = (k: keyof typeof perRun, digits = 0): [string, string] => [
-  `${summary.median[k]!.toFixed(digits)} ms`,
-  `${summary.best[k]!.toFixed(digits)} ms`,
-];
+const ms = (k: keyof typeof perRun, digits = 0): [string, string] => [`${summary.median[k]!.toFixed(digits)} ms`, `${summary.best[k]!.toFixed(digits)} ms`];
 const rows: string[][] = [
   ['measure', 'median', 'best run', 'target'],
   ['tree nodes', n.toLocaleString('en-US'), '', '1,000,000'],
@@ -189,6 +187,12 @@ const rows: string[][] = [
 ];
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 console.log('');
-for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+for (const r of rows)
+  console.log(
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
 console.log(`(${summary.framesDrawnUnzoomed} frames drawn unzoomed; slowest zoom frame ${summary.zoomFrameMaxMs.toFixed(1)} ms)`);
 console.log(`\n(${runs} runs, viewport ${width} px; bench/out/flame.json)`);

@@ -32,7 +32,10 @@ function sh(cmd: string, argv: string[], env: Record<string, string> = {}): stri
 }
 
 const gen = path.join(out, 'benchgen');
-for (const [file, count] of [[dump, n], [big, bigN]] as const) {
+for (const [file, count] of [
+  [dump, n],
+  [big, bigN],
+] as const) {
   if (!file || (existsSync(file) && !args.includes('--regen'))) continue;
   execFileSync('go', ['build', '-o', gen, '.'], { cwd: path.join(root, 'bench/goroutines/gen'), stdio: 'inherit', env: goBenchEnv() });
   execFileSync(gen, ['-n', String(count), '-o', file], { stdio: 'inherit' });
@@ -71,7 +74,6 @@ function timed(cmd: string, argv: string[]): Run {
   return { wallMs, rssKb };
 }
 
-
 interface Tool {
   name: string;
   cmd: string;
@@ -84,9 +86,27 @@ const p = (f: string, sim: string) => ({ cmd: process.execPath, argv: ['dist/ben
 const tools: Tool[] = [
   { name: 'goscope parse+group, --similarity value (default)', ...p(dump, 'value'), runs, file: dump },
   { name: 'goscope parse+group, --similarity pointer', ...p(dump, 'pointer'), runs: ppRuns, file: dump },
-  { name: 'goscope goroutines CLI (text report, default)', cmd: process.execPath, argv: ['bin/goscope.js', 'goroutines', dump, '--stacks', '0'], runs, file: dump },
-  { name: 'panicparse pp -aggressive (any value), -parse=false -rebase=false', cmd: ppBin, argv: ['-aggressive', '-parse=false', '-rebase=false', '-no-color', dump], runs: ppRuns, file: dump },
-  { name: 'panicparse pp (defaults: any pointer, source parsing)', cmd: ppBin, argv: ['-no-color', dump], runs: Number(opt('pp-default-runs', '1')), file: dump },
+  {
+    name: 'goscope goroutines CLI (text report, default)',
+    cmd: process.execPath,
+    argv: ['bin/goscope.js', 'goroutines', dump, '--stacks', '0'],
+    runs,
+    file: dump,
+  },
+  {
+    name: 'panicparse pp -aggressive (any value), -parse=false -rebase=false',
+    cmd: ppBin,
+    argv: ['-aggressive', '-parse=false', '-rebase=false', '-no-color', dump],
+    runs: ppRuns,
+    file: dump,
+  },
+  {
+    name: 'panicparse pp (defaults: any pointer, source parsing)',
+    cmd: ppBin,
+    argv: ['-no-color', dump],
+    runs: Number(opt('pp-default-runs', '1')),
+    file: dump,
+  },
 ];
 if (big) tools.push({ name: `goscope parse+group, default, on the ${(statSync(big).size / 1e9).toFixed(2)} GB dump`, ...p(big, 'value'), runs: 3, file: big });
 
@@ -107,9 +127,22 @@ for (const t of tools) {
   const bytes = statSync(t.file).size;
   const wallMs = median(rs.map((r) => r.wallMs));
   const rssKb = median(rs.map((r) => r.rssKb));
-  results[t.name] = { file: path.relative(root, t.file), bytes, wallMs, rssMb: rssKb / 1024, mbPerSec: bytes / 1e6 / (wallMs / 1000), rssOverFile: (rssKb * 1024) / bytes, runs: rs };
+  results[t.name] = {
+    file: path.relative(root, t.file),
+    bytes,
+    wallMs,
+    rssMb: rssKb / 1024,
+    mbPerSec: bytes / 1e6 / (wallMs / 1000),
+    rssOverFile: (rssKb * 1024) / bytes,
+    runs: rs,
+  };
 }
-const inner = JSON.parse(sh(process.execPath, ['dist/bench/parse-goroutines.js', dump, 'value'])) as { goroutines: number; groups: number; ms: number; mbPerSec: number };
+const inner = JSON.parse(sh(process.execPath, ['dist/bench/parse-goroutines.js', dump, 'value'])) as {
+  goroutines: number;
+  groups: number;
+  ms: number;
+  mbPerSec: number;
+};
 const report = {
   date: new Date().toISOString(),
   node: process.version,
@@ -126,6 +159,8 @@ console.log('| tool | input | runs | wall (median) | throughput | peak RSS (medi
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const [name, r] of Object.entries(results)) {
   const dnf = r.runs.some((x) => x.timedOut) ? ` (killed at the ${limitMs / 1000} s limit)` : '';
-  console.log(`| ${name} | ${(r.bytes / 1e6).toFixed(0)} MB | ${r.runs.length} | ${dnf ? '> ' : ''}${(r.wallMs / 1000).toFixed(2)} s${dnf} | ${r.mbPerSec.toFixed(0)} MB/s | ${r.rssMb.toFixed(0)} MB | ${r.rssOverFile.toFixed(2)}x |`);
+  console.log(
+    `| ${name} | ${(r.bytes / 1e6).toFixed(0)} MB | ${r.runs.length} | ${dnf ? '> ' : ''}${(r.wallMs / 1000).toFixed(2)} s${dnf} | ${r.mbPerSec.toFixed(0)} MB/s | ${r.rssMb.toFixed(0)} MB | ${r.rssOverFile.toFixed(2)}x |`,
+  );
 }
 console.log(`in-process parse+group (no Node start-up): ${(inner.ms / 1000).toFixed(2)} s = ${inner.mbPerSec.toFixed(0)} MB/s`);

@@ -20,7 +20,10 @@ interface Case {
 const CASES: Case[] = [
   { name: 'profile --type heap · endless body', args: (s, o) => ['profile', s('endless'), '--type', 'heap', '--out', o] },
   { name: 'profile --type heap · gzip bomb', args: (s, o) => ['profile', s('bomb'), '--type', 'heap', '--out', o] },
-  { name: 'profile --type heap · lying Content-Length (48 MiB), then silence', args: (s, o) => ['profile', s('lying'), '--type', 'heap', '--timeout', '3s', '--out', o] },
+  {
+    name: 'profile --type heap · lying Content-Length (48 MiB), then silence',
+    args: (s, o) => ['profile', s('lying'), '--type', 'heap', '--timeout', '3s', '--out', o],
+  },
   { name: 'profile --type heap · drip 1 byte/s', args: (s, o) => ['profile', s('drip'), '--type', 'heap', '--timeout', '3s', '--out', o] },
   { name: 'leak · endless body', args: (s, o) => ['leak', s('endless'), '--samples', '6', '--interval', '200ms', '--out', o] },
   { name: 'leak · gzip bomb', args: (s, o) => ['leak', s('bomb'), '--samples', '6', '--interval', '200ms', '--out', o] },
@@ -49,7 +52,12 @@ function run(bin: string, args: string[], cwd: string, limitMs: number): Promise
   return new Promise((resolve) => {
     const t0 = Date.now();
     // Its own process group: at the limit, goscope is killed along with time(1).
-    const p = spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, detached: true });
+    const p = spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+      detached: true,
+    });
     let stderr = '';
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     let killed = false;
@@ -117,12 +125,22 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       const cwd = mkdtempSync(path.join(work, 'run-'));
       const out = path.join(cwd, 'caps');
-      const r = await run(bin, c.args((m) => server.base(m), out, big), cwd, limitMs);
+      const r = await run(
+        bin,
+        c.args((m) => server.base(m), out, big),
+        cwd,
+        limitMs,
+      );
       const { rssKb } = gnuTime(r.stderr);
-      const message = r.stderr.split('\n').filter((l) => l.startsWith('goscope:')).join(' / ');
+      const message = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('goscope:'))
+        .join(' / ');
       const row: Row = { name: c.name, code: r.code, killed: r.killed, wallMs: r.wallMs, rssMb: rssKb / 1024, diskMb: du(cwd) / 1e6, stderr: message };
       rows.push(row);
-      process.stderr.write(`${c.name}: ${r.killed ? 'killed' : `exit ${r.code}`}, ${(r.wallMs / 1000).toFixed(1)} s, ${row.rssMb.toFixed(0)} MB RSS, ${row.diskMb.toFixed(1)} MB on disk\n  ${message.slice(0, 300)}\n`);
+      process.stderr.write(
+        `${c.name}: ${r.killed ? 'killed' : `exit ${r.code}`}, ${(r.wallMs / 1000).toFixed(1)} s, ${row.rssMb.toFixed(0)} MB RSS, ${row.diskMb.toFixed(1)} MB on disk\n  ${message.slice(0, 300)}\n`,
+      );
       rmSync(cwd, { recursive: true, force: true });
     }
   } finally {
@@ -134,7 +152,9 @@ async function main(): Promise<void> {
   console.log('| case | exit | wall | peak RSS | left on disk |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.killed ? `killed at ${limitMs / 1000} s` : r.code} | ${(r.wallMs / 1000).toFixed(1)} s | ${Number.isFinite(r.rssMb) ? r.rssMb.toFixed(0) + ' MB' : '—'} | ${r.diskMb < 0.05 ? '0' : r.diskMb.toFixed(1) + ' MB'} |`);
+    console.log(
+      `| ${r.name} | ${r.killed ? `killed at ${limitMs / 1000} s` : r.code} | ${(r.wallMs / 1000).toFixed(1)} s | ${Number.isFinite(r.rssMb) ? r.rssMb.toFixed(0) + ' MB' : '—'} | ${r.diskMb < 0.05 ? '0' : r.diskMb.toFixed(1) + ' MB'} |`,
+    );
   }
   process.stderr.write(`bench: figures in ${file}\n`);
 }

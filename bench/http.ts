@@ -21,7 +21,10 @@ const runs = Number(opt('--runs', '5'));
 const n = Number(opt('-n', '20000'));
 const concs = opt('--conc', '20,50').split(',').map(Number);
 const urlPath = opt('--path', '/bytes');
-usageUnless(runs >= 1 && n >= 1 && concs.every((c) => Number.isInteger(c) && c >= 1 && c <= n), 'node dist/bench/http.js [--runs N] [-n N] [--conc 20,50] [--path /bytes]');
+usageUnless(
+  runs >= 1 && n >= 1 && concs.every((c) => Number.isInteger(c) && c >= 1 && c <= n),
+  'node dist/bench/http.js [--runs N] [-n N] [--conc 20,50] [--path /bytes]',
+);
 requireGnuTime();
 const out = benchOut();
 
@@ -48,7 +51,6 @@ function timed(name: string, cmd: string, argv: string[], parse: (stdout: string
   return { ...parse(r.stdout), ...gnuTime(r.stderr) };
 }
 
-
 /**
  * hey -o csv: one line per request, seconds with 4 decimals: response-time, DNS+dialup
  * (GetConn to GotConn of a new connection, 0 on a reused one), ..., status-code, offset
@@ -74,7 +76,15 @@ function parseHey(stdout: string): Measure {
   errors += n - lines.length;
   totals.sort((a, b) => a - b);
   dials.sort((a, b) => a - b);
-  return { rps: lines.length / (end / 1000), p50Ms: nearestRank(totals, 50), p99Ms: nearestRank(totals, 99), connects: dials.length, connectP50Ms: nearestRank(dials, 50), connectP99Ms: nearestRank(dials, 99), errors };
+  return {
+    rps: lines.length / (end / 1000),
+    p50Ms: nearestRank(totals, 50),
+    p99Ms: nearestRank(totals, 99),
+    connects: dials.length,
+    connectP50Ms: nearestRank(dials, 50),
+    connectP99Ms: nearestRank(dials, 99),
+    errors,
+  };
 }
 
 const tools = [
@@ -82,16 +92,44 @@ const tools = [
     name: 'goscope http',
     run: (c: number) =>
       timed('goscope', process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'http', url, '-n', String(n), '-c', String(c), '--json'], (s) => {
-        const j = JSON.parse(s) as { requestsPerSecond: number; failed: number; phases: { total: { p50: number; p99: number }; connect: { count: number; p50: number; p99: number } | null } };
-        return { rps: j.requestsPerSecond, p50Ms: j.phases.total.p50, p99Ms: j.phases.total.p99, connects: j.phases.connect?.count ?? 0, connectP50Ms: j.phases.connect?.p50 ?? NaN, connectP99Ms: j.phases.connect?.p99 ?? NaN, errors: j.failed };
+        const j = JSON.parse(s) as {
+          requestsPerSecond: number;
+          failed: number;
+          phases: { total: { p50: number; p99: number }; connect: { count: number; p50: number; p99: number } | null };
+        };
+        return {
+          rps: j.requestsPerSecond,
+          p50Ms: j.phases.total.p50,
+          p99Ms: j.phases.total.p99,
+          connects: j.phases.connect?.count ?? 0,
+          connectP50Ms: j.phases.connect?.p50 ?? NaN,
+          connectP99Ms: j.phases.connect?.p99 ?? NaN,
+          errors: j.failed,
+        };
       }),
   },
   {
     name: 'Go net/http (httpprobe -summary)',
     run: (c: number) =>
       timed('httpprobe', probe, ['-url', url, '-n', String(n), '-c', String(c), '-summary'], (s) => {
-        const j = JSON.parse(s.trim().split('\n').pop()!) as { rps: number; p50Ms: number; p99Ms: number; errors: number; connects: number; connectP50Ms: number | null; connectP99Ms: number | null };
-        return { rps: j.rps, p50Ms: j.p50Ms, p99Ms: j.p99Ms, connects: j.connects, connectP50Ms: j.connectP50Ms ?? NaN, connectP99Ms: j.connectP99Ms ?? NaN, errors: j.errors };
+        const j = JSON.parse(s.trim().split('\n').pop()!) as {
+          rps: number;
+          p50Ms: number;
+          p99Ms: number;
+          errors: number;
+          connects: number;
+          connectP50Ms: number | null;
+          connectP99Ms: number | null;
+        };
+        return {
+          rps: j.rps,
+          p50Ms: j.p50Ms,
+          p99Ms: j.p99Ms,
+          connects: j.connects,
+          connectP50Ms: j.connectP50Ms ?? NaN,
+          connectP99Ms: j.connectP99Ms ?? NaN,
+          errors: j.errors,
+        };
       }),
   },
   {
@@ -155,8 +193,13 @@ const ms = (v: number, d = 2) => (Number.isNaN(v) ? '-' : `${v.toFixed(d)} ms`);
 console.log(`GET ${urlPath} -n ${n} on loopback (demo service), ${runs} runs each, medians; load average at the end ${report.loadAverage}`);
 console.log('| -c | client | requests/s | p50 | p99 | connect p50 | connect p99 | CPU user+sys | peak RSS |');
 console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const s of summary) console.log(`| ${s.concurrency} | ${s.tool} | ${s.rps.toFixed(0)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(s.connectP50Ms, 3)} | ${ms(s.connectP99Ms, 3)} | ${s.cpuMs.toFixed(0)} ms | ${s.rssMb.toFixed(0)} MB |`);
+for (const s of summary)
+  console.log(
+    `| ${s.concurrency} | ${s.tool} | ${s.rps.toFixed(0)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(s.connectP50Ms, 3)} | ${ms(s.connectP99Ms, 3)} | ${s.cpuMs.toFixed(0)} ms | ${s.rssMb.toFixed(0)} MB |`,
+  );
 for (const c of concs) {
   const [gs, go] = summary.filter((s) => s.concurrency === c);
-  console.log(`-c ${c}: goscope / Go requests/s ${(gs!.rps / go!.rps).toFixed(2)}x; connect p99 goscope ${ms(gs!.connectP99Ms, 3)} vs Go ${ms(go!.connectP99Ms, 3)}`);
+  console.log(
+    `-c ${c}: goscope / Go requests/s ${(gs!.rps / go!.rps).toFixed(2)}x; connect p99 goscope ${ms(gs!.connectP99Ms, 3)} vs Go ${ms(go!.connectP99Ms, 3)}`,
+  );
 }

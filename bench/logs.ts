@@ -57,13 +57,21 @@ async function main(): Promise<void> {
   if (!existsSync(file)) {
     const bin = await buildGo('testdata/go/loggen');
     console.error(`writing ${MB} MiB of slog JSON to ${file} …`);
-    const r = spawnSync(bin, ['-mode', 'big', '-out', file, '-mb', String(MB), '-every', String(EVERY), '-trace-id', ID], { env: goBenchEnv(), encoding: 'utf8' });
+    const r = spawnSync(bin, ['-mode', 'big', '-out', file, '-mb', String(MB), '-every', String(EVERY), '-trace-id', ID], {
+      env: goBenchEnv(),
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`loggen failed: ${r.stderr}`);
   }
   const size = statSync(file).size;
   const goscope = path.join(repoRoot, 'bin/goscope.js');
   const tools: [string, string, string[], (o: string) => number][] = [
-    ['goscope logs --trace-id', process.execPath, [goscope, 'logs', file, '--trace-id', ID, '--json'], (o) => (JSON.parse(o) as { lines: unknown[] }).lines.length],
+    [
+      'goscope logs --trace-id',
+      process.execPath,
+      [goscope, 'logs', file, '--trace-id', ID, '--json'],
+      (o) => (JSON.parse(o) as { lines: unknown[] }).lines.length,
+    ],
     [`jq -c 'select(.trace_id=="…")'`, 'jq', ['-c', `select(.trace_id=="${ID}")`, file], (o) => o.split('\n').filter(Boolean).length],
     ['grep -F', 'grep', ['-F', ID, file], (o) => o.split('\n').filter(Boolean).length],
   ];
@@ -76,7 +84,9 @@ async function main(): Promise<void> {
       console.error(`${name}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.rssMb.toFixed(0)} MB, ${r.lines} lines`);
     }
   }
-  console.log(`\n${(size / 2 ** 20).toFixed(0)} MiB of slog JSON (${path.basename(file)}), the trace id on ${planted} lines; medians of ${RUNS} runs; load ${loadavg()[0]!.toFixed(2)}\n`);
+  console.log(
+    `\n${(size / 2 ** 20).toFixed(0)} MiB of slog JSON (${path.basename(file)}), the trace id on ${planted} lines; medians of ${RUNS} runs; load ${loadavg()[0]!.toFixed(2)}\n`,
+  );
   console.log('| tool | wall time | CPU time | peak RSS | lines found |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   const base = median(runs.get('grep -F')!.map((r) => r.wallMs));
@@ -84,7 +94,9 @@ async function main(): Promise<void> {
   for (const [name] of tools) {
     const rs = runs.get(name)!;
     const w = median(rs.map((r) => r.wallMs));
-    console.log(`| ${name} | ${(w / 1000).toFixed(2)} s (${(w / base).toFixed(2)}× grep, ${(jq / w).toFixed(1)}× faster than jq) | ${(median(rs.map((r) => r.cpuMs)) / 1000).toFixed(2)} s | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB | ${rs.map((r) => r.lines).join('/')} |`);
+    console.log(
+      `| ${name} | ${(w / 1000).toFixed(2)} s (${(w / base).toFixed(2)}× grep, ${(jq / w).toFixed(1)}× faster than jq) | ${(median(rs.map((r) => r.cpuMs)) / 1000).toFixed(2)} s | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB | ${rs.map((r) => r.lines).join('/')} |`,
+    );
   }
 }
 

@@ -34,7 +34,11 @@ function timed(cmd: string, args: string[], stdinFile: string | null, limitMs: n
   return new Promise((resolve, reject) => {
     const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
     const t0 = Date.now();
-    const p = spawn('/usr/bin/time', ['-v', cmd, ...args], { stdio: [fd, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', GOTOOLCHAIN: 'local' }, detached: true });
+    const p = spawn('/usr/bin/time', ['-v', cmd, ...args], {
+      stdio: [fd, 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', GOTOOLCHAIN: 'local' },
+      detached: true,
+    });
     if (typeof fd === 'number') closeSync(fd);
     let stdout = '';
     let stderr = '';
@@ -135,16 +139,33 @@ async function main(): Promise<void> {
     rows.push(row);
     console.log(JSON.stringify(row));
   }
-  const result = { series: SERIES, runs: RUNS, promtool: oracleNote || `${PROMTOOL.pkg}@${PROMTOOL.version}`, loadavg1mBefore: load0, loadavg1mAfter: loadavg()[0], nproc: (await import('node:os')).cpus().length, rows };
+  const result = {
+    series: SERIES,
+    runs: RUNS,
+    promtool: oracleNote || `${PROMTOOL.pkg}@${PROMTOOL.version}`,
+    loadavg1mBefore: load0,
+    loadavg1mAfter: loadavg()[0],
+    nproc: (await import('node:os')).cpus().length,
+    rows,
+  };
   writeFileSync(path.join(out, 'metrics.json'), JSON.stringify(result, null, 2) + '\n');
-  console.log('\n| exposition | file | goscope metrics (wall, peak RSS) | promtool check metrics --extended (wall, peak RSS) | goscope / promtool | cardinality |');
+  console.log(
+    '\n| exposition | file | goscope metrics (wall, peak RSS) | promtool check metrics --extended (wall, peak RSS) | goscope / promtool | cardinality |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows as Record<string, number | string | null>[]) {
     const pt = r.promtoolWallS === null ? `killed after ${r.promtoolKilledAfterS} s` : `${r.promtoolWallS} s, ${r.promtoolRssMb} MB`;
-    const ratio = r.promtoolWallS === null ? `< ${(Number(r.goscopeWallS) / Number(r.promtoolKilledAfterS)).toFixed(3)}×` : `${(Number(r.goscopeWallS) / Number(r.promtoolWallS)).toFixed(2)}× time, ${(Number(r.goscopeRssMb) / Number(r.promtoolRssMb)).toFixed(2)}× RSS`;
-    console.log(`| ${r.shape} | ${r.fileMb} MB | ${r.goscopeWallS} s, ${r.goscopeRssMb} MB (${(Number(r.goscopeRssMb) / Number(r.fileMb)).toFixed(2)}× file) | ${pt} | ${ratio} | ${r.cardinality} |`);
+    const ratio =
+      r.promtoolWallS === null
+        ? `< ${(Number(r.goscopeWallS) / Number(r.promtoolKilledAfterS)).toFixed(3)}×`
+        : `${(Number(r.goscopeWallS) / Number(r.promtoolWallS)).toFixed(2)}× time, ${(Number(r.goscopeRssMb) / Number(r.promtoolRssMb)).toFixed(2)}× RSS`;
+    console.log(
+      `| ${r.shape} | ${r.fileMb} MB | ${r.goscopeWallS} s, ${r.goscopeRssMb} MB (${(Number(r.goscopeRssMb) / Number(r.fileMb)).toFixed(2)}× file) | ${pt} | ${ratio} | ${r.cardinality} |`,
+    );
   }
-  console.log(`\nload average (1 min) before ${load0.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}, ${result.nproc} cores${oracleNote ? '; ' + oracleNote : ''}`);
+  console.log(
+    `\nload average (1 min) before ${load0.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}, ${result.nproc} cores${oracleNote ? '; ' + oracleNote : ''}`,
+  );
 }
 
 await main();

@@ -70,7 +70,17 @@ interface Result {
 
 async function goscopeRun(gen: string, proto: 'http' | 'grpc'): Promise<Result> {
   const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-bench-otlp-'));
-  const t = timed(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'otlp', '--listen', proto === 'http' ? '127.0.0.1:0' : 'off', '--grpc-listen', proto === 'grpc' ? '127.0.0.1:0' : 'off', '--out', tmp, '--json']);
+  const t = timed(process.execPath, [
+    path.join(repoRoot, 'bin/goscope.js'),
+    'otlp',
+    '--listen',
+    proto === 'http' ? '127.0.0.1:0' : 'off',
+    '--grpc-listen',
+    proto === 'grpc' ? '127.0.0.1:0' : 'off',
+    '--out',
+    tmp,
+    '--json',
+  ]);
   try {
     await until('goscope otlp to listen', () => /on (127\.0\.0\.1:\d+)/.test(t.stderr()));
     const addr = /on (127\.0\.0\.1:\d+)/.exec(t.stderr())![1]!;

@@ -17,4 +17,6 @@ const { info, groups } = await groupFile(file, file, statSync(file).size, sim as
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 const cpu = process.cpuUsage(c0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
-process.stdout.write(JSON.stringify({ ms, cpuMs, bytes: info.bytes, goroutines: info.total, groups: groups.length, mbPerSec: info.bytes / 1e6 / (ms / 1000) }) + '\n');
+process.stdout.write(
+  JSON.stringify({ ms, cpuMs, bytes: info.bytes, goroutines: info.total, groups: groups.length, mbPerSec: info.bytes / 1e6 / (ms / 1000) }) + '\n',
+);

@@ -125,7 +125,8 @@ function timed(t: Tool): Run {
     closeSync(fd);
   }
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${t.name} failed (exit ${r.status}${r.status === 137 ? `: killed at the ${limitS}s limit` : ''}):\n${r.stderr.slice(-3000)}`);
+  if (r.status !== 0)
+    throw new Error(`${t.name} failed (exit ${r.status}${r.status === 137 ? `: killed at the ${limitS}s limit` : ''}):\n${r.stderr.slice(-3000)}`);
   return { wallMs, ...gnuTime(r.stderr) };
 }
 
@@ -148,7 +149,8 @@ function compareOutputs(): { rows: number; summaryDiffers: boolean } {
   const n = Math.max(a.rows.length, b.rows.length);
   const diffs: string[] = [];
   for (let i = 0; i < n && diffs.length < 10; i++) {
-    if (a.rows[i] !== b.rows[i]) diffs.push(`row ${i + 1}:\n  pprof:   ${JSON.stringify(a.rows[i] ?? '(none)')}\n  goscope: ${JSON.stringify(b.rows[i] ?? '(none)')}`);
+    if (a.rows[i] !== b.rows[i])
+      diffs.push(`row ${i + 1}:\n  pprof:   ${JSON.stringify(a.rows[i] ?? '(none)')}\n  goscope: ${JSON.stringify(b.rows[i] ?? '(none)')}`);
   }
   if (diffs.length > 0 || a.rows.length !== b.rows.length) {
     throw new Error(
@@ -199,7 +201,9 @@ const report = {
 };
 writeFileSync(path.join(out, 'profiles.json'), JSON.stringify(report, null, 2) + '\n');
 
-console.log(`row lines identical: ${compared?.rows ?? 0} rows${compared?.summaryDiffers ? ' (the "Showing…"/"Dropped…" lines differ)' : ', and the "Showing…"/"Dropped…" lines too'}`);
+console.log(
+  `row lines identical: ${compared?.rows ?? 0} rows${compared?.summaryDiffers ? ' (the "Showing…"/"Dropped…" lines differ)' : ', and the "Showing…"/"Dropped…" lines too'}`,
+);
 console.log(`| tool | runs | wall (median) | CPU user+sys (median) | peak RSS (median) | wall vs pprof | CPU vs pprof | RSS vs pprof |`);
 console.log(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
 for (const s of summary) {

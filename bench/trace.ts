@@ -60,7 +60,8 @@ const version = (() => {
   }
   return readTraceHeader(head, trace).goVersion;
 })();
-if (traceBytes < 100e6) process.stderr.write(`bench: WARNING: the trace is ${(traceBytes / 1e6).toFixed(1)} MB; the benchmark's target is about traces of >= 100 MB\n`);
+if (traceBytes < 100e6)
+  process.stderr.write(`bench: WARNING: the trace is ${(traceBytes / 1e6).toFixed(1)} MB; the benchmark's target is about traces of >= 100 MB\n`);
 console.log(`trace: ${path.relative(repoRoot, trace)}: ${(traceBytes / 1e6).toFixed(1)} MB, ${version} format`);
 
 // ---- the tools
@@ -98,7 +99,8 @@ function timed(t: Tool): Run {
     maxBuffer: 1 << 26,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${t.name} failed (exit ${r.status}${r.status === 137 ? `: killed at the ${limitS}s limit` : ''}):\n${r.stderr.slice(-3000)}`);
+  if (r.status !== 0)
+    throw new Error(`${t.name} failed (exit ${r.status}${r.status === 137 ? `: killed at the ${limitS}s limit` : ''}):\n${r.stderr.slice(-3000)}`);
   const { rssKb, cpuMs } = gnuTime(r.stderr);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let res: { events?: unknown; ms?: unknown };

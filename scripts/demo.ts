@@ -48,7 +48,9 @@ async function main(): Promise<number> {
     process.stderr.write(`\ndemo: open ${report} in a browser for the flame graphs and goroutine groups\n`);
     const stats = await load.stop();
     load = null;
-    const statuses = Object.entries(stats.byStatus).map(([s, n]) => `${n}× ${s}`).join(', ');
+    const statuses = Object.entries(stats.byStatus)
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(', ');
     process.stderr.write(`demo: load sent ${stats.sent} requests (${statuses}; ${stats.errors} without response; /leak/timeout answers 504 by design)\n`);
     if (code2 !== 0) return code2;
     const code4 = await tracesDemo(out);

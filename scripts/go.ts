@@ -145,9 +145,7 @@ export function tracebackLabelsSupported(): boolean {
 }
 
 /** For node:test: `test('x', { skip: needGo }, ...)`. */
-export const needGo: string | false = goAvailable()
-  ? false
-  : 'go toolchain not found: skipping tests that build Go fixtures';
+export const needGo: string | false = goAvailable() ? false : 'go toolchain not found: skipping tests that build Go fixtures';
 
 /** Inside a test: `if (skipWithoutGo(t)) return;`. */
 export function skipWithoutGo(t: { skip(message?: string): void }): boolean {
@@ -296,8 +294,12 @@ export async function installGoProgram(pkg: string, version: string, opts: { tim
     const tmpDir = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     await fsp.mkdir(tmpDir, { recursive: true });
     try {
-      const r = await run('go', ['install', `${pkg}@${version}`], { env: goEnv({ CGO_ENABLED: '0', GOBIN: tmpDir, GOFLAGS: '-buildvcs=false' }), timeoutMs: opts.timeoutMs ?? 10 * 60_000 });
-      if (r.code !== 0) throw new Error(`go install ${pkg}@${version} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`);
+      const r = await run('go', ['install', `${pkg}@${version}`], {
+        env: goEnv({ CGO_ENABLED: '0', GOBIN: tmpDir, GOFLAGS: '-buildvcs=false' }),
+        timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+      });
+      if (r.code !== 0)
+        throw new Error(`go install ${pkg}@${version} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`);
       await fsp.rename(tmpDir, dir).catch(async (e: NodeJS.ErrnoException) => {
         if (!existsSync(exe)) throw e; // another process won the race: use its binary
       });
@@ -357,13 +359,19 @@ export async function buildInModule(mod: string, version: string, pkgDir: string
     } catch {
       // reported below
     }
-    if (dl.code !== 0 || !src) throw new Error(`go mod download ${mod}@${version} failed (exit ${dl.code ?? dl.signal}): ${(dl.stdout.toString() + dl.stderr.toString()).trim().split('\n').slice(-3).join(' | ')}`);
+    if (dl.code !== 0 || !src)
+      throw new Error(
+        `go mod download ${mod}@${version} failed (exit ${dl.code ?? dl.signal}): ${(dl.stdout.toString() + dl.stderr.toString()).trim().split('\n').slice(-3).join(' | ')}`,
+      );
     const tmpDir = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     await fsp.mkdir(tmpDir, { recursive: true });
     try {
       const out = path.join(tmpDir, path.basename(exe));
       const r = await run('go', ['build', '-o', out, pkgDir], { cwd: src, env: goEnv({ CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false -mod=mod' }), timeoutMs });
-      if (r.code !== 0) throw new Error(`go build ${mod}/${pkgDir}@${version} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`);
+      if (r.code !== 0)
+        throw new Error(
+          `go build ${mod}/${pkgDir}@${version} failed (exit ${r.code ?? r.signal}): ${r.stderr.toString().trim().split('\n').slice(-3).join(' | ')}`,
+        );
       await fsp.rename(tmpDir, dir).catch(async (e: NodeJS.ErrnoException) => {
         if (!existsSync(exe)) throw e;
       });
@@ -707,7 +715,9 @@ export interface Hostile {
  * Builds testdata/go/hostile in a folder named HOSTILE_NAME (not -trimpath: its file paths
  * hold the name), copies the binary to a file of that name and starts it on 127.0.0.1.
  */
-export async function startHostile(opts: { toolchain?: Toolchain; goDirective?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<Hostile> {
+export async function startHostile(
+  opts: { toolchain?: Toolchain; goDirective?: string; env?: Record<string, string>; args?: string[] } = {},
+): Promise<Hostile> {
   const built = await buildGo(HOSTILE_DIR, { toolchain: opts.toolchain, goDirective: opts.goDirective, dirName: HOSTILE_NAME });
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'goscope-hostile-run-'));
   const binary = path.join(dir, HOSTILE_NAME);

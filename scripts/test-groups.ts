@@ -11,7 +11,7 @@ export type TestGroup = 'unit' | 'oracle' | 'e2e' | 'browser';
 
 export const GROUP_NEEDS: Record<TestGroup, string> = {
   unit: 'nothing: no Go, no network beyond an in-process loopback server, no browser (seconds)',
-  oracle: 'Go: builds and runs the fixture programs for their output and compares with Go\'s own tools (go tool pprof, go tool trace, httpprobe, promlint)',
+  oracle: "Go: builds and runs the fixture programs for their output and compares with Go's own tools (go tool pprof, go tool trace, httpprobe, promlint)",
   e2e: 'Go and loopback: the CLI against running services (the demo, Caddy, the hostile service)',
   browser: "Debian's chromium through playwright-core (skips with a message without it)",
 };
@@ -103,7 +103,11 @@ function main(): void {
     process.exit(2);
   }
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test');
-  const present = new Set(readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => f.slice(0, -'.test.js'.length)));
+  const present = new Set(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.test.js'))
+      .map((f) => f.slice(0, -'.test.js'.length)),
+  );
   const unlisted = [...present].filter((f) => !(f in TEST_GROUPS));
   if (unlisted.length > 0) {
     process.stderr.write(`test files in no group (add them to scripts/test-groups.ts): ${unlisted.join(', ')}\n`);

@@ -99,7 +99,10 @@ describe('resolveSource', () => {
   });
 
   test('a directory is rejected', () => {
-    assert.throws(() => resolveSource(tmp), (e: unknown) => e instanceof UserError && e.message.startsWith(`${tmp}: is a directory`));
+    assert.throws(
+      () => resolveSource(tmp),
+      (e: unknown) => e instanceof UserError && e.message.startsWith(`${tmp}: is a directory`),
+    );
   });
 
   test('malformed URLs are UsageErrors naming the argument', () => {
@@ -375,7 +378,10 @@ describe('fetch', () => {
         // STALLED only if this process was starved of the CPU for half the deadline.
         if (e.code === 'STALLED') return assert.match(e.message, /response stalled: no data for [\d.]+s after [1-9]\d* bytes/);
         assert.equal(e.code, 'DEADLINE');
-        assert.match(e.message, /^http:\/\/127\.0\.0\.1:\d+\/drip\/debug\/pprof\/heap: response not complete within 1s: \d+ bytes received and still arriving .*raise --timeout/);
+        assert.match(
+          e.message,
+          /^http:\/\/127\.0\.0\.1:\d+\/drip\/debug\/pprof\/heap: response not complete within 1s: \d+ bytes received and still arriving .*raise --timeout/,
+        );
       });
       const took = Date.now() - t0;
       assert.ok(took >= 990 && took < 6000, `took ${took} ms`);
@@ -395,7 +401,10 @@ describe('fetch', () => {
     test('size caps per kind: an endless body stops at the cap, a lying Content-Length is refused up front', async () => {
       await rejects(fetchBytes(hu('endless'), { maxBytes: 1 << 20 }), (e) => {
         assert.equal(e.code, 'TOO_LARGE');
-        assert.match(e.message, /response exceeds the 1 MiB limit for a profile: stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_PROFILE=2MiB to allow more\)$/);
+        assert.match(
+          e.message,
+          /response exceeds the 1 MiB limit for a profile: stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_PROFILE=2MiB to allow more\)$/,
+        );
       });
       await rejects(fetchBytes(hu('endless', 'goroutine?debug=2'), { limit: 'dump', maxBytes: 1 << 20 }), (e) => {
         assert.match(e.message, /limit for a goroutine dump: .*GOSCOPE_MAX_DUMP=2MiB/);
@@ -413,7 +422,9 @@ describe('fetch', () => {
 
     test('a body stopped for its size or at the deadline leaves no .partial; one the service cut short does', async () => {
       const dir = await mkdtemp(path.join(tmp, 'capped-'));
-      await rejects(saveCaptureStream(dir, 'trace.out', await fetchStream(hu('endless', 'trace'), { limit: 'trace', maxBytes: 1 << 20 })), (e) => assert.equal(e.code, 'TOO_LARGE'));
+      await rejects(saveCaptureStream(dir, 'trace.out', await fetchStream(hu('endless', 'trace'), { limit: 'trace', maxBytes: 1 << 20 })), (e) =>
+        assert.equal(e.code, 'TOO_LARGE'),
+      );
       let code = '';
       await rejects(saveCaptureStream(dir, 'goroutines.txt', await fetchStream(hu('drip', 'goroutine'), { limit: 'dump', timeoutMs: 1000 })), (e) => {
         // A starved process may see a stall instead, whose bytes are kept as .partial.
@@ -492,7 +503,10 @@ describe('capture', () => {
     const evil = await saveCapture(dir, '../../etc/passwd', Buffer.from('x'));
     assert.equal(path.dirname(evil), dir);
     assert.deepEqual((await readdir(dir)).sort(), ['etc_passwd', 'goroutine-debug2-2.txt', 'goroutine-debug2.txt']); // no temp files left
-    await assert.rejects(saveCapture(path.join(tmp, 'missing-dir'), 'a.txt', Buffer.from('x')), (e: unknown) => e instanceof UserError && /cannot save capture: the directory does not exist/.test(e.message));
+    await assert.rejects(
+      saveCapture(path.join(tmp, 'missing-dir'), 'a.txt', Buffer.from('x')),
+      (e: unknown) => e instanceof UserError && /cannot save capture: the directory does not exist/.test(e.message),
+    );
   });
 
   test('safeName neutralises untrusted text', () => {

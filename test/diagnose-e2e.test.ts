@@ -31,7 +31,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-
 /**
  * The demo behind a loopback proxy that answers /debug/pprof/trace with Go's plain 404
  * (a service mounting the pprof handlers one by one without pprof.Trace) and records
@@ -105,7 +104,9 @@ test('diagnose finds the planted leaks and hot spots in one run', { skip: needGo
   load = startLoad(demo.url);
   await new Promise((r) => setTimeout(r, 2000));
   report = join(work, 'report.html');
-  const r = await goscope(['diagnose', demo.url, '--seconds', '6', '--samples', '8', '--out', join(work, 'caps'), '-o', report, '--json'], { timeoutMs: 90_000 });
+  const r = await goscope(['diagnose', demo.url, '--seconds', '6', '--samples', '8', '--out', join(work, 'caps'), '-o', report, '--json'], {
+    timeoutMs: 90_000,
+  });
   assert.equal(r.code, 3, `exit 3 = leak suspects found\n${r.stderr}`);
   json = JSON.parse(r.stdout);
   assert.equal(json.schema, 'goscope.diagnose/v1');
@@ -114,7 +115,11 @@ test('diagnose finds the planted leaks and hot spots in one run', { skip: needGo
   const sites = json.goroutines.suspects.map((s) => s.blockingSite?.function).sort();
   assert.deepEqual(sites, ['main.awaitShards', 'main.computeQuote', 'main.consumeEvents', 'main.recordAudit', 'main.waitForConfig']);
 
-  const top = (kind: string, n: number) => json.profiles.find((f) => f.kind === kind)?.hotspots.slice(0, n).map((h) => h.function) ?? [];
+  const top = (kind: string, n: number) =>
+    json.profiles
+      .find((f) => f.kind === kind)
+      ?.hotspots.slice(0, n)
+      .map((h) => h.function) ?? [];
   assert.ok(top('cpu', 3).includes('main.hashChain'), `cpu: ${top('cpu', 5)}`);
   assert.equal(top('heap', 1)[0], 'main.fillSessionCache');
   assert.ok(top('allocs', 2).includes('main.buildReportRows'), `allocs: ${top('allocs', 5)}`);
@@ -127,9 +132,15 @@ test('diagnose finds the planted leaks and hot spots in one run', { skip: needGo
   for (const f of json.files) assert.ok(existsSync(f), f);
   for (const kind of ['cpu', 'heap', 'allocs.delta', 'mutex.delta', 'block.delta', 'goroutineleak']) {
     if (kind === 'goroutineleak' && !leakExperimentSupported()) continue;
-    assert.ok(json.files.some((f) => f.endsWith(`/${kind}.pb.gz`)), `${kind}.pb.gz saved`);
+    assert.ok(
+      json.files.some((f) => f.endsWith(`/${kind}.pb.gz`)),
+      `${kind}.pb.gz saved`,
+    );
   }
-  assert.ok(json.files.some((f) => f.endsWith('.txt')), 'the debug=2 dump is saved');
+  assert.ok(
+    json.files.some((f) => f.endsWith('.txt')),
+    'the debug=2 dump is saved',
+  );
   assert.ok(existsSync(report));
 
   // The execution trace of the window's last 2 s: saved first, listed, analysed.
@@ -144,7 +155,11 @@ test('diagnose finds the planted leaks and hot spots in one run', { skip: needGo
   assert.match(trace.goVersion, /^go1\.\d+/);
   assert.ok(trace.analyses.blocking.sync!.contentions > 0);
   assert.equal(json.notes.filter((n) => n.kind === 'trace').length, 0);
-  const manifest = JSON.parse(readFileSync(join(caps, 'capture.json'), 'utf8')) as { traceSeconds: number; status: Record<string, { state: string }>; captures: { type: string; file: string; requestedAt: string }[] };
+  const manifest = JSON.parse(readFileSync(join(caps, 'capture.json'), 'utf8')) as {
+    traceSeconds: number;
+    status: Record<string, { state: string }>;
+    captures: { type: string; file: string; requestedAt: string }[];
+  };
   assert.equal(manifest.traceSeconds, 2);
   assert.equal(manifest.status.trace?.state, 'ok');
   const traceCap = manifest.captures.find((c) => c.type === 'trace');
@@ -227,13 +242,22 @@ test('--no-trace: no trace requested, saved or reported', { skip: needGo, timeou
   proxy ??= await withoutTrace(demo.url);
   const before = proxy.paths.length;
   const out = join(work, 'no-trace');
-  const r = await goscope(['diagnose', proxy.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', out, '-o', join(out, 'report.html'), '--json'], { timeoutMs: 45_000 });
+  const r = await goscope(['diagnose', proxy.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', out, '-o', join(out, 'report.html'), '--json'], {
+    timeoutMs: 45_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as typeof json;
   assert.equal(j.trace, null);
-  assert.deepEqual(j.notes.filter((n) => n.kind === 'trace'), []);
+  assert.deepEqual(
+    j.notes.filter((n) => n.kind === 'trace'),
+    [],
+  );
   assert.ok(!readdirSync(out).includes('trace.out'));
-  assert.deepEqual(proxy.paths.slice(before).filter((p) => p.startsWith('/debug/pprof/trace')), [], 'never asked for a trace');
+  assert.deepEqual(
+    proxy.paths.slice(before).filter((p) => p.startsWith('/debug/pprof/trace')),
+    [],
+    'never asked for a trace',
+  );
   const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as { status: Record<string, unknown>; captures: { type: string }[] };
   assert.equal(manifest.status.trace, undefined);
   assert.ok(!manifest.captures.some((c) => c.type === 'trace'));
@@ -245,11 +269,17 @@ test('a service without /debug/pprof/trace: a one-line note, the rest of the dia
   const out = join(work, 'no-trace-endpoint');
   const r = await goscope(['diagnose', proxy.url, '--seconds', '1', '--samples', '2', '--out', out, '-o', join(out, 'report.html')], { timeoutMs: 45_000 });
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(proxy.paths.some((p) => p === '/debug/pprof/trace?seconds=1'), 'asked for a 1 s trace (the window is 1 s)');
+  assert.ok(
+    proxy.paths.some((p) => p === '/debug/pprof/trace?seconds=1'),
+    'asked for a 1 s trace (the window is 1 s)',
+  );
   const lines = r.stdout.split('\n');
   const notes = lines.filter((l) => l.startsWith('trace:'));
   assert.equal(notes.length, 1, notes.join('\n'));
-  assert.match(notes[0]!, /^trace: failed: trace \(1s\): http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/trace\?seconds=1: 404: the service does not serve execution traces/);
+  assert.match(
+    notes[0]!,
+    /^trace: failed: trace \(1s\): http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/trace\?seconds=1: 404: the service does not serve execution traces/,
+  );
   // Everything else is there.
   assert.ok(lines.some((l) => l.startsWith('CPU: ')) && lines.some((l) => l.startsWith('heap in use: ')), r.stdout);
   assert.ok(!readdirSync(out).includes('trace.out'));
@@ -265,7 +295,10 @@ test('diagnose <capture-folder>: the same report offline as the live run that ma
   assert.equal(r.code, 3, `exit 3 = leak suspects found, as live\n${r.stderr}`);
   assert.deepEqual(JSON.parse(r.stdout), json, 'the same findings, notes, files and report path');
   // No second copy of a delta: the files the live run saved are the ones named.
-  assert.deepEqual(readdirSync(caps).filter((f) => /delta-\d/.test(f)), []);
+  assert.deepEqual(
+    readdirSync(caps).filter((f) => /delta-\d/.test(f)),
+    [],
+  );
   const text = await goscope(['diagnose', caps, '-o', join(work, 'offline.html')], { timeoutMs: 45_000 });
   assert.equal(text.code, 3, text.stderr);
   assert.match(text.stdout, /^▶ 5 goroutine leak suspects: /m);
@@ -311,16 +344,34 @@ test('Ctrl-C in the middle of the window: exit 130, captures kept, the headline 
   }
   const j = JSON.parse(stdout) as typeof json & { aborted: boolean; notCaptured: string[] };
   assert.equal(j.aborted, true);
-  assert.match(j.verdict[0]!, /^interrupted \(Ctrl-C\): not captured: cpu, heap, allocs, goroutine snapshots \d-8, mutex, block, threadcreate, goroutine dump, trace; the findings cover only what was captured$/);
+  assert.match(
+    j.verdict[0]!,
+    /^interrupted \(Ctrl-C\): not captured: cpu, heap, allocs, goroutine snapshots \d-8, mutex, block, threadcreate, goroutine dump, trace; the findings cover only what was captured$/,
+  );
   assert.ok(!j.verdict.some((v) => /no profile stands out|nothing stands out in the profiles/.test(v)), j.verdict.join('\n'));
   assert.deepEqual(j.notCaptured, j.verdict[0]!.replace(/^.*not captured: (.*); the findings.*$/, '$1').split(', '));
   // What was taken before the interrupt is kept, with the manifest and the report.
   const files = readdirSync(out);
-  for (const f of ['allocs.1.pb.gz', 'mutex.1.pb.gz', 'block.1.pb.gz', 'goroutine.01.pb.gz', 'goroutine.02.pb.gz', 'goroutines.first.txt', 'capture.json', 'report.html']) {
+  for (const f of [
+    'allocs.1.pb.gz',
+    'mutex.1.pb.gz',
+    'block.1.pb.gz',
+    'goroutine.01.pb.gz',
+    'goroutine.02.pb.gz',
+    'goroutines.first.txt',
+    'capture.json',
+    'report.html',
+  ]) {
     assert.ok(files.includes(f), `${f} kept: ${files.join(' ')}`);
   }
-  assert.deepEqual(files.filter((f) => f.endsWith('.tmp') || f.endsWith('.partial')), []);
-  const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as { aborted: boolean; status: Record<string, { state: string; message?: string }> };
+  assert.deepEqual(
+    files.filter((f) => f.endsWith('.tmp') || f.endsWith('.partial')),
+    [],
+  );
+  const manifest = JSON.parse(readFileSync(join(out, 'capture.json'), 'utf8')) as {
+    aborted: boolean;
+    status: Record<string, { state: string; message?: string }>;
+  };
   assert.equal(manifest.aborted, true);
   assert.match(manifest.status.cpu!.message!, /not captured: interrupted/);
 

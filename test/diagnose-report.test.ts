@@ -65,9 +65,12 @@ const meta: DiagnoseMeta = {
 
 test('report.html escapes names, files, states and messages from the service', () => {
   const tree = buildFlameTree([{ frames: ['main.main', EVIL], value: 5 }]);
-  const html = diagnoseHtml(diagnosis, meta, [{ kind: 'mutex', state: 'disabled', message: '<b>enable</b> it' }], [
-    { kind: 'cpu', sampleType: 'cpu', unit: 'nanoseconds', tree },
-  ]);
+  const html = diagnoseHtml(
+    diagnosis,
+    meta,
+    [{ kind: 'mutex', state: 'disabled', message: '<b>enable</b> it' }],
+    [{ kind: 'cpu', sampleType: 'cpu', unit: 'nanoseconds', tree }],
+  );
   assert.doesNotMatch(html, /<img src=x/);
   assert.doesNotMatch(html, /<\/script>\.go/);
   assert.doesNotMatch(html, /chan receive<\/td>/);
@@ -102,7 +105,15 @@ test('trace verdicts: notable ones join the headline as "trace: ...", all are li
     kind: 'blocked',
     notable: false,
     finding: 'longest',
-    block: { goroutine: 7, name: '<i>quiet</i>', durationNs: 1e9, open: false, reason: 'chan receive', sinceTraceStart: false, site: { func: 'main.f', file: '/src/main.go', line: 3 } },
+    block: {
+      goroutine: 7,
+      name: '<i>quiet</i>',
+      durationNs: 1e9,
+      open: false,
+      reason: 'chan receive',
+      sinceTraceStart: false,
+      site: { func: 'main.f', file: '/src/main.go', line: 3 },
+    },
     wholeTrace: 0,
     wholeTraceMore: false,
     longest: [],
@@ -112,8 +123,14 @@ test('trace verdicts: notable ones join the headline as "trace: ...", all are li
   const d: Diagnosis = { ...diagnosis, trace };
   const lines = verdictLines(d);
   assert.equal(lines.length, 2);
-  assert.equal(lines[1], `trace: lock contention: goroutines spent 3s blocked on sync.Mutex/RWMutex over 2 waits in 2s (1.5 waiting on average), most at ${EVIL} (main.go:9)`);
-  assert.match(verdictLines({ ...d, findings: [], trace: { ...trace, verdicts: [quiet] } })[0]!, /^no goroutine leak suspects, and nothing stands out in the profiles or the trace$/);
+  assert.equal(
+    lines[1],
+    `trace: lock contention: goroutines spent 3s blocked on sync.Mutex/RWMutex over 2 waits in 2s (1.5 waiting on average), most at ${EVIL} (main.go:9)`,
+  );
+  assert.match(
+    verdictLines({ ...d, findings: [], trace: { ...trace, verdicts: [quiet] } })[0]!,
+    /^no goroutine leak suspects, and nothing stands out in the profiles or the trace$/,
+  );
 
   const text = renderDiagnose(d, { ...meta, traceSeconds: 2 }, [], style(false));
   assert.match(text, /^trace: format go1\.26 \(written by Go 1\.26 or 1\.27\), 0ns, 0 events, 0 goroutines · last 2s of the window$/m);
@@ -123,7 +140,10 @@ test('trace verdicts: notable ones join the headline as "trace: ...", all are li
 
   const html = diagnoseHtml(d, { ...meta, traceSeconds: 2 }, [{ kind: 'trace', state: 'failed', message: '<b>x</b>' }], []);
   assert.doesNotMatch(html, /<img src=x|<i>quiet|<b>x/);
-  assert.match(html, /<li class="notable" data-trace-verdict="lock-contention">lock contention: goroutines spent 3s blocked on sync\.Mutex\/RWMutex .* most at &lt;img/);
+  assert.match(
+    html,
+    /<li class="notable" data-trace-verdict="lock-contention">lock contention: goroutines spent 3s blocked on sync\.Mutex\/RWMutex .* most at &lt;img/,
+  );
   // An empty trace has no waits: a line per kind instead of an empty flame graph.
   assert.equal((html.match(/data-trace-empty=/g) ?? []).length, 4);
   assert.equal((html.match(/<script(?![^>]*application\/json)/g) ?? []).length, 1);
@@ -162,14 +182,20 @@ test('nothing usable captured: the headline says so and what failed, never "noth
   assert.deepEqual(verdictLines(empty, nothing, notes), ['nothing usable was captured, so there is nothing to diagnose (failed: cpu, goroutine)']);
   // Interrupted before anything was read (text goes to stdout then): both lines, in text, JSON and HTML.
   const stopped = { ...nothing, aborted: true };
-  const lines = ['interrupted (Ctrl-C): not captured: goroutine snapshots 1-2; the findings cover only what was captured', 'nothing usable was captured, so there is nothing to diagnose (failed: cpu, goroutine)'];
+  const lines = [
+    'interrupted (Ctrl-C): not captured: goroutine snapshots 1-2; the findings cover only what was captured',
+    'nothing usable was captured, so there is nothing to diagnose (failed: cpu, goroutine)',
+  ];
   assert.deepEqual(verdictLines(empty, stopped, notes), lines);
   const text = renderDiagnose(empty, stopped, notes, style(false));
   for (const l of lines) assert.ok(text.includes(`▶ ${l}\n`), text);
   const j = diagnoseJson(empty, stopped, notes);
   assert.deepEqual([j.usable, j.verdict], [false, lines]);
   const html = diagnoseHtml(empty, stopped, notes, []);
-  assert.match(html, /<div class="verdict bad" id="verdict"><ul><li>interrupted .*<\/li><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, goroutine\)<\/li><\/ul>/);
+  assert.match(
+    html,
+    /<div class="verdict bad" id="verdict"><ul><li>interrupted .*<\/li><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, goroutine\)<\/li><\/ul>/,
+  );
   assert.doesNotMatch(text + JSON.stringify(j) + html, /stands out/);
   assert.equal(diagnoseJson(empty, meta, []).usable, true);
 });

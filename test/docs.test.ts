@@ -37,13 +37,22 @@ test('docs/json.md documents the schema of every command with --json, and only t
     if (!flag) continue;
     withJson.add(cmd.name);
     assert.match(doc, new RegExp('`goscope ' + cmd.name + ' --json`'), `docs/json.md documents goscope ${cmd.name} --json`);
-    for (const schema of flag.help.match(/goscope\.[a-z-]+\/v\d+/g) ?? []) assert.ok(doc.includes('`' + schema + '`'), `docs/json.md documents ${schema} (goscope ${cmd.name} --json)`);
+    for (const schema of flag.help.match(/goscope\.[a-z-]+\/v\d+/g) ?? [])
+      assert.ok(doc.includes('`' + schema + '`'), `docs/json.md documents ${schema} (goscope ${cmd.name} --json)`);
   }
-  for (const m of doc.matchAll(/`goscope ([a-z]+(?: diff)?) --json`/g)) assert.ok(withJson.has(m[1]!), `docs/json.md documents goscope ${m[1]} --json, which has no --json flag`);
+  for (const m of doc.matchAll(/`goscope ([a-z]+(?: diff)?) --json`/g))
+    assert.ok(withJson.has(m[1]!), `docs/json.md documents goscope ${m[1]} --json, which has no --json flag`);
 });
 
 test('relative links in the README, CONTRIBUTING.md and docs/ resolve', () => {
-  const files = ['README.md', 'CONTRIBUTING.md', 'BENCHMARKS.md', ...readdirSync(path.join(repoRoot, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    'CONTRIBUTING.md',
+    'BENCHMARKS.md',
+    ...readdirSync(path.join(repoRoot, 'docs'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   const broken: string[] = [];
   for (const f of files) {
     for (const m of read(f).matchAll(/\]\(([^)\s#]+)(?:#[^)\s]*)?\)/g)) {

@@ -105,11 +105,13 @@ before(async () => {
   ];
   fx.evil = { stacks: evilStacks, tree: buildFlameTree(evilStacks), unit: 'bytes' };
   // Values across the data block's number encodings: small, 30 bits and more, up to 2^53.
-  const bigStacks = [0, 1, 31, 32, 2 ** 25 + 3, 2 ** 30 - 1, 2 ** 30, 2 ** 31 + 5, 2 ** 40 + 7, 2 ** 52 + 1].map((v, i) => ({ frames: ['main.main', `f${i}`], value: v }));
+  const bigStacks = [0, 1, 31, 32, 2 ** 25 + 3, 2 ** 30 - 1, 2 ** 30, 2 ** 31 + 5, 2 ** 40 + 7, 2 ** 52 + 1].map((v, i) => ({
+    frames: ['main.main', `f${i}`],
+    value: v,
+  }));
   fx.big = { stacks: bigStacks, tree: buildFlameTree(bigStacks), unit: 'count' };
 
-  const section = (id: string, title: string, sampleType: string) =>
-    flameSectionHtml({ id, title, unit: fx[id]!.unit, sampleType, tree: fx[id]!.tree });
+  const section = (id: string, title: string, sampleType: string) => flameSectionHtml({ id, title, unit: fx[id]!.unit, sampleType, tree: fx[id]!.tree });
   const body = [
     '<h1>goscope flame graph test</h1>',
     section('cpu', 'cpu.pb.gz', 'cpu'),
@@ -192,7 +194,9 @@ async function hover(id: string, path: string[]): Promise<Record<string, string>
 
 // page.evaluate callbacks run in the page; this names the page's global for TypeScript.
 declare const GoscopeFlame: {
-  get(id: string): { rectOfPath(path: string[]): { x: number; y: number; width: number; height: number } | null; tree: { n: number; total: Float64Array } } | undefined;
+  get(
+    id: string,
+  ): { rectOfPath(path: string[]): { x: number; y: number; width: number; height: number } | null; tree: { n: number; total: Float64Array } } | undefined;
   formatValue(v: number, unit: string): string;
   formatPercent(v: number, total: number): string;
 };
@@ -206,10 +210,7 @@ test('the page paints offline, with the same tree as Node, and only visible sect
   });
   assert.deepEqual(info, { n: flameNodeCount(fx.cpu!.tree), total: fx.cpu!.tree.total[0] });
   assert.equal(await page.getAttribute('#evil', 'data-state'), 'pending', 'a section in a closed <details> waits');
-  assert.ok(
-    await page.evaluate(() => performance.getEntriesByName('goscope-flame:cpu:first-paint').length === 1),
-    'first-paint mark set',
-  );
+  assert.ok(await page.evaluate(() => performance.getEntriesByName('goscope-flame:cpu:first-paint').length === 1), 'first-paint mark set');
 });
 
 test('the page decodes large values exactly', { skip }, async () => {
@@ -290,8 +291,7 @@ test('tooltip shows the tree numbers raw and formatted like go tool pprof', { sk
   // for the whole table).
   for (const [id, file] of PPROF_TOPS) {
     const f = fx[id]!;
-    const rows = pprofTop[id]!
-      .split('\n')
+    const rows = pprofTop[id]!.split('\n')
       .map((l) => /^\s*(\S+)\s+(\S+)%\s+\S+%\s+(\S+)\s+(\S+)%\s+(.+)$/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null && m[1] !== 'flat');
     assert.ok(rows.length >= 3, `pprof printed rows for ${file}`);
@@ -308,7 +308,11 @@ test('tooltip shows the tree numbers raw and formatted like go tool pprof', { sk
     const got = await page.evaluate(
       ([values, total, unit]) =>
         (values as [number, number][]).map(([flat, cum]) =>
-          [GoscopeFlame.formatValue(flat, unit as string), GoscopeFlame.formatPercent(flat, total as number), GoscopeFlame.formatValue(cum, unit as string)].join(' '),
+          [
+            GoscopeFlame.formatValue(flat, unit as string),
+            GoscopeFlame.formatPercent(flat, total as number),
+            GoscopeFlame.formatValue(cum, unit as string),
+          ].join(' '),
         ),
       [values, total, f.unit] as const,
     );

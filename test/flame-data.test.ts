@@ -61,7 +61,11 @@ function assertSameTree(v: ViewTree, t: FlameTree): void {
   assert.deepEqual(v.total, t.total, 'totals summed as Node sums them (bit for bit)');
   assert.deepEqual(v.baseSelf, t.baseSelf);
   assert.deepEqual(v.baseTotal, t.baseTotal);
-  if (t.baseTotal) assert.deepEqual(v.weight, t.total.map((x, i) => x + t.baseTotal![i]!));
+  if (t.baseTotal)
+    assert.deepEqual(
+      v.weight,
+      t.total.map((x, i) => x + t.baseTotal![i]!),
+    );
   else assert.deepEqual(v.weight, t.total);
 }
 
@@ -106,10 +110,33 @@ test('varints: malformed text is refused, never read as other numbers', () => {
 
 test('data block of small trees: varints, JSON numbers for non-integers, diff sides; the page reads the same tree', () => {
   const cases: [string, FlameTree][] = [
-    ['integers', buildFlameTree([{ frames: ['a', 'b'], value: 3 }, { frames: ['a', 'c'], value: 5 }, { frames: [], value: 1 }])],
-    ['non-integers', buildFlameTree([{ frames: ['a', 'b'], value: 0.1 }, { frames: ['a', 'c'], value: 0.2 }, { frames: ['a'], value: 0.3 }])],
+    [
+      'integers',
+      buildFlameTree([
+        { frames: ['a', 'b'], value: 3 },
+        { frames: ['a', 'c'], value: 5 },
+        { frames: [], value: 1 },
+      ]),
+    ],
+    [
+      'non-integers',
+      buildFlameTree([
+        { frames: ['a', 'b'], value: 0.1 },
+        { frames: ['a', 'c'], value: 0.2 },
+        { frames: ['a'], value: 0.3 },
+      ]),
+    ],
     ['large', buildFlameTree([0, 1, 31, 32, 2 ** 30, 2 ** 31 + 5, 2 ** 40 + 7, 2 ** 52 + 1].map((v, i) => ({ frames: ['m', `f${i}`], value: v })))],
-    ['diff', buildFlameTree([{ frames: ['a', 'b'], value: 5 }, { frames: ['a', 'c'], value: -4 }], { base: [{ frames: ['d'], value: 2 }] })],
+    [
+      'diff',
+      buildFlameTree(
+        [
+          { frames: ['a', 'b'], value: 5 },
+          { frames: ['a', 'c'], value: -4 },
+        ],
+        { base: [{ frames: ['d'], value: 2 }] },
+      ),
+    ],
     ['root only', buildFlameTree([{ frames: [], value: 7 }])],
     ['empty', buildFlameTree([])],
   ];
@@ -125,18 +152,37 @@ test('data block of small trees: varints, JSON numbers for non-integers, diff si
 });
 
 test('the page parses a block whose keys come in another order (JSON.parse fallback)', () => {
-  const tree = buildFlameTree([{ frames: ['a', 'b'], value: 3 }, { frames: ['a', 'c'], value: 5 }]);
+  const tree = buildFlameTree([
+    { frames: ['a', 'b'], value: 3 },
+    { frames: ['a', 'c'], value: 5 },
+  ]);
   const d = flameData({ title: 'x', unit: 'count', sampleType: 's', tree });
-  const reordered = JSON.stringify({ nameIdx: d.nameIdx, v: 1, self: d.self, names: d.names, childCount: d.childCount, baseSelf: null, title: 'x', unit: 'count', sampleType: 's' });
+  const reordered = JSON.stringify({
+    nameIdx: d.nameIdx,
+    v: 1,
+    self: d.self,
+    names: d.names,
+    childCount: d.childCount,
+    baseSelf: null,
+    title: 'x',
+    unit: 'count',
+    sampleType: 's',
+  });
   assertSameTree(viewTreeOfData(parseFlameData(reordered)), tree);
 });
 
 test('a block that breaks the layout is refused with a message', () => {
-  const tree = buildFlameTree([{ frames: ['a', 'b'], value: 3 }, { frames: ['a', 'c'], value: 5 }]);
+  const tree = buildFlameTree([
+    { frames: ['a', 'b'], value: 3 },
+    { frames: ['a', 'c'], value: 5 },
+  ]);
   const d = JSON.parse(jsonForScript(flameData({ title: 'x', unit: 'count', sampleType: 's', tree }))) as FlameData;
   const child = decodeInts(d.childCount, d.n!, 0);
   const variant = (patch: Partial<FlameData>) => ({ ...d, ...patch });
-  assert.throws(() => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.from(child, (c, i) => (i === 0 ? c + 1 : c)))!.text })), /add up|level order/);
+  assert.throws(
+    () => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.from(child, (c, i) => (i === 0 ? c + 1 : c)))!.text })),
+    /add up|level order/,
+  );
   assert.throws(() => viewTreeOfData(variant({ childCount: encodeVarints(Int32Array.of(0, ...child.subarray(1), 0))!.text, n: d.n! + 1 })), /malformed/);
   assert.throws(() => viewTreeOfData(variant({ self: encodeVarints(Float64Array.of(1, 2))!.text })), /malformed/);
   assert.throws(() => viewTreeOfData(variant({ nameIdx: [0, 1], nameW: undefined })), /malformed/);
@@ -249,7 +295,10 @@ test('sandwich in a diff (profgen cpu2 against cpu): both sides from the stacks'
 });
 
 test('view of a Node tree shares its arrays; paths read the same', () => {
-  const t = buildFlameTree([{ frames: ['a', 'b', 'c'], value: 2 }, { frames: ['a', 'd'], value: 1 }]);
+  const t = buildFlameTree([
+    { frames: ['a', 'b', 'c'], value: 2 },
+    { frames: ['a', 'd'], value: 1 },
+  ]);
   const v = viewOfFlameTree(t);
   assert.equal(v.self, t.self);
   assert.equal(v.parent, t.parent);

@@ -115,8 +115,14 @@ test('diff tree of profgen cpu2 against cpu: union of both trees, both sides exa
   const t = buildFlameTree(cur, { base });
   checkInvariants(t);
   assert.ok(t.baseSelf && t.baseTotal);
-  assert.equal(t.total[0], cur.reduce((a, s) => a + s.value, 0));
-  assert.equal(t.baseTotal[0], base.reduce((a, s) => a + s.value, 0));
+  assert.equal(
+    t.total[0],
+    cur.reduce((a, s) => a + s.value, 0),
+  );
+  assert.equal(
+    t.baseTotal[0],
+    base.reduce((a, s) => a + s.value, 0),
+  );
   const newOnly = buildFlameTree(cur);
   const baseOnly = buildFlameTree(base);
   // Every path of either side is in the union with that side's values, 0 on the other.
@@ -145,7 +151,10 @@ test('tree of the corpus large.cpu.pb.gz: invariants, totals, same tree whatever
   const stacks = profileStacks(p, p.sampleTypes.length - 1);
   const t = buildFlameTree(stacks);
   checkInvariants(t);
-  assert.equal(t.total[0], stacks.reduce((a, s) => a + s.value, 0));
+  assert.equal(
+    t.total[0],
+    stacks.reduce((a, s) => a + s.value, 0),
+  );
   assert.ok(flameNodeCount(t) > 1000, `${flameNodeCount(t)} nodes`);
   // Reversed input (no shared prefixes between neighbours) builds the identical tree.
   const r = buildFlameTree([...stacks].reverse());
@@ -192,8 +201,18 @@ test('buildFlameTree: siblings of equal weight are ordered by name; names are sh
     { frames: ['m', 'x'], value: 1 },
     { frames: ['y'], value: 2 },
   ]);
-  assert.deepEqual([1, 2].map((i) => flamePath(t, i)), [['m'], ['y']], 'm before y (equal totals, by name)');
-  assert.deepEqual([3, 4].map((i) => flamePath(t, i)), [['m', 'x'], ['m', 'y']]);
+  assert.deepEqual(
+    [1, 2].map((i) => flamePath(t, i)),
+    [['m'], ['y']],
+    'm before y (equal totals, by name)',
+  );
+  assert.deepEqual(
+    [3, 4].map((i) => flamePath(t, i)),
+    [
+      ['m', 'x'],
+      ['m', 'y'],
+    ],
+  );
   assert.equal(t.nameIdx[2], t.nameIdx[4], 'one name entry for y');
 });
 
@@ -277,7 +296,10 @@ test('folded: separators in names are replaced, values rounded, zero sums droppe
   ]);
   assert.equal(text, '[unknown] 3\n[unknown];b 1\nmain.f:g;line break 3\n');
   assert.equal(foldedFrameName('x\r\ny;z'), 'x  y:z');
-  assert.throws(() => encodeFolded([{ frames: ['a'], value: -1 }]), (e: unknown) => e instanceof UserError && /negative/.test((e as Error).message));
+  assert.throws(
+    () => encodeFolded([{ frames: ['a'], value: -1 }]),
+    (e: unknown) => e instanceof UserError && /negative/.test((e as Error).message),
+  );
 });
 
 // ---------- speedscope ----------
@@ -383,7 +405,10 @@ test('data block numbers: varints for safe non-negative integers, JSON otherwise
   const d = data(t);
   assert.equal(typeof d.self, 'string');
   assert.deepEqual(numbersOf(d.self!), Array.from(t.self));
-  const f = buildFlameTree([{ frames: ['a'], value: 0.5 }, { frames: ['b'], value: 2 }]);
+  const f = buildFlameTree([
+    { frames: ['a'], value: 0.5 },
+    { frames: ['b'], value: 2 },
+  ]);
   const df = data(f);
   assert.deepEqual(df.self, [0, 2, 0.5], 'non-integer selfs as a JSON array');
   assert.equal(typeof df.nameIdx, 'string');
@@ -425,7 +450,10 @@ test('flame section and page: names only in the data block, escaped; no external
   const parsed = JSON.parse(data) as Record<string, string | number[]> & { names: string[]; sampleType: string };
   assert.ok(parsed.names.includes(EVIL));
   assert.equal(parsed.sampleType, EVIL);
-  assert.deepEqual(numbersOf(parsed.nameIdx!), Array.from(tree.nameIdx, (x) => x + 1));
+  assert.deepEqual(
+    numbersOf(parsed.nameIdx!),
+    Array.from(tree.nameIdx, (x) => x + 1),
+  );
   assert.deepEqual(numbersOf(parsed.childCount!), Array.from(tree.childCount));
   assert.deepEqual(numbersOf(parsed.self!), Array.from(tree.self));
   assert.equal(parsed.baseSelf, null);

@@ -262,13 +262,17 @@ test('dumpgen ancestors: GODEBUG=tracebackancestors=5', { skip: needGo, timeout:
   assert.equal(from[2], '1');
 });
 
-test('dumpgen labels: GODEBUG=tracebacklabels=1', { skip: needGo || (tracebackLabelsSupported() ? false : 'needs Go 1.26+'), timeout: BUILD_TIMEOUT }, async () => {
-  const r = await runDumpgen('labels', { env: { GODEBUG: 'tracebacklabels=1' } });
-  assertOk(r, 'labels');
-  const text = r.stdout.toString();
-  assert.match(header(goroutineWith(text, 'main.blockWithLabels')), / \[chan receive labels:\{"handler": "\/api\/x", "tenant": "t1"\}\]:$/);
-  assert.match(header(goroutineWith(text, 'main.labeledChild')), / \[select labels:\{"handler": "\/api\/x", "tenant": "t1"\}\]:$/);
-});
+test(
+  'dumpgen labels: GODEBUG=tracebacklabels=1',
+  { skip: needGo || (tracebackLabelsSupported() ? false : 'needs Go 1.26+'), timeout: BUILD_TIMEOUT },
+  async () => {
+    const r = await runDumpgen('labels', { env: { GODEBUG: 'tracebacklabels=1' } });
+    assertOk(r, 'labels');
+    const text = r.stdout.toString();
+    assert.match(header(goroutineWith(text, 'main.blockWithLabels')), / \[chan receive labels:\{"handler": "\/api\/x", "tenant": "t1"\}\]:$/);
+    assert.match(header(goroutineWith(text, 'main.labeledChild')), / \[select labels:\{"handler": "\/api\/x", "tenant": "t1"\}\]:$/);
+  },
+);
 
 test('golden minutes.stack.txt: ", 1 minutes"', () => {
   const text = readFileSync(path.join(repoRoot, 'testdata/golden/minutes.stack.txt'), 'utf8');
@@ -305,11 +309,16 @@ test('demo service: endpoints, /stats and leaked goroutines', { skip: needGo, ti
     const leakAt = new Map<string, number>();
     source.forEach((l, i) => {
       if (!l.includes('// LEAK:')) return;
-      const fn = source.slice(0, i).reverse().find((x) => /^func \w+\(/.test(x))!.replace(/^func (\w+)\(.*$/, '$1');
+      const fn = source
+        .slice(0, i)
+        .reverse()
+        .find((x) => /^func \w+\(/.test(x))!
+        .replace(/^func (\w+)\(.*$/, '$1');
       leakAt.set(fn, i + 1);
     });
     assert.deepEqual([...leakAt.keys()].sort(), ['awaitShards', 'computeQuote', 'consumeEvents', 'recordAudit', 'waitForConfig']);
-    const blockedAt = (fn: string, line: number) => new RegExp(`\\n1 @[ 0-9a-fx]+\\n(#.*\\n)*#\\t0x[0-9a-f]+\\tmain\\.${fn}\\+0x[0-9a-f]+\\t+\\S*leaks\\.go:${line}\\n`);
+    const blockedAt = (fn: string, line: number) =>
+      new RegExp(`\\n1 @[ 0-9a-fx]+\\n(#.*\\n)*#\\t0x[0-9a-f]+\\tmain\\.${fn}\\+0x[0-9a-f]+\\t+\\S*leaks\\.go:${line}\\n`);
     const pool = /\n8 @[ 0-9a-fx]+\n#\t0x[0-9a-f]+\tmain\.poolWorker\+/;
     const settled = (prof: string) => [...leakAt].every(([fn, line]) => blockedAt(fn, line).test(prof)) && pool.test(prof);
     let prof = '';

@@ -54,7 +54,12 @@ test('a CPU profile is not a goroutine profile', { skip: existsSync(path.resolve
 test('gzip bomb is capped', async () => {
   const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 'goroutine 1 [running]:\n'));
   const f = file('bomb.txt.gz', bomb);
-  oneLineError(await goscope(['goroutines', f], { env: { GOSCOPE_MAX_INFLATE: String(16 * 1024 * 1024) } }), 1, f, /exceeds 16777216 bytes \(possible gzip bomb\)/);
+  oneLineError(
+    await goscope(['goroutines', f], { env: { GOSCOPE_MAX_INFLATE: String(16 * 1024 * 1024) } }),
+    1,
+    f,
+    /exceeds 16777216 bytes \(possible gzip bomb\)/,
+  );
   const zeros = file('zeros.gz', gzipSync(Buffer.alloc(32 * 1024 * 1024)));
   oneLineError(await goscope(['goroutines', zeros], { env: { GOSCOPE_MAX_INFLATE: String(8 * 1024 * 1024) } }), 1, zeros, /gzip bomb/);
 });

@@ -58,7 +58,10 @@ test('runtime.Stack(all): states, blocking sites, creators, elided frames, locke
     assert.equal(userSite(g.frames)?.func, fn, `blocking site of ${fn}`);
     assert.ok(g.createdBy, `${fn} has a creator`);
     assert.ok(g.parentId !== null && g.parentId > 0, `${fn}: created by … in goroutine N`);
-    assert.ok(g.frames.every((f) => f.file.endsWith('.go') && f.line > 0), `${fn}: every frame has file:line`);
+    assert.ok(
+      g.frames.every((f) => f.file.endsWith('.go') && f.line > 0),
+      `${fn}: every frame has file:line`,
+    );
   }
   assert.equal(classify(byFunc(goroutines, 'main.blockRWMutexRLock')).toString(), 'rwmutex');
   const locked = byFunc(goroutines, 'main.blockLockedToThread');
@@ -68,7 +71,10 @@ test('runtime.Stack(all): states, blocking sites, creators, elided frames, locke
   assert.equal(deep.frames.length, 100, 'the runtime keeps the first and last 50 frames');
   const grand = byFunc(goroutines, 'main.grandchildWorker');
   assert.equal(grand.createdBy?.func, 'main.childWorker');
-  assert.ok(goroutines.some((g) => g.frames.some((f) => f.args === '...')), 'inlined frames print (...)');
+  assert.ok(
+    goroutines.some((g) => g.frames.some((f) => f.args === '...')),
+    'inlined frames print (...)',
+  );
   const running = goroutines.find((g) => g.state === 'running');
   assert.ok(running, 'the dumping goroutine is running');
 });
@@ -88,7 +94,10 @@ test('dump embedded in a log, indented, with CRLF, gzipped', { skip: needGo }, a
   const fromLog = await parse(logged.stdout, 'app.log');
   assert.equal(fromLog.goroutines.length, plain.goroutines.length);
   const text = (await stackDump()).toString();
-  const indented = text.split('\n').map((l) => (l ? '    ' + l : l)).join('\n');
+  const indented = text
+    .split('\n')
+    .map((l) => (l ? '    ' + l : l))
+    .join('\n');
   const crlf = text.replace(/\n/g, '\r\n');
   for (const variant of [indented, crlf]) {
     const r = await parse(variant);
@@ -121,7 +130,10 @@ test('fatal error with GOTRACEBACK=system: gp=/m= headers and runtime frames', {
   const { info, goroutines } = await parse(r.stderr, 'fatal.txt');
   assert.match(info.crash ?? '', /^fatal error: /);
   assert.equal(goroutines.length, text.match(/^goroutine \d+ gp=/gm)!.length);
-  assert.ok(goroutines.some((g) => g.frames.some((f) => f.func === 'runtime.gopark')), 'system frames are kept');
+  assert.ok(
+    goroutines.some((g) => g.frames.some((f) => f.func === 'runtime.gopark')),
+    'system frames are kept',
+  );
   // Classification still finds the planted states through the runtime frames.
   assert.equal(byFunc(goroutines, 'main.blockChanSend').state, 'chan send');
 });
@@ -176,19 +188,23 @@ test('debug=1 and debug=0 give the same stacks and counts as debug=2', { skip: n
   assert.deepEqual(byFunc(d0.goroutines, 'main.blockWithLabels').labels, { handler: '/api/x', tenant: 't1' });
 });
 
-test('goroutineleak profile (Go 1.26 GOEXPERIMENT=goroutineleakprofile): debug=0/1/2', { skip: needGo || (!leakExperimentSupported() && 'needs Go 1.26 for GOEXPERIMENT=goroutineleakprofile') }, async () => {
-  const d2 = await parse((await runDumpgen('leak2', { experiment: true })).stdout);
-  const leakedFns = d2.goroutines.filter((g) => g.leaked).map((g) => userSite(g.frames)?.func);
-  assert.ok(leakedFns.includes('main.leakedSender'), `leaked: ${leakedFns.join(', ')}`);
-  assert.ok(leakedFns.includes('main.leakedReceiver'));
-  assert.equal(byFunc(d2.goroutines, 'main.blockNetRead').leaked, false, 'I/O waits are never reported');
-  const d1 = await parse((await runDumpgen('leak1', { experiment: true })).stdout);
-  assert.equal(d1.info.leakProfile, true);
-  assert.ok(d1.goroutines.some((g) => g.frames.some((f) => f.func === 'main.leakedSender')));
-  const d0 = await parse((await runDumpgen('leak0', { experiment: true })).stdout);
-  assert.equal(d0.info.leakProfile, true);
-  assert.equal(d0.info.total, d1.info.total);
-});
+test(
+  'goroutineleak profile (Go 1.26 GOEXPERIMENT=goroutineleakprofile): debug=0/1/2',
+  { skip: needGo || (!leakExperimentSupported() && 'needs Go 1.26 for GOEXPERIMENT=goroutineleakprofile') },
+  async () => {
+    const d2 = await parse((await runDumpgen('leak2', { experiment: true })).stdout);
+    const leakedFns = d2.goroutines.filter((g) => g.leaked).map((g) => userSite(g.frames)?.func);
+    assert.ok(leakedFns.includes('main.leakedSender'), `leaked: ${leakedFns.join(', ')}`);
+    assert.ok(leakedFns.includes('main.leakedReceiver'));
+    assert.equal(byFunc(d2.goroutines, 'main.blockNetRead').leaked, false, 'I/O waits are never reported');
+    const d1 = await parse((await runDumpgen('leak1', { experiment: true })).stdout);
+    assert.equal(d1.info.leakProfile, true);
+    assert.ok(d1.goroutines.some((g) => g.frames.some((f) => f.func === 'main.leakedSender')));
+    const d0 = await parse((await runDumpgen('leak0', { experiment: true })).stdout);
+    assert.equal(d0.info.leakProfile, true);
+    assert.equal(d0.info.total, d1.info.total);
+  },
+);
 
 const corpus = path.resolve(repoRoot, '../shared/corpus/goroutine');
 const noCorpus = existsSync(corpus) ? false : `corpus folder ${corpus} absent: skipping`;

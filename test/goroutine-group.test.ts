@@ -31,12 +31,19 @@ test('similarity levels on a real dump with varied stacks and arguments', { skip
     const gr = new Grouper(sim);
     for (const g of goroutines) gr.add(g);
     const groups = gr.groups();
-    assert.equal(groups.reduce((s, g) => s + g.count, 0), info.total, `${sim}: every goroutine in one group`);
+    assert.equal(
+      groups.reduce((s, g) => s + g.count, 0),
+      info.total,
+      `${sim}: every goroutine in one group`,
+    );
     // The same partition as grouping by the plain signature text.
     const naive = new Map<string, number>();
     for (const g of goroutines) naive.set(groupSignature(g, sim), (naive.get(groupSignature(g, sim)) ?? 0) + 1);
     assert.equal(groups.length, naive.size, `${sim}: group count equals the string-keyed grouping`);
-    assert.deepEqual(groups.map((g) => g.count).sort((a, b) => a - b), [...naive.values()].sort((a, b) => a - b));
+    assert.deepEqual(
+      groups.map((g) => g.count).sort((a, b) => a - b),
+      [...naive.values()].sort((a, b) => a - b),
+    );
     counts.push(groups.length);
   }
   // exact >= pointer >= value >= function, and the levels really differ on this dump.
@@ -64,9 +71,28 @@ test('a file split across worker threads groups exactly as one pass does', { ski
   writeFileSync(damaged, lines.join('\n'), 'latin1');
   const view = (gs: GoroutineGroup[], sim: Similarity) =>
     gs
-      .map((g) => JSON.stringify([groupSignature(g, sim), g.count, g.states, g.waitMinutes, g.ids, g.parentIds, g.labels, g.frames, g.createdBy, g.blockingSite, g.leaked]))
+      .map((g) =>
+        JSON.stringify([
+          groupSignature(g, sim),
+          g.count,
+          g.states,
+          g.waitMinutes,
+          g.ids,
+          g.parentIds,
+          g.labels,
+          g.frames,
+          g.createdBy,
+          g.blockingSite,
+          g.leaked,
+        ]),
+      )
       .sort();
-  for (const [file, partial] of [[big, false], [crash, false], [cut, true], [damaged, false]] as const) {
+  for (const [file, partial] of [
+    [big, false],
+    [crash, false],
+    [cut, true],
+    [damaged, false],
+  ] as const) {
     const size = statSync(file).size;
     for (const sim of SIMILARITIES) {
       const opts = { allowPartial: partial, args: sim === 'pointer' || sim === 'exact' };

@@ -109,45 +109,67 @@ test('Go 1.26 and Go 1.27 dumps of the same program group alike; only 1.27 shows
   assert.ok(b.includes('1 chan receive main.blockWithLabels handler,tenant'), b.join('\n'));
 });
 
-test('odd label values read as Go quotes them, in every form (1.27 header, 1.26 opt-in, debug=1, debug=0)', { skip: noGo127 || noGo126Labels, timeout: TIMEOUT }, async () => {
-  const odd = ['-odd-labels'];
-  const forms: Array<[string, string, DumpgenOptions]> = [
-    ['Go 1.27 stack (default header form)', 'stack', { ...GO127, args: odd }],
-    ['Go 1.27 debug=1', 'debug1', { ...GO127, args: odd }],
-    ['Go 1.27 debug=0', 'debug0', { ...GO127, args: odd }],
-    ['Go 1.26 stack (opt-in labels:{})', 'labels', { env: { GODEBUG: 'tracebacklabels=1' }, args: odd }],
-    ['Go 1.26 debug=1', 'debug1', { args: odd }],
-    ['Go 1.26 debug=0', 'debug0', { args: odd }],
-  ];
-  const texts: Record<string, string> = {};
-  for (const [name, mode, opts] of forms) {
-    const r = await runDumpgen(mode, opts);
-    texts[name] = r.stdout.toString('latin1');
-    const { info, goroutines } = await parse(r.stdout, name);
-    assert.equal(info.skipped, null, name);
-    assert.deepEqual(running(goroutines, 'main.blockWithOddLabels').labels, ODD, name);
-  }
-  // The quoting each form really uses (so the test above covers every escape kind).
-  const h27 = headerOf(texts['Go 1.27 stack (default header form)']!, 'main.blockWithOddLabels');
-  for (const s of ['cr: "line1\\rline2"', 'empty: ,', 'badutf8: "\\xff\\xfe"', 'astral: "\\U0001f642"', 'del: "\\u007f"', 'bell: "\\x07\\x08\\x0c\\x0b"', '"space key": "a b"', 'plain_key.x/y: plain/value_1.2, ']) {
-    assert.ok(h27.includes(s), `Go 1.27 header has ${s}: ${h27}`);
-  }
-  const h26 = headerOf(texts['Go 1.26 stack (opt-in labels:{})']!, 'main.blockWithOddLabels');
-  for (const s of [' labels:{"astral": "\\U0001f642"', '"badutf8": "\\ufffd\\ufffd"', '"utf8": "h\\u00e9llo \\u65e5\\u672c"', '"empty": ""']) {
-    assert.ok(h26.includes(s), `Go 1.26 header has ${s}: ${h26}`);
-  }
-  assert.ok(texts['Go 1.26 debug=1']!.includes('"bell":"\\a\\b\\f\\v"'), 'strconv.Quote uses \\a \\b \\f \\v');
-});
+test(
+  'odd label values read as Go quotes them, in every form (1.27 header, 1.26 opt-in, debug=1, debug=0)',
+  { skip: noGo127 || noGo126Labels, timeout: TIMEOUT },
+  async () => {
+    const odd = ['-odd-labels'];
+    const forms: Array<[string, string, DumpgenOptions]> = [
+      ['Go 1.27 stack (default header form)', 'stack', { ...GO127, args: odd }],
+      ['Go 1.27 debug=1', 'debug1', { ...GO127, args: odd }],
+      ['Go 1.27 debug=0', 'debug0', { ...GO127, args: odd }],
+      ['Go 1.26 stack (opt-in labels:{})', 'labels', { env: { GODEBUG: 'tracebacklabels=1' }, args: odd }],
+      ['Go 1.26 debug=1', 'debug1', { args: odd }],
+      ['Go 1.26 debug=0', 'debug0', { args: odd }],
+    ];
+    const texts: Record<string, string> = {};
+    for (const [name, mode, opts] of forms) {
+      const r = await runDumpgen(mode, opts);
+      texts[name] = r.stdout.toString('latin1');
+      const { info, goroutines } = await parse(r.stdout, name);
+      assert.equal(info.skipped, null, name);
+      assert.deepEqual(running(goroutines, 'main.blockWithOddLabels').labels, ODD, name);
+    }
+    // The quoting each form really uses (so the test above covers every escape kind).
+    const h27 = headerOf(texts['Go 1.27 stack (default header form)']!, 'main.blockWithOddLabels');
+    for (const s of [
+      'cr: "line1\\rline2"',
+      'empty: ,',
+      'badutf8: "\\xff\\xfe"',
+      'astral: "\\U0001f642"',
+      'del: "\\u007f"',
+      'bell: "\\x07\\x08\\x0c\\x0b"',
+      '"space key": "a b"',
+      'plain_key.x/y: plain/value_1.2, ',
+    ]) {
+      assert.ok(h27.includes(s), `Go 1.27 header has ${s}: ${h27}`);
+    }
+    const h26 = headerOf(texts['Go 1.26 stack (opt-in labels:{})']!, 'main.blockWithOddLabels');
+    for (const s of [' labels:{"astral": "\\U0001f642"', '"badutf8": "\\ufffd\\ufffd"', '"utf8": "h\\u00e9llo \\u65e5\\u672c"', '"empty": ""']) {
+      assert.ok(h26.includes(s), `Go 1.26 header has ${s}: ${h26}`);
+    }
+    assert.ok(texts['Go 1.26 debug=1']!.includes('"bell":"\\a\\b\\f\\v"'), 'strconv.Quote uses \\a \\b \\f \\v');
+  },
+);
 
 test('odd labels in the terminal: Go-quoted, escaped, no fake goroutine line; JSON exact', { skip: noGo127, timeout: TIMEOUT }, async () => {
   const r = await runDumpgen('stack', { ...GO127, args: ['-odd-labels'] });
   const text = await goscope(['goroutines', '-', '--filter', 'OddLabels'], { input: r.stdout });
   assert.equal(text.code, 0, text.stderr);
-   
+
   assert.doesNotMatch(text.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028]/, 'no raw control character reaches the terminal');
   assert.doesNotMatch(text.stdout, /^goroutine 99/m, 'a label cannot print a goroutine line');
   const line = text.stdout.split('\n').find((l) => l.trimStart().startsWith('labels '))!;
-  for (const s of ['cr="line1\\rline2"', 'nl="fake\\ngoroutine 99 [running]:"', 'esc="\\x1b]0;T\\x07\\x1b[2J"', '"space key"="a b"', 'quote="say \\"hi\\""', 'plain_key.x/y=plain/value_1.2', 'empty=""', 'linesep="\\u2028"']) {
+  for (const s of [
+    'cr="line1\\rline2"',
+    'nl="fake\\ngoroutine 99 [running]:"',
+    'esc="\\x1b]0;T\\x07\\x1b[2J"',
+    '"space key"="a b"',
+    'quote="say \\"hi\\""',
+    'plain_key.x/y=plain/value_1.2',
+    'empty=""',
+    'linesep="\\u2028"',
+  ]) {
     assert.ok(line.includes(s), `labels line has ${s}: ${line}`);
   }
   const json = await goscope(['goroutines', '-', '--json', '--filter', 'OddLabels'], { input: r.stdout });

@@ -64,7 +64,11 @@ test('a mangled dump: the lines skipped are named on stderr; nothing usable left
   // The dump from the issue, damaged on purpose: a frame without its ")" and a header cut short.
   const bad = file('mangled.txt', 'goroutine 1 [running]:\nmain.main(\ngoroutine x [\n');
   const r = await goscope(['goroutines', bad]);
-  oneLine(r, 1, /^goscope: .*mangled\.txt: no goroutine stack could be read: 2 lines skipped \(line 2: "main\.main\(": function line cut short; line 3: "goroutine x \[": goroutine header not understood\)/);
+  oneLine(
+    r,
+    1,
+    /^goscope: .*mangled\.txt: no goroutine stack could be read: 2 lines skipped \(line 2: "main\.main\(": function line cut short; line 3: "goroutine x \[": goroutine header not understood\)/,
+  );
   assert.equal(r.stdout, '');
 });
 
@@ -100,40 +104,52 @@ test('a damaged real dump: read leniently, every skipped line counted and report
   assert.ok(j.skipped!.lines > 4, `${j.skipped!.lines} lines skipped`);
   const stderr = r.stderr.trimEnd().split('\n');
   assert.equal(stderr.length, 1, r.stderr);
-  assert.match(stderr[0]!, new RegExp(`^goscope: warning: .*damaged\\.txt: ${j.skipped!.lines} lines skipped, 1 goroutine left out \\(header not understood\\), 1 goroutine without a readable frame \\(line ${Math.min(cut, hdr, fn) + 1}: `));
+  assert.match(
+    stderr[0]!,
+    new RegExp(
+      `^goscope: warning: .*damaged\\.txt: ${j.skipped!.lines} lines skipped, 1 goroutine left out \\(header not understood\\), 1 goroutine without a readable frame \\(line ${Math.min(cut, hdr, fn) + 1}: `,
+    ),
+  );
 
   const t = await goscope(['goroutines', damaged, '--stacks', '0']);
   assert.equal(t.code, 0);
   assert.match(t.stdout, /\n1 more goroutine in the dump could not be read \(header not understood\): not counted above\n/);
 });
 
-test('crash dumps: the signal line is shown and the dump is labelled a crash', { skip: needGo || (process.platform === 'win32' ? 'signals need Unix' : false) }, async () => {
-  for (const [mode, signal] of [
-    ['sigabrt', 'SIGABRT: abort'],
-    ['sigquit', 'SIGQUIT: quit'],
-  ] as const) {
-    const r = await runDumpgen(mode);
-    assert.equal(r.code, 2, r.stderr.toString().slice(0, 500));
-    const dump = r.stderr;
-    assert.ok(dump.toString().startsWith(`${signal}\nPC=0x`), 'the runtime starts with the signal line');
-    const j = JSON.parse((await goscope(['goroutines', '-', '--json'], { input: dump })).stdout) as DumpJson;
-    assert.equal(j.signal, signal);
-    assert.equal(j.crash, null);
-    assert.equal(j.total, headers(dump.toString()));
-    const t = await goscope(['goroutines', '-', '--stacks', '0'], { input: dump });
-    const [first, second] = t.stdout.split('\n');
-    assert.match(first!, /— stdin \(crash dump, similarity value\)$/);
-    assert.equal(second, signal);
-  }
-  // A panic keeps its message as the crash line; a nil dereference also has its signal.
-  const p = await runDumpgen('panic');
-  const t = await goscope(['goroutines', '-', '--stacks', '0'], { input: p.stderr });
-  assert.match(t.stdout, /^1 goroutine in 1 group — stdin \(crash dump, similarity value\)\npanic: boom: something went wrong\n/);
-  const n = await runDumpgen('nilpanic');
-  const nt = await goscope(['goroutines', '-', '--stacks', '0'], { input: n.stderr });
-  assert.match(nt.stdout, /^1 goroutine in 1 group — stdin \(crash dump, similarity value\)\npanic: runtime error: invalid memory address or nil pointer dereference\n\[signal SIGSEGV: segmentation violation code=0x\w+ addr=0x0 pc=0x[0-9a-f]+\]\n/);
-  assert.match(nt.stdout, /\n {6}running in main\.derefNil /);
-});
+test(
+  'crash dumps: the signal line is shown and the dump is labelled a crash',
+  { skip: needGo || (process.platform === 'win32' ? 'signals need Unix' : false) },
+  async () => {
+    for (const [mode, signal] of [
+      ['sigabrt', 'SIGABRT: abort'],
+      ['sigquit', 'SIGQUIT: quit'],
+    ] as const) {
+      const r = await runDumpgen(mode);
+      assert.equal(r.code, 2, r.stderr.toString().slice(0, 500));
+      const dump = r.stderr;
+      assert.ok(dump.toString().startsWith(`${signal}\nPC=0x`), 'the runtime starts with the signal line');
+      const j = JSON.parse((await goscope(['goroutines', '-', '--json'], { input: dump })).stdout) as DumpJson;
+      assert.equal(j.signal, signal);
+      assert.equal(j.crash, null);
+      assert.equal(j.total, headers(dump.toString()));
+      const t = await goscope(['goroutines', '-', '--stacks', '0'], { input: dump });
+      const [first, second] = t.stdout.split('\n');
+      assert.match(first!, /— stdin \(crash dump, similarity value\)$/);
+      assert.equal(second, signal);
+    }
+    // A panic keeps its message as the crash line; a nil dereference also has its signal.
+    const p = await runDumpgen('panic');
+    const t = await goscope(['goroutines', '-', '--stacks', '0'], { input: p.stderr });
+    assert.match(t.stdout, /^1 goroutine in 1 group — stdin \(crash dump, similarity value\)\npanic: boom: something went wrong\n/);
+    const n = await runDumpgen('nilpanic');
+    const nt = await goscope(['goroutines', '-', '--stacks', '0'], { input: n.stderr });
+    assert.match(
+      nt.stdout,
+      /^1 goroutine in 1 group — stdin \(crash dump, similarity value\)\npanic: runtime error: invalid memory address or nil pointer dereference\n\[signal SIGSEGV: segmentation violation code=0x\w+ addr=0x0 pc=0x[0-9a-f]+\]\n/,
+    );
+    assert.match(nt.stdout, /\n {6}running in main\.derefNil /);
+  },
+);
 
 async function serve(handler: (path: string) => { status?: number; type: string; body: Buffer | string }): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
@@ -151,7 +167,13 @@ test('a port that is no pprof service: the same "reply starting …" message as 
   try {
     const out = path.join(dir, 'caps-html');
     const r = await goscope(['goroutines', url, '--out', out]);
-    oneLine(r, 1, new RegExp(`^goscope: ${url}/debug/pprof/goroutine\\?debug=2: not a goroutine dump but a reply starting "<!doctype html><html><head><title>Admin" \\(saved to ${out}/goroutine\\.debug2\\.txt\\): is this a Go service serving net/http/pprof\\?$`));
+    oneLine(
+      r,
+      1,
+      new RegExp(
+        `^goscope: ${url}/debug/pprof/goroutine\\?debug=2: not a goroutine dump but a reply starting "<!doctype html><html><head><title>Admin" \\(saved to ${out}/goroutine\\.debug2\\.txt\\): is this a Go service serving net/http/pprof\\?$`,
+      ),
+    );
     const p = await goscope(['profile', url, '--type', 'heap', '--out', path.join(dir, 'caps-html-2')]);
     assert.equal(p.code, 1);
     assert.match(p.stderr, /but a reply starting "<!doctype html><html><head><title>Admin" \(saved to .*\): is this a Go service serving net\/http\/pprof\?/);
@@ -168,7 +190,9 @@ test('text with control bytes stays text: a log line with a NUL and colour codes
   // handler printing its own logs around runtime.Stack would serve.
   const panicDump = (await runDumpgen('panic')).stderr.toString();
   const body = `2026/01/02 15:04:05 \x1b[31mERROR\x1b[0m worker stalled\x00\n${panicDump}`;
-  const { url, server } = await serve((p) => (p.startsWith('/debug/pprof/goroutine') ? { type: 'text/plain', body } : { status: 404, type: 'text/plain', body: '404' }));
+  const { url, server } = await serve((p) =>
+    p.startsWith('/debug/pprof/goroutine') ? { type: 'text/plain', body } : { status: 404, type: 'text/plain', body: '404' },
+  );
   try {
     const r = await goscope(['goroutines', url, '--json', '--out', path.join(dir, 'caps-ctl')]);
     assert.equal(r.code, 0, r.stderr);
@@ -186,30 +210,40 @@ test('text with control bytes stays text: a log line with a NUL and colour codes
   assert.equal(pb.info.gzipped, false);
 });
 
-test('a FIFO and a process substitution <(cat dump) are read as streams', { skip: needGo || (process.platform === 'win32' ? 'no FIFOs' : false) }, async (t) => {
-  const dump = (await runDumpgen('stack')).stdout;
-  const expected = headers(dump.toString());
-  const fifo = path.join(dir, 'dump.fifo');
-  try {
-    execFileSync('mkfifo', [fifo]);
-  } catch {
-    return t.skip('mkfifo is not available');
-  }
-  // The writer blocks until goscope opens the FIFO; it ends when the dump is written.
-  const writer = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(fifo)}, require('fs').readFileSync(0))`], { stdio: ['pipe', 'ignore', 'inherit'] });
-  writer.stdin.end(dump);
-  const r = await goscope(['goroutines', fifo, '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal((JSON.parse(r.stdout) as DumpJson).total, expected);
-  await new Promise((resolve) => (writer.exitCode !== null ? resolve(null) : writer.once('exit', resolve)));
+test(
+  'a FIFO and a process substitution <(cat dump) are read as streams',
+  { skip: needGo || (process.platform === 'win32' ? 'no FIFOs' : false) },
+  async (t) => {
+    const dump = (await runDumpgen('stack')).stdout;
+    const expected = headers(dump.toString());
+    const fifo = path.join(dir, 'dump.fifo');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      return t.skip('mkfifo is not available');
+    }
+    // The writer blocks until goscope opens the FIFO; it ends when the dump is written.
+    const writer = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(fifo)}, require('fs').readFileSync(0))`], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    writer.stdin.end(dump);
+    const r = await goscope(['goroutines', fifo, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as DumpJson).total, expected);
+    await new Promise((resolve) => (writer.exitCode !== null ? resolve(null) : writer.once('exit', resolve)));
 
-  const stack = file('stack.txt', dump);
-  const bash = ['/bin/bash', '/usr/bin/bash'].find((b) => existsSync(b));
-  if (!bash) return t.skip('bash is not available for <(…)');
-  const cli = path.join(repoRoot, 'bin/goscope.js');
-  const out = execFileSync(bash, ['-c', `"${process.execPath}" "${cli}" goroutines <(cat "${stack}") --json`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
-  assert.equal((JSON.parse(out) as DumpJson).total, expected);
-});
+    const stack = file('stack.txt', dump);
+    const bash = ['/bin/bash', '/usr/bin/bash'].find((b) => existsSync(b));
+    if (!bash) return t.skip('bash is not available for <(…)');
+    const cli = path.join(repoRoot, 'bin/goscope.js');
+    const out = execFileSync(bash, ['-c', `"${process.execPath}" "${cli}" goroutines <(cat "${stack}") --json`], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    assert.equal((JSON.parse(out) as DumpJson).total, expected);
+  },
+);
 
 test('goroutines diff across dump forms: the same stacks are the same groups (debug=2, debug=1, debug=0)', { skip: needGo, timeout: 120_000 }, async () => {
   const forms = {
@@ -217,13 +251,22 @@ test('goroutines diff across dump forms: the same stacks are the same groups (de
     debug1: file('f.debug1.txt', (await runDumpgen('debug1')).stdout),
     debug0: file('f.debug0.pb.gz', (await runDumpgen('debug0')).stdout),
   };
-  for (const [a, b] of [['debug2', 'debug0'], ['debug2', 'debug1'], ['debug1', 'debug0'], ['debug0', 'debug2']] as const) {
+  for (const [a, b] of [
+    ['debug2', 'debug0'],
+    ['debug2', 'debug1'],
+    ['debug1', 'debug0'],
+    ['debug0', 'debug2'],
+  ] as const) {
     const r = await goscope(['goroutines', 'diff', forms[a], forms[b], '--json']);
     assert.equal(r.code, 0, r.stderr);
     const d = JSON.parse(r.stdout) as DiffJson;
     // Separate runs of one program: only the spinning goroutine may be caught elsewhere in its loop.
     const moved = d.groups.filter((g) => g.status !== 'same' && !g.frames.some((f) => f.function === 'main.spinCPU'));
-    assert.deepEqual(moved.map((g) => `${g.status} ${g.name}`), [], `${a} → ${b}`);
+    assert.deepEqual(
+      moved.map((g) => `${g.status} ${g.name}`),
+      [],
+      `${a} → ${b}`,
+    );
   }
   // Stateless forms use the runtime's words for the wait.
   const j = JSON.parse((await goscope(['goroutines', forms.debug0, '--json'])).stdout) as DumpJson;
@@ -238,13 +281,29 @@ test('a live net/http service: goroutine 1 and the pprof handler match across de
   const demo = await startDemo();
   try {
     const out = path.join(dir, 'caps-demo');
-    const r = await goscope(['goroutines', 'diff', `${demo.url}/debug/pprof/goroutine?debug=2`, `${demo.url}/debug/pprof/goroutine?debug=0`, '--json', '--out', out]);
+    const r = await goscope([
+      'goroutines',
+      'diff',
+      `${demo.url}/debug/pprof/goroutine?debug=2`,
+      `${demo.url}/debug/pprof/goroutine?debug=0`,
+      '--json',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const d = JSON.parse(r.stdout) as DiffJson;
     const main = d.groups.filter((g) => g.frames.some((f) => f.function === 'main.main'));
-    assert.deepEqual(main.map((g) => g.status), ['same'], 'goroutine 1 is one group in both forms');
+    assert.deepEqual(
+      main.map((g) => g.status),
+      ['same'],
+      'goroutine 1 is one group in both forms',
+    );
     const writer = d.groups.filter((g) => g.frames.some((f) => f.function === 'runtime/pprof.(*Profile).WriteTo'));
-    assert.deepEqual(writer.map((g) => g.status), ['same'], 'the goroutine serving the dump is one group');
+    assert.deepEqual(
+      writer.map((g) => g.status),
+      ['same'],
+      'the goroutine serving the dump is one group',
+    );
     const pool = d.groups.find((g) => g.site?.function === 'main.poolWorker');
     assert.equal(pool?.status, 'same');
   } finally {
@@ -259,13 +318,23 @@ test('groups that would read the same name the frame where their stacks differ (
   const text = (await runDumpgen('stack')).stdout.toString();
   const block = text.split(/\n\n/).find((b) => /\nmain\.blockChanRecv\(/.test(b))!;
   const lines = block.split('\n');
-  const copy = [lines[0]!.replace(/^goroutine \d+/, 'goroutine 999999'), 'main.blockChanRecv(0x0?)', lines[2]!, 'main.relay(...)', '\t/tmp/relay.go:7', ...lines.slice(3)].join('\n');
+  const copy = [
+    lines[0]!.replace(/^goroutine \d+/, 'goroutine 999999'),
+    'main.blockChanRecv(0x0?)',
+    lines[2]!,
+    'main.relay(...)',
+    '\t/tmp/relay.go:7',
+    ...lines.slice(3),
+  ].join('\n');
   const { goroutines } = await parseGoroutinesAll(fromBuffer(Buffer.from(text + '\n' + copy + '\n')), 'x');
   const groups = groupAll(goroutines).filter((g) => g.frames[0]?.func === 'main.blockChanRecv');
   assert.equal(groups.length, 2);
   const names = groups.map((g) => `${waitText(g)} ${groupName(g)}`);
   assert.notEqual(names[0], names[1]);
-  assert.ok(names.some((n) => n.includes('differs at main.relay tmp/relay.go:7')), names.join('\n'));
+  assert.ok(
+    names.some((n) => n.includes('differs at main.relay tmp/relay.go:7')),
+    names.join('\n'),
+  );
   // Every other group of the dump reads differently from all the others.
   const all = groupAll(goroutines).map((g) => `${waitText(g)} ${groupName(g)}`);
   assert.equal(new Set(all).size, all.length, all.join('\n'));

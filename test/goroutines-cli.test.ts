@@ -32,13 +32,22 @@ test('stdin, --filter, --min-count and the JSON schema on a real dump', { skip: 
   const j = JSON.parse(r.stdout) as DumpJson;
   assert.equal(j.schema, 'goscope.goroutines/v1');
   assert.equal(j.format, 'text');
-  assert.equal(j.groups.reduce((s, g) => s + g.count, 0), j.total);
+  assert.equal(
+    j.groups.reduce((s, g) => s + g.count, 0),
+    j.total,
+  );
   for (const g of j.groups) {
     assert.equal(typeof g.count, 'number');
     assert.equal(typeof g.state, 'string');
     assert.equal(typeof g.waitReason, 'string');
     assert.ok(Array.isArray(g.frames));
-    for (const f of g.frames) assert.deepEqual(Object.keys(f).filter((k) => k !== 'args').sort(), ['file', 'function', 'line']);
+    for (const f of g.frames)
+      assert.deepEqual(
+        Object.keys(f)
+          .filter((k) => k !== 'args')
+          .sort(),
+        ['file', 'function', 'line'],
+      );
     assert.ok(g.createdBy === null || typeof g.createdBy.function === 'string');
   }
   const f = JSON.parse((await goscope(['goroutines', '-', '--json', '--filter', '^main\\.blockNilChan'], { input: dump })).stdout) as DumpJson;
@@ -71,11 +80,14 @@ test('live sources: base URL, host:port, full profile URLs (debug=0, 1, 2)', { s
       assert.ok(j.savedTo.startsWith(out), 'fetched dumps are saved first');
       assert.ok(j.groups.some((g) => g.blockingSite?.function === 'main.poolWorker'));
     }
-    for (const [debug, format] of [['1', 'debug1'], ['0', 'pprof']] as const) {
+    for (const [debug, format] of [
+      ['1', 'debug1'],
+      ['0', 'pprof'],
+    ] as const) {
       // The workers park at their receive soon after the demo starts; until they all have,
       // a snapshot shows fewer there: ask again (with a deadline) rather than count once.
       let pool: { count: number } | undefined;
-      for (const until = Date.now() + 20_000; ; ) {
+      for (const until = Date.now() + 20_000; ;) {
         const r = await goscope(['goroutines', `${demo.url}/debug/pprof/goroutine?debug=${debug}`, '--json', '--out', out]);
         assert.equal(r.code, 0, r.stderr);
         const j = JSON.parse(r.stdout) as DumpJson;

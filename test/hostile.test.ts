@@ -35,7 +35,8 @@ const SAYS: Record<HostileMode, RegExp> = {
   stall: /response stalled: no data for [\d.]+s after 0 bytes \(raise --timeout\)/,
   // On a loaded machine the deadline may come before the cap: either ends it (the caps
   // themselves are pinned in collect.test.ts).
-  endless: /exceeds the 8 MiB limit for (a profile|a goroutine dump|a metrics exposition): stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_(PROFILE|DUMP|METRICS)=16MiB to allow more\)|larger than the 8 MiB limit for a trace.*GOSCOPE_MAX_TRACE=16MiB|still arriving/,
+  endless:
+    /exceeds the 8 MiB limit for (a profile|a goroutine dump|a metrics exposition): stopped reading \(is this the right endpoint\? set GOSCOPE_MAX_(PROFILE|DUMP|METRICS)=16MiB to allow more\)|larger than the 8 MiB limit for a trace.*GOSCOPE_MAX_TRACE=16MiB|still arriving/,
   // "stalled" only if this process was starved of the CPU for half the deadline; bytes had come.
   drip: /response not complete within [\d.]+s: \d+ bytes received and still arriving .*raise --timeout|response stalled: no data for [\d.]+s after [1-9]\d* bytes/,
   bomb: /possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)|input exceeds 16777216 bytes|not a Go execution trace but \d+ bytes of binary data|not a Prometheus exposition but \d+ bytes of gzip-compressed data/,
@@ -99,23 +100,37 @@ async function runCase(cmd: Command, mode: HostileMode): Promise<void> {
     assert.match(lines[0]!, /nothing usable was captured/, what);
     assert.equal(r.stdout, '', 'no report that reads "nothing stands out"');
     const kinds = lines.slice(1).map((l) => /^ {2}([a-z-]+): /.exec(l)?.[1]);
-    assert.ok(kinds.every((k) => k !== undefined), `one indented line per kind: ${what}`);
+    assert.ok(
+      kinds.every((k) => k !== undefined),
+      `one indented line per kind: ${what}`,
+    );
     assert.equal(new Set(kinds).size, kinds.length, `each kind once: ${what}`);
     for (const k of ['cpu', 'heap', 'allocs', 'goroutine', 'goroutine-dump', 'trace']) assert.ok(kinds.includes(k), `${k} listed: ${what}`);
-    assert.ok(lines.slice(1).some((l) => SAYS[mode].test(l)), `says why: ${what}`);
+    assert.ok(
+      lines.slice(1).some((l) => SAYS[mode].test(l)),
+      `says why: ${what}`,
+    );
     // Each kind's line names the URL it was fetched from, as the other commands do, not only the file it was saved to.
     for (const l of lines.slice(1)) assert.ok(l.includes(`${server.url}/${mode}/debug/pprof/`), `names the URL: ${l}`);
   } else {
     assert.equal(lines.length, 1, `one line: ${what}`);
     assert.match(lines[0]!, SAYS[mode], what);
     // A web page where goroutine samples were expected is called one, as goroutines, profile and trace call it.
-    if (cmd === 'leak' && mode === 'html') assert.match(lines[0]!, new RegExp(`: not a goroutine dump but a reply starting "<!doctype html>.*" \\(saved to ${escape(out)}/goroutine-001\\.pb\\.gz\\)`, 'i'), what);
+    if (cmd === 'leak' && mode === 'html')
+      assert.match(
+        lines[0]!,
+        new RegExp(`: not a goroutine dump but a reply starting "<!doctype html>.*" \\(saved to ${escape(out)}/goroutine-001\\.pb\\.gz\\)`, 'i'),
+        what,
+      );
   }
   // Bounded: the longest cases wait out a 1 s deadline per request (diagnose: ~15 of 0.5 s).
   assert.ok(took < (cmd === 'diagnose' ? 40_000 : 20_000), `${cmd} against ${mode} took ${took} ms`);
   // Nothing outside the capture folder; in it, no temporary file and nothing large.
   const files = listing(cwd);
-  assert.ok(files.every((f) => f === 'caps' || f.startsWith('caps/')), `only the capture folder in the working directory: ${files.join(', ')}`);
+  assert.ok(
+    files.every((f) => f === 'caps' || f.startsWith('caps/')),
+    `only the capture folder in the working directory: ${files.join(', ')}`,
+  );
   for (const f of files) {
     assert.doesNotMatch(f, /\.tmp$/, `no temporary file left: ${f}`);
     const size = statSync(path.join(cwd, f)).size;
@@ -146,7 +161,10 @@ for (const cmd of COMMANDS) {
 test('diagnose --json when nothing usable was captured: the JSON is still printed, exit 1', { timeout: 60_000 }, async () => {
   const cwd = mkdtempSync(path.join(work, 'diagnose-json-'));
   const out = path.join(cwd, 'caps');
-  const r = await goscope(['diagnose', server.base('status500'), '--seconds', '1', '--samples', '2', '--no-trace', '--timeout', '1s', '--json', '--out', out], { cwd, env: ENV });
+  const r = await goscope(['diagnose', server.base('status500'), '--seconds', '1', '--samples', '2', '--no-trace', '--timeout', '1s', '--json', '--out', out], {
+    cwd,
+    env: ENV,
+  });
   assert.equal(r.code, 1, r.stderr);
   const j = JSON.parse(r.stdout) as { schema: string; usable: boolean; verdict: string[]; profiles: unknown[]; notes: { kind: string; state: string }[] };
   assert.equal(j.schema, 'goscope.diagnose/v1');
@@ -156,8 +174,13 @@ test('diagnose --json when nothing usable was captured: the JSON is still printe
   assert.ok(readdirSync(out).includes('report.html'), 'the report is still written');
   // The headline says so, in the JSON and in the report: never "nothing stands out".
   assert.equal(j.usable, false);
-  assert.deepEqual(j.verdict, ['nothing usable was captured, so there is nothing to diagnose (failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak)']);
+  assert.deepEqual(j.verdict, [
+    'nothing usable was captured, so there is nothing to diagnose (failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak)',
+  ]);
   const html = readFileSync(path.join(out, 'report.html'), 'utf8');
-  assert.match(html, /<div class="verdict bad" id="verdict"><ul><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak\)<\/li><\/ul><\/div>/);
+  assert.match(
+    html,
+    /<div class="verdict bad" id="verdict"><ul><li>nothing usable was captured, so there is nothing to diagnose \(failed: cpu, heap, allocs, goroutine, mutex, block, threadcreate, goroutine-dump, goroutineleak\)<\/li><\/ul><\/div>/,
+  );
   assert.doesNotMatch(html + r.stdout, /stands out/);
 });

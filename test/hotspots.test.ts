@@ -86,7 +86,10 @@ test('generic functions: named as top and go tool pprof name them', { skip: need
   assert.ok(generic.length > 0, `generic hot spots in ${r.hotspots.map((h) => h.function).join(', ')}`);
   for (const h of generic) assert.ok(topNames.has(h.function), `${h.function} is a row of top`);
   // apply's closure carries about a third of the samples: under pprof's shortened name.
-  assert.ok(r.hotspots.some((h) => h.function.startsWith('main.apply[go.shape.func uint64]')), 'apply under pprof\'s name');
+  assert.ok(
+    r.hotspots.some((h) => h.function.startsWith('main.apply[go.shape.func uint64]')),
+    "apply under pprof's name",
+  );
   // Only "])." keeps go.shape.func(…) whole, as in top.
   for (const h of r.hotspots) if (h.function.includes('go.shape.func(')) assert.match(h.function, /\]\)\./, h.function);
   assert.equal(int64ToNumber(sumInt64(r.hotspots.map((h) => h.value))), int64ToNumber(r.total));

@@ -37,7 +37,12 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
   }
   const cases: Case[] = [];
   for (const ms of [50, 200, 500]) {
-    cases.push({ name: `HTTP/1.1 delay before headers ${ms} ms`, url: () => `http://localhost:${port(demo.url)}/delay?ms=${ms}`, injected: 'serverProcessing', ms });
+    cases.push({
+      name: `HTTP/1.1 delay before headers ${ms} ms`,
+      url: () => `http://localhost:${port(demo.url)}/delay?ms=${ms}`,
+      injected: 'serverProcessing',
+      ms,
+    });
     cases.push({ name: `HTTP/1.1 slow body ${ms} ms`, url: () => `http://localhost:${port(demo.url)}/slowbody?ms=${ms}&chunks=5`, injected: 'transfer', ms });
   }
   cases.push({
@@ -178,8 +183,14 @@ describe('goscope http -c N: tcp connect agrees with Go httptrace under load', {
       assert.equal(gj.phases.connect.count, noKeepAlive ? c * 10 : c, 'one connection per loop, or per request');
       ours.push(gj.phases.connect);
       const lines = (await runProbe(['-url', url, '-n', n, '-c', String(c), ...(noKeepAlive ? ['-no-keepalive'] : [])])) as ProbeLine[];
-      assert.ok(lines.every((l) => l.error === null), JSON.stringify(lines.find((l) => l.error)));
-      const connects = lines.map((l) => l.phases.connect).filter((v): v is number => v !== null).sort((a, b) => a - b);
+      assert.ok(
+        lines.every((l) => l.error === null),
+        JSON.stringify(lines.find((l) => l.error)),
+      );
+      const connects = lines
+        .map((l) => l.phases.connect)
+        .filter((v): v is number => v !== null)
+        .sort((a, b) => a - b);
       assert.ok(connects.length > 0);
       theirs.push({ p50: rank(connects, 50), p99: rank(connects, 99) });
     }
@@ -195,7 +206,11 @@ describe('goscope http -c N: tcp connect agrees with Go httptrace under load', {
     return { bad, rows };
   }
 
-  for (const [c, noKeepAlive] of [[20, false], [50, false], [50, true]] as const) {
+  for (const [c, noKeepAlive] of [
+    [20, false],
+    [50, false],
+    [50, true],
+  ] as const) {
     test(`-c ${c}${noKeepAlive ? ' --no-keepalive (a new connection per request)' : ''} on loopback`, async (t) => {
       let r = await round(c, noKeepAlive);
       if (r.bad.length) {

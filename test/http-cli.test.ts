@@ -67,14 +67,26 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.equal(tp.traceContext.verdict, 'intact');
     assert.equal(j.status, 200);
     const given = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const e = await json([`${demo.url}/echo`, '--echo-diff', '--traceparent', given, '--tracestate', 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE', '-H', 'baggage: userId=alice']);
+    const e = await json([
+      `${demo.url}/echo`,
+      '--echo-diff',
+      '--traceparent',
+      given,
+      '--tracestate',
+      'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE',
+      '-H',
+      'baggage: userId=alice',
+    ]);
     assert.equal(e.traceparent, given);
     assert.equal(e.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
     const byName = Object.fromEntries(e.echoDiff.changes.map((c: Json) => [c.name, c]));
     assert.equal(byName.traceparent.received, given);
     assert.equal(byName.tracestate.change, 'unchanged');
     assert.equal(byName.baggage.received, 'userId=alice');
-    assert.ok(e.echoDiff.changes.every((c: Json) => c.change === 'unchanged'), JSON.stringify(e.echoDiff.changes));
+    assert.ok(
+      e.echoDiff.changes.every((c: Json) => c.change === 'unchanged'),
+      JSON.stringify(e.echoDiff.changes),
+    );
   });
 
   test('--echo-diff through the demo gateway: added, dropped and changed headers', async () => {
@@ -119,12 +131,21 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.equal(h1.tls.alpn, 'http/1.1');
     const bad = await goscope(['http', url]);
     assert.equal(bad.code, 1);
-    assert.match(oneLine(bad.stderr), /^goscope: GET https:\/\/localhost:\d+\/healthz: TLS certificate not trusted: the certificate is self-signed .*--cacert FILE.* -k/);
+    assert.match(
+      oneLine(bad.stderr),
+      /^goscope: GET https:\/\/localhost:\d+\/healthz: TLS certificate not trusted: the certificate is self-signed .*--cacert FILE.* -k/,
+    );
     const k = await json([url, '-k']);
     assert.equal(k.tls.verified, false);
     assert.equal(k.status, 200);
     // --resolve: the certificate's other name, no DNS lookup.
-    const res = await json([`https://demo.goscope.test:${port(demo.httpsUrl!)}/healthz`, '--cacert', demo.certFile!, '--resolve', `demo.goscope.test:${port(demo.httpsUrl!)}:127.0.0.1`]);
+    const res = await json([
+      `https://demo.goscope.test:${port(demo.httpsUrl!)}/healthz`,
+      '--cacert',
+      demo.certFile!,
+      '--resolve',
+      `demo.goscope.test:${port(demo.httpsUrl!)}:127.0.0.1`,
+    ]);
     assert.equal(res.phases.dns, null);
     assert.equal(res.status, 200);
   });
@@ -141,7 +162,10 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.equal(j.phases.connect.count, 4);
     assert.ok(j.phases.serverProcessing.p50 >= 15);
     assert.ok(j.phases.total.p50 <= j.phases.total.p90 && j.phases.total.p90 <= j.phases.total.p99 && j.phases.total.p99 <= j.phases.total.max);
-    assert.equal(j.histogram.reduce((a: number, b: Json) => a + b.count, 0), 40);
+    assert.equal(
+      j.histogram.reduce((a: number, b: Json) => a + b.count, 0),
+      40,
+    );
     assert.equal(j.slowest.length, 5);
     assert.match(j.slowest[0].traceId, /^[0-9a-f]{32}$/);
     const nk = await json([`${demo.url}/healthz`, '-n', '12', '-c', '3', '--no-keepalive']);
@@ -161,7 +185,10 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.equal(tj.connections.reusedRequests, 296);
     assert.equal(tj.phases.total.count, 300);
     assert.ok(tj.phases.serverProcessing.min >= 2);
-    assert.equal(tj.histogram.reduce((a: number, b: Json) => a + b.count, 0), 300);
+    assert.equal(
+      tj.histogram.reduce((a: number, b: Json) => a + b.count, 0),
+      300,
+    );
     assert.ok(tj.slowest.every((x: Json) => /^[0-9a-f]{32}$/.test(x.traceId) && x.traceId !== '0'.repeat(32)));
     const text = await goscope(['http', `${demo.url}/healthz`, '-n', '20', '-c', '2']);
     assert.equal(text.code, 0);
@@ -175,8 +202,20 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
   // 'drain' that never came, so --header-timeout never fired over HTTPS + HTTP/1.1.
   const transports: { name: string; proto: string; tls: boolean; base: () => string; args: () => string[] }[] = [
     { name: 'HTTP/1.1', proto: 'HTTP/1.1', tls: false, base: () => `http://localhost:${port(demo.url)}`, args: () => [] },
-    { name: 'HTTP/2 without TLS (h2c)', proto: 'HTTP/2', tls: false, base: () => `http://localhost:${port(demo.url)}`, args: () => ['--http2-prior-knowledge'] },
-    { name: 'HTTPS HTTP/1.1', proto: 'HTTP/1.1', tls: true, base: () => `https://localhost:${port(demo.httpsUrl!)}`, args: () => ['--cacert', demo.certFile!, '--http1.1'] },
+    {
+      name: 'HTTP/2 without TLS (h2c)',
+      proto: 'HTTP/2',
+      tls: false,
+      base: () => `http://localhost:${port(demo.url)}`,
+      args: () => ['--http2-prior-knowledge'],
+    },
+    {
+      name: 'HTTPS HTTP/1.1',
+      proto: 'HTTP/1.1',
+      tls: true,
+      base: () => `https://localhost:${port(demo.httpsUrl!)}`,
+      args: () => ['--cacert', demo.certFile!, '--http1.1'],
+    },
     { name: 'HTTPS HTTP/2', proto: 'HTTP/2', tls: true, base: () => `https://localhost:${port(demo.httpsUrl!)}`, args: () => ['--cacert', demo.certFile!] },
   ];
   for (const tr of transports) {
@@ -195,21 +234,32 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       assert.equal(header.protocol, tr.proto);
       assert.equal(header.error.timeout, 'header', header.error.message);
       assert.equal(header.error.phase, 'serverProcessing');
-      const before = tr.tls ? 'dns [\\d.]+ms, connect [\\d.]+ms, tls [\\d.]+ms, request write [\\d.]+ms' : 'dns [\\d.]+ms, connect [\\d.]+ms, request write [\\d.]+ms';
-      assert.match(header.error.message, new RegExp(`--header-timeout 200ms fired during server processing \\(waiting for the response headers\\), \\d+ms into it; before it: ${before}$`));
+      const before = tr.tls
+        ? 'dns [\\d.]+ms, connect [\\d.]+ms, tls [\\d.]+ms, request write [\\d.]+ms'
+        : 'dns [\\d.]+ms, connect [\\d.]+ms, request write [\\d.]+ms';
+      assert.match(
+        header.error.message,
+        new RegExp(`--header-timeout 200ms fired during server processing \\(waiting for the response headers\\), \\d+ms into it; before it: ${before}$`),
+      );
       assert.ok(header.phases.connect !== null && header.phases.serverProcessing === null);
       assert.ok(header.phases.requestWrite < 100, `request write ${header.phases.requestWrite} ms`);
       if (tr.tls) assert.equal(header.tls.subject, 'CN=goscope-demo', 'the certificate facts survive the timeout');
       const total = await goscope(['http', `${tr.base()}/slowbody?ms=3000&chunks=30`, ...tr.args(), '--timeout', '400ms']);
       assert.equal(total.code, 1, total.stderr);
-      assert.match(oneLine(total.stderr), /--timeout 400ms fired during content transfer \(reading the body\), \d+ms into it; before it: dns [\d.]+ms, connect [\d.]+ms, .*request write [\d.]+ms, server processing [\d.]+ms \(trace-id [0-9a-f]{32}\)$/);
+      assert.match(
+        oneLine(total.stderr),
+        /--timeout 400ms fired during content transfer \(reading the body\), \d+ms into it; before it: dns [\d.]+ms, connect [\d.]+ms, .*request write [\d.]+ms, server processing [\d.]+ms \(trace-id [0-9a-f]{32}\)$/,
+      );
       // Load mode on one reused connection: the same timing, and no listener piling up on it.
       const load = await goscope(['http', `${tr.base()}/delay?ms=2`, ...tr.args(), '-n', '30', '--header-timeout', '2s', '--json']);
       assert.equal(load.code, 0, load.stderr);
       assert.equal(load.stderr, '', 'nothing on stderr (no MaxListenersExceededWarning)');
       const lj = JSON.parse(load.stdout);
       assert.deepEqual(lj.protocols, { [tr.proto]: 30 });
-      assert.ok(lj.phases.requestWrite.p50 < lj.phases.serverProcessing.p50, `request write ${lj.phases.requestWrite.p50} < server processing ${lj.phases.serverProcessing.p50}`);
+      assert.ok(
+        lj.phases.requestWrite.p50 < lj.phases.serverProcessing.p50,
+        `request write ${lj.phases.requestWrite.p50} < server processing ${lj.phases.serverProcessing.p50}`,
+      );
     });
   }
 
@@ -256,7 +306,10 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     // One request: curl's --fail, over HTTP/1.1 and HTTP/2 (which has no reason phrase).
     const one = await goscope(['http', `${demo.url}/status?code=503`, '--fail']);
     assert.equal(one.code, 1);
-    assert.match(oneLine(one.stderr), /^goscope: GET http:\/\/127\.0\.0\.1:\d+\/status\?code=503: the server answered 503 Service Unavailable \(--fail\) \(trace-id [0-9a-f]{32}\)$/);
+    assert.match(
+      oneLine(one.stderr),
+      /^goscope: GET http:\/\/127\.0\.0\.1:\d+\/status\?code=503: the server answered 503 Service Unavailable \(--fail\) \(trace-id [0-9a-f]{32}\)$/,
+    );
     assert.equal((await goscope(['http', `${demo.url}/status?code=503`])).code, 0, 'without --fail an HTTP error status is an answer, as with curl');
     const h2 = await json([`https://localhost:${port(demo.httpsUrl!)}/status?code=503`, '--cacert', demo.certFile!, '--fail'], 1);
     assert.equal(h2.protocol, 'HTTP/2');
@@ -351,7 +404,9 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
   test('Ctrl-C during -z: what was sent is reported, exit 130', async () => {
     const { spawn } = await import('node:child_process');
     const before = await routeCount('/delay');
-    const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'http', `${demo.url}/delay?ms=5`, '-z', '60s', '-c', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'http', `${demo.url}/delay?ms=5`, '-z', '60s', '-c', '2', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c));
     const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
@@ -411,7 +466,11 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       [['ftp://127.0.0.1/'], 2, /ftp: URLs are not supported/],
       [[`http://${demo.stallAddr!.replace(/:\d+$/, ':1')}/`], 1, /connection refused by 127\.0\.0\.1:1: is the service running/],
       [[`http://no-such-host.invalid/`], 1, /cannot resolve "no-such-host\.invalid"/],
-      [[demo.url, '--traceparent', '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01'], 2, /not a valid W3C traceparent: trace-id must be lowercase hex/],
+      [
+        [demo.url, '--traceparent', '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01'],
+        2,
+        /not a valid W3C traceparent: trace-id must be lowercase hex/,
+      ],
       [[demo.url, '-H', 'traceparent: 00-00000000000000000000000000000000-00f067aa0ba902b7-01'], 2, /trace-id is all zeros/],
       [[demo.url, '-H', 'no colon'], 2, /is not "Name: value"/],
       [[demo.url, '-n', '0'], 2, /expected an integer >= 1/],

@@ -152,11 +152,31 @@ function fakeRun(totals: number[], failures = 0, statuses: number[] = []): Sampl
   const s = Samples.create(totals.length + failures);
   totals.forEach((t, i) => {
     const phases = { ...emptyPhases(), total: t, ttfb: t / 2, serverProcessing: t / 2 };
-    s.add({ index: i, traceparent: '', traceId: String(i), hops: [], phases, status: statuses[i] ?? 200, failure: null, body: null, bodyTruncated: false } as Exchange);
+    s.add({
+      index: i,
+      traceparent: '',
+      traceId: String(i),
+      hops: [],
+      phases,
+      status: statuses[i] ?? 200,
+      failure: null,
+      body: null,
+      bodyTruncated: false,
+    } as Exchange);
   });
   for (let f = 0; f < failures; f++) {
     const i = totals.length + f;
-    s.add({ index: i, traceparent: '', traceId: String(i), hops: [], phases: emptyPhases(), status: null, failure: { kind: 'refused', phase: 'connect', timeout: null, message: 'x', code: 'ECONNREFUSED' }, body: null, bodyTruncated: false });
+    s.add({
+      index: i,
+      traceparent: '',
+      traceId: String(i),
+      hops: [],
+      phases: emptyPhases(),
+      status: null,
+      failure: { kind: 'refused', phase: 'connect', timeout: null, message: 'x', code: 'ECONNREFUSED' },
+      body: null,
+      bodyTruncated: false,
+    });
   }
   return s;
 }
@@ -174,7 +194,10 @@ describe('--slo and statistics', () => {
   test('the histogram covers every value on a 1-2-5 scale', () => {
     const v = Float64Array.of(0.3, 0.7, 1.1, 4, 4.5, 19, 230);
     const h = histogram(v);
-    assert.equal(h.reduce((a, b) => a + b.count, 0), 7);
+    assert.equal(
+      h.reduce((a, b) => a + b.count, 0),
+      7,
+    );
     assert.equal(h[0]!.fromMs, 0.2);
     assert.ok(h[h.length - 1]!.toMs > 230);
     for (const b of h) assert.ok([1, 2, 5].includes(Number(String(b.fromMs).replace(/[0.]/g, '')[0])), String(b.fromMs));
@@ -241,7 +264,11 @@ describe('--slo and statistics', () => {
       assert.match(e.error, why, bad);
     }
     // 100 responses, all 502: errors=0 passes (nothing failed), status5xx=0 does not.
-    const s = fakeRun(Array.from({ length: 5 }, (_, i) => 10 + i), 1, [200, 502, 503, 404, 200]);
+    const s = fakeRun(
+      Array.from({ length: 5 }, (_, i) => 10 + i),
+      1,
+      [200, 502, 503, 404, 200],
+    );
     const rules = parseSlo('errors=0,status5xx=1,status>=500=30%,status404=0,status4xx=20%');
     assert.ok(Array.isArray(rules));
     assert.deepEqual(
@@ -267,7 +294,14 @@ describe('--slo and statistics', () => {
     for (let i = 0; i < 2000; i++) {
       const connect = i < 50 ? (i === 7 ? 20 : 0.1) : null;
       const server = i >= 1970 ? 15 : 1;
-      const phases = { ...emptyPhases(), connect, serverProcessing: server, transfer: 0.1, ttfb: server + (connect ?? 0), total: server + (connect ?? 0) + 0.1 };
+      const phases = {
+        ...emptyPhases(),
+        connect,
+        serverProcessing: server,
+        transfer: 0.1,
+        ttfb: server + (connect ?? 0),
+        total: server + (connect ?? 0) + 0.1,
+      };
       s.add({ index: i, traceparent: '', traceId: '', hops: [], phases, status: 200, failure: null, body: null, bodyTruncated: false });
     }
     const sum = summarise(s);
@@ -280,7 +314,17 @@ describe('--slo and statistics', () => {
 });
 
 describe('sample columns', () => {
-  const ex = (i: number, total: number, traceId = ''): Exchange => ({ index: i, traceparent: '', traceId, hops: [], phases: { ...emptyPhases(), total }, status: 200, failure: null, body: null, bodyTruncated: false });
+  const ex = (i: number, total: number, traceId = ''): Exchange => ({
+    index: i,
+    traceparent: '',
+    traceId,
+    hops: [],
+    phases: { ...emptyPhases(), total },
+    status: 200,
+    failure: null,
+    body: null,
+    bodyTruncated: false,
+  });
   test('a run of unknown length grows its columns and keeps what was written', () => {
     const s = Samples.create(1000, 4);
     for (let i = 0; i < 100; i++) s.add(ex(i, i, i % 2 ? 'ab'.repeat(16) : ''));
@@ -312,7 +356,11 @@ describe('echo bodies and header diffs', () => {
   test('httpbin-style objects and goscope-style pairs', () => {
     const a = parseEcho(Buffer.from(JSON.stringify({ headers: { Accept: '*/*', 'X-Two': ['a', 'b'] } })));
     assert.ok(!('error' in a));
-    assert.deepEqual(a.headers, [['Accept', '*/*'], ['X-Two', 'a'], ['X-Two', 'b']]);
+    assert.deepEqual(a.headers, [
+      ['Accept', '*/*'],
+      ['X-Two', 'a'],
+      ['X-Two', 'b'],
+    ]);
     const b = parseEcho(Buffer.from(JSON.stringify({ host: 'h:1', headers: [['Accept', '*/*']] })));
     assert.ok(!('error' in b));
     assert.equal(b.host, 'h:1');

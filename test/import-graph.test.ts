@@ -35,7 +35,8 @@ interface Specifier {
  */
 function specifiers(text: string): Specifier[] {
   const out: Specifier[] = [];
-  const re = /^\s*(?:import|export)\b[^'";]*?\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\bnew\s+Worker\(\s*new\s+URL\(\s*['"]([^'"]+)['"]/gm;
+  const re =
+    /^\s*(?:import|export)\b[^'";]*?\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\bnew\s+Worker\(\s*new\s+URL\(\s*['"]([^'"]+)['"]/gm;
   for (const m of text.matchAll(re)) out.push({ spec: (m[1] ?? m[2] ?? m[3] ?? m[4])!, worker: m[4] !== undefined });
   return out;
 }
@@ -89,7 +90,9 @@ const MAY_USE: Record<string, readonly string[]> = {
  * streams, Ctrl-C, the parser, the spec types, the help, the profile commands' shared
  * flags, and the split of large dumps across worker threads (with its worker script).
  */
-const CLI_HELPERS = new Set(['common.ts', 'interrupt.ts', 'args.ts', 'spec.ts', 'help.ts', 'profile-flags.ts', 'group-file.ts', 'group-worker.ts'].map((f) => `src/cli/${f}`));
+const CLI_HELPERS = new Set(
+  ['common.ts', 'interrupt.ts', 'args.ts', 'spec.ts', 'help.ts', 'profile-flags.ts', 'group-file.ts', 'group-worker.ts'].map((f) => `src/cli/${f}`),
+);
 /** The table (run.ts) imports every command; main.ts runs the table. */
 const CLI_DISPATCH: Record<string, (to: string) => boolean> = {
   'src/cli/run.ts': () => true,
@@ -203,7 +206,9 @@ test('no import loop in src/, web/ or scripts/', () => {
 
 test('the checks see what they check: layers, a loop, a command importing a command', () => {
   // The reader: every import form the sources use.
-  const specs = specifiers(`import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nexport * from './d.js';\nimport './e.js';\nconst f = await import('./f.js');\nnew Worker(new URL('./g.js', import.meta.url));\n`);
+  const specs = specifiers(
+    `import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nexport * from './d.js';\nimport './e.js';\nconst f = await import('./f.js');\nnew Worker(new URL('./g.js', import.meta.url));\n`,
+  );
   assert.deepEqual(
     specs.map((s) => s.spec),
     ['./a.js', '../b.js', './c.js', './d.js', './e.js', './f.js', './g.js'],
@@ -212,7 +217,10 @@ test('the checks see what they check: layers, a loop, a command importing a comm
     specs.filter((s) => s.worker).map((s) => s.spec),
     ['./g.js'],
   );
-  assert.ok(ALL.some((e) => e.from === 'src/cli/group-file.ts' && e.to === 'src/cli/group-worker.ts'), 'worker scripts are edges');
+  assert.ok(
+    ALL.some((e) => e.from === 'src/cli/group-file.ts' && e.to === 'src/cli/group-worker.ts'),
+    'worker scripts are edges',
+  );
   assert.equal(layer('src/errors.ts'), 'lib');
   assert.equal(layer('src/formats/trace/order.ts'), 'formats');
   assert.deepEqual(
@@ -225,10 +233,18 @@ test('the checks see what they check: layers, a loop, a command importing a comm
     [['x', 'y', 'z', 'x']],
   );
   assert.deepEqual(cycles([{ from: 'x', to: 'y' }]), []);
-  assert.deepEqual(upward([{ from: 'src/analysis/a.ts', to: 'src/report/b.ts' }]), ['src/analysis/a.ts -> src/report/b.ts (analysis may use formats, lib, shared)']);
+  assert.deepEqual(upward([{ from: 'src/analysis/a.ts', to: 'src/report/b.ts' }]), [
+    'src/analysis/a.ts -> src/report/b.ts (analysis may use formats, lib, shared)',
+  ]);
   assert.deepEqual(upward([{ from: 'src/collect/a.ts', to: 'src/analysis/b.ts' }]).length, 1, 'collect is beside analysis, not above it');
   assert.deepEqual(upward([{ from: 'web/a.ts', to: 'src/lib/b.ts' }]).length, 1);
   assert.deepEqual(upward([{ from: 'src/report/a.ts', to: 'src/errors.ts' }]), []);
   assert.deepEqual(commandImports([{ from: 'src/cli/profile.ts', to: 'src/cli/flame.ts' }]), ['src/cli/profile.ts -> src/cli/flame.ts']);
-  assert.deepEqual(commandImports([{ from: 'src/cli/profile.ts', to: 'src/cli/common.ts' }, { from: 'src/cli/run.ts', to: 'src/cli/flame.ts' }]), []);
+  assert.deepEqual(
+    commandImports([
+      { from: 'src/cli/profile.ts', to: 'src/cli/common.ts' },
+      { from: 'src/cli/run.ts', to: 'src/cli/flame.ts' },
+    ]),
+    [],
+  );
 });

@@ -27,7 +27,17 @@ test('Ctrl-C while a body drips: exit 130, one line, no .tmp left, earlier captu
   try {
     const child = spawn(
       process.execPath,
-      [path.join(repoRoot, 'bin/goscope.js'), 'goroutines', 'diff', server.base('ok') + 'goroutine?debug=2', server.base('drip') + 'goroutine?debug=2', '--out', out, '--timeout', '120s'],
+      [
+        path.join(repoRoot, 'bin/goscope.js'),
+        'goroutines',
+        'diff',
+        server.base('ok') + 'goroutine?debug=2',
+        server.base('drip') + 'goroutine?debug=2',
+        '--out',
+        out,
+        '--timeout',
+        '120s',
+      ],
       { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -39,7 +49,11 @@ test('Ctrl-C while a body drips: exit 130, one line, no .tmp left, earlier captu
       // The first dump is saved and the second one is being written when Ctrl-C comes. Wait
       // for the second one's temporary file by name: the first one's has a .tmp too while it
       // is being written, and a loaded machine can be caught in that moment.
-      await until('the dripping capture to start', () => existsSync(out) && readdirSync(out).some((f) => f.startsWith('.after.goroutine.txt.') && f.endsWith('.tmp')), 60_000);
+      await until(
+        'the dripping capture to start',
+        () => existsSync(out) && readdirSync(out).some((f) => f.startsWith('.after.goroutine.txt.') && f.endsWith('.tmp')),
+        60_000,
+      );
       assert.ok(readdirSync(out).includes('before.goroutine.txt'), readdirSync(out).join(', '));
       child.kill('SIGINT');
       const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);

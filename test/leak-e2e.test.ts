@@ -58,7 +58,9 @@ const RAMP = new Set(['main.rampTransport.RoundTrip', 'main.sleepCtx']);
 
 /** Samples (debug=0) and dumps (debug=2) of a leak capture folder, read back. */
 async function readCaptures(caps: string, j: LeakJson): Promise<{ samples: LeakSample[]; members: MemberDump[] }> {
-  const files = readdirSync(caps).filter((f) => /^goroutine-\d+\.pb\.gz$/.test(f)).sort();
+  const files = readdirSync(caps)
+    .filter((f) => /^goroutine-\d+\.pb\.gz$/.test(f))
+    .sort();
   const samples: LeakSample[] = [];
   for (const [i, f] of files.entries()) {
     const gr = new Grouper('value');
@@ -67,7 +69,10 @@ async function readCaptures(caps: string, j: LeakJson): Promise<{ samples: LeakS
   }
   const members: MemberDump[] = [];
   for (const d of j.dumps) {
-    const snap = await readSnapshot(fromBuffer(readFileSync(d.file)), d.file, { partial: true, members: { t: d.offsetSeconds * 1000, follow: followedIds(members) } });
+    const snap = await readSnapshot(fromBuffer(readFileSync(d.file)), d.file, {
+      partial: true,
+      members: { t: d.offsetSeconds * 1000, follow: followedIds(members) },
+    });
     members.push(snap.members!);
   }
   return { samples, members };
@@ -146,7 +151,10 @@ test('leak: every planted leak found, not a traffic ramp (its members turn over)
     assert.match(path.basename(j.dumps[0]!.file), /^goroutine-first\.debug2\.txt$/);
     assert.match(path.basename(j.dumps[1]!.file), /^goroutine-final\.debug2\.txt$/);
     // The first right after sample 1, the last after sample 8 (scheduled 7 s after sample 1).
-    assert.ok(j.dumps[0]!.offsetSeconds >= 0 && j.dumps[0]!.offsetSeconds < j.dumps[1]!.offsetSeconds && j.dumps[1]!.offsetSeconds >= 7, JSON.stringify(j.dumps));
+    assert.ok(
+      j.dumps[0]!.offsetSeconds >= 0 && j.dumps[0]!.offsetSeconds < j.dumps[1]!.offsetSeconds && j.dumps[1]!.offsetSeconds >= 7,
+      JSON.stringify(j.dumps),
+    );
 
     // Growth alone (no members followed) cannot tell the ramp from a leak: whatever of it
     // the trend test flags is listed as turning over, never as a suspect.
@@ -162,7 +170,8 @@ test('leak: every planted leak found, not a traffic ramp (its members turn over)
       assert.equal(x.note, 'grows with load, members turn over');
       assert.ok(x.persistence && x.persistence.followed > 0 && x.persistence.stayed * 2 <= x.persistence.followed, JSON.stringify(x.persistence));
     }
-    if (!trendSites.some((f) => RAMP.has(f))) console.log('note: the ramp did not reach a significant trend this run (a loaded machine): only "not flagged" was checked');
+    if (!trendSites.some((f) => RAMP.has(f)))
+      console.log('note: the ramp did not reach a significant trend this run (a loaded machine): only "not flagged" was checked');
     // The same saved files, members followed: exactly the planted leaks again.
     const full = analyzeLeaks({ samples, leakProfile: null, members });
     assert.deepEqual(full.suspects.map((s) => s.blockingSite?.func).sort(), Object.keys(PLANTED).sort());
@@ -177,14 +186,23 @@ test('leak: every planted leak found, not a traffic ramp (its members turn over)
     const a = JSON.parse(after.stdout) as { savedTo: string };
     const d = await goscope(['goroutines', 'diff', b.savedTo, a.savedTo, '--json']);
     assert.equal(d.code, 0, d.stderr);
-    const dj = JSON.parse(d.stdout) as { totalBefore: number; totalAfter: number; groups: { status: string; delta: number; blockingSite: { function: string } | null }[] };
+    const dj = JSON.parse(d.stdout) as {
+      totalBefore: number;
+      totalAfter: number;
+      groups: { status: string; delta: number; blockingSite: { function: string } | null }[];
+    };
     assert.ok(dj.totalAfter > dj.totalBefore);
     for (const fn of Object.keys(PLANTED)) {
       const g = dj.groups.find((x) => x.blockingSite?.function === fn);
       assert.ok(g && g.delta > 0, `${fn} grew in the diff`);
     }
     // The pool and the tickers stay at their size (a snapshot may catch one of them busy).
-    for (const [fn, size] of [['main.poolWorker', 8], ['main.metricsFlusher', 1], ['main.cacheJanitor', 1], ['main.heartbeat', 1]] as const) {
+    for (const [fn, size] of [
+      ['main.poolWorker', 8],
+      ['main.metricsFlusher', 1],
+      ['main.cacheJanitor', 1],
+      ['main.heartbeat', 1],
+    ] as const) {
       const g = dj.groups.find((x) => x.blockingSite?.function === fn) as { after: number; before: number } | undefined;
       assert.ok(g, `${fn} present`);
       assert.ok(g.after <= size && g.before <= size, `${fn} within its size`);
@@ -257,7 +275,10 @@ test('leak: a leak that begins during the run is followed into one more dump and
     assert.equal(r.code, 3, r.stderr);
     const j = JSON.parse(r.stdout) as LeakJson;
     assert.deepEqual(j.suspects.map((s) => s.blockingSite?.function).sort(), ['main.computeQuote', 'main.consumeEvents']);
-    assert.deepEqual(j.dumps.map((d) => path.basename(d.file)), ['goroutine-first.debug2.txt', 'goroutine-final.debug2.txt', 'goroutine-recheck.debug2.txt']);
+    assert.deepEqual(
+      j.dumps.map((d) => path.basename(d.file)),
+      ['goroutine-first.debug2.txt', 'goroutine-final.debug2.txt', 'goroutine-recheck.debug2.txt'],
+    );
     // An interval after the last sample, the goroutines of the last dump are all still there.
     assert.ok(j.dumps[2]!.offsetSeconds - j.dumps[1]!.offsetSeconds >= 0.9, JSON.stringify(j.dumps));
     for (const s of j.suspects) {
@@ -267,7 +288,10 @@ test('leak: a leak that begins during the run is followed into one more dump and
       assert.equal(s.series[0], 0);
       assert.equal(s.evidence, 'ids');
     }
-    assert.deepEqual(j.notLeaks.filter((x) => x.reason === 'unfollowed'), []);
+    assert.deepEqual(
+      j.notLeaks.filter((x) => x.reason === 'unfollowed'),
+      [],
+    );
   } finally {
     await load?.stop();
     await demo.stop();

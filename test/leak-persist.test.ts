@@ -69,7 +69,10 @@ for (const toolchain of ['local', NEWER_GO] as const) {
 
     // Blocked all along: the same ids, the same place, arguments equal up to a stack move.
     const stay = persistence(key('main.waitForever'), [a.members!, b.members!])!;
-    assert.deepEqual({ ...stay, fromMs: 0, toMs: 0 }, { fromMs: 0, toMs: 0, before: 4, after: 4, followed: 4, stayed: 4, returned: 0, gone: 0, persists: true, truncated: false });
+    assert.deepEqual(
+      { ...stay, fromMs: 0, toMs: 0 },
+      { fromMs: 0, toMs: 0, before: 4, after: 4, followed: 4, stayed: 4, returned: 0, gone: 0, persists: true, truncated: false },
+    );
     assert.deepEqual([stay.fromMs, stay.toMs], [0, 5000]);
     // The GC did move those stacks: the pointer arguments changed, by multiples of 2 KiB.
     const before = argsById(first, 'main.waitForever');
@@ -118,46 +121,77 @@ function grown(groups: GoroutineGroup[], series: Map<string, number[]>, n: numbe
   return Array.from({ length: n }, (_, i) => ({ t: i * 5000, groups: groups.map((g) => ({ ...g, count: series.get(g.stackKey)?.[i] ?? g.count })) }));
 }
 
-test('leak verdicts with members followed: persisting groups are suspects, turnover and unfollowed ones are not', { skip: needGo, timeout: 600_000 }, async () => {
-  const { first, second } = await dumps('local');
-  const a = await read(first, 0, []);
-  const b = await read(second, 35_000, [a.members!]);
-  const site = (fn: string) => a.groups.find((g) => g.blockingSite?.func === fn)!.stackKey;
-  const up = [1, 4, 7, 10, 13, 16, 19, 22];
-  const series = new Map(['main.waitForever', 'main.handleJob', 'main.inflight'].map((fn) => [site(fn), up]));
-  const samples = grown(a.groups, series, 8);
+test(
+  'leak verdicts with members followed: persisting groups are suspects, turnover and unfollowed ones are not',
+  { skip: needGo, timeout: 600_000 },
+  async () => {
+    const { first, second } = await dumps('local');
+    const a = await read(first, 0, []);
+    const b = await read(second, 35_000, [a.members!]);
+    const site = (fn: string) => a.groups.find((g) => g.blockingSite?.func === fn)!.stackKey;
+    const up = [1, 4, 7, 10, 13, 16, 19, 22];
+    const series = new Map(['main.waitForever', 'main.handleJob', 'main.inflight'].map((fn) => [site(fn), up]));
+    const samples = grown(a.groups, series, 8);
 
-  const v = analyzeLeaks({ samples, detail: b.groups, leakProfile: null, members: [a.members!, b.members!] });
-  assert.deepEqual(v.suspects.map((s) => s.blockingSite?.func), ['main.waitForever']);
-  assert.equal(v.suspects[0]!.evidence, 'ids');
-  assert.equal(v.suspects[0]!.persistence!.stayed, 4);
-  assert.equal(v.suspects[0]!.confidence, 'high');
-  assert.deepEqual(v.notLeaks.map((x) => [x.blockingSite?.func, x.reason]).sort(), [['main.handleJob', 'turnover'], ['main.inflight', 'turnover']]);
-  assert.equal(v.persistenceChecked, true);
+    const v = analyzeLeaks({ samples, detail: b.groups, leakProfile: null, members: [a.members!, b.members!] });
+    assert.deepEqual(
+      v.suspects.map((s) => s.blockingSite?.func),
+      ['main.waitForever'],
+    );
+    assert.equal(v.suspects[0]!.evidence, 'ids');
+    assert.equal(v.suspects[0]!.persistence!.stayed, 4);
+    assert.equal(v.suspects[0]!.confidence, 'high');
+    assert.deepEqual(v.notLeaks.map((x) => [x.blockingSite?.func, x.reason]).sort(), [
+      ['main.handleJob', 'turnover'],
+      ['main.inflight', 'turnover'],
+    ]);
+    assert.equal(v.persistenceChecked, true);
 
-  // Growth alone (no dumps given) flags all three: what the rule exists to prevent.
-  const legacy = analyzeLeaks({ samples, detail: b.groups, leakProfile: null });
-  assert.deepEqual(legacy.suspects.map((s) => s.blockingSite?.func).sort(), ['main.handleJob', 'main.inflight', 'main.waitForever']);
-  assert.equal(legacy.suspects[0]!.persistence, null);
+    // Growth alone (no dumps given) flags all three: what the rule exists to prevent.
+    const legacy = analyzeLeaks({ samples, detail: b.groups, leakProfile: null });
+    assert.deepEqual(legacy.suspects.map((s) => s.blockingSite?.func).sort(), ['main.handleJob', 'main.inflight', 'main.waitForever']);
+    assert.equal(legacy.suspects[0]!.persistence, null);
 
-  // Only one dump (no earlier members to follow), or none: nothing is shown to persist.
-  for (const members of [[b.members!], []]) {
-    const u = analyzeLeaks({ samples, detail: b.groups, leakProfile: null, members });
-    assert.deepEqual(u.suspects, []);
-    assert.deepEqual(u.notLeaks.map((x) => x.reason), ['unfollowed', 'unfollowed', 'unfollowed']);
-  }
-  // Go's goroutineleak profile is a proof of its own.
-  const byProfile = analyzeLeaks({ samples, detail: b.groups, leakProfile: [b.groups.find((g) => g.blockingSite?.func === 'main.inflight')!], members: [b.members!] });
-  assert.deepEqual(byProfile.suspects.map((s) => [s.blockingSite?.func, s.evidence]), [['main.inflight', 'goroutineleak']]);
+    // Only one dump (no earlier members to follow), or none: nothing is shown to persist.
+    for (const members of [[b.members!], []]) {
+      const u = analyzeLeaks({ samples, detail: b.groups, leakProfile: null, members });
+      assert.deepEqual(u.suspects, []);
+      assert.deepEqual(
+        u.notLeaks.map((x) => x.reason),
+        ['unfollowed', 'unfollowed', 'unfollowed'],
+      );
+    }
+    // Go's goroutineleak profile is a proof of its own.
+    const byProfile = analyzeLeaks({
+      samples,
+      detail: b.groups,
+      leakProfile: [b.groups.find((g) => g.blockingSite?.func === 'main.inflight')!],
+      members: [b.members!],
+    });
+    assert.deepEqual(
+      byProfile.suspects.map((s) => [s.blockingSite?.func, s.evidence]),
+      [['main.inflight', 'goroutineleak']],
+    );
 
-  // Goroutines that have all waited a minute or more persist even without an earlier
-  // dump (the real 61 s wait of testdata/golden).
-  const golden = await readSnapshot(fromBuffer(readFileSync(path.join(repoRoot, 'testdata/golden/minutes.stack.txt'))), 'minutes.stack.txt', { members: { t: 0 } });
-  const send = golden.groups.find((g) => g.state === 'chan send')!;
-  assert.ok(send.waitMinutes.min >= 1);
-  const w = analyzeLeaks({ samples: grown(golden.groups, new Map([[send.stackKey, up]]), 8), detail: golden.groups, leakProfile: null, members: [golden.members!] });
-  assert.deepEqual(w.suspects.map((s) => [s.stackKey, s.evidence, s.persistence]), [[send.stackKey, 'wait-minutes', null]]);
-});
+    // Goroutines that have all waited a minute or more persist even without an earlier
+    // dump (the real 61 s wait of testdata/golden).
+    const golden = await readSnapshot(fromBuffer(readFileSync(path.join(repoRoot, 'testdata/golden/minutes.stack.txt'))), 'minutes.stack.txt', {
+      members: { t: 0 },
+    });
+    const send = golden.groups.find((g) => g.state === 'chan send')!;
+    assert.ok(send.waitMinutes.min >= 1);
+    const w = analyzeLeaks({
+      samples: grown(golden.groups, new Map([[send.stackKey, up]]), 8),
+      detail: golden.groups,
+      leakProfile: null,
+      members: [golden.members!],
+    });
+    assert.deepEqual(
+      w.suspects.map((s) => [s.stackKey, s.evidence, s.persistence]),
+      [[send.stackKey, 'wait-minutes', null]],
+    );
+  },
+);
 
 test('leak suspects and groups that are not leaks are named as the goroutine views name groups', { skip: needGo, timeout: 600_000 }, async () => {
   const { first, second, debug0 } = await dumps('local');
@@ -186,18 +220,45 @@ test('leak suspects and groups that are not leaks are named as the goroutine vie
     assert.ok(g, `${x.name} is a group of the last dump`);
     assert.deepEqual([x.name, x.site, x.waitText], [g.name, g.site, g.waitText]);
   }
-  assert.deepEqual(v.notLeaks.map((x) => notLeakJson(x).name), [groupName(b.groups.find((g) => g.blockingSite?.func === 'main.handleJob')!)]);
+  assert.deepEqual(
+    v.notLeaks.map((x) => notLeakJson(x).name),
+    [groupName(b.groups.find((g) => g.blockingSite?.func === 'main.handleJob')!)],
+  );
   // report.html (diagnose) names them the same way: wait wording, site, creator.
-  const html = diagnoseHtml({ leaks: v, groups: b.groups, findings: [], trace: null }, { service: 'persist', captureDir: '/tmp/x', seconds: 35, startedAt: new Date(0), finishedAt: new Date(35_000), goroutineTotals: up, aborted: false, files: [], reportPath: '/tmp/x/report.html' }, [], []);
+  const html = diagnoseHtml(
+    { leaks: v, groups: b.groups, findings: [], trace: null },
+    {
+      service: 'persist',
+      captureDir: '/tmp/x',
+      seconds: 35,
+      startedAt: new Date(0),
+      finishedAt: new Date(35_000),
+      goroutineTotals: up,
+      aborted: false,
+      files: [],
+      reportPath: '/tmp/x/report.html',
+    },
+    [],
+    [],
+  );
   const block = html.slice(html.indexOf('data-suspect="2"'), html.indexOf('</div>', html.indexOf('data-suspect="2"')));
-  assert.match(block, /· sync\.WaitGroup\.Wait ·.*<th>blocked at<\/th><td><code>sync\.[^<]+<\/code> <span class="dim">\S+\.go:\d+<\/span><\/td>.*<th>created by<\/th><td><code>main\.main<\/code>/s);
-  assert.match(html, /data-not-leak="turnover">22 goroutines chan receive at <code>main\.handleJob<\/code> <span class="dim">\S*main\.go:\d+<\/span> <span class="dim">created by<\/span> <code>main\.main<\/code>/);
+  assert.match(
+    block,
+    /· sync\.WaitGroup\.Wait ·.*<th>blocked at<\/th><td><code>sync\.[^<]+<\/code> <span class="dim">\S+\.go:\d+<\/span><\/td>.*<th>created by<\/th><td><code>main\.main<\/code>/s,
+  );
+  assert.match(
+    html,
+    /data-not-leak="turnover">22 goroutines chan receive at <code>main\.handleJob<\/code> <span class="dim">\S*main\.go:\d+<\/span> <span class="dim">created by<\/span> <code>main\.main<\/code>/,
+  );
   assert.match(text, /\n {6}at main\.handleJob \S*main\.go:\d+ · created by main\.main \S*main\.go:\d+\n/);
 
   // Counted by debug=0 profiles only (no states, no later debug=2 dump): the runtime's
   // wording, as `goroutines` prints a debug=0 group, not goscope's older descriptions.
   const p1 = await readSnapshot(fromBuffer(debug0), 'debug0');
-  const s1 = analyzeLeaks({ samples: grown(p1.groups, new Map([[p1.groups.find((g) => g.blockingSite?.func === 'main.waitForever')!.stackKey, up]]), 8), leakProfile: null });
+  const s1 = analyzeLeaks({
+    samples: grown(p1.groups, new Map([[p1.groups.find((g) => g.blockingSite?.func === 'main.waitForever')!.stackKey, up]]), 8),
+    leakProfile: null,
+  });
   assert.equal(s1.suspects.length, 1);
   assert.equal(suspectJson(s1.suspects[0]!).waitText, 'chan receive');
   const t1 = renderLeak('persist', up, s1, style(false), null);

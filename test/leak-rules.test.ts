@@ -42,7 +42,10 @@ test('leak rules on real groups: growth, blocking kind, user code, sustained gro
     [runtimeOnly, up],
   ]);
   const a = analyzeLeaks({ samples: samples(gs, series, 8), leakProfile: null });
-  assert.deepEqual(a.suspects.map((s) => s.blockingSite?.func), ['main.blockChanSend']);
+  assert.deepEqual(
+    a.suspects.map((s) => s.blockingSite?.func),
+    ['main.blockChanSend'],
+  );
   const s = a.suspects[0]!;
   assert.deepEqual(s.series, up);
   assert.equal(s.growthPerMinute, 36); // 3 per 5 s
@@ -52,7 +55,11 @@ test('leak rules on real groups: growth, blocking kind, user code, sustained gro
 
   // Flat series, a single spike, and a rise that ends low (significant by the trend test
   // alone, p ≈ 0.0005, but not sustained): nothing.
-  for (const shape of [[5, 5, 5, 5, 5, 5, 5, 5], [2, 2, 2, 30, 2, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 3]]) {
+  for (const shape of [
+    [5, 5, 5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 30, 2, 2, 2, 2],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 3],
+  ]) {
     const b = analyzeLeaks({ samples: samples(gs, new Map([[send, shape]]), shape.length), leakProfile: null });
     assert.equal(b.suspects.length, 0, shape.join(' '));
   }

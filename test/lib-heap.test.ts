@@ -115,7 +115,10 @@ test('pops come out in order; an empty heap pops undefined', () => {
   keys.forEach((key, id) => heapPush(h, { key, id }, less));
   const out: number[] = [];
   for (let x = heapPop(h, less); x; x = heapPop(h, less)) out.push(x.key);
-  assert.deepEqual(out, [...keys].sort((p, q) => p - q));
+  assert.deepEqual(
+    out,
+    [...keys].sort((p, q) => p - q),
+  );
   assert.equal(heapPop(h, less), undefined);
 });
 

@@ -20,7 +20,11 @@ test('nearestRank with p in percent reads p50, p90 and p99 as the fractions 0.5,
   // The trace summary computed ceil(0.9 n) before it shared this function: the same index
   // for every n (90/100 and 0.9 are the same double).
   for (let n = 1; n <= 2000; n++) {
-    for (const [p, f] of [[50, 0.5], [90, 0.9], [99, 0.99]] as const) {
+    for (const [p, f] of [
+      [50, 0.5],
+      [90, 0.9],
+      [99, 0.99],
+    ] as const) {
       assert.equal(Math.ceil((p / 100) * n), Math.ceil(f * n), `n=${n} p=${p}`);
     }
   }

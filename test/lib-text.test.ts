@@ -11,7 +11,6 @@ test('oneLine folds whitespace and line breaks to one space, escapes the rest, c
   assert.equal(clip('abc', 3), 'abc');
 });
 
-
 test('clip cuts at n characters with an ellipsis, and only when needed', () => {
   assert.equal(clip('abcdef', 4), 'abc…');
   assert.equal(clip('abcd', 4), 'abcd');

@@ -23,7 +23,12 @@ test('logs: the summary names the levels, the top error templates, trace-id cove
   assert.match(r.stdout, /user <uuid> not found/);
   assert.match(r.stdout, /dial tcp <ip>: connect: connection refused/);
   // Coverage: every service's line count and share, with the key its ids are under.
-  for (const [svc, key] of [['ledger', 'dd.trace_id'], ['payments', 'traceId'], ['search', 'otelTraceID'], ['users', 'trace.id']] as const) {
+  for (const [svc, key] of [
+    ['ledger', 'dd.trace_id'],
+    ['payments', 'traceId'],
+    ['search', 'otelTraceID'],
+    ['users', 'trace.id'],
+  ] as const) {
     const lines = truth.filter((x) => x.service === svc);
     const traced = lines.filter((x) => x.traceId).length;
     assert.match(r.stdout, new RegExp(`\\n  ${svc} +${lines.length} +[\\d.]+% \\(${traced}\\) .*${key.replace('.', '\\.')} ${traced}`), svc);
@@ -40,7 +45,15 @@ test('logs --json: goscope.logs/v1 with the level counts loggen wrote', async (t
   const truth = readTruth(run.truth);
   const r = await goscope(['logs', run.log, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { schema: string; levels: Record<string, number>; entries: number; errors: { template: string; count: number }[]; services: { service: string; lines: number; withTraceId: number }[]; crashCount: number; unreadable: { count: number } };
+  const j = JSON.parse(r.stdout) as {
+    schema: string;
+    levels: Record<string, number>;
+    entries: number;
+    errors: { template: string; count: number }[];
+    services: { service: string; lines: number; withTraceId: number }[];
+    crashCount: number;
+    unreadable: { count: number };
+  };
   assert.equal(j.schema, 'goscope.logs/v1');
   assert.equal(j.entries, truth.length);
   for (const level of ['debug', 'info', 'warn', 'error']) assert.equal(j.levels[level], truth.filter((x) => x.level === level).length, level);
@@ -76,7 +89,7 @@ test('logs --level and --since/--until keep the lines asked for', async (t) => {
   assert.equal(bad.code, 2);
 });
 
-test('logs --trace-id: one request\'s lines, by W3C id or Datadog decimal, in time order', async (t) => {
+test("logs --trace-id: one request's lines, by W3C id or Datadog decimal, in time order", async (t) => {
   if (skipWithoutGo(t)) return;
   const run = await all();
   const truth = readTruth(run.truth);
@@ -87,7 +100,10 @@ test('logs --trace-id: one request\'s lines, by W3C id or Datadog decimal, in ti
     const r = await goscope(['logs', run.log, '--trace-id', arg, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { lines: { line: number; message: string; traceKey: string; timeUnixNano: string }[] };
-    assert.deepEqual(j.lines.map((l) => [l.line, l.message, l.traceKey]), [[dd.line, dd.msg, 'dd.trace_id']]);
+    assert.deepEqual(
+      j.lines.map((l) => [l.line, l.message, l.traceKey]),
+      [[dd.line, dd.msg, 'dd.trace_id']],
+    );
   }
   const hex = truth.find((x) => x.traceKey === 'trace_id')!;
   const r = await goscope(['logs', run.log, '--trace-id', hex.traceId]);
@@ -130,9 +146,18 @@ test('logs: escape sequences in log text reach the terminal escaped', async (t) 
   const run = await all();
   // Hostile on purpose: a message and a service name that would set the title and clear the screen.
   const evil = path.join(run.dir, 'evil.log');
-  const line = JSON.stringify({ time: '2026-03-14T09:26:53Z', level: 'ERROR', msg: 'boom \u001b]0;pwned\u0007\u001b[2J\u202e', service: 'svc\u001b[31m', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+  const line = JSON.stringify({
+    time: '2026-03-14T09:26:53Z',
+    level: 'ERROR',
+    msg: 'boom \u001b]0;pwned\u0007\u001b[2J\u202e',
+    service: 'svc\u001b[31m',
+    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+  });
   writeFileSync(evil, `${line}\n${line}\n`);
-  for (const args of [['logs', evil], ['logs', evil, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736']]) {
+  for (const args of [
+    ['logs', evil],
+    ['logs', evil, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736'],
+  ]) {
     const r = await goscope(args);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!/[\u001b\u0007\u202e]/.test(r.stdout), r.stdout);

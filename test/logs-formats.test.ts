@@ -27,23 +27,28 @@ interface Read {
 
 async function read(buf: Buffer, input = 'log', needles?: Buffer[]): Promise<Read> {
   const r: Omit<Read, 'stats'> = { entries: new Map(), list: [], crashes: [], unreadable: [], gc: [], sched: [] };
-  const stats = await readLog(fromBuffer(buf, 4096), input, {
-    entry: (e) => {
-      r.entries.set(e.line, e);
-      r.list.push(e);
+  const stats = await readLog(
+    fromBuffer(buf, 4096),
+    input,
+    {
+      entry: (e) => {
+        r.entries.set(e.line, e);
+        r.list.push(e);
+      },
+      crash: (c) => r.crashes.push(c),
+      unreadable: (u) => r.unreadable.push(u),
+      gc: (g) => r.gc.push(g),
+      sched: (s) => r.sched.push(s),
     },
-    crash: (c) => r.crashes.push(c),
-    unreadable: (u) => r.unreadable.push(u),
-    gc: (g) => r.gc.push(g),
-    sched: (s) => r.sched.push(s),
-  }, { needles });
+    { needles },
+  );
   return { ...r, stats };
 }
 
 let allRun: Promise<LoggenRun> | null = null;
 const all = () => (allRun ??= runLoggen('all'));
 
-test('every field of every library\'s lines matches what loggen logged', async (t) => {
+test("every field of every library's lines matches what loggen logged", async (t) => {
   if (skipWithoutGo(t)) return;
   const run = await all();
   assert.equal(run.code, 0, run.printed);
@@ -93,7 +98,10 @@ test('recovered panics in the log are crashes read by the goroutine parser', asy
     assert.equal(c.kind, 'recovered');
     assert.equal(c.headline, want.msg);
     assert.equal(c.total, 1);
-    assert.ok(c.goroutines[0]!.frames.some((f) => f.func === 'main.handler'), 'the panicking function is in the stack');
+    assert.ok(
+      c.goroutines[0]!.frames.some((f) => f.func === 'main.handler'),
+      'the panicking function is in the stack',
+    );
   }
   for (const want of inField) {
     const c = r.crashes.find((x) => x.line === want.line);
@@ -109,7 +117,13 @@ test('an unrecovered panic on stderr is a crash; the lines before it are entries
   assert.equal(run.code, 2, 'a Go panic exits 2');
   const r = await read(readFileSync(run.log));
   assert.equal(r.list.length, 2);
-  assert.deepEqual(r.list.map((e) => [e.level, e.message]), [['info', 'starting worker pool'], ['warn', 'queue is filling up']]);
+  assert.deepEqual(
+    r.list.map((e) => [e.level, e.message]),
+    [
+      ['info', 'starting worker pool'],
+      ['warn', 'queue is filling up'],
+    ],
+  );
   assert.equal(r.crashes.length, 1);
   const c = r.crashes[0]!;
   assert.equal(c.kind, 'panic');
@@ -128,7 +142,10 @@ test('GODEBUG gctrace and schedtrace lines become GC and scheduler series', asyn
   // gctrace prints one line per completed cycle: the cycles runtime.MemStats counted (a
   // background cycle may still end between ReadMemStats and exit: one more line).
   assert.ok(r.gc.length >= facts.numGC && r.gc.length <= facts.numGC + 1, `${r.gc.length} gc lines, NumGC ${facts.numGC}`);
-  assert.deepEqual(r.gc.map((g) => g.n), Array.from({ length: r.gc.length }, (_, i) => i + 1));
+  assert.deepEqual(
+    r.gc.map((g) => g.n),
+    Array.from({ length: r.gc.length }, (_, i) => i + 1),
+  );
   assert.equal(r.gc.slice(0, facts.numGC).filter((g) => g.forced).length, facts.numForcedGC);
   for (const g of r.gc) {
     assert.ok(g.pauseMs >= 0 && g.heapBeforeMB >= g.liveMB && g.goalMB > 0, JSON.stringify(g));
@@ -156,9 +173,19 @@ test('gzip and CRLF copies of a log read the same; cut and broken lines are coun
   const first = lines[0]!;
   const hostile = [first, first.slice(0, 40), '\x00\x01\x02garbage\x03', first, '{"msg":"' + 'x'.repeat(3000) + '"}', first].join('\n') + '\n';
   const h = await readLogWithCap(Buffer.from(hostile), 1024);
-  assert.deepEqual(h.unreadable.map((u) => [u.line, u.reason.split(' (')[0]]), [[2, 'invalid JSON'], [3, 'binary data'], [5, 'invalid JSON']]);
+  assert.deepEqual(
+    h.unreadable.map((u) => [u.line, u.reason.split(' (')[0]]),
+    [
+      [2, 'invalid JSON'],
+      [3, 'binary data'],
+      [5, 'invalid JSON'],
+    ],
+  );
   assert.equal(h.stats.longLines, 1);
-  assert.deepEqual(h.list.map((e) => e.line), [1, 4, 6]);
+  assert.deepEqual(
+    h.list.map((e) => e.line),
+    [1, 4, 6],
+  );
 });
 
 async function readLogWithCap(buf: Buffer, maxLine: number): Promise<Read> {
@@ -197,6 +224,9 @@ test('loggen big: the planted trace id is found on every line it was written to'
   assert.ok(planted > 0);
   const r = await read(readFileSync(run.log), 'big', traceNeedles(id));
   assert.equal(r.list.filter((e) => e.traceId === id).length, planted);
-  assert.ok(r.list.every((e, i) => e.line === (i + 1) * 1000), 'the lines are every 1000th');
+  assert.ok(
+    r.list.every((e, i) => e.line === (i + 1) * 1000),
+    'the lines are every 1000th',
+  );
   writeFileSync(path.join(run.dir, 'done'), '');
 });

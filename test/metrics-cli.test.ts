@@ -57,7 +57,10 @@ function out(dir: string): string[] {
 }
 
 /** A loopback server in front of `target` (or answering itself when `handle` returns true); closed by the caller. */
-async function proxy(target: string, handle?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean): Promise<{ url: string; close(): Promise<void> }> {
+async function proxy(
+  target: string,
+  handle?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+): Promise<{ url: string; close(): Promise<void> }> {
   const to = new URL(target);
   const srv = http.createServer((req, res) => {
     if (handle?.(req, res)) return;
@@ -88,7 +91,11 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
 
 /** The real CLI, interrupted with SIGINT once `ready()` holds. */
 async function interrupted(args: string[], ready: () => boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), ...args], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), ...args], {
+    cwd: tmp,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -111,16 +118,38 @@ test('every planted mistake is found, with rule, severity, example and fix; exit
   const j = JSON.parse(r.stdout) as Report;
   assert.equal(j.schema, 'goscope.metrics/v1');
   // The schema's fields, exactly (README: goscope.metrics/v1).
-  assert.deepEqual(Object.keys(j), ['schema', 'source', 'saved', 'format', 'bytes', 'scrapes', 'families', 'series', 'labelSets', 'problems', 'cardinality', 'runtime']);
+  assert.deepEqual(Object.keys(j), [
+    'schema',
+    'source',
+    'saved',
+    'format',
+    'bytes',
+    'scrapes',
+    'families',
+    'series',
+    'labelSets',
+    'problems',
+    'cardinality',
+    'runtime',
+  ]);
   for (const p of j.problems) {
     const keys = Object.keys(p);
     for (const k of ['metric', 'rule', 'severity', 'text', 'fix', 'promlint', 'count']) assert.ok(keys.includes(k), `${p.rule}: ${k}`);
-    assert.deepEqual(keys.filter((k) => !['metric', 'rule', 'severity', 'text', 'fix', 'promlint', 'count', 'label', 'examples', 'data'].includes(k)), [], p.rule);
+    assert.deepEqual(
+      keys.filter((k) => !['metric', 'rule', 'severity', 'text', 'fix', 'promlint', 'count', 'label', 'examples', 'data'].includes(k)),
+      [],
+      p.rule,
+    );
   }
-  for (const c of j.cardinality) assert.deepEqual(Object.keys(c).filter((k) => !['metric', 'type', 'series', 'labelSets', 'share', 'labels', 'factors', 'estimated'].includes(k)), []);
+  for (const c of j.cardinality)
+    assert.deepEqual(
+      Object.keys(c).filter((k) => !['metric', 'type', 'series', 'labelSets', 'share', 'labels', 'factors', 'estimated'].includes(k)),
+      [],
+    );
   assert.equal(j.format, 'openmetrics', 'Prometheus prefers OpenMetrics');
   assert.ok(existsSync(j.saved[0]!), 'saved before analysis');
-  const has = (rule: string, metric: string, label?: string) => j.problems.find((p) => p.rule === rule && p.metric === metric && (label === undefined || p.label === label));
+  const has = (rule: string, metric: string, label?: string) =>
+    j.problems.find((p) => p.rule === rule && p.metric === metric && (label === undefined || p.label === label));
   for (const [rule, metric, label] of [
     ['empty-label-value', 'orders_total', 'region'],
     ['unbounded-label', 'api_requests_total', 'user_id'],
@@ -146,7 +175,10 @@ test('every planted mistake is found, with rule, severity, example and fix; exit
   // Prometheus refuses an OpenMetrics scrape whose # UNIT is not the name's suffix: an error here (a warning in protobuf, below).
   const unit = has('unit-suffix', 'upload_duration_seconds')!;
   assert.equal(unit.severity, 'error');
-  assert.equal(unit.text, '# UNIT says "milliseconds" but the name does not end in "_milliseconds" (it ends in "_seconds"): Prometheus refuses the whole scrape');
+  assert.equal(
+    unit.text,
+    '# UNIT says "milliseconds" but the name does not end in "_milliseconds" (it ends in "_seconds"): Prometheus refuses the whole scrape',
+  );
   const tenant = j.cardinality.find((c) => c.metric === 'tenant_requests_total')!;
   assert.deepEqual(tenant.labels, { code: 3, method: 2, tenant: 50 });
   assert.deepEqual(tenant.factors, { code: 3, method: 2, tenant: 50 });
@@ -154,7 +186,10 @@ test('every planted mistake is found, with rule, severity, example and fix; exit
   assert.ok(!j.problems.some((p) => p.rule === 'unbounded-label' && p.metric === 'tenant_requests_total'));
   // Errors first.
   const sev = j.problems.map((p) => p.severity);
-  assert.deepEqual(sev, [...sev].sort((a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b)));
+  assert.deepEqual(
+    sev,
+    [...sev].sort((a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b)),
+  );
 });
 
 test('text output groups by severity, each problem with its fix; untrusted names are escaped', { skip: needGo }, async () => {
@@ -175,7 +210,11 @@ test('hand-written histograms: no +Inf bucket, not cumulative, _count unlike +In
   const j = JSON.parse(r.stdout) as Report;
   assert.equal(j.format, 'text');
   const rules = j.problems.map((p) => `${p.rule} ${p.metric}`).sort();
-  assert.deepEqual(rules, ['histogram-count-mismatch legacy_batch_seconds', 'histogram-no-inf legacy_request_seconds', 'histogram-not-cumulative legacy_request_seconds']);
+  assert.deepEqual(rules, [
+    'histogram-count-mismatch legacy_batch_seconds',
+    'histogram-no-inf legacy_request_seconds',
+    'histogram-not-cumulative legacy_request_seconds',
+  ]);
 });
 
 test('a base URL means <url>/metrics; the Go runtime facts come from client_golang collectors', { skip: needGo }, async () => {
@@ -241,7 +280,16 @@ test('--format asks for one format; a saved file and stdin read the same', { ski
 });
 
 test('--disable: promlint as a group, or single rules; unknown rules are usage errors', { skip: needGo }, async () => {
-  const r = await goscope(['metrics', gen!.url + '/mistakes', '--disable', 'promlint', '--disable', 'unbounded-label,same-quantity', '--json', ...out('disable')]);
+  const r = await goscope([
+    'metrics',
+    gen!.url + '/mistakes',
+    '--disable',
+    'promlint',
+    '--disable',
+    'unbounded-label,same-quantity',
+    '--json',
+    ...out('disable'),
+  ]);
   const j = JSON.parse(r.stdout) as Report;
   assert.ok(j.problems.length > 0);
   assert.ok(!j.problems.some((p) => p.promlint || p.rule === 'unbounded-label' || p.rule === 'same-quantity'));
@@ -319,7 +367,12 @@ test('the demo service: its planted /metrics mistakes, each found once', { skip:
     const dir = mkdtempSync(path.join(tmp, 'heap-'));
     const heap = await goscope(['metrics', demo.url + '/debug/pprof/heap', '--out', dir]);
     assert.equal(heap.code, 1);
-    assert.match(heap.stderr, new RegExp(`^goscope: ${demo.url}/debug/pprof/heap: not a Prometheus exposition but \\d+ bytes of gzip-compressed data \\(Content-Type application/octet-stream; saved to ${dir}/metrics\\.txt\\): is this the right URL\\? goscope reads <service>/metrics\n$`));
+    assert.match(
+      heap.stderr,
+      new RegExp(
+        `^goscope: ${demo.url}/debug/pprof/heap: not a Prometheus exposition but \\d+ bytes of gzip-compressed data \\(Content-Type application/octet-stream; saved to ${dir}/metrics\\.txt\\): is this the right URL\\? goscope reads <service>/metrics\n$`,
+      ),
+    );
   } finally {
     await demo.stop();
   }
@@ -331,7 +384,11 @@ test('diagnose reads /metrics: runtime facts and the worst problems; a service w
     const dir = mkdtempSync(path.join(tmp, 'diag-'));
     const r = await goscope(['diagnose', demo.url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', dir], { timeoutMs: 120_000 });
     assert.ok(r.code === 0 || r.code === 3, r.stderr);
-    const m = (JSON.parse(r.stdout) as { metrics: { state: string; errors: number; warnings: number; problems: Problem[]; runtime: Record<string, unknown>; saved: string } }).metrics;
+    const m = (
+      JSON.parse(r.stdout) as {
+        metrics: { state: string; errors: number; warnings: number; problems: Problem[]; runtime: Record<string, unknown>; saved: string };
+      }
+    ).metrics;
     assert.equal(m.state, 'ok');
     assert.deepEqual([m.errors, m.warnings], [2, 6]);
     assert.equal(m.problems[0]!.severity, 'error');
@@ -340,8 +397,14 @@ test('diagnose reads /metrics: runtime facts and the worst problems; a service w
     // The HTML report has the same digest: facts, the worst problems with their fixes.
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
     assert.match(html, /<a href="#metrics">metrics<\/a>/);
-    assert.match(html, /<p data-metrics-state="ok"><code>http:\/\/127\.0\.0\.1:\d+\/metrics<\/code> · 47 families, \d+ series · <b>2 errors, 6 warnings<\/b><\/p>/);
-    assert.deepEqual([...html.matchAll(/<tr data-metrics-rule="([^"]+)">/g)].map((x) => x[1]), m.problems.map((p) => p.rule));
+    assert.match(
+      html,
+      /<p data-metrics-state="ok"><code>http:\/\/127\.0\.0\.1:\d+\/metrics<\/code> · 47 families, \d+ series · <b>2 errors, 6 warnings<\/b><\/p>/,
+    );
+    assert.deepEqual(
+      [...html.matchAll(/<tr data-metrics-rule="([^"]+)">/g)].map((x) => x[1]),
+      m.problems.map((p) => p.rule),
+    );
     assert.match(html, /<li>Go runtime  go1\.\d+\.\d+ · \d+ goroutines/);
     // The folder again, offline: the saved /metrics is read again.
     const again = JSON.parse((await goscope(['diagnose', dir, '--json'])).stdout) as { metrics: { state: string; errors: number } };
@@ -355,12 +418,20 @@ test('diagnose reads /metrics: runtime facts and the worst problems; a service w
       return true;
     });
     try {
-      const r = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', mkdtempSync(path.join(tmp, 'diag404-'))], { timeoutMs: 120_000 });
+      const r = await goscope(
+        ['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--json', '--out', mkdtempSync(path.join(tmp, 'diag404-'))],
+        { timeoutMs: 120_000 },
+      );
       assert.ok(r.code === 0 || r.code === 3, r.stderr);
       const j = JSON.parse(r.stdout) as { metrics: { state: string }; captureDir: string };
       assert.equal(j.metrics.state, 'absent');
-      assert.match(readFileSync(path.join(j.captureDir, 'report.html'), 'utf8'), /<p data-metrics-state="absent"><code>http:\/\/127\.0\.0\.1:\d+\/metrics<\/code>: the service serves no \/metrics<\/p>/);
-      const t = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', mkdtempSync(path.join(tmp, 'diag404t-'))], { timeoutMs: 120_000 });
+      assert.match(
+        readFileSync(path.join(j.captureDir, 'report.html'), 'utf8'),
+        /<p data-metrics-state="absent"><code>http:\/\/127\.0\.0\.1:\d+\/metrics<\/code>: the service serves no \/metrics<\/p>/,
+      );
+      const t = await goscope(['diagnose', p.url, '--seconds', '1', '--samples', '2', '--no-trace', '--out', mkdtempSync(path.join(tmp, 'diag404t-'))], {
+        timeoutMs: 120_000,
+      });
       assert.match(t.stdout, /^metrics · http:\/\/127\.0\.0\.1:\d+\/metrics: the service serves no \/metrics$/m);
     } finally {
       await p.close();
@@ -428,7 +499,9 @@ test('a reply cut short is saved before it is read: one line with the URL, line 
 
 test('Ctrl-C: after a scrape, what was scraped is reported (exit 130); during the first, one line (exit 130)', { skip: needGo, timeout: 120_000 }, async () => {
   const dir = mkdtempSync(path.join(tmp, 'int-'));
-  const r = await interrupted(['metrics', gen!.url + '/mistakes', '--samples', '3', '--interval', '60s', '--json', '--out', dir], () => readdirSync(dir).includes('metrics.om.txt'));
+  const r = await interrupted(['metrics', gen!.url + '/mistakes', '--samples', '3', '--interval', '60s', '--json', '--out', dir], () =>
+    readdirSync(dir).includes('metrics.om.txt'),
+  );
   assert.equal(r.code, 130, r.stderr);
   const j = JSON.parse(r.stdout) as Report;
   assert.equal(j.scrapes, 1);
@@ -493,7 +566,6 @@ test('a family past 10,000 series: high-cardinality names the label that multipl
   }
 });
 
-
 // ---------------------------------------------------------------------------------------
 // A third-party Go service: Caddy's admin endpoint serves /metrics (client_golang).
 
@@ -510,7 +582,10 @@ test('Caddy v2.11.9: its admin /metrics scraped and linted, promlint parity, run
     assert.match(String(j.runtime!.goVersion), /^go1\.\d+/);
     assert.ok((j.runtime!.goroutines as number) > 0);
     assert.ok((j.runtime!.openFds as number) > 0 && (j.runtime!.maxFds as number) > 0);
-    assert.ok(j.cardinality.some((x) => x.metric.startsWith('caddy_')), 'caddy families');
+    assert.ok(
+      j.cardinality.some((x) => x.metric.startsWith('caddy_')),
+      'caddy families',
+    );
     // promlint's rules on a real third-party exposition: the same problems as client_golang's promlint.
     for (const f of ['text', 'protobuf'] as const) {
       const s = JSON.parse((await goscope(['metrics', c.admin, '--format', f, '--json', ...out('caddy-' + f)])).stdout) as Report;

@@ -47,22 +47,26 @@ interface Row {
 
 async function rows(buf: Uint8Array, format?: ExpositionFormat, chunk = 1 << 16): Promise<{ rows: Row[]; families: Family[] }> {
   const out: Row[] = [];
-  const parse = await readExposition(chunksOf(buf, chunk), { input: 't', format }, {
-    series(f: Family, s: Series) {
-      out.push({
-        family: f.name,
-        type: f.type,
-        help: f.help,
-        labels: JSON.stringify(s.labels),
-        value: Number.isNaN(s.value) ? null : s.value,
-        count: s.count ?? null,
-        sum: s.sum ?? null,
-        buckets: JSON.stringify(s.les?.map((le, i) => [le === Infinity ? '+Inf' : le, s.bucketCounts![i]])),
-        quantiles: JSON.stringify(s.quantiles?.map((q, i) => [q, s.quantileValues![i]])),
-        timestampMs: s.timestampMs ?? null,
-      });
+  const parse = await readExposition(
+    chunksOf(buf, chunk),
+    { input: 't', format },
+    {
+      series(f: Family, s: Series) {
+        out.push({
+          family: f.name,
+          type: f.type,
+          help: f.help,
+          labels: JSON.stringify(s.labels),
+          value: Number.isNaN(s.value) ? null : s.value,
+          count: s.count ?? null,
+          sum: s.sum ?? null,
+          buckets: JSON.stringify(s.les?.map((le, i) => [le === Infinity ? '+Inf' : le, s.bucketCounts![i]])),
+          quantiles: JSON.stringify(s.quantiles?.map((q, i) => [q, s.quantileValues![i]])),
+          timestampMs: s.timestampMs ?? null,
+        });
+      },
     },
-  });
+  );
   return { rows: out, families: parse.families };
 }
 
@@ -112,7 +116,11 @@ test('protobuf carries the native histogram; exemplars and _created come from Op
   for (const f of FORMATS) {
     const s = await scrape('/fixed', f);
     const list: Series[] = [];
-    await readExposition(chunksOf(s.buf, 4096), { input: f, format: f }, { series: (fam, x) => fam.name === 'rpc_latency_seconds' || fam.name === 'http_request_duration_seconds' ? list.push(x) : 0 });
+    await readExposition(
+      chunksOf(s.buf, 4096),
+      { input: f, format: f },
+      { series: (fam, x) => (fam.name === 'rpc_latency_seconds' || fam.name === 'http_request_duration_seconds' ? list.push(x) : 0) },
+    );
     seen.set(f, list);
   }
   const nat = seen.get('protobuf')!.find((s) => s.native)!;
@@ -120,10 +128,20 @@ test('protobuf carries the native histogram; exemplars and _created come from Op
   const n = nat.native!;
   const total = n.zeroCount + n.positiveCounts.reduce((a, b) => a + b, 0) + n.negativeCounts.reduce((a, b) => a + b, 0);
   assert.equal(total, nat.count, 'native buckets add up to the count');
-  assert.equal(n.negativeCounts.reduce((a, b) => a + b, 0), 1, 'one negative observation');
+  assert.equal(
+    n.negativeCounts.reduce((a, b) => a + b, 0),
+    1,
+    'one negative observation',
+  );
   for (const f of ['openmetrics', 'protobuf'] as const) {
-    assert.ok(seen.get(f)!.some((s) => s.exemplars > 0), `${f}: exemplar`);
-    assert.ok(seen.get(f)!.every((s) => typeof s.created === 'number' && s.created > 1.7e9), `${f}: _created`);
+    assert.ok(
+      seen.get(f)!.some((s) => s.exemplars > 0),
+      `${f}: exemplar`,
+    );
+    assert.ok(
+      seen.get(f)!.every((s) => typeof s.created === 'number' && s.created > 1.7e9),
+      `${f}: _created`,
+    );
   }
 });
 
@@ -164,16 +182,14 @@ test('promlint parity on a classic text exposition read exactly as promtool read
   assert.ok(a.series >= 3000, `series: ${a.series}`);
 });
 
-function parseError(input: string, format?: ExpositionFormat): FormatError {
-  let err: unknown;
-  return readExposition(chunksOf(Buffer.from(input), 5), { input: 'x.prom', format }, { series() {} }).then(
-    () => assert.fail(`parsed: ${JSON.stringify(input)}`),
-    (e) => {
-      err = e;
-      assert.ok(err instanceof FormatError, String(err));
-      return err;
-    },
-  ) as unknown as FormatError;
+async function parseError(input: string, format?: ExpositionFormat): Promise<FormatError> {
+  try {
+    await readExposition(chunksOf(Buffer.from(input), 5), { input: 'x.prom', format }, { series() {} });
+  } catch (e) {
+    assert.ok(e instanceof FormatError, String(e));
+    return e;
+  }
+  assert.fail(`parsed: ${JSON.stringify(input)}`);
 }
 
 test('malformed lines: one error naming the input, line and column', async () => {
@@ -194,7 +210,7 @@ test('malformed lines: one error naming the input, line and column', async () =>
     ['a\t1 # {trace_id="x"} 1\n', /line 1, column 5: expected integer as timestamp, got "#"/],
   ];
   for (const [input, re, format] of cases) {
-    const e = parseError(input, format);
+    const e = await parseError(input, format);
     assert.match(e.message, re, JSON.stringify(input));
     assert.ok(!e.message.includes('\n'), 'one line');
   }
@@ -258,12 +274,25 @@ test('OpenMetrics types client_golang never writes: info, stateset, gaugehistogr
     '# EOF',
     '',
   ].join('\n');
-  await assert.rejects(readExposition(chunksOf(Buffer.from(om), 7), { input: 'om', format: 'openmetrics' }, { series() {} }), /om: line 13, column 20: unknown metric type "milliseconds"/);
-  const good = om.replace('# TYPE upload_time milliseconds\n', '# TYPE jobs counter\n# UNIT jobs seconds\njobs_total 3 1767225600.5\njobs_created 1767225000\n');
+  await assert.rejects(
+    readExposition(chunksOf(Buffer.from(om), 7), { input: 'om', format: 'openmetrics' }, { series() {} }),
+    /om: line 13, column 20: unknown metric type "milliseconds"/,
+  );
+  const good = om.replace(
+    '# TYPE upload_time milliseconds\n',
+    '# TYPE jobs counter\n# UNIT jobs seconds\njobs_total 3 1767225600.5\njobs_created 1767225000\n',
+  );
   const seen: string[] = [];
-  const parse = await readExposition(chunksOf(Buffer.from(good), 7), { input: 'om' }, {
-    series: (f, s) => seen.push(`${f.name} ${f.type} ${JSON.stringify(s.labels)} ${s.value} ${s.count ?? ''} ${s.sum ?? ''} ${s.les?.join(',') ?? ''} ${s.timestampMs ?? ''} ${s.created ?? ''}`),
-  });
+  const parse = await readExposition(
+    chunksOf(Buffer.from(good), 7),
+    { input: 'om' },
+    {
+      series: (f, s) =>
+        seen.push(
+          `${f.name} ${f.type} ${JSON.stringify(s.labels)} ${s.value} ${s.count ?? ''} ${s.sum ?? ''} ${s.les?.join(',') ?? ''} ${s.timestampMs ?? ''} ${s.created ?? ''}`,
+        ),
+    },
+  );
   assert.equal(parse.format, 'openmetrics', 'recognised by its # EOF');
   assert.deepEqual(seen, [
     'build_info info ["version","1.2.3","revision","abc"] 1     ',
@@ -274,10 +303,20 @@ test('OpenMetrics types client_golang never writes: info, stateset, gaugehistogr
   ]);
   assert.equal(parse.families.find((f) => f.name === 'queue_wait_seconds')!.unit, 'seconds');
   const a = await analyseExposition(chunksOf(Buffer.from(good), 64), { input: 'om' });
-  assert.deepEqual(a.problems.filter((p) => p.rule === 'unit-suffix').map((p) => [p.metric, p.severity]), [['jobs_total', 'error']], '# UNIT seconds on jobs: Prometheus refuses the scrape');
+  assert.deepEqual(
+    a.problems.filter((p) => p.rule === 'unit-suffix').map((p) => [p.metric, p.severity]),
+    [['jobs_total', 'error']],
+    '# UNIT seconds on jobs: Prometheus refuses the scrape',
+  );
   // Prometheus checks the name as the # UNIT line writes it: a counter's _total is not taken off.
-  const total = good.replace('# TYPE jobs counter\n# UNIT jobs seconds\njobs_total 3 1767225600.5\njobs_created 1767225000\n', '# TYPE jobs_seconds_total counter\n# UNIT jobs_seconds_total seconds\njobs_seconds_total 3\n');
+  const total = good.replace(
+    '# TYPE jobs counter\n# UNIT jobs seconds\njobs_total 3 1767225600.5\njobs_created 1767225000\n',
+    '# TYPE jobs_seconds_total counter\n# UNIT jobs_seconds_total seconds\njobs_seconds_total 3\n',
+  );
   assert.notEqual(total, good);
   const t = await analyseExposition(chunksOf(Buffer.from(total), 64), { input: 'om' });
-  assert.deepEqual(t.problems.filter((p) => p.rule === 'unit-suffix').map((p) => [p.metric, p.severity]), [['jobs_seconds_total', 'error']]);
+  assert.deepEqual(
+    t.problems.filter((p) => p.rule === 'unit-suffix').map((p) => [p.metric, p.severity]),
+    [['jobs_seconds_total', 'error']],
+  );
 });

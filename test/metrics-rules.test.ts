@@ -83,9 +83,29 @@ test("values print as client_golang writes them (Go's shortest 'g')", () => {
 });
 
 test('runtime limits: open files at 80% of the limit, memory at 90% of GOMEMLIMIT', () => {
-  const base: RuntimeFacts = { goVersion: 'go1.26.8', goroutines: 10, threads: 8, gomaxprocs: 2, gogc: 100, memoryLimitBytes: null, heapAllocBytes: 1, runtimeBytes: 100, residentBytes: 1, openFds: 10, maxFds: 1024, startTimeSeconds: 1, gcPauses: null };
+  const base: RuntimeFacts = {
+    goVersion: 'go1.26.8',
+    goroutines: 10,
+    threads: 8,
+    gomaxprocs: 2,
+    gogc: 100,
+    memoryLimitBytes: null,
+    heapAllocBytes: 1,
+    runtimeBytes: 100,
+    residentBytes: 1,
+    openFds: 10,
+    maxFds: 1024,
+    startTimeSeconds: 1,
+    gcPauses: null,
+  };
   assert.deepEqual(runtimeProblems(base), []);
-  assert.deepEqual(runtimeProblems({ ...base, openFds: 820 }).map((p) => p.rule), ['fd-limit']);
-  assert.deepEqual(runtimeProblems({ ...base, memoryLimitBytes: 110 }).map((p) => p.rule), ['heap-limit']);
+  assert.deepEqual(
+    runtimeProblems({ ...base, openFds: 820 }).map((p) => p.rule),
+    ['fd-limit'],
+  );
+  assert.deepEqual(
+    runtimeProblems({ ...base, memoryLimitBytes: 110 }).map((p) => p.rule),
+    ['heap-limit'],
+  );
   assert.deepEqual(runtimeProblems({ ...base, memoryLimitBytes: 200 }), []);
 });

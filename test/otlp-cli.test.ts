@@ -23,7 +23,11 @@ test('goscope otlp receives until SIGINT, then saves and summarises (exit 0)', a
     return t.skip(`otlpgen could not be built: ${(e as Error).message.split('\n')[0]}`);
   }
   const out = path.join(tmp, 'cap');
-  const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'otlp', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin/goscope.js'), 'otlp', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--out', out, '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   p.stdout.on('data', (b: Buffer) => (stdout += b));

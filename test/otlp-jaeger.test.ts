@@ -156,7 +156,17 @@ test("goscope's reader of Jaeger's API gives the spans goscope received itself",
   const out = path.join(tmp, 'recv');
   mkdirSync(out);
   const r = await startReceiver({ httpListen: '127.0.0.1:0', grpcListen: null, outDir: out });
-  const run = await runOtlpgen(['-export', `http://${r.httpAddress}`, '-export', `grpc://127.0.0.1:${ports!.grpc}`, '-gzip', '-traces', '5', '-service', 'otlpgen-jaeger']);
+  const run = await runOtlpgen([
+    '-export',
+    `http://${r.httpAddress}`,
+    '-export',
+    `grpc://127.0.0.1:${ports!.grpc}`,
+    '-gzip',
+    '-traces',
+    '5',
+    '-service',
+    'otlpgen-jaeger',
+  ]);
   await r.close();
   assert.equal(run.code, 0, run.stderr);
   const own: Span[] = [];
@@ -183,7 +193,10 @@ test("goscope's reader of Jaeger's API gives the spans goscope received itself",
   const got = bySpanId(fromApi).map(fromJaeger);
   // Keys Jaeger adds of its own, if any, are named in the failure rather than hidden.
   assert.deepEqual(got, want);
-  assert.ok(fromApi.some((s) => s.attributes['big.int'] === 9007199254740993n), 'int64 beyond 2^53 stays exact through Jaeger JSON');
+  assert.ok(
+    fromApi.some((s) => s.attributes['big.int'] === 9007199254740993n),
+    'int64 beyond 2^53 stays exact through Jaeger JSON',
+  );
   // What the fixture plants came back through Jaeger's tags (so the equality means something).
   assert.ok(fromApi.some((s) => s.status.code === 2 && s.status.message === 'query timed out' && s.events.some((e) => e.name === 'exception')));
   assert.ok(fromApi.some((s) => s.kind === 4) && fromApi.some((s) => s.links.length === 1));

@@ -67,9 +67,11 @@ function logBodies(): Buffer[] {
 
 /** The requests as OTLP JSON Lines, as goscope's receiver and the collector's file exporter write them. */
 function jsonLines(): string {
-  return [...traceBodies().map((b) => decodeRequest('traces', b, 'body')), ...logBodies().map((b) => decodeRequest('logs', b, 'body'))]
-    .map((o) => JSON.stringify(o))
-    .join('\n') + '\n';
+  return (
+    [...traceBodies().map((b) => decodeRequest('traces', b, 'body')), ...logBodies().map((b) => decodeRequest('logs', b, 'body'))]
+      .map((o) => JSON.stringify(o))
+      .join('\n') + '\n'
+  );
 }
 
 function checkSpans(spans: Span[]): void {
@@ -86,15 +88,24 @@ function checkLogs(logs: OtlpLogRecord[]): void {
 
 test('protobuf request bodies from the Go SDK decode to exactly the spans it ended', async (t) => {
   if (skip) return t.skip(skip);
-  assert.ok(bodies.some((b) => b.gzip), 'the SDK sent gzip');
+  assert.ok(
+    bodies.some((b) => b.gzip),
+    'the SDK sent gzip',
+  );
   const spans: Span[] = [];
   for (const b of traceBodies()) spans.push(...(await all(readSpans(fromBuffer(b), 'body.pb'))));
   checkSpans(spans);
   // What the fixture plants is really there (so the equality above means something).
-  assert.ok(spans.some((s) => s.attributes['big.int'] === 9007199254740993n), 'int64 beyond 2^53 stays exact');
+  assert.ok(
+    spans.some((s) => s.attributes['big.int'] === 9007199254740993n),
+    'int64 beyond 2^53 stays exact',
+  );
   assert.ok(spans.some((s) => s.status.code === 2 && s.events.some((e) => e.name === 'exception')));
   assert.ok(spans.some((s) => s.links.length === 1));
-  assert.ok(spans.some((s) => s.startNs % 1000n !== 0n), 'nanosecond digits survive');
+  assert.ok(
+    spans.some((s) => s.startNs % 1000n !== 0n),
+    'nanosecond digits survive',
+  );
   const roots = spans.filter((s) => s.parentSpanId === '');
   assert.equal(roots.length, 7);
   // Spans share their resource and scope objects.
@@ -148,7 +159,8 @@ function base64Ids(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(base64Ids);
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = /^(traceId|spanId|parentSpanId)$/.test(k) && typeof x === 'string' ? Buffer.from(x, 'hex').toString('base64') : base64Ids(x);
+    for (const [k, x] of Object.entries(v))
+      o[k] = /^(traceId|spanId|parentSpanId)$/.test(k) && typeof x === 'string' ? Buffer.from(x, 'hex').toString('base64') : base64Ids(x);
     return o;
   }
   return v;
@@ -167,7 +179,10 @@ test('snake_case names, base64 ids, numeric int64 and a pretty-printed single re
   const stats = newReadStats();
   const spans = await all(readSpans(fromBuffer(Buffer.from(JSON.stringify(one, null, 2)), 100), 'one.json', { stats }));
   assert.equal(stats.format, 'otlp-json');
-  assert.equal(spans.length, (one.resourceSpans as { scopeSpans: { spans: unknown[] }[] }[]).reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0));
+  assert.equal(
+    spans.length,
+    (one.resourceSpans as { scopeSpans: { spans: unknown[] }[] }[]).reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0),
+  );
 });
 
 test('broken lines are counted and located; a file with no OTLP at all is one FormatError', async (t) => {
@@ -180,8 +195,19 @@ test('broken lines are counted and located; a file with no OTLP at all is one Fo
   assert.equal(stats.badLines, 2);
   assert.match(stats.firstBad ?? '', /^line 2: not valid JSON/);
 
-  await assert.rejects(all(readSpans(fromBuffer(Buffer.from('{"a":1}\n{"b":2}\n')), 'x.jsonl')), (e: unknown) => e instanceof FormatError && /^x\.jsonl: no line is an OTLP request or Jaeger reply \(2 unreadable; first at line 1: not an OTLP request/.test((e as Error).message));
-  await assert.rejects(all(readSpans(fromBuffer(Buffer.from([0x0a, 0x05, 0x0a, 0x03])), 'cut.pb')), (e: unknown) => e instanceof FormatError && /cut\.pb: byte \d+: truncated/.test((e as Error).message));
+  await assert.rejects(
+    all(readSpans(fromBuffer(Buffer.from('{"a":1}\n{"b":2}\n')), 'x.jsonl')),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      /^x\.jsonl: no line is an OTLP request or Jaeger reply \(2 unreadable; first at line 1: not an OTLP request/.test((e as Error).message),
+  );
+  await assert.rejects(
+    all(readSpans(fromBuffer(Buffer.from([0x0a, 0x05, 0x0a, 0x03])), 'cut.pb')),
+    (e: unknown) => e instanceof FormatError && /cut\.pb: byte \d+: truncated/.test((e as Error).message),
+  );
   const big = Buffer.from('{"resourceSpans":[' + ' '.repeat(2000) + ']}\n');
-  await assert.rejects(all(readSpans(fromBuffer(big), 'big.jsonl', { maxDoc: 1000 })), /big\.jsonl: line 1: line longer than 1000 bytes \(set GOSCOPE_MAX_OTLP=/);
+  await assert.rejects(
+    all(readSpans(fromBuffer(big), 'big.jsonl', { maxDoc: 1000 })),
+    /big\.jsonl: line 1: line longer than 1000 bytes \(set GOSCOPE_MAX_OTLP=/,
+  );
 });

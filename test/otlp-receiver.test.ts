@@ -62,7 +62,18 @@ test('the Go SDK over OTLP/HTTP and OTLP/gRPC with gzip: every span and record s
   const viaHttp = await receiver({ grpc: false });
   const viaGrpc = await receiver({ http: false });
   const truthFile = path.join(tmp, 'truth1.jsonl');
-  const run = await runOtlpgen(['-export', `http://${viaHttp.httpAddress}`, '-export', `grpc://${viaGrpc.grpcAddress}`, '-gzip', '-traces', '9', '-logs', '-truth', truthFile]);
+  const run = await runOtlpgen([
+    '-export',
+    `http://${viaHttp.httpAddress}`,
+    '-export',
+    `grpc://${viaGrpc.grpcAddress}`,
+    '-gzip',
+    '-traces',
+    '9',
+    '-logs',
+    '-truth',
+    truthFile,
+  ]);
   assert.equal(run.code, 0, run.stderr);
   await viaHttp.close();
   await viaGrpc.close();
@@ -129,7 +140,16 @@ test('OTLP/HTTP JSON: stored as sent, gzip accepted, bad ids rejected as partial
     resourceSpans: [
       {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api' } }] },
-        scopeSpans: [{ scope: { name: 's' }, spans: [SPAN('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 'ok'), SPAN('xyz', 'b7ad6b7169203332', 'bad'), SPAN('0af7651916cd43dd8448eb211c80319c', '0000000000000000', 'zero')] }],
+        scopeSpans: [
+          {
+            scope: { name: 's' },
+            spans: [
+              SPAN('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 'ok'),
+              SPAN('xyz', 'b7ad6b7169203332', 'bad'),
+              SPAN('0af7651916cd43dd8448eb211c80319c', '0000000000000000', 'zero'),
+            ],
+          },
+        ],
       },
     ],
   };
@@ -140,13 +160,20 @@ test('OTLP/HTTP JSON: stored as sent, gzip accepted, bad ids rejected as partial
   const ps = JSON.parse(a.body.toString()).partialSuccess;
   assert.equal(ps.rejectedSpans, '2');
   assert.match(ps.errorMessage, /^2 spans rejected; first: span "bad": traceId "xyz" is not 16 bytes of hex/);
-  const ok = { resourceSpans: [{ ...req.resourceSpans[0], scopeSpans: [{ scope: { name: 's' }, spans: [SPAN('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203333', 'gz')] }] }] };
+  const ok = {
+    resourceSpans: [
+      { ...req.resourceSpans[0], scopeSpans: [{ scope: { name: 's' }, spans: [SPAN('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203333', 'gz')] }] },
+    ],
+  };
   const b = await post(url, gzipSync(JSON.stringify(ok)), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
   assert.equal(b.status, 200);
   assert.equal(b.body.toString(), '{}');
   await r.close();
   const { spans } = await stored(r);
-  assert.deepEqual(spans.map((s) => s.name), ['ok', 'gz']);
+  assert.deepEqual(
+    spans.map((s) => s.name),
+    ['ok', 'gz'],
+  );
   assert.equal(spans[0]!.startNs, 1700000000000000001n);
   assert.equal(spans[0]!.resource.service, 'api');
   assert.equal(r.state.counts.rejectedItems, 2);
@@ -187,7 +214,12 @@ test('OTLP/HTTP errors: 400, 404, 405, 413, 415 and 429 with Retry-After, each w
   await busy.close();
 });
 
-async function grpcCall(address: string, method: string, message: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: string; message: string; details?: string; body: Buffer }> {
+async function grpcCall(
+  address: string,
+  method: string,
+  message: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<{ status: string; message: string; details?: string; body: Buffer }> {
   const client = http2.connect(`http://${address}`);
   client.on('error', () => {});
   try {
@@ -201,7 +233,14 @@ async function grpcCall(address: string, method: string, message: Uint8Array, he
       req.on('response', (h) => (head = h));
       req.on('data', (b: Buffer) => parts.push(b));
       req.on('trailers', (tr) => (head = { ...head, ...tr }));
-      req.on('end', () => resolve({ status: String(head['grpc-status']), message: decodeURIComponent(String(head['grpc-message'] ?? '')), details: head['grpc-status-details-bin'] as string | undefined, body: Buffer.concat(parts) }));
+      req.on('end', () =>
+        resolve({
+          status: String(head['grpc-status']),
+          message: decodeURIComponent(String(head['grpc-message'] ?? '')),
+          details: head['grpc-status-details-bin'] as string | undefined,
+          body: Buffer.concat(parts),
+        }),
+      );
       req.on('error', reject);
       req.end(frame);
     });
@@ -234,9 +273,8 @@ test('OTLP/gRPC errors: INVALID_ARGUMENT, UNIMPLEMENTED, RESOURCE_EXHAUSTED with
 
 test('a listen address in use is one clear line', async () => {
   const a = await receiver({ grpc: false });
-  await assert.rejects(
-    startReceiver({ httpListen: a.httpAddress!, grpcListen: null, outDir: tmp }),
-    (e: unknown) => /^OTLP\/HTTP 127\.0\.0\.1:\d+: cannot listen: the address is in use/.test((e as Error).message),
+  await assert.rejects(startReceiver({ httpListen: a.httpAddress!, grpcListen: null, outDir: tmp }), (e: unknown) =>
+    /^OTLP\/HTTP 127\.0\.0\.1:\d+: cannot listen: the address is in use/.test((e as Error).message),
   );
   await a.close();
   // Nothing received: no files.

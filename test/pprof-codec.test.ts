@@ -139,7 +139,12 @@ function renderSample(s: Sample): RawSample {
   }
   const labels: string[] = [];
   if (str.size > 0) {
-    labels.push([...str].map(([k, v]) => `${k}:[${v.join(' ')}]`).sort().join(' '));
+    labels.push(
+      [...str]
+        .map(([k, v]) => `${k}:[${v.join(' ')}]`)
+        .sort()
+        .join(' '),
+    );
   }
   if (num.size > 0) {
     labels.push(
@@ -271,20 +276,32 @@ test('negative int64 values decode as negative numbers (not 2^64 - n)', () => {
   const edge = [-1, -(2 ** 53) + 1, -(2n ** 53n), -(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n, 2 ** 53 - 1, 2 ** 49, 2 ** 49 - 1, 2n ** 56n + 3n];
   const p = decodeProfile(minimal({ samples: edge.map((v) => [...fb(1, [1]), ...fb(2, varint(v))]) }), 'edge.pb');
   // Canonical form: numbers when safe, bigints otherwise, exact either way.
-  assert.deepEqual(p.samples.flatMap((s) => s.values), [-1, -(2 ** 53) + 1, -(2n ** 53n), -(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n, 2 ** 53 - 1, 2 ** 49, 2 ** 49 - 1, 2n ** 56n + 3n]);
+  assert.deepEqual(
+    p.samples.flatMap((s) => s.values),
+    [-1, -(2 ** 53) + 1, -(2n ** 53n), -(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n, 2 ** 53 - 1, 2 ** 49, 2 ** 49 - 1, 2n ** 56n + 3n],
+  );
 });
 
 test('packed and unpacked repeated fields decode alike; unknown fields of every wire type are skipped', () => {
   const unknown = [
     ...fv(40, 123456789012345n), // varint
-    ...varint(41 * 8 + 1), 1, 2, 3, 4, 5, 6, 7, 8, // fixed64
+    ...varint(41 * 8 + 1),
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8, // fixed64
     ...fs(42, 'ignored'), // length-delimited
-    ...varint(43 * 8 + 5), 1, 2, 3, 4, // fixed32
+    ...varint(43 * 8 + 5),
+    1,
+    2,
+    3,
+    4, // fixed32
   ];
-  const packed = decodeProfile(
-    minimal({ sample: [...fb(1, [1, 1]), ...fb(2, [5])], extraTop: fb(13, [1, 2]) }),
-    'packed.pb',
-  );
+  const packed = decodeProfile(minimal({ sample: [...fb(1, [1, 1]), ...fb(2, [5])], extraTop: fb(13, [1, 2]) }), 'packed.pb');
   const unpacked = decodeProfile(
     minimal({
       sample: [...fv(1, 1), ...unknown, ...fv(1, 1), ...fv(2, 5)],
@@ -321,11 +338,14 @@ test('values beyond 2^53 and int64 extremes round-trip and match go tool pprof -
   );
   const back = decodeProfile(encodeProfile(p), 'big.pb');
   const gz = roundTrip(back);
-  assert.deepEqual(back.samples.map((s) => s.values), [
-    [2n ** 63n - 1n, -5],
-    [-(2n ** 63n), 2n ** 53n + 1n],
-    [-1, Number.MAX_SAFE_INTEGER],
-  ]);
+  assert.deepEqual(
+    back.samples.map((s) => s.values),
+    [
+      [2n ** 63n - 1n, -5],
+      [-(2n ** 63n), 2n ** 53n + 1n],
+      [-1, Number.MAX_SAFE_INTEGER],
+    ],
+  );
   assert.equal(back.mappings[0]!.memoryLimit, 0xffffffffff601000n);
   assert.equal(back.locations[3]!.address, 0xffffffffff600000n);
   const file = tmpFile('big.pb.gz', gz);
@@ -387,7 +407,11 @@ for (const name of ['sample.cpu.pb.gz', 'go.nomappings.crash.pb.gz']) {
 
 test('corpus: legacy profiles and the fuzz crasher give clear FormatErrors', { skip: corpusSkip }, () => {
   for (const name of ['legacy-go.crc32.cpu', 'legacy-gobench.heap']) {
-    throwsFormat(() => decodeProfile(corpus(name), name), name, /legacy \(pre-protobuf\) profile format is not supported \(convert it with `go tool pprof -proto FILE > out\.pb\.gz`\)/);
+    throwsFormat(
+      () => decodeProfile(corpus(name), name),
+      name,
+      /legacy \(pre-protobuf\) profile format is not supported \(convert it with `go tool pprof -proto FILE > out\.pb\.gz`\)/,
+    );
     // Also when gzipped.
     throwsFormat(() => decodeProfile(gzipSync(corpus(name)), name + '.gz'), name + '.gz', /legacy \(pre-protobuf\)/);
   }
@@ -401,7 +425,12 @@ test('profgen: goroutine profile labels (pprof.Do) decode exactly', { skip: goSk
   const p = decodeProfile(readFileSync(file), 'goroutine.pb.gz');
   assert.deepEqual(p.sampleTypes, [{ type: 'goroutine', unit: 'count' }]);
   const labelSets = p.samples
-    .map((s) => s.labels.map((l) => `${l.key}=${l.str}`).sort().join(','))
+    .map((s) =>
+      s.labels
+        .map((l) => `${l.key}=${l.str}`)
+        .sort()
+        .join(','),
+    )
     .filter(Boolean)
     .sort();
   assert.deepEqual(labelSets, ['role=parked,worker=w0', 'role=parked,worker=w1', 'role=parked,worker=w2', 'role=sleeper']);
@@ -438,7 +467,11 @@ test('profgen: CPU (with pprof.Do labels), mutex and block profiles round-trip w
   for (const [name, types] of Object.entries(expectTypes)) {
     const file = join(dir, name);
     const p = decodeProfile(readFileSync(file), name);
-    assert.deepEqual(p.sampleTypes.map((t) => `${t.type}/${t.unit}`), types, name);
+    assert.deepEqual(
+      p.sampleTypes.map((t) => `${t.type}/${t.unit}`),
+      types,
+      name,
+    );
     assert.ok(p.samples.length > 0, `${name} has samples`);
     if (name === 'cpu.pb.gz') {
       assert.ok(p.samples.some((s) => s.labels.some((l) => l.key === 'phase' && l.str === 'cpu.pb.gz')));
@@ -496,7 +529,11 @@ test('truncated protobuf: every cut point fails cleanly; interior cuts are rejec
     throwsFormat(() => decodeProfile(raw.subarray(0, cut), 'cut.pb'), 'cut.pb', /truncated|string index|not a pprof profile|does not exist|expected/);
   }
   throwsFormat(() => decodeProfile(raw.subarray(0, raw.length - 1), 'cut.pb'), 'cut.pb', /truncated data/);
-  throwsFormat(() => decodeProfile(raw.subarray(0, 3), 'cut.pb'), 'cut.pb', /^cut\.pb: byte 1: truncated data: length \d+ exceeds the 1 byte left in the input/);
+  throwsFormat(
+    () => decodeProfile(raw.subarray(0, 3), 'cut.pb'),
+    'cut.pb',
+    /^cut\.pb: byte 1: truncated data: length \d+ exceeds the 1 byte left in the input/,
+  );
 });
 
 test('truncated and corrupt gzip', { skip: corpusSkip }, () => {
@@ -533,22 +570,37 @@ test('the gzip trailer (ISIZE) only sizes the output buffer: a lying one neither
     } catch (e) {
       got = e;
     }
-    assert.ok(got instanceof FormatError || JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) === JSON.stringify(want, (_k, v) => (typeof v === 'bigint' ? String(v) : v)), String(got));
+    assert.ok(
+      got instanceof FormatError ||
+        JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) === JSON.stringify(want, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+      String(got),
+    );
   }
   const bomb = Buffer.from(gzipSync(new Uint8Array(64 << 20)));
   bomb.writeUInt32LE(100, bomb.length - 4); // claims 100 bytes
   throwsFormat(() => decodeProfile(bomb, 'bomb.pb.gz', { maxInflatedBytes: 16 << 20 }), 'bomb.pb.gz', /possible gzip bomb/);
   // The streaming check finds the same bomb without inflating it in memory.
-  await assert.rejects(checkInflatedSize(bomb, 'bomb.pb.gz', 16 << 20), /bomb\.pb\.gz: byte 16777216 of the decompressed data: decompressed size exceeds 16777216 bytes \(possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)/);
+  await assert.rejects(
+    checkInflatedSize(bomb, 'bomb.pb.gz', 16 << 20),
+    /bomb\.pb\.gz: byte 16777216 of the decompressed data: decompressed size exceeds 16777216 bytes \(possible gzip bomb\) \(set GOSCOPE_MAX_INFLATE=32MiB to allow more\)/,
+  );
   await checkInflatedSize(gz, 'ok.pb.gz', 16 << 20);
 });
 
 test('bogus length prefixes', () => {
   // Top level: a sample claiming 2^32 bytes, and one claiming 2^63.
-  throwsFormat(() => decodeProfile(bytes(fs(6, ''), [0x12, ...varint(2 ** 32)], [1, 2, 3]), 'len.pb'), 'len.pb', /^len\.pb: byte 3: truncated data: length 4294967296 exceeds the 3 bytes left/);
+  throwsFormat(
+    () => decodeProfile(bytes(fs(6, ''), [0x12, ...varint(2 ** 32)], [1, 2, 3]), 'len.pb'),
+    'len.pb',
+    /^len\.pb: byte 3: truncated data: length 4294967296 exceeds the 3 bytes left/,
+  );
   throwsFormat(() => decodeProfile(bytes(fs(6, ''), [0x12, ...varint(2n ** 63n)]), 'len.pb'), 'len.pb', /truncated data: length prefix ≥ 2\^53/);
   // Nested: a line longer than its location.
-  throwsFormat(() => decodeProfile(minimal({ location: [...fv(1, 1), 0x22, 50, 8, 1] }), 'nested.pb'), 'nested.pb', /truncated data: length 50 exceeds the 2 bytes left in the enclosing message/);
+  throwsFormat(
+    () => decodeProfile(minimal({ location: [...fv(1, 1), 0x22, 50, 8, 1] }), 'nested.pb'),
+    'nested.pb',
+    /truncated data: length 50 exceeds the 2 bytes left in the enclosing message/,
+  );
   // Packed values running past their field.
   throwsFormat(() => decodeProfile(minimal({ sample: [...fb(1, [1]), ...fb(2, [0x85])] }), 'packed.pb'), 'packed.pb', /truncated data/);
   throwsFormat(() => decodeProfile(minimal({ sample: [...fb(1, [0x81]), ...fb(2, [5])] }), 'packed.pb'), 'packed.pb', /truncated data/);
@@ -559,15 +611,27 @@ test('malformed varints and wire types', () => {
   throwsFormat(() => decodeProfile(minimal({ sample: [...fb(1, [1]), 0x10, ...Array(9).fill(0xff), 0x02] }), 'v.pb'), 'v.pb', /overflows 64 bits/);
   throwsFormat(() => decodeProfile(minimal({ extraTop: [...varint(20 * 8 + 3), 0] }), 'g.pb'), 'g.pb', /groups \(wire type 3\)/);
   throwsFormat(() => decodeProfile(minimal({ extraTop: [...varint(20 * 8 + 4)] }), 'g.pb'), 'g.pb', /end-group/);
-  throwsFormat(() => decodeProfile(minimal({ fn: [...fv(1, 1), ...fs(2, 'main.f')] }), 'wt.pb'), 'wt.pb', /function\.name \(field 2\) has wire type length-delimited, expected varint/);
+  throwsFormat(
+    () => decodeProfile(minimal({ fn: [...fv(1, 1), ...fs(2, 'main.f')] }), 'wt.pb'),
+    'wt.pb',
+    /function\.name \(field 2\) has wire type length-delimited, expected varint/,
+  );
 });
 
 test('not a pprof profile', () => {
   // Another protobuf message (field 1 as a varint), random bytes, no string table, text.
-  throwsFormat(() => decodeProfile(Uint8Array.from([0x08, 0x96, 0x01]), 'other.pb'), 'other.pb', /not a pprof profile: Profile\.sample_type \(field 1\) has wire type varint/);
+  throwsFormat(
+    () => decodeProfile(Uint8Array.from([0x08, 0x96, 0x01]), 'other.pb'),
+    'other.pb',
+    /not a pprof profile: Profile\.sample_type \(field 1\) has wire type varint/,
+  );
   throwsFormat(() => decodeProfile(bytes(fs(20, 'hello'), fv(21, 7)), 'other.pb'), 'other.pb', /not a pprof profile: it has no string table/);
   throwsFormat(() => decodeProfile(bytes(fs(6, 'x')), 'other.pb'), 'other.pb', /not a pprof profile: string_table\[0\] must be ""/);
-  throwsFormat(() => decodeProfile(Buffer.from('goroutine 1 [running]:\nmain.main()\n\t/x.go:3 +0x1\n'), 'dump.txt'), 'dump.txt', /not a pprof profile: the input is text starting "goroutine 1 \[running\]:"/);
+  throwsFormat(
+    () => decodeProfile(Buffer.from('goroutine 1 [running]:\nmain.main()\n\t/x.go:3 +0x1\n'), 'dump.txt'),
+    'dump.txt',
+    /not a pprof profile: the input is text starting "goroutine 1 \[running\]:"/,
+  );
   let seed = 12345;
   const rnd = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -581,7 +645,11 @@ test('not a pprof profile', () => {
 });
 
 test('string index out of range', () => {
-  throwsFormat(() => decodeProfile(minimal({ fn: [...fv(1, 1), ...fv(2, 7)] }), 'str.pb'), 'str.pb', /string index 7 out of range \(the string table has 4 entries\)/);
+  throwsFormat(
+    () => decodeProfile(minimal({ fn: [...fv(1, 1), ...fv(2, 7)] }), 'str.pb'),
+    'str.pb',
+    /string index 7 out of range \(the string table has 4 entries\)/,
+  );
   throwsFormat(() => decodeProfile(minimal({ fn: [...fv(1, 1), ...fv(2, -1)] }), 'str.pb'), 'str.pb', /string index -1 out of range/);
   throwsFormat(() => decodeProfile(minimal({ extraTop: fv(14, 99) }), 'str.pb'), 'str.pb', /string index 99 out of range/);
   throwsFormat(
@@ -633,11 +701,7 @@ test('adversarial shapes stay linear', () => {
   assert.equal(p.samples[0]!.locationIds.length, runs);
   assert.ok(performance.now() - t0 < 2000, 'decoding 200k packed runs took over 2 s');
   // Samples without sample types are rejected (as google/pprof does).
-  throwsFormat(
-    () => decodeProfile(bytes(fb(2, []), fs(6, '')), 'notypes.pb'),
-    'notypes.pb',
-    /sample has 0 values but the profile has no sample types/,
-  );
+  throwsFormat(() => decodeProfile(bytes(fb(2, []), fs(6, '')), 'notypes.pb'), 'notypes.pb', /sample has 0 values but the profile has no sample types/);
 });
 
 test('random corruption of a real profile never escapes as a non-FormatError', { skip: corpusSkip }, () => {

@@ -44,7 +44,10 @@ before(async () => {
     return;
   }
   // The front site proxies to the back one, which answers itself.
-  const c = await startCaddy(found.bin, { sites: [(h) => `reverse_proxy ${h[1]}`, () => 'header X-Goscope-Test caddy\nrespond "hello from caddy" 200'], readyPath: '/' });
+  const c = await startCaddy(found.bin, {
+    sites: [(h) => `reverse_proxy ${h[1]}`, () => 'header X-Goscope-Test caddy\nrespond "hello from caddy" 200'],
+    readyPath: '/',
+  });
   caddy = c;
   const front = c.sites[0] + '/';
   // Bounded load while goscope takes a 2 s CPU profile: 8 keep-alive clients, until
@@ -81,7 +84,10 @@ test("Caddy's CPU profile: top = go tool pprof -top, text for text", async (t) =
   const variants: Array<[string[], string[]]> = [
     [[], []],
     [['--nodefraction', '0'], ['-nodefraction=0']],
-    [['--granularity', 'lines', '--nodecount', '40'], ['-lines', '-nodecount=40']],
+    [
+      ['--granularity', 'lines', '--nodecount', '40'],
+      ['-lines', '-nodecount=40'],
+    ],
   ];
   for (const [flags, pprofFlags] of variants) {
     const ours = await goscope(['top', profileFile, ...flags], { env: { TZ: 'UTC' } });

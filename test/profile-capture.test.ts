@@ -38,10 +38,7 @@ let load: Load | undefined;
 
 before(async () => {
   if (needGo) return;
-  [demo, quiet] = await Promise.all([
-    startDemo(),
-    startDemo({ args: ['-mutex-fraction', '0', '-block-rate', '0', '-write-timeout', '1s'] }),
-  ]);
+  [demo, quiet] = await Promise.all([startDemo(), startDemo({ args: ['-mutex-fraction', '0', '-block-rate', '0', '-write-timeout', '1s'] })]);
   load = startLoad(demo.url);
   await sleep(1500); // every hot spot has been hit a few times
 });
@@ -170,8 +167,14 @@ test('mutex and block profiles: disabled told apart from enabled', { skip: needG
   assert.match(disabledMessage('mutex'), /^mutex profile is disabled.*runtime\.SetMutexProfileFraction\(5\) at startup/);
   assert.match(disabledMessage('block'), /^block profile is disabled.*runtime\.SetBlockProfileRate\(10000\) at startup/);
   // A third-party program cannot take the line of Go: its execution trace records the waits.
-  assert.match(disabledMessage('mutex', { service: 'http://127.0.0.1:2019/' }), /; for a program you cannot change \(a third-party binary\), an execution trace records its lock waits without the profile: goscope trace http:\/\/127\.0\.0\.1:2019\/ --pprof sync -o sync\.pb\.gz$/);
-  assert.match(disabledMessage('block', { traced: true }), /an execution trace records its blocking without the profile: goscope trace <service> --pprof sync -o sync\.pb\.gz; this run's trace section shows them$/);
+  assert.match(
+    disabledMessage('mutex', { service: 'http://127.0.0.1:2019/' }),
+    /; for a program you cannot change \(a third-party binary\), an execution trace records its lock waits without the profile: goscope trace http:\/\/127\.0\.0\.1:2019\/ --pprof sync -o sync\.pb\.gz$/,
+  );
+  assert.match(
+    disabledMessage('block', { traced: true }),
+    /an execution trace records its blocking without the profile: goscope trace <service> --pprof sync -o sync\.pb\.gz; this run's trace section shows them$/,
+  );
 });
 
 // ---- failures -----------------------------------------------------------------------------
@@ -221,7 +224,11 @@ test('failures are one line naming the URL: no pprof, timeouts, refused, not a p
     res.end("profile duration exceeds server's WriteTimeout\n");
   });
   try {
-    const failure = (p: Promise<unknown>) => p.then(() => assert.fail('expected a failure'), (e: unknown) => e);
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => assert.fail('expected a failure'),
+        (e: unknown) => e,
+      );
 
     const e404 = await failure(captureProfile(new URL(plain.url), 'heap', { dir }));
     assert.ok(e404 instanceof NotFoundError && e404.reason === 'no-pprof', String(e404));
@@ -259,7 +266,11 @@ test('failures are one line naming the URL: no pprof, timeouts, refused, not a p
 
     const e400 = await failure(captureProfile(new URL(oldGo.url), 'cpu', { dir, seconds: 30 }));
     assert.ok(e400 instanceof HttpStatusError && e400.status === 400, String(e400));
-    assertOneLine(e400, `${oldGo.url}/debug/pprof/profile?seconds=30`, /the 30s CPU profile is not shorter than the service's http\.Server WriteTimeout: use a smaller --seconds/);
+    assertOneLine(
+      e400,
+      `${oldGo.url}/debug/pprof/profile?seconds=30`,
+      /the 30s CPU profile is not shorter than the service's http\.Server WriteTimeout: use a smaller --seconds/,
+    );
     // Such a server cannot run the block probe either: "cannot tell", not an error.
     assert.equal(await profileEnabled(new URL(oldGo.url), 'block'), null);
   } finally {
@@ -269,57 +280,77 @@ test('failures are one line naming the URL: no pprof, timeouts, refused, not a p
 
 // ---- captureAll ---------------------------------------------------------------------------
 
-test('captureAll: everything saved, goroutine snapshots spread over the CPU window, disabled profiles reported', { skip: needGo, timeout: 20_000 }, async () => {
-  const dir = freshDir();
-  const events: CaptureProgress[] = [];
-  // The quiet demo has a 1s WriteTimeout: Go 1.23+ extends it for the 2s CPU profile.
-  const set = await captureAll(new URL(quiet!.url), { dir, seconds: 2, goroutineSamples: 3, onProgress: (e) => events.push(e) });
-  for (const kind of ['cpu', 'heap', 'allocs', 'goroutine', 'threadcreate', 'goroutine-dump'] as const) {
-    assert.equal(set.status[kind].state, 'ok', `${kind}: ${set.status[kind].message}`);
-  }
-  assert.deepEqual(set.status.mutex, { state: 'disabled', message: disabledMessage('mutex', { service: quiet!.url + '/', traced: false }) });
-  assert.deepEqual(set.status.block, { state: 'disabled', message: disabledMessage('block', { service: quiet!.url + '/', traced: false }) });
-  assert.equal(set.aborted, false);
+test(
+  'captureAll: everything saved, goroutine snapshots spread over the CPU window, disabled profiles reported',
+  { skip: needGo, timeout: 20_000 },
+  async () => {
+    const dir = freshDir();
+    const events: CaptureProgress[] = [];
+    // The quiet demo has a 1s WriteTimeout: Go 1.23+ extends it for the 2s CPU profile.
+    const set = await captureAll(new URL(quiet!.url), { dir, seconds: 2, goroutineSamples: 3, onProgress: (e) => events.push(e) });
+    for (const kind of ['cpu', 'heap', 'allocs', 'goroutine', 'threadcreate', 'goroutine-dump'] as const) {
+      assert.equal(set.status[kind].state, 'ok', `${kind}: ${set.status[kind].message}`);
+    }
+    assert.deepEqual(set.status.mutex, { state: 'disabled', message: disabledMessage('mutex', { service: quiet!.url + '/', traced: false }) });
+    assert.deepEqual(set.status.block, { state: 'disabled', message: disabledMessage('block', { service: quiet!.url + '/', traced: false }) });
+    assert.equal(set.aborted, false);
 
-  const names = readdirSync(dir).sort();
-  assert.deepEqual(names, [
-    'allocs.1.pb.gz', 'allocs.2.pb.gz', 'block.1.pb.gz', 'block.2.pb.gz', 'capture.json', 'cpu.pb.gz',
-    'goroutine.01.pb.gz', 'goroutine.02.pb.gz', 'goroutine.03.pb.gz', 'goroutines.first.txt', 'goroutines.txt', 'heap.pb.gz',
-    'mutex.1.pb.gz', 'mutex.2.pb.gz', 'threadcreate.pb.gz',
-  ]);
-  assert.deepEqual(set.files.map((f) => path.basename(f)).sort(), names);
-  for (const f of set.files) if (f.endsWith('.pb.gz')) decodeProfile(readFileSync(f), f);
-  assert.equal(set.allocs.older!.path, path.join(dir, 'allocs.1.pb.gz'));
-  assert.equal(set.allocs.newer!.path, path.join(dir, 'allocs.2.pb.gz'));
-  assert.ok(set.allocs.older!.fetchedAt <= set.allocs.newer!.requestedAt);
-  assert.match(set.heap!.url, /\/debug\/pprof\/heap\?gc=1$/);
-  assert.match(readFileSync(set.goroutineDump!.path, 'utf8'), /^goroutine \d+ \[/);
-  // A debug=2 dump right after the first snapshot too: the leak verdict follows goroutine ids from it.
-  assert.match(readFileSync(set.goroutineFirstDump!.path, 'utf8'), /^goroutine \d+ \[/);
-  assert.ok(set.goroutineFirstDump!.requestedAt >= set.goroutines[0]!.fetchedAt && set.goroutineFirstDump!.fetchedAt <= set.cpu!.requestedAt);
+    const names = readdirSync(dir).sort();
+    assert.deepEqual(names, [
+      'allocs.1.pb.gz',
+      'allocs.2.pb.gz',
+      'block.1.pb.gz',
+      'block.2.pb.gz',
+      'capture.json',
+      'cpu.pb.gz',
+      'goroutine.01.pb.gz',
+      'goroutine.02.pb.gz',
+      'goroutine.03.pb.gz',
+      'goroutines.first.txt',
+      'goroutines.txt',
+      'heap.pb.gz',
+      'mutex.1.pb.gz',
+      'mutex.2.pb.gz',
+      'threadcreate.pb.gz',
+    ]);
+    assert.deepEqual(set.files.map((f) => path.basename(f)).sort(), names);
+    for (const f of set.files) if (f.endsWith('.pb.gz')) decodeProfile(readFileSync(f), f);
+    assert.equal(set.allocs.older!.path, path.join(dir, 'allocs.1.pb.gz'));
+    assert.equal(set.allocs.newer!.path, path.join(dir, 'allocs.2.pb.gz'));
+    assert.ok(set.allocs.older!.fetchedAt <= set.allocs.newer!.requestedAt);
+    assert.match(set.heap!.url, /\/debug\/pprof\/heap\?gc=1$/);
+    assert.match(readFileSync(set.goroutineDump!.path, 'utf8'), /^goroutine \d+ \[/);
+    // A debug=2 dump right after the first snapshot too: the leak verdict follows goroutine ids from it.
+    assert.match(readFileSync(set.goroutineFirstDump!.path, 'utf8'), /^goroutine \d+ \[/);
+    assert.ok(set.goroutineFirstDump!.requestedAt >= set.goroutines[0]!.fetchedAt && set.goroutineFirstDump!.fetchedAt <= set.cpu!.requestedAt);
 
-  // Three snapshots, one before the window and two inside it, 2/3 s apart.
-  const cpu = set.cpu!;
-  const at = set.goroutines.map((g) => g.requestedAt.getTime() - cpu.requestedAt.getTime());
-  assert.equal(at.length, 3);
-  assert.ok(at[0]! <= 0 && at[0]! > -500, `snapshot 1 just before the window: ${at}`);
-  assert.ok(Math.abs(at[1]! - 667) < 250 && Math.abs(at[2]! - 1333) < 250, `spread over the window: ${at}`);
-  for (const g of set.goroutines.slice(1)) assert.ok(g.fetchedAt < cpu.fetchedAt, 'taken while the CPU profile ran');
-  assert.ok(cpu.fetchedAt.getTime() - cpu.requestedAt.getTime() >= 1900);
-  assert.ok(set.allocs.newer!.requestedAt >= cpu.fetchedAt && set.heap!.requestedAt >= set.allocs.newer!.fetchedAt, 'after the window');
+    // Three snapshots, one before the window and two inside it, 2/3 s apart.
+    const cpu = set.cpu!;
+    const at = set.goroutines.map((g) => g.requestedAt.getTime() - cpu.requestedAt.getTime());
+    assert.equal(at.length, 3);
+    assert.ok(at[0]! <= 0 && at[0]! > -500, `snapshot 1 just before the window: ${at}`);
+    assert.ok(Math.abs(at[1]! - 667) < 250 && Math.abs(at[2]! - 1333) < 250, `spread over the window: ${at}`);
+    for (const g of set.goroutines.slice(1)) assert.ok(g.fetchedAt < cpu.fetchedAt, 'taken while the CPU profile ran');
+    assert.ok(cpu.fetchedAt.getTime() - cpu.requestedAt.getTime() >= 1900);
+    assert.ok(set.allocs.newer!.requestedAt >= cpu.fetchedAt && set.heap!.requestedAt >= set.allocs.newer!.fetchedAt, 'after the window');
 
-  const cpuTicks = events.filter((e) => e.phase === 'cpu').map((e) => e.remaining);
-  assert.equal(cpuTicks[0], 2);
-  assert.ok(cpuTicks.includes(1));
-  assert.equal(events.at(-1)?.phase, 'done');
+    const cpuTicks = events.filter((e) => e.phase === 'cpu').map((e) => e.remaining);
+    assert.equal(cpuTicks[0], 2);
+    assert.ok(cpuTicks.includes(1));
+    assert.equal(events.at(-1)?.phase, 'done');
 
-  const manifest = JSON.parse(readFileSync(set.manifest!, 'utf8')) as { schema: string; status: Record<string, { state: string }>; captures: { type: string; file: string }[] };
-  assert.equal(manifest.schema, 'goscope.capture/v1');
-  assert.equal(manifest.status.mutex!.state, 'disabled');
-  assert.equal(manifest.captures.length, 14);
-  assert.ok(manifest.captures.some((c) => c.type === 'goroutine' && c.file === 'goroutines.first.txt'));
-  assert.ok(manifest.captures.some((c) => c.type === 'cpu' && c.file === 'cpu.pb.gz'));
-});
+    const manifest = JSON.parse(readFileSync(set.manifest!, 'utf8')) as {
+      schema: string;
+      status: Record<string, { state: string }>;
+      captures: { type: string; file: string }[];
+    };
+    assert.equal(manifest.schema, 'goscope.capture/v1');
+    assert.equal(manifest.status.mutex!.state, 'disabled');
+    assert.equal(manifest.captures.length, 14);
+    assert.ok(manifest.captures.some((c) => c.type === 'goroutine' && c.file === 'goroutines.first.txt'));
+    assert.ok(manifest.captures.some((c) => c.type === 'cpu' && c.file === 'cpu.pb.gz'));
+  },
+);
 
 test('captureAll survives a failing profile (a CPU profile already running) and can be interrupted', { skip: needGo, timeout: 20_000 }, async () => {
   const base = new URL(demo!.url);

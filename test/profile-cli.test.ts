@@ -62,7 +62,11 @@ test('peek through the CLI matches go tool pprof -peek', { skip: needGo }, async
   const r = await goscope(['top', p('cpu.pb.gz'), '--peek', 'main\\.busy']);
   assert.equal(r.code, 0, r.stderr);
   // The table: from the first dashed rule on.
-  const body = (t: string) => t.slice(t.indexOf('-----')).split('\n').map((l) => l.trimEnd());
+  const body = (t: string) =>
+    t
+      .slice(t.indexOf('-----'))
+      .split('\n')
+      .map((l) => l.trimEnd());
   const ours = body(r.stdout);
   assert.ok(ours.filter((l) => l.includes('| main.busy')).length >= 2, r.stdout);
   assert.deepEqual(ours, body(pprof('-peek', 'main\\.busy', p('cpu.pb.gz'))));
@@ -112,8 +116,14 @@ test('flame writes HTML, folded and speedscope with the profile total', { skip: 
   const folded = await goscope(['flame', p('cpu.pb.gz'), '--format', 'folded']);
   assert.equal(folded.code, 0, folded.stderr);
   const lines = folded.stdout.trim().split('\n');
-  assert.ok(lines.every((l) => /^[^ ].* \d+$/.test(l)), folded.stdout);
-  assert.equal(lines.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0), total);
+  assert.ok(
+    lines.every((l) => /^[^ ].* \d+$/.test(l)),
+    folded.stdout,
+  );
+  assert.equal(
+    lines.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0),
+    total,
+  );
 
   const ss = await goscope(['flame', p('heap.pb.gz'), '--format', 'speedscope', '--sample-index', 'alloc_space']);
   assert.equal(ss.code, 0, ss.stderr);
@@ -121,7 +131,10 @@ test('flame writes HTML, folded and speedscope with the profile total', { skip: 
   assert.equal(doc.$schema, 'https://www.speedscope.app/file-format-schema.json');
   assert.equal(doc.profiles[0].unit, 'bytes');
   const allocTotal = JSON.parse((await goscope(['top', p('heap.pb.gz'), '--json', '--sample-index', 'alloc_space'])).stdout).total as number;
-  assert.equal(doc.profiles[0].weights.reduce((a: number, b: number) => a + b, 0), allocTotal);
+  assert.equal(
+    doc.profiles[0].weights.reduce((a: number, b: number) => a + b, 0),
+    allocTotal,
+  );
 
   const diff = await goscope(['flame', p('cpu2.pb.gz'), '--diff-base', p('cpu.pb.gz'), '-o', join(work, 'diff.html')]);
   assert.equal(diff.code, 0, diff.stderr);

@@ -17,7 +17,6 @@ import { style } from '../src/report/term.js';
 import { needGo } from './support/go.js';
 import { profgen, runPprof } from './support/pprof.js';
 
-
 function profiles(): Promise<string> {
   return profgen('-extra');
 }
@@ -149,7 +148,10 @@ test('filters never modify the profile', { skip: needGo }, async () => {
   assert.ok(view.samples.length > 0 && view.samples.length < p.samples.length);
   top(p, { hide: 'churn', granularity: 'lines' });
   sampleStacks(p, { show: 'recurse' });
-  assert.equal(JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), before);
+  assert.equal(
+    JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    before,
+  );
 });
 
 test('sampleStacks: flat and cum per function = pprof -top, under filters', { skip: needGo }, async () => {
@@ -173,11 +175,7 @@ test('sampleStacks: flat and cum per function = pprof -top, under filters', { sk
     }
     const r = top(p, { ...opts, nodefraction: 0 });
     assert.equal(r.sampleType, sampleType);
-    assert.deepEqual(
-      [...cum.keys()].sort(),
-      r.rows.map((row) => row.name).sort(),
-      `${name}: the functions on the stacks are top's rows`,
-    );
+    assert.deepEqual([...cum.keys()].sort(), r.rows.map((row) => row.name).sort(), `${name}: the functions on the stacks are top's rows`);
     for (const row of r.rows) {
       assert.equal(flat.get(row.name) ?? 0, row.flat, `${name} ${row.name} flat`);
       assert.equal(cum.get(row.name), row.cum, `${name} ${row.name} cum`);

@@ -90,12 +90,16 @@ interface TopCase {
   args: () => string[];
 }
 const TOPS: TopCase[] = [
-  ...(['cpu', 'heap', 'deep'] as Name[]).map(
-    (n): TopCase => ({ what: `-top ${n} run0 run1`, ours: () => mergeProfiles([runs[0]![n], runs[1]![n]]), args: () => [file(0, n), file(1, n)] }),
-  ),
-  ...(['cpu', 'heap'] as Name[]).map(
-    (n): TopCase => ({ what: `-top -diff_base=${n} run1 run0`, ours: () => diffProfiles(runs[1]![n], runs[0]![n]), args: () => [`-diff_base=${file(1, n)}`, file(0, n)] }),
-  ),
+  ...(['cpu', 'heap', 'deep'] as Name[]).map((n): TopCase => ({
+    what: `-top ${n} run0 run1`,
+    ours: () => mergeProfiles([runs[0]![n], runs[1]![n]]),
+    args: () => [file(0, n), file(1, n)],
+  })),
+  ...(['cpu', 'heap'] as Name[]).map((n): TopCase => ({
+    what: `-top -diff_base=${n} run1 run0`,
+    ours: () => diffProfiles(runs[1]![n], runs[0]![n]),
+    args: () => [`-diff_base=${file(1, n)}`, file(0, n)],
+  })),
   { what: '-top cpu cpu2', ours: () => mergeProfiles([runs[0]!.cpu, runs[0]!.cpu2]), args: () => [file(0, 'cpu'), file(0, 'cpu2')] },
   {
     what: '-top -normalize -diff_base=cpu cpu2',
@@ -237,18 +241,33 @@ test('merge: a profile with itself doubles every value exactly', { skip: needGo 
       once.samples.map((s) => s.values.map((v) => addInt64(v, v))),
       `${n}: values doubled`,
     );
-    assert.deepEqual(twice.samples.map((s) => s.locationIds), once.samples.map((s) => s.locationIds));
+    assert.deepEqual(
+      twice.samples.map((s) => s.locationIds),
+      once.samples.map((s) => s.locationIds),
+    );
     assert.equal(twice.durationNanos, addInt64(p.durationNanos, p.durationNanos));
   }
 });
 
 test('merge: profiles of different kinds give a one-line UserError naming both', { skip: needGo }, () => {
   const cases: [() => unknown, RegExp][] = [
-    [() => mergeProfiles([runs[0]!.cpu, runs[0]!.heap], ['cpu.pb.gz', 'heap.pb.gz']), /^cannot combine cpu\.pb\.gz and heap\.pb\.gz: incompatible sample types \[samples\/count cpu\/nanoseconds\] and \[alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes\]/],
-    [() => diffProfiles(runs[0]!.mutex, runs[0]!.cpu, { baseName: 'mutex.pb.gz', currentName: 'cpu.pb.gz' }), /^cannot combine cpu\.pb\.gz and mutex\.pb\.gz: incompatible sample types/],
-    [() => deltaProfile(runs[0]!.heap, runs[1]!.mutex, { olderName: 'heap.pb.gz', newerName: 'mutex.pb.gz' }), /^cannot combine heap\.pb\.gz and mutex\.pb\.gz: incompatible sample types/],
+    [
+      () => mergeProfiles([runs[0]!.cpu, runs[0]!.heap], ['cpu.pb.gz', 'heap.pb.gz']),
+      /^cannot combine cpu\.pb\.gz and heap\.pb\.gz: incompatible sample types \[samples\/count cpu\/nanoseconds\] and \[alloc_objects\/count alloc_space\/bytes inuse_objects\/count inuse_space\/bytes\]/,
+    ],
+    [
+      () => diffProfiles(runs[0]!.mutex, runs[0]!.cpu, { baseName: 'mutex.pb.gz', currentName: 'cpu.pb.gz' }),
+      /^cannot combine cpu\.pb\.gz and mutex\.pb\.gz: incompatible sample types/,
+    ],
+    [
+      () => deltaProfile(runs[0]!.heap, runs[1]!.mutex, { olderName: 'heap.pb.gz', newerName: 'mutex.pb.gz' }),
+      /^cannot combine heap\.pb\.gz and mutex\.pb\.gz: incompatible sample types/,
+    ],
     // Same sample types, another period type.
-    [() => mergeProfiles([runs[0]!.mutex, { ...runs[0]!.block, periodType: { type: 'delay', unit: 'nanoseconds' } }], ['mutex.pb.gz', 'other.pb.gz']), /^cannot combine mutex\.pb\.gz and other\.pb\.gz: incompatible period types contentions\/count and delay\/nanoseconds \(/],
+    [
+      () => mergeProfiles([runs[0]!.mutex, { ...runs[0]!.block, periodType: { type: 'delay', unit: 'nanoseconds' } }], ['mutex.pb.gz', 'other.pb.gz']),
+      /^cannot combine mutex\.pb\.gz and other\.pb\.gz: incompatible period types contentions\/count and delay\/nanoseconds \(/,
+    ],
   ];
   for (const [fn, re] of cases) {
     assert.throws(fn, (e: unknown) => {
@@ -407,8 +426,22 @@ const int64Of = (v: bigint): Int64 => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Nu
 const BIG = 2n ** 53n + 1n;
 
 test('64-bit: merge sums beyond 2^53 exactly and moves addresses between load addresses, as pprof', { skip: needGo }, async () => {
-  const a = bigModel(0xffffffffff600000n, [[BIG, 2n ** 62n + 3n], [1, 9007199254740991]], 'sorted');
-  const b = bigModel(0xffffffff00000000n, [[BIG, 2n ** 61n], [-1, 1]], 'reversed');
+  const a = bigModel(
+    0xffffffffff600000n,
+    [
+      [BIG, 2n ** 62n + 3n],
+      [1, 9007199254740991],
+    ],
+    'sorted',
+  );
+  const b = bigModel(
+    0xffffffff00000000n,
+    [
+      [BIG, 2n ** 61n],
+      [-1, 1],
+    ],
+    'reversed',
+  );
   const fa = join(work, 'big-a.pb.gz');
   const fb = join(work, 'big-b.pb.gz');
   writeFileSync(fa, encodeProfile(a, { gzip: true }));
@@ -416,23 +449,52 @@ test('64-bit: merge sums beyond 2^53 exactly and moves addresses between load ad
   const m = mergeProfiles([a, b]);
   assertSameAsPprof(m, await pprofProto(fa, fb), 'merge of 64-bit models');
   // Same stacks and labels (pprof sorts label keys), so two samples.
-  assert.deepEqual(m.samples.map((s) => s.values), [
-    [2n * BIG, 2n ** 62n + 3n + 2n ** 61n],
-    [0, 2n ** 53n],
-  ]);
+  assert.deepEqual(
+    m.samples.map((s) => s.values),
+    [
+      [2n * BIG, 2n ** 62n + 3n + 2n ** 61n],
+      [0, 2n ** 53n],
+    ],
+  );
   // b's locations moved into a's mapping: the merged profile has a's three locations.
   assert.equal(m.mappings.length, 1);
-  assert.deepEqual(m.locations.map((l) => l.address), [0xffffffffff601000n, 0xffffffffff601010n, 0xffffffffff601020n]);
+  assert.deepEqual(
+    m.locations.map((l) => l.address),
+    [0xffffffffff601000n, 0xffffffffff601010n, 0xffffffffff601020n],
+  );
 });
 
 test('64-bit: scale -1 and deltas are exact beyond 2^53 and survive encode/decode', () => {
-  const older = bigModel(0x400000n, [[BIG, 2n ** 62n + 3n], [5, 7]], 'sorted');
-  const newer = bigModel(0x400000n, [[BIG + 2n, 2n ** 62n + 2n ** 55n], [5, 7]], 'reversed');
+  const older = bigModel(
+    0x400000n,
+    [
+      [BIG, 2n ** 62n + 3n],
+      [5, 7],
+    ],
+    'sorted',
+  );
+  const newer = bigModel(
+    0x400000n,
+    [
+      [BIG + 2n, 2n ** 62n + 2n ** 55n],
+      [5, 7],
+    ],
+    'reversed',
+  );
   newer.timeNanos = 1_700_000_000_500_000_001n;
   const neg = scaleProfile(older, -1);
-  assert.deepEqual(neg.samples.map((s) => s.values), [[-BIG, -(2n ** 62n + 3n)], [-5, -7]]);
+  assert.deepEqual(
+    neg.samples.map((s) => s.values),
+    [
+      [-BIG, -(2n ** 62n + 3n)],
+      [-5, -7],
+    ],
+  );
   const d = deltaProfile(older, newer);
-  assert.deepEqual(d.samples.map((s) => s.values), [[2, 2n ** 55n - 3n]]);
+  assert.deepEqual(
+    d.samples.map((s) => s.values),
+    [[2, 2n ** 55n - 3n]],
+  );
   assert.equal(d.durationNanos, 500_000_001);
   assert.equal(d.timeNanos, 1_700_000_000_000_000_000n);
   assert.deepEqual(d.samples[0]!.labels, [
@@ -446,7 +508,10 @@ test('64-bit: scale -1 and deltas are exact beyond 2^53 and survive encode/decod
   assert.deepEqual(decodeProfile(encodeProfile(self), 'empty delta').samples, []);
   // The other direction keeps the negative remainder and says so.
   const back2 = deltaProfile(newer, older);
-  assert.deepEqual(back2.samples.map((s) => s.values), [[-2, -(2n ** 55n) + 3n]]);
+  assert.deepEqual(
+    back2.samples.map((s) => s.values),
+    [[-2, -(2n ** 55n) + 3n]],
+  );
   assert.match(back2.comments.at(-1)!, /^goscope delta: 1 of 1 stacks have negative values/);
 });
 
@@ -498,8 +563,16 @@ test('top of merged and diffed profiles: same rows as go tool pprof -top A B and
 // Diffs of two runs of the deep profile often cancel to "0" overall while inlined
 // calls remain: the "(inline)" markers must still match pprof's (a mismatch seen while
 // top() was being written did not recur in ~10,000 pairs checked afterwards).
-test('top of a diff with inlined frames (deep): same rows as go tool pprof -top -diff_base', {
-  skip: needGo,
-}, async () => {
-  await assertSameTop({ what: '-top -diff_base=deep run1 run0', ours: () => diffProfiles(runs[1]!.deep, runs[0]!.deep), args: () => [`-diff_base=${file(1, 'deep')}`, file(0, 'deep')] });
-});
+test(
+  'top of a diff with inlined frames (deep): same rows as go tool pprof -top -diff_base',
+  {
+    skip: needGo,
+  },
+  async () => {
+    await assertSameTop({
+      what: '-top -diff_base=deep run1 run0',
+      ours: () => diffProfiles(runs[1]!.deep, runs[0]!.deep),
+      args: () => [`-diff_base=${file(1, 'deep')}`, file(0, 'deep')],
+    });
+  },
+);

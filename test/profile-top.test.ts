@@ -158,12 +158,18 @@ test('generic functions: the names pprof shows (its demangler cuts (…) out of 
   const file = join(dir, 'generic.pb.gz');
   const p = load(file);
   // What the runtime wrote, and what goscope and pprof show for it.
-  assert.ok(p.functions.some((f) => f.name === 'main.apply[go.shape.func(uint64) uint64]'), 'the profile has the full instantiated name');
+  assert.ok(
+    p.functions.some((f) => f.name === 'main.apply[go.shape.func(uint64) uint64]'),
+    'the profile has the full instantiated name',
+  );
   const names = top(p, { nodefraction: 0 }).rows.map((r) => r.name);
   for (const n of ['main.apply[go.shape.func uint64]', 'main.apply[go.shape.func uint64].func1', 'main.Pipeline[go.shape.func uint64].Run']) {
     assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
   }
-  assert.ok(names.some((n) => n.startsWith('main.apply[go.shape.func uint64].backward[go.shape.[]go.shape.func uint64,go.shape.func uint64].func')), 'the inlined iterator closure');
+  assert.ok(
+    names.some((n) => n.startsWith('main.apply[go.shape.func uint64].backward[go.shape.[]go.shape.func uint64,go.shape.func uint64].func')),
+    'the inlined iterator closure',
+  );
   // A pointer-receiver method has "])." and stays whole (when the profile caught it).
   for (const n of names) if (n.includes('go.shape.func(')) assert.match(n, /\]\)\./, n);
   // Rows, and the filters (which match the names pprof shows), as pprof.
@@ -183,7 +189,9 @@ test('pprofFunctionName: pprof symbolizer heuristics, form by form', () => {
   const fn = (name: string, systemName = name) => pprofFunctionName({ id: 1, name, systemName, filename: '', startLine: 0 });
   // Caddy v2.11.9's middleware chain (a real name from its CPU profile).
   assert.equal(
-    fn('slices.Backward[go.shape.[]github.com/caddyserver/caddy/v2/modules/caddyhttp.Middleware,go.shape.func(github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler) github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler].func1'),
+    fn(
+      'slices.Backward[go.shape.[]github.com/caddyserver/caddy/v2/modules/caddyhttp.Middleware,go.shape.func(github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler) github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler].func1',
+    ),
     'slices.Backward[go.shape.[]github.com/caddyserver/caddy/v2/modules/caddyhttp.Middleware,go.shape.func github.com/caddyserver/caddy/v2/modules/caddyhttp.Handler].func1',
   );
   assert.equal(fn('main.f[go.shape.func(func(int) bool) (int, error)]'), 'main.f[go.shape.func ]', 'nested groups go whole');
@@ -244,7 +252,10 @@ test('peek = go tool pprof -peek', { skip: needGo }, async () => {
   compareSession(join(dir, 'diff.pb.gz'), [{ opts: {}, peek: 'busy' }]);
   // No match: pprof's error.
   const p = load(join(dir, 'cpu.pb.gz'));
-  assert.throws(() => peek(p, 'zzz'), (e: unknown) => e instanceof UserError && e.message === 'no matches found for regexp: zzz');
+  assert.throws(
+    () => peek(p, 'zzz'),
+    (e: unknown) => e instanceof UserError && e.message === 'no matches found for regexp: zzz',
+  );
   assert.equal(runPprof(['-peek', 'zzz', join(dir, 'cpu.pb.gz')]).stderr.trim(), 'no matches found for regexp: zzz');
 });
 
@@ -328,10 +339,16 @@ test('sums beyond 2^53 (a real block profile scaled by a power of two) = pprof',
   };
   const shifts = p.sampleTypes.map((_t, i) => k(i));
   for (const s of p.samples) s.values = s.values.map((v, i) => normalizeInt64(BigInt(v) << shifts[i]!));
-  assert.ok(p.samples.some((s) => typeof s.values[1] === 'bigint'), 'some values beyond 2^53');
+  assert.ok(
+    p.samples.some((s) => typeof s.values[1] === 'bigint'),
+    'some values beyond 2^53',
+  );
   const file = join(work, 'block-scaled.pb.gz');
   writeFileSync(file, encodeProfile(p, { gzip: true }));
-  compareSession(file, allTypesAndGranularities(p).filter((c) => c.opts.granularity !== 'files'));
+  compareSession(
+    file,
+    allTypesAndGranularities(p).filter((c) => c.opts.granularity !== 'files'),
+  );
   compareSession(file, [{ opts: { nodecount: 3, sampleIndex: '1' } }, { opts: {}, peek: 'sync' }]);
 });
 
@@ -341,22 +358,55 @@ test('bad options: one-line UsageErrors, where pprof refuses them too', { skip: 
   const p = load(file);
   // [our options, the pprof session lines that set them, our message, pprof's message]
   const cases: Array<[TopOptions, string, RegExp, RegExp]> = [
-    [{ sampleIndex: 'nope' }, 'sample_index=nope', /^sample_index "nope" must be one of: \[alloc_objects alloc_space inuse_objects inuse_space\]$/, /^sample_index "nope" must be one of/],
+    [
+      { sampleIndex: 'nope' },
+      'sample_index=nope',
+      /^sample_index "nope" must be one of: \[alloc_objects alloc_space inuse_objects inuse_space\]$/,
+      /^sample_index "nope" must be one of/,
+    ],
     [{ sampleIndex: '9' }, 'sample_index=9', /^sample_index 9 is outside the range \[0\.\.3\]$/, /^sample_index 9 is outside the range \[0\.\.3\]$/],
-    [{ focus: 'main.(' }, 'focus=main.(', /^parsing focus regexp: error parsing regexp: missing closing \): `main\.\(`$/, /^parsing focus regexp: error parsing regexp: missing closing \)/],
-    [{ ignore: '*x' }, 'ignore=*x', /^parsing ignore regexp: error parsing regexp: missing argument to repetition operator: /, /^parsing ignore regexp: error parsing regexp: missing argument to repetition operator: /],
-    [{ tagfocus: 'bytes=[' }, 'tagfocus=bytes=[', /^parsing tagfocus regexp: error parsing regexp: missing closing \]: /, /^parsing tagfocus regexp: error parsing regexp: missing closing \]: /],
-    [{ hide: '(?=x)' }, 'hide=(?=x)', /^parsing hide regexp: error parsing regexp: invalid or unsupported Perl syntax: /, /^parsing hide regexp: error parsing regexp: invalid or unsupported Perl syntax: /],
-    [{ show: 'a\\1' }, 'show=a\\1', /^parsing show regexp: error parsing regexp: invalid escape sequence: /, /^parsing show regexp: error parsing regexp: invalid escape sequence: /],
+    [
+      { focus: 'main.(' },
+      'focus=main.(',
+      /^parsing focus regexp: error parsing regexp: missing closing \): `main\.\(`$/,
+      /^parsing focus regexp: error parsing regexp: missing closing \)/,
+    ],
+    [
+      { ignore: '*x' },
+      'ignore=*x',
+      /^parsing ignore regexp: error parsing regexp: missing argument to repetition operator: /,
+      /^parsing ignore regexp: error parsing regexp: missing argument to repetition operator: /,
+    ],
+    [
+      { tagfocus: 'bytes=[' },
+      'tagfocus=bytes=[',
+      /^parsing tagfocus regexp: error parsing regexp: missing closing \]: /,
+      /^parsing tagfocus regexp: error parsing regexp: missing closing \]: /,
+    ],
+    [
+      { hide: '(?=x)' },
+      'hide=(?=x)',
+      /^parsing hide regexp: error parsing regexp: invalid or unsupported Perl syntax: /,
+      /^parsing hide regexp: error parsing regexp: invalid or unsupported Perl syntax: /,
+    ],
+    [
+      { show: 'a\\1' },
+      'show=a\\1',
+      /^parsing show regexp: error parsing regexp: invalid escape sequence: /,
+      /^parsing show regexp: error parsing regexp: invalid escape sequence: /,
+    ],
   ];
   const commands: string[] = [];
   for (const [opts, set, ours] of cases) {
-    assert.throws(() => top(p, opts), (e: unknown) => {
-      assert.ok(e instanceof UsageError, `${JSON.stringify(opts)}: ${String(e)}`);
-      assert.match(e.message, ours);
-      assert.ok(!e.message.includes('\n'));
-      return true;
-    });
+    assert.throws(
+      () => top(p, opts),
+      (e: unknown) => {
+        assert.ok(e instanceof UsageError, `${JSON.stringify(opts)}: ${String(e)}`);
+        assert.match(e.message, ours);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      },
+    );
     // sample_index is checked when set; the regexps when a report uses them.
     commands.push(set, ...(set.startsWith('sample_index') ? [] : ['top', set.replace(/=.*/, '=')]));
   }

@@ -12,7 +12,22 @@ const T = 'a'.repeat(32);
 const MS = 1_000_000n;
 
 function rec(spanId: string, parentId: string, startMs: number, endMs: number, extra: Partial<SpanRec> = {}): SpanRec {
-  return { traceId: T, spanId, parentId, name: spanId, service: 'svc', kind: 1, start: BigInt(startMs) * MS, end: BigInt(endMs) * MS, status: 0, statusMessage: '', exceptions: [], httpStatus: null, peer: '', ...extra };
+  return {
+    traceId: T,
+    spanId,
+    parentId,
+    name: spanId,
+    service: 'svc',
+    kind: 1,
+    start: BigInt(startMs) * MS,
+    end: BigInt(endMs) * MS,
+    status: 0,
+    statusMessage: '',
+    exceptions: [],
+    httpStatus: null,
+    peer: '',
+    ...extra,
+  };
 }
 
 const path = (t: TraceTree): string[] => t.criticalPath.map((s) => `${s.node.rec.spanId} ${Number(s.startNs / MS)}-${Number(s.endNs / MS)}`).reverse();
@@ -49,20 +64,53 @@ test('critical path: a fully overlapped short sibling is not on it', () => {
 test('tree: a span whose parent never arrived is an orphan root; a parent cycle does not loop', () => {
   const t = buildTree(T, [rec('R', '', 0, 100), rec('O', 'missing', 10, 20), rec('X', 'Y', 30, 40), rec('Y', 'X', 35, 45)]);
   assert.equal(t.roots.length, 3);
-  assert.deepEqual(t.roots.map((r) => [r.rec.spanId, r.orphan]), [['R', false], ['O', true], ['Y', true]]);
+  assert.deepEqual(
+    t.roots.map((r) => [r.rec.spanId, r.orphan]),
+    [
+      ['R', false],
+      ['O', true],
+      ['Y', true],
+    ],
+  );
   assert.equal(t.nodes.find((n) => n.rec.spanId === 'X')!.parent!.rec.spanId, 'Y', 'the first link stands, the one closing the cycle is cut');
 });
 
 test('findings: a child running past a parent that did not time out is outlived-parent; past one that did, budget-exceeded', () => {
   const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3 };
   const outlived = traceFindings(buildTree(T, [rec('P', '', 0, 10, { kind: 2 }), rec('G', 'P', 1, 500)]));
-  assert.deepEqual(outlived.map((f) => [f.kind, f.operation]), [['outlived-parent', 'G']]);
-  const budget = traceFindings(buildTree(T, [rec('P', '', 0, 300, { kind: 2 }), rec('C', 'P', 1, 301, dl), rec('S', 'C', 2, 600, { kind: 2, service: 'orders' })]));
-  assert.deepEqual(budget.map((f) => [f.kind, f.service, f.operation]), [['budget-exceeded', 'orders', 'S']], 'the timeout it explains is not reported again');
+  assert.deepEqual(
+    outlived.map((f) => [f.kind, f.operation]),
+    [['outlived-parent', 'G']],
+  );
+  const budget = traceFindings(
+    buildTree(T, [rec('P', '', 0, 300, { kind: 2 }), rec('C', 'P', 1, 301, dl), rec('S', 'C', 2, 600, { kind: 2, service: 'orders' })]),
+  );
+  assert.deepEqual(
+    budget.map((f) => [f.kind, f.service, f.operation]),
+    [['budget-exceeded', 'orders', 'S']],
+    'the timeout it explains is not reported again',
+  );
   assert.equal(budget[0]!.evidence.leftAtStartMs, 299);
-  const timeout = traceFindings(buildTree(T, [rec('P', '', 0, 300, { kind: 2 }), rec('C', 'P', 0, 300, dl), rec('S', 'C', 2, 301, { kind: 2 }), rec('W', 'S', 20, 301, { name: 'pool.acquire' })]));
-  assert.deepEqual(timeout.map((f) => [f.kind, f.operation]), [['timeout', 'pool.acquire']]);
+  const timeout = traceFindings(
+    buildTree(T, [
+      rec('P', '', 0, 300, { kind: 2 }),
+      rec('C', 'P', 0, 300, dl),
+      rec('S', 'C', 2, 301, { kind: 2 }),
+      rec('W', 'S', 20, 301, { name: 'pool.acquire' }),
+    ]),
+  );
+  assert.deepEqual(
+    timeout.map((f) => [f.kind, f.operation]),
+    [['timeout', 'pool.acquire']],
+  );
   assert.equal(timeout[0]!.evidence.budgetMs, 300);
   assert.equal(timeout[0]!.evidence.consumedMs, 280);
-  assert.deepEqual((timeout[0]!.evidence.hops as { operation: string; leftMs: number }[]).map((h) => [h.operation, h.leftMs]), [['C', 300], ['S', 298], ['pool.acquire', 280]]);
+  assert.deepEqual(
+    (timeout[0]!.evidence.hops as { operation: string; leftMs: number }[]).map((h) => [h.operation, h.leftMs]),
+    [
+      ['C', 300],
+      ['S', 298],
+      ['pool.acquire', 280],
+    ],
+  );
 });

@@ -64,7 +64,8 @@ test('otdemo: each planted finding exactly once, on its service and operation; h
     }
     assert.equal(r.code, 0, r.stderr.toString());
     const out = r.stdout.toString();
-    for (const p of ['/buy 200', '/home 200', '/stock 200', '/quote 504', '/checkout-async 202', '/checkout 504']) assert.ok(out.includes(`GET ${p}`), `${p} in:\n${out}`);
+    for (const p of ['/buy 200', '/home 200', '/stock 200', '/quote 504', '/checkout-async 202', '/checkout 504'])
+      assert.ok(out.includes(`GET ${p}`), `${p} in:\n${out}`);
 
     const logFiles = ['gateway', 'orders', 'inventory'].map((s) => path.join(logs, `${s}.log`));
     const res = await goscope(['traces', spans, '--json', ...logFiles.flatMap((f) => ['--logs', f])]);

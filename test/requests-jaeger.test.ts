@@ -141,7 +141,10 @@ exporters:
     // Jaeger is up when its query API answers.
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await get(`${query}/api/services`).then((r) => r.status === 200, () => false);
+      const ok = await get(`${query}/api/services`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || proc.exitCode !== null) assert.fail(`Jaeger did not start:\n${stderr}`);
       await sleep(200);
@@ -170,11 +173,15 @@ exporters:
         if (Date.now() > until) break;
         await sleep(300);
       }
-      const shape = (rows: Row[]) => rows.map((r) => ({ spanId: r.spanId, parentId: r.parentId, depth: r.depth, service: r.service, name: r.name, kind: r.kind, critical: r.critical }));
+      const shape = (rows: Row[]) =>
+        rows.map((r) => ({ spanId: r.spanId, parentId: r.parentId, depth: r.depth, service: r.service, name: r.name, kind: r.kind, critical: r.critical }));
       assert.deepEqual(shape(got), shape(want), `trace ${id}: the same tree from Jaeger`);
       for (let i = 0; i < want.length; i++) {
         for (const k of ['offsetMs', 'durationMs', 'selfMs'] as const) {
-          assert.ok(Math.abs(got[i]![k] - want[i]![k]) <= 0.002, `trace ${id} span ${want[i]!.name} ${k}: ${got[i]![k]} from Jaeger, ${want[i]![k]} from OTLP (Jaeger keeps microseconds)`);
+          assert.ok(
+            Math.abs(got[i]![k] - want[i]![k]) <= 0.002,
+            `trace ${id} span ${want[i]!.name} ${k}: ${got[i]![k]} from Jaeger, ${want[i]![k]} from OTLP (Jaeger keeps microseconds)`,
+          );
         }
       }
     }

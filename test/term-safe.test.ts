@@ -168,7 +168,8 @@ test('nothing in src/cli or src/report writes to a stream except the writers (so
         readFileSync(path.join(repoRoot, rel), 'utf8')
           .split('\n')
           .forEach((line, i) => {
-            if (/\.(out|err)\.write\(|process\.std(out|err)\b(?!\.on\()|\bconsole\.\w+\(|\bstream\.write\(/.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
+            if (/\.(out|err)\.write\(|process\.std(out|err)\b(?!\.on\()|\bconsole\.\w+\(|\bstream\.write\(/.test(line))
+              offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
           });
       }
     }

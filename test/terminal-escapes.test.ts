@@ -62,7 +62,13 @@ function assertInert(r: CliResult, what: string, mode: Mode, opts: { dataOnStdou
   for (const [name, text] of streams) {
     const rest = mode.color ? text.replace(OWN_SGR, '') : text;
     const bad = RAW.exec(rest);
-    assert.equal(bad, null, bad ? `${what} (${mode.name}): raw U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} on ${name}: ${JSON.stringify(rest.slice(Math.max(0, bad.index - 60), bad.index + 60))}` : '');
+    assert.equal(
+      bad,
+      null,
+      bad
+        ? `${what} (${mode.name}): raw U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} on ${name}: ${JSON.stringify(rest.slice(Math.max(0, bad.index - 60), bad.index + 60))}`
+        : '',
+    );
     if (!mode.color) assert.doesNotMatch(text, /\x1b/, `${what}: no colour when piped`);
     for (const fake of FAKE_LINES) assert.doesNotMatch(text, fake, `${what} (${mode.name}): a value printed a line of its own on ${name}`);
   }
@@ -102,126 +108,157 @@ async function groupsMatchJson(file: string, mode: Mode, what: string): Promise<
 }
 
 for (const mode of MODES) {
-  test(`every command against the hostile service and its files, ${mode.name}: no control character reaches the terminal`, { skip: needGo, timeout: 8 * 60_000 }, async () => {
-    const url = h!.url;
-    const dir = path.join(work, mode.name);
-    mkdirSync(dir);
-    const out = (name: string): string => {
-      const d = path.join(dir, name);
-      mkdirSync(d);
-      return d;
-    };
+  test(
+    `every command against the hostile service and its files, ${mode.name}: no control character reaches the terminal`,
+    { skip: needGo, timeout: 8 * 60_000 },
+    async () => {
+      const url = h!.url;
+      const dir = path.join(work, mode.name);
+      mkdirSync(dir);
+      const out = (name: string): string => {
+        const d = path.join(dir, name);
+        mkdirSync(d);
+        return d;
+      };
 
-    // goroutines: every form, from the service, then the saved dumps.
-    const g2 = out('g2');
-    const live = await run(['goroutines', url, '--out', g2], mode, 'goroutines debug=2');
-    shows(strip(live.stdout), 'goroutines debug=2', SHOWN_NAME, '"t1\\ngoroutine 99 [running]:"', `saved ${path.join(dir, 'g2').replace(HOSTILE_NAME, SHOWN_NAME)}`);
-    if (mode.color) assert.match(live.stdout, OWN_SGR, 'colour is on');
-    await groupsMatchJson(saved(g2, /debug2/), mode, 'goroutines debug=2 file');
-    const g1 = out('g1');
-    await run(['goroutines', url, '--debug', '1', '--out', g1], mode, 'goroutines debug=1');
-    await groupsMatchJson(saved(g1, /debug1/), mode, 'goroutines debug=1 file');
-    const g0 = out('g0');
-    await run(['goroutines', url, '--debug', '0', '--out', g0], mode, 'goroutines debug=0');
-    await groupsMatchJson(saved(g0, /\.pb\.gz$/), mode, 'goroutines debug=0 file');
+      // goroutines: every form, from the service, then the saved dumps.
+      const g2 = out('g2');
+      const live = await run(['goroutines', url, '--out', g2], mode, 'goroutines debug=2');
+      shows(
+        strip(live.stdout),
+        'goroutines debug=2',
+        SHOWN_NAME,
+        '"t1\\ngoroutine 99 [running]:"',
+        `saved ${path.join(dir, 'g2').replace(HOSTILE_NAME, SHOWN_NAME)}`,
+      );
+      if (mode.color) assert.match(live.stdout, OWN_SGR, 'colour is on');
+      await groupsMatchJson(saved(g2, /debug2/), mode, 'goroutines debug=2 file');
+      const g1 = out('g1');
+      await run(['goroutines', url, '--debug', '1', '--out', g1], mode, 'goroutines debug=1');
+      await groupsMatchJson(saved(g1, /debug1/), mode, 'goroutines debug=1 file');
+      const g0 = out('g0');
+      await run(['goroutines', url, '--debug', '0', '--out', g0], mode, 'goroutines debug=0');
+      await groupsMatchJson(saved(g0, /\.pb\.gz$/), mode, 'goroutines debug=0 file');
 
-    // goroutines diff: the leak grew in between (same form, and across forms).
-    const diff = await run(['goroutines', 'diff', saved(g2, /debug2/), url, '--out', out('gd')], mode, 'goroutines diff');
-    shows(strip(diff.stdout), 'goroutines diff', `main.leakyWorker ${SHOWN_NAME}/main.go`);
-    assert.equal((strip(diff.stdout).match(/^goroutines \d+ → \d+/gm) ?? []).length, 1, 'one headline');
-    await run(['goroutines', 'diff', saved(g0, /\.pb\.gz$/), saved(g2, /debug2/)], mode, 'goroutines diff across forms');
+      // goroutines diff: the leak grew in between (same form, and across forms).
+      const diff = await run(['goroutines', 'diff', saved(g2, /debug2/), url, '--out', out('gd')], mode, 'goroutines diff');
+      shows(strip(diff.stdout), 'goroutines diff', `main.leakyWorker ${SHOWN_NAME}/main.go`);
+      assert.equal((strip(diff.stdout).match(/^goroutines \d+ → \d+/gm) ?? []).length, 1, 'one headline');
+      await run(['goroutines', 'diff', saved(g0, /\.pb\.gz$/), saved(g2, /debug2/)], mode, 'goroutines diff across forms');
 
-    // leak (short): the leak is at a hostile path; whether 6 samples flag it depends on the machine.
-    const leak = await run(['leak', url, '--samples', '6', '--interval', '250ms', '--out', out('leak')], mode, 'leak', { codes: [0, 3] });
-    shows(strip(leak.stdout), 'leak', `captures saved in ${dir.replace(HOSTILE_NAME, SHOWN_NAME)}`);
-    if (leak.code === 3) shows(strip(leak.stdout), 'leak', `main.leakyWorker ${SHOWN_NAME}/main.go`);
+      // leak (short): the leak is at a hostile path; whether 6 samples flag it depends on the machine.
+      const leak = await run(['leak', url, '--samples', '6', '--interval', '250ms', '--out', out('leak')], mode, 'leak', { codes: [0, 3] });
+      shows(strip(leak.stdout), 'leak', `captures saved in ${dir.replace(HOSTILE_NAME, SHOWN_NAME)}`);
+      if (leak.code === 3) shows(strip(leak.stdout), 'leak', `main.leakyWorker ${SHOWN_NAME}/main.go`);
 
-    // diagnose (short), then the same report again from the capture folder.
-    const dd = out('diagnose');
-    const diag = await run(['diagnose', url, '--seconds', '2', '--samples', '3', '--trace-seconds', '1', '--out', dd], mode, 'diagnose', { codes: [0, 3] });
-    shows(strip(diag.stdout), 'diagnose', `main.hoardMemory (${SHOWN_NAME}/main.go:`, `report: ${dd.replace(HOSTILE_NAME, SHOWN_NAME)}`);
-    await run(['diagnose', dd], mode, 'diagnose <capture-folder>', { codes: [0, 3] });
+      // diagnose (short), then the same report again from the capture folder.
+      const dd = out('diagnose');
+      const diag = await run(['diagnose', url, '--seconds', '2', '--samples', '3', '--trace-seconds', '1', '--out', dd], mode, 'diagnose', { codes: [0, 3] });
+      shows(strip(diag.stdout), 'diagnose', `main.hoardMemory (${SHOWN_NAME}/main.go:`, `report: ${dd.replace(HOSTILE_NAME, SHOWN_NAME)}`);
+      await run(['diagnose', dd], mode, 'diagnose <capture-folder>', { codes: [0, 3] });
 
-    // profile, top, diff, peek, flame.
-    const p1 = out('p1');
-    const heap = await run(['profile', url, '--type', 'heap', '--out', p1], mode, 'profile heap');
-    shows(heap.stdout, 'profile heap', `File: ${SHOWN_NAME}`, 'main.hoardMemory');
-    shows(heap.stderr, 'profile heap', `saved ${p1.replace(HOSTILE_NAME, SHOWN_NAME)}`);
-    await run(['profile', url, '--type', 'cpu', '--seconds', '1', '--out', out('cpu')], mode, 'profile cpu');
-    const heapFile = saved(p1, /heap/);
-    const p2 = out('p2');
-    await run(['profile', url, '--type', 'heap', '--out', p2], mode, 'profile heap again');
-    await run(['top', heapFile], mode, 'top');
-    await run(['diff', heapFile, saved(p2, /heap/)], mode, 'diff');
-    const peek = await run(['top', heapFile, '--peek', 'main\\.'], mode, 'top --peek');
-    shows(peek.stdout, 'top --peek', `File: ${SHOWN_NAME}`);
+      // profile, top, diff, peek, flame.
+      const p1 = out('p1');
+      const heap = await run(['profile', url, '--type', 'heap', '--out', p1], mode, 'profile heap');
+      shows(heap.stdout, 'profile heap', `File: ${SHOWN_NAME}`, 'main.hoardMemory');
+      shows(heap.stderr, 'profile heap', `saved ${p1.replace(HOSTILE_NAME, SHOWN_NAME)}`);
+      await run(['profile', url, '--type', 'cpu', '--seconds', '1', '--out', out('cpu')], mode, 'profile cpu');
+      const heapFile = saved(p1, /heap/);
+      const p2 = out('p2');
+      await run(['profile', url, '--type', 'heap', '--out', p2], mode, 'profile heap again');
+      await run(['top', heapFile], mode, 'top');
+      await run(['diff', heapFile, saved(p2, /heap/)], mode, 'diff');
+      const peek = await run(['top', heapFile, '--peek', 'main\\.'], mode, 'top --peek');
+      shows(peek.stdout, 'top --peek', `File: ${SHOWN_NAME}`);
 
-    // An edited profile (hostile input made on purpose): a unit, a comment and a function
-    // name no Go program writes, each with escapes and a line feed.
-    const p = decodeProfile(readFileSync(heapFile), heapFile);
-    p.sampleTypes = p.sampleTypes.map((st) => ({ type: st.type + '\x1b[2J', unit: 'widgets\x1b]0;T\x07\u009b2J\u202e\nfake row' }));
-    p.comments.push('comment\x1b]0;T\x07\nfake row');
-    const fn = p.functions.find((f) => f.name === 'main.hoardMemory');
-    assert.ok(fn, 'main.hoardMemory is in the heap profile');
-    fn.name = 'main.hoard\x1b[2J\u2028\nfake row';
-    const edited = path.join(dir, 'edited.pb.gz');
-    writeFileSync(edited, encodeProfile(p, { gzip: true }));
-    const top = await run(['top', edited, '--sample-index', '3'], mode, 'top edited profile');
-    shows(top.stdout, 'top edited profile', 'widgets\\x1b]0;T\\x07\\u009b2J\\u202e\\nfake row', 'comment\\x1b]0;T\\x07\\nfake row', 'main.hoard\\x1b[2J\\u2028\\nfake row', 'Type: inuse_space\\x1b[2J');
-    const topJson = JSON.parse((await run(['top', edited, '--sample-index', '3', '--json'], mode, 'top edited --json')).stdout) as { rows: unknown[]; unit: string };
-    assert.equal(topJson.unit, 'widgets\x1b]0;T\x07\u009b2J\u202e\nfake row', '--json keeps the exact unit');
-    const rowLines = top.stdout.split('\n').slice(top.stdout.split('\n').findIndex((l) => /flat +flat%/.test(l)) + 1).filter((l) => l.trim());
-    assert.equal(rowLines.length, topJson.rows.length, 'one line per row');
-    await run(['top', edited, '--peek', 'hoard'], mode, 'top --peek edited');
+      // An edited profile (hostile input made on purpose): a unit, a comment and a function
+      // name no Go program writes, each with escapes and a line feed.
+      const p = decodeProfile(readFileSync(heapFile), heapFile);
+      p.sampleTypes = p.sampleTypes.map((st) => ({ type: st.type + '\x1b[2J', unit: 'widgets\x1b]0;T\x07\u009b2J\u202e\nfake row' }));
+      p.comments.push('comment\x1b]0;T\x07\nfake row');
+      const fn = p.functions.find((f) => f.name === 'main.hoardMemory');
+      assert.ok(fn, 'main.hoardMemory is in the heap profile');
+      fn.name = 'main.hoard\x1b[2J\u2028\nfake row';
+      const edited = path.join(dir, 'edited.pb.gz');
+      writeFileSync(edited, encodeProfile(p, { gzip: true }));
+      const top = await run(['top', edited, '--sample-index', '3'], mode, 'top edited profile');
+      shows(
+        top.stdout,
+        'top edited profile',
+        'widgets\\x1b]0;T\\x07\\u009b2J\\u202e\\nfake row',
+        'comment\\x1b]0;T\\x07\\nfake row',
+        'main.hoard\\x1b[2J\\u2028\\nfake row',
+        'Type: inuse_space\\x1b[2J',
+      );
+      const topJson = JSON.parse((await run(['top', edited, '--sample-index', '3', '--json'], mode, 'top edited --json')).stdout) as {
+        rows: unknown[];
+        unit: string;
+      };
+      assert.equal(topJson.unit, 'widgets\x1b]0;T\x07\u009b2J\u202e\nfake row', '--json keeps the exact unit');
+      const rowLines = top.stdout
+        .split('\n')
+        .slice(top.stdout.split('\n').findIndex((l) => /flat +flat%/.test(l)) + 1)
+        .filter((l) => l.trim());
+      assert.equal(rowLines.length, topJson.rows.length, 'one line per row');
+      await run(['top', edited, '--peek', 'hoard'], mode, 'top --peek edited');
 
-    const flameOut = path.join(dir, 'flame.html');
-    const flame = await run(['flame', edited, '-o', flameOut], mode, 'flame');
-    shows(flame.stderr, 'flame', `wrote ${flameOut.replace(HOSTILE_NAME, SHOWN_NAME)}`);
-    // Folded stacks on stdout are data the user asked for, written as they are.
-    const folded = await run(['flame', edited, '--format', 'folded'], mode, 'flame --format folded', { dataOnStdout: true });
-    assert.ok(folded.stdout.includes('main.hoard\x1b[2J'), 'folded stacks keep the name as it is');
+      const flameOut = path.join(dir, 'flame.html');
+      const flame = await run(['flame', edited, '-o', flameOut], mode, 'flame');
+      shows(flame.stderr, 'flame', `wrote ${flameOut.replace(HOSTILE_NAME, SHOWN_NAME)}`);
+      // Folded stacks on stdout are data the user asked for, written as they are.
+      const folded = await run(['flame', edited, '--format', 'folded'], mode, 'flame --format folded', { dataOnStdout: true });
+      assert.ok(folded.stdout.includes('main.hoard\x1b[2J'), 'folded stacks keep the name as it is');
 
-    // trace: from the service, then the saved file, with an HTML report.
-    const td = out('trace');
-    const tr = await run(['trace', url, '--seconds', '1', '--out', td], mode, 'trace');
-    shows(tr.stdout, 'trace', 'task\\x1b]0;T\\x07\\x1b[2J\\u009b2J\\u202e\\nverdict: all clear (fake)', 'region\\r\\x1b]0;T\\x07\\x1b[2J\\nverdict: all clear (fake)');
-    shows(tr.stderr, 'trace', `saved ${td.replace(HOSTILE_NAME, SHOWN_NAME)}`);
-    assert.equal((tr.stdout.match(/^verdict: /gm) ?? []).length >= 1, true);
-    const traceFile = saved(td, /^trace/);
-    await run(['trace', traceFile, '-o', path.join(dir, 'trace.html')], mode, 'trace file');
+      // trace: from the service, then the saved file, with an HTML report.
+      const td = out('trace');
+      const tr = await run(['trace', url, '--seconds', '1', '--out', td], mode, 'trace');
+      shows(
+        tr.stdout,
+        'trace',
+        'task\\x1b]0;T\\x07\\x1b[2J\\u009b2J\\u202e\\nverdict: all clear (fake)',
+        'region\\r\\x1b]0;T\\x07\\x1b[2J\\nverdict: all clear (fake)',
+      );
+      shows(tr.stderr, 'trace', `saved ${td.replace(HOSTILE_NAME, SHOWN_NAME)}`);
+      assert.equal((tr.stdout.match(/^verdict: /gm) ?? []).length >= 1, true);
+      const traceFile = saved(td, /^trace/);
+      await run(['trace', traceFile, '-o', path.join(dir, 'trace.html')], mode, 'trace file');
 
-    // http: a reply net/http would never write, a hostile echo, a short load run.
-    const dump = await run(['http', `${url}/reason`, '--dump'], mode, 'http --dump');
-    shows(dump.stdout, 'http --dump', '< X-Hostile\\x1b]0;T\\x07\\x1b[2J: value\\x1b]0;T\\x07\\x1b[2J\\r', '200 OK\\x1b]0;T\\x07\\x1b[2J');
-    const single = await run(['http', `${url}/reason`], mode, 'http');
-    shows(strip(single.stdout), 'http', 'X-Hostile\\x1b]0;T\\x07\\x1b[2J:');
-    const echo = await run(['http', `${url}/echo`, '--echo-diff'], mode, 'http --echo-diff');
-    shows(echo.stdout, 'http --echo-diff', 'by a proxy\\u009b2J\\u202e\\ngoroutine 99 [running]:');
-    await run(['http', `${url}/reason`, '-n', '20', '-c', '2'], mode, 'http load');
+      // http: a reply net/http would never write, a hostile echo, a short load run.
+      const dump = await run(['http', `${url}/reason`, '--dump'], mode, 'http --dump');
+      shows(dump.stdout, 'http --dump', '< X-Hostile\\x1b]0;T\\x07\\x1b[2J: value\\x1b]0;T\\x07\\x1b[2J\\r', '200 OK\\x1b]0;T\\x07\\x1b[2J');
+      const single = await run(['http', `${url}/reason`], mode, 'http');
+      shows(strip(single.stdout), 'http', 'X-Hostile\\x1b]0;T\\x07\\x1b[2J:');
+      const echo = await run(['http', `${url}/echo`, '--echo-diff'], mode, 'http --echo-diff');
+      shows(echo.stdout, 'http --echo-diff', 'by a proxy\\u009b2J\\u202e\\ngoroutine 99 [running]:');
+      await run(['http', `${url}/reason`, '-n', '20', '-c', '2'], mode, 'http load');
 
-    // metrics: names, label names and values, help and go_info's version from the service's
-    // /metrics (Prometheus 3 quoted names), then the saved exposition with --json.
-    const md = out('metrics');
-    const metrics = await run(['metrics', url, '--out', md], mode, 'metrics', { codes: [3] });
-    shows(
-      strip(metrics.stdout),
-      'metrics',
-      'Go runtime  go1.26\\x1b]0;T\\x07\\x1b[2J\\ngoroutine 99 [running]:',
-      'e.g. {"requests_total\\x1b]0;T\\x07\\x1b[2J","path\\u009b2J"="",code="200"}',
-      'e.g. /users/4711/orders\\x1b]0;T\\x07\\x1b[2J\\ngoroutine 99 [running]:',
-      'queue="q\\x1b]0;T\\x07\\x1b[2J\\nverdict: all clear (fake)",le="1"} 4 < 6',
-      'resultCode\\u202e 1',
-    );
-    const mj = JSON.parse((await run(['metrics', saved(md, /^metrics/), '--json'], mode, 'metrics file --json', { codes: [3] })).stdout) as { runtime: { goVersion: string }; problems: { label?: string }[] };
-    assert.equal(mj.runtime.goVersion, 'go1.26\x1b]0;T\x07\x1b[2J\ngoroutine 99 [running]:', '--json keeps the exact value');
-    assert.ok(mj.problems.some((p) => p.label === 'path\u009b2J'));
+      // metrics: names, label names and values, help and go_info's version from the service's
+      // /metrics (Prometheus 3 quoted names), then the saved exposition with --json.
+      const md = out('metrics');
+      const metrics = await run(['metrics', url, '--out', md], mode, 'metrics', { codes: [3] });
+      shows(
+        strip(metrics.stdout),
+        'metrics',
+        'Go runtime  go1.26\\x1b]0;T\\x07\\x1b[2J\\ngoroutine 99 [running]:',
+        'e.g. {"requests_total\\x1b]0;T\\x07\\x1b[2J","path\\u009b2J"="",code="200"}',
+        'e.g. /users/4711/orders\\x1b]0;T\\x07\\x1b[2J\\ngoroutine 99 [running]:',
+        'queue="q\\x1b]0;T\\x07\\x1b[2J\\nverdict: all clear (fake)",le="1"} 4 < 6',
+        'resultCode\\u202e 1',
+      );
+      const mj = JSON.parse((await run(['metrics', saved(md, /^metrics/), '--json'], mode, 'metrics file --json', { codes: [3] })).stdout) as {
+        runtime: { goVersion: string };
+        problems: { label?: string }[];
+      };
+      assert.equal(mj.runtime.goVersion, 'go1.26\x1b]0;T\x07\x1b[2J\ngoroutine 99 [running]:', '--json keeps the exact value');
+      assert.ok(mj.problems.some((p) => p.label === 'path\u009b2J'));
 
-    // User errors quote what the user typed: escaped too.
-    const missing = await run(['top', path.join(dir, 'missing\x1b[2J.pb.gz')], mode, 'top on a missing file', { codes: [1] });
-    shows(missing.stderr, 'top on a missing file', 'missing\\x1b[2J.pb.gz');
-    const unknown = await run(['\x1b]0;T\x07cmd'], mode, 'unknown command', { codes: [2] });
-    shows(unknown.stderr, 'unknown command', '"\\x1b]0;T\\x07cmd"');
-  });
+      // User errors quote what the user typed: escaped too.
+      const missing = await run(['top', path.join(dir, 'missing\x1b[2J.pb.gz')], mode, 'top on a missing file', { codes: [1] });
+      shows(missing.stderr, 'top on a missing file', 'missing\\x1b[2J.pb.gz');
+      const unknown = await run(['\x1b]0;T\x07cmd'], mode, 'unknown command', { codes: [2] });
+      shows(unknown.stderr, 'unknown command', '"\\x1b]0;T\\x07cmd"');
+    },
+  );
 }
 
 test('Go 1.27 (labels in every debug=2 header): goroutines and goroutines diff stay inert', { skip: needGo, timeout: 10 * 60_000 }, async (t) => {

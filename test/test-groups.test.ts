@@ -15,12 +15,21 @@ const files = readdirSync(testDir)
   .map((f) => f.slice(0, -'.test.ts'.length));
 
 test('every test file is in a group, and every group entry is a test file', () => {
-  assert.deepEqual(files.filter((f) => !(f in TEST_GROUPS)), [], 'add these to scripts/test-groups.ts');
-  assert.deepEqual(Object.keys(TEST_GROUPS).filter((f) => !files.includes(f)), [], 'stale entries in scripts/test-groups.ts');
+  assert.deepEqual(
+    files.filter((f) => !(f in TEST_GROUPS)),
+    [],
+    'add these to scripts/test-groups.ts',
+  );
+  assert.deepEqual(
+    Object.keys(TEST_GROUPS).filter((f) => !files.includes(f)),
+    [],
+    'stale entries in scripts/test-groups.ts',
+  );
 });
 
 test('unit tests import no Go, service or browser helper', () => {
-  const heavy = /support\/(go|go-tool|go-trace-http|tracegen|caddy|hostile|browser|httpprobe|metricsgen|pprof|cli)\.js|scripts\/go\.js|playwright-core|child_process/;
+  const heavy =
+    /support\/(go|go-tool|go-trace-http|tracegen|caddy|hostile|browser|httpprobe|metricsgen|pprof|cli)\.js|scripts\/go\.js|playwright-core|child_process/;
   for (const [f, g] of Object.entries(TEST_GROUPS)) {
     if (g !== 'unit' || f === 'test-groups') continue; // this file names the helpers it looks for
     const src = readFileSync(path.join(testDir, `${f}.test.ts`), 'utf8');

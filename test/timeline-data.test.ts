@@ -17,7 +17,7 @@ import { float64sFromBase64, fromBase64, int32sFromBase64, toBase64 } from '../s
 import { STATE_RUNNING, type Timeline } from '../src/shared/timeline.js';
 import { parseTimelineData, timelineBlock } from '../src/shared/timeline-data.js';
 
-test('base64 of typed-array bytes equals Buffer\'s, for every tail length and for views into a larger buffer', () => {
+test("base64 of typed-array bytes equals Buffer's, for every tail length and for views into a larger buffer", () => {
   const rnd = mulberry32(12);
   const big = Uint8Array.from({ length: 100_003 }, () => Math.floor(rnd() * 256));
   for (let n = 0; n <= 10; n++) {
@@ -47,7 +47,11 @@ test('the timeline block of a real trace decodes to the same columns; what the p
   tl.strings.push('</script><!-- \u2028');
   const block = timelineBlock(tl);
   const text = jsonForScript(block);
-  assert.equal(text, JSON.stringify(block).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')), 'what JSON.stringify writes, escaped');
+  assert.equal(
+    text,
+    JSON.stringify(block).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')),
+    'what JSON.stringify writes, escaped',
+  );
   assert.ok(!/<\/script|<!--|\u2028/.test(text), 'nothing in the block can end the script element');
   const d = parseTimelineData(text);
   assert.deepEqual([d.start, d.end, d.strings], [tl.start, tl.end, tl.strings]);

@@ -42,7 +42,17 @@ test('--json: events and events by kind equal go tool trace -d=parsed', { skip: 
   }
   const r = await goscope(['trace', file, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { schema: string; goVersion: string; traceFormat: { version: string; writtenBy: string[] }; durationNs: number; events: number; eventsByKind: Record<string, number>; goroutines: number; analyses: { blocking: Record<string, { total: number; contentions: number }> }; savedTo: string | null };
+  const j = JSON.parse(r.stdout) as {
+    schema: string;
+    goVersion: string;
+    traceFormat: { version: string; writtenBy: string[] };
+    durationNs: number;
+    events: number;
+    eventsByKind: Record<string, number>;
+    goroutines: number;
+    analyses: { blocking: Record<string, { total: number; contentions: number }> };
+    savedTo: string | null;
+  };
   assert.equal(j.schema, 'goscope.trace/v1');
   assert.match(j.goVersion, /^go1\.\d+$/);
   // The header's version is a format version: the Go that wrote the trace is among its writers.

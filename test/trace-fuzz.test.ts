@@ -31,7 +31,17 @@ import vm from 'node:vm';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FormatError } from '../src/errors.js';
 import { mulberry32 } from '../scripts/prng.js';
-import { EvEndOfGeneration, EvProcsChange, batchEvents, orderedEvents, readBatches, readTraceHeader, readTraceStream, type Batch, type TraceVersion } from '../src/formats/trace/index.js';
+import {
+  EvEndOfGeneration,
+  EvProcsChange,
+  batchEvents,
+  orderedEvents,
+  readBatches,
+  readTraceHeader,
+  readTraceStream,
+  type Batch,
+  type TraceVersion,
+} from '../src/formats/trace/index.js';
 
 const CASE_TIMEOUT_MS = 10_000;
 /** Worker heap limit: parsing a 3 MB trace takes ~170 MB of heap. */
@@ -102,7 +112,12 @@ if (!isMainThread && (workerData as { traceFuzz?: boolean } | null)?.traceFuzz) 
       }
       if (streamed.kind === 'crash') outcome = { ...streamed, message: `streaming: ${streamed.message}` };
       else if (outcome.kind === 'parsed' && (streamed.kind !== 'parsed' || streamed.events !== outcome.events)) {
-        outcome = { kind: 'crash', name: 'StreamMismatch', message: `whole buffer: ${outcome.events} events; streaming: ${streamed.kind === 'parsed' ? `${streamed.events} events` : streamed.kind === 'format-error' ? streamed.message : streamed.kind}`, stack: '' };
+        outcome = {
+          kind: 'crash',
+          name: 'StreamMismatch',
+          message: `whole buffer: ${outcome.events} events; streaming: ${streamed.kind === 'parsed' ? `${streamed.events} events` : streamed.kind === 'format-error' ? streamed.message : streamed.kind}`,
+          stack: '',
+        };
       } else if (outcome.kind === 'format-error' && streamed.kind === 'parsed') {
         outcome = { kind: 'crash', name: 'StreamMismatch', message: `whole buffer: ${outcome.message}; streaming parsed ${streamed.events} events`, stack: '' };
       }
@@ -177,7 +192,26 @@ const ALL_ONES = (1n << 64n) - 1n;
 
 /** Boundary values for a varint field currently holding `v`. */
 function specialValues(v: bigint, r: Rand): bigint[] {
-  return [0n, 1n, v + 1n, v > 0n ? v - 1n : 2n, v * 2n + 7n, 1024n, 1025n, 65536n, 65537n, 1n << 31n, 1n << 32n, (1n << 53n) - 1n, 1n << 53n, 1n << 63n, ALL_ONES - 1n, ALL_ONES, BigInt(r.int(1 << 20)), BigInt(r.int(256))];
+  return [
+    0n,
+    1n,
+    v + 1n,
+    v > 0n ? v - 1n : 2n,
+    v * 2n + 7n,
+    1024n,
+    1025n,
+    65536n,
+    65537n,
+    1n << 31n,
+    1n << 32n,
+    (1n << 53n) - 1n,
+    1n << 53n,
+    1n << 63n,
+    ALL_ONES - 1n,
+    ALL_ONES,
+    BigInt(r.int(1 << 20)),
+    BigInt(r.int(256)),
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -379,7 +413,10 @@ const STRATEGIES: Record<string, Strategy> = {
   },
   'remove-batch': (base, r) => {
     const x = r.pick(base.batches);
-    return { bytes: splice(base.bytes, x.b.offset, batchEnd(x) - x.b.offset), what: `${x.b.kind} batch at ${at(x.b.offset)} (M ${x.b.m}, gen ${x.b.gen}) removed` };
+    return {
+      bytes: splice(base.bytes, x.b.offset, batchEnd(x) - x.b.offset),
+      what: `${x.b.kind} batch at ${at(x.b.offset)} (M ${x.b.m}, gen ${x.b.gen}) removed`,
+    };
   },
   'swap-batches': (base, r) => {
     let i = r.int(base.batches.length);
@@ -391,7 +428,13 @@ const STRATEGIES: Record<string, Strategy> = {
     const bytes = base.bytes;
     const out = new Uint8Array(bytes.length);
     let p = 0;
-    for (const part of [bytes.subarray(0, a.b.offset), bytes.subarray(b.b.offset, batchEnd(b)), bytes.subarray(batchEnd(a), b.b.offset), bytes.subarray(a.b.offset, batchEnd(a)), bytes.subarray(batchEnd(b))]) {
+    for (const part of [
+      bytes.subarray(0, a.b.offset),
+      bytes.subarray(b.b.offset, batchEnd(b)),
+      bytes.subarray(batchEnd(a), b.b.offset),
+      bytes.subarray(a.b.offset, batchEnd(a)),
+      bytes.subarray(batchEnd(b)),
+    ]) {
       out.set(part, p);
       p += part.length;
     }
@@ -608,8 +651,10 @@ if (isMainThread) {
             const reply = await runner.run(id, input, m.bytes);
             const res: Result = { m, input, reply, problem: judge(input, reply.outcome) };
             if (res.problem === null && reply.outcome.kind !== 'timeout' && reply.outcome.kind !== 'worker-died') {
-              if (reply.heapUsed > heapLimit(m.bytes.length)) res.problem = `worker heap ${(reply.heapUsed / 2 ** 20).toFixed(0)} MB after the case (limit ${(heapLimit(m.bytes.length) / 2 ** 20).toFixed(0)} MB)`;
-              else if (reply.arrayBuffers > BUFFERS_LIMIT + m.bytes.length) res.problem = `${(reply.arrayBuffers / 2 ** 20).toFixed(0)} MB of array buffers after the case`;
+              if (reply.heapUsed > heapLimit(m.bytes.length))
+                res.problem = `worker heap ${(reply.heapUsed / 2 ** 20).toFixed(0)} MB after the case (limit ${(heapLimit(m.bytes.length) / 2 ** 20).toFixed(0)} MB)`;
+              else if (reply.arrayBuffers > BUFFERS_LIMIT + m.bytes.length)
+                res.problem = `${(reply.arrayBuffers / 2 ** 20).toFixed(0)} MB of array buffers after the case`;
             }
             if (res.problem !== null) {
               mkdirSync(failDir, { recursive: true });
@@ -660,7 +705,9 @@ if (isMainThread) {
     const ok = results.filter((r) => Number.isFinite(r.reply.heapUsed));
     const maxHeap = Math.max(0, ...ok.map((r) => r.reply.heapUsed));
     const maxBuf = Math.max(0, ...ok.map((r) => r.reply.arrayBuffers));
-    t.diagnostic(`max worker heap retained after a case ${(maxHeap / 2 ** 20).toFixed(1)} MB, max array buffers ${(maxBuf / 2 ** 20).toFixed(1)} MB (heap limit ${WORKER_HEAP_MB} MB)`);
+    t.diagnostic(
+      `max worker heap retained after a case ${(maxHeap / 2 ** 20).toFixed(1)} MB, max array buffers ${(maxBuf / 2 ** 20).toFixed(1)} MB (heap limit ${WORKER_HEAP_MB} MB)`,
+    );
     const over = ok.filter((r) => r.reply.heapUsed > heapLimit(r.m.bytes.length));
     assert.equal(over.length, 0, over.map(describe).join('\n'));
     assert.ok(maxBuf <= BUFFERS_LIMIT + 2 ** 21, `array buffers ${maxBuf}`);
@@ -668,8 +715,12 @@ if (isMainThread) {
     assert.equal(died.length, 0, died.map(describe).join('\n'));
   });
 
-  test('known parser crashes (see KNOWN_CRASHES)', { skip: needGo, todo: KNOWN_CRASHES.length > 0 ? 'parser crashes found by this fuzzer, not fixed yet' : false }, () => {
-    const hits = results.filter((r) => r.problem !== null && known(r) !== undefined);
-    assert.equal(hits.length, 0, `${hits.length} mutants hit known crashes:\n${hits.map((r) => `[${known(r)}] ${describe(r)}`).join('\n')}`);
-  });
+  test(
+    'known parser crashes (see KNOWN_CRASHES)',
+    { skip: needGo, todo: KNOWN_CRASHES.length > 0 ? 'parser crashes found by this fuzzer, not fixed yet' : false },
+    () => {
+      const hits = results.filter((r) => r.problem !== null && known(r) !== undefined);
+      assert.equal(hits.length, 0, `${hits.length} mutants hit known crashes:\n${hits.map((r) => `[${known(r)}] ${describe(r)}`).join('\n')}`);
+    },
+  );
 }

@@ -17,7 +17,20 @@ import { runLines } from './support/go-tool.js';
 import { startGoTraceServer, type GoTraceServer } from './support/go-trace-http.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { GcAnalyzer, type GcSummary } from '../src/analysis/trace/gc.js';
-import { MMUCurve, MUD_QUANTILES, MutatorUtilBuilder, UtilAll, UtilAssist, UtilBackground, UtilPerProc, UtilSTW, UtilSweep, mmuPlot, type MMUPlot, type UtilSeries } from '../src/analysis/trace/mmu.js';
+import {
+  MMUCurve,
+  MUD_QUANTILES,
+  MutatorUtilBuilder,
+  UtilAll,
+  UtilAssist,
+  UtilBackground,
+  UtilPerProc,
+  UtilSTW,
+  UtilSweep,
+  mmuPlot,
+  type MMUPlot,
+  type UtilSeries,
+} from '../src/analysis/trace/mmu.js';
 
 let tmp = '';
 let file = '';
@@ -61,13 +74,26 @@ before(async () => {
     file = await writeTracegenTrace(tmp);
   }
   const serverP = startGoTraceServer(file, process.env.GOSCOPE_GC_TRACE ? { startMs: 600_000, lifetimeMs: 1_200_000 } : {});
-  const parsedP = runLines('go', ['tool', 'trace', '-d=parsed', file], (line) => {
-    const r = RANGE_LINE.exec(line);
-    if (!r) return;
-    const attrs: Record<string, number> = {};
-    for (const a of (r[7] ?? '').matchAll(/("(?:[^"\\]|\\.)*")=Value\{Uint64\((\d+)\)\}/g)) attrs[JSON.parse(a[1]!) as string] = Number(a[2]);
-    goRanges.push({ kind: r[3] as GoRange['kind'], time: Number(r[4]), p: Number(r[1]), g: Number(r[2]), name: JSON.parse(r[5]!) as string, scope: r[6]!, attrs });
-  }, process.env.GOSCOPE_GC_TRACE ? 1_200_000 : 60_000);
+  const parsedP = runLines(
+    'go',
+    ['tool', 'trace', '-d=parsed', file],
+    (line) => {
+      const r = RANGE_LINE.exec(line);
+      if (!r) return;
+      const attrs: Record<string, number> = {};
+      for (const a of (r[7] ?? '').matchAll(/("(?:[^"\\]|\\.)*")=Value\{Uint64\((\d+)\)\}/g)) attrs[JSON.parse(a[1]!) as string] = Number(a[2]);
+      goRanges.push({
+        kind: r[3] as GoRange['kind'],
+        time: Number(r[4]),
+        p: Number(r[1]),
+        g: Number(r[2]),
+        name: JSON.parse(r[5]!) as string,
+        scope: r[6]!,
+        attrs,
+      });
+    },
+    process.env.GOSCOPE_GC_TRACE ? 1_200_000 : 60_000,
+  );
   // One pass feeds the analyzer and the extra utilisation builders, as the CLI would.
   const buf = await fsp.readFile(file);
   analyzer = new GcAnalyzer({ utilMode: 'go' });
@@ -146,7 +172,10 @@ test('MMU curves equal the /mmu plot data of go tool trace', { skip: needGo }, a
   // The summary's MMU at its windows is the same curve.
   const all = curves.get('stw|background|assist|sweep')!.curve;
   for (const m of summary.mmu) assert.equal(m.mmu, all.mmu(m.window));
-  assert.deepEqual(analyzer.utilization()!.map((s) => s.toArray()), curves.get('stw|background|assist|sweep')!.series.map((s) => s.toArray()));
+  assert.deepEqual(
+    analyzer.utilization()!.map((s) => s.toArray()),
+    curves.get('stw|background|assist|sweep')!.series.map((s) => s.toArray()),
+  );
 });
 
 test('MUD quantiles equal the /mmu plot data with "mut"', { skip: needGo }, async () => {
@@ -165,14 +194,24 @@ test('worst windows equal /mmu details', { skip: needGo }, async () => {
     for (const w of [100_000, 1_000_000, 10_000_000, 100_000_000]) {
       const go = (await server!.getJSON(`/mmu?mode=details&window=${w}&flags=${encodeURIComponent(flags)}`)) as { Time: number; MutatorUtil: number }[] | null;
       const mine = curve.examples(w, 10).map((u) => ({ Time: u.time, MutatorUtil: u.mutatorUtil }));
-      assert.deepEqual(mine, (go ?? []).map((u) => ({ Time: u.Time, MutatorUtil: u.MutatorUtil })), `${flags}: worst windows of ${w}ns`);
+      assert.deepEqual(
+        mine,
+        (go ?? []).map((u) => ({ Time: u.Time, MutatorUtil: u.MutatorUtil })),
+        `${flags}: worst windows of ${w}ns`,
+      );
     }
   }
 });
 
 /** Ranges of one name from Go's printed events: [start, end, startSeen, endSeen, scope, attrs at end]. */
-function goIntervals(name: (n: string) => boolean, end: number): { start: number; end: number; startSeen: boolean; endSeen: boolean; name: string; scope: string; attrs: Record<string, number> }[] {
-  const open = new Map<string, { start: number; end: number; startSeen: boolean; endSeen: boolean; name: string; scope: string; attrs: Record<string, number> }>();
+function goIntervals(
+  name: (n: string) => boolean,
+  end: number,
+): { start: number; end: number; startSeen: boolean; endSeen: boolean; name: string; scope: string; attrs: Record<string, number> }[] {
+  const open = new Map<
+    string,
+    { start: number; end: number; startSeen: boolean; endSeen: boolean; name: string; scope: string; attrs: Record<string, number> }
+  >();
   const out: { start: number; end: number; startSeen: boolean; endSeen: boolean; name: string; scope: string; attrs: Record<string, number> }[] = [];
   for (const r of goRanges) {
     if (!name(r.name)) continue;
@@ -208,8 +247,14 @@ test('GC cycles, STW pauses, assists and sweeps equal go tool trace -d=parsed ra
     stw.map((p) => [p.start, p.end, p.name, p.scope]),
   );
   const gcStw = stw.filter((p) => p.name.includes('GC'));
-  assert.equal(summary.stw.gcTotal, gcStw.reduce((s, p) => s + p.end - p.start, 0));
-  assert.equal(summary.stw.total, stw.reduce((s, p) => s + p.end - p.start, 0));
+  assert.equal(
+    summary.stw.gcTotal,
+    gcStw.reduce((s, p) => s + p.end - p.start, 0),
+  );
+  assert.equal(
+    summary.stw.total,
+    stw.reduce((s, p) => s + p.end - p.start, 0),
+  );
   for (const r of summary.stw.byReason) {
     const mine = stw.filter((p) => p.name === `stop-the-world (${r.reason})`);
     assert.equal(r.count, mine.length);
@@ -218,7 +263,10 @@ test('GC cycles, STW pauses, assists and sweeps equal go tool trace -d=parsed ra
 
   const assists = goIntervals((n) => n === 'GC mark assist', summary.end);
   assert.equal(summary.assist.count, assists.length);
-  assert.equal(summary.assist.total, assists.reduce((s, p) => s + p.end - p.start, 0));
+  assert.equal(
+    summary.assist.total,
+    assists.reduce((s, p) => s + p.end - p.start, 0),
+  );
   const perG = new Map<string, number>();
   for (const a of assists) perG.set(a.scope, (perG.get(a.scope) ?? 0) + a.end - a.start);
   assert.equal(summary.assist.goroutines, perG.size);
@@ -226,7 +274,16 @@ test('GC cycles, STW pauses, assists and sweeps equal go tool trace -d=parsed ra
 
   const sweeps = goIntervals((n) => n === 'GC incremental sweep', summary.end);
   assert.equal(summary.sweep.count, sweeps.length);
-  assert.equal(summary.sweep.total, sweeps.reduce((s, p) => s + p.end - p.start, 0));
-  assert.equal(summary.sweep.bytesSwept, sweeps.reduce((s, p) => s + (p.attrs['bytes swept'] ?? 0), 0));
-  assert.equal(summary.sweep.bytesReclaimed, sweeps.reduce((s, p) => s + (p.attrs['bytes reclaimed'] ?? 0), 0));
+  assert.equal(
+    summary.sweep.total,
+    sweeps.reduce((s, p) => s + p.end - p.start, 0),
+  );
+  assert.equal(
+    summary.sweep.bytesSwept,
+    sweeps.reduce((s, p) => s + (p.attrs['bytes swept'] ?? 0), 0),
+  );
+  assert.equal(
+    summary.sweep.bytesReclaimed,
+    sweeps.reduce((s, p) => s + (p.attrs['bytes reclaimed'] ?? 0), 0),
+  );
 });

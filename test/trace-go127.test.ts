@@ -66,7 +66,11 @@ test('tracegen built with Go 1.27: every event as Go 1.27 go tool trace -d=parse
   const r = await goscope(['trace', file]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^trace: format go1\.26 \(written by Go 1\.26 or 1\.27\), /m);
-  const j = JSON.parse((await goscope(['trace', file, '--json'])).stdout) as { goVersion: string; traceFormat: { version: string; writtenBy: string[] }; events: number };
+  const j = JSON.parse((await goscope(['trace', file, '--json'])).stdout) as {
+    goVersion: string;
+    traceFormat: { version: string; writtenBy: string[] };
+    events: number;
+  };
   assert.equal(j.goVersion, 'go1.26');
   assert.deepEqual(j.traceFormat, { version: 'go1.26', writtenBy: ['go1.26', 'go1.27'] });
   assert.equal(j.events, want.length);
@@ -78,7 +82,12 @@ test('the demo built with Go 1.27: a trace goscope captures has the events of Go
   const out = path.join(tmp, 'capture');
   const r = await goscope(['trace', demo.url, '--seconds', '1', '--json', '--out', out], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { savedTo: string; events: number; eventsByKind: Record<string, number>; traceFormat: { version: string; writtenBy: string[] } };
+  const j = JSON.parse(r.stdout) as {
+    savedTo: string;
+    events: number;
+    eventsByKind: Record<string, number>;
+    traceFormat: { version: string; writtenBy: string[] };
+  };
   assert.equal(j.traceFormat.version, 'go1.26');
   assert.ok(j.traceFormat.writtenBy.includes('go1.27'));
   const want: Record<string, number> = {};
@@ -87,5 +96,8 @@ test('the demo built with Go 1.27: a trace goscope captures has the events of Go
     want[kind] = (want[kind] ?? 0) + 1;
   }
   assert.deepEqual(j.eventsByKind, want);
-  assert.equal(j.events, Object.values(want).reduce((a, b) => a + b, 0));
+  assert.equal(
+    j.events,
+    Object.values(want).reduce((a, b) => a + b, 0),
+  );
 });

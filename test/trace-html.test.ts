@@ -62,11 +62,15 @@ interface PageView {
 declare const GoscopeTrace: { get(): { view: PageView } | undefined };
 
 async function frames(n = 2): Promise<void> {
-  await page.evaluate((n) => new Promise<void>((r) => {
-    let k = n;
-    const step = () => (--k <= 0 ? r() : requestAnimationFrame(step));
-    requestAnimationFrame(step);
-  }), n);
+  await page.evaluate(
+    (n) =>
+      new Promise<void>((r) => {
+        let k = n;
+        const step = () => (--k <= 0 ? r() : requestAnimationFrame(step));
+        requestAnimationFrame(step);
+      }),
+    n,
+  );
 }
 
 async function range(): Promise<{ t0: number; t1: number }> {
@@ -78,17 +82,20 @@ async function range(): Promise<{ t0: number; t1: number }> {
 
 /** Painted (non-transparent, non-white) pixels of the canvas in a CSS-px band [y0, y1). */
 async function painted(y0 = 0, y1 = 1e9): Promise<number> {
-  return page.evaluate(([y0, y1]) => {
-    const c = document.querySelector('canvas.gt-canvas') as HTMLCanvasElement;
-    const dpr = window.devicePixelRatio || 1;
-    const top = Math.max(0, Math.floor(y0! * dpr));
-    const h = Math.max(0, Math.min(c.height, Math.ceil(y1! * dpr)) - top);
-    if (h <= 0) return 0;
-    const d = c.getContext('2d')!.getImageData(0, top, c.width, h).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && !(d[i]! > 245 && d[i + 1]! > 245 && d[i + 2]! > 245)) n++;
-    return n;
-  }, [y0, y1]);
+  return page.evaluate(
+    ([y0, y1]) => {
+      const c = document.querySelector('canvas.gt-canvas') as HTMLCanvasElement;
+      const dpr = window.devicePixelRatio || 1;
+      const top = Math.max(0, Math.floor(y0! * dpr));
+      const h = Math.max(0, Math.min(c.height, Math.ceil(y1! * dpr)) - top);
+      if (h <= 0) return 0;
+      const d = c.getContext('2d')!.getImageData(0, top, c.width, h).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && !(d[i]! > 245 && d[i + 1]! > 245 && d[i + 2]! > 245)) n++;
+      return n;
+    },
+    [y0, y1],
+  );
 }
 
 before(async () => {
@@ -168,13 +175,16 @@ test('the timeline paints: proc and goroutine rows from the same data as Node', 
     return { g: v.data.g.n, iv: v.data.iv.n, p: v.data.p.n, procs: Array.from(v.data.p.id), rows: v.rows.length, header: v.headerHeight, height: v.height };
   });
   assert.ok(tl.goroutines.count > 10 && tl.intervals.count > 100, `trace has goroutines (${tl.goroutines.count}) and intervals (${tl.intervals.count})`);
-  assert.deepEqual({ g: info.g, iv: info.iv, p: info.p, procs: info.procs, rows: info.rows }, {
-    g: tl.goroutines.count,
-    iv: tl.intervals.count,
-    p: tl.procs.count,
-    procs: Array.from(tl.procs.id),
-    rows: tl.goroutines.count,
-  });
+  assert.deepEqual(
+    { g: info.g, iv: info.iv, p: info.p, procs: info.procs, rows: info.rows },
+    {
+      g: tl.goroutines.count,
+      iv: tl.intervals.count,
+      p: tl.procs.count,
+      procs: Array.from(tl.procs.id),
+      rows: tl.goroutines.count,
+    },
+  );
   assert.ok(info.p > 0, 'procs');
   const procPx = await painted(22 + 12, info.header - 6);
   const gPx = await painted(info.header, info.height);
@@ -273,13 +283,16 @@ test('hovering a Running slice names its goroutine (goroutine row and proc row)'
   }
   assert.ok(best >= 0, 'a Running interval');
   const span = iv.end[best]! - iv.start[best]!;
-  const rect = await page.evaluate(([j, gi, s, e]) => {
-    const v = GoscopeTrace.get()!.view;
-    v.setRange(s! - (e! - s!), e! + (e! - s!));
-    v.scrollToGoroutine(gi!);
-    v.draw();
-    return v.intervalRect(j!);
-  }, [best, owner, iv.start[best]!, iv.end[best]!]);
+  const rect = await page.evaluate(
+    ([j, gi, s, e]) => {
+      const v = GoscopeTrace.get()!.view;
+      v.setRange(s! - (e! - s!), e! + (e! - s!));
+      v.scrollToGoroutine(gi!);
+      v.draw();
+      return v.intervalRect(j!);
+    },
+    [best, owner, iv.start[best]!, iv.end[best]!],
+  );
   assert.ok(rect && rect.width > 100, `interval drawn wide (${JSON.stringify(rect)})`);
   const box = (await page.locator('canvas.gt-canvas').boundingBox())!;
   await page.mouse.move(box.x + rect.x + rect.width / 2, box.y + rect.y + rect.height / 2);
@@ -321,22 +334,42 @@ test('hovering a Running slice names its goroutine (goroutine row and proc row)'
 
 test('tables sort by clicking a header; numbers formatted, raw value in title', { skip }, async () => {
   const col = (id: string, i: number, attr = 'data-v') =>
-    page.$$eval(`#${id} tbody tr`, (rows, [i, attr]) => rows.map((r) => (attr ? (r as HTMLTableRowElement).cells[i as number]!.getAttribute(attr as string) : (r as HTMLTableRowElement).cells[i as number]!.textContent)), [i, attr] as const);
+    page.$$eval(
+      `#${id} tbody tr`,
+      (rows, [i, attr]) =>
+        rows.map((r) =>
+          attr ? (r as HTMLTableRowElement).cells[i as number]!.getAttribute(attr as string) : (r as HTMLTableRowElement).cells[i as number]!.textContent,
+        ),
+      [i, attr] as const,
+    );
   // Mixed units table: formatting and titles.
   const first = await page.$$eval('#units tbody tr:first-child td', (tds) => tds.map((td) => [td.textContent, td.getAttribute('title')]));
-  assert.deepEqual(first, [['beta', null], ['1.5ms', '1500000'], ['12', '12'], ['2KiB', '2048'], ['12.5%', '12.5']]);
+  assert.deepEqual(first, [
+    ['beta', null],
+    ['1.5ms', '1500000'],
+    ['12', '12'],
+    ['2KiB', '2048'],
+    ['12.5%', '12.5'],
+  ]);
   await page.click('#units th[data-key="delay"]');
   assert.deepEqual((await col('units', 1)).map(Number), [3_000_000_000, 1_500_000, 20], 'descending first');
   assert.equal(await page.getAttribute('#units th[data-key="delay"]', 'aria-sort'), 'descending');
   await page.click('#units th[data-key="delay"]');
   assert.deepEqual((await col('units', 1)).map(Number), [20, 1_500_000, 3_000_000_000], 'then ascending');
   await page.click('#units th[data-key="name"]');
-  assert.deepEqual(await col('units', 0, ''), [EVIL, 'alpha', 'beta'].sort((a, b) => a.localeCompare(b)), 'text A to Z');
+  assert.deepEqual(
+    await col('units', 0, ''),
+    [EVIL, 'alpha', 'beta'].sort((a, b) => a.localeCompare(b)),
+    'text A to Z',
+  );
   // The goroutine table: sort by count.
   await page.click('#goroutine-groups th[data-key="count"]');
   const counts = (await col('goroutine-groups', 1)).map(Number);
   assert.equal(counts.length, tables[0]!.rows.length);
-  assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+  assert.deepEqual(
+    counts,
+    [...counts].sort((a, b) => b - a),
+  );
 });
 
 test('the blocking flame graphs render with the existing flame code', { skip }, async () => {
@@ -346,7 +379,10 @@ test('the blocking flame graphs render with the existing flame code', { skip }, 
     if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
     await page.locator(`#${id}`).scrollIntoViewIfNeeded();
     await page.waitForSelector(`#${id}[data-state="ready"]`, { timeout: 10_000 });
-    const total = await page.evaluate((id) => (window as unknown as { GoscopeFlame: { get(id: string): { tree: { total: Float64Array } } } }).GoscopeFlame.get(id)!.tree.total[0], id);
+    const total = await page.evaluate(
+      (id) => (window as unknown as { GoscopeFlame: { get(id: string): { tree: { total: Float64Array } } } }).GoscopeFlame.get(id)!.tree.total[0],
+      id,
+    );
     assert.equal(total, f.tree.total[0], `${id} total`);
   }
   const withSamples = flames.filter((f) => f.tree.total[0]! > 0);
@@ -459,16 +495,31 @@ export function syntheticTimeline(targetIntervals: number, nG = 2000, nP = 8): T
       if (a > prev) {
         const mid = prev + Math.floor((a - prev) * 0.7);
         if (mid > prev) {
-          ivStart[j] = prev; ivEnd[j] = mid; state[j] = STATE_WAITING; aux[j] = 1; j++;
+          ivStart[j] = prev;
+          ivEnd[j] = mid;
+          state[j] = STATE_WAITING;
+          aux[j] = 1;
+          j++;
         }
-        ivStart[j] = mid; ivEnd[j] = a; state[j] = STATE_RUNNABLE; aux[j] = 2; j++;
+        ivStart[j] = mid;
+        ivEnd[j] = a;
+        state[j] = STATE_RUNNABLE;
+        aux[j] = 2;
+        j++;
       }
-      ivStart[j] = a; ivEnd[j] = b; state[j] = STATE_RUNNING; aux[j] = g % nP;
+      ivStart[j] = a;
+      ivEnd[j] = b;
+      state[j] = STATE_RUNNING;
+      aux[j] = g % nP;
       runIdx[g]![k / 2] = j++;
       prev = b;
     }
     if (end > prev) {
-      ivStart[j] = prev; ivEnd[j] = end; state[j] = STATE_WAITING; aux[j] = 1; j++;
+      ivStart[j] = prev;
+      ivEnd[j] = end;
+      state[j] = STATE_WAITING;
+      aux[j] = 1;
+      j++;
     }
   }
   offset[nG] = j;
@@ -507,7 +558,15 @@ export function syntheticTimeline(targetIntervals: number, nG = 2000, nP = 8): T
     intervals: { count: j, start: ivStart.subarray(0, j), end: ivEnd.subarray(0, j), state: state.subarray(0, j), aux: aux.subarray(0, j) },
     procs: { count: nP, id: Int32Array.from({ length: nP }, (_, i) => i), offset: pOffset, interval: pInterval.subarray(0, q) },
     gc: { count: gcS.length, start: Float64Array.from(gcS), end: Float64Array.from(gcE), kind: Uint8Array.from(gcK), label: Int32Array.from(gcL) },
-    regions: { count: 0, g: new Int32Array(0), start: new Float64Array(0), end: new Float64Array(0), name: new Int32Array(0), depth: new Uint8Array(0), offset: new Int32Array(nG + 1) },
+    regions: {
+      count: 0,
+      g: new Int32Array(0),
+      start: new Float64Array(0),
+      end: new Float64Array(0),
+      name: new Int32Array(0),
+      depth: new Uint8Array(0),
+      offset: new Int32Array(nG + 1),
+    },
   };
 }
 
@@ -526,7 +585,12 @@ test('scale: ~1,000,000 intervals: first paint and frame times', { skip }, async
   const wall = Date.now() - t0;
   const marks = await p.evaluate(() => {
     const m = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-    return { script: m('goscope-trace:script'), parsed: m('goscope-trace:parsed'), firstPaint: m('goscope-trace:first-paint'), firstDrawMs: (window as unknown as { GoscopeTrace: { get(): { view: { lastDrawMs: number } } } }).GoscopeTrace.get().view.lastDrawMs };
+    return {
+      script: m('goscope-trace:script'),
+      parsed: m('goscope-trace:parsed'),
+      firstPaint: m('goscope-trace:first-paint'),
+      firstDrawMs: (window as unknown as { GoscopeTrace: { get(): { view: { lastDrawMs: number } } } }).GoscopeTrace.get().view.lastDrawMs,
+    };
   });
   // Zoom and pan steps, each drawn by the page's own requestAnimationFrame: the draw's
   // time (lastDrawMs) and the time from the change to the next frame.
@@ -549,7 +613,11 @@ test('scale: ~1,000,000 intervals: first paint and frame times', { skip }, async
     for (let i = 0; i < 10; i++) await step('pan-full', () => v.panBy(-0.1));
     // Scrolled to the middle of the goroutine rows.
     const sc = document.querySelector('.gt-scroll') as HTMLElement;
-    for (let i = 0; i < 10; i++) await step('scroll', () => { sc.scrollTop += 400; sc.dispatchEvent(new Event('scroll')); });
+    for (let i = 0; i < 10; i++)
+      await step('scroll', () => {
+        sc.scrollTop += 400;
+        sc.dispatchEvent(new Event('scroll'));
+      });
     return out;
   });
   await p.close();

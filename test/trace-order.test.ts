@@ -11,7 +11,17 @@ import path from 'node:path';
 import { needGo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
 import { FormatError } from '../src/errors.js';
-import { EvGoStart, batchEvents, eventString, nsPerTick, orderedEvents, readTrace, readTraceStream, ticksToNs, type OrderedEvent } from '../src/formats/trace/index.js';
+import {
+  EvGoStart,
+  batchEvents,
+  eventString,
+  nsPerTick,
+  orderedEvents,
+  readTrace,
+  readTraceStream,
+  ticksToNs,
+  type OrderedEvent,
+} from '../src/formats/trace/index.js';
 import { runLines } from './support/go-tool.js';
 
 let tmp = '';
@@ -112,7 +122,20 @@ test('same number of events of each kind as go tool trace -d=parsed', { skip: ne
   assert.ok(goLines.length > 10_000, `go printed ${goLines.length} events`);
   const want = count(goLines.map((e) => e.kind));
   assert.deepEqual(count(mine.map((e) => e.kind)), want);
-  for (const k of ['Sync', 'StateTransition', 'StackSample', 'Metric', 'RangeBegin', 'RangeEnd', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log', 'Label']) {
+  for (const k of [
+    'Sync',
+    'StateTransition',
+    'StackSample',
+    'Metric',
+    'RangeBegin',
+    'RangeEnd',
+    'TaskBegin',
+    'TaskEnd',
+    'RegionBegin',
+    'RegionEnd',
+    'Log',
+    'Label',
+  ]) {
     assert.ok(want[k]! > 0, `the trace has ${k} events`);
   }
   assert.equal(mine.length, goLines.length);
@@ -139,8 +162,12 @@ test('every event prints exactly as go tool trace -d=parsed prints it (Event.Str
   }
   // The comparison covers every kind Go prints in this trace, with stacks.
   const kinds = new Set(goTexts.filter((t) => t.includes('\nStack=\n\t')).map((t) => parseGoLine(t.split('\n')[0]!)!.kind));
-  for (const k of ['StateTransition', 'StackSample', 'Metric', 'RangeBegin', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log']) assert.ok(kinds.has(k), `${k} events with stacks were compared`);
-  assert.ok(goTexts.some((t) => t.includes('\nTransitionStack=\n\t')), 'transition stacks were compared');
+  for (const k of ['StateTransition', 'StackSample', 'Metric', 'RangeBegin', 'TaskBegin', 'TaskEnd', 'RegionBegin', 'RegionEnd', 'Log'])
+    assert.ok(kinds.has(k), `${k} events with stacks were compared`);
+  assert.ok(
+    goTexts.some((t) => t.includes('\nTransitionStack=\n\t')),
+    'transition stacks were compared',
+  );
 });
 
 /** buf in chunks of the given sizes (cycled), as a stream would deliver it. */
@@ -182,7 +209,10 @@ test('timestamps: ticks -> ns as Go (per-delta conversion, Sync at the generatio
   const [m, batches] = [...g0.eventBatches][0]!;
   const first = batchEvents(batches[0]!, header.version).next().value!;
   const t = ticksToNs(batches[0]!.time, f) + ticksToNs(first.dt, f);
-  assert.ok(mine.some((e) => e.m === m && e.time === t && e.gen === g0.gen), `an event of M ${m} at ${t} ns`);
+  assert.ok(
+    mine.some((e) => e.m === m && e.time === t && e.gen === g0.gen),
+    `an event of M ${m} at ${t} ns`,
+  );
   // Unit checks of the conversion: trunc(ticks * (1 / (freq / 1e9))).
   assert.equal(ticksToNs(1000, nsPerTick(1e9)), 1000);
   assert.equal(ticksToNs(10, nsPerTick(3e9)), 3);

@@ -71,7 +71,11 @@ function detailsTables(html: string): Table[] {
       const trs = body.split('<tr').slice(1);
       const header = [...trs[0]!.matchAll(/<th[^>]*>([\s\S]*?)<\/th>/g)].map((m) => htmlText(m[1]!).trim());
       // The bar-graph cell has no value.
-      const rows = trs.slice(1).map((tr) => cells(tr).filter((c) => !c.includes('stacked-bar-graph')).map((c) => htmlText(c).trim()));
+      const rows = trs.slice(1).map((tr) =>
+        cells(tr)
+          .filter((c) => !c.includes('stacked-bar-graph'))
+          .map((c) => htmlText(c).trim()),
+      );
       return { header, rows };
     });
 }
@@ -86,7 +90,9 @@ interface HistoRow {
 function parseHistogram(html: string): { rows: HistoRow[]; last: string } | null {
   if (!html.includes('<table>')) return null;
   const rows: HistoRow[] = [];
-  for (const m of html.matchAll(/<tr><td class="histoTime" align="right">([\s\S]*?)<\/td><td><div style="width:(\d+)px;[^"]*">&nbsp;<\/div><\/td><td align="right"><div style="position:relative">(\d+)<\/div><\/td><\/tr>/g)) {
+  for (const m of html.matchAll(
+    /<tr><td class="histoTime" align="right">([\s\S]*?)<\/td><td><div style="width:(\d+)px;[^"]*">&nbsp;<\/div><\/td><td align="right"><div style="position:relative">(\d+)<\/div><\/td><\/tr>/g,
+  )) {
     rows.push({ label: htmlText(m[1]!), width: Number(m[2]), count: Number(m[3]) });
   }
   const last = /<tr><td align="right">([^<]*)<\/td><\/tr><\/table>/.exec(html);
@@ -182,7 +188,11 @@ test('/goroutine?name=: per goroutine, the total, every non-overlapping stat and
 
     // Breakdown: Goroutine, Total, then the stats columns in Go's order.
     const cols = statColumns(members.flatMap((g) => Object.keys(nonOverlappingStats(g.stats))));
-    assert.deepEqual(breakdown.header.filter((h) => h !== ''), ['Goroutine', 'Total', ...cols], `${group.name}: columns`);
+    assert.deepEqual(
+      breakdown.header.filter((h) => h !== ''),
+      ['Goroutine', 'Total', ...cols],
+      `${group.name}: columns`,
+    );
     const mine = members.map((g) => {
       const s = nonOverlappingStats(g.stats);
       return [String(g.id), goDuration(g.stats.totalTime), ...cols.map((c) => goDuration(s[c] ?? 0))];
@@ -213,7 +223,8 @@ function describeTaskEvents(t: UserTaskSummary, start: number): { when: string; 
   const push = (time: number, g: number, what: string): void => {
     ev.push({ when: goSeconds9(time - start), g: String(g), what, time });
   };
-  if (t.start !== null) push(t.start, t.startGoroutine, `task ${goQuote(t.name)} (D ${t.id}, parent ${t.parent === -1 ? '18446744073709551615' : t.parent}) begin`);
+  if (t.start !== null)
+    push(t.start, t.startGoroutine, `task ${goQuote(t.name)} (D ${t.id}, parent ${t.parent === -1 ? '18446744073709551615' : t.parent}) begin`);
   if (t.end !== null) push(t.end, t.endGoroutine, 'task end');
   for (const r of t.regions) {
     if (r.start !== null) push(r.start, r.goroutine, r.startKind === 'region' ? `region ${goQuote(r.name)} begin` : 'NotExist -> Runnable');
@@ -282,12 +293,14 @@ test('/usertasks and /usertask?type=: task types, counts, histograms, every task
 
 test('/userregions and /userregion?type=&pc=: region groups, counts, histograms, every region as Go', { skip: needGo }, async () => {
   const html = await server!.get('/userregions');
-  const go = [...html.matchAll(/<tr>\s*<td><pre>([\s\S]*?)<\/pre><\/td>\s*<td><a href="([^"]*)">(\d+)<\/a><\/td>\s*<td>([\s\S]*?)<\/td>\s+<\/tr>/g)].map((m) => ({
-    what: htmlText(m[1]!.replace(/<br>/g, '\n')),
-    href: htmlText(m[2]!),
-    count: Number(m[3]),
-    histo: parseHistogram(m[4]!),
-  }));
+  const go = [...html.matchAll(/<tr>\s*<td><pre>([\s\S]*?)<\/pre><\/td>\s*<td><a href="([^"]*)">(\d+)<\/a><\/td>\s*<td>([\s\S]*?)<\/td>\s+<\/tr>/g)].map(
+    (m) => ({
+      what: htmlText(m[1]!.replace(/<br>/g, '\n')),
+      href: htmlText(m[2]!),
+      count: Number(m[3]),
+      histo: parseHistogram(m[4]!),
+    }),
+  );
   const mine = sum.regionTypes.map((r) => ({
     what: `${goQuote(r.type)}\n${r.frame.func} @ 0x${r.frame.pc.toString(16)}\n${r.frame.file}:${r.frame.line}`,
     count: r.count,
@@ -297,7 +310,16 @@ test('/userregions and /userregion?type=&pc=: region groups, counts, histograms,
     go.map(({ what, count, histo }) => ({ what, count, histo })),
     mine,
   );
-  for (const name of ['tracegen.churn', 'tracegen.channels', 'tracegen.mutex', 'tracegen.tcp', 'tracegen.files', 'tracegen.sleep', 'tracegen.gc', 'tracegen.cpu']) {
+  for (const name of [
+    'tracegen.churn',
+    'tracegen.channels',
+    'tracegen.mutex',
+    'tracegen.tcp',
+    'tracegen.files',
+    'tracegen.sleep',
+    'tracegen.gc',
+    'tracegen.cpu',
+  ]) {
     assert.ok(
       sum.regionTypes.some((r) => r.type === name),
       `region ${name}`,
@@ -312,7 +334,11 @@ test('/userregions and /userregion?type=&pc=: region groups, counts, histograms,
     assert.ok(breakdown && ranges);
     const list = sum.goroutines.flatMap((g) => g.regions).filter((r) => r.name === rt.type && r.frame.pc === rt.frame.pc);
     const cols = statColumns(list.flatMap((r) => Object.keys(nonOverlappingStats(r.stats))));
-    assert.deepEqual(breakdown.header.filter((h) => h !== ''), ['Goroutine', 'Task', 'Total', ...cols], `${rt.type}: columns`);
+    assert.deepEqual(
+      breakdown.header.filter((h) => h !== ''),
+      ['Goroutine', 'Task', 'Total', ...cols],
+      `${rt.type}: columns`,
+    );
     const rows = list.map((r) => {
       const s = nonOverlappingStats(r.stats);
       return [String(r.goroutine), r.taskId ? String(r.taskId) : '', goDuration(r.stats.totalTime), ...cols.map((c) => goDuration(s[c] ?? 0))];
@@ -322,11 +348,19 @@ test('/userregions and /userregion?type=&pc=: region groups, counts, histograms,
     assert.deepEqual(ranges.header, ['Goroutine', 'Task', 'Total', ...rcols]);
     const rrows = list
       .filter((r) => Object.values(r.stats.rangeTime).reduce((a, b) => a + b, 0) !== 0)
-      .map((r) => [String(r.goroutine), r.taskId ? String(r.taskId) : '', goDuration(r.stats.totalTime), ...rcols.map((c) => goDuration(r.stats.rangeTime[c] ?? 0))]);
+      .map((r) => [
+        String(r.goroutine),
+        r.taskId ? String(r.taskId) : '',
+        goDuration(r.stats.totalTime),
+        ...rcols.map((c) => goDuration(r.stats.rangeTime[c] ?? 0)),
+      ]);
     assert.deepEqual(sortRows(ranges.rows), sortRows(rrows), `${rt.type}: special ranges`);
     regions += rows.length;
   }
-  assert.equal(regions, sum.goroutines.reduce((n, g) => n + g.regions.length, 0));
+  assert.equal(
+    regions,
+    sum.goroutines.reduce((n, g) => n + g.regions.length, 0),
+  );
 });
 
 test('creation: creator goroutine and stack of every created goroutine, creation timeline per creator location', { skip: needGo }, () => {
@@ -386,7 +420,10 @@ test('scheduling latencies and longest blocks: bounded, sorted, with goroutine a
     assert.ok(x.duration > 0);
     assert.ok(sum.goroutines.some((g) => g.id === x.goroutine && g.name === x.name));
   }
-  assert.ok(l.some((x) => x.stack.length > 0), 'stacks where the goroutines became runnable');
+  assert.ok(
+    l.some((x) => x.stack.length > 0),
+    'stacks where the goroutines became runnable',
+  );
   // The longest latency is at least the largest single wait summed in any goroutine's sched wait? No:
   // it is bounded by the goroutine's total scheduler wait.
   for (const x of l.filter((x) => !x.open)) {
@@ -404,5 +441,8 @@ test('scheduling latencies and longest blocks: bounded, sorted, with goroutine a
     // A single block is part of the goroutine's block time for that reason.
     assert.ok(x.duration <= (g.stats.blockTimeByReason[x.reason] ?? 0), `block of ${x.goroutine} (${x.reason}) within Go's block time`);
   }
-  assert.ok(b.some((x) => x.stack.length > 0 && x.stack.some((f) => f.func.startsWith('main.'))), 'blocked in main code');
+  assert.ok(
+    b.some((x) => x.stack.length > 0 && x.stack.some((f) => f.func.startsWith('main.'))),
+    'blocked in main code',
+  );
 });

@@ -107,7 +107,7 @@ async function fromGo(file: string): Promise<{ created: number; byFunc: Map<stri
   return { created, byFunc, maxWait, maxWaitG };
 }
 
-test('busy trace: creation storm by main.churn with the creation counts of Go\'s event stream', { skip: needGo }, async () => {
+test("busy trace: creation storm by main.churn with the creation counts of Go's event stream", { skip: needGo }, async () => {
   const j = await busyTrace();
   const go = await busyFromGo();
   assert.equal(j.analyses.creation.total, go.created, 'goroutines created');
@@ -119,7 +119,7 @@ test('busy trace: creation storm by main.churn with the creation counts of Go\'s
   assert.match(storm.text, /^goroutine creation storm: [\d,]+ goroutines created in .* by main\.churn$/);
 });
 
-test('busy trace: the longest scheduling latency is the longest runnable -> running wait in Go\'s events', { skip: needGo }, async () => {
+test("busy trace: the longest scheduling latency is the longest runnable -> running wait in Go's events", { skip: needGo }, async () => {
   const j = await busyTrace();
   const go = await busyFromGo();
   const closed = j.analyses.schedLatencies.filter((l) => !l.open);
@@ -138,7 +138,11 @@ test('busy trace: the GC verdict follows its thresholds, and the text output lea
   assert.ok(gc, 'a GC verdict');
   const mmu10 = g.mmu.find((m) => m.window === 1e7)!.mmu;
   // How much GC a 0.2 s busy run does varies from run to run; the verdict must agree with the numbers.
-  assert.equal(gc.notable, g.utilization.gcFraction >= GC_CPU_NOTABLE || mmu10 < MMU_10MS_NOTABLE || g.stw.max >= STW_NOTABLE_NS, `${gc.text} (gc share ${g.utilization.gcFraction}, MMU 10ms ${mmu10}, STW max ${g.stw.max})`);
+  assert.equal(
+    gc.notable,
+    g.utilization.gcFraction >= GC_CPU_NOTABLE || mmu10 < MMU_10MS_NOTABLE || g.stw.max >= STW_NOTABLE_NS,
+    `${gc.text} (gc share ${g.utilization.gcFraction}, MMU 10ms ${mmu10}, STW max ${g.stw.max})`,
+  );
   if (gc.notable) assert.match(gc.text, /^GC pressure: /);
   const r = await goscope(['trace', busy]);
   assert.equal(r.code, 0, r.stderr);
@@ -165,7 +169,8 @@ test('rounds trace: lock contention in main.contend, and the HTML report is writ
   const page = await fsp.readFile(html, 'utf8');
   assert.match(page, /data-goscope-trace/);
   for (const k of ['net', 'sync', 'syscall', 'sched']) assert.ok(page.includes(`id="flame-${k}"`), `flame section ${k}`);
-  for (const id of ['goroutine-groups', 'sched-latency', 'blocked-longest', 'gc-pauses', 'gc-mmu', 'tasks', 'regions']) assert.ok(page.includes(`id="${id}"`), `table ${id}`);
+  for (const id of ['goroutine-groups', 'sched-latency', 'blocked-longest', 'gc-pauses', 'gc-mmu', 'tasks', 'regions'])
+    assert.ok(page.includes(`id="${id}"`), `table ${id}`);
   assert.ok(page.includes('lock contention: '), 'verdict in the page');
 });
 

@@ -6,17 +6,7 @@
 // connection loops), else to their leaf (GC workers, the scheduler), and marked.
 // Functions are named as `go tool pprof` and `goscope top` name them (profile/names.ts):
 // a generic function reads the same in diagnose as in top.
-import {
-  addInt64,
-  compareInt64,
-  equalInt64,
-  indexProfile,
-  int64ToNumber,
-  negInt64,
-  sumInt64,
-  type Int64,
-  type Profile,
-} from '../formats/pprof/index.js';
+import { addInt64, compareInt64, equalInt64, indexProfile, int64ToNumber, negInt64, sumInt64, type Int64, type Profile } from '../formats/pprof/index.js';
 import { pprofFunctionName } from './profile/names.js';
 import { isRuntimeFunc, isStdlibFunc } from './stack.js';
 

@@ -28,7 +28,6 @@ export function normalUpperTail(z: number): number {
   return d * poly;
 }
 
-
 export function trend(y: readonly number[], t: readonly number[]): Trend {
   const n = y.length;
   let s = 0;

@@ -67,14 +67,16 @@ nothing usable captured: what failed is listed per kind on stderr), 2 usage,
 });
 
 async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIAGNOSE_FLAGS>): Promise<number> {
-  if (positionals.length !== 1) throw new UsageError('diagnose: expected one <service-url> (e.g. http://127.0.0.1:6060) or <capture-folder>; see goscope diagnose --help');
+  if (positionals.length !== 1)
+    throw new UsageError('diagnose: expected one <service-url> (e.g. http://127.0.0.1:6060) or <capture-folder>; see goscope diagnose --help');
   const arg = positionals[0]!;
   const json = flags.json;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
   const html = flags.html;
   if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) {
     const shaping = CAPTURE_FLAGS.filter((f) => given.has(f));
-    if (shaping.length) throw new UsageError(`diagnose: --${shaping[0]} shapes a capture; ${arg} is one already (only --json and -o apply to a capture folder)`);
+    if (shaping.length)
+      throw new UsageError(`diagnose: --${shaping[0]} shapes a capture; ${arg} is one already (only --json and -o apply to a capture folder)`);
     if (!isCaptureFolder(arg)) {
       throw new UserError(`${arg}: not a diagnose capture folder (no capture.json in it): give the folder of a goscope diagnose run, or a service URL`);
     }
@@ -86,7 +88,9 @@ async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIA
   }
   const source = resolveSource(arg);
   if (source.kind === 'file' || source.kind === 'stdin') {
-    throw new UsageError(`diagnose: ${source.input} is not a live service or a capture folder (for saved profiles use goscope top / flame; for dumps goscope goroutines)`);
+    throw new UsageError(
+      `diagnose: ${source.input} is not a live service or a capture folder (for saved profiles use goscope top / flame; for dumps goscope goroutines)`,
+    );
   }
   const base = serviceBase(source);
   const secondsMs = parseDuration(flags.seconds, 'seconds');
@@ -142,7 +146,10 @@ async function diagnose({ flags, positionals, given, io }: Invocation<typeof DIA
  * stderr says what failed, per kind, and the caller exits 1 (the JSON is still printed and
  * the HTML written).
  */
-async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string; prog: Progress; metrics?: MetricsDigest }): Promise<{ found: boolean; usable: boolean }> {
+async function report(
+  set: CaptureSet,
+  o: { io: Io; json: boolean; html?: string; prog: Progress; metrics?: MetricsDigest },
+): Promise<{ found: boolean; usable: boolean }> {
   o.prog.update('analysing…');
   const htmlPath = o.html ?? path.join(set.dir, 'report.html');
   let a;
@@ -182,7 +189,9 @@ async function report(set: CaptureSet, o: { io: Io; json: boolean; html?: string
 function nothingUsable(service: string, notes: readonly CaptureNote[], dir: string, report: string): string {
   const byKind = new Map<string, string>();
   for (const n of notes) if (n.state === 'failed' && !byKind.has(n.kind)) byKind.set(n.kind, n.message);
-  const lines = [`goscope: ${termSafe(service)}: nothing usable was captured, so there is nothing to diagnose (what failed is below; captures in ${termSafe(dir)}, report in ${termSafe(report)})`];
+  const lines = [
+    `goscope: ${termSafe(service)}: nothing usable was captured, so there is nothing to diagnose (what failed is below; captures in ${termSafe(dir)}, report in ${termSafe(report)})`,
+  ];
   for (const [kind, message] of byKind) lines.push(`  ${kind}: ${termSafe(clip(firstFailure(message), 300))}`);
   return lines.join('\n') + '\n';
 }

@@ -122,7 +122,14 @@ export async function groupFile(path: string, input: string, size: number, sim: 
     skipped: mergeSkipped(parts.map((p) => p.info)),
   };
   if (parts.some((p) => p.info.format !== 'text')) return sequential();
-  return { info, groups: mergeGroups(parts.map((p) => p.groups), sim), parts: parts.length };
+  return {
+    info,
+    groups: mergeGroups(
+      parts.map((p) => p.groups),
+      sim,
+    ),
+    parts: parts.length,
+  };
 }
 
 /** Each part numbers its lines from 1; parts start at line boundaries, so offsets add up. */

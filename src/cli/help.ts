@@ -70,5 +70,10 @@ export function mainHelp(commands: readonly Command[], footer: string): string {
   const rows = commands.map((c): [string, string] => [`${c.name} ${c.args}`, c.summary]);
   const col = 2 + Math.max(...rows.map(([l]) => l.length)) + 2;
   // Wider than a command's help: one line per command, as the list is read down the left.
-  return ['goscope — diagnose Go services from the outside', 'usage: goscope <command> [arguments] [flags]', `commands:\n${columns(rows, col, MAIN_WIDTH).join('\n')}`, footer].join('\n\n');
+  return [
+    'goscope — diagnose Go services from the outside',
+    'usage: goscope <command> [arguments] [flags]',
+    `commands:\n${columns(rows, col, MAIN_WIDTH).join('\n')}`,
+    footer,
+  ].join('\n\n');
 }

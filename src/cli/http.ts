@@ -62,7 +62,11 @@ const HTTP_FLAGS = {
   ipv4: { type: 'boolean', short: '4', section: REQUEST, help: 'IPv4 only' },
   ipv6: { type: 'boolean', short: '6', section: REQUEST, help: 'IPv6 only' },
   'http1.1': { type: 'boolean', section: REQUEST, help: 'do not offer HTTP/2 over TLS' },
-  'http2-prior-knowledge': { type: 'boolean', section: REQUEST, help: 'speak HTTP/2 without TLS (h2c) to http:// URLs, as curl does; https:// still negotiates with ALPN' },
+  'http2-prior-knowledge': {
+    type: 'boolean',
+    section: REQUEST,
+    help: 'speak HTTP/2 without TLS (h2c) to http:// URLs, as curl does; https:// still negotiates with ALPN',
+  },
   output: { type: 'string', short: 'o', arg: 'FILE', section: REQUEST, help: 'save the response body (one request)' },
   fail: {
     type: 'boolean',
@@ -90,16 +94,14 @@ const HTTP_FLAGS = {
     short: 'q',
     arg: 'RATE',
     section: MANY,
-    help:
-      "open loop: RATE requests per second in total, each sent on schedule whether or not earlier ones were answered (at most -c at a time); ttfb and total count from the scheduled time, so a stalled server shows. Needs -z or -n. hey's -q differs: a per-worker limit in a closed loop (hey -c 10 -q 5 sends at most 50/s, and sends less when the server slows down)",
+    help: "open loop: RATE requests per second in total, each sent on schedule whether or not earlier ones were answered (at most -c at a time); ttfb and total count from the scheduled time, so a stalled server shows. Needs -z or -n. hey's -q differs: a per-worker limit in a closed loop (hey -c 10 -q 5 sends at most 50/s, and sends less when the server slows down)",
   },
   'no-keepalive': { type: 'boolean', section: MANY, help: 'a new connection for every request' },
   slo: {
     type: 'string',
     arg: 'RULES',
     section: MANY,
-    help:
-      'e.g. total=200ms,ttfb.p90=100ms,errors=1%,status5xx=0: exit 4 when a bound is exceeded. A percentile (default p99; p50, p90, p99.9, max, mean) of dns, connect, tls, write, server, transfer, ttfb, total; errors: failed requests (no response, timeout; 4xx/5xx with --fail), a rate 1% or a count 0; status5xx, status4xx, statusNNN, status>=NNN: responses with those statuses, a rate or a count',
+    help: 'e.g. total=200ms,ttfb.p90=100ms,errors=1%,status5xx=0: exit 4 when a bound is exceeded. A percentile (default p99; p50, p90, p99.9, max, mean) of dns, connect, tls, write, server, transfer, ttfb, total; errors: failed requests (no response, timeout; 4xx/5xx with --fail), a rate 1% or a count 0; status5xx, status4xx, statusNNN, status>=NNN: responses with those statuses, a rate or a count',
   },
   dump: { type: 'boolean', section: OUTPUT, help: 'the request as sent and the response head as received' },
   'echo-diff': {
@@ -212,7 +214,8 @@ async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): 
     } catch (e) {
       throw new UserError(`--cacert ${flags.cacert}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    if (!/-----BEGIN CERTIFICATE-----/.test(ca[0]!)) throw new UserError(`--cacert ${flags.cacert}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
+    if (!/-----BEGIN CERTIFICATE-----/.test(ca[0]!))
+      throw new UserError(`--cacert ${flags.cacert}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
   }
   const maxRedirs = parseInteger(flags['max-redirs'], 'max-redirs', 0);
 
@@ -284,7 +287,9 @@ async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): 
       rate,
       signal: stop.signal,
       onProgress: (done, failed, elapsed) =>
-        prog.update(`${done}${of} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s${durationMs !== null ? `, ${fmtMs(Math.min(elapsed, durationMs))} of ${fmtMs(durationMs)}` : ''}`),
+        prog.update(
+          `${done}${of} requests, ${failed} failed, ${Math.round(done / (elapsed / 1000))} req/s${durationMs !== null ? `, ${fmtMs(Math.min(elapsed, durationMs))} of ${fmtMs(durationMs)}` : ''}`,
+        ),
     });
   } finally {
     stop.release();
@@ -347,7 +352,13 @@ function parseHeader(text: string): [string, string] {
 }
 
 /** Defaults, then the user's headers (one of the same name replaces a default in place; an empty value removes it). */
-function buildHeaders(user: [string, string][], hasBody: boolean, tracestate: string | undefined, baggage: string | undefined, auth: string | null): HeaderList {
+function buildHeaders(
+  user: [string, string][],
+  hasBody: boolean,
+  tracestate: string | undefined,
+  baggage: string | undefined,
+  auth: string | null,
+): HeaderList {
   const list: HeaderList = [
     ['User-Agent', `goscope/${goscopeVersion()}`],
     ['Accept', '*/*'],
@@ -355,7 +366,10 @@ function buildHeaders(user: [string, string][], hasBody: boolean, tracestate: st
   ];
   if (auth) list.push(['Authorization', auth]);
   if (hasBody) list.push(['Content-Type', 'application/x-www-form-urlencoded']);
-  for (const [flag, v] of [['tracestate', tracestate], ['baggage', baggage]] as const) {
+  for (const [flag, v] of [
+    ['tracestate', tracestate],
+    ['baggage', baggage],
+  ] as const) {
     if (v === undefined) continue;
     if (/[\r\n\0]/.test(v)) throw new UsageError(`--${flag}: the value contains a line break or NUL`);
     list.push([flag, v]);
@@ -366,7 +380,8 @@ function buildHeaders(user: [string, string][], hasBody: boolean, tracestate: st
     const lower = name.toLowerCase();
     if (lower === 'traceparent') continue;
     if (lower === 'host') throw new UsageError('-H Host: not supported; use --resolve host:port:addr to reach a different address under the URL host');
-    if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection') throw new UsageError(`-H ${name}: goscope sets this itself (use -d for a body, --no-keepalive for Connection: close)`);
+    if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection')
+      throw new UsageError(`-H ${name}: goscope sets this itself (use -d for a body, --no-keepalive for Connection: close)`);
     const at = defaults.has(lower) ? list.findIndex(([k]) => k.toLowerCase() === lower) : -1;
     defaults.delete(lower);
     if (at >= 0) {

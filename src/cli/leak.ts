@@ -57,7 +57,9 @@ async function leak({ flags, positionals, io }: Invocation<typeof LEAK_FLAGS>): 
   if (positionals.length !== 1) throw new UsageError('leak: expected one <service-url>, e.g. http://127.0.0.1:6060; see goscope leak --help');
   const source = resolveSource(positionals[0]!);
   if (source.kind === 'file' || source.kind === 'stdin') {
-    throw new UsageError(`leak: ${source.input} is not a live service: leak detection samples a running service (use goscope goroutines diff for two saved dumps)`);
+    throw new UsageError(
+      `leak: ${source.input} is not a live service: leak detection samples a running service (use goscope goroutines diff for two saved dumps)`,
+    );
   }
   const intervalMs = parseDuration(flags.interval, 'interval');
   if (intervalMs < 100) throw new UsageError('--interval: at least 100ms');
@@ -68,7 +70,9 @@ async function leak({ flags, positionals, io }: Invocation<typeof LEAK_FLAGS>): 
     const durationMs = flags.duration !== undefined ? parseDuration(flags.duration, 'duration') : 60000;
     samples = Math.floor(durationMs / intervalMs) + 1;
     if (samples < MIN_SAMPLES) {
-      throw new UsageError(`leak: --duration ${flags.duration ?? '1m'} at --interval ${flags.interval} gives ${samples} samples; at least ${MIN_SAMPLES} are needed (a shorter --interval or a longer --duration)`);
+      throw new UsageError(
+        `leak: --duration ${flags.duration ?? '1m'} at --interval ${flags.interval} gives ${samples} samples; at least ${MIN_SAMPLES} are needed (a shorter --interval or a longer --duration)`,
+      );
     }
   }
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, 'timeout') : undefined;
@@ -90,10 +94,12 @@ async function leak({ flags, positionals, io }: Invocation<typeof LEAK_FLAGS>): 
   const takeDump = async (name: string, signal?: AbortSignal): Promise<Snapshot> => {
     const cap = await captureGoroutineText(base, { dir, name, timeoutMs, signal });
     const t = cap.requestedAt.getTime() - firstAt;
-    const snap = await readSnapshot(readFileChunks(cap.path), cap.url, { partial: true, members: { t, follow: followedIds(members) } }).catch(async (e: unknown) => {
-      const { head, size } = await readHead(cap.path);
-      throw unreadableDump(e, cap.url, cap.path, head, size);
-    });
+    const snap = await readSnapshot(readFileChunks(cap.path), cap.url, { partial: true, members: { t, follow: followedIds(members) } }).catch(
+      async (e: unknown) => {
+        const { head, size } = await readHead(cap.path);
+        throw unreadableDump(e, cap.url, cap.path, head, size);
+      },
+    );
     members.push(snap.members!);
     dumps.push({ file: cap.path, offsetSeconds: t / 1000, goroutines: snap.total, truncated: snap.info.truncated });
     return snap;
@@ -147,7 +153,9 @@ async function leak({ flags, positionals, io }: Invocation<typeof LEAK_FLAGS>): 
     throw new UserError(`leak: only ${taken.length} samples were taken before stopping; at least 3 are needed (captures in ${dir})`);
   }
   if (taken.length < MIN_SAMPLES) {
-    warn(`stopped after ${taken.length} samples: too few for the trend test (${MIN_SAMPLES} needed); only goroutines Go's goroutineleak profile reports can be flagged`);
+    warn(
+      `stopped after ${taken.length} samples: too few for the trend test (${MIN_SAMPLES} needed); only goroutines Go's goroutineleak profile reports can be flagged`,
+    );
   }
 
   // The last dump: members to compare, states, wait minutes and creators. pprof cuts
@@ -186,7 +194,9 @@ async function leak({ flags, positionals, io }: Invocation<typeof LEAK_FLAGS>): 
     try {
       const until = Date.now() + intervalMs;
       while (Date.now() < until && !wait.signal.aborted) {
-        prog.update(`${unfollowed === 1 ? '1 group' : `${unfollowed} groups`} grew after the first dump: following ${unfollowed === 1 ? 'its' : 'their'} goroutines, one more dump in ${Math.ceil((until - Date.now()) / 1000)}s…`);
+        prog.update(
+          `${unfollowed === 1 ? '1 group' : `${unfollowed} groups`} grew after the first dump: following ${unfollowed === 1 ? 'its' : 'their'} goroutines, one more dump in ${Math.ceil((until - Date.now()) / 1000)}s…`,
+        );
         await sleep(Math.min(250, until - Date.now()), undefined, { signal: wait.signal }).catch(() => {});
       }
       if (!wait.signal.aborted) {

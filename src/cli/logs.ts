@@ -125,10 +125,23 @@ async function logs({ flags, positionals, io }: Invocation<typeof LOGS_FLAGS>): 
 
   if (collector) {
     const lines = collector.sorted();
-    if (flags.json) printJson(io, traceJson(traceId, lines, collector.dropped, positionals.map((p) => (p === '-' ? 'stdin' : p))));
+    if (flags.json)
+      printJson(
+        io,
+        traceJson(
+          traceId,
+          lines,
+          collector.dropped,
+          positionals.map((p) => (p === '-' ? 'stdin' : p)),
+        ),
+      );
     else if (lines.length) write(io, renderTraceText(traceId, lines, collector.dropped, outStyle(io)));
     if (lines.length === 0) {
-      if (!flags.json) note(io, `goscope: logs: no line has trace id ${traceId} (searched ${positionals.length === 1 ? 'one input' : `${read} inputs`} for it in hex and decimal)`);
+      if (!flags.json)
+        note(
+          io,
+          `goscope: logs: no line has trace id ${traceId} (searched ${positionals.length === 1 ? 'one input' : `${read} inputs`} for it in hex and decimal)`,
+        );
       return 1;
     }
     return failed ? 1 : 0;

@@ -78,7 +78,8 @@ async function metrics({ flags, positionals, given, io }: Invocation<typeof METR
   const source = resolveSource(positionals[0]!);
   const live = source.kind === 'service' || source.kind === 'url';
   const samples = parseInteger(flags.samples, 'samples', 1);
-  if (!live && (samples > 1 || given.has('interval'))) throw new UsageError(`--samples/--interval: only when scraping a service (${source.input} is a saved exposition)`);
+  if (!live && (samples > 1 || given.has('interval')))
+    throw new UsageError(`--samples/--interval: only when scraping a service (${source.input} is a saved exposition)`);
   const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, 'interval') : 10_000;
   if (samples > 1 && intervalMs < 100) throw new UsageError('--interval: at least 100ms');
   const json = flags.json;
@@ -154,7 +155,10 @@ async function metrics({ flags, positionals, given, io }: Invocation<typeof METR
 function disabledRules(values: readonly string[]): Set<RuleId> {
   const out = new Set<RuleId>();
   for (const v of values) {
-    for (const r of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const r of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (r === 'promlint') for (const p of PROMLINT_RULES) out.add(p);
       else if (isRule(r)) out.add(r);
       else throw new UsageError(`--disable: unknown rule "${r}" (rules: promlint, ${RULE_IDS.join(', ')})`);
@@ -167,6 +171,12 @@ function bytesProgress(prog: Progress): (n: number) => void {
   return (read) => prog.update(`metrics: read ${(read / 1e6).toFixed(0)} MB`);
 }
 
-async function analyseFile(path: string, input: string, format: ExpositionFormat | undefined, opts: Parameters<typeof analyseExposition>[2], prog: Progress): Promise<MetricsAnalysis> {
+async function analyseFile(
+  path: string,
+  input: string,
+  format: ExpositionFormat | undefined,
+  opts: Parameters<typeof analyseExposition>[2],
+  prog: Progress,
+): Promise<MetricsAnalysis> {
   return analyseExposition(readFileChunks(path), { input, format, tail: format ? undefined : await expositionTail(path), onBytes: bytesProgress(prog) }, opts);
 }

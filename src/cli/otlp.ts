@@ -78,7 +78,14 @@ retry: memory stays bounded.`,
     } finally {
       stop.release();
     }
-    const report = otlpJson(recv.state, { http: recv.httpAddress, grpc: recv.grpcAddress, out, files: await recv.store.paths(), elapsedMs: performance.now() - started, stoppedBy });
+    const report = otlpJson(recv.state, {
+      http: recv.httpAddress,
+      grpc: recv.grpcAddress,
+      out,
+      files: await recv.store.paths(),
+      elapsedMs: performance.now() - started,
+      stoppedBy,
+    });
     if (flags.json) printJson(io, report);
     else write(io, renderOtlpText(report));
     return 0;

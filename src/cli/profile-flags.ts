@@ -11,7 +11,11 @@ import { parseDuration, parseInteger } from './args.js';
 import { note, type Io } from './common.js';
 import type { FlagDefs } from './spec.js';
 
-const SAMPLE_INDEX = { type: 'string', arg: 'T', help: "sample type to show (name like alloc_space, or index); default: the profile's default type, else its last one" } as const;
+const SAMPLE_INDEX = {
+  type: 'string',
+  arg: 'T',
+  help: "sample type to show (name like alloc_space, or index); default: the profile's default type, else its last one",
+} as const;
 const FILTERS = {
   focus: { type: 'string', arg: 'RE', help: 'keep samples with a frame matching RE' },
   ignore: { type: 'string', arg: 'RE', help: 'drop samples with a frame matching RE' },
@@ -88,7 +92,13 @@ export async function loadProfiles(
   const loaded = [];
   for (const arg of inputs) loaded.push(await loadProfile(arg, command, fetch));
   const names = loaded.map((l) => l.input);
-  const profile = loaded.length === 1 ? loaded[0]!.profile : mergeProfiles(loaded.map((l) => l.profile), names);
+  const profile =
+    loaded.length === 1
+      ? loaded[0]!.profile
+      : mergeProfiles(
+          loaded.map((l) => l.profile),
+          names,
+        );
   if (opts.base === undefined) return { profile, inputs: names };
   return { profile, inputs: names, base: (await loadProfile(opts.base, command, fetch)).profile };
 }

@@ -61,11 +61,13 @@ async function profile({ flags, positionals, io }: Invocation<typeof PROFILE_FLA
   if (flags.seconds !== undefined) {
     seconds = parseDuration(flags.seconds, 'seconds') / 1000;
     if (seconds < 1) throw new UsageError('--seconds: at least 1');
-    if (!CUMULATIVE.has(type) && type !== 'cpu') throw new UsageError(`--seconds: a ${type} profile is a snapshot; a window applies to cpu, allocs, mutex and block`);
+    if (!CUMULATIVE.has(type) && type !== 'cpu')
+      throw new UsageError(`--seconds: a ${type} profile is a snapshot; a window applies to cpu, allocs, mutex and block`);
   }
   if (type === 'cpu') seconds ??= 10;
   const source = resolveSource(positionals[0]!);
-  if (source.kind === 'file' || source.kind === 'stdin') throw new UsageError(`profile: ${source.input} is not a live service (for a saved profile use goscope top ${source.input})`);
+  if (source.kind === 'file' || source.kind === 'stdin')
+    throw new UsageError(`profile: ${source.input} is not a live service (for a saved profile use goscope top ${source.input})`);
   const base = serviceBase(source);
   const view = viewOptions(flags);
   const json = flags.json;

@@ -21,7 +21,22 @@ import { logsSpec } from './logs.js';
 import { tracesSpec } from './traces.js';
 
 /** Every command, in the order `goscope --help` lists them. */
-export const COMMANDS: readonly Command[] = [diagnoseSpec, profileSpec, topSpec, diffSpec, flameSpec, goroutinesSpec, goroutinesDiffSpec, leakSpec, traceSpec, httpSpec, metricsSpec, tracesSpec, logsSpec, otlpSpec];
+export const COMMANDS: readonly Command[] = [
+  diagnoseSpec,
+  profileSpec,
+  topSpec,
+  diffSpec,
+  flameSpec,
+  goroutinesSpec,
+  goroutinesDiffSpec,
+  leakSpec,
+  traceSpec,
+  httpSpec,
+  metricsSpec,
+  tracesSpec,
+  logsSpec,
+  otlpSpec,
+];
 
 const FOOTER = `<source> is a service URL (http://127.0.0.1:6060), a profile URL, a file or - (stdin);
 <profile> a .pb.gz file, a profile URL or -. Every command takes --help (goscope help

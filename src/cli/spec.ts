@@ -25,7 +25,13 @@ export interface FlagDef {
 
 export type FlagDefs = Readonly<Record<string, FlagDef>>;
 
-type FlagValue<D extends FlagDef> = D['type'] extends 'boolean' ? boolean : D extends { multiple: true } ? string[] : D extends { default: string } ? string : string | undefined;
+type FlagValue<D extends FlagDef> = D['type'] extends 'boolean'
+  ? boolean
+  : D extends { multiple: true }
+    ? string[]
+    : D extends { default: string }
+      ? string
+      : string | undefined;
 
 /** Parsed flag values: booleans are false and repeatable flags [] when not given. */
 export type FlagValues<F extends FlagDefs> = { -readonly [K in keyof F]: FlagValue<F[K]> };

@@ -48,7 +48,10 @@ export const diffSpec = defineCommand({
 graph of the change: goscope flame <new> --diff-base <base> -o diff.html`,
   flags: {
     ...VIEW_FLAGS,
-    normalize: { type: 'boolean', help: "scale the new profile to the base's total first (compare shapes, not volumes: e.g. two CPU profiles of different lengths)" },
+    normalize: {
+      type: 'boolean',
+      help: "scale the new profile to the base's total first (compare shapes, not volumes: e.g. two CPU profiles of different lengths)",
+    },
     ...FETCH_FLAGS,
     json: JSON_FLAG('goscope.top/v1'),
   },

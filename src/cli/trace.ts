@@ -24,8 +24,17 @@ const DEFAULT_SECONDS = 2;
 
 const TRACE_FLAGS = {
   seconds: { type: 'string', arg: 'N', help: `trace length (default ${DEFAULT_SECONDS}; service only)` },
-  output: { type: 'string', short: 'o', arg: 'FILE', help: 'write an HTML report: timeline of procs and goroutines, tables, and a flame graph per blocking profile' },
-  pprof: { type: 'string', arg: 'KIND', help: 'instead, write the KIND blocking profile (net, sync, syscall or sched) as a standard .pb.gz to -o FILE, as go tool trace -pprof=KIND' },
+  output: {
+    type: 'string',
+    short: 'o',
+    arg: 'FILE',
+    help: 'write an HTML report: timeline of procs and goroutines, tables, and a flame graph per blocking profile',
+  },
+  pprof: {
+    type: 'string',
+    arg: 'KIND',
+    help: 'instead, write the KIND blocking profile (net, sync, syscall or sched) as a standard .pb.gz to -o FILE, as go tool trace -pprof=KIND',
+  },
   timeout: TIMEOUT_FLAG('deadline of the whole request after the trace ends (default 30s)'),
   out: OUT_FLAG(),
   json: JSON_FLAG('goscope.trace/v1'),
@@ -54,7 +63,8 @@ async function trace({ flags, positionals, io }: Invocation<typeof TRACE_FLAGS>)
   if (positionals.length !== 1) throw new UsageError('trace: expected one <service-url>, trace file or -; see goscope trace --help');
   let kind: BlockingKind | undefined;
   if (flags.pprof !== undefined) {
-    if (!(BLOCKING_KINDS as readonly string[]).includes(flags.pprof)) throw new UsageError(`--pprof: expected one of ${BLOCKING_KINDS.join(', ')}, got "${flags.pprof}"`);
+    if (!(BLOCKING_KINDS as readonly string[]).includes(flags.pprof))
+      throw new UsageError(`--pprof: expected one of ${BLOCKING_KINDS.join(', ')}, got "${flags.pprof}"`);
     kind = flags.pprof as BlockingKind;
     if (flags.output === undefined) throw new UsageError('--pprof: needs -o FILE (where to write the .pb.gz)');
   }
@@ -75,7 +85,8 @@ async function trace({ flags, positionals, io }: Invocation<typeof TRACE_FLAGS>)
   let savedTo: string | null = null;
   const prog = progress({ enabled: wantsProgress(io, json), stream: io.err });
   const mb = (n: number): string => (n / 1e6).toFixed(0);
-  const onRead = (read: number, events: number): void => prog.update(`reading trace: ${mb(read)}${size ? ` of ${mb(size)}` : ''} MB, ${events.toLocaleString('en-US')} events`);
+  const onRead = (read: number, events: number): void =>
+    prog.update(`reading trace: ${mb(read)}${size ? ` of ${mb(size)}` : ''} MB, ${events.toLocaleString('en-US')} events`);
   try {
     if (live) {
       const base = serviceBase(source);
@@ -105,7 +116,10 @@ async function trace({ flags, positionals, io }: Invocation<typeof TRACE_FLAGS>)
       const out = flags.output!;
       await writeOutput(out, encodeProfile(profile, { gzip: true }));
       const b = summariseBlocking(profile);
-      write(io, `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${clean(out)}${savedTo ? `; trace saved to ${clean(savedTo)}` : ''}`);
+      write(
+        io,
+        `wrote the ${kind} blocking profile (${b.contentions} contentions, ${(b.total / 1e6).toFixed(1)}ms delay) to ${clean(out)}${savedTo ? `; trace saved to ${clean(savedTo)}` : ''}`,
+      );
       return 0;
     }
     const { analysis, header } = await analyseTraceStream(chunks, input, { timeline: !kind && flags.output !== undefined, onRead });

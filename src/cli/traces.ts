@@ -60,7 +60,8 @@ without ids matched by service and time, marked so).`,
     const inputs: SpanInput[] = positionals.map((arg) => ({ arg, files: [], stats: [] }));
     const recs: SpanRec[] = [];
     for (const input of inputs) {
-      for await (const span of spansOf(input, { traceId, timeoutMs: timeoutFlag(flags), outDir: flags.out, onSaved: (f) => note(io, `saved ${f}`) })) recs.push(toRec(span));
+      for await (const span of spansOf(input, { traceId, timeoutMs: timeoutFlag(flags), outDir: flags.out, onSaved: (f) => note(io, `saved ${f}`) }))
+        recs.push(toRec(span));
     }
     for (const input of inputs) {
       for (const [i, st] of input.stats.entries()) {
@@ -86,7 +87,11 @@ without ids matched by service and time, marked so).`,
         }
         if (st.unreadable) note(io, `goscope: warning: ${f}: ${st.unreadable} line(s) could not be read as a log line and were skipped`);
       }
-      if (dropped) note(io, `goscope: warning: --logs: only the first ${MAX_JOINED_LOG_LINES} lines are joined, ${dropped} more were skipped (use goscope logs --trace-id for one request in big logs)`);
+      if (dropped)
+        note(
+          io,
+          `goscope: warning: --logs: only the first ${MAX_JOINED_LOG_LINES} lines are joined, ${dropped} more were skipped (use goscope logs --trace-id for one request in big logs)`,
+        );
     }
     let client: ClientRequest[] | undefined;
     if (flags.http !== undefined) {

@@ -78,11 +78,7 @@ export async function saveCapture(dir: string, name: string, data: Uint8Array | 
 }
 
 /** Like saveCapture, for a body that arrives in chunks (e.g. from fetchStream): never held in memory whole. */
-export async function saveCaptureStream(
-  dir: string,
-  name: string,
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-): Promise<string> {
+export async function saveCaptureStream(dir: string, name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<string> {
   const file = safeName(name);
   const tmp = path.join(dir, `.${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let fh;

@@ -126,7 +126,10 @@ export async function fetchStream(url: URL, opts: FetchOptions = {}): Promise<As
 }
 
 /** fetchStream with the response's headers and final URL (after redirects), for callers that read Content-Type. */
-export async function fetchWithHeaders(url: URL, opts: FetchOptions = {}): Promise<{ url: string; headers: http.IncomingHttpHeaders; body: AsyncIterable<Buffer> }> {
+export async function fetchWithHeaders(
+  url: URL,
+  opts: FetchOptions = {},
+): Promise<{ url: string; headers: http.IncomingHttpHeaders; body: AsyncIterable<Buffer> }> {
   const open = await openResponse(url, opts);
   return { url: open.shown, headers: open.res.headers, body: readBody(open, opts) };
 }
@@ -160,7 +163,7 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
   const cap = capOf(opts);
   const first = url;
   let current = url;
-  for (let redirects = 0; ; ) {
+  for (let redirects = 0; ;) {
     const open = await requestOnce(current, sameOrigin(current, first) ? authOf(first) : undefined, deadline, timeoutMs, opts.signal, opts.headers);
     const { res } = open;
     const status = res.statusCode ?? 0;
@@ -207,7 +210,14 @@ async function openResponse(url: URL, opts: FetchOptions): Promise<Open> {
   }
 }
 
-function requestOnce(url: URL, auth: string | undefined, deadline: number, timeoutMs: number, signal?: AbortSignal, extra?: Record<string, string>): Promise<Open> {
+function requestOnce(
+  url: URL,
+  auth: string | undefined,
+  deadline: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  extra?: Record<string, string>,
+): Promise<Open> {
   const shown = display(url);
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -272,10 +282,13 @@ async function* readBody(open: Open, opts: FetchOptions): AsyncGenerator<Buffer,
   // One timer for the whole body: the request's deadline, whoever is slow (a drip, an
   // endless body, a stall, or a consumer that never finishes).
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    res.destroy(new Timeout());
-  }, Math.max(0, deadline - Date.now()));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      res.destroy(new Timeout());
+    },
+    Math.max(0, deadline - Date.now()),
+  );
   try {
     for (;;) {
       let r: IteratorResult<Buffer>;
@@ -368,7 +381,7 @@ function statusError(url: URL, shown: string, status: number, line: string, head
     if (inPprof && (headers['x-go-pprof'] !== undefined || /^unknown profile/i.test(line))) {
       const hint = /\/debug\/pprof\/goroutineleak$/.test(url.pathname)
         ? 'this service does not offer the goroutineleak profile (it needs Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile)'
-        : "the service serves net/http/pprof but its Go runtime has no such profile (check the profile name)";
+        : 'the service serves net/http/pprof but its Go runtime has no such profile (check the profile name)';
       return new NotFoundError(shown, 'unknown-profile', line, `${shown}: 404 Unknown profile: ${hint}`);
     }
     if (inPprof) {
@@ -398,7 +411,11 @@ function networkError(url: URL, shown: string, err: NodeJS.ErrnoException): Fetc
       return new FetchError(shown, 'DNS', `${shown}: cannot resolve host "${host}" (${code}): check the host name or use an IP address`);
     case 'ECONNRESET':
     case 'EPIPE':
-      return new FetchError(shown, 'RESET', `${shown}: the connection was closed before a response (${code}): is this the right port, and is the service healthy?`);
+      return new FetchError(
+        shown,
+        'RESET',
+        `${shown}: the connection was closed before a response (${code}): is this the right port, and is the service healthy?`,
+      );
     case 'ETIMEDOUT':
       return new FetchError(shown, 'TIMEOUT', `${shown}: connecting timed out: is the host reachable and the port open (firewall)?`);
     case 'EHOSTUNREACH':
@@ -414,16 +431,19 @@ function networkError(url: URL, shown: string, err: NodeJS.ErrnoException): Fetc
   if (code.startsWith('HPE_')) {
     return new FetchError(shown, 'BAD_RESPONSE', `${shown}: the reply is not valid HTTP (${code}): is this the right port (and http vs https)?`);
   }
-  if (
-    code.startsWith('CERT_') ||
-    code.startsWith('UNABLE_TO_') ||
-    code.includes('SELF_SIGNED') ||
-    code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-  ) {
-    return new FetchError(shown, 'TLS', `${shown}: TLS certificate not trusted (${code}): set NODE_EXTRA_CA_CERTS=<ca.pem> to trust its CA, or use the matching host name`);
+  if (code.startsWith('CERT_') || code.startsWith('UNABLE_TO_') || code.includes('SELF_SIGNED') || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new FetchError(
+      shown,
+      'TLS',
+      `${shown}: TLS certificate not trusted (${code}): set NODE_EXTRA_CA_CERTS=<ca.pem> to trust its CA, or use the matching host name`,
+    );
   }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL') || /ssl|tls/i.test(err.message)) {
-    return new FetchError(shown, 'TLS', `${shown}: TLS handshake failed (${code || oneLine(err.message, 80)}): does the service really serve https? try http://`);
+    return new FetchError(
+      shown,
+      'TLS',
+      `${shown}: TLS handshake failed (${code || oneLine(err.message, 80)}): does the service really serve https? try http://`,
+    );
   }
   return new FetchError(shown, 'NETWORK', `${shown}: request failed: ${code || oneLine(err.message, 120)}`);
 }

@@ -29,7 +29,9 @@ export async function loadProfile(
 ): Promise<LoadedProfile> {
   const source = resolveSource(arg);
   if (source.kind === 'service') {
-    throw new UsageError(`${command}: ${arg} is a service, not a profile: capture one with goscope profile ${arg} --type cpu (or give a profile URL such as ${arg.replace(/\/+$/, '')}/debug/pprof/heap)`);
+    throw new UsageError(
+      `${command}: ${arg} is a service, not a profile: capture one with goscope profile ${arg} --type cpu (or give a profile URL such as ${arg.replace(/\/+$/, '')}/debug/pprof/heap)`,
+    );
   }
   const saveAs = source.url ? safeName(source.url.pathname.split('/').filter(Boolean).pop() ?? 'profile') + '.pb.gz' : 'profile.pb.gz';
   // A file larger than a decompressed profile may be (gzipped or not) is refused before
@@ -37,11 +39,15 @@ export async function loadProfile(
   const max = limit('inflate');
   if (source.kind === 'file') {
     const file = source.path!;
-    const size = (await stat(file).catch((e: NodeJS.ErrnoException) => {
-      throw new UserError(`${file}: cannot read (${e.code ?? e.message})`);
-    })).size;
+    const size = (
+      await stat(file).catch((e: NodeJS.ErrnoException) => {
+        throw new UserError(`${file}: cannot read (${e.code ?? e.message})`);
+      })
+    ).size;
     if (size > max) {
-      throw new UserError(`${file}: ${formatBytes(size)} is larger than any profile goscope reads (${formatBytes(max)}): is this a profile? (${limitHint('inflate', max)})`);
+      throw new UserError(
+        `${file}: ${formatBytes(size)} is larger than any profile goscope reads (${formatBytes(max)}): is this a profile? (${limitHint('inflate', max)})`,
+      );
     }
     if (size > 0) {
       const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {

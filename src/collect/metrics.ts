@@ -28,7 +28,14 @@ const PROTOCOLS: Record<ExpositionFormat | 'openmetrics-0.0.1' | 'text-1.0.0', s
 
 /** Accept as Prometheus 3 sends it by default (acceptHeader with DefaultScrapeProtocols), or for one format. */
 export function acceptHeader(only?: ExpositionFormat): string {
-  const order = only === 'protobuf' ? ['protobuf'] : only === 'text' ? ['text-1.0.0', 'text'] : only === 'openmetrics' ? ['openmetrics', 'openmetrics-0.0.1'] : ['openmetrics', 'openmetrics-0.0.1', 'text-1.0.0', 'text'];
+  const order =
+    only === 'protobuf'
+      ? ['protobuf']
+      : only === 'text'
+        ? ['text-1.0.0', 'text']
+        : only === 'openmetrics'
+          ? ['openmetrics', 'openmetrics-0.0.1']
+          : ['openmetrics', 'openmetrics-0.0.1', 'text-1.0.0', 'text'];
   let weight = 7;
   const vals = order.map((k) => `${PROTOCOLS[k as keyof typeof PROTOCOLS]};q=0.${weight--}`);
   vals.push(`*/*;q=0.${weight}`);
@@ -81,7 +88,9 @@ export async function scrapeMetrics(url: URL, opts: ScrapeOptions): Promise<Scra
     headers: { Accept: acceptHeader(opts.format), 'Accept-Encoding': 'gzip' },
   });
   const contentType = String(res.headers['content-type'] ?? '');
-  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
   if (encoding && !gzip && encoding !== 'identity') {
     await drain(res.body);
@@ -90,7 +99,11 @@ export async function scrapeMetrics(url: URL, opts: ScrapeOptions): Promise<Scra
   const format = formatOfContentType(contentType);
   let size = 0;
   const body = gzip ? gunzip(res.body, res.url) : res.body;
-  const path = await saveCaptureStream(opts.dir, fileName(format), counted(body, (n) => (size += n)));
+  const path = await saveCaptureStream(
+    opts.dir,
+    fileName(format),
+    counted(body, (n) => (size += n)),
+  );
   if (!format && /^\s*(text\/html|application\/json)/i.test(contentType)) {
     throw new UserError(await notAnExposition(res.url, contentType, path));
   }

@@ -187,8 +187,7 @@ export async function captureAll(base: URL, opts: CaptureAllOptions): Promise<Ca
   if (!signal?.aborted) {
     const windowStart = Date.now();
     const windowEnd = windowStart + seconds * 1000;
-    const tick = () =>
-      emit({ phase: 'cpu', step: 'cpu', remaining: Math.max(0, Math.ceil((windowEnd - Date.now()) / 1000)), done: goroutines.length, of: K });
+    const tick = () => emit({ phase: 'cpu', step: 'cpu', remaining: Math.max(0, Math.ceil((windowEnd - Date.now()) / 1000)), done: goroutines.length, of: K });
     tick();
     const ticker = setInterval(tick, 1000);
     const cpuRun = profile('cpu', `cpu (${seconds}s)`, 'cpu.pb.gz');

@@ -320,10 +320,13 @@ export function startTicker(seconds: number, onTick: (remaining: number) => void
   let timer: NodeJS.Timeout | undefined;
   const next = (k: number): void => {
     // Scheduled from the start time so the countdown does not drift.
-    timer = setTimeout(() => {
-      onTick(Math.max(0, seconds - k));
-      if (k < seconds) next(k + 1);
-    }, Math.max(0, start + k * 1000 - Date.now()));
+    timer = setTimeout(
+      () => {
+        onTick(Math.max(0, seconds - k));
+        if (k < seconds) next(k + 1);
+      },
+      Math.max(0, start + k * 1000 - Date.now()),
+    );
   };
   next(1);
   return { stop: () => clearTimeout(timer) };

@@ -26,7 +26,8 @@ export function jaegerUrl(arg: string, traceId: string | undefined): URL {
     throw new UsageError(`traces: ${arg} is not a URL`);
   }
   if (u.pathname.includes('/api/traces')) return u;
-  if (!traceId) throw new UsageError(`traces: ${display(u)} is a Jaeger address: add --trace-id ID, or give a search URL (${u.origin}/api/traces?service=NAME&limit=100)`);
+  if (!traceId)
+    throw new UsageError(`traces: ${display(u)} is a Jaeger address: add --trace-id ID, or give a search URL (${u.origin}/api/traces?service=NAME&limit=100)`);
   return new URL(`${u.pathname.replace(/\/+$/, '')}/api/traces/${traceId}`, u);
 }
 
@@ -38,13 +39,19 @@ async function filesOf(arg: string): Promise<string[]> {
     throw new UserError(`traces: cannot read ${arg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
   }
   if (!st.isDirectory()) return [arg];
-  const names = (await fsp.readdir(arg, { withFileTypes: true })).filter((d) => d.isFile() && !d.name.startsWith('.')).map((d) => d.name).sort();
+  const names = (await fsp.readdir(arg, { withFileTypes: true }))
+    .filter((d) => d.isFile() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
   if (!names.length) throw new UserError(`traces: ${arg} is an empty folder (expected OTLP JSON Lines files, e.g. from goscope otlp --out ${arg})`);
   return names.map((n) => path.join(arg, n));
 }
 
 /** Every span of the input, in file order. `input.files` and `input.stats` fill in as it goes. */
-export async function* spansOf(input: SpanInput, opts: { traceId?: string; timeoutMs?: number; outDir?: string; onSaved?: (file: string) => void }): AsyncGenerator<Span> {
+export async function* spansOf(
+  input: SpanInput,
+  opts: { traceId?: string; timeoutMs?: number; outDir?: string; onSaved?: (file: string) => void },
+): AsyncGenerator<Span> {
   const arg = input.arg;
   let files: string[];
   if (/^https?:\/\//i.test(arg)) {

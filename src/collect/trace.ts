@@ -74,19 +74,37 @@ function explain(e: unknown, seconds: number, timeoutMs: number): unknown {
   if (!(e instanceof FetchError)) return e;
   if (e instanceof HttpStatusError) {
     if (e.status === 500 && /tracing is already enabled/i.test(e.bodyLine)) {
-      return new HttpStatusError(e.url, e.status, e.bodyLine, `${e.url}: 500: a trace is already running in the service (another goscope, go tool trace, or the service's own tracing): wait for it to finish and retry`);
+      return new HttpStatusError(
+        e.url,
+        e.status,
+        e.bodyLine,
+        `${e.url}: 500: a trace is already running in the service (another goscope, go tool trace, or the service's own tracing): wait for it to finish and retry`,
+      );
     }
     if (e.status === 400 && /WriteTimeout/i.test(e.bodyLine)) {
-      return new HttpStatusError(e.url, e.status, e.bodyLine, `${e.url}: 400: the ${seconds}s trace is not shorter than the service's http.Server WriteTimeout: use a smaller --seconds`);
+      return new HttpStatusError(
+        e.url,
+        e.status,
+        e.bodyLine,
+        `${e.url}: 400: the ${seconds}s trace is not shorter than the service's http.Server WriteTimeout: use a smaller --seconds`,
+      );
     }
     return e;
   }
   if (e.code === 'TOO_LARGE') {
     const max = limit('trace');
-    return new FetchError(e.url, e.code, `${e.url}: the ${seconds}s trace is larger than the ${formatBytes(max)} limit for a trace: stopped reading, nothing kept (trace fewer seconds, or ${limitHint('trace', max)})`);
+    return new FetchError(
+      e.url,
+      e.code,
+      `${e.url}: the ${seconds}s trace is larger than the ${formatBytes(max)} limit for a trace: stopped reading, nothing kept (trace fewer seconds, or ${limitHint('trace', max)})`,
+    );
   }
   if (e.code === 'TIMEOUT') {
-    return new FetchError(e.url, e.code, `${e.url}: no response within ${Math.round(timeoutMs / 1000)}s for a ${seconds}s trace: the service may be overloaded or stuck (raise --timeout)`);
+    return new FetchError(
+      e.url,
+      e.code,
+      `${e.url}: no response within ${Math.round(timeoutMs / 1000)}s for a ${seconds}s trace: the service may be overloaded or stuck (raise --timeout)`,
+    );
   }
   return e;
 }

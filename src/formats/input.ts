@@ -152,8 +152,7 @@ export async function scanLines(
   let lineNo = 0;
   let bytes = 0;
   let decoding = false; // the decoder may hold the start of a multi-byte character
-  const tooLong = () =>
-    new FormatError(input, `line ${lineNo + 1}`, `line longer than ${maxLine} bytes`, 'this does not look like a goroutine dump');
+  const tooLong = () => new FormatError(input, `line ${lineNo + 1}`, `line longer than ${maxLine} bytes`, 'this does not look like a goroutine dump');
   const scan = (s: string, pos: number): number => {
     for (;;) {
       const nl = s.indexOf('\n', pos);

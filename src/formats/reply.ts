@@ -36,4 +36,3 @@ export function unreadableDump(e: unknown, url: string, savedTo: string, head: U
 export function withSavedTo(e: unknown, savedTo: string): unknown {
   return e instanceof FormatError && !e.message.includes(savedTo) ? new UserError(`${e.message} (saved to ${savedTo})`) : e;
 }
-

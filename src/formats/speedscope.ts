@@ -101,9 +101,7 @@ export function encodeSpeedscope(stacks: SpeedscopeStack[], opts: SpeedscopeOpti
     const w = weights[i]!;
     if (w === 0) continue;
     if (w < 0) {
-      throw new UserError(
-        `speedscope cannot show negative weights (a stack sums to ${w}); write a diff as the HTML flame graph instead`,
-      );
+      throw new UserError(`speedscope cannot show negative weights (a stack sums to ${w}); write a diff as the HTML flame graph instead`);
     }
     keptSamples.push(samples[i]!);
     keptWeights.push(w);

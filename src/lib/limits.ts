@@ -106,7 +106,7 @@ export function formatBytes(n: number): string {
 }
 
 function sizeSetting(n: number): string {
-  if (n % (1024 ** 3) === 0) return `${n / 1024 ** 3}GiB`;
+  if (n % 1024 ** 3 === 0) return `${n / 1024 ** 3}GiB`;
   if (n % MiB === 0) return `${n / MiB}MiB`;
   return String(n);
 }

@@ -73,15 +73,21 @@ function traceSection(t: TraceFinding, meta: DiagnoseMeta): string {
   const parts: string[] = [];
   parts.push('<h2 id="trace">Execution trace</h2>');
   const where = meta.traceSeconds ? ` · the last ${meta.traceSeconds}s of the window` : '';
-  parts.push(`<p class="dim">${e(traceSummaryLine(t))}${e(where)} · <code>${e(t.file)}</code> (goscope trace reads it: goroutine groups, latencies, GC, timeline)</p>`);
+  parts.push(
+    `<p class="dim">${e(traceSummaryLine(t))}${e(where)} · <code>${e(t.file)}</code> (goscope trace reads it: goroutine groups, latencies, GC, timeline)</p>`,
+  );
   parts.push('<ul class="trace" id="trace-verdicts">');
   for (const v of t.verdicts) {
     const w = verdictWords(v);
     const details = v.notable && w.details.length ? `<ul>${w.details.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '';
-    parts.push(`<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(w.text)}${details}</li>`);
+    parts.push(
+      `<li class="${v.notable ? 'notable' : ''}" data-trace-verdict="${e(v.kind)}">${v.notable ? '' : `<span class="dim">${e(v.kind)}:</span> `}${e(w.text)}${details}</li>`,
+    );
   }
   parts.push('</ul>');
-  parts.push('<h3>Blocking profiles</h3><p class="dim">What goroutines waited on during the trace, by stack (as go tool trace -pprof=net|sync|syscall|sched).</p>');
+  parts.push(
+    '<h3>Blocking profiles</h3><p class="dim">What goroutines waited on during the trace, by stack (as go tool trace -pprof=net|sync|syscall|sched).</p>',
+  );
   for (const k of BLOCKING_KINDS) {
     const fl = blockingFlame(k, t.analysis.blocking[k]);
     if (!(fl.tree.total[0]! > 0)) {
@@ -98,34 +104,46 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   const parts: string[] = [];
   parts.push(`<h1>goscope diagnose <code>${e(meta.service)}</code></h1>`);
   parts.push(`<p class="dim">${e(meta.startedAt.toISOString())} · ${meta.seconds}s window · captures in <code>${e(meta.captureDir)}</code></p>`);
-  parts.push(`<div class="verdict${bad ? ' bad' : ''}" id="verdict"><ul>${verdictLines(d, meta, notes).map((v) => `<li>${e(v)}</li>`).join('')}</ul></div>`);
+  parts.push(
+    `<div class="verdict${bad ? ' bad' : ''}" id="verdict"><ul>${verdictLines(d, meta, notes)
+      .map((v) => `<li>${e(v)}</li>`)
+      .join('')}</ul></div>`,
+  );
   if (meta.aborted) parts.push('<p class="notes">Stopped early (Ctrl-C): the findings cover what was captured.</p>');
-  if (notes.length) parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
+  if (notes.length)
+    parts.push(`<ul class="notes">${notes.map((n) => `<li>${e(n.kind)}: ${e(n.state)}${n.message ? ': ' + e(n.message) : ''}</li>`).join('')}</ul>`);
 
   // Goroutines
-  parts.push(`<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a>${d.trace ? ' · <a href="#trace">trace</a>' : ''}${meta.metrics ? ' · <a href="#metrics">metrics</a>' : ''} · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>`);
+  parts.push(
+    `<nav class="dim"><a href="#goroutines">goroutines</a> · <a href="#profiles">profiles</a>${d.trace ? ' · <a href="#trace">trace</a>' : ''}${meta.metrics ? ' · <a href="#metrics">metrics</a>' : ''} · <a href="#flames">flame graphs</a> · <a href="#files">files</a></nav>`,
+  );
   parts.push(`<h2 id="goroutines">Goroutines</h2><p>${meta.goroutineTotals.length} snapshots: ${e(meta.goroutineTotals.join(' → ') || 'none')}</p>`);
   if (!d.leaks) parts.push('<p class="dim">Too few snapshots for a trend.</p>');
   else if (!d.leaks.suspects.length) parts.push('<p>No leak suspects.</p>');
   for (const s of d.leaks?.suspects ?? []) {
     parts.push(
-      `<div class="suspect" data-suspect="${s.rank}"><b>#${s.rank} ${s.count} goroutines</b> · ${e(waitText(s))} · +${s.growthPerMinute.toFixed(1)}/min · confidence ${e(s.confidence)}${s.confirmedByLeakProfile ? ' · confirmed by Go\'s goroutineleak profile' : ''}` +
+      `<div class="suspect" data-suspect="${s.rank}"><b>#${s.rank} ${s.count} goroutines</b> · ${e(waitText(s))} · +${s.growthPerMinute.toFixed(1)}/min · confidence ${e(s.confidence)}${s.confirmedByLeakProfile ? " · confirmed by Go's goroutineleak profile" : ''}` +
         `<table class="t"><tr><th>series</th><td>${e(s.series.join(' '))}</td></tr>${s.persistence ? `<tr><th>stays</th><td>${e(persistenceLine(s.persistence))}</td></tr>` : ''}<tr><th>blocked at</th><td>${siteCell(s)}</td></tr>` +
         (s.createdBy ? `<tr><th>created by</th><td>${at(s.createdBy)}</td></tr>` : '') +
         `<tr><th>why</th><td>${e(s.explanation)}</td></tr><tr><th>fix</th><td>${e(s.fix)}</td></tr></table><details><summary>stack</summary>${stack(s.frames)}</details></div>`,
     );
   }
   for (const x of d.leaks?.notLeaks ?? []) {
-    parts.push(`<p class="dim" data-not-leak="${e(x.reason)}">${x.count} goroutines ${e(waitText(x))} at ${siteCell(x)}${x.createdBy ? ` <span class="dim">created by</span> ${at(x.createdBy)}` : ''}: ${x.reason === 'turnover' ? 'grows with load, members turn over' : 'grew after the first dump, members not followed'}${x.persistence ? ` (${e(persistenceLine(x.persistence))})` : ''}: not a leak suspect.</p>`);
+    parts.push(
+      `<p class="dim" data-not-leak="${e(x.reason)}">${x.count} goroutines ${e(waitText(x))} at ${siteCell(x)}${x.createdBy ? ` <span class="dim">created by</span> ${at(x.createdBy)}` : ''}: ${x.reason === 'turnover' ? 'grows with load, members turn over' : 'grew after the first dump, members not followed'}${x.persistence ? ` (${e(persistenceLine(x.persistence))})` : ''}: not a leak suspect.</p>`,
+    );
   }
   const groups = d.groups.slice(0, 50);
   if (groups.length) {
     parts.push(`<h3>Largest goroutine groups</h3><table class="t" id="groups"><tr><th>count</th><th>state</th><th>where</th><th>created by</th></tr>`);
     for (const g of groups) {
-      parts.push(`<tr><td class="n">${g.count}</td><td>${e(waitText(g))}</td><td>${siteCell(g)}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`);
+      parts.push(
+        `<tr><td class="n">${g.count}</td><td>${e(waitText(g))}</td><td>${siteCell(g)}<details><summary class="dim">stack</summary>${stack(g.frames)}</details></td><td>${at(g.createdBy)}</td></tr>`,
+      );
     }
     parts.push('</table>');
-    if (d.groups.length > groups.length) parts.push(`<p class="dim">${d.groups.length - groups.length} smaller groups not shown (goscope goroutines lists them all).</p>`);
+    if (d.groups.length > groups.length)
+      parts.push(`<p class="dim">${d.groups.length - groups.length} smaller groups not shown (goscope goroutines lists them all).</p>`);
   }
 
   // Profiles
@@ -133,10 +151,14 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   for (const f of d.findings) {
     parts.push(`<h3 data-finding="${e(f.kind)}">${e(headline(f))}</h3>`);
     const r = rate(f);
-    parts.push(`<p class="dim">${e(f.sampleType)} (${e(f.unit)})${r ? ' · ' + e(r) : ''} · each sample charged to its first frame in the service's own code</p>`);
+    parts.push(
+      `<p class="dim">${e(f.sampleType)} (${e(f.unit)})${r ? ' · ' + e(r) : ''} · each sample charged to its first frame in the service's own code</p>`,
+    );
     parts.push('<table class="t"><tr><th>value</th><th>%</th><th>function</th><th>file:line</th></tr>');
     for (const h of f.hotspots) {
-      parts.push(`<tr><td class="n">${e(amount(h.value, f.unit))}</td><td class="n">${h.percent.toFixed(1)}%</td><td><code>${e(h.function)}</code>${h.outside ? ` <span class="dim">[${h.outside}]</span>` : ''}</td><td>${e(h.file)}:${h.line}</td></tr>`);
+      parts.push(
+        `<tr><td class="n">${e(amount(h.value, f.unit))}</td><td class="n">${h.percent.toFixed(1)}%</td><td><code>${e(h.function)}</code>${h.outside ? ` <span class="dim">[${h.outside}]</span>` : ''}</td><td>${e(h.file)}:${h.line}</td></tr>`,
+      );
     }
     parts.push('</table>');
   }
@@ -144,7 +166,9 @@ export function diagnoseHtml(d: Diagnosis, meta: DiagnoseMeta, notes: readonly C
   if (d.trace) parts.push(traceSection(d.trace, meta));
   if (meta.metrics) parts.push(metricsDigestHtml(meta.metrics));
 
-  parts.push('<h2 id="flames">Flame graphs</h2><p class="dim">Click a frame to zoom, the breadcrumb to zoom out; search highlights and sums matches; right-click a frame for its callers and callees.</p>');
+  parts.push(
+    '<h2 id="flames">Flame graphs</h2><p class="dim">Click a frame to zoom, the breadcrumb to zoom out; search highlights and sums matches; right-click a frame for its callers and callees.</p>',
+  );
   flames.forEach((fl, i) => parts.push(flameDetails(fl, i === 0)));
   parts.push(`<h2 id="files">Files</h2><ul>${meta.files.map((f) => `<li><code>${e(f)}</code></li>`).join('')}</ul>`);
   return htmlPage({ title: `goscope diagnose ${meta.service}`, body: parts.join('\n'), css: CSS });

@@ -86,7 +86,9 @@ export function traceVerdictLine(text: string): string {
 
 /** Whether anything in the headline is a problem (a leak, a notable cost or trace verdict, nothing usable captured). */
 export function anyNotable(d: Diagnosis, meta?: Pick<DiagnoseMeta, 'usable'>): boolean {
-  return meta?.usable === false || (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false);
+  return (
+    meta?.usable === false || (d.leaks?.suspects.length ?? 0) > 0 || d.findings.some((f) => f.notable) || (d.trace?.verdicts.some((v) => v.notable) ?? false)
+  );
 }
 
 /** "format go1.26 (written by Go 1.26 or 1.27), 2s, 12,683 events, 656 goroutines": what the trace holds. */
@@ -135,7 +137,9 @@ export function headlineText(h: HeadlineFinding): string {
       return traceVerdictLine(verdictWords(h.verdict).text);
     case 'quiet':
       if (h.looked === 'captured') return 'no goroutine leak suspects and nothing stands out in what was captured';
-      return h.looked === 'profiles-and-trace' ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace' : 'no goroutine leak suspects and no profile stands out';
+      return h.looked === 'profiles-and-trace'
+        ? 'no goroutine leak suspects, and nothing stands out in the profiles or the trace'
+        : 'no goroutine leak suspects and no profile stands out';
   }
 }
 
@@ -152,7 +156,12 @@ function headlineJson(h: HeadlineFinding) {
   switch (h.kind) {
     case 'leak': {
       const s = h.worst;
-      return { kind: h.kind, text, suspects: h.suspects, worst: { rank: s.rank, count: s.count, growthPerMinute: s.growthPerMinute, confidence: s.confidence, site: site3(s.site) } };
+      return {
+        kind: h.kind,
+        text,
+        suspects: h.suspects,
+        worst: { rank: s.rank, count: s.count, growthPerMinute: s.growthPerMinute, confidence: s.confidence, site: site3(s.site) },
+      };
     }
     case 'profile': {
       const { kind: profile, hotspots, ...f } = findingJson(h.finding);
@@ -176,10 +185,22 @@ export function renderDiagnose(d: Diagnosis, meta: DiagnoseMeta, notes: readonly
   out.push(st.bold('goroutines') + st.dim(` · ${meta.goroutineTotals.length} snapshots: ${meta.goroutineTotals.join(' → ') || 'none'}`));
   if (!d.leaks) out.push(st.dim('  too few snapshots for a trend'));
   else {
-    if (d.leaks.suspects.length === 0) out.push('  no leak suspects' + (meta.goroutineTotals.length < MIN_TREND_POINTS ? st.dim(` (fewer than ${MIN_TREND_POINTS} snapshots: only a goroutineleak profile could flag one)`) : ''));
+    if (d.leaks.suspects.length === 0)
+      out.push(
+        '  no leak suspects' +
+          (meta.goroutineTotals.length < MIN_TREND_POINTS
+            ? st.dim(` (fewer than ${MIN_TREND_POINTS} snapshots: only a goroutineleak profile could flag one)`)
+            : ''),
+      );
     if (d.leaks.suspects.length || d.leaks.notLeaks.length) {
       const text = renderLeak(meta.service, meta.goroutineTotals, d.leaks, st, null, meta.goroutineDumps);
-      out.push(...text.trimEnd().split('\n').slice(1).map((l) => (l ? '  ' + l : l)));
+      out.push(
+        ...text
+          .trimEnd()
+          .split('\n')
+          .slice(1)
+          .map((l) => (l ? '  ' + l : l)),
+      );
     }
   }
   // Named by site and creator (analysis/goroutines/name.ts): no two lines read the same.

@@ -7,5 +7,8 @@ import { flameSectionHtml, htmlPage } from './html.js';
 /** The page's HTML (a diff when the input has a base) and how many frames its tree has. */
 export function flamePage(input: FlameInput, title: string): { html: string; nodes: number } {
   const tree = buildFlameTree(input.stacks, input.base ? { base: input.base } : undefined);
-  return { html: htmlPage({ title, body: flameSectionHtml({ id: 'flame', title, unit: input.unit, sampleType: input.sampleType, tree }) }), nodes: flameNodeCount(tree) };
+  return {
+    html: htmlPage({ title, body: flameSectionHtml({ id: 'flame', title, unit: input.unit, sampleType: input.sampleType, tree }) }),
+    nodes: flameNodeCount(tree),
+  };
 }

@@ -205,31 +205,56 @@ export function stackLines(frames: readonly Frame[], st: Style, max = 12, indent
   return out;
 }
 
-export function renderGroups(info: DumpInfo, groups: readonly GoroutineGroup[], similarity: Similarity, st: Style, opts: { stacks: number; totalGroups: number }): string {
+export function renderGroups(
+  info: DumpInfo,
+  groups: readonly GoroutineGroup[],
+  similarity: Similarity,
+  st: Style,
+  opts: { stacks: number; totalGroups: number },
+): string {
   const out: string[] = [];
-  out.push(st.bold(`${plural(info.total, 'goroutine')} in ${plural(opts.totalGroups, 'group')}`) + st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${dumpKind(info)}, similarity ${similarity})`));
+  out.push(
+    st.bold(`${plural(info.total, 'goroutine')} in ${plural(opts.totalGroups, 'group')}`) +
+      st.dim(` — ${clean(info.input)} (${info.leakProfile ? 'goroutineleak ' : ''}${dumpKind(info)}, similarity ${similarity})`),
+  );
   if (groups.length < opts.totalGroups) {
-    out.push(`  showing ${plural(groups.length, 'group')} with ${plural(groups.reduce((n, g) => n + g.count, 0), 'goroutine')} (--filter/--min-count)`);
+    out.push(
+      `  showing ${plural(groups.length, 'group')} with ${plural(
+        groups.reduce((n, g) => n + g.count, 0),
+        'goroutine',
+      )} (--filter/--min-count)`,
+    );
   }
   if (info.crash) out.push(st.red(clean(info.crash)));
   if (info.signal) out.push(st.red(clean(info.signal)));
   if (info.truncated) out.push(st.yellow('the dump was truncated: the last goroutine is missing (--partial)'));
-  if (info.skipped?.goroutines) out.push(st.yellow(`${plural(info.skipped.goroutines, 'more goroutine')} in the dump could not be read (header not understood): not counted above`));
+  if (info.skipped?.goroutines)
+    out.push(st.yellow(`${plural(info.skipped.goroutines, 'more goroutine')} in the dump could not be read (header not understood): not counted above`));
   // Verdict first: what the goroutines are doing, by wait reason.
   const byReason = new Map<string, number>();
   for (const g of groups) byReason.set(waitText(g), (byReason.get(waitText(g)) ?? 0) + g.count);
-  out.push('  ' + [...byReason].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${clean(r)} ${n}`).join(' · '));
+  out.push(
+    '  ' +
+      [...byReason]
+        .sort((a, b) => b[1] - a[1])
+        .map(([r, n]) => `${clean(r)} ${n}`)
+        .join(' · '),
+  );
   out.push('');
   const numWidth = String(groups.length).length + 1;
   groups.forEach((g, i) => {
     const mins = minutes(g.waitMinutes);
     const extra = [mins, g.lockedToThread ? 'locked to thread' : '', g.leaked ? st.red(`${g.leaked} leaked`) : ''].filter(Boolean).join(', ');
-    out.push(`${st.bold(`#${i + 1}`.padEnd(numWidth))}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(clean(waitText(g)))}${extra ? st.dim(' · ' + extra) : ''}`);
+    out.push(
+      `${st.bold(`#${i + 1}`.padEnd(numWidth))}  ${st.bold(String(g.count).padStart(6))}  ${st.cyan(clean(waitText(g)))}${extra ? st.dim(' · ' + extra) : ''}`,
+    );
     if (g.stackUnavailable === g.count) out.push('      stack unavailable (running on another thread when the dump was taken)');
     else if (g.frames.length === 0) out.push(st.yellow('      no frames recorded'));
     else out.push(`      ${g.waitReason === 'running' || g.waitReason === 'runnable' ? 'running in' : 'blocked at'} ${siteText(g, st)}`);
     if (g.createdBy) {
-      const parents = g.parentIds.length ? ` in goroutine${g.parentIds.length > 1 ? 's' : ''} ${g.parentIds.slice(0, 5).join(', ')}${g.parentIds.length > 5 ? ', …' : ''}` : '';
+      const parents = g.parentIds.length
+        ? ` in goroutine${g.parentIds.length > 1 ? 's' : ''} ${g.parentIds.slice(0, 5).join(', ')}${g.parentIds.length > 5 ? ', …' : ''}`
+        : '';
       out.push(`      created by ${frameAt(g.createdBy)}${parents}`);
     }
     const labels = Object.entries(g.labels);
@@ -244,7 +269,9 @@ export function renderDiff(before: string, after: string, d: SnapshotDiff, st: S
   const out: string[] = [];
   const delta = d.totalAfter - d.totalBefore;
   out.push(st.bold(`goroutines ${d.totalBefore} → ${d.totalAfter} (${delta >= 0 ? '+' : ''}${delta})`) + st.dim(` — ${clean(before)} → ${clean(after)}`));
-  out.push(`  ${plural(d.appeared, 'group')} appeared, ${d.vanished} vanished, ${d.groups.filter((g) => g.status === 'grew').length} grew, ${d.groups.filter((g) => g.status === 'shrank').length} shrank`);
+  out.push(
+    `  ${plural(d.appeared, 'group')} appeared, ${d.vanished} vanished, ${d.groups.filter((g) => g.status === 'grew').length} grew, ${d.groups.filter((g) => g.status === 'shrank').length} shrank`,
+  );
   out.push('');
   const changed = d.groups.filter((g) => g.status !== 'same').slice(0, limit);
   const rows = changed.map((x) => [
@@ -278,7 +305,10 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
   if (n === 0) {
     out.push(st.green(st.bold('no goroutine leak suspects')) + st.dim(` — ${clean(source)}, ${totals.length} samples, goroutines ${totals.join(' → ')}`));
   } else {
-    out.push(st.red(st.bold(`${plural(n, 'leak suspect')}`)) + st.dim(` — ${clean(source)}, ${totals.length} samples, goroutines ${totals[0]} → ${totals[totals.length - 1]}`));
+    out.push(
+      st.red(st.bold(`${plural(n, 'leak suspect')}`)) +
+        st.dim(` — ${clean(source)}, ${totals.length} samples, goroutines ${totals[0]} → ${totals[totals.length - 1]}`),
+    );
   }
   out.push(
     st.dim(
@@ -292,7 +322,7 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
       st.dim(
         dumps.length >= 2
           ? `  goroutines followed by id across debug=2 dumps at ${dumps.map((d) => `${d.offsetSeconds.toFixed(1)}s`).join(', ')}: a leak's stay blocked where they are`
-          : '  goroutines not followed by id (fewer than two debug=2 dumps): growth alone cannot tell a leak from load, so nothing is flagged without Go\'s goroutineleak profile',
+          : "  goroutines not followed by id (fewer than two debug=2 dumps): growth alone cannot tell a leak from load, so nothing is flagged without Go's goroutineleak profile",
       ),
     );
   }
@@ -300,7 +330,9 @@ export function renderLeak(source: string, totals: number[], a: LeakAnalysis, st
   for (const s of a.suspects) {
     const conf = s.confidence === 'high' ? st.red('high') : s.confidence === 'medium' ? st.yellow('medium') : 'low';
     const mins = minutes(s.waitMinutes);
-    out.push(`${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(clean(waitText(s)))}  +${rate(s.growthPerMinute)}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`);
+    out.push(
+      `${st.bold(`#${s.rank}`)}  ${st.bold(`${s.count} goroutines`)}  ${st.cyan(clean(waitText(s)))}  +${rate(s.growthPerMinute)}/min  confidence ${conf}${s.confirmedByLeakProfile ? st.dim(' · confirmed by goroutineleak') : ''}${mins ? st.dim(' · waiting ' + mins) : ''}`,
+    );
     out.push(`      series      ${s.series.join(' ')}`);
     if (s.persistence) out.push(`      stays       ${persistenceLine(s.persistence)}`);
     else if (s.evidence === 'wait-minutes') out.push('      stays       every one has waited there a minute or more');

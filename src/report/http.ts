@@ -109,7 +109,13 @@ function tlsLines(t: TlsFacts, s: Style): string[] {
   // Everything here came from the server's handshake and certificate.
   const alpn = t.alpn ? `, ALPN ${clean(t.alpn)}` : '';
   const verified = t.verified ? s.green('verified') : s.yellow(`NOT verified (${t.verifyError}; -k)`);
-  const days = Number.isNaN(t.expiresInDays) ? '' : t.expiresInDays < 0 ? s.red(` EXPIRED ${-t.expiresInDays} days ago`) : t.expiresInDays < 14 ? s.yellow(` (${t.expiresInDays} days left)`) : s.dim(` (${t.expiresInDays} days left)`);
+  const days = Number.isNaN(t.expiresInDays)
+    ? ''
+    : t.expiresInDays < 0
+      ? s.red(` EXPIRED ${-t.expiresInDays} days ago`)
+      : t.expiresInDays < 14
+        ? s.yellow(` (${t.expiresInDays} days left)`)
+        : s.dim(` (${t.expiresInDays} days left)`);
   return [
     `${s.dim('tls')} ${clean(t.version)} ${clean(t.cipher)}${alpn}`,
     `${s.dim('certificate')} ${clean(t.subject)} ${s.dim('issued by')} ${clean(t.issuer)}, ${verified}`,
@@ -177,7 +183,8 @@ export function renderEcho(e: EchoDiff | { error: string }, s: Style): string[] 
       continue;
     }
     const mark = c.change === 'added' ? s.green('+') : c.change === 'dropped' ? s.red('-') : s.yellow('~');
-    const value = c.change === 'added' ? clean(c.received!) : c.change === 'dropped' ? clean(c.sent!) : `${clean(c.sent!)} ${s.dim('->')} ${clean(c.received!)}`;
+    const value =
+      c.change === 'added' ? clean(c.received!) : c.change === 'dropped' ? clean(c.sent!) : `${clean(c.sent!)} ${s.dim('->')} ${clean(c.received!)}`;
     rows.push([`  ${mark} ${clean(c.name)}`, c.change, value]);
   }
   out.push(...table(rows));
@@ -216,17 +223,29 @@ export function singleJson(r: SingleReport): unknown {
     status: final.status,
     protocol: conn?.protocol ?? null,
     phases: roundPhases(ex.phases),
-    connection: conn ? { id: conn.id, reused: conn.reused, wasIdle: conn.wasIdle, idleMs: round3(conn.idleMs), remote: conn.remote, local: conn.local, protocol: conn.protocol } : null,
+    connection: conn
+      ? {
+          id: conn.id,
+          reused: conn.reused,
+          wasIdle: conn.wasIdle,
+          idleMs: round3(conn.idleMs),
+          remote: conn.remote,
+          local: conn.local,
+          protocol: conn.protocol,
+        }
+      : null,
     tls: conn?.tls ?? null,
-    response: final.status === null ? null : { status: final.status, reason: final.reason, headers: final.headers, bodyBytes: final.bodyBytes, bodyFile: r.bodyFile },
-    redirects: ex.hops.slice(0, -1).map((h) => ({ method: h.method, url: h.url, status: h.status, location: headerValue(h.headers, 'location') ?? null, phases: roundPhases(h.phases) })),
+    response:
+      final.status === null ? null : { status: final.status, reason: final.reason, headers: final.headers, bodyBytes: final.bodyBytes, bodyFile: r.bodyFile },
+    redirects: ex.hops
+      .slice(0, -1)
+      .map((h) => ({ method: h.method, url: h.url, status: h.status, location: headerValue(h.headers, 'location') ?? null, phases: roundPhases(h.phases) })),
     dump: r.dump ? { request: final.requestDump, response: final.responseDump } : null,
     echoDiff: r.echo,
     slo: r.slo,
     error: ex.failure,
   };
 }
-
 
 // ---------------------------------------------------------------------------------------
 // Many requests
@@ -267,12 +286,18 @@ export function renderLoad(r: LoadReport, s: Style): string {
   const conns = `${plural(r.concurrency, 'connection')}${r.keepAlive ? '' : ' (no keep-alive)'}`;
   const pace = r.rate !== null ? ` at ${rateText(r.rate)} (open loop)` : '';
   const limit = r.rate === null && r.durationMs !== null ? ` (-z ${fmtMs(r.durationMs)})` : '';
-  out.push(s.bold(`${r.method} ${clean(r.url)}: ${plural(sum.requests, 'request')}${pace} over ${conns} in ${fmtMs(r.elapsedMs)}${limit}, ${rps.toFixed(rps >= 100 ? 0 : 1)} req/s`));
+  out.push(
+    s.bold(
+      `${r.method} ${clean(r.url)}: ${plural(sum.requests, 'request')}${pace} over ${conns} in ${fmtMs(r.elapsedMs)}${limit}, ${rps.toFixed(rps >= 100 ? 0 : 1)} req/s`,
+    ),
+  );
   const statuses = Object.entries(sum.statuses)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${statusColour(Number(k), s)(k)} x${v}`)
     .join(', ');
-  out.push(`${outcome(r, s)}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).map(clean).join(', ')}` : ''}`);
+  out.push(
+    `${outcome(r, s)}${statuses ? `; status ${statuses}` : ''}${Object.keys(sum.protocols).length ? `; ${Object.keys(sum.protocols).map(clean).join(', ')}` : ''}`,
+  );
   if (r.skipped) out.push(s.yellow(`stopped early: ${r.skipped} requests not sent`));
   else if (r.interrupted) out.push(s.yellow('stopped early (interrupted)'));
   if (r.capped !== null) out.push(s.yellow(`stopped at ${r.capped} requests, the most one run records: lower -z or add -n`));
@@ -284,7 +309,11 @@ export function renderLoad(r: LoadReport, s: Style): string {
   }
   out.push('');
   const rows: string[][] = [['phase', 'min', 'p50', 'p90', 'p99', 'max', 'requests'].map((h) => s.dim(h))];
-  const row = (label: string, st: Stat | null) => [label, ...(st ? [st.min, st.p50, st.p90, st.p99, st.max].map(fmtMs) : ['-', '-', '-', '-', '-']), String(st?.count ?? 0)];
+  const row = (label: string, st: Stat | null) => [
+    label,
+    ...(st ? [st.min, st.p50, st.p90, st.p99, st.max].map(fmtMs) : ['-', '-', '-', '-', '-']),
+    String(st?.count ?? 0),
+  ];
   // Open loop: how late requests started against the schedule; ttfb and total count from it.
   if (r.rate !== null) rows.push(row(LABEL_WAIT, sum.wait));
   for (const k of TABLE_PHASES) rows.push(row(LABEL[k], sum.phases[k]));
@@ -300,15 +329,30 @@ export function renderLoad(r: LoadReport, s: Style): string {
   if (sum.histogram.length) {
     out.push(s.dim('total latency'));
     const peak = Math.max(...sum.histogram.map((b) => b.count));
-    const hrows = sum.histogram.map((b) => [`  ${fmtMs(b.fromMs)} - ${fmtMs(b.toMs)}`, '█'.repeat(Math.round((b.count / peak) * 40)) + (b.count > 0 && b.count / peak < 1 / 80 ? '▏' : ''), String(b.count)]);
+    const hrows = sum.histogram.map((b) => [
+      `  ${fmtMs(b.fromMs)} - ${fmtMs(b.toMs)}`,
+      '█'.repeat(Math.round((b.count / peak) * 40)) + (b.count > 0 && b.count / peak < 1 / 80 ? '▏' : ''),
+      String(b.count),
+    ]);
     out.push(...table(hrows, 1));
     out.push('');
   }
   const reusedPct = sum.requests ? ((sum.reusedRequests / sum.requests) * 100).toFixed(1) : '0';
-  out.push(`connections: ${r.opened} opened, ${sum.reusedRequests} requests on reused connections (${reusedPct}%)${r.retries ? `, ${r.retries} re-sent after a stale keep-alive connection` : ''}`);
+  out.push(
+    `connections: ${r.opened} opened, ${sum.reusedRequests} requests on reused connections (${reusedPct}%)${r.retries ? `, ${r.retries} re-sent after a stale keep-alive connection` : ''}`,
+  );
   if (sum.slowest.length) {
     out.push(s.dim(r.traced ? 'slowest requests (find them in the service logs by trace-id):' : "slowest requests (no traceparent sent: -H 'traceparent:'):"));
-    out.push(...table(sum.slowest.map((x) => [`  ${fmtMs(x.totalMs)}`, String(x.status || '-'), x.traceId || '-', s.dim(`#${x.index + 1}${x.reused ? ' reused' : ' new conn'}`)])));
+    out.push(
+      ...table(
+        sum.slowest.map((x) => [
+          `  ${fmtMs(x.totalMs)}`,
+          String(x.status || '-'),
+          x.traceId || '-',
+          s.dim(`#${x.index + 1}${x.reused ? ' reused' : ' new conn'}`),
+        ]),
+      ),
+    );
   }
   if (sum.errors.length) {
     out.push('', s.red(s.bold('errors')));
@@ -322,7 +366,11 @@ export function renderLoad(r: LoadReport, s: Style): string {
     // errors=0 passing over server errors is the trap: say what it did not count.
     const fives = sum.statusClasses['5xx'] ?? 0;
     if (!r.failStatus && fives > 0 && r.slo.some((x) => x.metric === 'errors') && !r.slo.some((x) => x.metric === 'status')) {
-      out.push(s.yellow(`  errors counts requests that got no response; ${fives} of ${plural(sum.requests, 'response')} were 5xx: add status5xx=0 (or --fail) to count them`));
+      out.push(
+        s.yellow(
+          `  errors counts requests that got no response; ${fives} of ${plural(sum.requests, 'response')} were 5xx: add status5xx=0 (or --fail) to count them`,
+        ),
+      );
     }
   }
   return out.join('\n');
@@ -353,7 +401,10 @@ function outcome(r: LoadReport, s: Style): string {
 
 export function loadJson(r: LoadReport): unknown {
   const sum = r.summary;
-  const roundStat = (st: Stat | null) => (st ? { count: st.count, min: round3(st.min), mean: round3(st.mean), p50: round3(st.p50), p90: round3(st.p90), p99: round3(st.p99), max: round3(st.max) } : null);
+  const roundStat = (st: Stat | null) =>
+    st
+      ? { count: st.count, min: round3(st.min), mean: round3(st.mean), p50: round3(st.p50), p90: round3(st.p90), p99: round3(st.p99), max: round3(st.max) }
+      : null;
   const phases: Record<string, unknown> = {};
   for (const k of TABLE_PHASES) phases[k] = roundStat(sum.phases[k]);
   return {

@@ -48,7 +48,10 @@ const levelName = (l: string): string => l || 'none';
 
 export function renderLogsText(s: LogSummary, st: Style): string {
   const out: string[] = [];
-  const when = s.firstNs !== null && s.lastNs !== null ? `, ${hms(s.firstNs, true)} → ${hms(s.lastNs, s.lastNs / 86_400_000_000_000n !== s.firstNs / 86_400_000_000_000n)} UTC (${span(s.firstNs, s.lastNs)})` : '';
+  const when =
+    s.firstNs !== null && s.lastNs !== null
+      ? `, ${hms(s.firstNs, true)} → ${hms(s.lastNs, s.lastNs / 86_400_000_000_000n !== s.firstNs / 86_400_000_000_000n)} UTC (${span(s.firstNs, s.lastNs)})`
+      : '';
   out.push(st.bold(`goscope logs: ${plural(s.inputs.length, 'input')}, ${n(s.lines)} lines, ${n(s.entries)} entries${when}`));
   const levels = LEVELS.filter((l) => s.byLevel[l]);
   out.push(`  levels: ${levels.map((l) => `${n(s.byLevel[l]!)} ${levelName(l)}`).join(', ') || 'none'}`);
@@ -96,7 +99,8 @@ export function renderLogsText(s: LogSummary, st: Style): string {
   for (const c of s.services) rows.push(coverageRow(c));
   out.push(...table(rows));
   const dark = s.services.filter((c) => c.lines >= 10 && c.withTraceId === 0);
-  if (dark.length) out.push(st.yellow(`  no trace id at all in: ${dark.map((c) => clean(c.service || NO_SERVICE)).join(', ')}: its lines cannot be joined to a request`));
+  if (dark.length)
+    out.push(st.yellow(`  no trace id at all in: ${dark.map((c) => clean(c.service || NO_SERVICE)).join(', ')}: its lines cannot be joined to a request`));
 
   if (s.crashCount) {
     out.push('', st.bold(st.red(`crashes and panics (${s.crashCount})`)));
@@ -105,14 +109,21 @@ export function renderLogsText(s: LogSummary, st: Style): string {
   }
   if (s.gc) {
     const g = s.gc;
-    out.push('', st.bold(`GC (gctrace): ${plural(g.cycles, 'cycle')}${g.forced ? `, ${g.forced} forced` : ''}`) + st.dim(`  from ${clean(g.input)}:${g.firstLine}`));
+    out.push(
+      '',
+      st.bold(`GC (gctrace): ${plural(g.cycles, 'cycle')}${g.forced ? `, ${g.forced} forced` : ''}`) + st.dim(`  from ${clean(g.input)}:${g.firstLine}`),
+    );
     out.push(`  stop-the-world pause: total ${g.pauseMs.total}ms, p50 ${g.pauseMs.p50}ms, p99 ${g.pauseMs.p99}ms, max ${g.pauseMs.max}ms`);
-    out.push(`  live heap after GC: ${g.liveMB.min}–${g.liveMB.max} MB (last ${g.liveMB.last} MB), goal ${g.goalMB.last} MB (max ${g.goalMB.max} MB), GC CPU ${g.cpuPct}% since start`);
+    out.push(
+      `  live heap after GC: ${g.liveMB.min}–${g.liveMB.max} MB (last ${g.liveMB.last} MB), goal ${g.goalMB.last} MB (max ${g.goalMB.max} MB), GC CPU ${g.cpuPct}% since start`,
+    );
   }
   if (s.sched) {
     const c = s.sched;
     out.push('', st.bold(`scheduler (schedtrace): ${plural(c.samples, 'sample')}`) + st.dim(`  from ${clean(c.input)}:${c.firstLine}`));
-    out.push(`  gomaxprocs ${c.gomaxprocs}, threads up to ${c.threadsMax}, global run queue up to ${c.runqueueMax}, per-P run queues up to ${c.localRunqueueMax} in all, idle Ps ${c.idleProcsMean} on average`);
+    out.push(
+      `  gomaxprocs ${c.gomaxprocs}, threads up to ${c.threadsMax}, global run queue up to ${c.runqueueMax}, per-P run queues up to ${c.localRunqueueMax} in all, idle Ps ${c.idleProcsMean} on average`,
+    );
   }
   out.push('');
   if (s.unreadable === 0) out.push(`unreadable lines: none`);
@@ -125,19 +136,30 @@ export function renderLogsText(s: LogSummary, st: Style): string {
 }
 
 function coverageRow(c: ServiceCoverage): string[] {
-  const keys = Object.entries(c.keys).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${clean(k)} ${n(v)}`);
+  const keys = Object.entries(c.keys)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${clean(k)} ${n(v)}`);
   const enc = Object.keys(c.encodings).sort().join(', ');
-  return [`  ${clean(c.service || NO_SERVICE)}`, n(c.lines), `${pct(c.withTraceId, c.lines)} (${n(c.withTraceId)})`, pct(c.withSpanId, c.lines), keys.length ? `${keys.join(', ')} (${enc})` : '-'];
+  return [
+    `  ${clean(c.service || NO_SERVICE)}`,
+    n(c.lines),
+    `${pct(c.withTraceId, c.lines)} (${n(c.withTraceId)})`,
+    pct(c.withSpanId, c.lines),
+    keys.length ? `${keys.join(', ')} (${enc})` : '-',
+  ];
 }
 
 const KIND_TEXT: Record<string, string> = { panic: 'unrecovered panic', fatal: 'fatal error', recovered: 'recovered panic', dump: 'goroutine dump' };
 
 function crashLines(c: CrashReport, st: Style): string[] {
-  const out = [`  ${clean(c.input)}:${c.line}${c.endLine > c.line ? `-${c.endLine}` : ''}  ${c.kind === 'recovered' || c.kind === 'dump' ? st.yellow(KIND_TEXT[c.kind]!) : st.red(KIND_TEXT[c.kind]!)}: ${oneLine(c.headline || '(no message)', 110)}`];
+  const out = [
+    `  ${clean(c.input)}:${c.line}${c.endLine > c.line ? `-${c.endLine}` : ''}  ${c.kind === 'recovered' || c.kind === 'dump' ? st.yellow(KIND_TEXT[c.kind]!) : st.red(KIND_TEXT[c.kind]!)}: ${oneLine(c.headline || '(no message)', 110)}`,
+  ];
   if (c.signal) out.push(`    ${oneLine(c.signal, 100)}`);
   if (c.goroutines) {
     out.push(`    panicked in ${frameText(c.panicSite)}; ${plural(c.goroutines, 'goroutine')} in the dump`);
-    for (const g of c.groups.slice(0, 3)) out.push(st.dim(`      ${g.count} × [${clean(g.state || '?')}] ${frameText(g.site)}${g.createdBy ? `, created by ${clean(g.createdBy.func)}` : ''}`));
+    for (const g of c.groups.slice(0, 3))
+      out.push(st.dim(`      ${g.count} × [${clean(g.state || '?')}] ${frameText(g.site)}${g.createdBy ? `, created by ${clean(g.createdBy.func)}` : ''}`));
   }
   return out;
 }
@@ -152,7 +174,11 @@ export function renderTraceText(traceId: string, lines: readonly LogEntry[], dro
   const first = timed[0]?.timeNs ?? null;
   const last = timed[timed.length - 1]?.timeNs ?? null;
   const range = first !== null && last !== null ? `, ${hms(first, true)} → ${hms(last)} UTC (${span(first, last)})` : '';
-  out.push(st.bold(`trace ${traceId}: ${plural(lines.length, 'line')} from ${plural(services.length, 'service')} (${services.map((s) => clean(s)).join(', ')})${range}`));
+  out.push(
+    st.bold(
+      `trace ${traceId}: ${plural(lines.length, 'line')} from ${plural(services.length, 'service')} (${services.map((s) => clean(s)).join(', ')})${range}`,
+    ),
+  );
   const rows: string[][] = [];
   for (const e of lines) {
     const t = e.timeNs === null ? '-' : formatNs(e.timeNs).slice(11, 26);
@@ -206,7 +232,17 @@ export function logsJson(s: LogSummary) {
     levels: s.byLevel,
     dialects: s.byDialect,
     series: { bucketSeconds: Number(s.bucketNs / 1_000_000_000n), buckets: s.buckets.map((b) => ({ start: nsJson(b.startNs), counts: b.counts })) },
-    errors: s.errorTemplates.map((t) => ({ template: t.template, count: t.count, first: nsJson(t.firstNs), last: nsJson(t.lastNs), example: t.example, input: t.input, line: t.line, services: t.services, levels: t.levels })),
+    errors: s.errorTemplates.map((t) => ({
+      template: t.template,
+      count: t.count,
+      first: nsJson(t.firstNs),
+      last: nsJson(t.lastNs),
+      example: t.example,
+      input: t.input,
+      line: t.line,
+      services: t.services,
+      levels: t.levels,
+    })),
     otherErrors: s.otherErrors,
     services: s.services.map((c) => ({ ...c, traceIdShare: c.lines ? c.withTraceId / c.lines : 0 })),
     crashes: s.crashes,

@@ -24,11 +24,12 @@ const FIXES: Record<RuleId, string> = {
   'empty-label-value': 'set the value (Prometheus reads "" as no label, so these series merge with unlabelled ones), or leave the label out',
   'unbounded-label': 'take the label out (ids belong in logs, traces or exemplars) or map values onto a small fixed set (route templates, status classes)',
   'high-cardinality': 'drop or coarsen the label that multiplies the series',
-  'histogram-bucket-order': 'write the buckets in increasing le order (client_golang\'s Histogram does)',
-  'histogram-not-cumulative': 'each bucket counts every observation <= le, so counts never drop from one bucket to the next: use a client library histogram instead of hand-written buckets',
+  'histogram-bucket-order': "write the buckets in increasing le order (client_golang's Histogram does)",
+  'histogram-not-cumulative':
+    'each bucket counts every observation <= le, so counts never drop from one bucket to the next: use a client library histogram instead of hand-written buckets',
   'histogram-no-inf': 'add the le="+Inf" bucket: it counts every observation and equals _count',
   'histogram-count-mismatch': 'make _count equal the le="+Inf" bucket: both count every observation',
-  'native-histogram-count': 'the zero bucket and all buckets must add up to the count: report it to the exporter\'s authors',
+  'native-histogram-count': "the zero bucket and all buckets must add up to the count: report it to the exporter's authors",
   'summary-quantile-range': 'quantiles are between 0 and 1 (0.99, not 99)',
   'counter-negative': 'counters count up from 0: use a gauge for a value that can go below it',
   'family-split': 'write all samples of a family together, after its HELP and TYPE lines',
@@ -100,7 +101,9 @@ export function problemText(p: MetricProblem): string {
     case 'series-churn':
       return `${n(num('added'))} series appeared and ${n(num('removed'))} disappeared over ${num('scrapes')} scrapes`;
     case 'family-churn':
-      return d.change === 'appeared' ? `the family was missing, then appeared (over ${num('scrapes')} scrapes)` : `the family vanished in a later scrape (over ${num('scrapes')} scrapes)`;
+      return d.change === 'appeared'
+        ? `the family was missing, then appeared (over ${num('scrapes')} scrapes)`
+        : `the family vanished in a later scrape (over ${num('scrapes')} scrapes)`;
     case 'fd-limit':
       return `open file descriptors at ${Math.round((100 * num('open')) / num('max'))}% of the limit (${n(num('open'))} of ${n(num('max'))})`;
     case 'heap-limit':
@@ -178,7 +181,12 @@ export function renderMetrics(a: MetricsAnalysis, meta: MetricsMeta, st: Style, 
   lines.push(
     `${st.bold(clean(meta.source))}: ${FORMAT_NAMES[a.format]}${meta.gzip ? ', gzip' : ''}, ${formatBytes(a.bytes)}${meta.scrapes > 1 ? `, ${meta.scrapes} scrapes` : ''}`,
   );
-  const verdict = errors.length + warnings.length === 0 ? st.green('no problems') : [errors.length ? st.red(plural(errors.length, 'error')) : '', warnings.length ? st.yellow(plural(warnings.length, 'warning')) : ''].filter(Boolean).join(', ');
+  const verdict =
+    errors.length + warnings.length === 0
+      ? st.green('no problems')
+      : [errors.length ? st.red(plural(errors.length, 'error')) : '', warnings.length ? st.yellow(plural(warnings.length, 'warning')) : '']
+          .filter(Boolean)
+          .join(', ');
   lines.push(`${plural(a.families, 'family', 'families')}, ${n(a.series)} series (${n(a.labelSets)} label sets): ${verdict}`);
   if (a.runtime) lines.push('', ...runtimeLines(a.runtime, st));
   const ex = opts.examples ?? 3;
@@ -232,7 +240,9 @@ function runtimeLines(r: RuntimeFacts & { goroutinesTrend?: (number | null)[] },
   const g = r.gcPauses;
   if (g) {
     const q = (k: string) => (g.quantiles[k] !== undefined ? seconds(g.quantiles[k]!) : '?');
-    out.push(g.count === 0 ? '            no GC cycle yet' : `            GC pauses p50 ${q('0.5')}, p75 ${q('0.75')}, max ${q('1')} over ${plural(g.count, 'cycle')}`);
+    out.push(
+      g.count === 0 ? '            no GC cycle yet' : `            GC pauses p50 ${q('0.5')}, p75 ${q('0.75')}, max ${q('1')} over ${plural(g.count, 'cycle')}`,
+    );
   }
   return out;
 }
@@ -271,7 +281,9 @@ export const DIGEST_PROBLEMS = 5;
 
 export function metricsDigestLines(m: MetricsDigest, st: Style): string[] {
   if (m.state !== 'ok' || !m.analysis) {
-    return [st.bold('metrics') + st.dim(` · ${clean(m.url)}: `) + (m.state === 'absent' ? 'the service serves no /metrics' : `not read: ${clean(m.message ?? '')}`)];
+    return [
+      st.bold('metrics') + st.dim(` · ${clean(m.url)}: `) + (m.state === 'absent' ? 'the service serves no /metrics' : `not read: ${clean(m.message ?? '')}`),
+    ];
   }
   const a = m.analysis;
   const errors = a.problems.filter((p) => p.severity === 'error').length;
@@ -287,7 +299,8 @@ export function metricsDigestLines(m: MetricsDigest, st: Style): string[] {
     out.push(`  ${p.severity === 'error' ? st.red('error') : st.yellow('warning')} ${where}: ${clean(problemText(p))} ${st.dim('[' + p.rule + ']')}`);
   }
   const more = errors + warnings - DIGEST_PROBLEMS;
-  if (more > 0 || a.problems.length) out.push(st.dim(`  ${more > 0 ? `${more} more; ` : ''}every problem with its fix: goscope metrics ${clean(m.saved ?? m.url)}`));
+  if (more > 0 || a.problems.length)
+    out.push(st.dim(`  ${more > 0 ? `${more} more; ` : ''}every problem with its fix: goscope metrics ${clean(m.saved ?? m.url)}`));
   return out;
 }
 
@@ -305,7 +318,10 @@ export function metricsDigestJson(m: MetricsDigest) {
           series: a.series,
           errors: a.problems.filter((p) => p.severity === 'error').length,
           warnings: a.problems.filter((p) => p.severity === 'warning').length,
-          problems: a.problems.filter((p) => p.severity !== 'info').slice(0, DIGEST_PROBLEMS).map(problemJson),
+          problems: a.problems
+            .filter((p) => p.severity !== 'info')
+            .slice(0, DIGEST_PROBLEMS)
+            .map(problemJson),
           runtime: a.runtime,
         }
       : {}),
@@ -328,19 +344,32 @@ export function metricsDigestHtml(m: MetricsDigest): string {
   const a = m.analysis;
   const errors = a.problems.filter((p) => p.severity === 'error').length;
   const warnings = a.problems.filter((p) => p.severity === 'warning').length;
-  const verdict = errors + warnings ? [errors ? plural(errors, 'error') : '', warnings ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ') : 'no problems';
-  parts.push(`<p data-metrics-state="ok"><code>${e(m.url)}</code> · ${e(plural(a.families, 'family', 'families'))}, ${e(n(a.series))} series · <b>${e(verdict)}</b></p>`);
-  if (a.runtime) parts.push(`<ul id="metrics-runtime">${runtimeLines(a.runtime, style(false)).map((l) => `<li>${escapeHtml(l.trim())}</li>`).join('')}</ul>`);
+  const verdict =
+    errors + warnings ? [errors ? plural(errors, 'error') : '', warnings ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ') : 'no problems';
+  parts.push(
+    `<p data-metrics-state="ok"><code>${e(m.url)}</code> · ${e(plural(a.families, 'family', 'families'))}, ${e(n(a.series))} series · <b>${e(verdict)}</b></p>`,
+  );
+  if (a.runtime)
+    parts.push(
+      `<ul id="metrics-runtime">${runtimeLines(a.runtime, style(false))
+        .map((l) => `<li>${escapeHtml(l.trim())}</li>`)
+        .join('')}</ul>`,
+    );
   const worst = a.problems.filter((p) => p.severity !== 'info').slice(0, DIGEST_PROBLEMS);
   if (worst.length) {
     parts.push('<table class="t" id="metrics-problems"><tr><th>severity</th><th>metric</th><th>problem</th><th>fix</th></tr>');
     for (const p of worst) {
       const where = `<code>${e(p.metric)}</code>${p.label !== undefined ? ` <span class="dim">{${e(p.label)}}</span>` : ''}`;
       const example = p.examples?.length ? `<br><span class="dim">e.g. ${e(clip(p.examples[0]!, 160))}</span>` : '';
-      parts.push(`<tr data-metrics-rule="${escapeHtml(p.rule)}"><td>${p.severity}</td><td>${where}</td><td>${e(problemText(p))} <span class="dim">[${escapeHtml(p.rule)}]</span>${example}</td><td>${escapeHtml(problemFix(p))}</td></tr>`);
+      parts.push(
+        `<tr data-metrics-rule="${escapeHtml(p.rule)}"><td>${p.severity}</td><td>${where}</td><td>${e(problemText(p))} <span class="dim">[${escapeHtml(p.rule)}]</span>${example}</td><td>${escapeHtml(problemFix(p))}</td></tr>`,
+      );
     }
     parts.push('</table>');
   }
-  if (a.problems.length) parts.push(`<p class="dim">${errors + warnings > worst.length ? `${errors + warnings - worst.length} more; ` : ''}every problem with its fix: <code>goscope metrics ${e(m.saved ?? m.url)}</code></p>`);
+  if (a.problems.length)
+    parts.push(
+      `<p class="dim">${errors + warnings > worst.length ? `${errors + warnings - worst.length} more; ` : ''}every problem with its fix: <code>goscope metrics ${e(m.saved ?? m.url)}</code></p>`,
+    );
   return parts.join('\n');
 }

@@ -86,14 +86,17 @@ export function renderOtlpText(j: OtlpJson): string {
   const lines: string[] = [];
   const traces = j.tracesCapped ? `at least ${plural(j.traces, 'trace')}` : plural(j.traces, 'trace');
   lines.push(`received ${plural(j.spans, 'span')} in ${traces}, ${plural(j.logs, 'log record')}, ${plural(j.metricPoints, 'metric point')}`);
-  lines.push(`  ${plural(j.requests, 'request')} (${formatBytes(j.bytes)}) in ${(j.elapsedMs / 1000).toFixed(1)}s; rejected: ${plural(j.rejected.items, 'item')} in accepted requests, ${plural(j.rejected.requests, 'whole request')}`);
+  lines.push(
+    `  ${plural(j.requests, 'request')} (${formatBytes(j.bytes)}) in ${(j.elapsedMs / 1000).toFixed(1)}s; rejected: ${plural(j.rejected.items, 'item')} in accepted requests, ${plural(j.rejected.requests, 'whole request')}`,
+  );
   if (j.firstNs && j.lastNs) {
     const span = Number(BigInt(j.lastNs) - BigInt(j.firstNs)) / 1e9;
     lines.push(`  spans from ${isoNs(j.firstNs)} to ${isoNs(j.lastNs)} (${span.toFixed(3)}s)`);
   }
   if (j.services.length) {
     lines.push('', 'services:');
-    for (const row of table([['service', 'spans', 'logs'], ...j.services.slice(0, 50).map((s) => [clean(s.name), String(s.spans), String(s.logs)])])) lines.push('  ' + row);
+    for (const row of table([['service', 'spans', 'logs'], ...j.services.slice(0, 50).map((s) => [clean(s.name), String(s.spans), String(s.logs)])]))
+      lines.push('  ' + row);
     if (j.services.length > 50) lines.push(`  … and ${j.services.length - 50} more (--json lists all)`);
   }
   const files = Object.values(j.files);
@@ -101,6 +104,10 @@ export function renderOtlpText(j: OtlpJson): string {
   if (files.length) {
     lines.push(`saved: ${files.map(clean).join(', ')}`);
     if (j.spans) lines.push(`next: goscope traces ${clean(j.out)}`);
-  } else lines.push('nothing received: point an OTLP exporter at ' + [j.listen.http && `http://${j.listen.http}`, j.listen.grpc && `grpc ${j.listen.grpc}`].filter(Boolean).join(' or '));
+  } else
+    lines.push(
+      'nothing received: point an OTLP exporter at ' +
+        [j.listen.http && `http://${j.listen.http}`, j.listen.grpc && `grpc ${j.listen.grpc}`].filter(Boolean).join(' or '),
+    );
   return lines.join('\n');
 }

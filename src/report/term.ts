@@ -21,7 +21,10 @@ const SGR: Record<keyof Style, [number, number]> = {
   cyan: [36, 39],
 };
 
-const wrap = (on: boolean, [a, b]: [number, number]) => (s: string) => (on ? `\x1b[${a}m${s}\x1b[${b}m` : s);
+const wrap =
+  (on: boolean, [a, b]: [number, number]) =>
+  (s: string) =>
+    on ? `\x1b[${a}m${s}\x1b[${b}m` : s;
 
 export function style(color: boolean): Style {
   const out = {} as Style;

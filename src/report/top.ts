@@ -26,12 +26,8 @@ const TWO = (n: number): string => String(n).padStart(2, '0');
 export function formatProfileTime(nanos: Int64): string {
   const ms = typeof nanos === 'bigint' ? Number(nanos / 1_000_000n) - (nanos % 1_000_000n < 0n ? 1 : 0) : Math.floor(nanos / 1e6);
   const d = new Date(ms);
-  const zone =
-    new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return (
-    `${d.getFullYear()}-${TWO(d.getMonth() + 1)}-${TWO(d.getDate())} ` +
-    `${TWO(d.getHours())}:${TWO(d.getMinutes())}:${TWO(d.getSeconds())} ${zone}`
-  );
+  const zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `${d.getFullYear()}-${TWO(d.getMonth() + 1)}-${TWO(d.getDate())} ` + `${TWO(d.getHours())}:${TWO(d.getMinutes())}:${TWO(d.getSeconds())} ${zone}`;
 }
 
 /** report.ProfileLabels: File, Build ID, comments, Type, Doc, Time, Duration. */
@@ -68,9 +64,7 @@ function headerLines(p: Profile, r: HeaderSource, fmt: (v: Int64) => string): st
       out.push('   ' + clean(b.length > 80 ? b.subarray(0, 80).toString('utf8') + '…' : f));
     }
   }
-  out.push(
-    `Showing nodes accounting for ${fmt(r.shown)}, ${formatPercent(percentRatio(r.shown, r.total)).trim()} of ${fmt(r.total)} total`,
-  );
+  out.push(`Showing nodes accounting for ${fmt(r.shown)}, ${formatPercent(percentRatio(r.shown, r.total)).trim()} of ${fmt(r.total)} total`);
   return out;
 }
 
@@ -110,8 +104,7 @@ export function renderPeekText(r: PeekReport, profile: Profile, style: Style): s
   const fmt = formatter(r);
   const lines = headerLines(profile, r, fmt);
   lines.push(PEEK_SEPARATOR, style.bold(PEEK_LEGEND));
-  const edge = (e: PeekEdge): string =>
-    `${pad(fmt(e.value), 50)} ${formatPercent(e.pct)} |   ${clean(e.name)}${e.inline ? ' (inline)' : ''}`;
+  const edge = (e: PeekEdge): string => `${pad(fmt(e.value), 50)} ${formatPercent(e.pct)} |   ${clean(e.name)}${e.inline ? ' (inline)' : ''}`;
   for (const en of r.entries) {
     lines.push(PEEK_SEPARATOR);
     for (const e of en.callers) lines.push(edge(e));

@@ -14,7 +14,6 @@ import { escapeHtml as e, flameSectionHtml, htmlPage, jsonForScript } from './ht
 import { formatNs } from '../shared/duration.js';
 import { timelineBlock } from '../shared/timeline-data.js';
 
-
 export type TraceColumnUnit = 'ns' | 'count' | 'bytes' | 'text' | 'percent';
 
 export interface TraceTableColumn {
@@ -135,7 +134,10 @@ const ID_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export function traceTableHtml(t: TraceTable): string {
   if (!ID_RE.test(t.id)) throw new TypeError(`table id ${JSON.stringify(t.id)} is not a plain identifier`);
   const head = t.columns
-    .map((c) => `<th scope="col" data-key="${e(c.key)}" data-unit="${e(c.unit)}"${c.unit === 'text' ? '' : ' class="n"'} tabindex="0" role="columnheader" aria-sort="none">${e(c.label)}</th>`)
+    .map(
+      (c) =>
+        `<th scope="col" data-key="${e(c.key)}" data-unit="${e(c.unit)}"${c.unit === 'text' ? '' : ' class="n"'} tabindex="0" role="columnheader" aria-sort="none">${e(c.label)}</th>`,
+    )
     .join('');
   const body = t.rows
     .map((r) => {
@@ -217,15 +219,21 @@ export function traceHtml(input: TraceHtmlInput): string {
   }
   parts.push('<nav class="dim"><a href="#timeline">timeline</a> · <a href="#tables">tables</a> · <a href="#flames">blocking profiles</a></nav>');
   const tl = input.timeline;
-  parts.push(`<h2 id="timeline">Timeline</h2><p class="dim">${tl.procs.count} procs · ${tl.goroutines.count.toLocaleString('en-US')} goroutines · ${tl.intervals.count.toLocaleString('en-US')} state intervals · ${e(formatNs(tl.end - tl.start))}</p>`);
+  parts.push(
+    `<h2 id="timeline">Timeline</h2><p class="dim">${tl.procs.count} procs · ${tl.goroutines.count.toLocaleString('en-US')} goroutines · ${tl.intervals.count.toLocaleString('en-US')} state intervals · ${e(formatNs(tl.end - tl.start))}</p>`,
+  );
   parts.push(timelineSectionHtml(tl));
   parts.push('<h2 id="tables">Tables</h2>');
   if (!input.tables.length) parts.push('<p class="dim">No tables.</p>');
   for (const t of input.tables) parts.push(traceTableHtml(t));
-  parts.push('<h2 id="flames">Blocking profiles</h2><p class="dim">Where goroutines waited, as <code>go tool trace -pprof=KIND</code>: click a frame to zoom, search highlights and sums matches; right-click a frame for its callers and callees.</p>');
+  parts.push(
+    '<h2 id="flames">Blocking profiles</h2><p class="dim">Where goroutines waited, as <code>go tool trace -pprof=KIND</code>: click a frame to zoom, search highlights and sums matches; right-click a frame for its callers and callees.</p>',
+  );
   input.flames.forEach((fl, i) => {
     const title = fl.title ?? `${fl.kind} blocking`;
-    parts.push(`<details${i === 0 ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b> <span class="dim">${e(fl.sampleType)}</span></summary>`);
+    parts.push(
+      `<details${i === 0 ? ' open' : ''} data-flame-kind="${e(fl.kind)}"><summary><b>${e(title)}</b> <span class="dim">${e(fl.sampleType)}</span></summary>`,
+    );
     parts.push(flameSectionHtml({ id: `flame-${fl.kind}`, title, unit: fl.unit, sampleType: fl.sampleType, tree: fl.tree }));
     parts.push('</details>');
   });

@@ -53,7 +53,10 @@ function schedLatency(v: SchedLatencyVerdict): VerdictWords {
   const l = v.worst;
   return {
     text: `${v.notable ? 'scheduling latency: ' : ''}goroutines waited up to ${formatNs(l.durationNs)} for a P (runnable -> running): goroutine ${l.goroutine} ${l.name || '(unnamed)'} ${how(l)}; ${formatNs(v.schedWaitNs)} of scheduler wait in total against ${formatNs(v.execNs)} of execution`,
-    details: v.longest.map((x) => `${formatNs(x.durationNs)} goroutine ${x.goroutine} ${x.name}, runnable at ${frameText(x.site)}${x.wokenBySite ? `, woken by goroutine ${x.wokenBy} at ${frameText(x.wokenBySite)}` : ''}`),
+    details: v.longest.map(
+      (x) =>
+        `${formatNs(x.durationNs)} goroutine ${x.goroutine} ${x.name}, runnable at ${frameText(x.site)}${x.wokenBySite ? `, woken by goroutine ${x.wokenBy} at ${frameText(x.wokenBySite)}` : ''}`,
+    ),
   };
 }
 
@@ -75,13 +78,18 @@ function blocked(v: BlockedVerdict): VerdictWords {
   } else {
     text = `${v.notable ? 'lock wait: ' : ''}goroutine ${b.goroutine} ${b.name || '(unnamed)'} was blocked ${formatNs(b.durationNs)}${b.open ? '+' : ''} on ${b.reason || 'an unknown reason'} at ${frameText(b.site)}${b.sinceTraceStart ? ' (already blocked when the trace started)' : ''}`;
   }
-  const line = (x: BlockFinding) => `${formatNs(x.durationNs)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason || (x.sinceTraceStart ? 'blocked since before the trace' : 'unknown reason')} at ${frameText(x.site)}`;
+  const line = (x: BlockFinding) =>
+    `${formatNs(x.durationNs)}${x.open ? '+' : ''} goroutine ${x.goroutine} ${x.name}: ${x.reason || (x.sinceTraceStart ? 'blocked since before the trace' : 'unknown reason')} at ${frameText(x.site)}`;
   return { text, details: v.longest.map(line) };
 }
 
 function gc(v: GcVerdict): VerdictWords {
   const reasons = v.crossed.map((c) =>
-    c === 'gc-cpu' ? `GC used ${pct(v.cpuFraction)} of the CPU capacity` : c === 'mmu-10ms' ? `in the worst 10 ms window the program had ${pct(v.mmu10ms ?? 0)} of the CPU` : `a stop-the-world pause of ${formatNs(v.stwMaxNs)}`,
+    c === 'gc-cpu'
+      ? `GC used ${pct(v.cpuFraction)} of the CPU capacity`
+      : c === 'mmu-10ms'
+        ? `in the worst 10 ms window the program had ${pct(v.mmu10ms ?? 0)} of the CPU`
+        : `a stop-the-world pause of ${formatNs(v.stwMaxNs)}`,
   );
   const mmu = v.mmu.map((m) => `${formatNs(m.windowNs)} ${pct(m.mmu)}`).join(', ');
   return {

@@ -20,7 +20,8 @@ export interface TraceMeta {
 }
 
 const TOP = 5;
-const frames = (s: readonly Frame[], n = 8): { func: string; file: string; line: number }[] => s.slice(0, n).map((f) => ({ func: f.func, file: f.file, line: f.line }));
+const frames = (s: readonly Frame[], n = 8): { func: string; file: string; line: number }[] =>
+  s.slice(0, n).map((f) => ({ func: f.func, file: f.file, line: f.line }));
 
 /** The goscope.trace/v1 document. */
 export function traceJson(a: TraceAnalysis, verdicts: TraceVerdict[], meta: TraceMeta) {
@@ -50,7 +51,9 @@ export function traceJson(a: TraceAnalysis, verdicts: TraceVerdict[], meta: Trac
         count: t.count,
         complete: t.complete,
         quantiles: t.quantiles,
-        slowest: t.slowest.slice(0, TOP).map((x) => ({ id: x.id, duration: x.duration, start: x.start, end: x.end, complete: x.complete, goroutines: x.goroutines.slice(0, 20) })),
+        slowest: t.slowest
+          .slice(0, TOP)
+          .map((x) => ({ id: x.id, duration: x.duration, start: x.start, end: x.end, complete: x.complete, goroutines: x.goroutines.slice(0, 20) })),
       })),
       regions: s.regionTypes.map((r) => ({
         type: r.type,
@@ -77,7 +80,8 @@ const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 export function renderTraceText(a: TraceAnalysis, verdicts: TraceVerdict[], meta: TraceMeta): string {
   const lines: string[] = [];
   const notable = verdicts.filter((v) => v.notable);
-  if (notable.length === 0) lines.push(a.events ? 'verdict: nothing stands out in this trace (the findings below are under every threshold)' : 'verdict: the trace has no events');
+  if (notable.length === 0)
+    lines.push(a.events ? 'verdict: nothing stands out in this trace (the findings below are under every threshold)' : 'verdict: the trace has no events');
   for (const v of notable) {
     const w = verdictWords(v);
     lines.push(`verdict: ${clean(w.text)}`);
@@ -86,35 +90,59 @@ export function renderTraceText(a: TraceAnalysis, verdicts: TraceVerdict[], meta
   const s = a.summary;
   const g = a.gc;
   lines.push('');
-  lines.push(`trace: ${clean(traceFormatText(meta.goVersion))}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`);
-  lines.push(`events: ${Object.entries(a.eventsByKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(
+    `trace: ${clean(traceFormatText(meta.goVersion))}, ${formatNs(a.end - a.start)}, ${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines${g.maxProcs ? `, GOMAXPROCS ${g.maxProcs}` : ''}`,
+  );
+  lines.push(
+    `events: ${Object.entries(a.eventsByKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   for (const v of verdicts.filter((x) => !x.notable)) lines.push(`${v.kind}: ${clean(verdictWords(v).text)}`);
 
   lines.push('', 'goroutines by start function (go tool trace /goroutines), by execution time:');
   const rows = [['count', 'exec', 'sched wait', 'blocked', 'syscall', 'gc assist', 'start function']];
   for (const x of s.goroutineGroups.slice(0, 10)) {
     const blocked = Object.values(x.blockTimeByReason).reduce((n, v) => n + v, 0) + x.syscallBlockTime;
-    rows.push([String(x.count), goDuration(x.execTime), goDuration(x.schedWaitTime), goDuration(blocked), goDuration(x.syscallTime), goDuration(x.rangeTime['GC mark assist'] ?? 0), clean(x.name) || '(inactive)']);
+    rows.push([
+      String(x.count),
+      goDuration(x.execTime),
+      goDuration(x.schedWaitTime),
+      goDuration(blocked),
+      goDuration(x.syscallTime),
+      goDuration(x.rangeTime['GC mark assist'] ?? 0),
+      clean(x.name) || '(inactive)',
+    ]);
   }
   lines.push(...table(rows).map((l) => `  ${l}`));
   if (s.goroutineGroups.length > 10) lines.push(`  ... ${s.goroutineGroups.length - 10} more groups (--json or -o report.html)`);
 
   if (s.schedLatencies.length) {
     lines.push('', 'longest scheduling latencies (runnable -> running; runtime goroutines only if there are no others):');
-    for (const l of userFirst(s.schedLatencies).slice(0, TOP)) lines.push(`  ${formatNs(l.duration).padStart(8)}  goroutine ${l.goroutine} ${clean(l.name)}  at ${clean(frameText(userFrame(l.stack)))}${l.open ? ' (still runnable at the end)' : ''}`);
+    for (const l of userFirst(s.schedLatencies).slice(0, TOP))
+      lines.push(
+        `  ${formatNs(l.duration).padStart(8)}  goroutine ${l.goroutine} ${clean(l.name)}  at ${clean(frameText(userFrame(l.stack)))}${l.open ? ' (still runnable at the end)' : ''}`,
+      );
   }
   if (s.longestBlocked.length) {
     lines.push('', 'blocked longest (runtime goroutines only if there are no others):');
-    for (const b of userFirst(s.longestBlocked).slice(0, TOP)) lines.push(`  ${(formatNs(b.duration) + (b.open ? '+' : '')).padStart(8)}  goroutine ${b.goroutine} ${clean(b.name)}  ${clean(b.reason)} at ${clean(frameText(userFrame(b.stack)))}`);
+    for (const b of userFirst(s.longestBlocked).slice(0, TOP))
+      lines.push(
+        `  ${(formatNs(b.duration) + (b.open ? '+' : '')).padStart(8)}  goroutine ${b.goroutine} ${clean(b.name)}  ${clean(b.reason)} at ${clean(frameText(userFrame(b.stack)))}`,
+      );
   }
 
-  lines.push('', `GC: ${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time; stop-the-world ${g.stw.pauses.length} pauses, total ${formatNs(g.stw.total)}, max ${formatNs(g.stw.max)}; mark assist ${formatNs(g.assist.total)}`);
+  lines.push(
+    '',
+    `GC: ${g.gc.cycles.length} cycles, marking ${pct(g.gc.fraction)} of the time; stop-the-world ${g.stw.pauses.length} pauses, total ${formatNs(g.stw.total)}, max ${formatNs(g.stw.max)}; mark assist ${formatNs(g.assist.total)}`,
+  );
   if (g.mmu.length) lines.push(`  minimum mutator utilisation: ${g.mmu.map((m) => `${formatNs(m.window)} ${pct(m.mmu)}`).join(', ')}`);
   for (const r of g.stw.byReason.slice(0, 3)) lines.push(`  stop-the-world (${clean(r.reason)}): ${r.count} x, max ${formatNs(r.max)}`);
 
   if (s.taskTypes.length || s.regionTypes.length) {
     lines.push('', 'user tasks and regions (p50 / p90 / max of complete ones):');
-    const q = (x: { quantiles: { p50: number; p90: number; max: number } | null }): string => (x.quantiles ? `${formatNs(x.quantiles.p50)} / ${formatNs(x.quantiles.p90)} / ${formatNs(x.quantiles.max)}` : '-');
+    const q = (x: { quantiles: { p50: number; p90: number; max: number } | null }): string =>
+      x.quantiles ? `${formatNs(x.quantiles.p50)} / ${formatNs(x.quantiles.p90)} / ${formatNs(x.quantiles.max)}` : '-';
     const tr = [['kind', 'type', 'count', 'p50 / p90 / max']];
     for (const t of s.taskTypes.slice(0, TOP)) tr.push(['task', clean(t.type), String(t.count), q(t)]);
     for (const r of s.regionTypes.filter((x) => x.type !== '').slice(0, 8)) tr.push(['region', clean(r.type), String(r.count), q(r)]);
@@ -172,7 +200,13 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
       { key: 'where', label: 'runnable at', unit: 'text' },
       { key: 'by', label: 'made runnable by', unit: 'text' },
     ],
-    rows: s.schedLatencies.map((l) => ({ duration: l.duration, g: l.goroutine, name: l.name, where: frameText(userFrame(l.stack)), by: l.wokenBy >= 0 ? `goroutine ${l.wokenBy} at ${frameText(userFrame(l.wokenByStack))}` : l.from })),
+    rows: s.schedLatencies.map((l) => ({
+      duration: l.duration,
+      g: l.goroutine,
+      name: l.name,
+      where: frameText(userFrame(l.stack)),
+      by: l.wokenBy >= 0 ? `goroutine ${l.wokenBy} at ${frameText(userFrame(l.wokenByStack))}` : l.from,
+    })),
   });
   tables.push({
     id: 'blocked-longest',
@@ -184,7 +218,13 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
       { key: 'reason', label: 'reason', unit: 'text' },
       { key: 'where', label: 'at', unit: 'text' },
     ],
-    rows: s.longestBlocked.map((b) => ({ duration: b.duration, g: b.goroutine, name: b.name, reason: b.reason + (b.open ? ' (still blocked)' : ''), where: frameText(userFrame(b.stack)) })),
+    rows: s.longestBlocked.map((b) => ({
+      duration: b.duration,
+      g: b.goroutine,
+      name: b.name,
+      reason: b.reason + (b.open ? ' (still blocked)' : ''),
+      where: frameText(userFrame(b.stack)),
+    })),
   });
   tables.push({
     id: 'gc-pauses',
@@ -218,13 +258,28 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
     id: 'tasks',
     title: 'User tasks',
     columns: [{ key: 'type', label: 'task type', unit: 'text' }, ...durCols],
-    rows: s.taskTypes.map((t) => ({ type: t.type, count: t.count, p50: t.quantiles?.p50 ?? 0, p90: t.quantiles?.p90 ?? 0, p99: t.quantiles?.p99 ?? 0, max: t.quantiles?.max ?? 0 })),
+    rows: s.taskTypes.map((t) => ({
+      type: t.type,
+      count: t.count,
+      p50: t.quantiles?.p50 ?? 0,
+      p90: t.quantiles?.p90 ?? 0,
+      p99: t.quantiles?.p99 ?? 0,
+      max: t.quantiles?.max ?? 0,
+    })),
   });
   tables.push({
     id: 'regions',
     title: 'User regions',
     columns: [{ key: 'type', label: 'region type', unit: 'text' }, { key: 'at', label: 'started at', unit: 'text' }, ...durCols],
-    rows: s.regionTypes.map((r) => ({ type: r.type || '(inherited)', at: frameText(r.frame), count: r.count, p50: r.quantiles?.p50 ?? 0, p90: r.quantiles?.p90 ?? 0, p99: r.quantiles?.p99 ?? 0, max: r.quantiles?.max ?? 0 })),
+    rows: s.regionTypes.map((r) => ({
+      type: r.type || '(inherited)',
+      at: frameText(r.frame),
+      count: r.count,
+      p50: r.quantiles?.p50 ?? 0,
+      p90: r.quantiles?.p90 ?? 0,
+      p99: r.quantiles?.p99 ?? 0,
+      max: r.quantiles?.max ?? 0,
+    })),
   });
   return traceHtml({
     title: `goscope trace: ${meta.input}`,
@@ -233,7 +288,11 @@ export function traceReportHtml(a: TraceAnalysis, verdicts: TraceVerdict[], meta
       formatNs(a.end - a.start),
       `${a.events.toLocaleString('en-US')} events`,
       `${a.goroutines.toLocaleString('en-US')} goroutines`,
-      ...(a.timelineCutAt !== null ? [`the timeline shows the first ${formatNs(a.timelineCutAt - a.start)} (${a.timelineMaxEvents.toLocaleString('en-US')} events); tables and flame graphs cover the whole trace`] : []),
+      ...(a.timelineCutAt !== null
+        ? [
+            `the timeline shows the first ${formatNs(a.timelineCutAt - a.start)} (${a.timelineMaxEvents.toLocaleString('en-US')} events); tables and flame graphs cover the whole trace`,
+          ]
+        : []),
     ],
     verdicts: verdicts.map((v) => (v.notable ? verdictWords(v).text : `${v.kind}: ${verdictWords(v).text}`)),
     timeline: a.timeline!,

@@ -25,10 +25,23 @@ function findingLines(f: Finding, s: Style): string[] {
     out.push(s.dim('    budget ledger (entered at / left of the budget):'));
     out.push(...table(hops.map((h) => [`      ${clean(h.service)}`, opName(h.operation, h.kind, s), `+${fmtMs(h.enteredAtMs)}`, `${fmtMs(h.leftMs)} left`])));
   } else if (f.kind === 'budget-exceeded') {
-    const e = f.evidence as { callerService: string; callerOperation: string; callerBudgetMs: number; waitedOn: { service: string; operation: string; ms: number } | null };
-    out.push(s.dim(`    caller ${clean(e.callerService)} "${clean(e.callerOperation)}" gave up after ${fmtMs(e.callerBudgetMs)}${e.waitedOn ? `; it was waiting on ${clean(e.waitedOn.service)} "${clean(e.waitedOn.operation)}" (${fmtMs(e.waitedOn.ms)})` : ''}`));
+    const e = f.evidence as {
+      callerService: string;
+      callerOperation: string;
+      callerBudgetMs: number;
+      waitedOn: { service: string; operation: string; ms: number } | null;
+    };
+    out.push(
+      s.dim(
+        `    caller ${clean(e.callerService)} "${clean(e.callerOperation)}" gave up after ${fmtMs(e.callerBudgetMs)}${e.waitedOn ? `; it was waiting on ${clean(e.waitedOn.service)} "${clean(e.waitedOn.operation)}" (${fmtMs(e.waitedOn.ms)})` : ''}`,
+      ),
+    );
   } else if (f.kind === 'context-break') {
-    out.push(s.dim(`    caller: ${clean(String(f.evidence.callerService))} "${clean(String(f.evidence.callerOperation))}" in trace ${clean(String(f.evidence.callerTraceId))}`));
+    out.push(
+      s.dim(
+        `    caller: ${clean(String(f.evidence.callerService))} "${clean(String(f.evidence.callerOperation))}" in trace ${clean(String(f.evidence.callerTraceId))}`,
+      ),
+    );
   }
   return out;
 }
@@ -36,9 +49,17 @@ function findingLines(f: Finding, s: Style): string[] {
 export function renderTraces(a: RequestsAnalysis, s: Style): string {
   const out: string[] = [];
   const svcNames = a.services.map((x) => clean(x.service)).join(', ');
-  out.push(s.bold(`${plural(a.traces, 'trace')}, ${plural(a.spans, 'span')}, ${plural(a.services.length, 'service')}`) + (svcNames ? ` (${svcNames})` : '') + (a.orphans ? s.dim(`; ${plural(a.orphans, 'span')} whose parent was not received`) : ''));
+  out.push(
+    s.bold(`${plural(a.traces, 'trace')}, ${plural(a.spans, 'span')}, ${plural(a.services.length, 'service')}`) +
+      (svcNames ? ` (${svcNames})` : '') +
+      (a.orphans ? s.dim(`; ${plural(a.orphans, 'span')} whose parent was not received`) : ''),
+  );
   out.push('');
-  if (a.findings.length === 0) out.push(s.green('no findings: no timeouts, no hop past its budget, no work outliving its caller, no broken trace context') + (a.logCoverage ? s.green(', every log line inside a request has its trace id') : ''));
+  if (a.findings.length === 0)
+    out.push(
+      s.green('no findings: no timeouts, no hop past its budget, no work outliving its caller, no broken trace context') +
+        (a.logCoverage ? s.green(', every log line inside a request has its trace id') : ''),
+    );
   else {
     out.push(s.bold(`findings (${a.findings.length})`));
     for (const f of a.findings) out.push(...findingLines(f, s));
@@ -46,19 +67,61 @@ export function renderTraces(a: RequestsAnalysis, s: Style): string {
   const ops = a.summary.operations;
   if (ops.length) {
     out.push('', s.bold('slowest operations (by p99 self time: time in the span itself, not in its children)'));
-    out.push(...table([[s.dim('  service'), s.dim('operation'), s.dim('count'), s.dim('self p50'), s.dim('self p99'), s.dim('p99'), s.dim('max')], ...ops.map((o) => [`  ${clean(o.service)}`, opName(o.operation, o.kind, s), String(o.count), fmtMs(o.selfP50Ms), fmtMs(o.selfP99Ms), fmtMs(o.durationP99Ms), fmtMs(o.maxMs)])]));
+    out.push(
+      ...table([
+        [s.dim('  service'), s.dim('operation'), s.dim('count'), s.dim('self p50'), s.dim('self p99'), s.dim('p99'), s.dim('max')],
+        ...ops.map((o) => [
+          `  ${clean(o.service)}`,
+          opName(o.operation, o.kind, s),
+          String(o.count),
+          fmtMs(o.selfP50Ms),
+          fmtMs(o.selfP99Ms),
+          fmtMs(o.durationP99Ms),
+          fmtMs(o.maxMs),
+        ]),
+      ]),
+    );
   }
   if (a.summary.errors.length) {
     out.push('', s.bold('errors'));
-    out.push(...table(a.summary.errors.map((e) => [`  ${clean(e.service)}`, opName(e.operation, e.kind, s), `${e.errors}/${e.count}`, `${clean(e.topMessage)}${e.topMessageCount > 1 ? ` (${e.topMessageCount}×)` : ''}`])));
+    out.push(
+      ...table(
+        a.summary.errors.map((e) => [
+          `  ${clean(e.service)}`,
+          opName(e.operation, e.kind, s),
+          `${e.errors}/${e.count}`,
+          `${clean(e.topMessage)}${e.topMessageCount > 1 ? ` (${e.topMessageCount}×)` : ''}`,
+        ]),
+      ),
+    );
   }
   if (a.summary.pairs.length) {
     out.push('', s.bold('calls between services (client span durations; gap = client minus server span)'));
-    out.push(...table([[s.dim('  caller -> callee'), s.dim('calls'), s.dim('p50'), s.dim('p99'), s.dim('gap p50'), s.dim('errors')], ...a.summary.pairs.map((p) => [`  ${clean(p.caller)} -> ${clean(p.callee)}`, String(p.calls), fmtMs(p.p50Ms), fmtMs(p.p99Ms), fmtMs(p.gapP50Ms), String(p.errors)])]));
+    out.push(
+      ...table([
+        [s.dim('  caller -> callee'), s.dim('calls'), s.dim('p50'), s.dim('p99'), s.dim('gap p50'), s.dim('errors')],
+        ...a.summary.pairs.map((p) => [
+          `  ${clean(p.caller)} -> ${clean(p.callee)}`,
+          String(p.calls),
+          fmtMs(p.p50Ms),
+          fmtMs(p.p99Ms),
+          fmtMs(p.gapP50Ms),
+          String(p.errors),
+        ]),
+      ]),
+    );
   }
   if (a.logCoverage && a.logCoverage.length) {
     out.push('', s.bold('log lines inside traced requests'));
-    out.push(...table(a.logCoverage.map((c) => [`  ${clean(c.service)}`, `${c.inside} lines`, c.withoutTraceId ? s.yellow(`${c.withoutTraceId} without trace id`) : s.green('all with trace id')])));
+    out.push(
+      ...table(
+        a.logCoverage.map((c) => [
+          `  ${clean(c.service)}`,
+          `${c.inside} lines`,
+          c.withoutTraceId ? s.yellow(`${c.withoutTraceId} without trace id`) : s.green('all with trace id'),
+        ]),
+      ),
+    );
   }
   if (a.view) out.push('', ...renderView(a.view, s));
   return out.join('\n');
@@ -87,11 +150,25 @@ export function renderView(v: RequestView, s: Style): string[] {
   if (v.client) {
     const c = v.client;
     const p = c.phases;
-    const parts = p ? (['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer'] as const).filter((k) => p[k] !== null).map((k) => `${k} ${fmtMs(p[k])}`).join(', ') : '';
+    const parts = p
+      ? (['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer'] as const)
+          .filter((k) => p[k] !== null)
+          .map((k) => `${k} ${fmtMs(p[k])}`)
+          .join(', ')
+      : '';
     out.push(`client (goscope http): ${clean(c.method)} ${clean(c.url)} -> ${c.status ?? 'no answer'} in ${fmtMs(c.totalMs)}${parts ? ` (${parts})` : ''}`);
-    if (v.clientOffsetMs !== null) out.push(s.dim(`  sent ${fmtMs(Math.abs(v.clientOffsetMs))} ${v.clientOffsetMs <= 0 ? 'before' : 'after'} the first span started${c.totalMs !== null ? `; outside the spans: ${fmtMs(Math.max(0, c.totalMs - v.durationMs))}` : ''}`));
+    if (v.clientOffsetMs !== null)
+      out.push(
+        s.dim(
+          `  sent ${fmtMs(Math.abs(v.clientOffsetMs))} ${v.clientOffsetMs <= 0 ? 'before' : 'after'} the first span started${c.totalMs !== null ? `; outside the spans: ${fmtMs(Math.max(0, c.totalMs - v.durationMs))}` : ''}`,
+        ),
+      );
   }
-  out.push(s.dim(`  ${'offset'.padStart(8)} ${'duration'.padStart(8)} ${'self'.padStart(8)}  ${'0'.padEnd(BAR / 2)}${fmtMs(v.durationMs).padStart(BAR / 2 + 2)}   (* critical path, ! error)`));
+  out.push(
+    s.dim(
+      `  ${'offset'.padStart(8)} ${'duration'.padStart(8)} ${'self'.padStart(8)}  ${'0'.padEnd(BAR / 2)}${fmtMs(v.durationMs).padStart(BAR / 2 + 2)}   (* critical path, ! error)`,
+    ),
+  );
   const logsBySpan = new Map<string, typeof v.logs>();
   for (const l of v.logs) {
     const list = logsBySpan.get(l.spanId) ?? [];
@@ -104,7 +181,9 @@ export function renderView(v: RequestView, s: Style): string[] {
     const mark = `${r.critical ? '*' : ' '}${r.error ? s.red('!') : ' '}`;
     const name = `${'  '.repeat(r.depth)}${clean(r.service)} ${r.error ? s.red(clean(r.name)) : clean(r.name)}${KIND_NAME[r.kind] ? s.dim(` ${KIND_NAME[r.kind]}`) : ''}${r.orphan ? s.yellow(' (parent not received)') : ''}`;
     const b = bar(r.offsetMs, r.durationMs, v.durationMs);
-    out.push(`${mark}${fmtMs(r.offsetMs).padStart(8)} ${fmtMs(r.durationMs).padStart(8)} ${fmtMs(r.selfMs).padStart(8)}  ${r.critical ? s.cyan(b) : s.dim(b)} ${name}`);
+    out.push(
+      `${mark}${fmtMs(r.offsetMs).padStart(8)} ${fmtMs(r.durationMs).padStart(8)} ${fmtMs(r.selfMs).padStart(8)}  ${r.critical ? s.cyan(b) : s.dim(b)} ${name}`,
+    );
     if (r.error && r.statusMessage) out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.red(clean(r.statusMessage))}`);
     for (const l of logsBySpan.get(r.spanId) ?? []) out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.dim('log')} ${logLine(l.entry, l.how, s)}`);
   }
@@ -137,7 +216,16 @@ export function tracesJson(a: RequestsAnalysis, inputs: string[]): unknown {
           clientOffsetMs: a.view.clientOffsetMs,
           findings: a.view.findings.map((f) => f.kind),
           spans: a.view.rows,
-          logs: a.view.logs.map((l) => ({ spanId: l.spanId || null, match: l.how, input: l.entry.input, line: l.entry.line, timeUnixNs: l.entry.timeNs === null ? null : bigJson(l.entry.timeNs), level: l.entry.level, message: l.entry.message, traceId: l.entry.traceId || null })),
+          logs: a.view.logs.map((l) => ({
+            spanId: l.spanId || null,
+            match: l.how,
+            input: l.entry.input,
+            line: l.entry.line,
+            timeUnixNs: l.entry.timeNs === null ? null : bigJson(l.entry.timeNs),
+            level: l.entry.level,
+            message: l.entry.message,
+            traceId: l.entry.traceId || null,
+          })),
         }
       : null,
   };

@@ -117,8 +117,6 @@ export function viewTreeOfData(d: FlameData): ViewTree {
   const w = d.nameW;
   const src = d.nameIdx;
   const nameIdx: Int32Array | LazyNames =
-    typeof src === 'string' && typeof w === 'number' && w >= 1 && w <= 6 && src.length === n * w && fixedWidthOk(src, w)
-      ? { src, w }
-      : decodeInts(src, n, -1);
+    typeof src === 'string' && typeof w === 'number' && w >= 1 && w <= 6 && src.length === n * w && fixedWidthOk(src, w) ? { src, w } : decodeInts(src, n, -1);
   return makeViewTree(d.names, nameIdx, childCount, self, baseSelf);
 }

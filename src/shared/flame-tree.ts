@@ -147,7 +147,7 @@ export class CallTrie {
     }
     this.prevFrames = frames;
     if (v < 0) this.sawNegative = true;
-    if ((v > 0) !== isBase) this.self[node]! += Math.abs(v);
+    if (v > 0 !== isBase) this.self[node]! += Math.abs(v);
     else this.baseSelf[node]! += Math.abs(v);
   }
 }

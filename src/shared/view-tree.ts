@@ -88,7 +88,13 @@ class ViewTreeImpl implements ViewTree {
 }
 
 function checkLengths(n: number, nameIdx: Int32Array | LazyNames, childCount: Int32Array, self: Float64Array, baseSelf: Float64Array | null): void {
-  if ((nameIdx instanceof Int32Array && nameIdx.length !== n) || childCount.length !== n || self.length !== n || (baseSelf && baseSelf.length !== n) || n === 0) {
+  if (
+    (nameIdx instanceof Int32Array && nameIdx.length !== n) ||
+    childCount.length !== n ||
+    self.length !== n ||
+    (baseSelf && baseSelf.length !== n) ||
+    n === 0
+  ) {
     throw new Error('flame data: arrays of different lengths');
   }
 }

@@ -32,7 +32,12 @@ export function screenshotPath(name: string): string {
  * A page that can load file: URLs only: every other request is aborted and its URL pushed
  * to `blocked`; page errors (and console errors, with consoleErrors) go to `errors`.
  */
-export async function offlinePage(browser: Browser, blocked: string[], errors: string[], opts: { consoleErrors?: boolean; width?: number; height?: number } = {}): Promise<Page> {
+export async function offlinePage(
+  browser: Browser,
+  blocked: string[],
+  errors: string[],
+  opts: { consoleErrors?: boolean; width?: number; height?: number } = {},
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 } });
   await context.route('**', (route) => {
     const url = route.request().url();

@@ -23,7 +23,10 @@ function capturesInCheckout(args: string[]): boolean {
 }
 
 /** Runs the real CLI (bin/goscope.js) as a user would, with a hard time limit. */
-export function goscope(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function goscope(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: Buffer | string; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
   const scratch = opts.cwd === undefined && capturesInCheckout(args) ? mkdtempSync(path.join(tmpdir(), 'goscope-cli-cwd-')) : undefined;
   return new Promise<CliResult>((resolve, reject) => {
     const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), ...args], {

@@ -68,5 +68,9 @@ export async function runLoggen(mode: string, opts: { args?: string[]; env?: Rec
 }
 
 export function readTruth(file: string): Truth[] {
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Truth);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Truth);
 }

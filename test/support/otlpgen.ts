@@ -24,7 +24,7 @@ export async function runOtlpgen(args: string[], timeoutMs = 120_000): Promise<O
   const bin = await buildOtlpgen();
   return new Promise((resolve) => {
     execFile(bin, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
       resolve({ stdout, stderr, code });
     });
   });
@@ -110,8 +110,16 @@ export function readTruth(file: string): { spans: TruthSpan[]; logs: TruthLog[] 
       startNs: BigInt(o.startNs),
       endNs: BigInt(o.endNs),
       attributes: typedAttrs(o.attributes),
-      events: o.events.map((e: { name: string; timeNs: string; attributes: Record<string, Typed> }) => ({ name: e.name, timeNs: BigInt(e.timeNs), attributes: typedAttrs(e.attributes) })),
-      links: o.links.map((l: { traceId: string; spanId: string; attributes: Record<string, Typed> }) => ({ traceId: l.traceId, spanId: l.spanId, attributes: typedAttrs(l.attributes) })),
+      events: o.events.map((e: { name: string; timeNs: string; attributes: Record<string, Typed> }) => ({
+        name: e.name,
+        timeNs: BigInt(e.timeNs),
+        attributes: typedAttrs(e.attributes),
+      })),
+      links: o.links.map((l: { traceId: string; spanId: string; attributes: Record<string, Typed> }) => ({
+        traceId: l.traceId,
+        spanId: l.spanId,
+        attributes: typedAttrs(l.attributes),
+      })),
       status: { code: o.statusCode, message: o.statusMessage },
       service: o.service,
       scope: { name: o.scope, version: o.scopeVersion },

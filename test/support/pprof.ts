@@ -84,7 +84,7 @@ export function canonicalRows(rows: string[]): string[] {
   });
   const abs = (f: string): string => f.replace(/^-/, '');
   const out: string[] = [];
-  for (let i = 0; i < parsed.length; ) {
+  for (let i = 0; i < parsed.length;) {
     let j = i + 1;
     while (j < parsed.length && abs(parsed[j]!.flat) === abs(parsed[i]!.flat) && parsed[j]!.name === parsed[i]!.name) j++;
     const group = parsed.slice(i, j);

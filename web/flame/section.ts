@@ -129,8 +129,7 @@ export class FlameSection {
    */
   private warmUp(): void {
     const steps: (() => void)[] = [() => this.main.warmColors(), () => this.tree.parent, () => this.tree.nameIdx];
-    const idle = (f: () => void) =>
-      typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 1000 }) : setTimeout(f, 50);
+    const idle = (f: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 1000 }) : setTimeout(f, 50));
     const next = () => {
       const step = steps.shift();
       if (!step) return;

@@ -52,8 +52,7 @@ export class FlameView {
     readonly canvas: HTMLCanvasElement,
     readonly tree: ViewTree,
     private readonly opts: ViewOptions,
-  ) {
-  }
+  ) {}
 
   zoom(node: number): void {
     if (node < 0 || node >= this.tree.n) return;

@@ -110,26 +110,34 @@ export class TraceSection {
       clearTimeout(filterTimer);
       filterTimer = window.setTimeout(() => this.applyRows(), 120);
     });
-    v.scroller.addEventListener('scroll', () => {
-      v.scrollTop = v.scroller.scrollTop;
-      if (!this.pinned) this.hideTooltip();
-      v.schedule();
-    }, { passive: true });
+    v.scroller.addEventListener(
+      'scroll',
+      () => {
+        v.scrollTop = v.scroller.scrollTop;
+        if (!this.pinned) this.hideTooltip();
+        v.schedule();
+      },
+      { passive: true },
+    );
 
-    canvas.addEventListener('wheel', (ev) => {
-      const { x, y } = this.local(ev);
-      const scale = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
-      const dx = ev.deltaX * scale;
-      const dy = ev.deltaY * scale;
-      if (ev.ctrlKey || ev.metaKey || y < v.headerHeight) {
-        ev.preventDefault();
-        v.zoomAt(Math.exp(Math.max(-300, Math.min(300, dy || dx)) * 0.0025), x);
-      } else if (ev.shiftKey || Math.abs(dx) > Math.abs(dy)) {
-        ev.preventDefault();
-        v.panBy(((ev.shiftKey && !dx ? dy : dx) / v.plotWidth));
-      }
-      // Otherwise the scroller scrolls the goroutine rows.
-    }, { passive: false });
+    canvas.addEventListener(
+      'wheel',
+      (ev) => {
+        const { x, y } = this.local(ev);
+        const scale = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+        const dx = ev.deltaX * scale;
+        const dy = ev.deltaY * scale;
+        if (ev.ctrlKey || ev.metaKey || y < v.headerHeight) {
+          ev.preventDefault();
+          v.zoomAt(Math.exp(Math.max(-300, Math.min(300, dy || dx)) * 0.0025), x);
+        } else if (ev.shiftKey || Math.abs(dx) > Math.abs(dy)) {
+          ev.preventDefault();
+          v.panBy((ev.shiftKey && !dx ? dy : dx) / v.plotWidth);
+        }
+        // Otherwise the scroller scrolls the goroutine rows.
+      },
+      { passive: false },
+    );
 
     canvas.addEventListener('pointerdown', (ev) => {
       if (ev.button !== 0) return;

@@ -36,7 +36,8 @@ const PROC_PALETTE = 16;
 const C_GC = 20;
 const C_REGION = 22;
 const COLORS: string[] = ['#2e9d4f', '#e9b949', '#c3ccd8', '#d2691e'];
-for (let i = 0; i < PROC_PALETTE; i++) COLORS.push(`hsl(${Math.round((i * 360) / PROC_PALETTE + 100) % 360},${i % 2 ? 55 : 45}%,${i % 3 === 0 ? 52 : i % 3 === 1 ? 60 : 46}%)`);
+for (let i = 0; i < PROC_PALETTE; i++)
+  COLORS.push(`hsl(${Math.round((i * 360) / PROC_PALETTE + 100) % 360},${i % 2 ? 55 : 45}%,${i % 3 === 0 ? 52 : i % 3 === 1 ? 60 : 46}%)`);
 COLORS.push('#f4a261', '#d62828', '#7b5ea7');
 const C_WHITE = COLORS.length;
 COLORS.push('#fff');
@@ -187,7 +188,10 @@ export class TimelineView {
     }
     const first = d.g.first;
     const id = d.g.id;
-    if (mode === 'name') out.sort((a, b) => (d.strings[d.g.name[a]!]! < d.strings[d.g.name[b]!]! ? -1 : d.strings[d.g.name[a]!]! > d.strings[d.g.name[b]!]! ? 1 : first[a]! - first[b]! || a - b));
+    if (mode === 'name')
+      out.sort((a, b) =>
+        d.strings[d.g.name[a]!]! < d.strings[d.g.name[b]!]! ? -1 : d.strings[d.g.name[a]!]! > d.strings[d.g.name[b]!]! ? 1 : first[a]! - first[b]! || a - b,
+      );
     else if (mode === 'running') out.sort((a, b) => d.running[b]! - d.running[a]! || a - b);
     else if (mode === 'id') out.sort((a, b) => id[a]! - id[b]!);
     else out.sort((a, b) => first[a]! - first[b]! || id[a]! - id[b]!);

@@ -90,15 +90,15 @@ const STATES: Record<string, WaitReason> = {
   'wait for debug call': 'runtime',
   'wait until GC ends': 'gc',
   'stopping the world': 'runtime',
-  'preempted': 'runnable',
+  preempted: 'runnable',
   'debug call': 'runtime',
   'synctest.Run': 'runtime',
   'synctest.Wait': 'runtime',
-  'synctest': 'runtime',
-  'coroutine': 'runtime',
-  'idle': 'runtime',
-  'dead': 'runtime',
-  'copystack': 'runtime',
+  synctest: 'runtime',
+  coroutine: 'runtime',
+  idle: 'runtime',
+  dead: 'runtime',
+  copystack: 'runtime',
 };
 
 // Leaf-side function -> reason, for stacks without a status (debug=0 keeps runtime frames).

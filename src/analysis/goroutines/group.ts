@@ -78,7 +78,6 @@ function hashArgs(a: string, mask: boolean): void {
   }
 }
 
-
 /**
  * A deep stack is cut differently by each form: a traceback prints the 50 innermost and 50
  * outermost frames of a stack over 100 ("...N frames elided..."; a crash dump counts the
@@ -294,14 +293,7 @@ export function sortGroups(out: GoroutineGroup[]): GoroutineGroup[] {
   }
   const site = (g: GoroutineGroup) => groupSite(g)?.func ?? '';
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  out.sort(
-    (a, b) =>
-      b.count - a.count ||
-      b.waitMinutes.max - a.waitMinutes.max ||
-      cmp(a.state, b.state) ||
-      cmp(site(a), site(b)) ||
-      cmp(a.key, b.key),
-  );
+  out.sort((a, b) => b.count - a.count || b.waitMinutes.max - a.waitMinutes.max || cmp(a.state, b.state) || cmp(site(a), site(b)) || cmp(a.key, b.key));
   distinguishGroups(out);
   return out;
 }
@@ -344,7 +336,15 @@ export function mergeGroups(lists: readonly (readonly GoroutineGroup[])[], sim: 
       const k = groupSignature(g, sim);
       const a = m.get(k);
       if (!a) {
-        m.set(k, { ...g, key: k, states: { ...g.states }, waitMinutes: { ...g.waitMinutes }, labels: Object.fromEntries(Object.entries(g.labels).map(([l, v]) => [l, [...v]])), parentIds: [...g.parentIds], ids: [...g.ids] });
+        m.set(k, {
+          ...g,
+          key: k,
+          states: { ...g.states },
+          waitMinutes: { ...g.waitMinutes },
+          labels: Object.fromEntries(Object.entries(g.labels).map(([l, v]) => [l, [...v]])),
+          parentIds: [...g.parentIds],
+          ids: [...g.ids],
+        });
         continue;
       }
       a.count += g.count;

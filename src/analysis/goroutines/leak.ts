@@ -202,9 +202,13 @@ export function analyzeLeaks(input: LeakInput): LeakAnalysis {
     const confidence: Confidence = confirmed || (growing && (monotone || longWait)) ? 'high' : growing ? 'medium' : 'low';
     const ex = explainLeak(reason);
     let explanation = ex.explanation;
-    if (confirmed && !growing) explanation += ' Go\'s goroutineleak profile reports these goroutines as leaked (their primitive is unreachable), though the count did not grow during this window.';
-    else if (confirmed) explanation += ' Confirmed by Go\'s goroutineleak profile: the primitive they wait on is unreachable.';
-    else if (confirmed === false) explanation += ' Go\'s goroutineleak profile does not list them: the primitive is still reachable (a package-level or long-lived lock or channel), which its GC-based detector cannot judge.';
+    if (confirmed && !growing)
+      explanation +=
+        " Go's goroutineleak profile reports these goroutines as leaked (their primitive is unreachable), though the count did not grow during this window.";
+    else if (confirmed) explanation += " Confirmed by Go's goroutineleak profile: the primitive they wait on is unreachable.";
+    else if (confirmed === false)
+      explanation +=
+        " Go's goroutineleak profile does not list them: the primitive is still reachable (a package-level or long-lived lock or channel), which its GC-based detector cannot judge.";
     suspects.push({
       rank: 0,
       count: last || leaked.get(key) || rep.count,

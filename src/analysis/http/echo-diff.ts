@@ -54,12 +54,20 @@ export function echoDiff(sent: HeaderList, echoed: Echoed, sentTraceparent: stri
 function traceVerdict(sent: string, received: string | undefined): EchoDiff['traceContext'] {
   if (sent === '') {
     if (received === undefined) return { verdict: 'not-sent', detail: "no traceparent sent (-H 'traceparent:') and none arrived" };
-    return { verdict: 'not-sent', detail: `no traceparent sent (-H 'traceparent:'), but one arrived (${received.slice(0, 60)}): something on the way starts traces` };
+    return {
+      verdict: 'not-sent',
+      detail: `no traceparent sent (-H 'traceparent:'), but one arrived (${received.slice(0, 60)}): something on the way starts traces`,
+    };
   }
-  if (received === undefined) return { verdict: 'dropped', detail: 'traceparent did not reach the service: something on the way strips it, so this request starts a new trace there' };
+  if (received === undefined)
+    return { verdict: 'dropped', detail: 'traceparent did not reach the service: something on the way strips it, so this request starts a new trace there' };
   if (received === sent) return { verdict: 'intact', detail: 'traceparent arrived unchanged' };
   const r = parseTraceparent(received);
   if ('error' in r) return { verdict: 'invalid', detail: `traceparent arrived but is invalid (${r.error}): the service will start a new trace` };
-  if (r.traceId === sent.slice(3, 35)) return { verdict: 'new-span', detail: `same trace-id, new parent-id ${r.parentId}: a traced proxy added its own span (expected)` };
-  return { verdict: 'replaced', detail: `trace-id changed to ${r.traceId}: something on the way started a new trace, so the service's spans will not join goscope's` };
+  if (r.traceId === sent.slice(3, 35))
+    return { verdict: 'new-span', detail: `same trace-id, new parent-id ${r.parentId}: a traced proxy added its own span (expected)` };
+  return {
+    verdict: 'replaced',
+    detail: `trace-id changed to ${r.traceId}: something on the way started a new trace, so the service's spans will not join goscope's`,
+  };
 }

@@ -50,22 +50,39 @@ const EXAMPLE = 'e.g. total=200ms, ttfb.p90=100ms, errors=1%, status5xx=0';
 /** Parses "total=200ms,ttfb.p90=100ms,errors=1%,status5xx=0"; returns the problem for a usage error. */
 export function parseSlo(text: string): SloRule[] | { error: string } {
   const rules: SloRule[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     // status5xx=0, status503=1%, status>=500=0.5%: a count or a rate of responses.
     const st = /^status\s*(?:([1-5])xx|(\d{3})|>=\s*(\d{3}))\s*(<=|<|=)\s*(.+)$/i.exec(part);
     if (st) {
-      const [from, to, label] = st[1] ? [Number(st[1]) * 100, Number(st[1]) * 100 + 99, `${st[1]}xx`] : st[2] ? [Number(st[2]), Number(st[2]), st[2]] : [Number(st[3]), 999, `>=${st[3]}`];
+      const [from, to, label] = st[1]
+        ? [Number(st[1]) * 100, Number(st[1]) * 100 + 99, `${st[1]}xx`]
+        : st[2]
+          ? [Number(st[2]), Number(st[2]), st[2]]
+          : [Number(st[3]), 999, `>=${st[3]}`];
       if (from < 100 || from > 599) return { error: `"${part}": ${from} is not an HTTP status (100-599)` };
       const bound = rateOrCount(st[5]!.trim());
       if (!bound) return { error: `"${part}": status${label} takes a rate such as 1% or a count such as 0` };
-      rules.push({ text: part, metric: 'status', stat: bound.count ? 'count' : 'rate', bound: bound.value, countBound: bound.count, statusFrom: from, statusTo: to, statusLabel: label });
+      rules.push({
+        text: part,
+        metric: 'status',
+        stat: bound.count ? 'count' : 'rate',
+        bound: bound.value,
+        countBound: bound.count,
+        statusFrom: from,
+        statusTo: to,
+        statusLabel: label,
+      });
       continue;
     }
     if (/^status/i.test(part)) return { error: `"${part}" is not a status rule (use status5xx=0, status4xx=1%, status503=0 or status>=500=1%)` };
     const m = /^([A-Za-z]+)(?:[.:](p\d{1,2}(?:\.\d+)?|max|mean))?\s*(<=|<|=)\s*(.+)$/.exec(part);
     if (!m) return { error: `"${part}" is not metric[.pNN]=bound (${EXAMPLE})` };
     const metric = ALIASES[m[1]!.toLowerCase()];
-    if (!metric) return { error: `unknown metric "${m[1]}" in "${part}" (use ${Object.keys(ALIASES).join(', ')}, or status5xx, status4xx, statusNNN, status>=NNN)` };
+    if (!metric)
+      return { error: `unknown metric "${m[1]}" in "${part}" (use ${Object.keys(ALIASES).join(', ')}, or status5xx, status4xx, statusNNN, status>=NNN)` };
     const value = m[4]!.trim();
     if (metric === 'errors') {
       if (m[2]) return { error: `"${part}": errors takes a rate (1%) or a count (0), not a percentile` };
@@ -109,7 +126,11 @@ export function checkSlo(rules: SloRule[], s: Samples): SloResult[] {
     const sorted = sortedValues(s.phases[r.metric], s.count > 0 ? s.size : 0);
     if (sorted.length === 0) return { ...r, actual: null, pass: true };
     const actual =
-      r.stat === 'mean' ? sorted.reduce((a, b) => a + b, 0) / sorted.length : r.stat === 'max' ? sorted[sorted.length - 1]! : nearestRank(sorted, Number(r.stat.slice(1)));
+      r.stat === 'mean'
+        ? sorted.reduce((a, b) => a + b, 0) / sorted.length
+        : r.stat === 'max'
+          ? sorted[sorted.length - 1]!
+          : nearestRank(sorted, Number(r.stat.slice(1)));
     return { ...r, actual, pass: actual <= r.bound };
   });
 }

@@ -32,7 +32,15 @@ export function stat(values: Float64Array, n = values.length): Stat | null {
   if (k === 0) return null;
   let sum = 0;
   for (let i = 0; i < k; i++) sum += sorted[i]!;
-  return { count: k, min: sorted[0]!, mean: sum / k, p50: nearestRank(sorted, 50), p90: nearestRank(sorted, 90), p99: nearestRank(sorted, 99), max: sorted[k - 1]! };
+  return {
+    count: k,
+    min: sorted[0]!,
+    mean: sum / k,
+    p50: nearestRank(sorted, 50),
+    p90: nearestRank(sorted, 90),
+    p99: nearestRank(sorted, 99),
+    max: sorted[k - 1]!,
+  };
 }
 
 export interface Bucket {

@@ -201,7 +201,18 @@ export class LogSummarizer {
         this.otherErrors++;
         return;
       }
-      row = { template: tpl, count: 0, firstNs: null, lastNs: null, example: text + (e.error && e.message && !e.message.includes(e.error) ? ` (error: ${e.error})` : ''), input: e.input, line: e.line, services: [], levels: {}, svc: new Set() };
+      row = {
+        template: tpl,
+        count: 0,
+        firstNs: null,
+        lastNs: null,
+        example: text + (e.error && e.message && !e.message.includes(e.error) ? ` (error: ${e.error})` : ''),
+        input: e.input,
+        line: e.line,
+        services: [],
+        levels: {},
+        svc: new Set(),
+      };
       this.templates.set(tpl, row);
     }
     row.count++;

@@ -144,7 +144,12 @@ export class MetricsAnalyzer implements ExpositionSink {
 
 /** Errors first, then warnings, then by metric; promlint's problems keep promlint's order within a metric. */
 export function compareProblems(a: MetricProblem, b: MetricProblem): number {
-  return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) || ruleIndex(a.rule) - ruleIndex(b.rule) || ((a.text ?? '') < (b.text ?? '') ? -1 : (a.text ?? '') > (b.text ?? '') ? 1 : 0);
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) ||
+    ruleIndex(a.rule) - ruleIndex(b.rule) ||
+    ((a.text ?? '') < (b.text ?? '') ? -1 : (a.text ?? '') > (b.text ?? '') ? 1 : 0)
+  );
 }
 
 const RULE_INDEX = new Map(Object.keys(RULES).map((r, i) => [r, i]));
@@ -154,11 +159,26 @@ function ruleIndex(r: RuleId): number {
 
 function familyProblems(s: FamilySummary, highCardinality: number): MetricProblem[] {
   const f = s.family;
-  const out: MetricProblem[] = promlint({ name: f.name, type: f.type, help: f.help, labelUses: s.labelUses, duplicates: s.duplicates, duplicateExamples: s.duplicateExamples });
+  const out: MetricProblem[] = promlint({
+    name: f.name,
+    type: f.type,
+    help: f.help,
+    labelUses: s.labelUses,
+    duplicates: s.duplicates,
+    duplicateExamples: s.duplicateExamples,
+  });
   for (const l of s.labels) {
     // An empty value beside real ones: a zero-value field (Prometheus reads "" as no label at all).
     if (l.empty > 0 && l.values > 1) {
-      out.push({ rule: 'empty-label-value', severity: 'warning', metric: f.name, label: l.name, count: l.empty, examples: l.emptyExamples, data: { empty: l.empty, values: l.values - 1, series: l.series } });
+      out.push({
+        rule: 'empty-label-value',
+        severity: 'warning',
+        metric: f.name,
+        label: l.name,
+        count: l.empty,
+        examples: l.emptyExamples,
+        data: { empty: l.empty, values: l.values - 1, series: l.series },
+      });
     }
     // Values of an unbounded kind: the first kind past its minimum that makes up most values.
     for (const k of l.kinds) {

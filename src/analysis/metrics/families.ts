@@ -242,7 +242,10 @@ export class FamilyAcc {
       const last = les[les.length - 1]!;
       if (last !== Infinity) this.hit('histogram-no-inf', `${formatSeries(name + '_bucket', s.labels)}: highest le="${goFloat(last)}"`);
       else if (s.count !== undefined && s.count !== counts[counts.length - 1]) {
-        this.hit('histogram-count-mismatch', `${formatSeries(name + '_count', s.labels)} ${goFloat(s.count)} but le="+Inf" ${goFloat(counts[counts.length - 1]!)}`);
+        this.hit(
+          'histogram-count-mismatch',
+          `${formatSeries(name + '_count', s.labels)} ${goFloat(s.count)} but le="+Inf" ${goFloat(counts[counts.length - 1]!)}`,
+        );
       }
     }
     const nh = s.native;
@@ -258,8 +261,16 @@ export class FamilyAcc {
         if (c < 0) negative = true;
       }
       // Buckets of a native histogram with classic buckets too: only the native part is checked here.
-      if (negative || (s.count !== undefined && Math.abs(total - s.count) > 1e-9 * Math.max(1, s.count) && !(nh.positiveSpans.length === 0 && nh.negativeSpans.length === 0 && total === 0))) {
-        this.hit('native-histogram-count', `${formatSeries(this.family.name, s.labels)}: count ${goFloat(s.count ?? 0)}, buckets add up to ${goFloat(total)}${negative ? ' (a bucket count is negative)' : ''}`);
+      if (
+        negative ||
+        (s.count !== undefined &&
+          Math.abs(total - s.count) > 1e-9 * Math.max(1, s.count) &&
+          !(nh.positiveSpans.length === 0 && nh.negativeSpans.length === 0 && total === 0))
+      ) {
+        this.hit(
+          'native-histogram-count',
+          `${formatSeries(this.family.name, s.labels)}: count ${goFloat(s.count ?? 0)}, buckets add up to ${goFloat(total)}${negative ? ' (a bucket count is negative)' : ''}`,
+        );
       }
     }
     const qs = s.quantiles;

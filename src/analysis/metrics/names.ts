@@ -117,7 +117,13 @@ export function unitSuffix(families: readonly Family[], format: ExpositionFormat
     if (!om && f.type === 'counter' && base.endsWith('_total')) base = base.slice(0, -6);
     if (base.endsWith('_' + f.unit)) continue;
     const q = quantityOf(f.name);
-    out.push({ rule: 'unit-suffix', severity: om ? 'error' : 'warning', metric: f.name, count: 1, data: { unit: f.unit, ...(q ? { nameUnit: q.unit } : {}), ...(om ? { refused: true } : {}) } });
+    out.push({
+      rule: 'unit-suffix',
+      severity: om ? 'error' : 'warning',
+      metric: f.name,
+      count: 1,
+      data: { unit: f.unit, ...(q ? { nameUnit: q.unit } : {}), ...(om ? { refused: true } : {}) },
+    });
   }
   return out;
 }

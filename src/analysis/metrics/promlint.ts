@@ -45,7 +45,26 @@ const UNITS: Record<string, string> = {
   ounces: 'grams',
 };
 
-const PREFIXES = ['pico', 'nano', 'micro', 'milli', 'centi', 'deci', 'deca', 'hecto', 'kilo', 'kibi', 'mega', 'mebi', 'giga', 'gibi', 'tera', 'tebi', 'peta', 'pebi'];
+const PREFIXES = [
+  'pico',
+  'nano',
+  'micro',
+  'milli',
+  'centi',
+  'deci',
+  'deca',
+  'hecto',
+  'kilo',
+  'kibi',
+  'mega',
+  'mebi',
+  'giga',
+  'gibi',
+  'tera',
+  'tebi',
+  'peta',
+  'pebi',
+];
 
 const ABBREVIATIONS = ['s', 'ms', 'us', 'ns', 'sec', 'b', 'kb', 'mb', 'gb', 'tb', 'pb', 'm', 'h', 'd'];
 
@@ -91,7 +110,8 @@ export function promlint(f: LintFacts): MetricProblem[] {
   const add = (rule: RuleId, text: string, count = 1, examples?: string[]) => {
     const prev = out.find((p) => p.text === text);
     if (prev) prev.count += count;
-    else out.push({ rule, severity: rule === 'duplicate-series' ? 'error' : 'warning', metric: f.name, text, count, ...(examples?.length ? { examples } : {}) });
+    else
+      out.push({ rule, severity: rule === 'duplicate-series' ? 'error' : 'warning', metric: f.name, text, count, ...(examples?.length ? { examples } : {}) });
   };
   const type = promlintType(f.type);
   const name = f.name;

@@ -117,7 +117,13 @@ export function runtimeProblems(r: RuntimeFacts | null): MetricProblem[] {
     out.push({ rule: 'fd-limit', severity: 'warning', metric: 'process_open_fds', count: 1, data: { open: r.openFds, max: r.maxFds } });
   }
   if (r.runtimeBytes !== null && r.memoryLimitBytes !== null && r.runtimeBytes >= HEAP_LIMIT_SHARE * r.memoryLimitBytes) {
-    out.push({ rule: 'heap-limit', severity: 'warning', metric: 'go_gc_gomemlimit_bytes', count: 1, data: { bytes: r.runtimeBytes, limit: r.memoryLimitBytes } });
+    out.push({
+      rule: 'heap-limit',
+      severity: 'warning',
+      metric: 'go_gc_gomemlimit_bytes',
+      count: 1,
+      data: { bytes: r.runtimeBytes, limit: r.memoryLimitBytes },
+    });
   }
   return out;
 }

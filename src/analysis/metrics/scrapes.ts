@@ -140,10 +140,19 @@ export class Scrapes {
       const series = this.prev?.series.get(metric)?.size ?? 0;
       // New series alone are normal (a status code seen for the first time); series that go away, or many new ones, are churn.
       if (c.removed === 0 && (c.added < 5 || c.added < 0.1 * series)) continue;
-      out.push({ rule: 'series-churn', severity: 'warning', metric, count: c.added + c.removed, examples: c.examples, data: { added: c.added, removed: c.removed, series, scrapes: this.scrapes } });
+      out.push({
+        rule: 'series-churn',
+        severity: 'warning',
+        metric,
+        count: c.added + c.removed,
+        examples: c.examples,
+        data: { added: c.added, removed: c.removed, series, scrapes: this.scrapes },
+      });
     }
-    for (const [metric, n] of this.appeared) out.push({ rule: 'family-churn', severity: 'warning', metric, count: n, data: { change: 'appeared', times: n, scrapes: this.scrapes } });
-    for (const [metric, n] of this.vanished) out.push({ rule: 'family-churn', severity: 'warning', metric, count: n, data: { change: 'vanished', times: n, scrapes: this.scrapes } });
+    for (const [metric, n] of this.appeared)
+      out.push({ rule: 'family-churn', severity: 'warning', metric, count: n, data: { change: 'appeared', times: n, scrapes: this.scrapes } });
+    for (const [metric, n] of this.vanished)
+      out.push({ rule: 'family-churn', severity: 'warning', metric, count: n, data: { change: 'vanished', times: n, scrapes: this.scrapes } });
     return out;
   }
 

@@ -43,7 +43,10 @@ export function scaleProfileN(p: Profile, ratios: readonly number[]): Profile {
 
 /** pprof's Profile.Scale: every value times `factor` (exact for integer factors). */
 export function scaleProfile(p: Profile, factor: number): Profile {
-  return scaleProfileN(p, p.sampleTypes.map(() => factor));
+  return scaleProfileN(
+    p,
+    p.sampleTypes.map(() => factor),
+  );
 }
 
 /**

@@ -95,7 +95,7 @@ function mappingFiles(p: Profile): Map<Int64, string> {
 function simplifyFunc(f: string): string {
   const name = f.startsWith('.') ? f.slice(1) : f;
   const rx = /\(anonymous namespace\)|operator\(\)|\(/g;
-  for (let m: RegExpExecArray | null; (m = rx.exec(name)); ) {
+  for (let m: RegExpExecArray | null; (m = rx.exec(name));) {
     if (m[0] === '(') return name.slice(0, m.index);
   }
   return name;
@@ -121,13 +121,7 @@ class FunctionMatcher {
  * removed, except frames before the first non-matching one. Writes the changed lines
  * into `lines` and the new stack starts into `stackStart`.
  */
-function prune(
-  p: Profile,
-  locIndex: LocationIndex,
-  functions: Map<Int64, ProfileFunction>,
-  lines: (readonly Line[])[],
-  stackStart: Int32Array,
-): void {
+function prune(p: Profile, locIndex: LocationIndex, functions: Map<Int64, ProfileFunction>, lines: (readonly Line[])[], stackStart: Int32Array): void {
   if (p.dropFrames === '') return;
   let drop: RegExp;
   let keep: RegExp | null = null;
@@ -251,10 +245,12 @@ export function filterSamples(p: Profile, opts: FilterOptions = {}): SampleView 
       if (hide && matchesName(pos, hide, hideM!)) {
         hm = true;
         // Location.unmatchedLines: lines without a function stay.
-        lines[pos] = mappingMatches(loc, hide) ? [] : lines[pos]!.filter((l) => {
-          const f = fnOf(l);
-          return !(f && hideM!.matches(f));
-        });
+        lines[pos] = mappingMatches(loc, hide)
+          ? []
+          : lines[pos]!.filter((l) => {
+              const f = fnOf(l);
+              return !(f && hideM!.matches(f));
+            });
         if (lines[pos]!.length === 0) hidden[pos] = 1;
       }
       if (show) {

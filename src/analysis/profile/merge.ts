@@ -539,15 +539,10 @@ class Merger {
     if (pending !== undefined) node = strStep(node, pending.key, pending.value);
     if (node.id < 0) {
       node.id = this.labelSets.length;
-      const all =
-        set === undefined
-          ? raw
-          : [...raw.filter((l) => !(l.str !== '' && l.key === set.key)), { key: set.key, str: set.value, num: 0, numUnit: '' }];
+      const all = set === undefined ? raw : [...raw.filter((l) => !(l.str !== '' && l.key === set.key)), { key: set.key, str: set.value, num: 0, numUnit: '' }];
       this.labelSets.push(
         pprofOrder(all).map((l) =>
-          l.str !== ''
-            ? { key: l.key, str: l.str, num: 0, numUnit: '' }
-            : { key: l.key, str: '', num: normalizeInt64(l.num), numUnit: l.numUnit },
+          l.str !== '' ? { key: l.key, str: l.str, num: 0, numUnit: '' } : { key: l.key, str: '', num: normalizeInt64(l.num), numUnit: l.numUnit },
         ),
       );
     }

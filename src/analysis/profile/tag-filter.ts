@@ -63,7 +63,7 @@ type NumFilter = (v: Int64, unit: string) => boolean;
 export function parseTagFilterRange(filter: string): NumFilter | null {
   const rx = /([+-]?[0-9]+)([A-Za-z]+)?/g;
   const ranges: RegExpExecArray[] = [];
-  for (let m: RegExpExecArray | null; ranges.length < 2 && (m = rx.exec(filter)); ) ranges.push(m);
+  for (let m: RegExpExecArray | null; ranges.length < 2 && (m = rx.exec(filter));) ranges.push(m);
   if (ranges.length === 0) return null;
   const r0 = ranges[0]!;
   const [scaledValue, unit] = scale(parseInt64(r0[1]!), r0[2] ?? '', r0[2] ?? '');
@@ -74,14 +74,16 @@ export function parseTagFilterRange(filter: string): NumFilter | null {
   if (ranges.length === 1) {
     const match = r0[0];
     if (filter === match) return (v, u) => inUnit(v, u) === scaledValue;
-    if (filter === match + ':') return (v, u) => {
-      const sv = inUnit(v, u);
-      return sv !== null && sv >= scaledValue;
-    };
-    if (filter === ':' + match) return (v, u) => {
-      const sv = inUnit(v, u);
-      return sv !== null && sv <= scaledValue;
-    };
+    if (filter === match + ':')
+      return (v, u) => {
+        const sv = inUnit(v, u);
+        return sv !== null && sv >= scaledValue;
+      };
+    if (filter === ':' + match)
+      return (v, u) => {
+        const sv = inUnit(v, u);
+        return sv !== null && sv <= scaledValue;
+      };
     return null;
   }
   const r1 = ranges[1]!;

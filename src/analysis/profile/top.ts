@@ -3,18 +3,7 @@
 import { UsageError } from '../../errors.js';
 import { normalizeInt64, type Int64, type Profile, type ValueType } from '../../formats/pprof/index.js';
 import { filterSamples, type FilterOptions } from './filter.js';
-import {
-  aboveCutoff,
-  computeTotal,
-  cumOf,
-  cutoff,
-  flatOf,
-  flatSum,
-  graphNodes,
-  sampleWeights,
-  sortFlatName,
-  walkSamples,
-} from './graph.js';
+import { aboveCutoff, computeTotal, cumOf, cutoff, flatOf, flatSum, graphNodes, sampleWeights, sortFlatName, walkSamples } from './graph.js';
 import { buildNodes, GRANULARITIES, type Granularity } from './nodes.js';
 import { selectOutputUnit } from './output-unit.js';
 import { selectSampleIndex } from './sample-index.js';
@@ -166,7 +155,11 @@ export function top(p: Profile, opts: TopOptions = {}): TopReport {
     droppedNodes: total !== 0 ? droppedNodes : 0,
     droppedBelow: total !== 0 && droppedNodes > 0 ? cutoff(total, nodeFraction) : null,
     showingTop: total !== 0 && nodeCount > 0 && nodeCount < origCount ? { count: nodeCount, of: origCount } : null,
-    outputUnit: selectOutputUnit(sampleType.unit, rows.map((r) => [r.flat, r.cum]), total),
+    outputUnit: selectOutputUnit(
+      sampleType.unit,
+      rows.map((r) => [r.flat, r.cum]),
+      total,
+    ),
     rows,
     activeFilters: view.activeFilters,
     warnings: view.warnings,

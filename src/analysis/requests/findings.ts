@@ -74,7 +74,12 @@ function budgetSpan(t: TraceTree): SpanNode | null {
 }
 
 /** The budget ledger of a timed-out request: who had how much left, and who spent it. */
-export function budgetLedger(b: SpanNode): { budgetMs: number; consumer: SpanNode; consumedMs: number; hops: { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[] } {
+export function budgetLedger(b: SpanNode): {
+  budgetMs: number;
+  consumer: SpanNode;
+  consumedMs: number;
+  hops: { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[];
+} {
   const lo = b.rec.start;
   const hi = b.rec.end;
   let consumer = b;
@@ -96,7 +101,13 @@ export function budgetLedger(b: SpanNode): { budgetMs: number; consumer: SpanNod
     budgetMs: ms(hi - lo),
     consumer,
     consumedMs: ms(best),
-    hops: chain.map((n) => ({ service: n.rec.service, operation: n.rec.name, kind: n.rec.kind, enteredAtMs: ms(n.rec.start - lo), leftMs: ms(hi - n.rec.start) })),
+    hops: chain.map((n) => ({
+      service: n.rec.service,
+      operation: n.rec.name,
+      kind: n.rec.kind,
+      enteredAtMs: ms(n.rec.start - lo),
+      leftMs: ms(hi - n.rec.start),
+    })),
   };
 }
 
@@ -111,7 +122,8 @@ export function traceFindings(t: TraceTree): Finding[] {
       // The caller gave up on a deadline and this hop kept going: its deadline did not shrink.
       const leftMs = ms(p.rec.end - n.rec.start);
       let waitedOn: SpanNode | null = null;
-      for (const c of n.children) if (c.rec.kind === SpanKind.client && (!waitedOn || c.rec.end - c.rec.start > waitedOn.rec.end - waitedOn.rec.start)) waitedOn = c;
+      for (const c of n.children)
+        if (c.rec.kind === SpanKind.client && (!waitedOn || c.rec.end - c.rec.start > waitedOn.rec.end - waitedOn.rec.start)) waitedOn = c;
       out.push({
         kind: 'budget-exceeded',
         service: n.rec.service,
@@ -137,7 +149,13 @@ export function traceFindings(t: TraceTree): Finding[] {
         traceId: t.traceId,
         spanId: n.rec.spanId,
         summary: `${n.rec.service} "${n.rec.name}" kept running ${overrunMs} ms after ${p.rec.service} "${p.rec.name}" ended: cancellation did not reach it`,
-        evidence: { parentService: p.rec.service, parentOperation: p.rec.name, parentEndedAtMs: ms(p.rec.end - t.startNs), endedAtMs: ms(n.rec.end - t.startNs), overrunMs },
+        evidence: {
+          parentService: p.rec.service,
+          parentOperation: p.rec.name,
+          parentEndedAtMs: ms(p.rec.end - t.startNs),
+          endedAtMs: ms(n.rec.end - t.startNs),
+          overrunMs,
+        },
       });
     }
   }
@@ -154,7 +172,14 @@ export function traceFindings(t: TraceTree): Finding[] {
         traceId: t.traceId,
         spanId: c.spanId,
         summary: `${b.rec.service} "${b.rec.name}" timed out after ${l.budgetMs} ms; ${c.service} "${c.name}" spent ${l.consumedMs} ms of it on its own`,
-        evidence: { budgetService: b.rec.service, budgetOperation: b.rec.name, budgetMs: l.budgetMs, consumedMs: l.consumedMs, share: Math.round((l.consumedMs / l.budgetMs) * 1000) / 1000, hops: l.hops },
+        evidence: {
+          budgetService: b.rec.service,
+          budgetOperation: b.rec.name,
+          budgetMs: l.budgetMs,
+          consumedMs: l.consumedMs,
+          share: Math.round((l.consumedMs / l.budgetMs) * 1000) / 1000,
+          hops: l.hops,
+        },
       });
     }
   }
@@ -201,7 +226,15 @@ export function contextBreaks(trees: TraceTree[]): Finding[] {
         traceId: r.rec.traceId,
         spanId: r.rec.spanId,
         summary: `${r.rec.service} "${r.rec.name}" started a new trace while ${b.service} "${b.name}" (trace ${b.traceId}) was calling it: the incoming trace context was not extracted`,
-        evidence: { callerTraceId: b.traceId, callerSpanId: b.spanId, callerService: b.service, callerOperation: b.name, peer: r.rec.peer, startedAfterCallerMs: ms(r.rec.start - b.start), endedBeforeCallerMs: ms(b.end - r.rec.end) },
+        evidence: {
+          callerTraceId: b.traceId,
+          callerSpanId: b.spanId,
+          callerService: b.service,
+          callerOperation: b.name,
+          peer: r.rec.peer,
+          startedAfterCallerMs: ms(r.rec.start - b.start),
+          endedBeforeCallerMs: ms(b.end - r.rec.end),
+        },
       });
     }
   }

@@ -87,7 +87,16 @@ export function summarise(trees: Iterable<TraceTree>, limit = 10): Summary {
   for (const o of ops.values()) {
     o.self.sort(asc);
     o.dur.sort(asc);
-    operations.push({ service: o.service, operation: o.operation, kind: o.kind, count: o.self.length, selfP50Ms: r3(nearestRank(o.self, 50)), selfP99Ms: r3(nearestRank(o.self, 99)), durationP99Ms: r3(nearestRank(o.dur, 99)), maxMs: r3(o.dur[o.dur.length - 1]!) });
+    operations.push({
+      service: o.service,
+      operation: o.operation,
+      kind: o.kind,
+      count: o.self.length,
+      selfP50Ms: r3(nearestRank(o.self, 50)),
+      selfP99Ms: r3(nearestRank(o.self, 99)),
+      durationP99Ms: r3(nearestRank(o.dur, 99)),
+      maxMs: r3(o.dur[o.dur.length - 1]!),
+    });
   }
   operations.sort((a, b) => b.selfP99Ms - a.selfP99Ms || a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
   const errors: ErrorSpot[] = [];
@@ -96,14 +105,31 @@ export function summarise(trees: Iterable<TraceTree>, limit = 10): Summary {
     let top = '';
     let topN = 0;
     for (const [m, k] of e.msgs) if (k > topN) [top, topN] = [m, k];
-    errors.push({ service: e.service, operation: e.operation, kind: e.kind, errors: e.errors, count: e.count, topMessage: top, topMessageCount: topN, exampleTraceId: e.trace });
+    errors.push({
+      service: e.service,
+      operation: e.operation,
+      kind: e.kind,
+      errors: e.errors,
+      count: e.count,
+      topMessage: top,
+      topMessageCount: topN,
+      exampleTraceId: e.trace,
+    });
   }
   errors.sort((a, b) => b.errors - a.errors || a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
   const pairList: PairStat[] = [];
   for (const p of pairs.values()) {
     p.dur.sort(asc);
     p.gap.sort(asc);
-    pairList.push({ caller: p.caller, callee: p.callee, calls: p.dur.length, p50Ms: r3(nearestRank(p.dur, 50)), p99Ms: r3(nearestRank(p.dur, 99)), gapP50Ms: r3(nearestRank(p.gap, 50)), errors: p.errors });
+    pairList.push({
+      caller: p.caller,
+      callee: p.callee,
+      calls: p.dur.length,
+      p50Ms: r3(nearestRank(p.dur, 50)),
+      p99Ms: r3(nearestRank(p.dur, 99)),
+      gapP50Ms: r3(nearestRank(p.gap, 50)),
+      errors: p.errors,
+    });
   }
   pairList.sort((a, b) => b.p99Ms - a.p99Ms || a.caller.localeCompare(b.caller));
   return { operations: operations.slice(0, limit), errors: errors.slice(0, limit), pairs: pairList };

@@ -300,7 +300,15 @@ export class GcAnalyzer {
       case EvGCActive:
         if (this.cycleOpen === null) {
           const startSeen = t === EvGCBegin;
-          this.cycleOpen = { start: e.time, end: e.time, duration: 0, startSeen, endSeen: false, heapGoalAtStart: this.heapGoal, heapObjectsAtStart: this.heapObjects };
+          this.cycleOpen = {
+            start: e.time,
+            end: e.time,
+            duration: 0,
+            startSeen,
+            endSeen: false,
+            heapGoalAtStart: this.heapGoal,
+            heapObjectsAtStart: this.heapObjects,
+          };
           this.cycles.push(this.cycleOpen);
         }
         break;
@@ -419,14 +427,19 @@ export class GcAnalyzer {
     }
     this.sweepOpen.clear();
 
-    let gcTotal = 0, gcMax = 0, complete = 0;
+    let gcTotal = 0,
+      gcMax = 0,
+      complete = 0;
     for (const c of this.cycles) {
       gcTotal += c.duration;
       if (c.duration > gcMax) gcMax = c.duration;
       if (c.startSeen && c.endSeen) complete++;
     }
 
-    let stwTotal = 0, stwMax = 0, stwGcTotal = 0, stwGcMax = 0;
+    let stwTotal = 0,
+      stwMax = 0,
+      stwGcTotal = 0,
+      stwGcMax = 0;
     const reasons = new Map<string, StwReason>();
     for (const p of this.pauses) {
       stwTotal += p.duration;
@@ -448,9 +461,11 @@ export class GcAnalyzer {
     this.series = this.util.finish();
     const series = this.series ?? [];
     this.curve = series.length > 0 ? new MMUCurve(series) : null;
-    let mean = 1, points = 0;
+    let mean = 1,
+      points = 0;
     if (series.length > 0) {
-      let integral = 0, span = 0;
+      let integral = 0,
+        span = 0;
       for (const s of series) {
         points += s.length;
         for (let i = 0; i + 1 < s.length; i++) integral += s.utils[i]! * (s.times[i + 1]! - s.times[i]!);

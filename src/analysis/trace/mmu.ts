@@ -116,7 +116,8 @@ export class UtilSeries {
 }
 
 // Go's GoState values that count as executing (GoState.Executing: Running, Syscall).
-const ST_OTHER = 0, ST_EXEC = 1;
+const ST_OTHER = 0,
+  ST_EXEC = 1;
 
 interface PerP {
   gc: number;
@@ -279,7 +280,8 @@ export class MutatorUtilBuilder {
   private fixActive(): void {
     const s = this.out[0]!;
     const procs = this.procs;
-    let mi = 0, pi = 0;
+    let mi = 0,
+      pi = 0;
     while (mi < s.length) {
       if (pi < procs.length - 1 && procs[pi + 1]!.time < s.times[mi]!) {
         pi++;
@@ -343,9 +345,12 @@ class Series {
     this.n = n;
     this.times = u.times.subarray(0, n);
     this.utils = u.utils.subarray(0, n);
-    const times = this.times, utils = this.utils;
+    const times = this.times,
+      utils = this.utils;
     const sums = new Float64Array(n);
-    let prevT = 0, prevU = 0, sum = 0;
+    let prevT = 0,
+      prevU = 0,
+      sum = 0;
     for (let j = 0; j < n; j++) {
       sum += prevU * (times[j]! - prevT);
       sums[j] = sum;
@@ -453,7 +458,8 @@ class Integrator {
     if (pos + maxSeq < n && times[pos + maxSeq]! > time) {
       while (pos + 1 < n && times[pos + 1]! <= time) pos++;
     } else {
-      let l = pos, r = n;
+      let l = pos,
+        r = n;
       while (l < r) {
         const h = (l + r) >>> 1;
         if (times[h]! <= time) l = h + 1;
@@ -595,7 +601,8 @@ export class MMUCurve {
   /** The first and last time of all series (ns). */
   bounds(): { start: number; end: number } | null {
     if (this.series.length === 0) return null;
-    let start = this.series[0]!.first, end = this.series[0]!.last;
+    let start = this.series[0]!.first,
+      end = this.series[0]!.last;
     for (const s of this.series) {
       if (s.first < start) start = s.first;
       if (s.last > end) end = s.last;
@@ -712,7 +719,8 @@ class Mud {
     else {
       const old = this.sorted;
       const merged: Edge[] = new Array(old.length + edges.length);
-      let i = 0, j = 0;
+      let i = 0,
+        j = 0;
       for (let o = 0; o < merged.length; o++) {
         if (i >= old.length) merged[o] = edges[j++]!;
         else if (j >= edges.length) merged[o] = old[i++]!;
@@ -721,7 +729,9 @@ class Mud {
       }
       this.sorted = merged;
     }
-    let csum = 0.0, rate = 0.0, prevX = 0.0;
+    let csum = 0.0,
+      rate = 0.0,
+      prevX = 0.0;
     for (const e of this.sorted) {
       let newCsum = csum + (e.x - prevX) * rate;
       if (newCsum >= y) {
@@ -770,7 +780,8 @@ export function mmuPlot(curve: MMUCurve, quantiles: readonly number[] | null = n
   let xMax = xMin * 1e6;
   const b = curve.bounds();
   if (b && xMax > b.end - b.start) xMax = b.end - b.start;
-  const logMin = Math.log(xMin), logMax = Math.log(xMax);
+  const logMin = Math.log(xMin),
+    logMax = Math.log(xMax);
   const samples = 100;
   const plot: number[][] = [];
   for (let i = 0; i < samples; i++) {

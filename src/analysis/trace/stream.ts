@@ -8,7 +8,12 @@ import { TraceAnalyzer, type TraceAnalysis } from './analyse.js';
 export type ReadProgress = (bytesRead: number, events: number) => void;
 
 /** Streams the trace's events to `onEvent`, telling `onRead` after each chunk. */
-export async function readTraceEvents(chunks: AsyncIterable<Uint8Array>, input: string, onEvent: (e: OrderedEvent) => void, onRead?: ReadProgress): Promise<TraceHeader> {
+export async function readTraceEvents(
+  chunks: AsyncIterable<Uint8Array>,
+  input: string,
+  onEvent: (e: OrderedEvent) => void,
+  onRead?: ReadProgress,
+): Promise<TraceHeader> {
   let read = 0;
   let events = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {

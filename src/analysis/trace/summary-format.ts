@@ -47,7 +47,9 @@ function fmtFrac(v: number, prec: number): [number, string] {
   if (prec === 0) return [v, ''];
   const p = 10 ** prec;
   const int = Math.floor(v / p);
-  let f = String(v - int * p).padStart(prec, '0').replace(/0+$/, '');
+  let f = String(v - int * p)
+    .padStart(prec, '0')
+    .replace(/0+$/, '');
   if (f !== '') f = '.' + f;
   return [int, f];
 }
@@ -61,7 +63,16 @@ export function parseGoDuration(s: string): number {
     s = s.slice(1);
   }
   if (s === '0' || s === '0s') return 0;
-  const units: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, μs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+  const units: Record<string, bigint> = {
+    ns: 1n,
+    us: 1000n,
+    µs: 1000n,
+    μs: 1000n,
+    ms: 1_000_000n,
+    s: 1_000_000_000n,
+    m: 60_000_000_000n,
+    h: 3_600_000_000_000n,
+  };
   const re = /^(\d+)(?:\.(\d+))?(ns|us|µs|μs|ms|s|m|h)/;
   let total = 0n;
   if (s === '') return NaN;

@@ -92,7 +92,21 @@ export function goroutineGroups(goroutines: GoroutineSummary[]): GoroutineGroup[
     totalExec += g.stats.execTime;
     let gr = groups.get(g.name);
     if (!gr) {
-      gr = { name: g.name, count: 0, execTime: 0, execTimePercent: null, schedWaitTime: 0, blockTimeByReason: {}, syscallTime: 0, syscallBlockTime: 0, unknownTime: 0, totalTime: 0, rangeTime: {}, maxTotalTime: 0, goroutines: [] };
+      gr = {
+        name: g.name,
+        count: 0,
+        execTime: 0,
+        execTimePercent: null,
+        schedWaitTime: 0,
+        blockTimeByReason: {},
+        syscallTime: 0,
+        syscallBlockTime: 0,
+        unknownTime: 0,
+        totalTime: 0,
+        rangeTime: {},
+        maxTotalTime: 0,
+        goroutines: [],
+      };
       groups.set(g.name, gr);
       members.set(g.name, []);
     }

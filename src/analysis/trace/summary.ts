@@ -18,9 +18,27 @@
 // system goroutines that are still active when it ends are dropped).
 
 import type { Frame, Generation } from '../../formats/trace/reader.js';
-import { decodeRange, eventStackId, eventTask, stackFrames, transitionStackId, type OrderedEvent, type RangeView, type StateTransition } from '../../formats/trace/event.js';
+import {
+  decodeRange,
+  eventStackId,
+  eventTask,
+  stackFrames,
+  transitionStackId,
+  type OrderedEvent,
+  type RangeView,
+  type StateTransition,
+} from '../../formats/trace/event.js';
 import { goroutineGroups, regionTypes, taskTypes, type GoroutineGroup, type RegionTypeSummary, type TaskTypeSummary } from './summary-groups.js';
-import type { BlockInterval, CreationSeries, CreationTimeline, ExecStats, GoroutineSummary, SchedLatency, UserRegionSummary, UserTaskSummary } from './summary-types.js';
+import type {
+  BlockInterval,
+  CreationSeries,
+  CreationTimeline,
+  ExecStats,
+  GoroutineSummary,
+  SchedLatency,
+  UserRegionSummary,
+  UserTaskSummary,
+} from './summary-types.js';
 
 // ---------------------------------------------------------------------------
 // Results
@@ -102,7 +120,15 @@ class Stats {
     for (const [k, v] of this.blockTimeByReason) block[k] = v;
     const range: Record<string, number> = {};
     for (const [k, v] of this.rangeTime) range[k] = v;
-    return { execTime: this.execTime, schedWaitTime: this.schedWaitTime, blockTimeByReason: block, syscallTime: this.syscallTime, syscallBlockTime: this.syscallBlockTime, totalTime: this.totalTime, rangeTime: range };
+    return {
+      execTime: this.execTime,
+      schedWaitTime: this.schedWaitTime,
+      blockTimeByReason: block,
+      syscallTime: this.syscallTime,
+      syscallBlockTime: this.syscallBlockTime,
+      totalTime: this.totalTime,
+      rangeTime: range,
+    };
   }
 }
 
@@ -598,7 +624,17 @@ export class TraceSummarizer {
   private closeBlock(g: G, t: number, open: boolean): void {
     const d = t - g.blockAt;
     if (!g.longest || d > g.longest.duration) {
-      g.longest = { goroutine: g.id, name: '', reason: g.blockReason, duration: d, start: g.blockAt, end: t, open, sinceTraceStart: g.blockSinceStart, stack: g.blockStack };
+      g.longest = {
+        goroutine: g.id,
+        name: '',
+        reason: g.blockReason,
+        duration: d,
+        start: g.blockAt,
+        end: t,
+        open,
+        sinceTraceStart: g.blockSinceStart,
+        stack: g.blockStack,
+      };
     }
     g.blockAt = -1;
     g.blockStack = EMPTY;

@@ -17,7 +17,17 @@
 // GoStop, GoBlock, GoSyscallBegin), as `go tool trace` names them.
 
 import { decodeRange, eventRegion, stackFrames, transitionStackId, type OrderedEvent, type RangeView } from '../../formats/trace/event.js';
-import { EvGCActive, EvGCBegin, EvGCEnd, EvGoCreate, EvGoCreateBlocked, EvSTWBegin, EvSTWEnd, EvUserRegionBegin, EvUserRegionEnd } from '../../formats/trace/spec.js';
+import {
+  EvGCActive,
+  EvGCBegin,
+  EvGCEnd,
+  EvGoCreate,
+  EvGoCreateBlocked,
+  EvSTWBegin,
+  EvSTWEnd,
+  EvUserRegionBegin,
+  EvUserRegionEnd,
+} from '../../formats/trace/spec.js';
 import { GC_MARK, GC_STW, STATE_RUNNABLE, STATE_RUNNING, STATE_SYSCALL, STATE_WAITING, type Timeline } from '../../shared/timeline.js';
 
 // ---------------------------------------------------------------------------
@@ -336,7 +346,8 @@ export class TimelineBuilder {
       if (this.ivState.a[i] === STATE_RUNNING && this.ivAux.a[i]! >= 0) procInterval[procPos[procRow.get(this.ivAux.a[i]!)!]!++] = newPos[i]!;
     }
     for (let r = 0; r < procIds.length; r++) {
-      const lo = procOffset[r]!, hi = procOffset[r + 1]!;
+      const lo = procOffset[r]!,
+        hi = procOffset[r + 1]!;
       let sorted = true;
       for (let k = lo + 1; k < hi && sorted; k++) sorted = ivStart[procInterval[k]!]! >= ivEnd[procInterval[k - 1]!]!;
       if (!sorted) procInterval.subarray(lo, hi).sort((a, b) => ivStart[a]! - ivStart[b]! || a - b);

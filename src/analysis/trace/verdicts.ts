@@ -236,7 +236,15 @@ function schedLatency(a: TraceAnalysis): SchedLatencyVerdict | null {
 const isLock = (b: BlockInterval): boolean => b.reason.startsWith('sync') && b.stack.some((f) => /^sync\.\(\*(RW)?Mutex\)\./.test(f.func));
 
 function block(x: BlockInterval): BlockFinding {
-  return { goroutine: x.goroutine, name: x.name, durationNs: x.duration, open: x.open, reason: x.reason, sinceTraceStart: x.sinceTraceStart, site: stackSite(x.stack) };
+  return {
+    goroutine: x.goroutine,
+    name: x.name,
+    durationNs: x.duration,
+    open: x.open,
+    reason: x.reason,
+    sinceTraceStart: x.sinceTraceStart,
+    site: stackSite(x.stack),
+  };
 }
 
 function blocked(a: TraceAnalysis): BlockedVerdict | null {

@@ -227,7 +227,18 @@ export class HttpClient {
     let method = cfg.method;
     let body = cfg.body;
     let headers = cfg.headers;
-    const ex: Exchange = { index, traceparent, traceId: traceIdOf(traceparent), startedAtUnixMs: performance.timeOrigin + chainStart, hops, phases: null!, status: null, failure: null, body: null, bodyTruncated: false };
+    const ex: Exchange = {
+      index,
+      traceparent,
+      traceId: traceIdOf(traceparent),
+      startedAtUnixMs: performance.timeOrigin + chainStart,
+      hops,
+      phases: null!,
+      status: null,
+      failure: null,
+      body: null,
+      bodyTruncated: false,
+    };
 
     let t = new HopTimer();
     const intr: Interrupt = { abort: null };
@@ -259,7 +270,19 @@ export class HttpClient {
           keepHeaders: cfg.capture || cfg.maxRedirects > 0,
           bodyCap: cfg.capture ? cfg.bodyCap : 0,
         };
-        const hop: Hop = { url: url.href, method, status: null, reason: '', headers: [], bodyBytes: 0, phases: null!, conn: null, requestDump: null, responseDump: null, sentHeaders: cfg.capture ? req.headers : [] };
+        const hop: Hop = {
+          url: url.href,
+          method,
+          status: null,
+          reason: '',
+          headers: [],
+          bodyBytes: 0,
+          phases: null!,
+          conn: null,
+          requestDump: null,
+          responseDump: null,
+          sentHeaders: cfg.capture ? req.headers : [],
+        };
         hops.push(hop);
         let res: InResponse;
         try {
@@ -287,7 +310,11 @@ export class HttpClient {
         const location = headerValue(res.headers, 'location');
         if (location === undefined) return this.judged(ex);
         if (hops.length > cfg.maxRedirects) {
-          ex.failure = fail('redirects', 'transfer', `${cfg.method} ${cfg.url.href}: stopped after ${cfg.maxRedirects} redirects (the last to ${location.slice(0, 100)}): raise --max-redirs or check for a loop`).failure;
+          ex.failure = fail(
+            'redirects',
+            'transfer',
+            `${cfg.method} ${cfg.url.href}: stopped after ${cfg.maxRedirects} redirects (the last to ${location.slice(0, 100)}): raise --max-redirs or check for a loop`,
+          ).failure;
           return ex;
         }
         let next: URL;
@@ -324,7 +351,12 @@ export class HttpClient {
     if (!this.cfg.failStatus || status === null || status < 400 || ex.failure) return ex;
     const final = ex.hops[ex.hops.length - 1]!;
     const reason = final.reason || STATUS_CODES[status] || '';
-    ex.failure = fail('status', 'transfer', `${final.method} ${final.url}: the server answered ${status}${reason ? ` ${reason}` : ''} (--fail)`, String(status)).failure;
+    ex.failure = fail(
+      'status',
+      'transfer',
+      `${final.method} ${final.url}: the server answered ${status}${reason ? ` ${reason}` : ''} (--fail)`,
+      String(status),
+    ).failure;
     return ex;
   }
 
@@ -345,14 +377,30 @@ export class HttpClient {
   }
 
   /** Gets a connection (reused or new) and runs one exchange; retries once on a stale reused one. */
-  private async attempt(req: OutRequest, t: HopTimer, hop: Hop, intr: Interrupt, deadlines: Deadlines, firedNow: () => ExchangeFailed | null): Promise<InResponse> {
+  private async attempt(
+    req: OutRequest,
+    t: HopTimer,
+    hop: Hop,
+    intr: Interrupt,
+    deadlines: Deadlines,
+    firedNow: () => ExchangeFailed | null,
+  ): Promise<InResponse> {
     const key = req.url === this.cfg.url ? this.firstKey : `${req.url.protocol}//${req.url.host}`;
     for (let retry = 0; ; retry++) {
       let conn = retry === 0 ? this.takeIdle(key) : undefined;
       const reused = conn !== undefined;
       if (conn) {
         t.gotConn = now();
-        hop.conn = { id: conn.id, reused: true, wasIdle: true, idleMs: t.gotConn - conn.idleSince, remote: conn.remote, local: conn.local, protocol: conn.protocol, tls: null };
+        hop.conn = {
+          id: conn.id,
+          reused: true,
+          wasIdle: true,
+          idleMs: t.gotConn - conn.idleSince,
+          remote: conn.remote,
+          local: conn.local,
+          protocol: conn.protocol,
+          tls: null,
+        };
         this.reusedCount++;
       } else {
         conn = await this.connect(req.url, t, intr, deadlines, firedNow);
@@ -385,7 +433,14 @@ export class HttpClient {
         conn.close();
         const failure = (e as ExchangeFailed).failure;
         // A reused connection the server had already closed: nothing was answered, so send again (Go's Transport retries these too).
-        if (reused && retry === 0 && !failure.timeout && Number.isNaN(t.firstByte) && IDEMPOTENT.has(req.method) && (failure.kind === 'reset' || failure.kind === 'network')) {
+        if (
+          reused &&
+          retry === 0 &&
+          !failure.timeout &&
+          Number.isNaN(t.firstByte) &&
+          IDEMPOTENT.has(req.method) &&
+          (failure.kind === 'reset' || failure.kind === 'network')
+        ) {
           this.retries++;
           this.reusedCount--;
           t.gotConn = NaN;

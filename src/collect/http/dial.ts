@@ -85,7 +85,15 @@ export interface DialEvents {
   connected(): void;
 }
 
-export async function dial(url: URL, what: string, cfg: DialConfig, ctx: tls.SecureContext | null, t: HopTimer, intr: Interrupt, events: DialEvents): Promise<Dialed> {
+export async function dial(
+  url: URL,
+  what: string,
+  cfg: DialConfig,
+  ctx: tls.SecureContext | null,
+  t: HopTimer,
+  intr: Interrupt,
+  events: DialEvents,
+): Promise<Dialed> {
   const host = hostOf(url);
   const port = portOf(url);
   let addrs: string[];
@@ -174,7 +182,15 @@ interface ConnectStamps {
   t: HopTimer;
 }
 
-function connectTcp(addr: string, port: number, what: string, remote: string, intr: Interrupt, reads: Reads | null, stamps: ConnectStamps): Promise<net.Socket> {
+function connectTcp(
+  addr: string,
+  port: number,
+  what: string,
+  remote: string,
+  intr: Interrupt,
+  reads: Reads | null,
+  stamps: ConnectStamps,
+): Promise<net.Socket> {
   const socket = reads
     ? net.connect({
         host: addr,
@@ -199,7 +215,15 @@ function connectTcp(addr: string, port: number, what: string, remote: string, in
   });
 }
 
-function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.SecureContext, what: string, remote: string, intr: Interrupt): Promise<tls.TLSSocket> {
+function handshake(
+  socket: net.Socket,
+  host: string,
+  cfg: DialConfig,
+  ctx: tls.SecureContext,
+  what: string,
+  remote: string,
+  intr: Interrupt,
+): Promise<tls.TLSSocket> {
   const secure = tls.connect({
     socket,
     servername: net.isIP(host) ? undefined : host,
@@ -216,7 +240,15 @@ function handshake(socket: net.Socket, host: string, cfg: DialConfig, ctx: tls.S
  * Resolves with `socket` when it emits `ready`; an error rejects with a one-line failure in
  * `phase`; a timeout (through `intr`) destroys it and rejects with the timeout's failure.
  */
-function whenReady<S extends net.Socket>(socket: S, ready: 'connect' | 'secureConnect', phase: 'connect' | 'tls', what: string, remote: string, intr: Interrupt, stamp?: () => void): Promise<S> {
+function whenReady<S extends net.Socket>(
+  socket: S,
+  ready: 'connect' | 'secureConnect',
+  phase: 'connect' | 'tls',
+  what: string,
+  remote: string,
+  intr: Interrupt,
+  stamp?: () => void,
+): Promise<S> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       intr.abort = null;
@@ -276,7 +308,8 @@ function certProblem(f: TlsFacts): string {
   if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') why = 'the certificate is self-signed';
   else if (code === 'CERT_HAS_EXPIRED') why = 'the certificate has expired';
   else if (code === 'CERT_NOT_YET_VALID') why = 'the certificate is not valid yet';
-  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match|altnames/i.test(code)) why = `the certificate is for other names (${f.altNames.join(', ') || 'none'})`;
+  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match|altnames/i.test(code))
+    why = `the certificate is for other names (${f.altNames.join(', ') || 'none'})`;
   else if (code.startsWith('UNABLE_TO_')) why = 'the certificate is signed by an unknown authority';
   else why = `the certificate did not verify (${oneLine(code, 80)})`;
   return `TLS certificate not trusted: ${why} [${code}] (${cert}): pass --cacert FILE to trust its CA, or -k to skip verification`;

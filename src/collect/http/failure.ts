@@ -48,7 +48,12 @@ export function fromSystemError(what: string, phase: Phase, err: NodeJS.ErrnoExc
       return fail('dns', phase, `${what}: cannot resolve "${where}" (${code}): check the host name, or pin it with --resolve host:port:addr`, code);
     case 'ECONNRESET':
     case 'EPIPE':
-      return fail('reset', phase, `${what}: the connection was reset during ${PHASE_LABEL[phase]} (${code}): is this the right port (http vs https), and is the service healthy?`, code);
+      return fail(
+        'reset',
+        phase,
+        `${what}: the connection was reset during ${PHASE_LABEL[phase]} (${code}): is this the right port (http vs https), and is the service healthy?`,
+        code,
+      );
     case 'ETIMEDOUT':
       return fail('timeout', phase, `${what}: the operating system timed out during ${PHASE_LABEL[phase]} (${code}): is ${where} reachable (firewall)?`, code);
     case 'EHOSTUNREACH':
@@ -60,7 +65,12 @@ export function fromSystemError(what: string, phase: Phase, err: NodeJS.ErrnoExc
       return fail('unreachable', phase, `${what}: ${where} is unreachable (${code}): check the address, the IP version (-4/-6) and your network`, code);
   }
   if (phase === 'tls' || code.startsWith('ERR_SSL') || code === 'EPROTO' || /ssl|tls/i.test(err.message)) {
-    return fail('tls', 'tls', `${what}: TLS handshake with ${where} failed (${code || oneLine(err.message, 80)}): does it really serve https on this port? try http://`, code || null);
+    return fail(
+      'tls',
+      'tls',
+      `${what}: TLS handshake with ${where} failed (${code || oneLine(err.message, 80)}): does it really serve https on this port? try http://`,
+      code || null,
+    );
   }
   return fail('network', phase, `${what}: ${PHASE_LABEL[phase]} failed: ${code || oneLine(err.message, 120)}`, code || null);
 }

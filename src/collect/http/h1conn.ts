@@ -5,7 +5,18 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { TlsFacts } from '../../formats/http/exchange.js';
-import { BodyReader, fillTemplate, framingOf, headEnd, keepsAlive, MAX_HEAD_BYTES, parseResponseHead, ProtocolError, requestHead, type ResponseHead } from '../../formats/http/h1.js';
+import {
+  BodyReader,
+  fillTemplate,
+  framingOf,
+  headEnd,
+  keepsAlive,
+  MAX_HEAD_BYTES,
+  parseResponseHead,
+  ProtocolError,
+  requestHead,
+  type ResponseHead,
+} from '../../formats/http/h1.js';
 import type { Conn, ExchangeHooks, InResponse, OutRequest } from './conn.js';
 import { BodyCapture } from './conn.js';
 import type { Interrupt, Reads } from './dial.js';
@@ -182,7 +193,14 @@ export class H1Conn implements Conn {
       if (p.reader.done) this.finish(p);
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      this.settle(p, fail('protocol', Number.isNaN(p.t.firstByte) || !p.parsed ? 'serverProcessing' : 'transfer', `${p.what}: ${e.problem}: is this the right port (http vs https)?`));
+      this.settle(
+        p,
+        fail(
+          'protocol',
+          Number.isNaN(p.t.firstByte) || !p.parsed ? 'serverProcessing' : 'transfer',
+          `${p.what}: ${e.problem}: is this the right port (http vs https)?`,
+        ),
+      );
       this.close();
     }
   }
@@ -221,14 +239,29 @@ export class H1Conn implements Conn {
     if (p.parsed) {
       const got = p.reader!.bytes;
       const of = p.reader!.framing.kind === 'length' ? ` of ${p.reader!.framing.length}` : '';
-      this.settle(p, fail('truncated', 'transfer', `${p.what}: the body ended early: the connection closed after ${got}${of} bytes${err?.code ? ` (${err.code})` : ''}`, err?.code ?? null));
+      this.settle(
+        p,
+        fail(
+          'truncated',
+          'transfer',
+          `${p.what}: the body ended early: the connection closed after ${got}${of} bytes${err?.code ? ` (${err.code})` : ''}`,
+          err?.code ?? null,
+        ),
+      );
     } else if (err) {
       this.settle(p, fromSystemError(p.what, p.t.phase(), err, this.remote));
     } else if (p.received > 0) {
       this.settle(p, fail('protocol', 'serverProcessing', `${p.what}: the connection closed in the middle of the response head`));
     } else {
-      this.settle(p, fail('reset', p.t.phase(), `${p.what}: the server closed the connection without a response: is this the right port (http vs https), and is the service healthy?`, 'EOF'));
+      this.settle(
+        p,
+        fail(
+          'reset',
+          p.t.phase(),
+          `${p.what}: the server closed the connection without a response: is this the right port (http vs https), and is the service healthy?`,
+          'EOF',
+        ),
+      );
     }
   }
 }
-

@@ -77,7 +77,9 @@ export class H2Conn implements Conn {
         sent.push([name, v]);
       }
       const dump = req.captureHeads
-        ? [':method: ' + req.method, `:scheme: ${headers[':scheme']}`, ':authority: ' + req.url.host, ':path: ' + headers[':path']].concat(sent.map(([n, v]) => `${n}: ${v}`)).join('\r\n') + '\r\n\r\n'
+        ? [':method: ' + req.method, `:scheme: ${headers[':scheme']}`, ':authority: ' + req.url.host, ':path: ' + headers[':path']]
+            .concat(sent.map(([n, v]) => `${n}: ${v}`))
+            .join('\r\n') + '\r\n\r\n'
         : null;
       let settled = false;
       this.busy = true;
@@ -156,8 +158,17 @@ export class H2Conn implements Conn {
       stream.on('close', () => {
         if (settled) return;
         const code = stream.rstCode;
-        if (status) done(fail('truncated', 'transfer', `${what}: the HTTP/2 stream was reset after ${bytes} body bytes (RST_STREAM code ${code})`, `H2_${code}`));
-        else if (this.plain) done(fail('protocol', t.phase(), `${what}: no HTTP/2 response (the stream was closed, code ${code}): does the server speak HTTP/2 without TLS? drop --http2-prior-knowledge`, `H2_${code}`));
+        if (status)
+          done(fail('truncated', 'transfer', `${what}: the HTTP/2 stream was reset after ${bytes} body bytes (RST_STREAM code ${code})`, `H2_${code}`));
+        else if (this.plain)
+          done(
+            fail(
+              'protocol',
+              t.phase(),
+              `${what}: no HTTP/2 response (the stream was closed, code ${code}): does the server speak HTTP/2 without TLS? drop --http2-prior-knowledge`,
+              `H2_${code}`,
+            ),
+          );
         else done(fail('reset', t.phase(), `${what}: the HTTP/2 stream was closed without a response (RST_STREAM code ${code})`, `H2_${code}`));
       });
     });

@@ -16,7 +16,10 @@ function hostsFileFirst(): boolean {
   filesFirst = true;
   try {
     const line = /^\s*hosts:\s*(.*)$/m.exec(readFileSync(NSSWITCH, 'utf8'))?.[1] ?? '';
-    const sources = line.replace(/\[[^\]]*\]/g, ' ').split(/\s+/).filter(Boolean);
+    const sources = line
+      .replace(/\[[^\]]*\]/g, ' ')
+      .split(/\s+/)
+      .filter(Boolean);
     const files = sources.indexOf('files');
     const dns = sources.indexOf('dns');
     filesFirst = files >= 0 && (dns < 0 || files < dns);

@@ -7,7 +7,12 @@ import { sendLoop, type WorkerGo, type WorkerJob, type WorkerPart } from './load
 
 const job = workerData as WorkerJob;
 try {
-  const client = new HttpClient({ ...job.cfg, url: new URL(job.cfg.url), resolve: new Map(job.cfg.resolve), body: job.cfg.body ? Buffer.from(job.cfg.body) : null });
+  const client = new HttpClient({
+    ...job.cfg,
+    url: new URL(job.cfg.url),
+    resolve: new Map(job.cfg.resolve),
+    body: job.cfg.body ? Buffer.from(job.cfg.body) : null,
+  });
   const samples = Samples.attach(job.requests, job.buffers);
   const ctl = new Int32Array(job.ctl);
   const go = await new Promise<WorkerGo>((resolve) => {

@@ -114,7 +114,14 @@ async function until(at: number, ctl: Int32Array): Promise<boolean> {
 }
 
 /** Sends requests until the shared counter reaches `requests`, the time is up or STOP is set. */
-export async function sendLoop(client: HttpClient, samples: Samples, ctl: Int32Array, pace: Pace, loops: number, fixedTraceparent: string | null): Promise<void> {
+export async function sendLoop(
+  client: HttpClient,
+  samples: Samples,
+  ctl: Int32Array,
+  pace: Pace,
+  loops: number,
+  fixedTraceparent: string | null,
+): Promise<void> {
   const ids = new TraceIdSource();
   const { requests, t0, rate } = pace;
   const endAt = pace.durationMs === null ? Infinity : t0 + pace.durationMs;
@@ -239,7 +246,14 @@ export interface WorkerGo {
   t0Epoch: number;
 }
 
-function runWorkers(cfg: ClientConfig, opts: LoadOptions, threads: number, buffers: SampleBuffers, ctl: Int32Array, started: (t: number) => void): Promise<WorkerPart[]> {
+function runWorkers(
+  cfg: ClientConfig,
+  opts: LoadOptions,
+  threads: number,
+  buffers: SampleBuffers,
+  ctl: Int32Array,
+  started: (t: number) => void,
+): Promise<WorkerPart[]> {
   const base = { ...cfg, url: cfg.url.href, resolve: [...cfg.resolve], body: cfg.body ? new Uint8Array(cfg.body) : null };
   const workers: Worker[] = [];
   const results: Promise<WorkerPart>[] = [];
@@ -249,7 +263,16 @@ function runWorkers(cfg: ClientConfig, opts: LoadOptions, threads: number, buffe
   const conc = Math.min(opts.concurrency, opts.requests);
   for (let w = 0; w < threads; w++) {
     const loops = Math.floor(conc / threads) + (w < conc % threads ? 1 : 0);
-    const job: WorkerJob = { cfg: base, requests: opts.requests, durationMs: opts.durationMs, rate: opts.rate, loops, fixedTraceparent: opts.fixedTraceparent, buffers, ctl: ctl.buffer as SharedArrayBuffer };
+    const job: WorkerJob = {
+      cfg: base,
+      requests: opts.requests,
+      durationMs: opts.durationMs,
+      rate: opts.rate,
+      loops,
+      fixedTraceparent: opts.fixedTraceparent,
+      buffers,
+      ctl: ctl.buffer as SharedArrayBuffer,
+    };
     const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: job });
     workers.push(worker);
     results.push(

@@ -85,7 +85,15 @@ async function warmTls(): Promise<void> {
     });
     const port = (server.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => {
-      const c = tls.connect({ host: '127.0.0.1', port, pskCallback: () => ({ psk: key, identity: 'goscope' }), ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined, ALPNProtocols: ['h2', 'http/1.1'] });
+      const c = tls.connect({
+        host: '127.0.0.1',
+        port,
+        pskCallback: () => ({ psk: key, identity: 'goscope' }),
+        ciphers: 'PSK-AES128-GCM-SHA256',
+        maxVersion: 'TLSv1.2',
+        checkServerIdentity: () => undefined,
+        ALPNProtocols: ['h2', 'http/1.1'],
+      });
       c.on('error', () => resolve());
       c.on('secureConnect', () => {
         c.getPeerCertificate();
@@ -117,7 +125,25 @@ async function warmH2(): Promise<void> {
     const conn = new H2Conn(0, socket, `http://127.0.0.1:${port}`, '', '', null, true);
     const url = new URL(`http://127.0.0.1:${port}/`);
     for (let i = 0; i < 2; i++) {
-      await conn.exchange({ method: 'GET', url, headers: [['Host', url.host], ['traceparent', '']], traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', body: null, template: null, captureHeads: true, keepHeaders: true, bodyCap: 16 }, new HopTimer(), { wrote() {}, head() {} }, { abort: null });
+      await conn.exchange(
+        {
+          method: 'GET',
+          url,
+          headers: [
+            ['Host', url.host],
+            ['traceparent', ''],
+          ],
+          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+          body: null,
+          template: null,
+          captureHeads: true,
+          keepHeaders: true,
+          bodyCap: 16,
+        },
+        new HopTimer(),
+        { wrote() {}, head() {} },
+        { abort: null },
+      );
     }
     conn.close();
   } finally {

@@ -102,7 +102,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       try {
         data = await gunzipAsync(body, { maxOutputLength: maxRequest });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new TooLarge(`the inflated body exceeds ${maxRequest} bytes`);
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+          throw new TooLarge(`the inflated body exceeds ${maxRequest} bytes`);
         throw new BadRequest(`corrupt gzip body (${(e as Error).message})`);
       }
     }
@@ -216,7 +217,10 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
           'grpc-status': String(code),
           'grpc-message': encodeURIComponent(message),
         };
-        if (retry !== undefined) h['grpc-status-details-bin'] = Buffer.from(encodeRpcStatus(code, message, retry)).toString('base64').replace(/=+$/, '');
+        if (retry !== undefined)
+          h['grpc-status-details-bin'] = Buffer.from(encodeRpcStatus(code, message, retry))
+            .toString('base64')
+            .replace(/=+$/, '');
         if (!stream.headersSent) stream.respond(h, { endStream: true });
         else stream.close(http2.constants.NGHTTP2_CANCEL);
       };

@@ -19,12 +19,7 @@ export interface Debug1Result {
 
 const TOTAL = /^(goroutine|goroutineleak) profile: total (\d+)$/;
 
-export async function parseDebug1(
-  chunks: Chunks,
-  input: string,
-  emit: (g: Goroutine) => void,
-  opts: { allowPartial?: boolean } = {},
-): Promise<Debug1Result> {
+export async function parseDebug1(chunks: Chunks, input: string, emit: (g: Goroutine) => void, opts: { allowPartial?: boolean } = {}): Promise<Debug1Result> {
   let declared = -1;
   let leakProfile = false;
   let cur: Goroutine | null = null;

@@ -30,7 +30,20 @@ export async function parseGoroutines(chunks: Chunks, input: string, emit: (g: G
   } else {
     ({ head, rest } = await peek(rest, 4096));
   }
-  const info: DumpInfo = { input, format: 'text', gzipped, leakProfile: false, total: 0, records: 0, crash: null, signal: null, skipped: null, lines: 0, bytes: 0, truncated: false };
+  const info: DumpInfo = {
+    input,
+    format: 'text',
+    gzipped,
+    leakProfile: false,
+    total: 0,
+    records: 0,
+    crash: null,
+    signal: null,
+    skipped: null,
+    lines: 0,
+    bytes: 0,
+    truncated: false,
+  };
   const start = head.subarray(0, 64).toString('latin1').trimStart();
   if (start.startsWith('goroutine profile: total') || start.startsWith('goroutineleak profile: total')) {
     const r = await parseDebug1(rest, input, emit, opts);
@@ -45,7 +58,17 @@ export async function parseGoroutines(chunks: Chunks, input: string, emit: (g: G
     return { ...info, format: 'pprof', leakProfile: r.leakProfile, total: r.total, records: r.records, bytes: bytes.length };
   }
   const r = await parseTextDump(rest, input, emit, opts);
-  return { ...info, total: r.total, records: r.records, crash: r.crash, signal: r.signal, skipped: r.skipped, lines: r.lines, bytes: r.bytes, truncated: r.truncated };
+  return {
+    ...info,
+    total: r.total,
+    records: r.records,
+    crash: r.crash,
+    signal: r.signal,
+    skipped: r.skipped,
+    lines: r.lines,
+    bytes: r.bytes,
+    truncated: r.truncated,
+  };
 }
 
 /**

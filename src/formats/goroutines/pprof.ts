@@ -16,7 +16,10 @@ export function goroutinesFromProfile(p: Profile, input: string, emit: (g: Gorou
     const types = p.sampleTypes.map((t) => `${t.type}/${t.unit}`).join(', ') || 'none';
     throw new FormatError(input, '', `a pprof profile of ${types}, not a goroutine profile`, 'goroutine commands need /debug/pprof/goroutine');
   }
-  const vi = Math.max(0, p.sampleTypes.findIndex((t) => t.type === 'goroutine' || t.type === 'goroutineleak'));
+  const vi = Math.max(
+    0,
+    p.sampleTypes.findIndex((t) => t.type === 'goroutine' || t.type === 'goroutineleak'),
+  );
   const idx = indexProfile(p);
   // Frames per location, built once: a location with inlined calls yields several frames,
   // innermost first (profile.proto: the last Line is the caller).

@@ -162,12 +162,7 @@ function isFuncName(s: string, b: number, e: number): boolean {
  * Hot loop: lines arrive by index in the decoded chunk (scanLines); only the pieces a frame
  * keeps (function, arguments, file) are sliced out.
  */
-export async function parseTextDump(
-  chunks: Chunks,
-  input: string,
-  emit: (g: Goroutine) => void,
-  opts: TextOptions = {},
-): Promise<TextResult> {
+export async function parseTextDump(chunks: Chunks, input: string, emit: (g: Goroutine) => void, opts: TextOptions = {}): Promise<TextResult> {
   let st = St.Outside;
   let g: Goroutine | null = null;
   let pendingFunc = '';
@@ -228,7 +223,11 @@ export async function parseTextDump(
       if (st === St.File || st === St.CreatedFile || st === St.AncestorFile) {
         truncatedAt = lineNo;
         const created = st === St.CreatedFile;
-        tentative = { line: pendingLine, text: pendingText(created), problem: created ? '"created by" line without its file:line' : 'function line without its file:line' };
+        tentative = {
+          line: pendingLine,
+          text: pendingText(created),
+          problem: created ? '"created by" line without its file:line' : 'function line without its file:line',
+        };
       }
       finish();
       return;

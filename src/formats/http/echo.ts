@@ -23,7 +23,8 @@ export function parseEcho(body: Buffer | null): Echoed | { error: string } {
   const headers: HeaderList = [];
   if (Array.isArray(raw)) {
     for (const e of raw) {
-      if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || typeof e[1] !== 'string') return { error: '"headers" is an array but not of [name, value] pairs' };
+      if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || typeof e[1] !== 'string')
+        return { error: '"headers" is an array but not of [name, value] pairs' };
       headers.push([e[0], e[1]]);
     }
   } else if (raw && typeof raw === 'object') {

@@ -54,9 +54,18 @@ export function parseResponseHead(buf: Buffer, size: number, keepHeaders = true)
   // "HTTP/1.x SSS[ reason]"
   const ok =
     firstEnd >= 12 &&
-    buf[0] === 72 && buf[1] === 84 && buf[2] === 84 && buf[3] === 80 && buf[4] === 47 && buf[5] === 49 && buf[6] === 46 &&
-    (buf[7] === 48 || buf[7] === 49) && buf[8] === 32 &&
-    isDigit(buf[9]!) && isDigit(buf[10]!) && isDigit(buf[11]!) &&
+    buf[0] === 72 &&
+    buf[1] === 84 &&
+    buf[2] === 84 &&
+    buf[3] === 80 &&
+    buf[4] === 47 &&
+    buf[5] === 49 &&
+    buf[6] === 46 &&
+    (buf[7] === 48 || buf[7] === 49) &&
+    buf[8] === 32 &&
+    isDigit(buf[9]!) &&
+    isDigit(buf[10]!) &&
+    isDigit(buf[11]!) &&
     (firstEnd === 12 || buf[12] === 32);
   if (!ok) {
     const shown = buf.toString('latin1', 0, Math.min(firstEnd, 60)).replace(/[^\x20-\x7e]/g, '?');
@@ -90,7 +99,13 @@ export function parseResponseHead(buf: Buffer, size: number, keepHeaders = true)
         }
         if (b === 32 || b === 9) break;
       }
-      if (colon <= pos) throw new ProtocolError(`malformed response header line "${buf.toString('latin1', pos, end).replace(/[^\x20-\x7e]/g, '?').slice(0, 60)}"`);
+      if (colon <= pos)
+        throw new ProtocolError(
+          `malformed response header line "${buf
+            .toString('latin1', pos, end)
+            .replace(/[^\x20-\x7e]/g, '?')
+            .slice(0, 60)}"`,
+        );
       let v0 = colon + 1;
       let v1 = end;
       while (v0 < v1 && (buf[v0] === 32 || buf[v0] === 9)) v0++;
@@ -100,7 +115,8 @@ export function parseResponseHead(buf: Buffer, size: number, keepHeaders = true)
       const len = colon - pos;
       if (len === 17 && sameName(buf, pos, TE)) te = te === undefined ? buf.toString('latin1', v0, v1) : `${te}, ${buf.toString('latin1', v0, v1)}`;
       else if (len === 14 && sameName(buf, pos, CL)) cl = cl === undefined ? buf.toString('latin1', v0, v1) : `${cl}, ${buf.toString('latin1', v0, v1)}`;
-      else if (len === 10 && sameName(buf, pos, CONN)) conn = conn === undefined ? buf.toString('latin1', v0, v1) : `${conn}, ${buf.toString('latin1', v0, v1)}`;
+      else if (len === 10 && sameName(buf, pos, CONN))
+        conn = conn === undefined ? buf.toString('latin1', v0, v1) : `${conn}, ${buf.toString('latin1', v0, v1)}`;
     }
     if (eol < 0) break;
     pos = eol + 1;
@@ -346,10 +362,18 @@ export interface RequestTemplate {
 /** `headers` carries a traceparent field with an empty value, where each request's goes. */
 export function requestTemplate(method: string, target: string, headers: HeaderList, body: Buffer | null): RequestTemplate {
   const marker = '\u0000'.repeat(55);
-  const head = requestHead(method, target, headers.map(([n, v]) => (n === 'traceparent' && v === '' ? [n, marker] : [n, v])));
+  const head = requestHead(
+    method,
+    target,
+    headers.map(([n, v]) => (n === 'traceparent' && v === '' ? [n, marker] : [n, v])),
+  );
   const at = head.indexOf(marker);
   if (at < 0) return { prefix: Buffer.concat([Buffer.from(head, 'latin1'), body ?? Buffer.alloc(0)]), suffix: Buffer.alloc(0), traced: false };
-  return { prefix: Buffer.from(head.slice(0, at), 'latin1'), suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body ?? Buffer.alloc(0)]), traced: true };
+  return {
+    prefix: Buffer.from(head.slice(0, at), 'latin1'),
+    suffix: Buffer.concat([Buffer.from(head.slice(at + 55), 'latin1'), body ?? Buffer.alloc(0)]),
+    traced: true,
+  };
 }
 
 /** The request's bytes with this (55-character, version 00) traceparent. */

@@ -145,7 +145,13 @@ export class Samples {
   /** (Re)creates the views over the buffers as they are now. */
   private view(): void {
     const b = this.buffers;
-    const room = Math.min(...b.phases.map((x) => x.byteLength / WIDTH.phase), b.wait.byteLength / WIDTH.wait, b.status.byteLength / WIDTH.status, b.reused.byteLength / WIDTH.reused, b.traceIds.byteLength / WIDTH.traceId);
+    const room = Math.min(
+      ...b.phases.map((x) => x.byteLength / WIDTH.phase),
+      b.wait.byteLength / WIDTH.wait,
+      b.status.byteLength / WIDTH.status,
+      b.reused.byteLength / WIDTH.reused,
+      b.traceIds.byteLength / WIDTH.traceId,
+    );
     PHASES.forEach((p, k) => {
       this.phases[p] = new Float64Array(b.phases[k]!, 0, room);
     });
@@ -166,7 +172,13 @@ function allocate(capacity: number, initial: number, shared: boolean): Samples['
     const Ctor = (shared ? SharedArrayBuffer : ArrayBuffer) as unknown as new (n: number, o?: { maxByteLength: number }) => Buf;
     return new Ctor(room * width, opts);
   };
-  return { phases: PHASES.map(() => make(WIDTH.phase) as SharedArrayBuffer), wait: make(WIDTH.wait), status: make(WIDTH.status), reused: make(WIDTH.reused), traceIds: make(WIDTH.traceId) } as Samples['buffers'];
+  return {
+    phases: PHASES.map(() => make(WIDTH.phase) as SharedArrayBuffer),
+    wait: make(WIDTH.wait),
+    status: make(WIDTH.status),
+    reused: make(WIDTH.reused),
+    traceIds: make(WIDTH.traceId),
+  } as Samples['buffers'];
 }
 
 /**

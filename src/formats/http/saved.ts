@@ -28,14 +28,24 @@ export function readSavedHttp(text: string, input: string): ClientRequest[] {
   } catch (e) {
     throw new FormatError(input, '', `not JSON (${(e as Error).message})`, 'pass a file written by goscope http --json');
   }
-  if (!isObj(doc) || doc.schema !== 'goscope.http/v1') throw new FormatError(input, '', 'not a goscope http --json result (no "schema": "goscope.http/v1")', 'pass a file written by goscope http --json');
+  if (!isObj(doc) || doc.schema !== 'goscope.http/v1')
+    throw new FormatError(input, '', 'not a goscope http --json result (no "schema": "goscope.http/v1")', 'pass a file written by goscope http --json');
   const method = str(doc.method) || 'GET';
   const url = str(doc.url);
   if (doc.mode === 'single') {
     const id = str(doc.traceId);
     if (!/^[0-9a-f]{32}$/.test(id)) return [];
     const p = isObj(doc.phases) ? doc.phases : {};
-    const phases: Phases = { dns: num(p.dns), connect: num(p.connect), tls: num(p.tls), requestWrite: num(p.requestWrite), serverProcessing: num(p.serverProcessing), transfer: num(p.transfer), ttfb: num(p.ttfb), total: num(p.total) };
+    const phases: Phases = {
+      dns: num(p.dns),
+      connect: num(p.connect),
+      tls: num(p.tls),
+      requestWrite: num(p.requestWrite),
+      serverProcessing: num(p.serverProcessing),
+      transfer: num(p.transfer),
+      ttfb: num(p.ttfb),
+      total: num(p.total),
+    };
     return [{ traceId: id, method, url, status: num(doc.status), startedAtUnixMs: num(doc.startedAtUnixMs), phases, totalMs: phases.total }];
   }
   const out: ClientRequest[] = [];

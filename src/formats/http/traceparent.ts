@@ -28,7 +28,12 @@ export function parseTraceparent(text: string): TraceParent | { error: string } 
   const traceId = v.slice(3, 35);
   const parentId = v.slice(36, 52);
   const flags = v.slice(53, 55);
-  for (const [name, field] of [['version', version], ['trace-id', traceId], ['parent-id', parentId], ['trace-flags', flags]] as const) {
+  for (const [name, field] of [
+    ['version', version],
+    ['trace-id', traceId],
+    ['parent-id', parentId],
+    ['trace-flags', flags],
+  ] as const) {
     if (!HEX.test(field)) {
       return { error: /[A-F]/.test(field) && /^[0-9a-fA-F]+$/.test(field) ? `${name} must be lowercase hex` : `${name} "${field}" is not hex` };
     }

@@ -41,7 +41,8 @@ export interface SchedSample {
   localRunqueue: number;
 }
 
-const GC = /^gc (\d+) @([\d.]+)s (\d+)%: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock, [^,]* ms cpu, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal,(?:.*?, )?\s*(\d+) P( \(forced\))?\s*$/;
+const GC =
+  /^gc (\d+) @([\d.]+)s (\d+)%: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock, [^,]* ms cpu, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal,(?:.*?, )?\s*(\d+) P( \(forced\))?\s*$/;
 const SCHED = /^SCHED (\d+)ms: (.*)$/;
 
 export function parseGcLine(s: string, line: number): GcCycle | null {
@@ -73,7 +74,13 @@ export function parseSchedLine(s: string, line: number): SchedSample | null {
   for (const p of m[2]!.matchAll(/(\w+)=(-?\d+)/g)) kv[p[1]!] = Number(p[2]);
   if (kv.gomaxprocs === undefined) return null;
   const local = /runqueue=\d+ \[([\d ]*)\]/.exec(m[2]!);
-  const localRunqueue = local ? local[1]!.trim().split(/\s+/).filter(Boolean).reduce((a, b) => a + Number(b), 0) : 0;
+  const localRunqueue = local
+    ? local[1]!
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .reduce((a, b) => a + Number(b), 0)
+    : 0;
   return {
     line,
     atMs: Number(m[1]),

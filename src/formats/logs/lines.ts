@@ -115,7 +115,13 @@ export async function scanLogLines(
  * numbers), and hands on each line that holds a hit once. Returns where the last complete
  * line ends.
  */
-function scanNeedles(buf: Buffer, pos: number, needles: readonly Buffer[], emit: (b: Buffer, s: number, e: number, cut: boolean) => void, st: LineScan): number {
+function scanNeedles(
+  buf: Buffer,
+  pos: number,
+  needles: readonly Buffer[],
+  emit: (b: Buffer, s: number, e: number, cut: boolean) => void,
+  st: LineScan,
+): number {
   const end = buf.lastIndexOf(10);
   if (end < pos) return pos;
   const next = needles.map((n) => buf.indexOf(n, pos));

@@ -71,7 +71,22 @@ export function parseLogLine(line: string, input: string, lineNo: number): LineR
 }
 
 function blank(input: string, line: number): LogEntry {
-  return { input, line, timeNs: null, level: '', levelText: '', message: '', service: '', traceId: '', spanId: '', traceKey: '', source: '', error: '', fields: {}, dialect: 'text' };
+  return {
+    input,
+    line,
+    timeNs: null,
+    level: '',
+    levelText: '',
+    message: '',
+    service: '',
+    traceId: '',
+    spanId: '',
+    traceKey: '',
+    source: '',
+    error: '',
+    fields: {},
+    dialect: 'text',
+  };
 }
 
 function parseJsonObject(t: string): Record<string, unknown> | null {

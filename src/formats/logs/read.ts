@@ -85,7 +85,18 @@ const BLOCK_LINE =
 const STACK_LINE = /^(?:\t|[\w./*()[\]-]+\.[\w*()[\]-]+$|[^\s{}"=]+\(.*\)$)/;
 
 export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts: ReadOptions = {}): Promise<ReadStats> {
-  const stats: ReadStats = { bytes: 0, lines: 0, longLines: 0, gzipped: false, entries: 0, unreadable: 0, continuation: 0, crashes: 0, gcLines: 0, schedLines: 0 };
+  const stats: ReadStats = {
+    bytes: 0,
+    lines: 0,
+    longLines: 0,
+    gzipped: false,
+    entries: 0,
+    unreadable: 0,
+    continuation: 0,
+    crashes: 0,
+    gcLines: 0,
+    schedLines: 0,
+  };
   const filtered = !!opts.needles?.length;
   let pending: LogEntry | null = null as LogEntry | null;
   let stack: string[] = [];
@@ -174,7 +185,12 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
     if ('unreadable' in r) {
       if (r.unreadable === 'empty line') return;
       stats.unreadable++;
-      sink.unreadable?.({ input, line: lineNo, reason: cut ? `${r.unreadable} (line cut at ${opts.maxLine ?? 'the cap'} bytes)` : r.unreadable, text: s.slice(0, 80) });
+      sink.unreadable?.({
+        input,
+        line: lineNo,
+        reason: cut ? `${r.unreadable} (line cut at ${opts.maxLine ?? 'the cap'} bytes)` : r.unreadable,
+        text: s.slice(0, 80),
+      });
       return;
     }
     const e = r.entry;
@@ -201,10 +217,15 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
     let total = 0;
     let signal = '';
     try {
-      const r = await parseTextDump(fromBuffer(Buffer.from(text)), input, (g) => {
-        total++;
-        if (goroutines.length < MAX_GOROUTINES) goroutines.push(g);
-      }, { allowPartial: true, args: false });
+      const r = await parseTextDump(
+        fromBuffer(Buffer.from(text)),
+        input,
+        (g) => {
+          total++;
+          if (goroutines.length < MAX_GOROUTINES) goroutines.push(g);
+        },
+        { allowPartial: true, args: false },
+      );
       signal = r.signal ?? '';
     } catch {
       // A block the goroutine parser cannot read is still a crash, without its goroutines.

@@ -13,17 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { FormatError } from '../../errors.js';
 import { bombError, gzipError } from '../input.js';
 import { limit, limitHint } from '../../lib/limits.js';
-import type {
-  Int64,
-  Label,
-  Line,
-  Location,
-  Mapping,
-  Profile,
-  ProfileFunction,
-  Sample,
-  ValueType,
-} from './profile.js';
+import type { Int64, Label, Line, Location, Mapping, Profile, ProfileFunction, Sample, ValueType } from './profile.js';
 import { Reader, WIRE_LEN, WIRE_VARINT } from '../protobuf/wire.js';
 
 export interface DecodeOptions {
@@ -839,7 +829,6 @@ class Decoder {
     this.r.fail(at, `sample refers to location id ${id}, which does not exist`);
   }
 }
-
 
 const TOP_NAMES: Array<string | undefined> = [
   undefined,

@@ -17,15 +17,4 @@ export {
   sumInt64,
   toBigInt,
 } from './profile.js';
-export type {
-  Int64,
-  Label,
-  Line,
-  Location,
-  Mapping,
-  Profile,
-  ProfileFunction,
-  ProfileIndex,
-  Sample,
-  ValueType,
-} from './profile.js';
+export type { Int64, Label, Line, Location, Mapping, Profile, ProfileFunction, ProfileIndex, Sample, ValueType } from './profile.js';

@@ -17,8 +17,15 @@ export const MEDIA_TYPES: Record<ExpositionFormat, string> = {
 /** The format a Content-Type names, or undefined when it names none of them. */
 export function formatOfContentType(contentType: string | undefined): ExpositionFormat | undefined {
   if (!contentType) return undefined;
-  const [type = '', ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
-  const param = (k: string) => params.find((p) => p.startsWith(k + '='))?.slice(k.length + 1).replace(/^"|"$/g, '');
+  const [type = '', ...params] = contentType
+    .toLowerCase()
+    .split(';')
+    .map((s) => s.trim());
+  const param = (k: string) =>
+    params
+      .find((p) => p.startsWith(k + '='))
+      ?.slice(k.length + 1)
+      .replace(/^"|"$/g, '');
   if (type === 'application/openmetrics-text') return 'openmetrics';
   if (type === 'application/vnd.google.protobuf') {
     return param('proto') === 'io.prometheus.client.metricfamily' && param('encoding') === 'delimited' ? 'protobuf' : undefined;
@@ -46,7 +53,12 @@ export function sniffFormat(head: Uint8Array, tail?: Uint8Array): ExpositionForm
   const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
   const end = tail ? Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength).toString('latin1') : '';
   if (/(^|\n)# EOF\n?$/.test(end) || /(^|\n)# EOF\n?$/.test(text)) return 'openmetrics';
-  if (/(^|\n)# UNIT \S/.test(text) || /(^|\n)# TYPE \S+ (unknown|info|stateset|gaugehistogram)\n/.test(text) || /\} \S+ # \{/.test(text) || / \S+ # \{[^}\n]*\} \S/.test(text)) {
+  if (
+    /(^|\n)# UNIT \S/.test(text) ||
+    /(^|\n)# TYPE \S+ (unknown|info|stateset|gaugehistogram)\n/.test(text) ||
+    /\} \S+ # \{/.test(text) ||
+    / \S+ # \{[^}\n]*\} \S/.test(text)
+  ) {
     return 'openmetrics';
   }
   return 'text';

@@ -494,7 +494,16 @@ export class TextParser {
     return { f: this.family(name, 'untyped', false), suffix: '' };
   }
 
-  private add(name: string, labels: string[], le: string | undefined, quantile: string | undefined, value: number, ts: number | undefined, exemplar: boolean, lineNo: number): void {
+  private add(
+    name: string,
+    labels: string[],
+    le: string | undefined,
+    quantile: string | undefined,
+    value: number,
+    ts: number | undefined,
+    exemplar: boolean,
+    lineNo: number,
+  ): void {
     const { f, suffix } = this.resolve(name);
     if (f !== this.current) {
       this.flush();

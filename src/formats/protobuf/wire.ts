@@ -219,7 +219,10 @@ export class Reader {
     const n = this.uint();
     const left = this.end - this.pos;
     if (n > left) {
-      this.fail(at, `truncated data: length ${n > Number.MAX_SAFE_INTEGER ? 'prefix ≥ 2^53' : n} exceeds the ${left} byte${left === 1 ? '' : 's'} left in ${this.end === this.buf.length ? 'the input' : 'the enclosing message'}`);
+      this.fail(
+        at,
+        `truncated data: length ${n > Number.MAX_SAFE_INTEGER ? 'prefix ≥ 2^53' : n} exceeds the ${left} byte${left === 1 ? '' : 's'} left in ${this.end === this.buf.length ? 'the input' : 'the enclosing message'}`,
+      );
     }
     return n;
   }

@@ -44,7 +44,20 @@ export class EventOrderer {
   }
 
   private sync(time: number, g: Generation | null): OrderedEvent {
-    return { type: EvSync, name: 'Sync', kind: 'Sync', time, m: -1, p: -1, g: -1, args: [++this.syncs], gen: g?.gen ?? 0, transition: undefined, table: g, extraString: '' };
+    return {
+      type: EvSync,
+      name: 'Sync',
+      kind: 'Sync',
+      time,
+      m: -1,
+      p: -1,
+      g: -1,
+      args: [++this.syncs],
+      gen: g?.gen ?? 0,
+      transition: undefined,
+      table: g,
+      extraString: '',
+    };
   }
 
   /** Orders one generation. Throws a FormatError on a trace Go would also reject. */
@@ -71,7 +84,20 @@ export class EventOrderer {
       if (frontier.length === 0 && si >= samples.length) break;
       if (si < samples.length && (frontier.length === 0 || samples[si]!.time < frontier[0]!.ev.time)) {
         const { s, time } = samples[si++]!;
-        this.out({ type: EvCPUSample, name: 'CPUSample', kind: 'StackSample', time, m: s.m, p: s.p, g: s.g, args: [s.stack], gen: gen.gen, transition: undefined, table: gen, extraString: '' });
+        this.out({
+          type: EvCPUSample,
+          name: 'CPUSample',
+          kind: 'StackSample',
+          time,
+          m: s.m,
+          p: s.p,
+          g: s.g,
+          args: [s.stack],
+          gen: gen.gen,
+          transition: undefined,
+          table: gen,
+          extraString: '',
+        });
         continue;
       }
       // tryAdvance(0), inlined: heapUpdate at the root is a sift-down.

@@ -196,7 +196,9 @@ export function stackFrames(table: Generation | null, id: number): Frame[] {
   for (let i = 0; i < pcs.length; i++) {
     const pc = pcs[i]!;
     const f = table.frames.get(pc);
-    out[i] = f ? { pc, func: table.strings.get(f.funcID) ?? '', file: table.strings.get(f.fileID) ?? '', line: f.line } : { pc: 0, func: '', file: '', line: 0 };
+    out[i] = f
+      ? { pc, func: table.strings.get(f.funcID) ?? '', file: table.strings.get(f.fileID) ?? '', line: f.line }
+      : { pc: 0, func: '', file: '', line: 0 };
   }
   return out;
 }
@@ -423,7 +425,10 @@ export function eventString(e: OrderedEvent): string {
     case 'RangeEnd': {
       const r = eventRange(e);
       s += ` Name=${goQuote(r.name)} Scope=${scopeString(r.scope)}`;
-      if (e.kind === 'RangeEnd') s += ` Attributes=[${rangeAttributes(e).map((a) => `${goQuote(a.name)}=Value{Uint64(${a.value})}`).join(' ')}]`;
+      if (e.kind === 'RangeEnd')
+        s += ` Attributes=[${rangeAttributes(e)
+          .map((a) => `${goQuote(a.name)}=Value{Uint64(${a.value})}`)
+          .join(' ')}]`;
       break;
     }
     case 'TaskBegin':

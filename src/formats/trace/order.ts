@@ -120,7 +120,9 @@ interface Ctx {
   g: number;
 }
 
-const MUST_NOT = 0, MAY = 1, MUST = 2;
+const MUST_NOT = 0,
+  MAY = 1,
+  MUST = 2;
 type Req = [number, number, number]; // M, P, G
 const userGoReqs: Req = [MUST, MUST, MUST];
 // The other requirement triples (M, P, G), allocated once.
@@ -134,7 +136,9 @@ const req_Y_N_M: Req = [MUST, MUST_NOT, MAY];
 const gt = (id: number, from: GoState, to: GoState, reason = ''): StateTransition => ({ resource: 'goroutine', id, from, to, reason });
 const pt = (id: number, from: ProcState, to: ProcState): StateTransition => ({ resource: 'proc', id, from, to, reason: '' });
 
-const GC_UNDETERMINED = 0, GC_NOT_RUNNING = 1, GC_RUNNING = 2;
+const GC_UNDETERMINED = 0,
+  GC_NOT_RUNNING = 1,
+  GC_RUNNING = 2;
 
 /** Go's ordering: Advance either consumes an event (queueing the resulting events) or says it cannot yet. */
 export class Ordering {
@@ -172,7 +176,20 @@ export class Ordering {
     let time = ev.time;
     if (time <= this.lastTs) time = this.lastTs + 1;
     this.lastTs = time;
-    this.sink({ type: typ, name: NAME[typ]!, kind: KIND[typ]!, time, m: ctx.m, p: ctx.p, g: ctx.g, args: args ?? argsOf(ev), gen: gen.gen, transition, table: gen, extraString: typ === EvUserTaskEnd ? this.taskEndType : '' });
+    this.sink({
+      type: typ,
+      name: NAME[typ]!,
+      kind: KIND[typ]!,
+      time,
+      m: ctx.m,
+      p: ctx.p,
+      g: ctx.g,
+      args: args ?? argsOf(ev),
+      gen: gen.gen,
+      transition,
+      table: gen,
+      extraString: typ === EvUserTaskEnd ? this.taskEndType : '',
+    });
   }
 
   check(gen: Generation, ev: Ev, ctx: Ctx, req: Req): void {
@@ -404,7 +421,7 @@ export class Ordering {
           if (cur.p !== pid) throw this.fail(gen, ev, `tried to self-steal proc ${pid} (thread ${from}), but got proc ${cur.p} instead`);
           this.emit(gen, ev, cur, a, tr);
           cur.p = -1;
-        return cur;
+          return cur;
         }
         const m = this.m.get(from);
         if (!m) throw this.fail(gen, ev, `stole proc from non-existent thread ${from}`);
@@ -437,7 +454,8 @@ export class Ordering {
         else if (status === GoSyscall) {
           if (mid === -1) throw this.fail(gen, ev, `found goroutine ${gid} in syscall without a thread`);
           if (mid === cur.m) {
-            if (G !== this.initialGen && cur.g !== gid) throw this.fail(gen, ev, `inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${cur.g}`);
+            if (G !== this.initialGen && cur.g !== gid)
+              throw this.fail(gen, ev, `inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${cur.g}`);
             nctx.g = gid;
           } else {
             const m = this.m.get(mid);
@@ -726,4 +744,3 @@ export class Ordering {
     return desc;
   }
 }
-

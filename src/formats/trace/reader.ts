@@ -316,7 +316,11 @@ function nextBatch(c: Cursor, buf: Uint8Array, version: TraceVersion): TopLevel 
   const t = c.byte('batch header');
   if (t === EvEndOfGeneration && version >= 26) return { end: true, offset: c.base + offset };
   if (t !== EvEventBatch && t !== EvExperimentalBatch) {
-    throw c.fail(offset, `expected a batch, found ${t === EvEndOfGeneration ? 'EndOfGeneration' : 'byte 0x' + t.toString(16).padStart(2, '0')}`, 'corrupt trace');
+    throw c.fail(
+      offset,
+      `expected a batch, found ${t === EvEndOfGeneration ? 'EndOfGeneration' : 'byte 0x' + t.toString(16).padStart(2, '0')}`,
+      'corrupt trace',
+    );
   }
   let experiment = 0;
   if (t === EvExperimentalBatch) {
@@ -406,7 +410,12 @@ class Assembler {
     }
     if (this.g && b.gen !== this.g.gen) {
       if (v >= 26) {
-        throw new FormatError(input, `byte ${b.offset}`, `batch of generation ${b.gen} inside generation ${this.g.gen}: missing EndOfGeneration or interleaved generations`, 'corrupt trace');
+        throw new FormatError(
+          input,
+          `byte ${b.offset}`,
+          `batch of generation ${b.gen} inside generation ${this.g.gen}: missing EndOfGeneration or interleaved generations`,
+          'corrupt trace',
+        );
       }
       if (b.gen !== this.g.gen + 1) {
         throw new FormatError(input, `byte ${b.offset}`, `generations out of order: ${b.gen} after ${this.g.gen}`, 'corrupt trace');
@@ -474,7 +483,11 @@ export function* readGenerations(buf: Uint8Array, input = 'trace'): Generator<Ge
  * one generation at a time plus one chunk, however long the trace. Throws the same
  * FormatErrors as readGenerations, with file offsets.
  */
-export async function* streamGenerations(chunks: AsyncIterable<Uint8Array>, input = 'trace', onHeader?: (h: TraceHeader) => void): AsyncGenerator<Generation, void, undefined> {
+export async function* streamGenerations(
+  chunks: AsyncIterable<Uint8Array>,
+  input = 'trace',
+  onHeader?: (h: TraceHeader) => void,
+): AsyncGenerator<Generation, void, undefined> {
   let buf: Uint8Array = new Uint8Array(0);
   let base = 0; // file offset of buf[0]
   let header: TraceHeader | null = null;
@@ -716,8 +729,10 @@ function finish(g: Generation, input: string, v: TraceVersion): Generation {
   for (const [id, pcs] of g.stacks) {
     for (const pc of pcs) {
       const f = g.frames.get(pc)!;
-      if (f.funcID !== 0 && !g.strings.has(f.funcID)) throw new FormatError(input, where, `generation ${g.gen}: stack ${id} uses unknown func string ID ${f.funcID}`, 'corrupt trace');
-      if (f.fileID !== 0 && !g.strings.has(f.fileID)) throw new FormatError(input, where, `generation ${g.gen}: stack ${id} uses unknown file string ID ${f.fileID}`, 'corrupt trace');
+      if (f.funcID !== 0 && !g.strings.has(f.funcID))
+        throw new FormatError(input, where, `generation ${g.gen}: stack ${id} uses unknown func string ID ${f.funcID}`, 'corrupt trace');
+      if (f.fileID !== 0 && !g.strings.has(f.fileID))
+        throw new FormatError(input, where, `generation ${g.gen}: stack ${id} uses unknown file string ID ${f.fileID}`, 'corrupt trace');
     }
   }
   return g;
