@@ -85,8 +85,8 @@ export async function expositionRows(buf: Uint8Array, input: string, format?: Ex
           type: f.type,
           help: f.help ?? '',
           labels: s.labels,
-          value:
-            Number.isNaN(s.value) && f.type !== 'histogram' && f.type !== 'summary' ? null : f.type === 'histogram' || f.type === 'summary' ? null : s.value,
+          // A histogram or summary has no value of its own (dto: none; the model: NaN).
+          value: f.type === 'histogram' || f.type === 'summary' ? null : s.value,
           count: s.count ?? null,
           sum: s.sum ?? null,
           buckets: (s.les ?? []).map((b, i) => [le(b), s.bucketCounts![i]!]),
