@@ -124,6 +124,7 @@ async function profiles(build: BuildOptions): Promise<void> {
           args: ['-out', 'DIR'],
           env: {},
           deterministic: false,
+          output: 'file',
           references,
           note: `DIR/${name}.pb.gz, as runtime/pprof wrote it (gzipped)`,
         },
@@ -142,27 +143,39 @@ interface DumpCase {
   env: Record<string, string>;
   stream: 'stdout' | 'stderr';
   exit: number;
+  /** The same bytes on every run of the same binary (no ids, clock or moving addresses). */
+  deterministic: boolean;
   note: string;
 }
 
 const DUMPS: DumpCase[] = [
-  { name: 'debug1', mode: 'debug1', env: {}, stream: 'stdout', exit: 0, note: 'pprof.Lookup("goroutine").WriteTo(w, 1)' },
-  { name: 'debug2', mode: 'debug2', env: {}, stream: 'stdout', exit: 0, note: 'pprof.Lookup("goroutine").WriteTo(w, 2)' },
+  { name: 'debug1', mode: 'debug1', env: {}, stream: 'stdout', exit: 0, deterministic: true, note: 'pprof.Lookup("goroutine").WriteTo(w, 1)' },
+  { name: 'debug2', mode: 'debug2', env: {}, stream: 'stdout', exit: 0, deterministic: false, note: 'pprof.Lookup("goroutine").WriteTo(w, 2)' },
   {
     name: 'panic-single',
     mode: 'panic',
     env: {},
     stream: 'stderr',
     exit: 2,
+    deterministic: true,
     note: 'an unrecovered panic, GOTRACEBACK unset (single: the panicking goroutine only)',
   },
-  { name: 'panic-all', mode: 'panic', env: { GOTRACEBACK: 'all' }, stream: 'stderr', exit: 2, note: 'an unrecovered panic with every user goroutine' },
+  {
+    name: 'panic-all',
+    mode: 'panic',
+    env: { GOTRACEBACK: 'all' },
+    stream: 'stderr',
+    exit: 2,
+    deterministic: false,
+    note: 'an unrecovered panic with every user goroutine',
+  },
   {
     name: 'panic-system',
     mode: 'panic',
     env: { GOTRACEBACK: 'system' },
     stream: 'stderr',
     exit: 2,
+    deterministic: false,
     note: 'an unrecovered panic with runtime goroutines and frames, gp=/m= headers, fp/sp/pc',
   },
 ];
@@ -187,7 +200,8 @@ async function dumps(build: BuildOptions, names: string[]): Promise<void> {
         program: 'testdata/go/dumpgen',
         args: ['-mode', d.mode],
         env: d.env,
-        deterministic: false,
+        deterministic: d.deterministic,
+        output: d.stream,
         references,
         note: `${d.stream}: ${d.note}`,
       },
@@ -215,7 +229,17 @@ async function trace(build: BuildOptions): Promise<void> {
       ref(`${rel}.digest.json`, JSON.stringify(d.digest(), null, 1) + '\n', 'go tool trace', `go tool trace -d=parsed ${rel} | test/support/trace-digest.ts`),
     ];
     add(
-      { file: rel, kind: 'trace', program: 'testdata/go/tracegen', args: ['-out', 'FILE', '-rounds', '1'], env: {}, deterministic: false, references },
+      {
+        file: rel,
+        kind: 'trace',
+        program: 'testdata/go/tracegen',
+        args: ['-out', 'FILE', '-rounds', '1'],
+        env: {},
+        deterministic: false,
+        output: 'file',
+        references,
+        note: 'runtime/trace of one round (goroutine churn, channels, a contended mutex, loopback TCP, files, sleep, GC, CPU burn under the CPU profiler); its size follows the load: the background sweeper yields once per span on a busy machine',
+      },
       buf,
       build,
     );
@@ -254,6 +278,7 @@ async function metrics(): Promise<void> {
           args: ['-write', e.format, '-truth', 'FILE', '/fixed'],
           env: {},
           deterministic: e.deterministic,
+          output: 'stdout',
           references: [truthRef],
           note: `client_golang's ${e.format} exposition of the /fixed registry (promhttp, as served)`,
         },
@@ -283,6 +308,7 @@ async function logs(): Promise<void> {
         args: ['-mode', 'all', '-out', 'FILE', '-truth', 'TRUTH'],
         env: {},
         deterministic: false,
+        output: 'file',
         references,
         note: 'slog JSON and text, zap JSON and console, logrus JSON and text, zerolog, log; recovered panics with stacks',
       },
@@ -320,6 +346,7 @@ async function otlp(): Promise<void> {
         args: ['-export', 'URL', '-traces', '3', '-logs', '-truth', 'TRUTH'],
         env: {},
         deterministic: false,
+        output: 'file',
         references,
         note: "the OpenTelemetry Go SDK's OTLP/HTTP protobuf requests, as goscope's receiver (src/collect/otlp) writes them: one request per line, traces then logs",
       },
@@ -349,7 +376,7 @@ function readme(m: Manifest): string {
       .join('');
     const refs = [...new Set(f.references.map((r) => r.tool))].join(', ');
     const build = f.toolchain === 'local' ? '' : ` (GOTOOLCHAIN=${f.toolchain}, go.mod \`go ${f.goDirective}\`)`;
-    return `| \`${f.file}\` | ${kb(f.bytes)} | \`${md(env + f.program.replace('testdata/go/', '') + ' ' + f.args.join(' '))}\` | ${f.go.replace('go version ', '')}${build} | ${refs} (${f.references.length}) | ${f.deterministic ? 'yes' : 'no'} |`;
+    return `| \`${f.file}\` | ${kb(f.bytes)} | \`${md(env + f.program.replace('testdata/go/', '') + ' ' + f.args.join(' '))}\` | ${f.go.replace('go version ', '')}${build} | ${refs} (${f.references.length}) | ${f.deterministic ? 'yes' : 'no'} | ${md(f.note ?? '')} |`;
   });
   return `# Checked-in fixtures
 
@@ -360,8 +387,8 @@ where Go is missing (\`npm run test:unit\`: \`test/fixtures-pprof.test.ts\`,
 \`test/fixtures-oracle.test.ts\` (oracle group, with Go) re-runs the references on these
 files to catch a stale fixture. Nothing here is hand-written or edited.
 
-Regenerate everything with \`npm run fixtures\` (\`scripts/fixtures.ts\`; \`--no-go127\` to skip
-Go 1.27.3): it builds each program with \`-trimpath\` (file paths in the output are module
+Regenerate everything with \`npm run fixtures\` (\`scripts/fixtures.ts\`; \`npm run fixtures -- --no-go127\`
+skips Go 1.27.3): it builds each program with \`-trimpath\` (file paths in the output are module
 paths, the same from any checkout), runs it with no \`GOTRACEBACK\`, \`GODEBUG\`,
 \`GOMAXPROCS\`, \`GOEXPERIMENT\`, \`GOGC\` or \`GOMEMLIMIT\` but those listed, records the
 references and rewrites \`manifest.json\` (file, program, arguments, environment, \`go
@@ -380,7 +407,7 @@ Written on ${os.platform()}/${os.arch()}, ${os.cpus().length} CPUs. ${m.fixtures
 - \`go tool trace\`: \`go tool trace -d=parsed FILE\` of the same Go, digested by
   \`test/support/trace-digest.ts\` (\`FILE.digest.json\`): per generation, the number of
   events of each kind, state transitions by resource and transition. The whole dump is
-  not kept (tens of MB of text for a 90 KB trace).
+  not kept (17 MB of text for a 290 KB trace).
 - dump tally: no Go tool reads goroutine dumps, so the reference is what the runtime
   printed, tallied line by line by \`test/support/dump-tally.ts\` (\`FILE.tally.json\`):
   for tracebacks every \`goroutine N [status]:\` header (status, Go 1.27's \`{labels}\`),
@@ -393,8 +420,8 @@ Written on ${os.platform()}/${os.arch()}, ${os.cpus().length} CPUs. ${m.fixtures
 
 ## Files
 
-| file | size | program and arguments (testdata/go/…) | Go | reference (files) | same bytes |
-| --- | --- | --- | --- | --- | --- |
+| file | size | program and arguments (testdata/go/…) | Go | reference (files) | same bytes | what |
+| --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 Go 1.27.3 is used where its output differs from Go 1.26's: goroutine dumps (a module

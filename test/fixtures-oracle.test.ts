@@ -1,8 +1,9 @@
 // The checked-in fixtures against the references, re-run now (oracle group: needs Go): the
 // recorded `go tool pprof -top` texts and `go tool trace -d=parsed` digests are still what
 // those tools print for these files (with the Go that wrote them: the installed one, or
-// Go 1.27.3 from the module proxy), the expositions metricsgen writes the same bytes every
-// run are still those bytes with the same truth, and every sha256 in the manifest holds.
+// Go 1.27.3 from the module proxy), the fixtures a program writes the same every run (the
+// text exposition with its truth, the debug=1 dump, the single-goroutine panic) are still
+// its bytes, and every sha256 in the manifest holds.
 // A failure here means a fixture is stale: run `npm run fixtures`.
 process.env.TZ = 'UTC';
 
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { buildGo, goEnv, NEWER_GO, needGo, newerGoUnavailable, type Toolchain } from './support/go.js';
 import { runLines, runPprof } from '../scripts/go-tools.js';
 import { fixturePath, readFixture, readManifest, sha256, type Fixture } from './support/fixtures.js';
@@ -59,27 +60,29 @@ for (const f of manifest.fixtures.filter((x) => x.kind === 'trace')) {
   });
 }
 
-test('metricsgen still writes the checked-in text exposition and truth, byte for byte', async (t) => {
-  const fixed = manifest.fixtures.filter((x) => x.kind === 'metrics' && x.deterministic);
-  assert.ok(fixed.length > 0, 'a deterministic exposition');
-  const skip = toolchainSkip(fixed[0]!);
-  if (skip) return t.skip(skip);
-  let bin: string;
-  try {
-    bin = await buildGo('testdata/go/metricsgen', { trimpath: true });
-  } catch (e) {
-    return t.skip(`metricsgen could not be built (client_golang comes from the module proxy): ${(e as Error).message.split('\n')[0]}`);
-  }
-  const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-fixtures-oracle-'));
-  try {
-    for (const f of fixed) {
-      const truth = path.join(tmp, 'truth.jsonl');
-      const args = f.args.map((a) => (a === 'FILE' ? truth : a));
-      const out = execFileSync(bin, args, { env: goEnv(f.env), maxBuffer: 1 << 24 });
-      assert.ok(out.equals(readFixture(f.file)), `${f.file}: metricsgen ${args.join(' ')} wrote other bytes`);
-      assert.equal(readFileSync(truth, 'utf8'), readFixture(f.references[0]!.file).toString('utf8'), `${f.references[0]!.file}`);
+for (const f of manifest.fixtures.filter((x) => x.deterministic)) {
+  test(`${f.file}: ${f.program.replace('testdata/go/', '')} still writes it byte for byte (and its truth)`, async (t) => {
+    const skip = toolchainSkip(f);
+    if (skip) return t.skip(skip);
+    let bin: string;
+    try {
+      bin = await buildGo(f.program, { trimpath: true, toolchain: f.toolchain as Toolchain, goDirective: f.goDirective });
+    } catch (e) {
+      return t.skip(`${f.program} could not be built (its modules come from the module proxy): ${(e as Error).message.split('\n')[0]}`);
     }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
+    const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-fixtures-oracle-'));
+    try {
+      const truth = path.join(tmp, 'truth');
+      const args = f.args.map((a) => (a === 'FILE' ? truth : a));
+      assert.notEqual(f.output, 'file', 'the deterministic fixtures are what a program prints');
+      const r = spawnSync(bin, args, { env: goEnv(f.env), maxBuffer: 1 << 24, timeout: 120_000 });
+      assert.equal(r.error, undefined);
+      const out = f.output === 'stderr' ? r.stderr : r.stdout;
+      assert.ok(out.equals(readFixture(f.file)), `${f.file}: ${f.program} ${args.join(' ')} wrote other bytes: run npm run fixtures`);
+      for (const ref of f.references.filter((x) => x.tool.endsWith('-truth')))
+        assert.equal(readFileSync(truth, 'utf8'), readFixture(ref.file).toString('utf8'), ref.file);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+}

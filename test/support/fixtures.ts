@@ -50,7 +50,12 @@ export interface Fixture {
   goDirective?: string;
   sha256: string;
   bytes: number;
-  /** Whether `npm run fixtures` writes the same bytes each time (else the runtime's timing, addresses or ids vary). */
+  /** Where the program wrote it: its stdout, its stderr (a crash), or a file it was given. */
+  output: 'stdout' | 'stderr' | 'file';
+  /**
+   * Whether the same program and Go write the same bytes each run (else the runtime's
+   * timing, addresses, ids or the clock vary); the oracle test re-runs those programs.
+   */
   deterministic: boolean;
   references: Reference[];
   note?: string;
