@@ -12,7 +12,7 @@
 process.env.TZ = 'UTC'; // pprof prints the profile's time in local time
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildGo, goEnv, NEWER_GO, newerGoUnavailable, repoRoot, type BuildOptions, type Toolchain } from './go.js';
@@ -23,7 +23,10 @@ import { tallyDump } from '../test/support/dump-tally.js';
 import { TraceDigester } from '../test/support/trace-digest.js';
 import { sha256, type Fixture, type Manifest, type Reference } from '../test/support/fixtures.js';
 
-const OUT = path.join(repoRoot, 'testdata', 'fixtures');
+const FINAL = path.join(repoRoot, 'testdata', 'fixtures');
+// Written beside the real folder and swapped in at the end: a failed run leaves the
+// checked-in fixtures as they were.
+const OUT = `${FINAL}.new-${process.pid}`;
 const GO127: BuildOptions = { toolchain: NEWER_GO, goDirective: '1.27', trimpath: true };
 const LOCAL: BuildOptions = { trimpath: true };
 
@@ -435,9 +438,8 @@ compare with Go 1.27's own tools at test time).
 async function main(): Promise<void> {
   const go127 = !process.argv.includes('--no-go127');
   const newer = go127 ? newerGoUnavailable() : 'skipped (--no-go127)';
-  rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-  process.stdout.write(`writing ${path.relative(process.cwd(), OUT) || OUT} with ${goVersionLine('local')}\n`);
+  process.stdout.write(`writing ${path.relative(process.cwd(), FINAL) || FINAL} with ${goVersionLine('local')}\n`);
   await profiles(LOCAL);
   await dumps(
     LOCAL,
@@ -452,10 +454,13 @@ async function main(): Promise<void> {
   const manifest: Manifest = { generatedBy: 'npm run fixtures (scripts/fixtures.ts)', fixtures };
   writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
   writeFileSync(path.join(OUT, 'README.md'), readme(manifest));
+  rmSync(FINAL, { recursive: true, force: true });
+  renameSync(OUT, FINAL);
   process.stdout.write(`${fixtures.length} fixtures\n`);
 }
 
 main().catch((e: unknown) => {
+  rmSync(OUT, { recursive: true, force: true });
   process.stderr.write(`fixtures: ${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });
