@@ -214,17 +214,28 @@ async function dumps(build: BuildOptions, names: string[]): Promise<void> {
   }
 }
 
+const TRACE_TARGET = 200_000;
+const TRACE_RUNS = 6;
+
 async function trace(build: BuildOptions): Promise<void> {
   const toolchain = build.toolchain ?? 'local';
   const tag = goTag(toolchain);
   const bin = await buildGo('testdata/go/tracegen', build);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'goscope-fixtures-trace-'));
   try {
-    const file = path.join(tmp, 'trace.out');
-    const r = await runProgram(bin, ['-out', file, '-rounds', '1']);
-    if (r.code !== 0) throw new Error(`tracegen: exit ${r.code}: ${r.stderr.toString()}`);
+    // One round's trace is 0.1–5 MB: the background sweeper yields once per span whenever
+    // no P is idle, which depends on the machine's load. Keep the smallest of a few runs,
+    // stopping at the first under TRACE_TARGET.
+    let best: Buffer | null = null;
+    for (let i = 0; i < TRACE_RUNS && (best === null || best.length > TRACE_TARGET); i++) {
+      const file = path.join(tmp, `trace-${i}.out`);
+      const r = await runProgram(bin, ['-out', file, '-rounds', '1']);
+      if (r.code !== 0) throw new Error(`tracegen: exit ${r.code}: ${r.stderr.toString()}`);
+      const buf = readFileSync(file);
+      if (best === null || buf.length < best.length) best = buf;
+    }
+    const buf = best!;
     const rel = `trace/tracegen.${tag}.trace`;
-    const buf = readFileSync(file);
     write(rel, buf);
     const d = new TraceDigester();
     await runLines('go', ['tool', 'trace', '-d=parsed', path.join(OUT, rel)], (l) => d.line(l), 120_000, toolchain);
@@ -241,7 +252,7 @@ async function trace(build: BuildOptions): Promise<void> {
         deterministic: false,
         output: 'file',
         references,
-        note: 'runtime/trace of one round (goroutine churn, channels, a contended mutex, loopback TCP, files, sleep, GC, CPU burn under the CPU profiler); its size follows the load: the background sweeper yields once per span on a busy machine',
+        note: 'runtime/trace of one round (goroutine churn, channels, a contended mutex, loopback TCP, files, sleep, GC, CPU burn under the CPU profiler); the smallest of up to 6 runs (the first under 200 KB): the size follows the load, as the background sweeper yields once per span when no P is idle',
       },
       buf,
       build,
