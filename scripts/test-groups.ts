@@ -21,6 +21,9 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   // unit
   'diagnose-report': 'unit',
   docs: 'unit',
+  'fixtures-formats': 'unit',
+  'fixtures-pprof': 'unit',
+  'fixtures-trace': 'unit',
   'import-graph': 'unit',
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
@@ -33,6 +36,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'test-groups': 'unit',
   trend: 'unit',
   // oracle
+  'fixtures-oracle': 'oracle',
   flame: 'oracle',
   'flame-data': 'oracle',
   'goroutine-formats': 'oracle',

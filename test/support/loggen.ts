@@ -6,25 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildGo, goEnv } from './go.js';
 
-export const LOGGEN_DIR = 'testdata/go/loggen';
+export { readTruth, type Truth } from './log-truth.js';
 
-export interface Truth {
-  line: number;
-  dialect: string;
-  timeNs: string;
-  timeMaxNs: string;
-  precisionNs: number;
-  level: string;
-  msg: string;
-  service: string;
-  traceId: string;
-  spanId: string;
-  traceKey: string;
-  error: string;
-  sourceFile: string;
-  stack: boolean;
-  panicBlock?: boolean;
-}
+export const LOGGEN_DIR = 'testdata/go/loggen';
 
 export interface LoggenRun {
   dir: string;
@@ -65,12 +49,4 @@ export async function runLoggen(mode: string, opts: { args?: string[]; env?: Rec
   } finally {
     closeSync(fd);
   }
-}
-
-export function readTruth(file: string): Truth[] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Truth);
 }
