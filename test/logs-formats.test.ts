@@ -12,6 +12,7 @@ import { readLog, type CrashBlock, type Unreadable } from '../src/formats/logs/r
 import type { LogEntry } from '../src/formats/logs/model.js';
 import type { GcCycle, SchedSample } from '../src/formats/logs/godebug.js';
 import { parseTraceIdArg, sameTrace, traceNeedles } from '../src/formats/logs/ids.js';
+import type { Needle } from '../src/formats/logs/search.js';
 import { skipWithoutGo } from './support/go.js';
 import { readTruth, runLoggen, type LoggenRun } from './support/loggen.js';
 
@@ -25,7 +26,7 @@ interface Read {
   stats: Awaited<ReturnType<typeof readLog>>;
 }
 
-async function read(buf: Buffer, input = 'log', needles?: Buffer[]): Promise<Read> {
+async function read(buf: Buffer, input = 'log', needles?: Needle[]): Promise<Read> {
   const r: Omit<Read, 'stats'> = { entries: new Map(), list: [], crashes: [], unreadable: [], gc: [], sched: [] };
   const stats = await readLog(
     fromBuffer(buf, 4096),

@@ -2,7 +2,7 @@
 // messages as templates, trace-id coverage per service, crashes, GODEBUG GC and scheduler
 // series, unreadable lines), or, with --trace-id, one request's lines in time order.
 import { UsageError, UserError } from '../errors.js';
-import { readFileChunks } from '../collect/acquire.js';
+import { readFileInto } from '../collect/acquire.js';
 import { parseTraceIdArg, traceNeedles } from '../formats/logs/ids.js';
 import { levelOf, levelRank } from '../formats/logs/level.js';
 import type { LogEntry } from '../formats/logs/model.js';
@@ -84,20 +84,25 @@ async function logs({ flags, positionals, io }: Invocation<typeof LOGS_FLAGS>): 
   let bytesDone = 0;
   for (const p of positionals) {
     const input = p === '-' ? 'stdin' : p;
-    const chunks = p === '-' ? process.stdin : readFileChunks(p);
-    const counted = (async function* () {
-      let mine = 0;
-      for await (const c of chunks) {
-        mine += c.byteLength;
-        bar.update(`reading ${input}: ${Math.round(mine / 1e6)} MB (${Math.round((bytesDone + mine) / 1e6)} MB in all)`);
-        yield c;
-      }
-      bytesDone += mine;
-    })();
+    let mine = 0;
+    const onRead = (n: number): void => {
+      mine += n;
+      bar.update(`reading ${input}: ${Math.round(mine / 1e6)} MB (${Math.round((bytesDone + mine) / 1e6)} MB in all)`);
+    };
+    // A file is read straight into the reader's buffer; stdin comes as a stream.
+    const source =
+      p === '-'
+        ? (async function* () {
+            for await (const c of process.stdin as AsyncIterable<Uint8Array>) {
+              onRead(c.byteLength);
+              yield c;
+            }
+          })()
+        : readFileInto(p, onRead);
     let stats: ReadStats;
     try {
       stats = await readLog(
-        counted,
+        source,
         input,
         collector
           ? { entry: (e) => keep(e) && collector.entry(e) }
@@ -118,6 +123,7 @@ async function logs({ flags, positionals, io }: Invocation<typeof LOGS_FLAGS>): 
       continue;
     }
     read++;
+    bytesDone += mine;
     summary.input(input, stats);
   }
   bar.done();

@@ -8,7 +8,7 @@ import { fromBuffer, type Chunks } from '../input.js';
 import { parseTextDump } from '../goroutines/text.js';
 import type { Goroutine } from '../goroutines/model.js';
 import { parseGcLine, parseSchedLine, type GcCycle, type SchedSample } from './godebug.js';
-import { scanLogLines, type LineScan } from './lines.js';
+import { scanLogLines, type ByteSource, type LineOptions, type LineScan } from './lines.js';
 import type { LogEntry } from './model.js';
 import { parseLogLine } from './parse.js';
 
@@ -56,10 +56,9 @@ export interface ReadStats extends LineScan {
   schedLines: number;
 }
 
-export interface ReadOptions {
-  /** Only lines holding one of these byte strings are read (no crashes or series then). */
-  needles?: readonly Buffer[];
-  maxLine?: number;
+export interface ReadOptions extends LineOptions {
+  /** Only lines holding one of these are read (no crashes or series then). */
+  needles?: LineOptions['needles'];
 }
 
 interface OpenBlock {
@@ -84,7 +83,7 @@ const BLOCK_LINE =
 // A stack line after a log line, as zap and pkg/errors print them: "pkg.Func" then "\t/file.go:12".
 const STACK_LINE = /^(?:\t|[\w./*()[\]-]+\.[\w*()[\]-]+$|[^\s{}"=]+\(.*\)$)/;
 
-export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts: ReadOptions = {}): Promise<ReadStats> {
+export async function readLog(chunks: Chunks | ByteSource, input: string, sink: LogSink, opts: ReadOptions = {}): Promise<ReadStats> {
   const stats: ReadStats = {
     bytes: 0,
     lines: 0,
@@ -208,7 +207,7 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
     pending = e;
   };
 
-  const scan = await scanLogLines(chunks, input, onLine, { maxLine: opts.maxLine, needles: opts.needles });
+  const scan = await scanLogLines(chunks, input, onLine, opts);
   endBlock();
   flushEntry();
   Object.assign(stats, scan);
