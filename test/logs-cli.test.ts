@@ -164,3 +164,26 @@ test('logs: escape sequences in log text reach the terminal escaped', async (t) 
     assert.match(r.stdout, /boom \\x1b\]0;pwned\\x07\\x1b\[2J\\u202e/);
   }
 });
+
+test('logs on a torn log (loggen -torn): exit 0, the torn lines counted and located as file:line', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('all', { args: ['-torn'] });
+  const torn = readTruth(run.truth).filter((x) => x.torn);
+  const r = await goscope(['logs', run.log]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`\\nunreadable lines: ${torn.length}\\n`));
+  for (const x of torn.slice(0, 5)) assert.ok(r.stdout.includes(`  ${run.log}: line ${x.line}: ${x.torn}: `), `line ${x.line}`);
+  const j = JSON.parse((await goscope(['logs', run.log, '--json'])).stdout) as { unreadable: { count: number; lines: { line: number; reason: string }[] } };
+  assert.deepEqual(
+    j.unreadable.lines.map((u) => [u.line, u.reason]),
+    torn.map((x) => [x.line, x.torn]),
+  );
+  // An id written upper case by go-kit (%X) is found by --trace-id given in lower case.
+  const upper = readTruth(run.truth).find((x) => x.sourceFile === 'gokit.go' && x.traceKey === 'trace_id')!;
+  const found = await goscope(['logs', run.log, '--trace-id', upper.traceId, '--json']);
+  assert.equal(found.code, 0, found.stderr);
+  assert.deepEqual(
+    (JSON.parse(found.stdout) as { lines: { line: number; service: string }[] }).lines.map((l) => [l.line, l.service]),
+    [[upper.line, 'inventory']],
+  );
+});

@@ -12,7 +12,8 @@ import { readLog, type CrashBlock, type Unreadable } from '../src/formats/logs/r
 import type { LogEntry } from '../src/formats/logs/model.js';
 import type { GcCycle, SchedSample } from '../src/formats/logs/godebug.js';
 import { parseTraceIdArg, sameTrace, traceNeedles } from '../src/formats/logs/ids.js';
-import type { Needle } from '../src/formats/logs/search.js';
+import type { FinderKind, Needle } from '../src/formats/logs/search.js';
+import { simdSupported } from '../src/lib/wasm.js';
 import { skipWithoutGo } from './support/go.js';
 import { readTruth, runLoggen, type LoggenRun } from './support/loggen.js';
 
@@ -26,7 +27,7 @@ interface Read {
   stats: Awaited<ReturnType<typeof readLog>>;
 }
 
-async function read(buf: Buffer, input = 'log', needles?: Needle[]): Promise<Read> {
+async function read(buf: Buffer, input = 'log', needles?: Needle[], finder?: FinderKind): Promise<Read> {
   const r: Omit<Read, 'stats'> = { entries: new Map(), list: [], crashes: [], unreadable: [], gc: [], sched: [] };
   const stats = await readLog(
     fromBuffer(buf, 4096),
@@ -41,7 +42,7 @@ async function read(buf: Buffer, input = 'log', needles?: Needle[]): Promise<Rea
       gc: (g) => r.gc.push(g),
       sched: (s) => r.sched.push(s),
     },
-    { needles },
+    { needles, finder },
   );
   return { ...r, stats };
 }
@@ -81,6 +82,14 @@ test("every field of every library's lines matches what loggen logged", async (t
     if (want.stack) assert.ok(e.fields.stack || e.fields.stacktrace, `${at}: its stack trace was not kept`);
   }
   for (const d of ['slog-json', 'logfmt', 'zap-json', 'zap-console', 'logrus-json', 'zerolog', 'stdlog']) assert.ok(dialects.has(d), `no ${d} line read`);
+  // go-kit/log's logfmt, with ids as %X upper-case hex, lower-case hex and Datadog decimal.
+  const gokit = truth.filter((x) => x.sourceFile === 'gokit.go');
+  assert.deepEqual([...new Set(gokit.map((x) => x.traceKey))].sort(), ['', 'dd.trace_id', 'traceId', 'trace_id']);
+  const raw = readFileSync(run.log, 'latin1').split('\n');
+  for (const want of gokit.filter((x) => x.traceKey === 'trace_id')) {
+    assert.ok(raw[want.line - 1]!.includes(`trace_id=${want.traceId.toUpperCase()} `), `line ${want.line} has the id in upper case`);
+    assert.equal(r.entries.get(want.line)!.traceId, want.traceId);
+  }
   // Every line is an entry, a stack line after one, or part of a crash block.
   assert.equal(r.stats.entries + r.stats.continuation, r.stats.lines);
 });
@@ -202,17 +211,53 @@ test('the trace-id search finds exactly the lines of that trace, in hex and Data
   const raw = readFileSync(run.log);
   const full = await read(raw);
   // One id of each key's kind: hex under trace_id, and one logged in Datadog's decimal.
-  const picks = [truth.find((x) => x.traceKey === 'trace_id')!, truth.find((x) => x.traceKey === 'dd.trace_id')!];
+  // and one go-kit wrote in upper case (%X); each searched by both finders.
+  const picks = [
+    truth.find((x) => x.traceKey === 'trace_id')!,
+    truth.find((x) => x.traceKey === 'dd.trace_id')!,
+    truth.find((x) => x.traceKey === 'trace_id' && x.sourceFile === 'gokit.go')!,
+  ];
+  const finders: FinderKind[] = simdSupported() ? ['wasm', 'js'] : ['js'];
   for (const want of picks) {
-    for (const arg of [want.traceId, BigInt('0x' + want.traceId.slice(16)).toString(10)]) {
+    for (const arg of [want.traceId, want.traceId.toUpperCase(), BigInt('0x' + want.traceId.slice(16)).toString(10)]) {
       const id = parseTraceIdArg(arg);
-      const found = await read(raw, 'log', traceNeedles(id));
-      const hits = found.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
       const expected = full.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
-      assert.ok(hits.includes(want.line), `--trace-id ${arg}: line ${want.line} not found`);
-      assert.deepEqual(hits, expected);
-      assert.equal(found.stats.lines, full.stats.lines, 'line numbers are counted while searching');
+      for (const finder of finders) {
+        const found = await read(raw, 'log', traceNeedles(id), finder);
+        const hits = found.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
+        assert.ok(hits.includes(want.line), `--trace-id ${arg} (${finder}): line ${want.line} not found`);
+        assert.deepEqual(hits, expected, finder);
+        assert.equal(found.stats.lines, full.stats.lines, 'line numbers are counted while searching');
+      }
     }
+  }
+});
+
+test('loggen -torn: lines cut mid-way and binary garbage are counted and located, the rest read', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('all', { args: ['-torn'] });
+  assert.equal(run.code, 0, run.printed);
+  const truth = readTruth(run.truth);
+  const torn = truth.filter((x) => x.torn);
+  assert.ok(torn.length >= 3);
+  const raw = readFileSync(run.log);
+  const r = await read(raw, 'torn.log');
+  assert.deepEqual(
+    r.unreadable.map((u) => [u.input, u.line, u.reason]),
+    torn.map((x) => ['torn.log', x.line, x.torn]),
+  );
+  assert.equal(r.stats.unreadable, torn.length);
+  for (const want of truth.filter((x) => !x.torn)) assert.equal(r.entries.get(want.line)?.message, want.msg, `line ${want.line}`);
+  // The id search runs through the garbage too, counting its lines.
+  const want = truth.find((x) => x.traceKey === 'trace_id')!;
+  for (const finder of simdSupported() ? (['wasm', 'js'] as const) : (['js'] as const)) {
+    const found = await read(raw, 'torn.log', traceNeedles(want.traceId), finder);
+    assert.deepEqual(
+      found.list.map((e) => e.line),
+      [want.line],
+      finder,
+    );
+    assert.equal(found.stats.lines, r.stats.lines);
   }
 });
 

@@ -1,4 +1,4 @@
-// testdata/go/loggen: real log lines from slog, zap, logrus, zerolog and log, with a truth
+// testdata/go/loggen: real log lines from slog, zap, logrus, zerolog, go-kit and log, with a truth
 // file of what each call logged (see testdata/go/loggen/README.md).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ export interface Truth {
   sourceFile: string;
   stack: boolean;
   panicBlock?: boolean;
+  /** A line written torn on purpose (-torn): why it cannot be read. */
+  torn?: string;
 }
 
 export interface LoggenRun {
