@@ -187,3 +187,31 @@ test('logs on a torn log (loggen -torn): exit 0, the torn lines counted and loca
     [[upper.line, 'inventory']],
   );
 });
+
+test('logs: gctrace and schedtrace as series in --json and as compact tables', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' } });
+  assert.equal(run.code, 0, run.printed);
+  const lines = readFileSync(run.log, 'utf8').split('\n');
+  const gcLines = lines.filter((l) => l.startsWith('gc '));
+  const schedLines = lines.filter((l) => l.startsWith('SCHED '));
+  const j = JSON.parse((await goscope(['logs', run.log, '--json'])).stdout) as {
+    gc: { cycles: number; series: { n: number; line: number; pauseMs: number; liveMB: number; cpuMs: { background: number } }[] };
+    sched: { samples: number; series: { atMs: number; line: number; runqueues: number[] }[] };
+  };
+  assert.equal(j.gc.cycles, gcLines.length);
+  assert.equal(j.gc.series.length, gcLines.length);
+  assert.deepEqual(
+    j.gc.series.map((g) => lines[g.line - 1]),
+    gcLines,
+  );
+  assert.equal(j.sched.series.length, schedLines.length);
+  assert.deepEqual(
+    j.sched.series.map((s) => `SCHED ${s.atMs}ms:`),
+    schedLines.map((l) => l.slice(0, l.indexOf(':') + 1)),
+  );
+  const r = await goscope(['logs', run.log]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n {4}gc +at +STW ms +mark ms +heap MB +live +goal +GC CPU +P\n {4}1 +[\d.]+s +[\d.]+ +[\d.]+ +\d+->\d+ /);
+  assert.match(r.stdout, /\n {4}at +gomaxprocs +idleprocs +threads +idlethreads +spinning +runqueue +per-P runqueues\n {4}\d+ms +2 +\d+ /);
+});

@@ -14,7 +14,7 @@ import type { GcCycle, SchedSample } from '../src/formats/logs/godebug.js';
 import { parseTraceIdArg, sameTrace, traceNeedles } from '../src/formats/logs/ids.js';
 import type { FinderKind, Needle } from '../src/formats/logs/search.js';
 import { simdSupported } from '../src/lib/wasm.js';
-import { skipWithoutGo } from './support/go.js';
+import { NEWER_GO, newerGoUnavailable, skipWithoutGo } from './support/go.js';
 import { readTruth, runLoggen, type LoggenRun } from './support/loggen.js';
 
 interface Read {
@@ -143,29 +143,55 @@ test('an unrecovered panic on stderr is a crash; the lines before it are entries
   assert.equal(r.unreadable.length, 0);
 });
 
-test('GODEBUG gctrace and schedtrace lines become GC and scheduler series', async (t) => {
-  if (skipWithoutGo(t)) return;
-  const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' } });
-  assert.equal(run.code, 0, run.printed);
-  const facts = JSON.parse(readFileSync(run.truth, 'utf8')) as { numGC: number; numForcedGC: number; gomaxprocs: number };
-  const r = await read(readFileSync(run.log));
-  // gctrace prints one line per completed cycle: the cycles runtime.MemStats counted (a
-  // background cycle may still end between ReadMemStats and exit: one more line).
-  assert.ok(r.gc.length >= facts.numGC && r.gc.length <= facts.numGC + 1, `${r.gc.length} gc lines, NumGC ${facts.numGC}`);
-  assert.deepEqual(
-    r.gc.map((g) => g.n),
-    Array.from({ length: r.gc.length }, (_, i) => i + 1),
-  );
-  assert.equal(r.gc.slice(0, facts.numGC).filter((g) => g.forced).length, facts.numForcedGC);
-  for (const g of r.gc) {
-    assert.ok(g.pauseMs >= 0 && g.heapBeforeMB >= g.liveMB && g.goalMB > 0, JSON.stringify(g));
-    assert.equal(g.procs, facts.gomaxprocs);
-  }
-  assert.ok(r.sched.length >= 1, 'at least the first SCHED line');
-  for (const s of r.sched) assert.equal(s.gomaxprocs, facts.gomaxprocs);
-  assert.equal(r.list.filter((e) => e.message === 'batch allocated').length, 5);
-  assert.equal(r.unreadable.length, 0);
-});
+for (const toolchain of ['local', NEWER_GO] as const) {
+  test(`GODEBUG gctrace and schedtrace lines become GC and scheduler series (${toolchain === 'local' ? 'installed Go' : toolchain})`, async (t) => {
+    if (skipWithoutGo(t)) return;
+    if (toolchain !== 'local') {
+      const why = newerGoUnavailable();
+      if (why) return t.skip(why);
+    }
+    const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' }, toolchain });
+    assert.equal(run.code, 0, run.printed);
+    const facts = JSON.parse(readFileSync(run.truth, 'utf8')) as { numGC: number; numForcedGC: number; gomaxprocs: number };
+    const text = readFileSync(run.log, 'utf8').split('\n');
+    const r = await read(readFileSync(run.log));
+    // gctrace prints one line per completed cycle: the cycles runtime.MemStats counted (a
+    // background cycle may still end between ReadMemStats and exit: one more line).
+    assert.ok(r.gc.length >= facts.numGC && r.gc.length <= facts.numGC + 1, `${r.gc.length} gc lines, NumGC ${facts.numGC}`);
+    assert.equal(r.gc.length, text.filter((l) => l.startsWith('gc ')).length, 'every gctrace line is read');
+    assert.deepEqual(
+      r.gc.map((g) => g.n),
+      Array.from({ length: r.gc.length }, (_, i) => i + 1),
+    );
+    assert.equal(r.gc.slice(0, facts.numGC).filter((g) => g.forced).length, facts.numForcedGC);
+    for (const g of r.gc) {
+      // Each field in the place Go prints it: the line's numbers in order.
+      const nums = text[g.line - 1]!.match(/\d+(?:\.\d+)?/g)!.map(Number);
+      const c = g.cpuMs;
+      assert.deepEqual(
+        [g.n, g.atSec, g.cpuPct, g.sweepTermMs, g.markMs, g.markTermMs, c.sweepTerm, c.assist, c.background, c.idle, c.markTerm],
+        nums.slice(0, 11),
+        text[g.line - 1],
+      );
+      assert.deepEqual([g.heapBeforeMB, g.heapAfterMB, g.liveMB, g.goalMB, g.stacksMB, g.globalsMB, g.procs], nums.slice(11), text[g.line - 1]);
+      assert.equal(g.pauseMs, Math.round((g.sweepTermMs + g.markTermMs) * 1e6) / 1e6);
+      assert.equal(g.procs, facts.gomaxprocs);
+    }
+    assert.ok(r.gc.filter((g) => g.liveMB >= 8).length >= 1, 'the kept batches show in the live heap');
+    const sched = text.filter((l) => l.startsWith('SCHED '));
+    assert.ok(r.sched.length >= 1 && r.sched.length === sched.length, 'every SCHED line is read');
+    for (const s of r.sched) {
+      const line = text[s.line - 1]!;
+      assert.equal(s.gomaxprocs, facts.gomaxprocs);
+      for (const k of ['gomaxprocs', 'idleprocs', 'threads', 'spinningthreads', 'needspinning', 'idlethreads', 'runqueue'] as const)
+        assert.match(line, new RegExp(`\\b${k}=${s[k]}\\b`), line);
+      assert.equal(s.runqueues.length, facts.gomaxprocs, line);
+      assert.ok(s.schedticks.length === 0 || s.schedticks.length === facts.gomaxprocs, line);
+    }
+    assert.equal(r.list.filter((e) => e.message === 'batch allocated').length, 5);
+    assert.equal(r.unreadable.length, 0);
+  });
+}
 
 test('gzip and CRLF copies of a log read the same; cut and broken lines are counted and located', async (t) => {
   if (skipWithoutGo(t)) return;
