@@ -44,8 +44,9 @@ the goroutine parser: where it panicked, the goroutine groups), GODEBUG=gctrace=
 schedtrace lines as GC and scheduler series, and the lines that could not be read
 (counted and located; never fatal).
 --trace-id prints one request's lines from all inputs in time order; the raw bytes are
-searched for the id (hex, either case, and its Datadog decimal form) before a line is
-parsed, so a large file is searched about as fast as grep -F.`,
+searched for every form of the id in one pass (its low 64 bits in hex, either case, and in
+Datadog's decimal) before a line is parsed, so a large file is searched about as fast as
+grep -F; a line with only the low 64 bits matches a W3C id by its low half.`,
   flags: LOGS_FLAGS,
   exits: `exit codes: 0 ok, 3 an unrecovered panic or fatal error is in the logs, 1 failure (no
 input could be read; with --trace-id: no line has that trace id), 2 usage, 130 interrupted`,
