@@ -273,6 +273,8 @@ test('loggen -torn: lines cut mid-way and binary garbage are counted and located
     torn.map((x) => ['torn.log', x.line, x.torn]),
   );
   assert.equal(r.stats.unreadable, torn.length);
+  // Garbage is shown as its bytes, escaped, not as whatever it decodes to.
+  for (const u of r.unreadable.filter((x) => x.reason === 'binary data')) assert.match(u.text, /^(?:\\x[0-9a-f]{2})+$/, u.text);
   for (const want of truth.filter((x) => !x.torn)) assert.equal(r.entries.get(want.line)?.message, want.msg, `line ${want.line}`);
   // The id search runs through the garbage too, counting its lines.
   const want = truth.find((x) => x.traceKey === 'trace_id')!;

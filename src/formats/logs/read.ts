@@ -188,7 +188,7 @@ export async function readLog(chunks: Chunks | ByteSource, input: string, sink: 
         input,
         line: lineNo,
         reason: cut ? `${r.unreadable} (line cut at ${opts.maxLine ?? 'the cap'} bytes)` : r.unreadable,
-        text: s.slice(0, 80),
+        text: r.unreadable === 'binary data' ? escapedBytes(buf, start, Math.min(end, start + 40)) : s.slice(0, 80),
       });
       return;
     }
@@ -232,4 +232,14 @@ export async function readLog(chunks: Chunks | ByteSource, input: string, sink: 
     sink.crash?.({ input, line: b.line, endLine: b.end, kind: b.kind, headline: b.headline, signal, goroutines, total });
   }
   return stats;
+}
+
+/** Bytes outside printable ASCII as \\xNN: garbage shown as what it is, not as whatever it decodes to. */
+function escapedBytes(buf: Buffer, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    out += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out;
 }
