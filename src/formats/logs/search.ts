@@ -67,31 +67,37 @@ export function makeFinder(needles: readonly Needle[], size: number, kind: Finde
 }
 
 function jsFinder(needles: Prepared[], buffer: Buffer): Finder {
-  // Bytes a needle can start with, in every case they match.
-  const first = new Uint8Array(256);
+  // One table lookup per byte: 1 where a needle can start (in every case it matches), 2 at '\n'.
+  const table = new Uint8Array(256);
   for (const n of needles) {
-    first[n.bytes[0]!] = 1;
-    if (n.fold[0]) first[n.bytes[0]! & ~0x20] = 1;
+    table[n.bytes[0]!] = 1;
+    if (n.fold[0]) table[n.bytes[0]! & ~0x20] = 1;
   }
+  table[10] = 2;
+  const b = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+  const bytes = needles.map((n) => Uint8Array.from(n.bytes));
+  const folds = needles.map((n) => Uint8Array.from(n.fold));
+  const count = needles.length;
   const f = {
     kind: 'js' as const,
     buffer,
     newlines: 0,
     find(pos: number, end: number): number {
-      const b = buffer;
       let nl = 0;
       for (let i = pos; i < end; i++) {
-        const c = b[i]!;
-        if (c === 10) {
+        const t = table[b[i]!]!;
+        if (t === 0) continue;
+        if (t === 2) {
           nl++;
           continue;
         }
-        if (first[c] === 0) continue;
-        for (const n of needles) {
-          const len = n.bytes.length;
+        for (let k = 0; k < count; k++) {
+          const nb = bytes[k]!;
+          const nf = folds[k]!;
+          const len = nb.length;
           if (i + len > end) continue;
           let j = 0;
-          while (j < len && (b[i + j]! | n.fold[j]!) === n.bytes[j]) j++;
+          while (j < len && (b[i + j]! | nf[j]!) === nb[j]) j++;
           if (j === len) {
             f.newlines = nl;
             return i;
