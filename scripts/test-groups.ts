@@ -28,6 +28,8 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
   'lib-text': 'unit',
+  'lib-wasm': 'unit',
+  'logs-search': 'unit',
   'logs-unit': 'unit',
   'metrics-rules': 'unit',
   'requests-analysis': 'unit',

@@ -18,6 +18,8 @@ export interface Truth {
   sourceFile: string;
   stack: boolean;
   panicBlock?: boolean;
+  /** A line written torn on purpose (-torn): why it cannot be read. */
+  torn?: string;
 }
 
 export function readTruth(file: string): Truth[] {
