@@ -27,6 +27,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'lib-text': 'unit',
   'logs-unit': 'unit',
   'metrics-rules': 'unit',
+  png: 'unit',
   'requests-analysis': 'unit',
   'shared-boundary': 'unit',
   'term-safe': 'unit',
