@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildGo, leakExperimentSupported, repoRoot, startDemo } from './go.js';
 import { startLoad } from './load.js';
-import { decodePng, diffImages, downscale, encodePng, sideBySide, type Image } from './png.js';
+import { blankImage, cropImage, decodePng, diffImages, downscale, encodePng, sideBySide, type Image } from './png.js';
 
 /** The last commit before the web/ rewrite (the merge of i12-web is 6f388b6). */
 export const DEFAULT_BEFORE = '6f388b6^1';
@@ -155,7 +155,7 @@ const cacheDir = path.join(os.tmpdir(), 'goscope-screens');
 
 /**
  * node_modules for a worktree: this checkout's when the lock files are the same, else one
- * cached per lock file hash ($TMPDIR/goscope-screens/node_modules/<hash>), installed once
+ * cached per lock file hash ($TMPDIR/goscope-screens/node_modules/<hash>/node_modules), installed once
  * with `npm ci --ignore-scripts` (the build below is the only script a revision needs).
  */
 function linkNodeModules(root: string): void {
@@ -165,7 +165,9 @@ function linkNodeModules(root: string): void {
     return;
   }
   const hash = createHash('sha256').update(lock).digest('hex').slice(0, 16);
-  const cached = path.join(cacheDir, 'node_modules', hash);
+  // Named node_modules itself: packages find themselves by walking up to a node_modules
+  // folder (esbuild's require.resolve('esbuild') does).
+  const cached = path.join(cacheDir, 'node_modules', hash, 'node_modules');
   if (!existsSync(cached)) {
     log(`  npm ci (lock file ${hash}, cached for next time)`);
     run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], root, 'npm ci');
@@ -311,6 +313,53 @@ async function openAllDetails(page: Page): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
 }
 
+interface Band {
+  id: string;
+  y: number;
+  height: number;
+  /** The section's text, a line per text node (not the script's or the data blocks'). */
+  text: string;
+  /** A hash of each canvas's own pixels (getImageData): independent of where the page puts it. */
+  canvases: string[];
+}
+
+/**
+ * The page cut into horizontal bands at its <h2 id> headings (the report's sections),
+ * in page coordinates: a section compared on its own is not offset by one above it
+ * that grew or appeared. The band before the first heading is "head".
+ */
+function sectionsOf(page: Page): Promise<Band[]> {
+  return page.evaluate(() => {
+    const end = document.documentElement.scrollHeight;
+    const tops = Array.from(document.querySelectorAll('h2[id]')).map((h) => ({ id: h.id, y: Math.round(h.getBoundingClientRect().top + window.scrollY) }));
+    const heads = Array.from(document.querySelectorAll('h2[id]'));
+    const cuts = [{ id: 'head', y: 0 }, ...tops];
+    const fnv = (d: Uint8ClampedArray) => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i]!, 0x01000193);
+      return (h >>> 0).toString(16);
+    };
+    return cuts.map((c, i) => {
+      const range = document.createRange();
+      if (i === 0) range.setStart(document.body, 0);
+      else range.setStartBefore(heads[i - 1]!);
+      if (i < heads.length) range.setEndBefore(heads[i]!);
+      else range.setEndAfter(document.body.lastChild ?? document.body);
+      const canvases = Array.from(document.querySelectorAll('canvas'))
+        .filter((cv) => range.intersectsNode(cv) && cv.width > 0 && cv.height > 0)
+        .map((cv) => `${cv.width}x${cv.height}:${fnv(cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data)}`);
+      // The text a reader sees: not the page script's or the data blocks'.
+      let text = '';
+      const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const tag = n.parentElement?.tagName;
+        if (tag !== 'SCRIPT' && tag !== 'STYLE' && range.intersectsNode(n) && n.nodeValue!.trim()) text += n.nodeValue!.trim() + '\n';
+      }
+      return { id: c.id, y: c.y, height: (i + 1 < cuts.length ? cuts[i + 1]!.y : end) - c.y, text, canvases };
+    });
+  });
+}
+
 interface State {
   page: string;
   state: string;
@@ -417,6 +466,7 @@ async function shoot(browser: Browser, pages: PageFile[], dir: string): Promise<
       await s.drive(page);
       await settle(page);
       await page.screenshot({ path: path.join(dir, `${pf.name}.${s.state}.png`), fullPage: s.full ?? false, animations: 'disabled', caret: 'hide' });
+      if (s.full) writeFileSync(path.join(dir, `${pf.name}.${s.state}.sections.json`), JSON.stringify(await sectionsOf(page)));
       states.push({ page: pf.name, state: s.state, full: s.full ?? false });
     }
     await context.close();
@@ -438,6 +488,37 @@ interface Row {
   /** Pixels differing between two renders of the same side (chromium's own noise). */
   noiseBefore: number;
   noiseAfter: number;
+}
+
+/** One section (band) of a whole-page state, compared on its own. */
+interface SectionRow {
+  page: string;
+  state: string;
+  section: string;
+  before: string;
+  after: string;
+  differing: number;
+  box: { x: number; y: number; width: number; height: number } | null;
+  /** The section's text is the same on both sides. */
+  sameText: boolean;
+  /** "k of n": canvases whose own pixels are the same on both sides. */
+  canvases: string;
+  /** Text lines (text nodes) only one side has, the first few. */
+  textOnlyBefore: string[];
+  textOnlyAfter: string[];
+}
+
+/** Lines of `a` not in `b` (as multisets), the first 8. */
+function onlyIn(a: string, b: string): string[] {
+  const count = new Map<string, number>();
+  for (const l of b.split('\n')) count.set(l, (count.get(l) ?? 0) + 1);
+  const out: string[] = [];
+  for (const l of a.split('\n')) {
+    const k = count.get(l) ?? 0;
+    if (k > 0) count.set(l, k - 1);
+    else if (l && out.length < 8) out.push(l);
+  }
+  return out;
 }
 
 const size = (i: Image) => `${i.width}x${i.height}`;
@@ -494,6 +575,7 @@ async function main(): Promise<void> {
     }
     for (const d of ['diff', 'compare']) mkdirSync(path.join(out, d), { recursive: true });
     const rows: Row[] = [];
+    const sectionRows: SectionRow[] = [];
     for (const st of states) {
       const f = `${st.page}.${st.state}.png`;
       const [b1, b2, a1, a2] = [
@@ -505,6 +587,37 @@ async function main(): Promise<void> {
       const d = diffImages(b1, a1);
       writeFileSync(path.join(out, 'diff', f), encodePng(d.image));
       writeFileSync(path.join(out, 'compare', f), encodePng(downscale(sideBySide(sideBySide(b1, a1, 16), d.image, 16), 2)));
+      const bandsFile = (side: string) => path.join(out, side, 'run1', `${st.page}.${st.state}.sections.json`);
+      if (st.full && existsSync(bandsFile('before')) && existsSync(bandsFile('after'))) {
+        const bb = JSON.parse(readFileSync(bandsFile('before'), 'utf8')) as Band[];
+        const ab = JSON.parse(readFileSync(bandsFile('after'), 'utf8')) as Band[];
+        const ids = [...ab.map((b) => b.id), ...bb.map((b) => b.id).filter((id) => !ab.some((b) => b.id === id))];
+        for (const id of ids) {
+          const x = bb.find((b) => b.id === id);
+          const y = ab.find((b) => b.id === id);
+          const cb = x ? cropImage(b1, 0, x.y, b1.width, x.height) : blankImage(0, 0);
+          const ca = y ? cropImage(a1, 0, y.y, a1.width, y.height) : blankImage(0, 0);
+          const sd = diffImages(cb, ca);
+          const name = `${st.page}.${st.state}.${id}.png`;
+          if (sd.differing > 0) {
+            writeFileSync(path.join(out, 'diff', name), encodePng(sd.image));
+            writeFileSync(path.join(out, 'compare', name), encodePng(sideBySide(sideBySide(cb, ca, 16), sd.image, 16)));
+          }
+          sectionRows.push({
+            page: st.page,
+            state: st.state,
+            section: id,
+            before: x ? `${cb.width}x${cb.height} at y ${x.y}` : 'absent',
+            after: y ? `${ca.width}x${ca.height} at y ${y.y}` : 'absent',
+            differing: sd.differing,
+            box: sd.box,
+            sameText: x !== undefined && y !== undefined && x.text === y.text,
+            textOnlyBefore: onlyIn(x?.text ?? '', y?.text ?? ''),
+            textOnlyAfter: onlyIn(y?.text ?? '', x?.text ?? ''),
+            canvases: `${x && y ? y.canvases.filter((c, i) => x.canvases[i] === c).length : 0} of ${Math.max(x?.canvases.length ?? 0, y?.canvases.length ?? 0)}`,
+          });
+        }
+      }
       rows.push({
         page: st.page,
         state: st.state,
@@ -524,6 +637,7 @@ async function main(): Promise<void> {
       chromium: execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(),
       inputs: inputs.made,
       rows,
+      sections: sectionRows,
     };
     writeFileSync(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     const md = [
@@ -536,6 +650,21 @@ async function main(): Promise<void> {
           `| ${r.page} | ${r.state} | ${r.before} | ${r.after} | ${r.differing} | ${r.percent} | ${r.box ? `${r.box.width}x${r.box.height} at ${r.box.x},${r.box.y}` : '-'} | ${r.noiseBefore}/${r.noiseAfter} |`,
       ),
       '',
+      "Whole pages cut at their sections (<h2 id>), each compared on its own, with its text and its canvases' own pixels:",
+      '',
+      '| page | state | section | before | after | differing px | box of the differences | same text | same canvases |',
+      '| --- | --- | --- | --- | --- | ---: | --- | --- | --- |',
+      ...sectionRows.map(
+        (r) =>
+          `| ${r.page} | ${r.state} | ${r.section} | ${r.before} | ${r.after} | ${r.differing} | ${r.box ? `${r.box.width}x${r.box.height} at ${r.box.x},${r.box.y}` : '-'} | ${r.sameText ? 'yes' : 'no'} | ${r.canvases} |`,
+      ),
+      '',
+      ...sectionRows
+        .filter((r) => !r.sameText)
+        .flatMap((r) => [
+          `${r.page} ${r.state} §${r.section}: text only before: ${JSON.stringify(r.textOnlyBefore)}; only after: ${JSON.stringify(r.textOnlyAfter)}`,
+          '',
+        ]),
     ].join('\n');
     writeFileSync(path.join(out, 'summary.md'), md);
     process.stdout.write(md + `\nwritten to ${out}\n`);
