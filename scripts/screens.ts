@@ -268,6 +268,19 @@ interface PageFlame {
   rectOfPath(path: string[]): { x: number; y: number; width: number; height: number } | null;
 }
 declare const GoscopeFlame: { get(id: string): PageFlame | undefined };
+// The trace page's view, as both revisions expose it (web/README.md).
+declare const GoscopeTrace: {
+  get():
+    | {
+        view: {
+          data: { iv: { n: number } };
+          headerHeight: number;
+          height: number;
+          intervalRect(j: number): { x: number; y: number; width: number; height: number } | null;
+        };
+      }
+    | undefined;
+};
 
 async function settle(page: Page): Promise<void> {
   await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))));
@@ -420,9 +433,28 @@ const SCRIPT: Record<string, { state: string; full?: boolean; drive: (p: Page) =
       },
     },
     {
+      state: 'tooltip',
+      drive: async (p) => {
+        // The first interval drawn at least 8 px wide in the zoomed view, hovered.
+        const r = await p.evaluate(() => {
+          const v = GoscopeTrace.get()!.view;
+          for (let j = 0; j < v.data.iv.n; j++) {
+            const r = v.intervalRect(j);
+            if (r && r.width >= 8 && r.y > v.headerHeight && r.y + r.height < v.height) return r;
+          }
+          return null;
+        });
+        if (!r) throw new Error('trace page: no interval 8 px wide in the zoomed view');
+        const box = (await p.locator('canvas.gt-canvas').boundingBox())!;
+        await p.mouse.move(box.x + r.x + r.width / 2, box.y + r.y + r.height / 2);
+        await p.locator('#trace-timeline .gt-tooltip').waitFor({ state: 'visible' });
+      },
+    },
+    {
       state: 'full',
       full: true,
       drive: async (p) => {
+        await p.mouse.move(0, 0);
         await p.click('#trace-timeline .gt-reset');
         await openAllDetails(p);
       },
