@@ -188,6 +188,7 @@ function prepareSide(label: string, rev: string | undefined, work: string): Side
   log(`${label}: ${rev} = ${commit}: worktree ${root}`);
   git(['worktree', 'add', '--detach', root, commit]);
   const side = { label, commit, root, worktree: true };
+  liveWorktrees.add(root);
   try {
     linkNodeModules(root);
     log(`  npm run build`);
@@ -199,8 +200,12 @@ function prepareSide(label: string, rev: string | undefined, work: string): Side
   return side;
 }
 
+/** Worktrees made and not yet removed: Ctrl-C removes them too (see main). */
+const liveWorktrees = new Set<string>();
+
 function removeSide(s: Side): void {
   if (!s.worktree) return;
+  liveWorktrees.delete(s.root);
   try {
     git(['worktree', 'remove', '--force', s.root]);
   } catch (e) {
@@ -583,6 +588,16 @@ async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   const work = mkdtempSync(path.join(cacheDir, 'worktrees-'));
   const sides: Side[] = [];
+  // Interrupted: no worktree is left registered in the repository.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (!values.keep) {
+        for (const root of liveWorktrees) removeSide({ label: '', commit: '', root, worktree: true });
+        rmSync(work, { recursive: true, force: true });
+      }
+      process.exit(130);
+    });
+  }
   try {
     sides.push(prepareSide('before', values.before, work));
     sides.push(prepareSide('after', values.after, work));
