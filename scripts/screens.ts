@@ -10,7 +10,7 @@
 // Writes to --out (default $TMPDIR/goscope-screens/<before>-<after>/): before/ and after/
 // (the HTML and PNGs of each run), diff/ (differing pixels in magenta), compare/ (before |
 // after | diff, downscaled), summary.json and summary.md.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildGo, leakExperimentSupported, repoRoot, startDemo } from './go.js';
 import { startLoad } from './load.js';
+import { decodeProfile } from '../src/formats/pprof/index.js';
 import { blankImage, cropImage, decodePng, diffImages, downscale, encodePng, sideBySide, type Image } from './png.js';
 
 /** The last commit before the web/ rewrite (the merge of i12-web is 6f388b6). */
@@ -102,32 +103,39 @@ async function makeInputs(dir: string): Promise<Inputs> {
   const caps = path.join(dir, 'caps');
   try {
     await new Promise((r) => setTimeout(r, 2000));
-    const r = spawnSync(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin/goscope.js'),
-        'diagnose',
-        demo.url,
-        '--seconds',
-        '6',
-        '--samples',
-        '8',
-        '--out',
-        caps,
-        '-o',
-        path.join(dir, 'capture-report.html'),
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
-    if (r.status !== 0 && r.status !== 3) throw new Error(`diagnose of the demo failed (exit ${r.status}):\n${r.stderr}`);
+    // Asynchronously: the load runs in this process and must keep going through the window.
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [
+          path.join(repoRoot, 'bin/goscope.js'),
+          'diagnose',
+          demo.url,
+          '--seconds',
+          '6',
+          '--samples',
+          '8',
+          '--out',
+          caps,
+          '-o',
+          path.join(dir, 'capture-report.html'),
+        ],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } },
+        (err, _stdout, stderr) => {
+          if (err && typeof err.code !== 'number') reject(err);
+          else resolve({ code: err ? (err.code as number) : 0, stderr });
+        },
+      );
+    });
+    if (r.code !== 0 && r.code !== 3) throw new Error(`diagnose of the demo failed (exit ${r.code}):\n${r.stderr}`);
   } finally {
     await load.stop();
     await demo.stop();
   }
+  // A report whose CPU flame graph is empty would compare little: say so rather than go on.
+  const cpuSamples = decodeProfile(readFileSync(path.join(caps, 'cpu.pb.gz')), 'cpu.pb.gz').samples.length;
+  if (cpuSamples === 0) throw new Error(`the demo's CPU profile in ${caps} holds no sample: run again (is the machine saturated?)`);
+  log(`inputs: the capture's CPU profile holds ${cpuSamples} samples`);
   const inputs: Inputs = {
     dir,
     cpu: path.join(profiles, 'cpu.pb.gz'),
