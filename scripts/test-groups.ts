@@ -32,6 +32,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'logs-search': 'unit',
   'logs-unit': 'unit',
   'metrics-rules': 'unit',
+  png: 'unit',
   'requests-analysis': 'unit',
   'shared-boundary': 'unit',
   'term-safe': 'unit',

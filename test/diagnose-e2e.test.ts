@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { needGo, leakExperimentSupported, repoRoot, startDemo, type Demo } from './support/go.js';
 import { goscope } from './support/cli.js';
 import { startLoad, type Load } from '../scripts/load.js';
-import { browserSkip, launchChromium, screenshotPath } from './support/browser.js';
+import { browserSkip, launchChromium, saveScreenshot } from './support/browser.js';
 
 const work = mkdtempSync(join(tmpdir(), 'goscope-diagnose-'));
 let demo: Demo | null = null;
@@ -63,6 +63,12 @@ async function withoutTrace(target: string): Promise<{ url: string; paths: strin
         server.close(() => resolve());
       }),
   };
+}
+
+/** The page's flame section, as page.evaluate sees it (web/README.md). */
+interface PageFlame {
+  tree: { names: string[]; nameIdx: Int32Array; firstChild: Int32Array; childCount: Int32Array; total: Float64Array };
+  rectOfPath(path: string[]): { x: number; y: number; width: number; height: number } | null;
 }
 
 interface Finding {
@@ -183,7 +189,7 @@ test('diagnose finds the planted leaks and hot spots in one run', { skip: needGo
   if (lock.notable) assert.ok(json.verdict.some((v) => v.startsWith('trace: lock contention: ')));
 });
 
-test('the report opens offline in chromium with its findings and flame graphs', { skip: needGo || browserSkip(), timeout: 60_000 }, async () => {
+test('the report opens offline in chromium with its findings and flame graphs', { skip: needGo || browserSkip(), timeout: 60_000 }, async (t) => {
   assert.ok(report && existsSync(report), 'the diagnose test wrote the report');
   const html = readFileSync(report, 'utf8');
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/, 'self-contained');
@@ -200,6 +206,7 @@ test('the report opens offline in chromium with its findings and flame graphs', 
       return route.abort();
     });
     await page.goto(pathToFileURL(report).href);
+    await saveScreenshot(t, page, 'diagnose-1-top');
     const verdict = await page.locator('#verdict').innerText();
     assert.match(verdict, /5 goroutine leak suspects/);
     assert.equal(await page.locator('[data-suspect]').count(), 5);
@@ -226,10 +233,26 @@ test('the report opens offline in chromium with its findings and flame graphs', 
         { timeout: 10_000 },
       );
     }
-    const shot = screenshotPath('diagnose-report.png');
     await page.locator('details[data-flame-kind="cpu"]').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: shot, fullPage: true });
-    console.log(`report screenshot: ${shot}`);
+    await saveScreenshot(t, page, 'diagnose-2-cpu-flame');
+    // The CPU flame graph zoomed into its widest frame under the root, then searched.
+    const section = page.locator('details[data-flame-kind="cpu"] section[data-goscope-flame]').first();
+    const id = (await section.getAttribute('id'))!;
+    const r = await page.evaluate((id) => {
+      const s = (window as unknown as { GoscopeFlame: { get(id: string): PageFlame | undefined } }).GoscopeFlame.get(id)!;
+      const t = s.tree;
+      let best = t.firstChild[0]!;
+      for (let c = best; c < t.firstChild[0]! + t.childCount[0]!; c++) if (t.total[c]! > t.total[best]!) best = c;
+      return s.rectOfPath([t.names[t.nameIdx[best]!]!]);
+    }, id);
+    assert.ok(r, 'the widest frame under the root is drawn');
+    await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
+    await page.waitForFunction((id) => document.querySelectorAll(`#${id} .gf-crumb`).length > 1, id);
+    await saveScreenshot(t, page, 'diagnose-3-cpu-zoomed');
+    await section.locator('input.gf-search').fill('main\\.');
+    await page.waitForFunction((id) => document.querySelector(`#${id} .gf-matched`)?.hasAttribute('data-matched'), id);
+    await saveScreenshot(t, page, 'diagnose-4-cpu-search');
+    await saveScreenshot(t, page, 'diagnose-5-page', { fullPage: true });
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, [], 'no network requests');
   } finally {

@@ -7,12 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchChromium, offlinePage } from './support/browser.js';
+import { browserSkip, launchChromium, offlinePage, saveScreenshot } from './support/browser.js';
 import { buildGo, goEnv, needGo } from './support/go.js';
 import { decodeProfile, type Profile } from '../src/formats/pprof/index.js';
 import { sampleStacks } from '../src/analysis/profile/stacks.js';
@@ -27,7 +27,6 @@ const EVIL = '</script><img src=x onerror="window.__pwned=1">main.(*T).evil';
 const env = goEnv();
 
 const work = mkdtempSync(join(tmpdir(), 'goscope-flame-browser-'));
-const outDir = join(tmpdir(), 'goscope-test-output');
 let browser: Browser | undefined;
 let page: Page;
 const blocked: string[] = [];
@@ -201,7 +200,8 @@ declare const GoscopeFlame: {
   formatPercent(v: number, total: number): string;
 };
 
-test('the page paints offline, with the same tree as Node, and only visible sections are initialised', { skip }, async () => {
+test('the page paints offline, with the same tree as Node, and only visible sections are initialised', { skip }, async (t) => {
+  await saveScreenshot(t, page, 'flame-1-initial');
   const st = await pixels('#cpu canvas.gf-canvas');
   assert.ok(st.painted > 10_000, `canvas painted (${st.painted} pixels)`);
   const info = await page.evaluate(() => {
@@ -224,7 +224,7 @@ test('the page decodes large values exactly', { skip }, async () => {
   assert.deepEqual(got, { self: Array.from(t.self), total: Array.from(t.total) });
 });
 
-test('click to zoom changes the breadcrumb; the ancestor crumb zooms back out', { skip }, async () => {
+test('click to zoom changes the breadcrumb; the ancestor crumb zooms back out', { skip }, async (tc) => {
   const t = fx.cpu!.tree;
   const [node] = hottest(t, 1);
   const path = flamePath(t, node!);
@@ -237,6 +237,7 @@ test('click to zoom changes the breadcrumb; the ancestor crumb zooms back out', 
   const z = await rectOf('cpu', path);
   const cw = await page.locator('#cpu canvas.gf-canvas').evaluate((c) => c.getBoundingClientRect().width);
   assert.ok(Math.abs(z.width - cw) < 1, `zoomed frame is full width (${z.width} of ${cw})`);
+  await saveScreenshot(tc, page, 'flame-2-zoomed');
   assert.equal(await page.locator('#cpu .gf-sandwich-btn').isDisabled(), false, 'sandwich available for the zoomed function');
   await crumbs.nth(1).click();
   await page.waitForFunction(() => document.querySelectorAll('#cpu .gf-crumb').length === 2);
@@ -244,7 +245,7 @@ test('click to zoom changes the breadcrumb; the ancestor crumb zooms back out', 
   await page.waitForFunction(() => document.querySelectorAll('#cpu .gf-crumb').length === 1);
 });
 
-test('search highlights matches and shows the matched total, each sample once', { skip }, async () => {
+test('search highlights matches and shows the matched total, each sample once', { skip }, async (tc) => {
   const t = fx.cpu!.tree;
   const [hot] = hottest(t, 1);
   // The hot leaf and its root-most ancestor: every sample under both counts once.
@@ -266,6 +267,7 @@ test('search highlights matches and shows the matched total, each sample once', 
   assert.equal(text, formatted);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   assert.ok((await pixels('#cpu canvas.gf-canvas')).match > 1000, 'matching frames drawn in the highlight colour');
+  await saveScreenshot(tc, page, 'flame-3-search');
 
   // Plain text matching (a substring) when the query is not a valid regexp.
   await page.fill('#cpu input.gf-search', '(*' + nameOf(t, hot!).slice(1));
@@ -274,10 +276,11 @@ test('search highlights matches and shows the matched total, each sample once', 
   await page.waitForFunction(() => !document.querySelector('#cpu .gf-matched')?.hasAttribute('data-matched'));
 });
 
-test('tooltip shows the tree numbers raw and formatted like go tool pprof', { skip }, async () => {
+test('tooltip shows the tree numbers raw and formatted like go tool pprof', { skip }, async (tc) => {
   const t = fx.cpu!.tree;
   for (const node of hottest(t, 2)) {
     const tip = await hover('cpu', flamePath(t, node));
+    if (node === hottest(t, 1)[0]) await saveScreenshot(tc, page, 'flame-4-tooltip');
     assert.equal(tip.name, nameOf(t, node));
     assert.equal(Number(tip.node), node);
     assert.equal(Number(tip.self), t.self[node]);
@@ -339,7 +342,7 @@ test('the page formats values exactly like the CLI (pprof measurement.Label), ti
   );
 });
 
-test('sandwich view: callers and callees of all occurrences, recursion counted once', { skip }, async () => {
+test('sandwich view: callers and callees of all occurrences, recursion counted once', { skip }, async (tc) => {
   const t = fx.cpu!.tree;
   const [node] = hottest(t, 1);
   const fn = nameOf(t, node!);
@@ -351,6 +354,8 @@ test('sandwich view: callers and callees of all occurrences, recursion counted o
   assert.equal(Number(await title.getAttribute('data-total')), cumOf(fx.cpu!.stacks, fn));
   assert.ok((await pixels('#cpu canvas.gf-sw-callers')).painted > 1000, 'callers drawn');
   assert.ok((await pixels('#cpu canvas.gf-sw-callees')).painted > 1000, 'callees drawn');
+  await page.locator('#cpu .gf-sandwich').scrollIntoViewIfNeeded();
+  await saveScreenshot(tc, page, 'flame-5-sandwich');
 
   // deep.pb.gz recurses (main.recurse 40 deep, main.ping/main.pong mutually): take the
   // function with the most frames; its sandwich total counts each sample once.
@@ -388,13 +393,15 @@ test('sandwich view: callers and callees of all occurrences, recursion counted o
   await tip.waitFor({ state: 'visible' });
   assert.equal(await tip.getAttribute('data-view'), 'callees');
   assert.equal(Number(await tip.getAttribute('data-total')), cum);
+  await saveScreenshot(tc, page, 'flame-6-sandwich-recursive');
   await page.click('#deep .gf-sw-close');
   await page.locator('#deep .gf-sandwich').waitFor({ state: 'hidden' });
 });
 
-test('diff: red for growth, blue for shrinkage; tooltip carries base and new', { skip }, async () => {
+test('diff: red for growth, blue for shrinkage; tooltip carries base and new', { skip }, async (tc) => {
   await page.locator('#diff').scrollIntoViewIfNeeded();
   await page.waitForSelector('#diff[data-state="ready"]');
+  await saveScreenshot(tc, page, 'flame-7-diff');
   const t = fx.diff!.tree;
   const base = t.baseTotal!;
   // Frames wide enough to see (>= 2% of the width) whose value changed by half or more
@@ -423,7 +430,7 @@ test('diff: red for growth, blue for shrinkage; tooltip carries base and new', {
   }
 });
 
-test('malicious function names are shown as text, never as markup', { skip }, async () => {
+test('malicious function names are shown as text, never as markup', { skip }, async (t) => {
   await page.click('#evil-box summary');
   await page.waitForSelector('#evil[data-state="ready"]');
   const tip = await hover('evil', ['main.main', EVIL]);
@@ -435,6 +442,7 @@ test('malicious function names are shown as text, never as markup', { skip }, as
   await page.mouse.click(r.x + 5, r.y + r.height / 2, { button: 'right' });
   await page.locator('#evil .gf-sw-title').waitFor({ state: 'visible' });
   assert.match((await page.locator('#evil .gf-sw-title').textContent())!, /^<\/script><img/);
+  await saveScreenshot(t, page, 'flame-8-untrusted');
   assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'no <img> element was created');
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
 });
@@ -444,9 +452,5 @@ test('no network request was made; no script error; screenshot saved', { skip },
   assert.deepEqual(pageErrors, []);
   await page.fill('#cpu input.gf-search', nameOf(fx.cpu!.tree, hottest(fx.cpu!.tree, 1)[0]!));
   await page.locator('#cpu').scrollIntoViewIfNeeded();
-  mkdirSync(outDir, { recursive: true });
-  const png = join(outDir, 'flame.png');
-  await page.screenshot({ path: png, fullPage: true });
-  t.diagnostic(`screenshot: ${png}`);
-  console.log(`flame-browser: screenshot ${png}`);
+  await saveScreenshot(t, page, 'flame-9-page', { fullPage: true });
 });

@@ -13,7 +13,7 @@ import { goscope } from './support/cli.js';
 import { needGo, runDumpgen } from './support/go.js';
 import { profgen } from './support/pprof.js';
 import { writeTracegenTrace } from './support/tracegen.js';
-import { browserSkip, launchChromium, offlinePage } from './support/browser.js';
+import { browserSkip, launchChromium, offlinePage, saveScreenshot } from './support/browser.js';
 import { startHostile } from './support/hostile.js';
 import { decodeProfile, encodeProfile } from '../src/formats/pprof/index.js';
 
@@ -50,7 +50,7 @@ function replaceAll(buf: Buffer, from: string, to: string): Buffer {
   return out;
 }
 
-test('HTML from a hostile service (diagnose, trace -o, flame -o) is inert in chromium', { skip: needGo || browserSkip(), timeout: 300_000 }, async () => {
+test('HTML from a hostile service (diagnose, trace -o, flame -o) is inert in chromium', { skip: needGo || browserSkip(), timeout: 300_000 }, async (tc) => {
   const dir = await profgen();
   const prof = (name: string) => edited(path.join(dir, `${name}.pb.gz`));
   const served: Record<string, Buffer> = {
@@ -115,6 +115,7 @@ test('HTML from a hostile service (diagnose, trace -o, flame -o) is inert in chr
       assert.deepEqual(errors, [], `${file}: page errors`);
       assert.deepEqual(blocked, [], `${file}: requests outside the file`);
       if (shown) assert.ok(state.text.includes(shown), `${file}: the payload shows as text`);
+      await saveScreenshot(tc, page, `hostile-${path.basename(file, '.html')}`, { fullPage: true });
       await page.context().close();
     }
   } finally {

@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { needGo } from './support/go.js';
 import { writeTracegenTrace } from './support/tracegen.js';
-import { browserSkip, launchChromium, offlinePage, screenshotPath } from './support/browser.js';
+import { browserSkip, launchChromium, offlinePage, saveScreenshot } from './support/browser.js';
 import { mulberry32 } from '../scripts/prng.js';
 import { orderedEvents, type OrderedEvent } from '../src/formats/trace/index.js';
 import { BLOCKING_KINDS, blockingProfiles } from '../src/analysis/trace/blocking.js';
@@ -169,7 +169,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('the timeline paints: proc and goroutine rows from the same data as Node', { skip }, async () => {
+test('the timeline paints: proc and goroutine rows from the same data as Node', { skip }, async (t) => {
+  await saveScreenshot(t, page, 'trace-1-initial');
   const info = await page.evaluate(() => {
     const v = GoscopeTrace.get()!.view;
     return { g: v.data.g.n, iv: v.data.iv.n, p: v.data.p.n, procs: Array.from(v.data.p.id), rows: v.rows.length, header: v.headerHeight, height: v.height };
@@ -214,7 +215,7 @@ test('the timeline paints: proc and goroutine rows from the same data as Node', 
   assert.ok(tl.regions.count > 0 && tl.regions.name.some((n) => tl.strings[n] === 'tracegen.churn'), 'user regions');
 });
 
-test('zoom and pan change the visible range: keys, ctrl+wheel, drag, buttons', { skip }, async () => {
+test('zoom and pan change the visible range: keys, ctrl+wheel, drag, buttons', { skip }, async (t) => {
   const canvas = page.locator('canvas.gt-canvas');
   const box = (await canvas.boundingBox())!;
   const full = await range();
@@ -226,6 +227,7 @@ test('zoom and pan change the visible range: keys, ctrl+wheel, drag, buttons', {
   await frames();
   const z = await range();
   assert.ok(z.t1 - z.t0 < (full.t1 - full.t0) * 0.7, `W zoomed in (${z.t1 - z.t0} < ${full.t1 - full.t0})`);
+  await saveScreenshot(t, page, 'trace-2-zoomed');
   assert.equal(Number(await page.getAttribute('#trace-timeline', 'data-t0')), z.t0, 'range attributes follow the view');
   // D pans later, A earlier, span kept.
   await page.keyboard.press('d');
@@ -266,7 +268,7 @@ test('zoom and pan change the visible range: keys, ctrl+wheel, drag, buttons', {
   assert.ok((await painted()) > 2000);
 });
 
-test('hovering a Running slice names its goroutine (goroutine row and proc row)', { skip }, async () => {
+test('hovering a Running slice names its goroutine (goroutine row and proc row)', { skip }, async (tc) => {
   // The longest Running interval of a named goroutine.
   const g = tl.goroutines;
   const iv = tl.intervals;
@@ -298,6 +300,7 @@ test('hovering a Running slice names its goroutine (goroutine row and proc row)'
   await page.mouse.move(box.x + rect.x + rect.width / 2, box.y + rect.y + rect.height / 2);
   const tip = page.locator('#trace-timeline .gt-tooltip');
   await tip.waitFor({ state: 'visible' });
+  await saveScreenshot(tc, page, 'trace-3-tooltip');
   const attrs = async () =>
     tip.evaluate((el) => {
       const out: Record<string, string> = { text: el.textContent ?? '', name: el.querySelector('.gf-tt-name')?.textContent ?? '' };
@@ -332,7 +335,7 @@ test('hovering a Running slice names its goroutine (goroutine row and proc row)'
   await page.click('#trace-timeline .gt-reset');
 });
 
-test('tables sort by clicking a header; numbers formatted, raw value in title', { skip }, async () => {
+test('tables sort by clicking a header; numbers formatted, raw value in title', { skip }, async (t) => {
   const col = (id: string, i: number, attr = 'data-v') =>
     page.$$eval(
       `#${id} tbody tr`,
@@ -362,6 +365,8 @@ test('tables sort by clicking a header; numbers formatted, raw value in title', 
     [EVIL, 'alpha', 'beta'].sort((a, b) => a.localeCompare(b)),
     'text A to Z',
   );
+  await page.locator('#units').scrollIntoViewIfNeeded();
+  await saveScreenshot(t, page, 'trace-4-table-sorted');
   // The goroutine table: sort by count.
   await page.click('#goroutine-groups th[data-key="count"]');
   const counts = (await col('goroutine-groups', 1)).map(Number);
@@ -372,7 +377,7 @@ test('tables sort by clicking a header; numbers formatted, raw value in title', 
   );
 });
 
-test('the blocking flame graphs render with the existing flame code', { skip }, async () => {
+test('the blocking flame graphs render with the existing flame code', { skip }, async (t) => {
   for (const f of flames) {
     const id = `flame-${f.kind}`;
     const details = page.locator(`details[data-flame-kind="${f.kind}"]`);
@@ -395,9 +400,11 @@ test('the blocking flame graphs render with the existing flame code', { skip }, 
     return n;
   }, `flame-${withSamples[0]!.kind}`);
   assert.ok(px > 1000, `flame canvas painted (${px})`);
+  await page.locator(`#flame-${withSamples[0]!.kind}`).scrollIntoViewIfNeeded();
+  await saveScreenshot(t, page, 'trace-5-blocking-flame');
 });
 
-test('untrusted names are shown as text, never as markup', { skip }, async () => {
+test('untrusted names are shown as text, never as markup', { skip }, async (t) => {
   assert.equal(await page.locator('h1').textContent(), `goscope trace ${EVIL}`);
   assert.match((await page.locator('#verdict').textContent())!, /sync <\/script><script>/);
   assert.equal(await page.locator('#units tbody td', { hasText: 'evil' }).first().textContent(), EVIL);
@@ -415,6 +422,7 @@ test('untrusted names are shown as text, never as markup', { skip }, async () =>
   const tip = page.locator('#trace-timeline .gt-tooltip');
   await tip.waitFor({ state: 'visible' });
   assert.equal(await tip.getAttribute('data-name'), EVIL);
+  await saveScreenshot(t, page, 'trace-6-untrusted');
   assert.equal(await tip.locator('.gf-tt-name').textContent(), `G${tl.goroutines.id[evilG]} ${EVIL}`);
   assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'no <img> element was created');
   assert.equal(await page.evaluate(() => document.querySelectorAll('script:not([type="application/json"])').length), 1, 'only the report script');
@@ -434,10 +442,8 @@ test('no network request, no console error; screenshot saved', { skip }, async (
   await page.selectOption('#trace-timeline select.gt-sort', 'running');
   await page.click('#trace-timeline .gt-reset');
   await frames();
-  const png = screenshotPath('trace-report.png');
-  await page.screenshot({ path: png });
-  t.diagnostic(`screenshot: ${png}`);
-  console.log(`trace-html: screenshot ${png}`);
+  await saveScreenshot(t, page, 'trace-7-page');
+  await saveScreenshot(t, page, 'trace-8-page-full', { fullPage: true });
 });
 
 // ---------------------------------------------------------------------------

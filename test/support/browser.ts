@@ -21,11 +21,31 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** Where tests leave screenshots for people to look at. */
+/** Where tests leave screenshots for people to look at: $TMPDIR/goscope-test-output/screenshots/. */
+export const SCREENSHOT_DIR = join(tmpdir(), 'goscope-test-output', 'screenshots');
+
+/** The path of a screenshot named `name` in SCREENSHOT_DIR (created). */
 export function screenshotPath(name: string): string {
-  const dir = join(tmpdir(), 'goscope-test-output');
-  mkdirSync(dir, { recursive: true });
-  return join(dir, name);
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return join(SCREENSHOT_DIR, name);
+}
+
+let announced = false;
+
+/**
+ * Saves a PNG of the page (the viewport, or the whole page with fullPage) as
+ * SCREENSHOT_DIR/<name>.png, animations stopped and the caret hidden, and says once per
+ * test file, as a diagnostic of the test that took the first one, "screenshots: DIR",
+ * so that the CI output tells where to look. Returns the file's path.
+ */
+export async function saveScreenshot(t: { diagnostic(message: string): void }, page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+  const file = screenshotPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? false, animations: 'disabled', caret: 'hide' });
+  if (!announced) {
+    announced = true;
+    t.diagnostic(`screenshots: ${SCREENSHOT_DIR}`);
+  }
+  return file;
 }
 
 /**
