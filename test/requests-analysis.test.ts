@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTree } from '../src/analysis/requests/tree.js';
-import type { SpanRec, TraceTree } from '../src/analysis/requests/model.js';
+import type { EvidenceOf, Finding, SpanRec, TraceTree } from '../src/analysis/requests/model.js';
 import { traceFindings } from '../src/analysis/requests/findings.js';
+import { findingJson, findingText } from '../src/report/traces.js';
 
 const T = 'a'.repeat(32);
 const MS = 1_000_000n;
@@ -28,6 +29,12 @@ function rec(spanId: string, parentId: string, startMs: number, endMs: number, e
     peer: '',
     ...extra,
   };
+}
+
+/** The finding's evidence, its kind checked (the evidence's type follows the kind). */
+function evidenceOf<K extends Finding['kind']>(f: Finding | undefined, kind: K): EvidenceOf[K] {
+  assert.equal(f?.kind, kind);
+  return f!.evidence as EvidenceOf[K];
 }
 
 const path = (t: TraceTree): string[] => t.criticalPath.map((s) => `${s.node.rec.spanId} ${Number(s.startNs / MS)}-${Number(s.endNs / MS)}`).reverse();
@@ -90,7 +97,7 @@ test('findings: a child running past a parent that did not time out is outlived-
     [['budget-exceeded', 'orders', 'S']],
     'the timeout it explains is not reported again',
   );
-  assert.equal(budget[0]!.evidence.leftAtStartMs, 299);
+  assert.equal(evidenceOf(budget[0], 'budget-exceeded').leftAtStartMs, 299);
   const timeout = traceFindings(
     buildTree(T, [
       rec('P', '', 0, 300, { kind: 2 }),
@@ -103,14 +110,49 @@ test('findings: a child running past a parent that did not time out is outlived-
     timeout.map((f) => [f.kind, f.operation]),
     [['timeout', 'pool.acquire']],
   );
-  assert.equal(timeout[0]!.evidence.budgetMs, 300);
-  assert.equal(timeout[0]!.evidence.consumedMs, 280);
+  const te = evidenceOf(timeout[0], 'timeout');
+  assert.equal(te.budgetMs, 300);
+  assert.equal(te.consumedMs, 280);
   assert.deepEqual(
-    (timeout[0]!.evidence.hops as { operation: string; leftMs: number }[]).map((h) => [h.operation, h.leftMs]),
+    te.hops.map((h) => [h.operation, h.leftMs]),
     [
       ['C', 300],
       ['S', 298],
       ['pool.acquire', 280],
     ],
   );
+});
+
+test('findings are fields; report/traces.ts writes their words, and the JSON carries both', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3 };
+  const [f] = traceFindings(
+    buildTree(T, [
+      rec('C', '', 0, 300, { ...dl, service: 'gateway', name: 'GET /order' }),
+      rec('W', 'C', 20, 301, { service: 'inventory', name: 'pool.acquire' }),
+    ]),
+  );
+  assert.ok(f && !('summary' in f), 'analysis keeps no sentence');
+  const e = evidenceOf(f, 'timeout');
+  assert.deepEqual([e.budgetSource, e.budgetService, e.budgetSpanId, e.budgetMs, e.consumedMs], ['span', 'gateway', 'C', 300, 280]);
+  assert.equal(findingText(f), 'gateway "GET /order" timed out after 300 ms; inventory "pool.acquire" spent 280 ms of it on its own');
+  const j = findingJson(f) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(j), ['kind', 'service', 'operation', 'traceId', 'spanId', 'summary', 'evidence']);
+  assert.equal(j.summary, findingText(f));
+});
+
+test('the budget: a span whose own status names the deadline wins over an outer one that only received a 504', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3 };
+  const fs = traceFindings(
+    buildTree(T, [
+      rec('U', '', 0, 320, { kind: 3, status: 2, httpStatus: 504, service: 'client' }),
+      rec('G', 'U', 1, 319, { kind: 2, service: 'gateway', httpStatus: 504 }),
+      rec('C', 'G', 2, 302, { ...dl, service: 'gateway' }),
+      rec('W', 'C', 3, 302, { service: 'orders', name: 'slow' }),
+    ]),
+  );
+  assert.deepEqual(
+    fs.map((f) => [f.kind, f.operation]),
+    [['timeout', 'slow']],
+  );
+  assert.equal(evidenceOf(fs[0], 'timeout').budgetSpanId, 'C');
 });

@@ -17,31 +17,53 @@ function opName(name: string, kind: number, s: Style): string {
   return KIND_NAME[kind] ? `${clean(name)} ${s.dim(KIND_NAME[kind]!)}` : clean(name);
 }
 
+/**
+ * A finding's one line, from its fields (analysis/requests keeps the numbers and sites). Names
+ * in it come from the spans: the caller cleans or escapes it for where it goes.
+ */
+export function findingText(f: Finding): string {
+  switch (f.kind) {
+    case 'timeout': {
+      const e = f.evidence;
+      const who = e.budgetSource === 'client' ? `the client (${e.budgetService}) "${e.budgetOperation}"` : `${e.budgetService} "${e.budgetOperation}"`;
+      return `${who} timed out after ${e.budgetMs} ms; ${f.service} "${f.operation}" spent ${e.consumedMs} ms of it on its own`;
+    }
+    case 'budget-exceeded':
+      return `${f.service} "${f.operation}" ran ${f.evidence.ranMs} ms with ${f.evidence.leftAtStartMs} ms of its caller's budget left: its deadline did not shrink`;
+    case 'outlived-parent':
+      return `${f.service} "${f.operation}" kept running ${f.evidence.overrunMs} ms after ${f.evidence.parentService} "${f.evidence.parentOperation}" ended: cancellation did not reach it`;
+    case 'context-break': {
+      const e = f.evidence;
+      return `${f.service} "${f.operation}" started a new trace while ${e.callerService} "${e.callerOperation}" (trace ${e.callerTraceId}) was calling it: the incoming trace context was not extracted`;
+    }
+    case 'logs-without-trace-id': {
+      const e = f.evidence;
+      return `${f.service}: ${e.withoutTraceId} of ${e.linesInside} log lines written inside its traced requests (${Math.round(e.share * 100)}%) carry no trace id`;
+    }
+  }
+}
+
+/** A finding in goscope.traces/v1: its fields, the words (`summary`), its evidence. */
+export function findingJson(f: Finding): unknown {
+  return { kind: f.kind, service: f.service, operation: f.operation, traceId: f.traceId, spanId: f.spanId, summary: findingText(f), evidence: f.evidence };
+}
+
 function findingLines(f: Finding, s: Style): string[] {
   const where = f.operation ? `${clean(f.service)} ${s.bold(`"${clean(f.operation)}"`)}` : clean(f.service);
-  const out = [`  ${s.red(f.kind.padEnd(22))}${where}${f.traceId ? s.dim(`  trace ${f.traceId}`) : ''}`, `    ${clean(f.summary)}`];
+  const out = [`  ${s.red(f.kind.padEnd(22))}${where}${f.traceId ? s.dim(`  trace ${f.traceId}`) : ''}`, `    ${clean(findingText(f))}`];
   if (f.kind === 'timeout') {
-    const hops = f.evidence.hops as { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[];
+    const hops = f.evidence.hops;
     out.push(s.dim('    budget ledger (entered at / left of the budget):'));
     out.push(...table(hops.map((h) => [`      ${clean(h.service)}`, opName(h.operation, h.kind, s), `+${fmtMs(h.enteredAtMs)}`, `${fmtMs(h.leftMs)} left`])));
   } else if (f.kind === 'budget-exceeded') {
-    const e = f.evidence as {
-      callerService: string;
-      callerOperation: string;
-      callerBudgetMs: number;
-      waitedOn: { service: string; operation: string; ms: number } | null;
-    };
+    const e = f.evidence;
     out.push(
       s.dim(
         `    caller ${clean(e.callerService)} "${clean(e.callerOperation)}" gave up after ${fmtMs(e.callerBudgetMs)}${e.waitedOn ? `; it was waiting on ${clean(e.waitedOn.service)} "${clean(e.waitedOn.operation)}" (${fmtMs(e.waitedOn.ms)})` : ''}`,
       ),
     );
   } else if (f.kind === 'context-break') {
-    out.push(
-      s.dim(
-        `    caller: ${clean(String(f.evidence.callerService))} "${clean(String(f.evidence.callerOperation))}" in trace ${clean(String(f.evidence.callerTraceId))}`,
-      ),
-    );
+    out.push(s.dim(`    caller: ${clean(f.evidence.callerService)} "${clean(f.evidence.callerOperation)}" in trace ${clean(f.evidence.callerTraceId)}`));
   }
   return out;
 }
@@ -146,7 +168,7 @@ function logLine(e: LogEntry, how: string, s: Style): string {
 export function renderView(v: RequestView, s: Style): string[] {
   const out: string[] = [];
   out.push(s.bold(`request ${v.traceId}: ${fmtMs(v.durationMs)}, ${v.services.map(clean).join(' -> ')}`));
-  for (const f of v.findings) out.push(`  ${s.red(f.kind)}: ${clean(f.summary)}`);
+  for (const f of v.findings) out.push(`  ${s.red(f.kind)}: ${clean(findingText(f))}`);
   if (v.client) {
     const c = v.client;
     const p = c.phases;
@@ -201,7 +223,7 @@ export function tracesJson(a: RequestsAnalysis, inputs: string[]): unknown {
     spans: a.spans,
     orphanSpans: a.orphans,
     services: a.services,
-    findings: a.findings,
+    findings: a.findings.map(findingJson),
     slowestOperations: a.summary.operations,
     errors: a.summary.errors,
     servicePairs: a.summary.pairs,

@@ -3,7 +3,7 @@
 // the same moment would match too). logs-without-trace-id: per service, the share of lines
 // written inside that service's spans that carry no trace id.
 import type { LogEntry } from '../../formats/logs/model.js';
-import type { Finding, SpanNode, TraceTree } from './model.js';
+import type { LogsWithoutTraceIdFinding, SpanNode, TraceTree } from './model.js';
 
 export type LogMatch = 'span-id' | 'trace-id' | 'time-window';
 
@@ -77,7 +77,7 @@ export function logCoverage(trees: TraceTree[], logs: Iterable<LogEntry>): Servi
   return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
 }
 
-export function logFindings(cov: ServiceLogCoverage[]): Finding[] {
+export function logFindings(cov: ServiceLogCoverage[]): LogsWithoutTraceIdFinding[] {
   return cov
     .filter((c) => c.withoutTraceId > 0)
     .map((c) => {
@@ -88,7 +88,6 @@ export function logFindings(cov: ServiceLogCoverage[]): Finding[] {
         operation: '',
         traceId: '',
         spanId: '',
-        summary: `${c.service}: ${c.withoutTraceId} of ${c.inside} log lines written inside its traced requests (${Math.round(share * 100)}%) carry no trace id`,
         evidence: { linesInside: c.inside, withoutTraceId: c.withoutTraceId, share },
       };
     });
