@@ -80,6 +80,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'logs-cli': 'e2e',
   'metrics-cli': 'e2e',
   'requests-demo': 'e2e',
+  'requests-http': 'e2e',
   'requests-jaeger': 'e2e',
   'profile-caddy': 'e2e',
   'profile-capture': 'e2e',

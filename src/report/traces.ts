@@ -179,10 +179,11 @@ export function renderView(v: RequestView, s: Style): string[] {
           .join(', ')
       : '';
     out.push(`client (goscope http): ${clean(c.method)} ${clean(c.url)} -> ${c.status ?? 'no answer'} in ${fmtMs(c.totalMs)}${parts ? ` (${parts})` : ''}`);
+    if (c.error) out.push(`  ${s.red(clean(c.error))}`);
     if (v.clientOffsetMs !== null)
       out.push(
         s.dim(
-          `  sent ${fmtMs(Math.abs(v.clientOffsetMs))} ${v.clientOffsetMs <= 0 ? 'before' : 'after'} the first span started${c.totalMs !== null ? `; outside the spans: ${fmtMs(Math.max(0, c.totalMs - v.durationMs))}` : ''}`,
+          `  sent ${fmtMs(Math.abs(v.clientOffsetMs))} ${v.clientOffsetMs <= 0 ? 'before' : 'after'} the first span started${c.totalMs !== null ? `; outside the spans: ${fmtMs(Math.max(0, c.totalMs - v.spansDurationMs))}` : ''}${v.clientJoined ? `; its span ${c.spanId} is the first row, parent of the first server span` : ''}`,
         ),
       );
   }
@@ -201,12 +202,12 @@ export function renderView(v: RequestView, s: Style): string[] {
   for (const l of rootLogs) out.push(`  ${' '.repeat(28 + BAR)}${logLine(l.entry, l.how, s)}`);
   for (const r of v.rows) {
     const mark = `${r.critical ? '*' : ' '}${r.error ? s.red('!') : ' '}`;
-    const name = `${'  '.repeat(r.depth)}${clean(r.service)} ${r.error ? s.red(clean(r.name)) : clean(r.name)}${KIND_NAME[r.kind] ? s.dim(` ${KIND_NAME[r.kind]}`) : ''}${r.orphan ? s.yellow(' (parent not received)') : ''}`;
+    const name = `${'  '.repeat(r.depth)}${clean(r.service)} ${r.error ? s.red(clean(r.name)) : clean(r.name)}${KIND_NAME[r.kind] ? s.dim(` ${KIND_NAME[r.kind]}`) : ''}${r.orphan ? s.yellow(' (parent not received)') : ''}${r.origin === 'client' ? s.dim(' (from --http)') : ''}`;
     const b = bar(r.offsetMs, r.durationMs, v.durationMs);
     out.push(
       `${mark}${fmtMs(r.offsetMs).padStart(8)} ${fmtMs(r.durationMs).padStart(8)} ${fmtMs(r.selfMs).padStart(8)}  ${r.critical ? s.cyan(b) : s.dim(b)} ${name}`,
     );
-    if (r.error && r.statusMessage) out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.red(clean(r.statusMessage))}`);
+    if (r.error && r.statusMessage && r.origin !== 'client') out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.red(clean(r.statusMessage))}`);
     for (const l of logsBySpan.get(r.spanId) ?? []) out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.dim('log')} ${logLine(l.entry, l.how, s)}`);
   }
   if (!v.logs.length) out.push(s.dim('  (no log lines: --logs FILE… to join them)'));
@@ -235,6 +236,7 @@ export function tracesJson(a: RequestsAnalysis, inputs: string[]): unknown {
           durationMs: a.view.durationMs,
           services: a.view.services,
           client: a.view.client,
+          clientJoined: a.view.clientJoined,
           clientOffsetMs: a.view.clientOffsetMs,
           findings: a.view.findings.map((f) => f.kind),
           spans: a.view.rows,

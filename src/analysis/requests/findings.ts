@@ -204,66 +204,107 @@ export function traceFindings(t: TraceTree): Finding[] {
   return out;
 }
 
+/** What context-break keeps of a span: a compact copy, so the trees can go. */
+interface BreakSpan {
+  traceId: string;
+  spanId: string;
+  service: string;
+  name: string;
+  peer: string;
+  start: bigint;
+  end: bigint;
+  /** The trace's order in the input, and the root's within it (roots only). */
+  seq: number;
+  idx: number;
+}
+
+const breakSpan = (n: SpanNode, seq: number, idx: number): BreakSpan => ({
+  traceId: n.rec.traceId,
+  spanId: n.rec.spanId,
+  service: n.rec.service,
+  name: n.rec.name,
+  peer: n.rec.peer,
+  start: n.rec.start,
+  end: n.rec.end,
+  seq,
+  idx,
+});
+
 /**
  * context-break: a server span that starts a new trace (no parent at all) while a client
  * span of another trace, calling the same host:port, is open around it and has no server
- * span of its own trace under it.
+ * span of its own trace under it. Traces are added one at a time (a spilled analysis never
+ * holds them all); only the candidate spans are kept.
  */
-export function contextBreaks(trees: TraceTree[]): ContextBreakFinding[] {
-  const clients = new Map<string, SpanNode[]>();
-  for (const t of trees) {
+export class ContextBreaks {
+  private readonly clients = new Map<string, BreakSpan[]>();
+  private readonly roots: BreakSpan[] = [];
+
+  add(t: TraceTree, seq: number): void {
     for (const n of t.nodes) {
       if (n.rec.kind !== SpanKind.client || !n.rec.peer) continue;
       if (n.children.some((c) => c.rec.kind === SpanKind.server)) continue;
-      let list = clients.get(n.rec.peer);
-      if (!list) clients.set(n.rec.peer, (list = []));
-      list.push(n);
+      let list = this.clients.get(n.rec.peer);
+      if (!list) this.clients.set(n.rec.peer, (list = []));
+      list.push(breakSpan(n, seq, 0));
     }
+    t.roots.forEach((r, i) => {
+      if (r.orphan || r.rec.kind !== SpanKind.server || !r.rec.peer) return;
+      this.roots.push(breakSpan(r, seq, i));
+    });
   }
-  for (const list of clients.values()) list.sort((a, b) => (a.rec.start < b.rec.start ? -1 : a.rec.start > b.rec.start ? 1 : 0));
-  const out: ContextBreakFinding[] = [];
-  for (const t of trees) {
-    for (const r of t.roots) {
-      if (r.orphan || r.rec.kind !== SpanKind.server || !r.rec.peer) continue;
-      const list = clients.get(r.rec.peer);
+
+  finish(): ContextBreakFinding[] {
+    const byStart = (a: BreakSpan, b: BreakSpan): number => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.seq - b.seq);
+    for (const list of this.clients.values()) list.sort(byStart);
+    this.roots.sort((a, b) => a.seq - b.seq || a.idx - b.idx);
+    const out: ContextBreakFinding[] = [];
+    for (const r of this.roots) {
+      const list = this.clients.get(r.peer);
       if (!list) continue;
       // The tightest client span around the server span.
-      let best: SpanNode | null = null;
-      for (let i = upperBound(list, r.rec.start) - 1; i >= 0; i--) {
+      let best: BreakSpan | null = null;
+      for (let i = upperBound(list, r.start) - 1; i >= 0; i--) {
         const c = list[i]!;
-        if (c.rec.traceId === r.rec.traceId || c.rec.end < r.rec.end) continue;
-        if (!best || c.rec.end - c.rec.start < best.rec.end - best.rec.start) best = c;
-        if (best && r.rec.start - c.rec.start > best.rec.end - best.rec.start) break;
+        if (c.traceId === r.traceId || c.end < r.end) continue;
+        if (!best || c.end - c.start < best.end - best.start) best = c;
+        if (best && r.start - c.start > best.end - best.start) break;
       }
       if (!best) continue;
-      const b = best.rec;
+      const b = best;
       out.push({
         kind: 'context-break',
-        service: r.rec.service,
-        operation: r.rec.name,
-        traceId: r.rec.traceId,
-        spanId: r.rec.spanId,
+        service: r.service,
+        operation: r.name,
+        traceId: r.traceId,
+        spanId: r.spanId,
         evidence: {
           callerTraceId: b.traceId,
           callerSpanId: b.spanId,
           callerService: b.service,
           callerOperation: b.name,
-          peer: r.rec.peer,
-          startedAfterCallerMs: ms(r.rec.start - b.start),
-          endedBeforeCallerMs: ms(b.end - r.rec.end),
+          peer: r.peer,
+          startedAfterCallerMs: ms(r.start - b.start),
+          endedBeforeCallerMs: ms(b.end - r.end),
         },
       });
     }
+    return out;
   }
-  return out;
 }
 
-function upperBound(list: SpanNode[], t: bigint): number {
+export function contextBreaks(trees: TraceTree[]): ContextBreakFinding[] {
+  const c = new ContextBreaks();
+  trees.forEach((t, i) => c.add(t, i));
+  return c.finish();
+}
+
+function upperBound(list: BreakSpan[], t: bigint): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.rec.start <= t) lo = mid + 1;
+    if (list[mid]!.start <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

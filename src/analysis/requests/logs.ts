@@ -14,28 +14,50 @@ export interface AttachedLog {
   how: LogMatch;
 }
 
-/** Sorted, merged [start, end] intervals of every span of each service. */
-function serviceIntervals(trees: Iterable<TraceTree>): Map<string, bigint[]> {
-  const raw = new Map<string, [bigint, bigint][]>();
-  for (const t of trees) {
+/** Merges sorted-by-start [s, e] pairs into a flat [s0, e0, s1, e1, …] list. */
+function mergeSorted(pairs: [bigint, bigint][]): bigint[] {
+  const flat: bigint[] = [];
+  for (const [s, e] of pairs) {
+    if (flat.length && s <= flat[flat.length - 1]!) {
+      if (e > flat[flat.length - 1]!) flat[flat.length - 1] = e;
+    } else flat.push(s, e);
+  }
+  return flat;
+}
+
+const byFirst = (a: [bigint, bigint], b: [bigint, bigint]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * Per service, the merged [start, end] intervals of its spans, from traces added one at a
+ * time: raw intervals are merged into the service's list every 65,536, so memory follows
+ * the merged list (busy services collapse into few intervals), not the span count.
+ */
+export class ServiceIntervals {
+  private readonly raw = new Map<string, [bigint, bigint][]>();
+  private readonly merged = new Map<string, bigint[]>();
+
+  add(t: TraceTree): void {
     for (const n of t.nodes) {
-      let l = raw.get(n.rec.service);
-      if (!l) raw.set(n.rec.service, (l = []));
+      if (n.rec.client) continue;
+      let l = this.raw.get(n.rec.service);
+      if (!l) this.raw.set(n.rec.service, (l = []));
       l.push([n.rec.start, n.rec.end]);
+      if (l.length >= 65_536) this.fold(n.rec.service, l);
     }
   }
-  const out = new Map<string, bigint[]>();
-  for (const [svc, l] of raw) {
-    l.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const flat: bigint[] = [];
-    for (const [s, e] of l) {
-      if (flat.length && s <= flat[flat.length - 1]!) {
-        if (e > flat[flat.length - 1]!) flat[flat.length - 1] = e;
-      } else flat.push(s, e);
-    }
-    out.set(svc, flat);
+
+  private fold(svc: string, l: [bigint, bigint][]): void {
+    const flat = this.merged.get(svc) ?? [];
+    for (let i = 0; i < flat.length; i += 2) l.push([flat[i]!, flat[i + 1]!]);
+    l.sort(byFirst);
+    this.merged.set(svc, mergeSorted(l));
+    this.raw.set(svc, []);
   }
-  return out;
+
+  finish(): Map<string, bigint[]> {
+    for (const [svc, l] of this.raw) this.fold(svc, l);
+    return this.merged;
+  }
 }
 
 function inside(flat: bigint[], t: bigint): boolean {
@@ -61,8 +83,13 @@ export interface ServiceLogCoverage {
 
 /** Per service: how many of its lines inside its spans lack a trace id. */
 export function logCoverage(trees: TraceTree[], logs: Iterable<LogEntry>): ServiceLogCoverage[] {
-  const intervals = serviceIntervals(trees);
-  const known = new Set(trees.map((t) => t.traceId));
+  const iv = new ServiceIntervals();
+  for (const t of trees) iv.add(t);
+  return logCoverageOf(iv.finish(), new Set(trees.map((t) => t.traceId)), logs);
+}
+
+/** logCoverage from the services' merged intervals and the trace ids received. */
+export function logCoverageOf(intervals: Map<string, bigint[]>, known: Set<string>, logs: Iterable<LogEntry>): ServiceLogCoverage[] {
   const by = new Map<string, ServiceLogCoverage>();
   for (const e of logs) {
     if (!e.service || e.timeNs === null) continue;
