@@ -28,6 +28,8 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'logs-unit': 'unit',
   'metrics-rules': 'unit',
   'requests-analysis': 'unit',
+  'requests-spill': 'unit',
+  'lib-spill': 'unit',
   'shared-boundary': 'unit',
   'term-safe': 'unit',
   'test-groups': 'unit',
