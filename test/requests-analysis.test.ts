@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { buildTree } from '../src/analysis/requests/tree.js';
 import type { EvidenceOf, Finding, SpanRec, TraceTree } from '../src/analysis/requests/model.js';
 import { traceFindings } from '../src/analysis/requests/findings.js';
-import { findingJson, findingText } from '../src/report/traces.js';
+import { findingJson, findingText, renderTraces, SHOWN_PER_GROUP } from '../src/report/traces.js';
+import { analyseRequests } from '../src/analysis/requests/analyse.js';
+import { style } from '../src/report/term.js';
 
 const T = 'a'.repeat(32);
 const MS = 1_000_000n;
@@ -155,4 +157,21 @@ test('the budget: a span whose own status names the deadline wins over an outer 
     [['timeout', 'slow']],
   );
   assert.equal(evidenceOf(fs[0], 'timeout').budgetSpanId, 'C');
+});
+
+test('terminal: many traces with the same finding show the first in full, then a count; JSON keeps every one', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3, service: 'gateway', name: 'GET /order' };
+  const recs: SpanRec[] = [];
+  for (let i = 0; i < 6; i++) {
+    const traceId = i.toString(16).padStart(32, '0');
+    recs.push({ ...rec('C', '', 0, 300, dl), traceId }, { ...rec('W', 'C', 20, 301, { service: 'inventory', name: 'pool.acquire' }), traceId });
+  }
+  const a = analyseRequests(recs);
+  assert.equal(a.findings.length, 6);
+  const text = renderTraces(a, style(false));
+  assert.equal(text.split('\n').filter((l) => l.startsWith('  timeout ')).length, SHOWN_PER_GROUP);
+  assert.match(
+    text,
+    new RegExp(`… ${6 - SHOWN_PER_GROUP} more traces with timeout at inventory "pool.acquire" \\(0+2, 0+3, 0+4, …; --json lists every one\\)`),
+  );
 });

@@ -68,6 +68,9 @@ function findingLines(f: Finding, s: Style): string[] {
   return out;
 }
 
+/** Findings of one kind at one service and operation shown in full before the rest are counted. */
+export const SHOWN_PER_GROUP = 2;
+
 export function renderTraces(a: RequestsAnalysis, s: Style): string {
   const out: string[] = [];
   const svcNames = a.services.map((x) => clean(x.service)).join(', ');
@@ -84,7 +87,28 @@ export function renderTraces(a: RequestsAnalysis, s: Style): string {
     );
   else {
     out.push(s.bold(`findings (${a.findings.length})`));
-    for (const f of a.findings) out.push(...findingLines(f, s));
+    // Many traces with the same finding (a thousand timeouts in the same pool wait) read as
+    // one: the first in full, then how many more and where (--json lists every one).
+    const groups = new Map<string, Finding[]>();
+    for (const f of a.findings) {
+      const key = `${f.kind}\0${f.service}\0${f.operation}`;
+      const g = groups.get(key);
+      if (g) g.push(f);
+      else groups.set(key, [f]);
+    }
+    for (const g of groups.values()) {
+      for (const f of g.slice(0, SHOWN_PER_GROUP)) out.push(...findingLines(f, s));
+      const rest = g.slice(SHOWN_PER_GROUP);
+      if (rest.length)
+        out.push(
+          s.dim(
+            `  … ${plural(rest.length, 'more trace')} with ${g[0]!.kind} at ${clean(g[0]!.service)} "${clean(g[0]!.operation)}" (${rest
+              .slice(0, 3)
+              .map((f) => f.traceId)
+              .join(', ')}${rest.length > 3 ? ', …' : ''}; --json lists every one)`,
+          ),
+        );
+    }
   }
   const ops = a.summary.operations;
   if (ops.length) {
