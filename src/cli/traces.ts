@@ -39,12 +39,15 @@ through the services. Findings come first, each naming the service and operation
   logs-without-trace-id  per service, log lines inside its requests without a trace id
 then the slowest operations by p99 self time, error hot spots and the calls between
 services. --trace-id shows one request: a waterfall with the critical path, the client's
-phases from a saved goscope http --json, and the log lines under their spans (lines
-without ids matched by service and time, marked so).`,
+request from a saved goscope http --json as its first span (the parent of the first
+server span; a client timeout that fired is the request's budget), and the log lines
+under their spans (lines without ids matched by service and time, marked so).
+Past 200,000 spans they are spilled to temporary files by trace id and analysed a part
+at a time (GOSCOPE_TRACES_SPILL=N changes the threshold).`,
   flags: {
     'trace-id': { type: 'string', arg: 'ID', help: 'show this request (32 hex digits): waterfall, critical path, logs' },
     logs: { type: 'string', multiple: true, arg: 'FILE', help: 'log files to join (any format goscope logs reads), repeatable' },
-    http: { type: 'string', arg: 'FILE', help: 'a saved goscope http --json result: the client side of its traced requests' },
+    http: { type: 'string', arg: 'FILE', help: 'a saved goscope http --json result: its request joined above the server spans' },
     timeout: TIMEOUT_FLAG('deadline of the request to Jaeger (default 30s)'),
     out: OUT_FLAG('where a Jaeger reply is saved (default ./goscope-captures/…)'),
     json: JSON_FLAG('goscope.traces/v1'),

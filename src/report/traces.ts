@@ -202,7 +202,13 @@ export function renderView(v: RequestView, s: Style): string[] {
           .map((k) => `${k} ${fmtMs(p[k])}`)
           .join(', ')
       : '';
-    out.push(`client (goscope http): ${clean(c.method)} ${clean(c.url)} -> ${c.status ?? 'no answer'} in ${fmtMs(c.totalMs)}${parts ? ` (${parts})` : ''}`);
+    const took =
+      c.totalMs !== null
+        ? ` in ${fmtMs(c.totalMs)}`
+        : c.timedOut && c.timeouts?.[c.timedOut] != null
+          ? `: its ${c.timedOut} timeout (${fmtMs(c.timeouts[c.timedOut])}) fired`
+          : '';
+    out.push(`client (goscope http): ${clean(c.method)} ${clean(c.url)} -> ${c.status ?? 'no answer'}${took}${parts ? ` (${parts})` : ''}`);
     if (c.error) out.push(`  ${s.red(clean(c.error))}`);
     if (v.clientOffsetMs !== null)
       out.push(
