@@ -10,6 +10,7 @@ import { traceFindings } from '../src/analysis/requests/findings.js';
 import { findingJson, findingText, renderTraces, SHOWN_PER_GROUP } from '../src/report/traces.js';
 import { analyseRequests } from '../src/analysis/requests/analyse.js';
 import { style } from '../src/report/term.js';
+import { readSavedHttp } from '../src/formats/http/saved.js';
 
 const T = 'a'.repeat(32);
 const MS = 1_000_000n;
@@ -173,5 +174,69 @@ test('terminal: many traces with the same finding show the first in full, then a
   assert.match(
     text,
     new RegExp(`… ${6 - SHOWN_PER_GROUP} more traces with timeout at inventory "pool.acquire" \\(0+2, 0+3, 0+4, …; --json lists every one\\)`),
+  );
+});
+
+test('--http: a saved goscope http request joins its trace above the server span it called; its fired timeout is the budget', () => {
+  const traceId = 'c'.repeat(32);
+  const clientSpan = 'd'.repeat(16);
+  const start = 1_790_000_000_000; // Unix ms
+  // A goscope.http/v1 single result from before spanId was written: the span id comes from the traceparent.
+  const saved = readSavedHttp(
+    JSON.stringify({
+      schema: 'goscope.http/v1',
+      mode: 'single',
+      method: 'GET',
+      url: 'http://gw/checkout',
+      traceparent: `00-${traceId}-${clientSpan}-01`,
+      traceId,
+      startedAtUnixMs: start,
+      status: null,
+      phases: { dns: null, connect: 1, tls: null, requestWrite: 0.5, serverProcessing: null, transfer: null, ttfb: null, total: null },
+      timeouts: { connect: null, tls: null, header: null, total: 250 },
+      error: { kind: 'timeout', phase: 'serverProcessing', timeout: 'total', message: 'GET http://gw/checkout: --timeout 250ms fired', code: null },
+    }),
+    'saved.json',
+  );
+  assert.deepEqual([saved[0]!.spanId, saved[0]!.timedOut, saved[0]!.timeouts?.total], [clientSpan, 'total', 250]);
+  const at = (ms: number): bigint => BigInt(start + ms) * MS;
+  const spans: SpanRec[] = [
+    { ...rec('S', clientSpan, 0, 0, { kind: 2, service: 'gateway', name: 'GET /checkout', status: 2 }), traceId, start: at(2), end: at(255) },
+    { ...rec('W', 'S', 0, 0, { service: 'inventory', name: 'pool.acquire' }), traceId, start: at(3), end: at(254) },
+  ];
+  const bare = analyseRequests(spans, { traceId });
+  assert.equal(bare.orphans, 1, "without --http the server span's parent was never received");
+  assert.deepEqual(bare.findings, [], 'no span says deadline');
+  const a = analyseRequests(spans, { traceId, client: saved });
+  assert.equal(a.orphans, 0);
+  assert.equal(a.spans, 2, "the client's request is not counted as a received span");
+  assert.deepEqual(
+    a.services.map((x) => x.service),
+    ['gateway', 'inventory'],
+  );
+  const v = a.view!;
+  assert.equal(v.clientJoined, true);
+  assert.deepEqual(
+    v.rows.map((r) => [r.origin, r.service, r.depth, r.offsetMs, r.durationMs]),
+    [
+      ['client', 'goscope http', 0, 0, 250],
+      ['span', 'gateway', 1, 2, 253],
+      ['span', 'inventory', 2, 3, 251],
+    ],
+  );
+  assert.equal(v.clientOffsetMs, -2);
+  const e = evidenceOf(a.findings[0], 'timeout');
+  assert.deepEqual([e.budgetSource, e.budgetService, e.budgetSpanId, e.budgetMs, e.consumedMs], ['client', 'goscope http', clientSpan, 250, 247]);
+  assert.deepEqual(
+    e.hops.map((h) => [h.service, h.enteredAtMs, h.leftMs]),
+    [
+      ['goscope http', 0, 250],
+      ['gateway', 2, 248],
+      ['inventory', 3, 247],
+    ],
+  );
+  assert.match(
+    findingText(a.findings[0]!),
+    /^the client \(goscope http\) "GET http:\/\/gw\/checkout" timed out after 250 ms; inventory "pool.acquire" spent 247 ms/,
   );
 });
