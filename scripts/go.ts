@@ -175,6 +175,12 @@ export interface BuildOptions {
    * -trimpath records them (the hostile fixture's name holds escape sequences).
    */
   dirName?: string;
+  /**
+   * Build with -trimpath: file paths in the binary (and so in its dumps, profiles and
+   * traces) are module paths ("goscope.dev/dumpgen/main.go", "runtime/proc.go"), the same
+   * from any checkout and any toolchain location; the checked-in fixtures are built so.
+   */
+  trimpath?: boolean;
 }
 
 function sourceFiles(absDir: string): string[] {
@@ -212,7 +218,7 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
   const buildEnv: Record<string, string> = { CGO_ENABLED: '0', ...opts.env };
 
   const h = createHash('sha256');
-  h.update(version + '\0' + (opts.tag ?? '') + '\0' + (opts.goDirective ?? '') + '\0' + (opts.dirName ?? '') + '\0');
+  h.update(version + '\0' + (opts.tag ?? '') + '\0' + (opts.goDirective ?? '') + '\0' + (opts.dirName ?? '') + '\0' + (opts.trimpath ? 'trimpath' : '') + '\0');
   for (const k of Object.keys(buildEnv).sort()) h.update(`${k}=${buildEnv[k]}\0`);
   // Inherited settings that change the binary.
   for (const k of ['GOFLAGS', 'GOOS', 'GOARCH', 'GOAMD64', 'GOARM64']) h.update(`${k}=${process.env[k] ?? ''}\0`);
@@ -234,6 +240,7 @@ export async function buildGo(dir: string, opts: BuildOptions = {}): Promise<str
     const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${exe}`;
     const args = ['build', '-o', tmp];
     if (opts.tag) args.push('-tags', opts.tag);
+    if (opts.trimpath) args.push('-trimpath');
     args.push('.');
     const copy = opts.goDirective || opts.dirName ? await copyModule(absDir, opts.goDirective, opts.dirName) : null;
     try {

@@ -21,10 +21,15 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   // unit
   'diagnose-report': 'unit',
   docs: 'unit',
+  'fixtures-formats': 'unit',
+  'fixtures-pprof': 'unit',
+  'fixtures-trace': 'unit',
   'import-graph': 'unit',
   'lib-heap': 'unit',
   'lib-quantile': 'unit',
   'lib-text': 'unit',
+  'lib-wasm': 'unit',
+  'logs-search': 'unit',
   'logs-unit': 'unit',
   'metrics-rules': 'unit',
   'requests-analysis': 'unit',
@@ -35,6 +40,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'test-groups': 'unit',
   trend: 'unit',
   // oracle
+  'fixtures-oracle': 'oracle',
   flame: 'oracle',
   'flame-data': 'oracle',
   'goroutine-formats': 'oracle',

@@ -164,3 +164,54 @@ test('logs: escape sequences in log text reach the terminal escaped', async (t) 
     assert.match(r.stdout, /boom \\x1b\]0;pwned\\x07\\x1b\[2J\\u202e/);
   }
 });
+
+test('logs on a torn log (loggen -torn): exit 0, the torn lines counted and located as file:line', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('all', { args: ['-torn'] });
+  const torn = readTruth(run.truth).filter((x) => x.torn);
+  const r = await goscope(['logs', run.log]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`\\nunreadable lines: ${torn.length}\\n`));
+  for (const x of torn.slice(0, 5)) assert.ok(r.stdout.includes(`  ${run.log}: line ${x.line}: ${x.torn}: `), `line ${x.line}`);
+  const j = JSON.parse((await goscope(['logs', run.log, '--json'])).stdout) as { unreadable: { count: number; lines: { line: number; reason: string }[] } };
+  assert.deepEqual(
+    j.unreadable.lines.map((u) => [u.line, u.reason]),
+    torn.map((x) => [x.line, x.torn]),
+  );
+  // An id written upper case by go-kit (%X) is found by --trace-id given in lower case.
+  const upper = readTruth(run.truth).find((x) => x.sourceFile === 'gokit.go' && x.traceKey === 'trace_id')!;
+  const found = await goscope(['logs', run.log, '--trace-id', upper.traceId, '--json']);
+  assert.equal(found.code, 0, found.stderr);
+  assert.deepEqual(
+    (JSON.parse(found.stdout) as { lines: { line: number; service: string }[] }).lines.map((l) => [l.line, l.service]),
+    [[upper.line, 'inventory']],
+  );
+});
+
+test('logs: gctrace and schedtrace as series in --json and as compact tables', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' } });
+  assert.equal(run.code, 0, run.printed);
+  const lines = readFileSync(run.log, 'utf8').split('\n');
+  const gcLines = lines.filter((l) => l.startsWith('gc '));
+  const schedLines = lines.filter((l) => l.startsWith('SCHED '));
+  const j = JSON.parse((await goscope(['logs', run.log, '--json'])).stdout) as {
+    gc: { cycles: number; series: { n: number; line: number; pauseMs: number; liveMB: number; cpuMs: { background: number } }[] };
+    sched: { samples: number; series: { atMs: number; line: number; runqueues: number[] }[] };
+  };
+  assert.equal(j.gc.cycles, gcLines.length);
+  assert.equal(j.gc.series.length, gcLines.length);
+  assert.deepEqual(
+    j.gc.series.map((g) => lines[g.line - 1]),
+    gcLines,
+  );
+  assert.equal(j.sched.series.length, schedLines.length);
+  assert.deepEqual(
+    j.sched.series.map((s) => `SCHED ${s.atMs}ms:`),
+    schedLines.map((l) => l.slice(0, l.indexOf(':') + 1)),
+  );
+  const r = await goscope(['logs', run.log]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n {4}gc +at +STW ms +mark ms +heap MB +live +goal +GC CPU +P\n {4}1 +[\d.]+s +[\d.]+ +[\d.]+ +\d+->\d+ /);
+  assert.match(r.stdout, /\n {4}at +gomaxprocs +idleprocs +threads +idlethreads +spinning +runqueue +per-P runqueues\n {4}\d+ms +2 +\d+ /);
+});

@@ -12,7 +12,9 @@ import { readLog, type CrashBlock, type Unreadable } from '../src/formats/logs/r
 import type { LogEntry } from '../src/formats/logs/model.js';
 import type { GcCycle, SchedSample } from '../src/formats/logs/godebug.js';
 import { parseTraceIdArg, sameTrace, traceNeedles } from '../src/formats/logs/ids.js';
-import { skipWithoutGo } from './support/go.js';
+import type { FinderKind, Needle } from '../src/formats/logs/search.js';
+import { simdSupported } from '../src/lib/wasm.js';
+import { NEWER_GO, newerGoUnavailable, skipWithoutGo } from './support/go.js';
 import { readTruth, runLoggen, type LoggenRun } from './support/loggen.js';
 
 interface Read {
@@ -25,7 +27,7 @@ interface Read {
   stats: Awaited<ReturnType<typeof readLog>>;
 }
 
-async function read(buf: Buffer, input = 'log', needles?: Buffer[]): Promise<Read> {
+async function read(buf: Buffer, input = 'log', needles?: Needle[], finder?: FinderKind): Promise<Read> {
   const r: Omit<Read, 'stats'> = { entries: new Map(), list: [], crashes: [], unreadable: [], gc: [], sched: [] };
   const stats = await readLog(
     fromBuffer(buf, 4096),
@@ -40,7 +42,7 @@ async function read(buf: Buffer, input = 'log', needles?: Buffer[]): Promise<Rea
       gc: (g) => r.gc.push(g),
       sched: (s) => r.sched.push(s),
     },
-    { needles },
+    { needles, finder },
   );
   return { ...r, stats };
 }
@@ -80,6 +82,14 @@ test("every field of every library's lines matches what loggen logged", async (t
     if (want.stack) assert.ok(e.fields.stack || e.fields.stacktrace, `${at}: its stack trace was not kept`);
   }
   for (const d of ['slog-json', 'logfmt', 'zap-json', 'zap-console', 'logrus-json', 'zerolog', 'stdlog']) assert.ok(dialects.has(d), `no ${d} line read`);
+  // go-kit/log's logfmt, with ids as %X upper-case hex, lower-case hex and Datadog decimal.
+  const gokit = truth.filter((x) => x.sourceFile === 'gokit.go');
+  assert.deepEqual([...new Set(gokit.map((x) => x.traceKey))].sort(), ['', 'dd.trace_id', 'traceId', 'trace_id']);
+  const raw = readFileSync(run.log, 'latin1').split('\n');
+  for (const want of gokit.filter((x) => x.traceKey === 'trace_id')) {
+    assert.ok(raw[want.line - 1]!.includes(`trace_id=${want.traceId.toUpperCase()} `), `line ${want.line} has the id in upper case`);
+    assert.equal(r.entries.get(want.line)!.traceId, want.traceId);
+  }
   // Every line is an entry, a stack line after one, or part of a crash block.
   assert.equal(r.stats.entries + r.stats.continuation, r.stats.lines);
 });
@@ -133,29 +143,55 @@ test('an unrecovered panic on stderr is a crash; the lines before it are entries
   assert.equal(r.unreadable.length, 0);
 });
 
-test('GODEBUG gctrace and schedtrace lines become GC and scheduler series', async (t) => {
-  if (skipWithoutGo(t)) return;
-  const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' } });
-  assert.equal(run.code, 0, run.printed);
-  const facts = JSON.parse(readFileSync(run.truth, 'utf8')) as { numGC: number; numForcedGC: number; gomaxprocs: number };
-  const r = await read(readFileSync(run.log));
-  // gctrace prints one line per completed cycle: the cycles runtime.MemStats counted (a
-  // background cycle may still end between ReadMemStats and exit: one more line).
-  assert.ok(r.gc.length >= facts.numGC && r.gc.length <= facts.numGC + 1, `${r.gc.length} gc lines, NumGC ${facts.numGC}`);
-  assert.deepEqual(
-    r.gc.map((g) => g.n),
-    Array.from({ length: r.gc.length }, (_, i) => i + 1),
-  );
-  assert.equal(r.gc.slice(0, facts.numGC).filter((g) => g.forced).length, facts.numForcedGC);
-  for (const g of r.gc) {
-    assert.ok(g.pauseMs >= 0 && g.heapBeforeMB >= g.liveMB && g.goalMB > 0, JSON.stringify(g));
-    assert.equal(g.procs, facts.gomaxprocs);
-  }
-  assert.ok(r.sched.length >= 1, 'at least the first SCHED line');
-  for (const s of r.sched) assert.equal(s.gomaxprocs, facts.gomaxprocs);
-  assert.equal(r.list.filter((e) => e.message === 'batch allocated').length, 5);
-  assert.equal(r.unreadable.length, 0);
-});
+for (const toolchain of ['local', NEWER_GO] as const) {
+  test(`GODEBUG gctrace and schedtrace lines become GC and scheduler series (${toolchain === 'local' ? 'installed Go' : toolchain})`, async (t) => {
+    if (skipWithoutGo(t)) return;
+    if (toolchain !== 'local') {
+      const why = newerGoUnavailable();
+      if (why) return t.skip(why);
+    }
+    const run = await runLoggen('godebug', { env: { GODEBUG: 'gctrace=1,schedtrace=50', GOMAXPROCS: '2' }, toolchain });
+    assert.equal(run.code, 0, run.printed);
+    const facts = JSON.parse(readFileSync(run.truth, 'utf8')) as { numGC: number; numForcedGC: number; gomaxprocs: number };
+    const text = readFileSync(run.log, 'utf8').split('\n');
+    const r = await read(readFileSync(run.log));
+    // gctrace prints one line per completed cycle: the cycles runtime.MemStats counted (a
+    // background cycle may still end between ReadMemStats and exit: one more line).
+    assert.ok(r.gc.length >= facts.numGC && r.gc.length <= facts.numGC + 1, `${r.gc.length} gc lines, NumGC ${facts.numGC}`);
+    assert.equal(r.gc.length, text.filter((l) => l.startsWith('gc ')).length, 'every gctrace line is read');
+    assert.deepEqual(
+      r.gc.map((g) => g.n),
+      Array.from({ length: r.gc.length }, (_, i) => i + 1),
+    );
+    assert.equal(r.gc.slice(0, facts.numGC).filter((g) => g.forced).length, facts.numForcedGC);
+    for (const g of r.gc) {
+      // Each field in the place Go prints it: the line's numbers in order.
+      const nums = text[g.line - 1]!.match(/\d+(?:\.\d+)?/g)!.map(Number);
+      const c = g.cpuMs;
+      assert.deepEqual(
+        [g.n, g.atSec, g.cpuPct, g.sweepTermMs, g.markMs, g.markTermMs, c.sweepTerm, c.assist, c.background, c.idle, c.markTerm],
+        nums.slice(0, 11),
+        text[g.line - 1],
+      );
+      assert.deepEqual([g.heapBeforeMB, g.heapAfterMB, g.liveMB, g.goalMB, g.stacksMB, g.globalsMB, g.procs], nums.slice(11), text[g.line - 1]);
+      assert.equal(g.pauseMs, Math.round((g.sweepTermMs + g.markTermMs) * 1e6) / 1e6);
+      assert.equal(g.procs, facts.gomaxprocs);
+    }
+    assert.ok(r.gc.filter((g) => g.liveMB >= 8).length >= 1, 'the kept batches show in the live heap');
+    const sched = text.filter((l) => l.startsWith('SCHED '));
+    assert.ok(r.sched.length >= 1 && r.sched.length === sched.length, 'every SCHED line is read');
+    for (const s of r.sched) {
+      const line = text[s.line - 1]!;
+      assert.equal(s.gomaxprocs, facts.gomaxprocs);
+      for (const k of ['gomaxprocs', 'idleprocs', 'threads', 'spinningthreads', 'needspinning', 'idlethreads', 'runqueue'] as const)
+        assert.match(line, new RegExp(`\\b${k}=${s[k]}\\b`), line);
+      assert.equal(s.runqueues.length, facts.gomaxprocs, line);
+      assert.ok(s.schedticks.length === 0 || s.schedticks.length === facts.gomaxprocs, line);
+    }
+    assert.equal(r.list.filter((e) => e.message === 'batch allocated').length, 5);
+    assert.equal(r.unreadable.length, 0);
+  });
+}
 
 test('gzip and CRLF copies of a log read the same; cut and broken lines are counted and located', async (t) => {
   if (skipWithoutGo(t)) return;
@@ -201,17 +237,55 @@ test('the trace-id search finds exactly the lines of that trace, in hex and Data
   const raw = readFileSync(run.log);
   const full = await read(raw);
   // One id of each key's kind: hex under trace_id, and one logged in Datadog's decimal.
-  const picks = [truth.find((x) => x.traceKey === 'trace_id')!, truth.find((x) => x.traceKey === 'dd.trace_id')!];
+  // and one go-kit wrote in upper case (%X); each searched by both finders.
+  const picks = [
+    truth.find((x) => x.traceKey === 'trace_id')!,
+    truth.find((x) => x.traceKey === 'dd.trace_id')!,
+    truth.find((x) => x.traceKey === 'trace_id' && x.sourceFile === 'gokit.go')!,
+  ];
+  const finders: FinderKind[] = simdSupported() ? ['wasm', 'js'] : ['js'];
   for (const want of picks) {
-    for (const arg of [want.traceId, BigInt('0x' + want.traceId.slice(16)).toString(10)]) {
+    for (const arg of [want.traceId, want.traceId.toUpperCase(), BigInt('0x' + want.traceId.slice(16)).toString(10)]) {
       const id = parseTraceIdArg(arg);
-      const found = await read(raw, 'log', traceNeedles(id));
-      const hits = found.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
       const expected = full.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
-      assert.ok(hits.includes(want.line), `--trace-id ${arg}: line ${want.line} not found`);
-      assert.deepEqual(hits, expected);
-      assert.equal(found.stats.lines, full.stats.lines, 'line numbers are counted while searching');
+      for (const finder of finders) {
+        const found = await read(raw, 'log', traceNeedles(id), finder);
+        const hits = found.list.filter((e) => sameTrace(e.traceId, id)).map((e) => e.line);
+        assert.ok(hits.includes(want.line), `--trace-id ${arg} (${finder}): line ${want.line} not found`);
+        assert.deepEqual(hits, expected, finder);
+        assert.equal(found.stats.lines, full.stats.lines, 'line numbers are counted while searching');
+      }
     }
+  }
+});
+
+test('loggen -torn: lines cut mid-way and binary garbage are counted and located, the rest read', async (t) => {
+  if (skipWithoutGo(t)) return;
+  const run = await runLoggen('all', { args: ['-torn'] });
+  assert.equal(run.code, 0, run.printed);
+  const truth = readTruth(run.truth);
+  const torn = truth.filter((x) => x.torn);
+  assert.ok(torn.length >= 3);
+  const raw = readFileSync(run.log);
+  const r = await read(raw, 'torn.log');
+  assert.deepEqual(
+    r.unreadable.map((u) => [u.input, u.line, u.reason]),
+    torn.map((x) => ['torn.log', x.line, x.torn]),
+  );
+  assert.equal(r.stats.unreadable, torn.length);
+  // Garbage is shown as its bytes, escaped, not as whatever it decodes to.
+  for (const u of r.unreadable.filter((x) => x.reason === 'binary data')) assert.match(u.text, /^(?:\\x[0-9a-f]{2})+$/, u.text);
+  for (const want of truth.filter((x) => !x.torn)) assert.equal(r.entries.get(want.line)?.message, want.msg, `line ${want.line}`);
+  // The id search runs through the garbage too, counting its lines.
+  const want = truth.find((x) => x.traceKey === 'trace_id')!;
+  for (const finder of simdSupported() ? (['wasm', 'js'] as const) : (['js'] as const)) {
+    const found = await read(raw, 'torn.log', traceNeedles(want.traceId), finder);
+    assert.deepEqual(
+      found.list.map((e) => e.line),
+      [want.line],
+      finder,
+    );
+    assert.equal(found.stats.lines, r.stats.lines);
   }
 });
 

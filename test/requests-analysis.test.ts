@@ -11,6 +11,9 @@ import { findingJson, findingText, renderTraces, SHOWN_PER_GROUP } from '../src/
 import { analyseRequests } from '../src/analysis/requests/analyse.js';
 import { style } from '../src/report/term.js';
 import { readSavedHttp } from '../src/formats/http/saved.js';
+import { attachLogs, logCoverage } from '../src/analysis/requests/logs.js';
+import { spanIdOf, traceIdOf } from '../src/formats/logs/ids.js';
+import type { LogEntry } from '../src/formats/logs/model.js';
 
 const T = 'a'.repeat(32);
 const MS = 1_000_000n;
@@ -239,4 +242,43 @@ test('--http: a saved goscope http request joins its trace above the server span
     findingText(a.findings[0]!),
     /^the client \(goscope http\) "GET http:\/\/gw\/checkout" timed out after 250 ms; inventory "pool.acquire" spent 247 ms/,
   );
+});
+
+test('logs join a trace by its full id or, from Datadog decimal and 64-bit hex ids, by its low 64 bits', () => {
+  const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const t = buildTree(id, [rec('00f067aa0ba902b7', '', 0, 100, { traceId: id })]);
+  const line = (n: number, traceId: string, spanId = ''): LogEntry => ({
+    input: 'app.log',
+    line: n,
+    timeNs: 50n * MS,
+    level: 'info',
+    levelText: 'INFO',
+    message: `line ${n}`,
+    service: 'svc',
+    traceId,
+    spanId,
+    traceKey: 'trace_id',
+    source: '',
+    error: '',
+    fields: {},
+    dialect: 'slog-json',
+  });
+  const dd = traceIdOf(BigInt('0x' + id.slice(16)).toString(10), 'dd.trace_id');
+  const logs = [
+    line(1, id, '00f067aa0ba902b7'),
+    line(2, dd, spanIdOf(BigInt('0x00f067aa0ba902b7').toString(10), 'dd.span_id')),
+    line(3, traceIdOf(id.slice(16).toUpperCase(), 'trace_id')),
+    line(4, 'ffffffffffffffff' + id.slice(16)), // another 128-bit trace with the same low half
+    line(5, '0'.repeat(16) + 'a3ce929d0e0e4737'),
+  ];
+  assert.deepEqual(
+    attachLogs(t, logs).map((a) => [a.entry.line, a.how]),
+    [
+      [1, 'span-id'],
+      [2, 'span-id'],
+      [3, 'trace-id'],
+    ],
+  );
+  const cov = logCoverage([t], logs);
+  assert.deepEqual(cov, [{ service: 'svc', inside: 5, withoutTraceId: 0, unknownTraceId: 2 }]);
 });

@@ -2,7 +2,7 @@
 // messages as templates, trace-id coverage per service, crashes, GODEBUG GC and scheduler
 // series, unreadable lines), or, with --trace-id, one request's lines in time order.
 import { UsageError, UserError } from '../errors.js';
-import { readFileChunks } from '../collect/acquire.js';
+import { readFileInto } from '../collect/acquire.js';
 import { parseTraceIdArg, traceNeedles } from '../formats/logs/ids.js';
 import { levelOf, levelRank } from '../formats/logs/level.js';
 import type { LogEntry } from '../formats/logs/model.js';
@@ -44,8 +44,9 @@ the goroutine parser: where it panicked, the goroutine groups), GODEBUG=gctrace=
 schedtrace lines as GC and scheduler series, and the lines that could not be read
 (counted and located; never fatal).
 --trace-id prints one request's lines from all inputs in time order; the raw bytes are
-searched for the id (hex, either case, and its Datadog decimal form) before a line is
-parsed, so a large file is searched about as fast as grep -F.`,
+searched for every form of the id in one pass (its low 64 bits in hex, either case, and in
+Datadog's decimal) before a line is parsed, so a large file is searched about as fast as
+grep -F; a line with only the low 64 bits matches a W3C id by its low half.`,
   flags: LOGS_FLAGS,
   exits: `exit codes: 0 ok, 3 an unrecovered panic or fatal error is in the logs, 1 failure (no
 input could be read; with --trace-id: no line has that trace id), 2 usage, 130 interrupted`,
@@ -84,20 +85,25 @@ async function logs({ flags, positionals, io }: Invocation<typeof LOGS_FLAGS>): 
   let bytesDone = 0;
   for (const p of positionals) {
     const input = p === '-' ? 'stdin' : p;
-    const chunks = p === '-' ? process.stdin : readFileChunks(p);
-    const counted = (async function* () {
-      let mine = 0;
-      for await (const c of chunks) {
-        mine += c.byteLength;
-        bar.update(`reading ${input}: ${Math.round(mine / 1e6)} MB (${Math.round((bytesDone + mine) / 1e6)} MB in all)`);
-        yield c;
-      }
-      bytesDone += mine;
-    })();
+    let mine = 0;
+    const onRead = (n: number): void => {
+      mine += n;
+      bar.update(`reading ${input}: ${Math.round(mine / 1e6)} MB (${Math.round((bytesDone + mine) / 1e6)} MB in all)`);
+    };
+    // A file is read straight into the reader's buffer; stdin comes as a stream.
+    const source =
+      p === '-'
+        ? (async function* () {
+            for await (const c of process.stdin as AsyncIterable<Uint8Array>) {
+              onRead(c.byteLength);
+              yield c;
+            }
+          })()
+        : readFileInto(p, onRead);
     let stats: ReadStats;
     try {
       stats = await readLog(
-        counted,
+        source,
         input,
         collector
           ? { entry: (e) => keep(e) && collector.entry(e) }
@@ -118,6 +124,7 @@ async function logs({ flags, positionals, io }: Invocation<typeof LOGS_FLAGS>): 
       continue;
     }
     read++;
+    bytesDone += mine;
     summary.input(input, stats);
   }
   bar.done();

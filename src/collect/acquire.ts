@@ -2,6 +2,7 @@
 // saved to the capture folder first (nothing captured is lost, even if analysis fails),
 // then read back from disk.
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { LimitKind } from '../lib/limits.js';
 import { captureDir, saveCaptureStream, serviceLabel } from './capture.js';
@@ -32,6 +33,41 @@ export function readFileChunks(path: string, range?: { start: number; end: numbe
       s.destroy();
     }
   })();
+}
+
+/**
+ * A file read on demand straight into the caller's buffer (fs.read at the current
+ * position): no stream chunks, no copies. `onRead` sees each read's size (progress).
+ * Opened on the first read; errors are one line naming the file.
+ */
+export function readFileInto(
+  path: string,
+  onRead?: (n: number) => void,
+): { read(buf: Uint8Array, off: number, len: number): Promise<number>; close(): Promise<void> } {
+  let fh: FileHandle | null = null;
+  let closed = false;
+  const fail = (e: unknown): never => {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read (${code ?? (e as Error).message})`);
+  };
+  return {
+    async read(buf, off, len) {
+      if (closed) return 0;
+      try {
+        fh ??= await open(path, 'r');
+        const { bytesRead } = await fh.read(buf, off, len, null);
+        onRead?.(bytesRead);
+        return bytesRead;
+      } catch (e) {
+        return fail(e);
+      }
+    },
+    async close() {
+      closed = true;
+      await fh?.close();
+      fh = null;
+    },
+  };
 }
 
 export interface AcquireOptions {

@@ -79,7 +79,7 @@ export function maxInflatedFromEnv(fallback: number): number {
 
 /** Inflates a gzip stream chunk by chunk, failing once more than `max` bytes come out. */
 export async function* gunzipCapped(chunks: Chunks, input: string, max: number): Chunks {
-  const gz = createGunzip();
+  const gz = createGunzip({ chunkSize: 1 << 20 });
   let out = 0;
   let failure: unknown = null;
   const feeder = (async () => {

@@ -117,6 +117,24 @@ export function renderLogsText(s: LogSummary, st: Style): string {
     out.push(
       `  live heap after GC: ${g.liveMB.min}–${g.liveMB.max} MB (last ${g.liveMB.last} MB), goal ${g.goalMB.last} MB (max ${g.goalMB.max} MB), GC CPU ${g.cpuPct}% since start`,
     );
+    const picked = sampleIndexes(g.series, (c) => c.pauseMs);
+    const rows = [['    gc', 'at', 'STW ms', 'mark ms', 'heap MB', 'live', 'goal', 'GC CPU', 'P']];
+    for (const i of picked) {
+      const c = g.series[i]!;
+      rows.push([
+        `    ${c.n}`,
+        `${c.atSec}s`,
+        String(c.pauseMs),
+        String(c.markMs),
+        `${c.heapBeforeMB}->${c.heapAfterMB}`,
+        String(c.liveMB),
+        String(c.goalMB),
+        `${c.cpuPct}%`,
+        c.forced ? `${c.procs} (forced)` : String(c.procs),
+      ]);
+    }
+    out.push(...table(rows));
+    if (picked.length < g.cycles) out.push(st.dim(`    (${picked.length} of ${g.cycles} cycles: evenly spaced and the longest pause; --json has them all)`));
   }
   if (s.sched) {
     const c = s.sched;
@@ -124,6 +142,24 @@ export function renderLogsText(s: LogSummary, st: Style): string {
     out.push(
       `  gomaxprocs ${c.gomaxprocs}, threads up to ${c.threadsMax}, global run queue up to ${c.runqueueMax}, per-P run queues up to ${c.localRunqueueMax} in all, idle Ps ${c.idleProcsMean} on average`,
     );
+    const picked = sampleIndexes(c.series, (x) => x.runqueue + x.localRunqueue);
+    const rows = [['    at', 'gomaxprocs', 'idleprocs', 'threads', 'idlethreads', 'spinning', 'runqueue', 'per-P runqueues']];
+    for (const i of picked) {
+      const x = c.series[i]!;
+      rows.push([
+        `    ${x.atMs}ms`,
+        String(x.gomaxprocs),
+        String(x.idleprocs),
+        String(x.threads),
+        String(x.idlethreads),
+        String(x.spinningthreads),
+        String(x.runqueue),
+        `[${x.runqueues.join(' ')}]`,
+      ]);
+    }
+    out.push(...table(rows));
+    if (picked.length < c.samples)
+      out.push(st.dim(`    (${picked.length} of ${c.samples} samples: evenly spaced and the longest run queues; --json has them all)`));
   }
   out.push('');
   if (s.unreadable === 0) out.push(`unreadable lines: none`);
@@ -133,6 +169,21 @@ export function renderLogsText(s: LogSummary, st: Style): string {
     if (s.unreadable > 5) out.push(`  … ${n(s.unreadable - 5)} more (--json lists ${s.unreadableLines.length})`);
   }
   return out.join('\n');
+}
+
+const SERIES_ROWS = 10;
+
+/** Indexes of at most SERIES_ROWS rows: evenly spaced, first and last, and the one where `key` peaks. */
+function sampleIndexes<T>(series: readonly T[], key: (x: T) => number): number[] {
+  if (series.length <= SERIES_ROWS + 2) return series.map((_, i) => i);
+  const picked = new Set<number>();
+  for (let k = 0; k < SERIES_ROWS; k++) picked.add(Math.round((k * (series.length - 1)) / (SERIES_ROWS - 1)));
+  let peak = 0;
+  series.forEach((x, i) => {
+    if (key(x) > key(series[peak]!)) peak = i;
+  });
+  picked.add(peak);
+  return [...picked].sort((a, b) => a - b);
 }
 
 function coverageRow(c: ServiceCoverage): string[] {

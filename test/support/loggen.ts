@@ -1,30 +1,14 @@
-// testdata/go/loggen: real log lines from slog, zap, logrus, zerolog and log, with a truth
+// testdata/go/loggen: real log lines from slog, zap, logrus, zerolog, go-kit and log, with a truth
 // file of what each call logged (see testdata/go/loggen/README.md).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildGo, goEnv } from './go.js';
+import { buildGo, goEnv, type Toolchain } from './go.js';
+
+export { readTruth, type Truth } from './log-truth.js';
 
 export const LOGGEN_DIR = 'testdata/go/loggen';
-
-export interface Truth {
-  line: number;
-  dialect: string;
-  timeNs: string;
-  timeMaxNs: string;
-  precisionNs: number;
-  level: string;
-  msg: string;
-  service: string;
-  traceId: string;
-  spanId: string;
-  traceKey: string;
-  error: string;
-  sourceFile: string;
-  stack: boolean;
-  panicBlock?: boolean;
-}
 
 export interface LoggenRun {
   dir: string;
@@ -38,10 +22,14 @@ export interface LoggenRun {
 
 /**
  * Builds loggen and runs one mode in a new temporary folder, waiting for it to exit (at
- * most timeoutMs). `env` is added to goEnv's (GODEBUG for the godebug mode).
+ * most timeoutMs). `env` is added to goEnv's (GODEBUG for the godebug mode); `toolchain`
+ * builds it with another Go (NEWER_GO).
  */
-export async function runLoggen(mode: string, opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<LoggenRun> {
-  const bin = await buildGo(LOGGEN_DIR);
+export async function runLoggen(
+  mode: string,
+  opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number; toolchain?: Toolchain } = {},
+): Promise<LoggenRun> {
+  const bin = await buildGo(LOGGEN_DIR, { toolchain: opts.toolchain });
   const dir = mkdtempSync(path.join(tmpdir(), 'goscope-loggen-'));
   const log = path.join(dir, `${mode}.log`);
   const truth = path.join(dir, `${mode}.truth.jsonl`);
@@ -65,12 +53,4 @@ export async function runLoggen(mode: string, opts: { args?: string[]; env?: Rec
   } finally {
     closeSync(fd);
   }
-}
-
-export function readTruth(file: string): Truth[] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Truth);
 }

@@ -17,7 +17,7 @@ const MAX_TEMPLATES = 10_000;
 const MAX_MINUTES = 200_000;
 const MAX_UNREADABLE_KEPT = 20;
 const MAX_CRASHES_KEPT = 50;
-const MAX_GC_KEPT = 100_000;
+export const MAX_SERIES_KEPT = 100_000;
 const MINUTE_NS = 60_000_000_000n;
 
 export interface TemplateRow {
@@ -81,6 +81,8 @@ export interface GcSummary {
   cpuPct: number;
   firstLine: number;
   input: string;
+  /** Every cycle as gctrace printed it, in order (the first MAX_SERIES_KEPT when there are more). */
+  series: GcCycle[];
 }
 
 export interface SchedSummary {
@@ -92,6 +94,8 @@ export interface SchedSummary {
   idleProcsMean: number;
   firstLine: number;
   input: string;
+  /** Every schedtrace sample, in order (the first MAX_SERIES_KEPT when there are more). */
+  series: SchedSample[];
 }
 
 export interface LogSummary {
@@ -148,6 +152,7 @@ export class LogSummarizer {
   private gcCount = 0;
   private gcInput = '';
   private readonly scheds: SchedSample[] = [];
+  private schedCount = 0;
   private schedInput = '';
   private unreadable = 0;
   private readonly unreadableLines: Unreadable[] = [];
@@ -245,12 +250,13 @@ export class LogSummarizer {
   gc(c: GcCycle, input: string): void {
     this.gcCount++;
     if (!this.gcInput) this.gcInput = input;
-    if (this.gcs.length < MAX_GC_KEPT) this.gcs.push(c);
+    if (this.gcs.length < MAX_SERIES_KEPT) this.gcs.push(c);
   }
 
   sched(s: SchedSample, input: string): void {
+    this.schedCount++;
     if (!this.schedInput) this.schedInput = input;
-    if (this.scheds.length < MAX_GC_KEPT) this.scheds.push(s);
+    if (this.scheds.length < MAX_SERIES_KEPT) this.scheds.push(s);
   }
 
   unreadableLine(u: Unreadable): void {
@@ -322,6 +328,7 @@ export class LogSummarizer {
       cpuPct: last.cpuPct,
       firstLine: this.gcs[0]!.line,
       input: this.gcInput,
+      series: this.gcs,
     };
   }
 
@@ -329,7 +336,7 @@ export class LogSummarizer {
     if (this.scheds.length === 0) return null;
     const s = this.scheds;
     return {
-      samples: s.length,
+      samples: this.schedCount,
       gomaxprocs: s[s.length - 1]!.gomaxprocs,
       threadsMax: maxOf(s.map((x) => x.threads)),
       runqueueMax: maxOf(s.map((x) => x.runqueue)),
@@ -337,6 +344,7 @@ export class LogSummarizer {
       idleProcsMean: round(s.reduce((a, x) => a + x.idleprocs, 0) / s.length),
       firstLine: s[0]!.line,
       input: this.schedInput,
+      series: s,
     };
   }
 }

@@ -1,9 +1,14 @@
 // Logs joined to traces: by trace and span id where the line carries them, otherwise by
 // service and time window (marked as such: another request of the same service running at
-// the same moment would match too). logs-without-trace-id: per service, the share of lines
+// the same moment would match too). A line with only the low 64 bits of the id (Datadog's
+// decimal dd.trace_id, a 16-digit hex id) joins the trace whose low half it is, as
+// sameTrace says everywhere else. logs-without-trace-id: per service, the share of lines
 // written inside that service's spans that carry no trace id.
+import { sameTrace } from '../../formats/logs/ids.js';
 import type { LogEntry } from '../../formats/logs/model.js';
 import type { LogsWithoutTraceIdFinding, SpanNode, TraceTree } from './model.js';
+
+const ZERO16 = '0000000000000000';
 
 export type LogMatch = 'span-id' | 'trace-id' | 'time-window';
 
@@ -90,6 +95,10 @@ export function logCoverage(trees: TraceTree[], logs: Iterable<LogEntry>): Servi
 
 /** logCoverage from the services' merged intervals and the trace ids received. */
 export function logCoverageOf(intervals: Map<string, bigint[]>, known: Set<string>, logs: Iterable<LogEntry>): ServiceLogCoverage[] {
+  // A 64-bit id (16 zeros, then the low half) is known when a trace has that low half.
+  const knownLow = new Set<string>();
+  for (const id of known) knownLow.add(id.slice(16));
+  const isKnown = (id: string): boolean => known.has(id) || (id.startsWith(ZERO16) && knownLow.has(id.slice(16)));
   const by = new Map<string, ServiceLogCoverage>();
   for (const e of logs) {
     if (!e.service || e.timeNs === null) continue;
@@ -99,7 +108,7 @@ export function logCoverageOf(intervals: Map<string, bigint[]>, known: Set<strin
     if (!c) by.set(e.service, (c = { service: e.service, inside: 0, withoutTraceId: 0, unknownTraceId: 0 }));
     c.inside++;
     if (!e.traceId) c.withoutTraceId++;
-    else if (!known.has(e.traceId)) c.unknownTraceId++;
+    else if (!isKnown(e.traceId)) c.unknownTraceId++;
   }
   return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
 }
@@ -127,7 +136,7 @@ export function attachLogs(tree: TraceTree, logs: Iterable<LogEntry>): AttachedL
   const out: AttachedLog[] = [];
   for (const e of logs) {
     if (e.traceId) {
-      if (e.traceId !== tree.traceId) continue;
+      if (!sameTrace(e.traceId, tree.traceId)) continue;
       out.push(byId.has(e.spanId) ? { entry: e, spanId: e.spanId, how: 'span-id' } : { entry: e, spanId: '', how: 'trace-id' });
       continue;
     }

@@ -28,6 +28,8 @@ export function idKind(key: string): IdKind {
   return null;
 }
 
+import type { Needle } from './search.js';
+
 const HEX = /^[0-9a-fA-F]+$/;
 const DEC = /^[0-9]+$/;
 const ZERO16 = '0000000000000000';
@@ -85,14 +87,16 @@ export function sameTrace(a: string, b: string): boolean {
 }
 
 /**
- * The byte strings a line holding this trace must contain, in one form or another: the id
- * in lowercase hex as W3C and every OpenTelemetry SDK write it (all 32 digits for a 128-bit
- * id; the low 16 for a 64-bit one, which also finds it inside a 32-digit form), and its low
- * 64 bits in decimal (Datadog). Each needle is one pass over the bytes, so there are no
- * more than these two: an id written in uppercase hex is not searched for.
+ * What a line holding this trace must contain, in one form or another: the low 64 bits in
+ * hex, in either case (found inside a 32-digit id as W3C and the OpenTelemetry SDKs write
+ * it, in a 16-digit one as old Jaeger and 64-bit tracers do, and in ids written with %X),
+ * and in decimal (Datadog). All are searched in one pass (search.ts); the lines found are
+ * then parsed and kept only when their id is the same trace (sameTrace).
  */
-export function traceNeedles(id: string): Buffer[] {
+export function traceNeedles(id: string): Needle[] {
   const low = id.slice(16);
-  const hex = id.startsWith(ZERO16) ? low : id;
-  return [hex, BigInt('0x' + low).toString(10)].map((s) => Buffer.from(s, 'latin1'));
+  return [
+    { bytes: Buffer.from(low, 'latin1'), fold: true },
+    { bytes: Buffer.from(BigInt('0x' + low).toString(10), 'latin1'), fold: false },
+  ];
 }

@@ -1,12 +1,25 @@
-// Log files as lines of bytes: any size (a file over 1 GB streams through one chunk and one
-// partial line), gzip or not, CRLF or LF. A line longer than the cap is cut to the cap,
-// counted and still handed on (its head is usually enough to read the time and level); a
-// log is never refused for one bad line. With needles, only the lines holding one of them
-// are handed on: the raw bytes are searched before anything is decoded, which is what
-// makes finding one trace id in a big file fast.
-import { DEFAULT_MAX_INFLATED, gunzipCapped, isGzip, maxInflatedFromEnv, peek, type Chunks } from '../input.js';
+// Log files as lines of bytes: any size, gzip or not, CRLF or LF. The bytes are read into
+// one large buffer that is reused (from a file: straight into it, no chunk copies), whole
+// lines are handed on from it, and the partial line at its end is moved to its start before
+// the next read, so a line (and an id in it) is never split. A line longer than the cap is
+// cut to the cap, counted and still handed on (its head is usually enough to read the time
+// and level); a line longer than the buffer is handed on as its first buffer's worth, the
+// rest skipped. A log is never refused for one bad line. With needles, only the lines
+// holding one of them are handed on: the raw bytes are searched in one pass for every
+// needle at once (search.ts), counting line breaks on the way, before anything is decoded.
+import { DEFAULT_MAX_INFLATED, gunzipCapped, isGzip, maxInflatedFromEnv, type Chunks } from '../input.js';
+import { makeFinder, type FinderKind, type Needle } from './search.js';
 
 export const DEFAULT_MAX_LOG_LINE = 1 << 20;
+export const DEFAULT_LOG_BUFFER = 8 << 20;
+
+/** Bytes read on demand into a caller's buffer (a file read with fs.read, or chunks copied). */
+export interface ByteSource {
+  /** Reads up to `len` bytes into buf at `off`; resolves to 0 at the end. */
+  read(buf: Uint8Array, off: number, len: number): Promise<number>;
+  /** Called once when reading ends, normally or not. */
+  close?(): Promise<void>;
+}
 
 export interface LineScan {
   bytes: number;
@@ -18,8 +31,41 @@ export interface LineScan {
 
 export interface LineOptions {
   maxLine?: number;
-  /** Hand on only lines that contain one of these byte strings. */
-  needles?: readonly Buffer[];
+  /** Hand on only lines that contain one of these. */
+  needles?: readonly Needle[];
+  /** The buffer's size (at least twice maxLine is used). */
+  bufferSize?: number;
+  /** The needle search's implementation (default: WebAssembly SIMD where available). */
+  finder?: FinderKind | 'auto';
+}
+
+/** A chunk stream as a ByteSource: each read copies from the current chunk. */
+export function chunkSource(chunks: Chunks): ByteSource {
+  const it = chunks[Symbol.asyncIterator]();
+  let cur: Uint8Array | null = null;
+  let at = 0;
+  let done = false;
+  return {
+    async read(buf, off, len) {
+      while (!done && (cur === null || at >= cur.length)) {
+        const r = await it.next();
+        if (r.done) done = true;
+        else [cur, at] = [r.value, 0];
+      }
+      if (done || cur === null) return 0;
+      const n = Math.min(len, cur.length - at);
+      buf.set(cur.subarray(at, at + n), off);
+      at += n;
+      return n;
+    },
+    async close() {
+      if (!done) await it.return?.();
+    },
+  };
+}
+
+function isChunks(x: Chunks | ByteSource): x is Chunks {
+  return typeof (x as Partial<Chunks>)[Symbol.asyncIterator] === 'function';
 }
 
 /**
@@ -28,121 +74,117 @@ export interface LineOptions {
  * call. Gzip is detected from the first bytes.
  */
 export async function scanLogLines(
-  chunks: Chunks,
-  input: string,
+  input: Chunks | ByteSource,
+  name: string,
   onLine: (buf: Buffer, start: number, end: number, lineNo: number, cut: boolean) => void,
   opts: LineOptions = {},
 ): Promise<LineScan> {
   const maxLine = opts.maxLine ?? DEFAULT_MAX_LOG_LINE;
-  const needles = opts.needles && opts.needles.length ? opts.needles : null;
-  const peeked = await peek(chunks, 2);
-  const head = peeked.head;
-  let rest = peeked.rest;
-  const gzipped = isGzip(head);
-  if (gzipped) rest = gunzipCapped(rest, input, maxInflatedFromEnv(DEFAULT_MAX_INFLATED * 64));
-  const st: LineScan = { bytes: 0, lines: 0, longLines: 0, gzipped };
-  // The line split across chunks: its bytes so far (at most maxLine kept) and whether it overflowed.
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let carryCut = false;
+  const size = Math.max(opts.bufferSize ?? DEFAULT_LOG_BUFFER, 2 * maxLine + 2);
+  const finder = opts.needles?.length ? makeFinder(opts.needles, size, opts.finder) : null;
+  const buf = finder ? finder.buffer : Buffer.allocUnsafe(size);
+  const st: LineScan = { bytes: 0, lines: 0, longLines: 0, gzipped: false };
+  const first = isChunks(input) ? chunkSource(input) : input;
+  let src = first;
+  let filled = 0;
+  let eof = false;
 
-  const emit = (buf: Buffer, start: number, end: number, cut: boolean): void => {
+  const fill = async (): Promise<void> => {
+    while (!eof && filled < size) {
+      const n = await src.read(buf, filled, size - filled);
+      if (n === 0) eof = true;
+      else {
+        filled += n;
+        st.bytes += n;
+      }
+    }
+  };
+  const emit = (start: number, end: number, lineNo: number, cut: boolean): void => {
     if (end > start && buf[end - 1] === 13) end--;
     if (end - start > maxLine) {
       end = start + maxLine;
       cut = true;
     }
-    st.lines++;
     if (cut) st.longLines++;
-    onLine(buf, start, end, st.lines, cut);
+    onLine(buf, start, end, lineNo, cut);
   };
-  const flushCarry = (tail: Buffer | null): void => {
-    const parts = tail ? [...carry, tail] : carry;
-    const line = Buffer.concat(parts);
-    carry = [];
-    carryLen = 0;
-    const cut = carryCut;
-    carryCut = false;
-    if (needles && !needles.some((n) => line.indexOf(n) >= 0)) {
-      st.lines++;
-      if (cut) st.longLines++;
+  // The complete lines in [s, e) (at the end of the input the last may have no line break).
+  const lines = (s: number, e: number): void => {
+    let p = s;
+    if (!finder) {
+      while (p < e) {
+        let nl = buf.indexOf(10, p);
+        if (nl < 0 || nl >= e) nl = e;
+        emit(p, nl, ++st.lines, false);
+        p = nl + 1;
+      }
       return;
     }
-    emit(line, 0, line.length, cut);
-  };
-  const addCarry = (b: Buffer): void => {
-    const room = maxLine + 1 - carryLen;
-    if (room <= 0) {
-      carryCut = true;
-      return;
+    for (;;) {
+      const h = finder.find(p, e);
+      st.lines += finder.newlines;
+      if (h < 0) {
+        if (e > p && buf[e - 1] !== 10) st.lines++; // the last line, without a line break
+        return;
+      }
+      const ls = Math.max(p, buf.lastIndexOf(10, h) + 1);
+      let le = buf.indexOf(10, h);
+      if (le < 0 || le >= e) le = e;
+      emit(ls, le, ++st.lines, false);
+      if (le >= e) return;
+      p = le + 1;
     }
-    if (b.length > room) carryCut = true;
-    const part = b.length > room ? b.subarray(0, room) : b;
-    carry.push(Buffer.from(part)); // a copy: the chunk is not ours to keep
-    carryLen += part.length;
   };
 
-  for await (const c of rest) {
-    const buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    st.bytes += buf.length;
-    let pos = 0;
-    if (carryLen || carryCut) {
-      const nl = buf.indexOf(10);
-      if (nl < 0) {
-        addCarry(buf);
-        continue;
-      }
-      flushCarry(buf.subarray(0, Math.min(nl, pos + maxLine + 1)));
-      pos = nl + 1;
+  try {
+    await fill();
+    if (isGzip(buf.subarray(0, filled))) {
+      st.gzipped = true;
+      const head = Buffer.from(buf.subarray(0, filled));
+      const rawEnded = eof;
+      const raw = (async function* (): Chunks {
+        yield head;
+        if (rawEnded) return;
+        for (;;) {
+          const b = Buffer.allocUnsafe(1 << 20);
+          const n = await first.read(b, 0, b.length);
+          if (n === 0) return;
+          yield b.subarray(0, n);
+        }
+      })();
+      src = chunkSource(gunzipCapped(raw, name, maxInflatedFromEnv(DEFAULT_MAX_INFLATED * 64)));
+      [filled, eof, st.bytes] = [0, false, 0];
+      await fill();
     }
-    if (needles) pos = scanNeedles(buf, pos, needles, emit, st);
-    else {
-      for (;;) {
-        const nl = buf.indexOf(10, pos);
-        if (nl < 0) break;
-        emit(buf, pos, nl, false);
-        pos = nl + 1;
+    // Within a line longer than the buffer whose head was handed on: skip to its end.
+    let skipping = false;
+    for (;;) {
+      let pos = 0;
+      if (skipping) {
+        const nl = buf.subarray(0, filled).indexOf(10);
+        if (nl >= 0) [pos, skipping] = [nl + 1, false];
+        else pos = filled;
       }
+      let end = eof ? filled : buf.lastIndexOf(10, filled - 1) + 1;
+      if (end < pos) end = pos;
+      if (end > pos) lines(pos, end);
+      if (eof) break;
+      if (end === 0 && filled === size && !skipping) {
+        // One line fills the buffer: its head is the line, cut.
+        const hit = finder ? finder.find(0, size) >= 0 : true;
+        if (finder) st.lines += finder.newlines; // 0: there is no line break
+        st.lines++;
+        if (hit) emit(0, size, st.lines, true);
+        skipping = true;
+        end = size;
+      } else if (skipping) end = filled;
+      buf.copyWithin(0, end, filled);
+      filled -= end;
+      await fill();
     }
-    if (pos < buf.length) addCarry(buf.subarray(pos));
+  } finally {
+    await src.close?.();
+    if (src !== first) await first.close?.();
   }
-  if (carryLen || carryCut) flushCarry(null);
   return st;
-}
-
-/**
- * The needle path: jumps from hit to hit, counting the line breaks in between (the line
- * numbers), and hands on each line that holds a hit once. Returns where the last complete
- * line ends.
- */
-function scanNeedles(
-  buf: Buffer,
-  pos: number,
-  needles: readonly Buffer[],
-  emit: (b: Buffer, s: number, e: number, cut: boolean) => void,
-  st: LineScan,
-): number {
-  const end = buf.lastIndexOf(10);
-  if (end < pos) return pos;
-  const next = needles.map((n) => buf.indexOf(n, pos));
-  let counted = pos; // line breaks before `counted` are in st.lines
-  for (;;) {
-    let hit = -1;
-    for (const h of next) if (h >= 0 && (hit < 0 || h < hit)) hit = h;
-    if (hit < 0 || hit > end) break;
-    const lineStart = hit === 0 ? 0 : buf.lastIndexOf(10, hit - 1) + 1;
-    const lineEnd = buf.indexOf(10, hit);
-    st.lines += countLines(buf, counted, lineStart);
-    emit(buf, Math.max(lineStart, pos), lineEnd, false);
-    counted = lineEnd + 1;
-    for (let i = 0; i < next.length; i++) if (next[i]! >= 0 && next[i]! < counted) next[i] = buf.indexOf(needles[i]!, counted);
-  }
-  st.lines += countLines(buf, counted, end + 1);
-  return end + 1;
-}
-
-function countLines(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(10, from); i >= 0 && i < to; i = buf.indexOf(10, i + 1)) n++;
-  return n;
 }

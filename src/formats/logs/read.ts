@@ -8,7 +8,7 @@ import { fromBuffer, type Chunks } from '../input.js';
 import { parseTextDump } from '../goroutines/text.js';
 import type { Goroutine } from '../goroutines/model.js';
 import { parseGcLine, parseSchedLine, type GcCycle, type SchedSample } from './godebug.js';
-import { scanLogLines, type LineScan } from './lines.js';
+import { scanLogLines, type ByteSource, type LineOptions, type LineScan } from './lines.js';
 import type { LogEntry } from './model.js';
 import { parseLogLine } from './parse.js';
 
@@ -56,10 +56,9 @@ export interface ReadStats extends LineScan {
   schedLines: number;
 }
 
-export interface ReadOptions {
-  /** Only lines holding one of these byte strings are read (no crashes or series then). */
-  needles?: readonly Buffer[];
-  maxLine?: number;
+export interface ReadOptions extends LineOptions {
+  /** Only lines holding one of these are read (no crashes or series then). */
+  needles?: LineOptions['needles'];
 }
 
 interface OpenBlock {
@@ -84,7 +83,7 @@ const BLOCK_LINE =
 // A stack line after a log line, as zap and pkg/errors print them: "pkg.Func" then "\t/file.go:12".
 const STACK_LINE = /^(?:\t|[\w./*()[\]-]+\.[\w*()[\]-]+$|[^\s{}"=]+\(.*\)$)/;
 
-export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts: ReadOptions = {}): Promise<ReadStats> {
+export async function readLog(chunks: Chunks | ByteSource, input: string, sink: LogSink, opts: ReadOptions = {}): Promise<ReadStats> {
   const stats: ReadStats = {
     bytes: 0,
     lines: 0,
@@ -189,7 +188,7 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
         input,
         line: lineNo,
         reason: cut ? `${r.unreadable} (line cut at ${opts.maxLine ?? 'the cap'} bytes)` : r.unreadable,
-        text: s.slice(0, 80),
+        text: r.unreadable === 'binary data' ? escapedBytes(buf, start, Math.min(end, start + 40)) : s.slice(0, 80),
       });
       return;
     }
@@ -208,7 +207,7 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
     pending = e;
   };
 
-  const scan = await scanLogLines(chunks, input, onLine, { maxLine: opts.maxLine, needles: opts.needles });
+  const scan = await scanLogLines(chunks, input, onLine, opts);
   endBlock();
   flushEntry();
   Object.assign(stats, scan);
@@ -233,4 +232,14 @@ export async function readLog(chunks: Chunks, input: string, sink: LogSink, opts
     sink.crash?.({ input, line: b.line, endLine: b.end, kind: b.kind, headline: b.headline, signal, goroutines, total });
   }
   return stats;
+}
+
+/** Bytes outside printable ASCII as \\xNN: garbage shown as what it is, not as whatever it decodes to. */
+function escapedBytes(buf: Buffer, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    out += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out;
 }

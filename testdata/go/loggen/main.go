@@ -2,7 +2,9 @@
 // logs tests and benchmark. Modes:
 //
 //	-mode all -out FILE -truth FILE   every library, in turn, into one file (a mixed log), and
-//	                                  what each call logged (time, level, message, ids) as JSON lines
+//	                                  what each call logged (time, level, message, ids) as JSON lines;
+//	                                  with -torn, also lines cut mid-way and binary garbage between
+//	                                  the libraries' sections (truth: their line and why unreadable)
 //	-mode crash                       a few slog lines on stderr, then an unrecovered panic
 //	-mode godebug -truth FILE         slog lines on stderr while the GC runs (run it with
 //	                                  GODEBUG=gctrace=1,schedtrace=N); the truth file gets NumGC
@@ -83,10 +85,11 @@ func main() {
 	mb := flag.Int("mb", 16, "size in MiB (big)")
 	traceID := flag.String("trace-id", "4bf92f3577b34da6a3ce929d0e0e4736", "the trace id to plant (big)")
 	every := flag.Int("every", 100000, "plant the trace id on every K-th line (big)")
+	torn := flag.Bool("torn", false, "also write torn lines and binary garbage (all)")
 	flag.Parse()
 	switch *mode {
 	case "all":
-		all(*out, *truthPath)
+		all(*out, *truthPath, *torn)
 	case "crash":
 		crash()
 	case "godebug":
@@ -99,7 +102,7 @@ func main() {
 	}
 }
 
-func all(outPath, truthPath string) {
+func all(outPath, truthPath string, torn bool) {
 	f, err := os.Create(outPath)
 	if err != nil {
 		panic(err)
@@ -116,15 +119,26 @@ func all(outPath, truthPath string) {
 		start = evs[len(evs)-1].at.Add(3 * time.Second)
 		return evs
 	}
+	tear := func(kind int) {
+		if torn {
+			rec.torn(kind, r)
+		}
+	}
 	slogJSON(rec, next())
+	tear(tornCut)
 	slogText(rec, next())
 	zapProd(rec, next())
+	tear(tornGarbage)
 	zapDev(rec, next())
 	logrusJSON(rec, next())
+	tear(tornZeros)
 	logrusText(rec, next())
 	zerologJSON(rec, next())
+	tear(tornCut)
+	gokitLogfmt(rec, next())
 	stdlog(rec, next())
 	panics(rec, r)
+	tear(tornGarbage)
 }
 
 func crash() {

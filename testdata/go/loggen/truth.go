@@ -47,6 +47,8 @@ type truth struct {
 	Stack      bool   `json:"stack"`
 	// A panic block (a goroutine traceback) starts on the line after this record.
 	PanicBlock bool `json:"panicBlock,omitempty"`
+	// A line written torn on purpose (-torn): why goscope cannot read it.
+	Torn string `json:"torn,omitempty"`
 }
 
 type recorder struct {

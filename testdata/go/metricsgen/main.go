@@ -4,6 +4,7 @@
 //	metricsgen -addr 127.0.0.1:0     serve /fixed, /metrics, /mistakes, /handwritten
 //	           [-fd-limit N]         ... with the open files limit lowered to N, 90% of it in use
 //	metricsgen -write FORMAT PATH    write /fixed or /mistakes once (FORMAT: text, openmetrics, protobuf)
+//	           [-truth FILE]         ... and the registry's own series (dto, before any format) as JSON Lines
 //	metricsgen -big N [-family K]    write an exposition of N series (text) to stdout, K a family
 package main
 
@@ -43,6 +44,7 @@ func main() {
 	big := flag.Int("big", 0, "write an exposition of this many series (Prometheus text format) to stdout")
 	family := flag.Int("family", 10_000, "with -big: series per family at most")
 	fdLimit := flag.Int("fd-limit", 0, "with -addr: lower the open files limit to this and keep 90% of it open")
+	truth := flag.String("truth", "", "with -write /fixed or /mistakes: also write what the registry holds, one JSON line per series")
 	flag.Parse()
 
 	switch {
@@ -72,6 +74,20 @@ func main() {
 			fail(fmt.Errorf("%s: %d %s", path, rec.Code, rec.Body.String()))
 		}
 		os.Stdout.Write(rec.Body.Bytes())
+		if *truth != "" {
+			var reg prometheus.Gatherer
+			switch path {
+			case "/fixed":
+				reg = fixedRegistry()
+			case "/mistakes":
+				reg = newMistakes()
+			default:
+				fail(fmt.Errorf("-truth: only for /fixed and /mistakes, not %s", path))
+			}
+			if err := writeTruth(*truth, reg); err != nil {
+				fail(err)
+			}
+		}
 	case *addr != "":
 		serve(*addr, *fdLimit)
 	default:

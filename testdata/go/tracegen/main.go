@@ -23,6 +23,7 @@ import (
 func main() {
 	out := flag.String("out", "", "trace output file (required)")
 	big := flag.Bool("big", false, "longer, busier run (several seconds, several generations)")
+	rounds := flag.Int("rounds", 0, "stop after this many rounds (at most the run's duration): a small trace, for the checked-in fixtures")
 	busy := flag.Duration("busy", 0, "instead of the rounds, a scheduler-heavy load for this long (benchmark traces of 100+ MB)")
 	busyMB := flag.Int64("busy-mb", 0, "with the busy load: stop once this many MB (10^6 bytes) of trace were written (-busy is then the upper time bound, default 60s)")
 	flag.Parse()
@@ -91,7 +92,7 @@ func main() {
 	var mu sync.Mutex
 	counter := 0
 	round := 0
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && (*rounds <= 0 || round < *rounds) {
 		round++
 		rctx, rtask := trace.NewTask(ctx, "tracegen.round")
 		trace.WithRegion(rctx, "tracegen.churn", func() { churn(&wg, 50*scale) })
