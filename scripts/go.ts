@@ -507,6 +507,84 @@ export async function runOtdemo(opts: OtdemoOptions): Promise<RunResult> {
   return run(bin, ['-drive', '-otlp', opts.otlp, '-logs', opts.logs, '-slow', opts.slow ?? '300ms'], { env: goEnv(), timeoutMs: opts.timeoutMs ?? 120_000 });
 }
 
+export interface Otdemo {
+  /** Base URLs of the three services, e.g. "http://127.0.0.1:41234". */
+  gateway: string;
+  orders: string;
+  inventory: string;
+  /**
+   * SIGTERM: otdemo shuts its servers down and flushes its exporters before exiting (so
+   * every span has been sent when this resolves); SIGKILL after 20 s. Resolves with the
+   * exit code.
+   */
+  stop(): Promise<number | null>;
+  proc: ChildProcess;
+}
+
+/**
+ * Builds otdemo and starts it in serve mode (no -drive), waiting for its printed addresses
+ * (`otdemo listening {...}`) within opts.timeoutMs (default 20 s; the build is not counted).
+ * Throws when the build fails (its module needs the OpenTelemetry SDK from the module proxy).
+ */
+export async function startOtdemo(opts: OtdemoOptions): Promise<Otdemo> {
+  const bin = await buildGo(OTDEMO_DIR);
+  const proc = spawn(bin, ['-otlp', opts.otlp, '-logs', opts.logs, '-slow', opts.slow ?? '300ms'], { env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc);
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (s: string) => {
+    if (stderr.length < 64 * 1024) stderr += s;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.exitCode);
+    else proc.once('exit', (code) => resolve(code));
+  });
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  let addrs: { gateway: string; orders: string; inventory: string };
+  try {
+    addrs = await new Promise((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => done(new Error(`otdemo did not print its addresses within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+      const onData = (s: string): void => {
+        buf += s;
+        const m = /^otdemo listening (\{.*\})\s*$/m.exec(buf);
+        if (m) done(null, JSON.parse(m[1]!) as { gateway: string; orders: string; inventory: string });
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+        done(new Error(`otdemo exited before listening (code ${code}, signal ${signal})\n${stderr}`));
+      const done = (e: Error | null, v?: { gateway: string; orders: string; inventory: string }): void => {
+        clearTimeout(timer);
+        proc.stdout.off('data', onData);
+        proc.off('exit', onExit);
+        if (e) reject(e);
+        else resolve(v!);
+      };
+      proc.stdout.setEncoding('utf8');
+      proc.stdout.on('data', onData);
+      proc.once('exit', onExit);
+    });
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  proc.stdout.resume();
+  let stopping: Promise<number | null> | undefined;
+  const stop = (): Promise<number | null> => {
+    stopping ??= (async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      }
+      return exited;
+    })();
+    return stopping;
+  };
+  return { ...addrs, stop, proc };
+}
+
 // ---------------------------------------------------------------------------
 // The demo service
 

@@ -5,8 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTree } from '../src/analysis/requests/tree.js';
-import type { SpanRec, TraceTree } from '../src/analysis/requests/model.js';
+import type { EvidenceOf, Finding, SpanRec, TraceTree } from '../src/analysis/requests/model.js';
 import { traceFindings } from '../src/analysis/requests/findings.js';
+import { findingJson, findingText, renderTraces, SHOWN_PER_GROUP } from '../src/report/traces.js';
+import { analyseRequests } from '../src/analysis/requests/analyse.js';
+import { style } from '../src/report/term.js';
+import { readSavedHttp } from '../src/formats/http/saved.js';
 import { attachLogs, logCoverage } from '../src/analysis/requests/logs.js';
 import { spanIdOf, traceIdOf } from '../src/formats/logs/ids.js';
 import type { LogEntry } from '../src/formats/logs/model.js';
@@ -31,6 +35,12 @@ function rec(spanId: string, parentId: string, startMs: number, endMs: number, e
     peer: '',
     ...extra,
   };
+}
+
+/** The finding's evidence, its kind checked (the evidence's type follows the kind). */
+function evidenceOf<K extends Finding['kind']>(f: Finding | undefined, kind: K): EvidenceOf[K] {
+  assert.equal(f?.kind, kind);
+  return f!.evidence as EvidenceOf[K];
 }
 
 const path = (t: TraceTree): string[] => t.criticalPath.map((s) => `${s.node.rec.spanId} ${Number(s.startNs / MS)}-${Number(s.endNs / MS)}`).reverse();
@@ -93,7 +103,7 @@ test('findings: a child running past a parent that did not time out is outlived-
     [['budget-exceeded', 'orders', 'S']],
     'the timeout it explains is not reported again',
   );
-  assert.equal(budget[0]!.evidence.leftAtStartMs, 299);
+  assert.equal(evidenceOf(budget[0], 'budget-exceeded').leftAtStartMs, 299);
   const timeout = traceFindings(
     buildTree(T, [
       rec('P', '', 0, 300, { kind: 2 }),
@@ -106,15 +116,131 @@ test('findings: a child running past a parent that did not time out is outlived-
     timeout.map((f) => [f.kind, f.operation]),
     [['timeout', 'pool.acquire']],
   );
-  assert.equal(timeout[0]!.evidence.budgetMs, 300);
-  assert.equal(timeout[0]!.evidence.consumedMs, 280);
+  const te = evidenceOf(timeout[0], 'timeout');
+  assert.equal(te.budgetMs, 300);
+  assert.equal(te.consumedMs, 280);
   assert.deepEqual(
-    (timeout[0]!.evidence.hops as { operation: string; leftMs: number }[]).map((h) => [h.operation, h.leftMs]),
+    te.hops.map((h) => [h.operation, h.leftMs]),
     [
       ['C', 300],
       ['S', 298],
       ['pool.acquire', 280],
     ],
+  );
+});
+
+test('findings are fields; report/traces.ts writes their words, and the JSON carries both', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3 };
+  const [f] = traceFindings(
+    buildTree(T, [
+      rec('C', '', 0, 300, { ...dl, service: 'gateway', name: 'GET /order' }),
+      rec('W', 'C', 20, 301, { service: 'inventory', name: 'pool.acquire' }),
+    ]),
+  );
+  assert.ok(f && !('summary' in f), 'analysis keeps no sentence');
+  const e = evidenceOf(f, 'timeout');
+  assert.deepEqual([e.budgetSource, e.budgetService, e.budgetSpanId, e.budgetMs, e.consumedMs], ['span', 'gateway', 'C', 300, 280]);
+  assert.equal(findingText(f), 'gateway "GET /order" timed out after 300 ms; inventory "pool.acquire" spent 280 ms of it on its own');
+  const j = findingJson(f) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(j), ['kind', 'service', 'operation', 'traceId', 'spanId', 'summary', 'evidence']);
+  assert.equal(j.summary, findingText(f));
+});
+
+test('the budget: a span whose own status names the deadline wins over an outer one that only received a 504', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3 };
+  const fs = traceFindings(
+    buildTree(T, [
+      rec('U', '', 0, 320, { kind: 3, status: 2, httpStatus: 504, service: 'client' }),
+      rec('G', 'U', 1, 319, { kind: 2, service: 'gateway', httpStatus: 504 }),
+      rec('C', 'G', 2, 302, { ...dl, service: 'gateway' }),
+      rec('W', 'C', 3, 302, { service: 'orders', name: 'slow' }),
+    ]),
+  );
+  assert.deepEqual(
+    fs.map((f) => [f.kind, f.operation]),
+    [['timeout', 'slow']],
+  );
+  assert.equal(evidenceOf(fs[0], 'timeout').budgetSpanId, 'C');
+});
+
+test('terminal: many traces with the same finding show the first in full, then a count; JSON keeps every one', () => {
+  const dl = { status: 2, statusMessage: 'context deadline exceeded', kind: 3, service: 'gateway', name: 'GET /order' };
+  const recs: SpanRec[] = [];
+  for (let i = 0; i < 6; i++) {
+    const traceId = i.toString(16).padStart(32, '0');
+    recs.push({ ...rec('C', '', 0, 300, dl), traceId }, { ...rec('W', 'C', 20, 301, { service: 'inventory', name: 'pool.acquire' }), traceId });
+  }
+  const a = analyseRequests(recs);
+  assert.equal(a.findings.length, 6);
+  const text = renderTraces(a, style(false));
+  assert.equal(text.split('\n').filter((l) => l.startsWith('  timeout ')).length, SHOWN_PER_GROUP);
+  assert.match(
+    text,
+    new RegExp(`… ${6 - SHOWN_PER_GROUP} more traces with timeout at inventory "pool.acquire" \\(0+2, 0+3, 0+4, …; --json lists every one\\)`),
+  );
+});
+
+test('--http: a saved goscope http request joins its trace above the server span it called; its fired timeout is the budget', () => {
+  const traceId = 'c'.repeat(32);
+  const clientSpan = 'd'.repeat(16);
+  const start = 1_790_000_000_000; // Unix ms
+  // A goscope.http/v1 single result from before spanId was written: the span id comes from the traceparent.
+  const saved = readSavedHttp(
+    JSON.stringify({
+      schema: 'goscope.http/v1',
+      mode: 'single',
+      method: 'GET',
+      url: 'http://gw/checkout',
+      traceparent: `00-${traceId}-${clientSpan}-01`,
+      traceId,
+      startedAtUnixMs: start,
+      status: null,
+      phases: { dns: null, connect: 1, tls: null, requestWrite: 0.5, serverProcessing: null, transfer: null, ttfb: null, total: null },
+      timeouts: { connect: null, tls: null, header: null, total: 250 },
+      error: { kind: 'timeout', phase: 'serverProcessing', timeout: 'total', message: 'GET http://gw/checkout: --timeout 250ms fired', code: null },
+    }),
+    'saved.json',
+  );
+  assert.deepEqual([saved[0]!.spanId, saved[0]!.timedOut, saved[0]!.timeouts?.total], [clientSpan, 'total', 250]);
+  const at = (ms: number): bigint => BigInt(start + ms) * MS;
+  const spans: SpanRec[] = [
+    { ...rec('S', clientSpan, 0, 0, { kind: 2, service: 'gateway', name: 'GET /checkout', status: 2 }), traceId, start: at(2), end: at(255) },
+    { ...rec('W', 'S', 0, 0, { service: 'inventory', name: 'pool.acquire' }), traceId, start: at(3), end: at(254) },
+  ];
+  const bare = analyseRequests(spans, { traceId });
+  assert.equal(bare.orphans, 1, "without --http the server span's parent was never received");
+  assert.deepEqual(bare.findings, [], 'no span says deadline');
+  const a = analyseRequests(spans, { traceId, client: saved });
+  assert.equal(a.orphans, 0);
+  assert.equal(a.spans, 2, "the client's request is not counted as a received span");
+  assert.deepEqual(
+    a.services.map((x) => x.service),
+    ['gateway', 'inventory'],
+  );
+  const v = a.view!;
+  assert.equal(v.clientJoined, true);
+  assert.deepEqual(
+    v.rows.map((r) => [r.origin, r.service, r.depth, r.offsetMs, r.durationMs]),
+    [
+      ['client', 'goscope http', 0, 0, 250],
+      ['span', 'gateway', 1, 2, 253],
+      ['span', 'inventory', 2, 3, 251],
+    ],
+  );
+  assert.equal(v.clientOffsetMs, -2);
+  const e = evidenceOf(a.findings[0], 'timeout');
+  assert.deepEqual([e.budgetSource, e.budgetService, e.budgetSpanId, e.budgetMs, e.consumedMs], ['client', 'goscope http', clientSpan, 250, 247]);
+  assert.deepEqual(
+    e.hops.map((h) => [h.service, h.enteredAtMs, h.leftMs]),
+    [
+      ['goscope http', 0, 250],
+      ['gateway', 2, 248],
+      ['inventory', 3, 247],
+    ],
+  );
+  assert.match(
+    findingText(a.findings[0]!),
+    /^the client \(goscope http\) "GET http:\/\/gw\/checkout" timed out after 250 ms; inventory "pool.acquire" spent 247 ms/,
   );
 });
 

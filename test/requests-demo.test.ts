@@ -81,6 +81,10 @@ test('otdemo: each planted finding exactly once, on its service and operation; h
       'outlived-parent orders audit.write',
       'timeout inventory pool.acquire',
     ]);
+    // The same spans spilled to temporary files (GOSCOPE_TRACES_SPILL: past 5 spans) give the same document.
+    const spilled = await goscope(['traces', spans, '--json', ...logFiles.flatMap((f) => ['--logs', f])], { env: { GOSCOPE_TRACES_SPILL: '5' } });
+    assert.equal(spilled.code, 3, spilled.stderr);
+    assert.deepEqual(JSON.parse(spilled.stdout), doc);
     const byKind = new Map(doc.findings.map((f) => [f.kind, f]));
     const timeout = byKind.get('timeout')!;
     assert.equal(timeout.evidence.budgetService, 'gateway');

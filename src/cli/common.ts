@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { jsonPieces } from '../lib/json-stream.js';
 import { colorFor, style, terminalText, type Style } from '../report/term.js';
 
 export interface Io {
@@ -38,6 +39,25 @@ const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
 export function printJson(io: Io, value: unknown): void {
   const text = JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   io.out.write(text + '\n');
+}
+
+/**
+ * printJson for big documents: the same text, written in pieces of about 64 KiB with the
+ * stream's back-pressure, never held as one string.
+ */
+export async function printJsonStream(io: Io, value: unknown): Promise<void> {
+  let buf = '';
+  const flush = async (): Promise<void> => {
+    const text = buf.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    buf = '';
+    if (!io.out.write(text)) await new Promise<void>((r) => io.out.once('drain', r));
+  };
+  for (const p of jsonPieces(value)) {
+    buf += p;
+    if (buf.length >= 65_536) await flush();
+  }
+  buf += '\n';
+  await flush();
 }
 
 const line = (text: string): string => (text.endsWith('\n') ? text : text + '\n');

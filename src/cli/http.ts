@@ -261,7 +261,7 @@ async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): 
     const samples = Samples.create(1);
     samples.add(ex);
     const slo = sloRules ? checkSlo(sloRules, samples) : null;
-    const report: SingleReport = { ex, method, url: url.href, dump: flags.dump, echo, slo, bodyFile };
+    const report: SingleReport = { ex, timeouts, method, url: url.href, dump: flags.dump, echo, slo, bodyFile };
     if (json) printJson(io, singleJson(report));
     else if (!ex.failure || flags.dump) write(io, renderSingle(report, style));
     if (ex.failure) {
@@ -299,6 +299,7 @@ async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): 
   const slo = sloRules ? checkSlo(sloRules, run.samples) : null;
   const report: LoadReport = {
     method,
+    timeouts,
     url: url.href,
     concurrency: c,
     keepAlive: cfg.keepAlive,

@@ -2,6 +2,7 @@
 // tables and a histogram for many, and the goscope.http/v1 JSON.
 import type { Exchange, Hop, Phases, TlsFacts } from '../formats/http/exchange.js';
 import { headerValue } from '../formats/http/h1.js';
+import { spanIdOf } from '../formats/http/traceparent.js';
 import type { EchoDiff } from '../analysis/http/echo-diff.js';
 import type { SloResult } from '../analysis/http/slo.js';
 import type { LoadSummary, Stat } from '../analysis/http/stats.js';
@@ -48,8 +49,23 @@ export function dominantPhase(p: Phases): { phase: keyof Phases; ms: number; sha
 // ---------------------------------------------------------------------------------------
 // One request
 
+/** The timeouts a run was given, ms; 0 is none. */
+export interface TimeoutsMs {
+  connect: number;
+  tls: number;
+  header: number;
+  total: number;
+}
+
+/** The timeouts as goscope.http/v1 writes them: ms, null for none. */
+function timeoutsJson(t: TimeoutsMs): Record<keyof TimeoutsMs, number | null> {
+  const v = (ms: number): number | null => (ms > 0 ? ms : null);
+  return { connect: v(t.connect), tls: v(t.tls), header: v(t.header), total: v(t.total) };
+}
+
 export interface SingleReport {
   ex: Exchange;
+  timeouts: TimeoutsMs;
   method: string;
   url: string;
   dump: boolean;
@@ -219,6 +235,8 @@ export function singleJson(r: SingleReport): unknown {
     url: r.url,
     traceparent: ex.traceparent || null,
     traceId: ex.traceId || null,
+    spanId: ex.traceparent ? spanIdOf(ex.traceparent) : null,
+    timeouts: timeoutsJson(r.timeouts),
     startedAtUnixMs: ex.startedAtUnixMs === undefined ? null : Math.round(ex.startedAtUnixMs * 1000) / 1000,
     status: final.status,
     protocol: conn?.protocol ?? null,
@@ -252,6 +270,7 @@ export function singleJson(r: SingleReport): unknown {
 
 export interface LoadReport {
   method: string;
+  timeouts: TimeoutsMs;
   url: string;
   concurrency: number;
   keepAlive: boolean;
@@ -425,6 +444,7 @@ export function loadJson(r: LoadReport): unknown {
     timeUp: r.timeUp,
     interrupted: r.interrupted,
     failOnStatus: r.failStatus,
+    timeouts: timeoutsJson(r.timeouts),
     wait: roundStat(sum.wait),
     phases,
     histogram: sum.histogram,

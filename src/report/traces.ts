@@ -17,34 +17,59 @@ function opName(name: string, kind: number, s: Style): string {
   return KIND_NAME[kind] ? `${clean(name)} ${s.dim(KIND_NAME[kind]!)}` : clean(name);
 }
 
+/**
+ * A finding's one line, from its fields (analysis/requests keeps the numbers and sites). Names
+ * in it come from the spans: the caller cleans or escapes it for where it goes.
+ */
+export function findingText(f: Finding): string {
+  switch (f.kind) {
+    case 'timeout': {
+      const e = f.evidence;
+      const who = e.budgetSource === 'client' ? `the client (${e.budgetService}) "${e.budgetOperation}"` : `${e.budgetService} "${e.budgetOperation}"`;
+      return `${who} timed out after ${e.budgetMs} ms; ${f.service} "${f.operation}" spent ${e.consumedMs} ms of it on its own`;
+    }
+    case 'budget-exceeded':
+      return `${f.service} "${f.operation}" ran ${f.evidence.ranMs} ms with ${f.evidence.leftAtStartMs} ms of its caller's budget left: its deadline did not shrink`;
+    case 'outlived-parent':
+      return `${f.service} "${f.operation}" kept running ${f.evidence.overrunMs} ms after ${f.evidence.parentService} "${f.evidence.parentOperation}" ended: cancellation did not reach it`;
+    case 'context-break': {
+      const e = f.evidence;
+      return `${f.service} "${f.operation}" started a new trace while ${e.callerService} "${e.callerOperation}" (trace ${e.callerTraceId}) was calling it: the incoming trace context was not extracted`;
+    }
+    case 'logs-without-trace-id': {
+      const e = f.evidence;
+      return `${f.service}: ${e.withoutTraceId} of ${e.linesInside} log lines written inside its traced requests (${Math.round(e.share * 100)}%) carry no trace id`;
+    }
+  }
+}
+
+/** A finding in goscope.traces/v1: its fields, the words (`summary`), its evidence. */
+export function findingJson(f: Finding): unknown {
+  return { kind: f.kind, service: f.service, operation: f.operation, traceId: f.traceId, spanId: f.spanId, summary: findingText(f), evidence: f.evidence };
+}
+
 function findingLines(f: Finding, s: Style): string[] {
   const where = f.operation ? `${clean(f.service)} ${s.bold(`"${clean(f.operation)}"`)}` : clean(f.service);
-  const out = [`  ${s.red(f.kind.padEnd(22))}${where}${f.traceId ? s.dim(`  trace ${f.traceId}`) : ''}`, `    ${clean(f.summary)}`];
+  const out = [`  ${s.red(f.kind.padEnd(22))}${where}${f.traceId ? s.dim(`  trace ${f.traceId}`) : ''}`, `    ${clean(findingText(f))}`];
   if (f.kind === 'timeout') {
-    const hops = f.evidence.hops as { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[];
+    const hops = f.evidence.hops;
     out.push(s.dim('    budget ledger (entered at / left of the budget):'));
     out.push(...table(hops.map((h) => [`      ${clean(h.service)}`, opName(h.operation, h.kind, s), `+${fmtMs(h.enteredAtMs)}`, `${fmtMs(h.leftMs)} left`])));
   } else if (f.kind === 'budget-exceeded') {
-    const e = f.evidence as {
-      callerService: string;
-      callerOperation: string;
-      callerBudgetMs: number;
-      waitedOn: { service: string; operation: string; ms: number } | null;
-    };
+    const e = f.evidence;
     out.push(
       s.dim(
         `    caller ${clean(e.callerService)} "${clean(e.callerOperation)}" gave up after ${fmtMs(e.callerBudgetMs)}${e.waitedOn ? `; it was waiting on ${clean(e.waitedOn.service)} "${clean(e.waitedOn.operation)}" (${fmtMs(e.waitedOn.ms)})` : ''}`,
       ),
     );
   } else if (f.kind === 'context-break') {
-    out.push(
-      s.dim(
-        `    caller: ${clean(String(f.evidence.callerService))} "${clean(String(f.evidence.callerOperation))}" in trace ${clean(String(f.evidence.callerTraceId))}`,
-      ),
-    );
+    out.push(s.dim(`    caller: ${clean(f.evidence.callerService)} "${clean(f.evidence.callerOperation)}" in trace ${clean(f.evidence.callerTraceId)}`));
   }
   return out;
 }
+
+/** Findings of one kind at one service and operation shown in full before the rest are counted. */
+export const SHOWN_PER_GROUP = 2;
 
 export function renderTraces(a: RequestsAnalysis, s: Style): string {
   const out: string[] = [];
@@ -62,7 +87,28 @@ export function renderTraces(a: RequestsAnalysis, s: Style): string {
     );
   else {
     out.push(s.bold(`findings (${a.findings.length})`));
-    for (const f of a.findings) out.push(...findingLines(f, s));
+    // Many traces with the same finding (a thousand timeouts in the same pool wait) read as
+    // one: the first in full, then how many more and where (--json lists every one).
+    const groups = new Map<string, Finding[]>();
+    for (const f of a.findings) {
+      const key = `${f.kind}\0${f.service}\0${f.operation}`;
+      const g = groups.get(key);
+      if (g) g.push(f);
+      else groups.set(key, [f]);
+    }
+    for (const g of groups.values()) {
+      for (const f of g.slice(0, SHOWN_PER_GROUP)) out.push(...findingLines(f, s));
+      const rest = g.slice(SHOWN_PER_GROUP);
+      if (rest.length)
+        out.push(
+          s.dim(
+            `  … ${plural(rest.length, 'more trace')} with ${g[0]!.kind} at ${clean(g[0]!.service)} "${clean(g[0]!.operation)}" (${rest
+              .slice(0, 3)
+              .map((f) => f.traceId)
+              .join(', ')}${rest.length > 3 ? ', …' : ''}; --json lists every one)`,
+          ),
+        );
+    }
   }
   const ops = a.summary.operations;
   if (ops.length) {
@@ -146,7 +192,7 @@ function logLine(e: LogEntry, how: string, s: Style): string {
 export function renderView(v: RequestView, s: Style): string[] {
   const out: string[] = [];
   out.push(s.bold(`request ${v.traceId}: ${fmtMs(v.durationMs)}, ${v.services.map(clean).join(' -> ')}`));
-  for (const f of v.findings) out.push(`  ${s.red(f.kind)}: ${clean(f.summary)}`);
+  for (const f of v.findings) out.push(`  ${s.red(f.kind)}: ${clean(findingText(f))}`);
   if (v.client) {
     const c = v.client;
     const p = c.phases;
@@ -156,11 +202,18 @@ export function renderView(v: RequestView, s: Style): string[] {
           .map((k) => `${k} ${fmtMs(p[k])}`)
           .join(', ')
       : '';
-    out.push(`client (goscope http): ${clean(c.method)} ${clean(c.url)} -> ${c.status ?? 'no answer'} in ${fmtMs(c.totalMs)}${parts ? ` (${parts})` : ''}`);
+    const took =
+      c.totalMs !== null
+        ? ` in ${fmtMs(c.totalMs)}`
+        : c.timedOut && c.timeouts?.[c.timedOut] != null
+          ? `: its ${c.timedOut} timeout (${fmtMs(c.timeouts[c.timedOut])}) fired`
+          : '';
+    out.push(`client (goscope http): ${clean(c.method)} ${clean(c.url)} -> ${c.status ?? 'no answer'}${took}${parts ? ` (${parts})` : ''}`);
+    if (c.error) out.push(`  ${s.red(clean(c.error))}`);
     if (v.clientOffsetMs !== null)
       out.push(
         s.dim(
-          `  sent ${fmtMs(Math.abs(v.clientOffsetMs))} ${v.clientOffsetMs <= 0 ? 'before' : 'after'} the first span started${c.totalMs !== null ? `; outside the spans: ${fmtMs(Math.max(0, c.totalMs - v.durationMs))}` : ''}`,
+          `  sent ${fmtMs(Math.abs(v.clientOffsetMs))} ${v.clientOffsetMs <= 0 ? 'before' : 'after'} the first span started${c.totalMs !== null ? `; outside the spans: ${fmtMs(Math.max(0, c.totalMs - v.spansDurationMs))}` : ''}${v.clientJoined ? `; its span ${c.spanId} is the first row, parent of the first server span` : ''}`,
         ),
       );
   }
@@ -179,12 +232,12 @@ export function renderView(v: RequestView, s: Style): string[] {
   for (const l of rootLogs) out.push(`  ${' '.repeat(28 + BAR)}${logLine(l.entry, l.how, s)}`);
   for (const r of v.rows) {
     const mark = `${r.critical ? '*' : ' '}${r.error ? s.red('!') : ' '}`;
-    const name = `${'  '.repeat(r.depth)}${clean(r.service)} ${r.error ? s.red(clean(r.name)) : clean(r.name)}${KIND_NAME[r.kind] ? s.dim(` ${KIND_NAME[r.kind]}`) : ''}${r.orphan ? s.yellow(' (parent not received)') : ''}`;
+    const name = `${'  '.repeat(r.depth)}${clean(r.service)} ${r.error ? s.red(clean(r.name)) : clean(r.name)}${KIND_NAME[r.kind] ? s.dim(` ${KIND_NAME[r.kind]}`) : ''}${r.orphan ? s.yellow(' (parent not received)') : ''}${r.origin === 'client' ? s.dim(' (from --http)') : ''}`;
     const b = bar(r.offsetMs, r.durationMs, v.durationMs);
     out.push(
       `${mark}${fmtMs(r.offsetMs).padStart(8)} ${fmtMs(r.durationMs).padStart(8)} ${fmtMs(r.selfMs).padStart(8)}  ${r.critical ? s.cyan(b) : s.dim(b)} ${name}`,
     );
-    if (r.error && r.statusMessage) out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.red(clean(r.statusMessage))}`);
+    if (r.error && r.statusMessage && r.origin !== 'client') out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.red(clean(r.statusMessage))}`);
     for (const l of logsBySpan.get(r.spanId) ?? []) out.push(`  ${' '.repeat(28 + BAR)}${'  '.repeat(r.depth)}${s.dim('log')} ${logLine(l.entry, l.how, s)}`);
   }
   if (!v.logs.length) out.push(s.dim('  (no log lines: --logs FILE… to join them)'));
@@ -201,7 +254,7 @@ export function tracesJson(a: RequestsAnalysis, inputs: string[]): unknown {
     spans: a.spans,
     orphanSpans: a.orphans,
     services: a.services,
-    findings: a.findings,
+    findings: a.findings.map(findingJson),
     slowestOperations: a.summary.operations,
     errors: a.summary.errors,
     servicePairs: a.summary.pairs,
@@ -213,6 +266,7 @@ export function tracesJson(a: RequestsAnalysis, inputs: string[]): unknown {
           durationMs: a.view.durationMs,
           services: a.view.services,
           client: a.view.client,
+          clientJoined: a.view.clientJoined,
           clientOffsetMs: a.view.clientOffsetMs,
           findings: a.view.findings.map((f) => f.kind),
           spans: a.view.rows,

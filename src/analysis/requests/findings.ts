@@ -2,11 +2,12 @@
 // (context-break). Each names the service and operation to look at and carries its numbers.
 //
 // A request's budget is what the spans show: the outermost client span that failed with a
-// deadline (its duration is the timeout its caller set). Clock skew between hosts is not
+// deadline (its duration is the timeout its caller set); where the client's own request is
+// joined (--http) and its timeout fired, the client's timeout. The words are report/traces.ts'. Clock skew between hosts is not
 // corrected: spans of one request are compared as their hosts stamped them, with SLACK_NS
 // of tolerance for cancellation to travel down the hops.
 import { SpanKind, StatusCode } from '../../formats/otlp/model.js';
-import { nsToMs, type Finding, type SpanNode, type SpanRec, type TraceTree } from './model.js';
+import { nsToMs, type BudgetHop, type ContextBreakFinding, type Finding, type SpanNode, type SpanRec, type TraceTree } from './model.js';
 
 /** How long after its caller ended a span may still run before it counts (cancellation in flight). */
 export const SLACK_NS = 50_000_000n;
@@ -15,10 +16,16 @@ const DEADLINE = /deadline exceeded|deadline_exceeded|timed? ?out\b|timeout/i;
 
 /** The span failed because a deadline passed (its own or its caller's). */
 export function isDeadline(r: SpanRec): boolean {
-  if (r.status !== StatusCode.error && r.exceptions.length === 0 && r.httpStatus !== 504 && r.httpStatus !== 408) return false;
+  if (saysDeadline(r)) return true;
+  return r.httpStatus === 504 || r.httpStatus === 408;
+}
+
+/** Its status or an exception names a deadline (not only a 504/408 answer from further down). */
+function saysDeadline(r: SpanRec): boolean {
+  if (r.status !== StatusCode.error && r.exceptions.length === 0) return false;
   if (DEADLINE.test(r.statusMessage)) return true;
   for (const m of r.exceptions) if (DEADLINE.test(m)) return true;
-  return r.httpStatus === 504 || r.httpStatus === 408;
+  return false;
 }
 
 /** The span failed: status error, an exception event, or a 5xx answer on a server span. */
@@ -61,14 +68,21 @@ function descendants(n: SpanNode): SpanNode[] {
   return out;
 }
 
-/** The outermost span that failed on a deadline, preferring client spans (they hold the timeout). */
+/**
+ * The outermost span that failed on a deadline, preferring one whose own status says so over
+ * one that only received a 504/408 (a caller above the timeout: its deadline did not fire),
+ * then client spans (they hold the timeout).
+ */
 function budgetSpan(t: TraceTree): SpanNode | null {
   let best: SpanNode | null = null;
+  let bestRank = -1;
   for (const n of t.nodes) {
     if (!isDeadline(n.rec)) continue;
-    const client = n.rec.kind === SpanKind.client;
-    const bestClient = best?.rec.kind === SpanKind.client;
-    if (!best || (client && !bestClient) || (client === bestClient && n.depth < best.depth)) best = n;
+    const rank = (saysDeadline(n.rec) ? 2 : 0) + (n.rec.kind === SpanKind.client ? 1 : 0);
+    if (!best || rank > bestRank || (rank === bestRank && n.depth < best.depth)) {
+      best = n;
+      bestRank = rank;
+    }
   }
   return best;
 }
@@ -78,10 +92,11 @@ export function budgetLedger(b: SpanNode): {
   budgetMs: number;
   consumer: SpanNode;
   consumedMs: number;
-  hops: { service: string; operation: string; kind: number; enteredAtMs: number; leftMs: number }[];
+  hops: BudgetHop[];
 } {
   const lo = b.rec.start;
-  const hi = b.rec.end;
+  // A known timeout (the client's) is the budget; otherwise the span's length is.
+  const hi = b.rec.budgetNs !== undefined ? lo + b.rec.budgetNs : b.rec.end;
   let consumer = b;
   let best = selfWithin(b, lo, hi);
   for (const d of descendants(b)) {
@@ -130,15 +145,17 @@ export function traceFindings(t: TraceTree): Finding[] {
         operation: n.rec.name,
         traceId: t.traceId,
         spanId: n.rec.spanId,
-        summary: `${n.rec.service} "${n.rec.name}" ran ${ms(n.rec.end - n.rec.start)} ms with ${leftMs} ms of its caller's budget left: its deadline did not shrink`,
         evidence: {
           callerService: p.rec.service,
           callerOperation: p.rec.name,
+          callerSpanId: p.rec.spanId,
           callerBudgetMs: ms(p.rec.end - p.rec.start),
           leftAtStartMs: leftMs,
           ranMs: ms(n.rec.end - n.rec.start),
           exceededByMs: overrunMs,
-          waitedOn: waitedOn ? { service: waitedOn.rec.service, operation: waitedOn.rec.name, ms: ms(waitedOn.rec.end - waitedOn.rec.start) } : null,
+          waitedOn: waitedOn
+            ? { service: waitedOn.rec.service, operation: waitedOn.rec.name, spanId: waitedOn.rec.spanId, ms: ms(waitedOn.rec.end - waitedOn.rec.start) }
+            : null,
         },
       });
     } else {
@@ -148,10 +165,10 @@ export function traceFindings(t: TraceTree): Finding[] {
         operation: n.rec.name,
         traceId: t.traceId,
         spanId: n.rec.spanId,
-        summary: `${n.rec.service} "${n.rec.name}" kept running ${overrunMs} ms after ${p.rec.service} "${p.rec.name}" ended: cancellation did not reach it`,
         evidence: {
           parentService: p.rec.service,
           parentOperation: p.rec.name,
+          parentSpanId: p.rec.spanId,
           parentEndedAtMs: ms(p.rec.end - t.startNs),
           endedAtMs: ms(n.rec.end - t.startNs),
           overrunMs,
@@ -171,13 +188,14 @@ export function traceFindings(t: TraceTree): Finding[] {
         operation: c.name,
         traceId: t.traceId,
         spanId: c.spanId,
-        summary: `${b.rec.service} "${b.rec.name}" timed out after ${l.budgetMs} ms; ${c.service} "${c.name}" spent ${l.consumedMs} ms of it on its own`,
         evidence: {
+          budgetSource: b.rec.client ? 'client' : 'span',
           budgetService: b.rec.service,
           budgetOperation: b.rec.name,
+          budgetSpanId: b.rec.spanId,
           budgetMs: l.budgetMs,
           consumedMs: l.consumedMs,
-          share: Math.round((l.consumedMs / l.budgetMs) * 1000) / 1000,
+          share: l.budgetMs > 0 ? Math.round((l.consumedMs / l.budgetMs) * 1000) / 1000 : 0,
           hops: l.hops,
         },
       });
@@ -186,67 +204,107 @@ export function traceFindings(t: TraceTree): Finding[] {
   return out;
 }
 
+/** What context-break keeps of a span: a compact copy, so the trees can go. */
+interface BreakSpan {
+  traceId: string;
+  spanId: string;
+  service: string;
+  name: string;
+  peer: string;
+  start: bigint;
+  end: bigint;
+  /** The trace's order in the input, and the root's within it (roots only). */
+  seq: number;
+  idx: number;
+}
+
+const breakSpan = (n: SpanNode, seq: number, idx: number): BreakSpan => ({
+  traceId: n.rec.traceId,
+  spanId: n.rec.spanId,
+  service: n.rec.service,
+  name: n.rec.name,
+  peer: n.rec.peer,
+  start: n.rec.start,
+  end: n.rec.end,
+  seq,
+  idx,
+});
+
 /**
  * context-break: a server span that starts a new trace (no parent at all) while a client
  * span of another trace, calling the same host:port, is open around it and has no server
- * span of its own trace under it.
+ * span of its own trace under it. Traces are added one at a time (a spilled analysis never
+ * holds them all); only the candidate spans are kept.
  */
-export function contextBreaks(trees: TraceTree[]): Finding[] {
-  const clients = new Map<string, SpanNode[]>();
-  for (const t of trees) {
+export class ContextBreaks {
+  private readonly clients = new Map<string, BreakSpan[]>();
+  private readonly roots: BreakSpan[] = [];
+
+  add(t: TraceTree, seq: number): void {
     for (const n of t.nodes) {
       if (n.rec.kind !== SpanKind.client || !n.rec.peer) continue;
       if (n.children.some((c) => c.rec.kind === SpanKind.server)) continue;
-      let list = clients.get(n.rec.peer);
-      if (!list) clients.set(n.rec.peer, (list = []));
-      list.push(n);
+      let list = this.clients.get(n.rec.peer);
+      if (!list) this.clients.set(n.rec.peer, (list = []));
+      list.push(breakSpan(n, seq, 0));
     }
+    t.roots.forEach((r, i) => {
+      if (r.orphan || r.rec.kind !== SpanKind.server || !r.rec.peer) return;
+      this.roots.push(breakSpan(r, seq, i));
+    });
   }
-  for (const list of clients.values()) list.sort((a, b) => (a.rec.start < b.rec.start ? -1 : a.rec.start > b.rec.start ? 1 : 0));
-  const out: Finding[] = [];
-  for (const t of trees) {
-    for (const r of t.roots) {
-      if (r.orphan || r.rec.kind !== SpanKind.server || !r.rec.peer) continue;
-      const list = clients.get(r.rec.peer);
+
+  finish(): ContextBreakFinding[] {
+    const byStart = (a: BreakSpan, b: BreakSpan): number => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.seq - b.seq);
+    for (const list of this.clients.values()) list.sort(byStart);
+    this.roots.sort((a, b) => a.seq - b.seq || a.idx - b.idx);
+    const out: ContextBreakFinding[] = [];
+    for (const r of this.roots) {
+      const list = this.clients.get(r.peer);
       if (!list) continue;
       // The tightest client span around the server span.
-      let best: SpanNode | null = null;
-      for (let i = upperBound(list, r.rec.start) - 1; i >= 0; i--) {
+      let best: BreakSpan | null = null;
+      for (let i = upperBound(list, r.start) - 1; i >= 0; i--) {
         const c = list[i]!;
-        if (c.rec.traceId === r.rec.traceId || c.rec.end < r.rec.end) continue;
-        if (!best || c.rec.end - c.rec.start < best.rec.end - best.rec.start) best = c;
-        if (best && r.rec.start - c.rec.start > best.rec.end - best.rec.start) break;
+        if (c.traceId === r.traceId || c.end < r.end) continue;
+        if (!best || c.end - c.start < best.end - best.start) best = c;
+        if (best && r.start - c.start > best.end - best.start) break;
       }
       if (!best) continue;
-      const b = best.rec;
+      const b = best;
       out.push({
         kind: 'context-break',
-        service: r.rec.service,
-        operation: r.rec.name,
-        traceId: r.rec.traceId,
-        spanId: r.rec.spanId,
-        summary: `${r.rec.service} "${r.rec.name}" started a new trace while ${b.service} "${b.name}" (trace ${b.traceId}) was calling it: the incoming trace context was not extracted`,
+        service: r.service,
+        operation: r.name,
+        traceId: r.traceId,
+        spanId: r.spanId,
         evidence: {
           callerTraceId: b.traceId,
           callerSpanId: b.spanId,
           callerService: b.service,
           callerOperation: b.name,
-          peer: r.rec.peer,
-          startedAfterCallerMs: ms(r.rec.start - b.start),
-          endedBeforeCallerMs: ms(b.end - r.rec.end),
+          peer: r.peer,
+          startedAfterCallerMs: ms(r.start - b.start),
+          endedBeforeCallerMs: ms(b.end - r.end),
         },
       });
     }
+    return out;
   }
-  return out;
 }
 
-function upperBound(list: SpanNode[], t: bigint): number {
+export function contextBreaks(trees: TraceTree[]): ContextBreakFinding[] {
+  const c = new ContextBreaks();
+  trees.forEach((t, i) => c.add(t, i));
+  return c.finish();
+}
+
+function upperBound(list: BreakSpan[], t: bigint): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.rec.start <= t) lo = mid + 1;
+    if (list[mid]!.start <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

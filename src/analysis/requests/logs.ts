@@ -6,7 +6,7 @@
 // written inside that service's spans that carry no trace id.
 import { sameTrace } from '../../formats/logs/ids.js';
 import type { LogEntry } from '../../formats/logs/model.js';
-import type { Finding, SpanNode, TraceTree } from './model.js';
+import type { LogsWithoutTraceIdFinding, SpanNode, TraceTree } from './model.js';
 
 const ZERO16 = '0000000000000000';
 
@@ -19,28 +19,50 @@ export interface AttachedLog {
   how: LogMatch;
 }
 
-/** Sorted, merged [start, end] intervals of every span of each service. */
-function serviceIntervals(trees: Iterable<TraceTree>): Map<string, bigint[]> {
-  const raw = new Map<string, [bigint, bigint][]>();
-  for (const t of trees) {
+/** Merges sorted-by-start [s, e] pairs into a flat [s0, e0, s1, e1, …] list. */
+function mergeSorted(pairs: [bigint, bigint][]): bigint[] {
+  const flat: bigint[] = [];
+  for (const [s, e] of pairs) {
+    if (flat.length && s <= flat[flat.length - 1]!) {
+      if (e > flat[flat.length - 1]!) flat[flat.length - 1] = e;
+    } else flat.push(s, e);
+  }
+  return flat;
+}
+
+const byFirst = (a: [bigint, bigint], b: [bigint, bigint]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * Per service, the merged [start, end] intervals of its spans, from traces added one at a
+ * time: raw intervals are merged into the service's list every 65,536, so memory follows
+ * the merged list (busy services collapse into few intervals), not the span count.
+ */
+export class ServiceIntervals {
+  private readonly raw = new Map<string, [bigint, bigint][]>();
+  private readonly merged = new Map<string, bigint[]>();
+
+  add(t: TraceTree): void {
     for (const n of t.nodes) {
-      let l = raw.get(n.rec.service);
-      if (!l) raw.set(n.rec.service, (l = []));
+      if (n.rec.client) continue;
+      let l = this.raw.get(n.rec.service);
+      if (!l) this.raw.set(n.rec.service, (l = []));
       l.push([n.rec.start, n.rec.end]);
+      if (l.length >= 65_536) this.fold(n.rec.service, l);
     }
   }
-  const out = new Map<string, bigint[]>();
-  for (const [svc, l] of raw) {
-    l.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const flat: bigint[] = [];
-    for (const [s, e] of l) {
-      if (flat.length && s <= flat[flat.length - 1]!) {
-        if (e > flat[flat.length - 1]!) flat[flat.length - 1] = e;
-      } else flat.push(s, e);
-    }
-    out.set(svc, flat);
+
+  private fold(svc: string, l: [bigint, bigint][]): void {
+    const flat = this.merged.get(svc) ?? [];
+    for (let i = 0; i < flat.length; i += 2) l.push([flat[i]!, flat[i + 1]!]);
+    l.sort(byFirst);
+    this.merged.set(svc, mergeSorted(l));
+    this.raw.set(svc, []);
   }
-  return out;
+
+  finish(): Map<string, bigint[]> {
+    for (const [svc, l] of this.raw) this.fold(svc, l);
+    return this.merged;
+  }
 }
 
 function inside(flat: bigint[], t: bigint): boolean {
@@ -66,10 +88,16 @@ export interface ServiceLogCoverage {
 
 /** Per service: how many of its lines inside its spans lack a trace id. */
 export function logCoverage(trees: TraceTree[], logs: Iterable<LogEntry>): ServiceLogCoverage[] {
-  const intervals = serviceIntervals(trees);
-  const known = new Set(trees.map((t) => t.traceId));
+  const iv = new ServiceIntervals();
+  for (const t of trees) iv.add(t);
+  return logCoverageOf(iv.finish(), new Set(trees.map((t) => t.traceId)), logs);
+}
+
+/** logCoverage from the services' merged intervals and the trace ids received. */
+export function logCoverageOf(intervals: Map<string, bigint[]>, known: Set<string>, logs: Iterable<LogEntry>): ServiceLogCoverage[] {
   // A 64-bit id (16 zeros, then the low half) is known when a trace has that low half.
-  const knownLow = new Set(trees.map((t) => t.traceId.slice(16)));
+  const knownLow = new Set<string>();
+  for (const id of known) knownLow.add(id.slice(16));
   const isKnown = (id: string): boolean => known.has(id) || (id.startsWith(ZERO16) && knownLow.has(id.slice(16)));
   const by = new Map<string, ServiceLogCoverage>();
   for (const e of logs) {
@@ -85,7 +113,7 @@ export function logCoverage(trees: TraceTree[], logs: Iterable<LogEntry>): Servi
   return [...by.values()].sort((a, b) => a.service.localeCompare(b.service));
 }
 
-export function logFindings(cov: ServiceLogCoverage[]): Finding[] {
+export function logFindings(cov: ServiceLogCoverage[]): LogsWithoutTraceIdFinding[] {
   return cov
     .filter((c) => c.withoutTraceId > 0)
     .map((c) => {
@@ -96,7 +124,6 @@ export function logFindings(cov: ServiceLogCoverage[]): Finding[] {
         operation: '',
         traceId: '',
         spanId: '',
-        summary: `${c.service}: ${c.withoutTraceId} of ${c.inside} log lines written inside its traced requests (${Math.round(share * 100)}%) carry no trace id`,
         evidence: { linesInside: c.inside, withoutTraceId: c.withoutTraceId, share },
       };
     });

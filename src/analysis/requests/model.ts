@@ -22,6 +22,13 @@ export interface SpanRec {
   httpStatus: number | null;
   /** "host:port" the span talks to or serves (server.address:server.port), '' when unknown. */
   peer: string;
+  /**
+   * Not a received span: the client's request from a saved `goscope http --json` (--http),
+   * joined above the server span it called (its span id is the traceparent's parent-id).
+   */
+  client?: true;
+  /** The deadline the span was given, when known (the client's timeout): its budget. */
+  budgetNs?: bigint;
 }
 
 export interface SpanNode {
@@ -58,18 +65,98 @@ export interface PathSegment {
 
 export type FindingKind = 'timeout' | 'budget-exceeded' | 'outlived-parent' | 'context-break' | 'logs-without-trace-id';
 
-export interface Finding {
-  kind: FindingKind;
+/** One hop of a timed-out request's budget ledger. */
+export interface BudgetHop {
   service: string;
+  operation: string;
+  /** OTLP SpanKind number. */
+  kind: number;
+  /** When the hop started, from the start of the budget. */
+  enteredAtMs: number;
+  /** What was left of the budget when it started. */
+  leftMs: number;
+}
+
+export interface TimeoutEvidence {
+  /** Who set the budget: the span that failed on its deadline, or the client (goscope http). */
+  budgetSource: 'span' | 'client';
+  budgetService: string;
+  budgetOperation: string;
+  budgetSpanId: string;
+  budgetMs: number;
+  /** Own time of the consumer inside the budget window. */
+  consumedMs: number;
+  share: number;
+  hops: BudgetHop[];
+}
+
+export interface BudgetExceededEvidence {
+  callerService: string;
+  callerOperation: string;
+  callerSpanId: string;
+  callerBudgetMs: number;
+  leftAtStartMs: number;
+  ranMs: number;
+  exceededByMs: number;
+  /** The longest client call the hop was waiting on, if any. */
+  waitedOn: { service: string; operation: string; spanId: string; ms: number } | null;
+}
+
+export interface OutlivedParentEvidence {
+  parentService: string;
+  parentOperation: string;
+  parentSpanId: string;
+  /** From the trace's first span start. */
+  parentEndedAtMs: number;
+  endedAtMs: number;
+  overrunMs: number;
+}
+
+export interface ContextBreakEvidence {
+  callerTraceId: string;
+  callerSpanId: string;
+  callerService: string;
+  callerOperation: string;
+  /** host:port both spans name. */
+  peer: string;
+  startedAfterCallerMs: number;
+  endedBeforeCallerMs: number;
+}
+
+export interface LogsWithoutTraceIdEvidence {
+  linesInside: number;
+  withoutTraceId: number;
+  share: number;
+}
+
+interface FindingOf<K extends FindingKind, E> {
+  kind: K;
+  service: string;
+  /** '' for per-service findings (logs-without-trace-id). */
   operation: string;
   /** '' for per-service findings (logs-without-trace-id). */
   traceId: string;
   spanId: string;
-  /** One line for the verdict. */
-  summary: string;
-  /** The numbers behind it (ms unless named otherwise). */
-  evidence: Record<string, unknown>;
+  /** The numbers and sites behind it (ms unless named otherwise); report/traces.ts writes the words. */
+  evidence: E;
 }
+
+export type TimeoutFinding = FindingOf<'timeout', TimeoutEvidence>;
+export type BudgetExceededFinding = FindingOf<'budget-exceeded', BudgetExceededEvidence>;
+export type OutlivedParentFinding = FindingOf<'outlived-parent', OutlivedParentEvidence>;
+export type ContextBreakFinding = FindingOf<'context-break', ContextBreakEvidence>;
+export type LogsWithoutTraceIdFinding = FindingOf<'logs-without-trace-id', LogsWithoutTraceIdEvidence>;
+
+/** The evidence of each kind of finding. */
+export interface EvidenceOf {
+  timeout: TimeoutEvidence;
+  'budget-exceeded': BudgetExceededEvidence;
+  'outlived-parent': OutlivedParentEvidence;
+  'context-break': ContextBreakEvidence;
+  'logs-without-trace-id': LogsWithoutTraceIdEvidence;
+}
+
+export type Finding = TimeoutFinding | BudgetExceededFinding | OutlivedParentFinding | ContextBreakFinding | LogsWithoutTraceIdFinding;
 
 /** ns (bigint) to ms (number), exact to the ns at any span length a request has. */
 export const nsToMs = (ns: bigint): number => Number(ns) / 1e6;

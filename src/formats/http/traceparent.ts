@@ -74,6 +74,11 @@ export function traceIdOf(traceparent: string): string {
   return traceparent.slice(3, 35);
 }
 
+/** Parent-id (the sender's span id) of a valid version-00-shaped traceparent value; '' for none. */
+export function spanIdOf(traceparent: string): string {
+  return traceparent.slice(36, 52);
+}
+
 function zero(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (b[i] !== 0) return false;
   return true;

@@ -100,8 +100,10 @@ func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	return h.Handler.Handle(ctx, r)
 }
-func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler { return traceHandler{h.Handler.WithAttrs(a)} }
-func (h traceHandler) WithGroup(g string) slog.Handler      { return traceHandler{h.Handler.WithGroup(g)} }
+func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return traceHandler{h.Handler.WithAttrs(a)}
+}
+func (h traceHandler) WithGroup(g string) slog.Handler { return traceHandler{h.Handler.WithGroup(g)} }
 
 // handler wraps mux with otelhttp server spans named "METHOD /path".
 func (s *service) handler(mux http.Handler, prop propagation.TextMapPropagator) http.Handler {
@@ -409,6 +411,21 @@ func run() error {
 	invMux := http.NewServeMux()
 	invMux.Handle("/", inventory.handler(inventoryMux(inventory, p), w3c))
 	invMux.Handle("GET /stock", inventoryStockHandler(inventory, p))
+	// Serve mode's switch for the `timeout` path: POST /batch?hold=D starts the batch job,
+	// which holds every pool connection for D, and answers once it holds them; a /checkout
+	// sent then queues behind it, as -drive's does. Not a request of the demo: no span but
+	// the job's own root span (batch.reindex).
+	invMux.HandleFunc("POST /batch", func(w http.ResponseWriter, r *http.Request) {
+		hold, err := time.ParseDuration(r.URL.Query().Get("hold"))
+		if err != nil || hold <= 0 || hold > time.Minute {
+			http.Error(w, "hold=D (a duration up to 1m) is required", http.StatusBadRequest)
+			return
+		}
+		started := make(chan struct{})
+		go batch(inventory, p, hold, started)
+		<-started
+		fmt.Fprintln(w, "holding the pool for", hold)
+	})
 	for _, x := range []struct {
 		s *service
 		h http.Handler

@@ -5,6 +5,8 @@
 //	otlpgen -export http://127.0.0.1:4318 -export grpc://127.0.0.1:4317 -gzip \
 //	        -traces 20 -logs -truth truth.jsonl
 //	otlpgen -export http://127.0.0.1:4318 -bench 1000000   (throughput: no truth, prints a JSON summary)
+//	otlpgen -export http://127.0.0.1:4318 -requests 100000 (goscope traces' benchmark: 10-span
+//	        requests across three services, some timing out; prints a JSON summary)
 //
 // Every exporter gets the same spans (one tracer provider, one batch processor per
 // exporter), so a backend's copy can be compared with goscope's own.
@@ -50,6 +52,7 @@ func main() {
 	truthPath := flag.String("truth", "", "write the exported spans and logs here (JSON Lines)")
 	service := flag.String("service", "otlpgen", "service.name")
 	bench := flag.Int("bench", 0, "throughput mode: export this many small spans as fast as possible")
+	requests := flag.Int("requests", 0, "request mode: export this many requests of 10 spans across gateway, orders and inventory (1 in 200 times out, 1 in 500 leaves work running)")
 	flag.Parse()
 	if len(exports) == 0 {
 		fail("at least one -export is needed")
@@ -125,6 +128,12 @@ func main() {
 			}
 			lopts = append(lopts, sdklog.WithProcessor(sdklog.NewBatchProcessor(lexp)))
 		}
+	}
+	if *requests > 0 {
+		start := time.Now()
+		spans := requestSpans(ctx, exports, *gzip, *requests)
+		fmt.Printf("{\"requests\":%d,\"spans\":%d,\"seconds\":%.6f}\n", *requests, spans, time.Since(start).Seconds())
+		return
 	}
 	tp := sdktrace.NewTracerProvider(topts...)
 	lp := sdklog.NewLoggerProvider(lopts...)
@@ -262,6 +271,126 @@ func benchSpans(ctx context.Context, tracer trace.Tracer, n int) {
 	}
 }
 
+// requestSpans exports n requests through three services, each service with its own tracer
+// provider (its own service.name) and blocking batch processors to every export, with
+// explicit times (a request every 100 µs, 8-30 ms long) so the file is the same shape on any
+// machine: gateway -> orders -> inventory with client/server pairs and server.address/port,
+// a parallel gateway -> inventory call, a pool wait and a query. Every 200th request times
+// out: the gateway's 300 ms client span fails on its deadline while inventory waits for the
+// pool; every 500th leaves orders' audit.write running 400 ms after its request (an 11th
+// span). Returns the number of spans.
+func requestSpans(ctx context.Context, exports []string, gz bool, n int) int {
+	provider := func(name string) *sdktrace.TracerProvider {
+		res := resource.NewSchemaless(attribute.String("service.name", name), attribute.String("deployment.environment.name", "bench"))
+		opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.AlwaysSample())}
+		for _, e := range exports {
+			u, err := url.Parse(e)
+			if err != nil || u.Host == "" {
+				fail("bad -export " + e)
+			}
+			var exp sdktrace.SpanExporter
+			if u.Scheme == "grpc" {
+				o := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(u.Host), otlptracegrpc.WithInsecure()}
+				if gz {
+					o = append(o, otlptracegrpc.WithCompressor("gzip"))
+				}
+				exp, err = otlptracegrpc.New(ctx, o...)
+			} else {
+				o := []otlptracehttp.Option{otlptracehttp.WithEndpoint(u.Host), otlptracehttp.WithInsecure()}
+				if gz {
+					o = append(o, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+				}
+				exp, err = otlptracehttp.New(ctx, o...)
+			}
+			if err != nil {
+				fail(err.Error())
+			}
+			opts = append(opts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp,
+				sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(1024))))
+		}
+		return sdktrace.NewTracerProvider(opts...)
+	}
+	gwP, ordP, invP := provider("gateway"), provider("orders"), provider("inventory")
+	gw := gwP.Tracer("goscope.dev/otlpgen/gateway")
+	ord := ordP.Tracer("goscope.dev/otlpgen/orders")
+	inv := invP.Tracer("goscope.dev/otlpgen/inventory")
+	peer := func(host string, port int) trace.SpanStartOption {
+		return trace.WithAttributes(attribute.String("server.address", host), attribute.Int("server.port", port))
+	}
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	us := func(t0 time.Time, v float64) time.Time { return t0.Add(time.Duration(v * 1000)) }
+	end := func(s trace.Span, t time.Time) { s.End(trace.WithTimestamp(t)) }
+	kind := trace.WithSpanKind
+	spans := 0
+	for i := 0; i < n; i++ {
+		t0 := base.Add(time.Duration(i) * 100 * time.Microsecond)
+		at := func(v float64) trace.SpanStartEventOption { return trace.WithTimestamp(us(t0, v)) }
+		timeout := i%200 == 199
+		outlive := i%500 == 499
+		d := 8000 + float64((i*7919)%22000) // µs
+		if timeout {
+			d = 300_400
+		}
+		wait := 100 + float64((i*104729)%3000)
+		status := func(code int) trace.SpanStartOption {
+			return trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.Int("http.response.status_code", code))
+		}
+		ok := 200
+		if timeout {
+			ok = 504
+		}
+		c, root := gw.Start(ctx, "GET /checkout", kind(trace.SpanKindServer), at(0), status(ok), peer("gateway", 8080))
+		c1, call := gw.Start(c, "GET /order", kind(trace.SpanKindClient), at(100), peer("orders", 8081))
+		c2, osrv := ord.Start(c1, "GET /order", kind(trace.SpanKindServer), at(300), status(200), peer("orders", 8081))
+		_, cache := ord.Start(c2, "cache.get", at(400))
+		end(cache, us(t0, 1400))
+		c3, ocall := ord.Start(c2, "GET /reserve", kind(trace.SpanKindClient), at(1500), peer("inventory", 8082))
+		c4, isrv := inv.Start(c3, "GET /reserve", kind(trace.SpanKindServer), at(1700), status(200), peer("inventory", 8082))
+		_, pool := inv.Start(c4, "pool.acquire", at(1800))
+		if timeout {
+			pool.SetStatus(codes.Error, "waiting for a connection: context canceled")
+			end(pool, us(t0, d-700))
+			isrv.SetStatus(codes.Error, "context canceled")
+			end(isrv, us(t0, d-600))
+			ocall.SetStatus(codes.Error, "context canceled")
+			end(ocall, us(t0, d-500))
+			osrv.SetStatus(codes.Error, "context canceled")
+			end(osrv, us(t0, d-300))
+			call.SetStatus(codes.Error, "context deadline exceeded")
+			end(call, us(t0, 300_100))
+		} else {
+			end(pool, us(t0, 1800+wait))
+			_, q := inv.Start(c4, "db.query", kind(trace.SpanKindClient), at(1800+wait), trace.WithAttributes(attribute.String("db.system.name", "postgresql")))
+			end(q, us(t0, d-900))
+			spans++
+			end(isrv, us(t0, d-700))
+			end(ocall, us(t0, d-500))
+			if outlive {
+				_, audit := ord.Start(c2, "audit.write", at(d-400))
+				end(audit, us(t0, d+400_000))
+				spans++
+			}
+			end(osrv, us(t0, d-300))
+			end(call, us(t0, d-100))
+		}
+		c5, items := gw.Start(c, "GET /items", kind(trace.SpanKindClient), at(100), peer("inventory", 8082))
+		_, isrv2 := inv.Start(c5, "GET /items", kind(trace.SpanKindServer), at(250), status(200), peer("inventory", 8082))
+		end(isrv2, us(t0, 4800))
+		end(items, us(t0, 5000))
+		if timeout {
+			root.SetStatus(codes.Error, "Get \"http://orders:8081/order\": context deadline exceeded")
+		}
+		end(root, us(t0, d))
+		spans += 9
+	}
+	for _, p := range []*sdktrace.TracerProvider{gwP, ordP, invP} {
+		if err := p.Shutdown(ctx); err != nil {
+			fail("trace export: " + err.Error())
+		}
+	}
+	return spans
+}
+
 // truthWriter is a span processor that records every ended span as JSON.
 type truthWriter struct {
 	mu sync.Mutex
@@ -270,8 +399,8 @@ type truthWriter struct {
 }
 
 func (t *truthWriter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (t *truthWriter) Shutdown(context.Context) error                 { return nil }
-func (t *truthWriter) ForceFlush(context.Context) error               { return nil }
+func (t *truthWriter) Shutdown(context.Context) error                  { return nil }
+func (t *truthWriter) ForceFlush(context.Context) error                { return nil }
 
 func (t *truthWriter) OnEnd(s sdktrace.ReadOnlySpan) {
 	ev := []any{}
