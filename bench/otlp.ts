@@ -8,26 +8,16 @@
 //
 //   npm run build && node dist/bench/otlp.js [--spans N] [--runs R]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildGo, installJaeger, repoRoot } from '../scripts/go.js';
+import { startJaeger } from '../scripts/jaeger.js';
 import { median } from '../src/lib/quantile.js';
 import { gnuTime, opt, requireGnuTime } from './common.js';
 
 const N = Number(opt('--spans', '1000000'));
 const RUNS = Number(opt('--runs', '3'));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 interface Timed {
   p: ChildProcess;
@@ -98,40 +88,15 @@ async function goscopeRun(gen: string, proto: 'http' | 'grpc'): Promise<Result> 
 }
 
 async function jaegerRun(bin: string, gen: string, proto: 'http' | 'grpc'): Promise<Result> {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-bench-jaeger-'));
-  const [g, h, q, qg] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const config = path.join(tmp, 'jaeger.yaml');
-  writeFileSync(
-    config,
-    `service:
-  extensions: [jaeger_storage, jaeger_query]
-  pipelines:
-    traces: { receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter] }
-  telemetry: { metrics: { level: none }, logs: { level: warn } }
-extensions:
-  jaeger_query: { storage: { traces: mem }, http: { endpoint: 127.0.0.1:${q} }, grpc: { endpoint: 127.0.0.1:${qg} } }
-  jaeger_storage: { backends: { mem: { memory: { max_traces: ${N} } } } }
-receivers:
-  otlp: { protocols: { grpc: { endpoint: 127.0.0.1:${g} }, http: { endpoint: 127.0.0.1:${h} } } }
-processors:
-  batch:
-exporters:
-  jaeger_storage_exporter: { trace_storage: mem }
-`,
-  );
-  const t = timed(bin, ['--config', config]);
+  const j = await startJaeger({ bin, maxTraces: N, wrap: ['/usr/bin/time', '-v'] });
   try {
-    await until('Jaeger', async () => (await fetch(`http://127.0.0.1:${q}/api/services`)).ok);
-    const secs = await exportSpans(gen, proto === 'http' ? `http://127.0.0.1:${h}` : `grpc://127.0.0.1:${g}`);
-    // Jaeger itself, not GNU time (which would die of SIGTERM without its figures).
-    const child = Number(readFileSync(`/proc/${t.p.pid}/task/${t.p.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    process.kill(child, 'SIGTERM');
-    await t.exited;
-    const gt = gnuTime(t.stderr());
+    const secs = await exportSpans(gen, proto === 'http' ? j.otlpHttpUrl! : `grpc://${j.otlpGrpcAddr!}`);
+    // stop() signals Jaeger itself, not GNU time, which then writes its figures.
+    await j.stop();
+    const gt = gnuTime(j.log());
     return { spansPerS: N / secs, cpuS: gt.cpuMs / 1000, rssMb: gt.rssKb / 1024 };
   } finally {
-    if (t.p.exitCode === null) process.kill(-t.p.pid!, 'SIGKILL');
-    rmSync(tmp, { recursive: true, force: true });
+    await j.stop();
   }
 }
 

@@ -22,10 +22,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { buildGo, installJaeger, JAEGER, repoRoot } from '../scripts/go.js';
+import { startJaeger } from '../scripts/jaeger.js';
 import { median } from '../src/lib/quantile.js';
 import { benchOut, gnuTime, opt, requireGnuTime } from './common.js';
 
@@ -38,16 +38,6 @@ const load = (): string =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function until(what: string, f: () => Promise<boolean> | boolean, ms = 120_000): Promise<void> {
   const end = Date.now() + ms;
@@ -164,37 +154,16 @@ function lastTraceId(file: string): string {
 }
 
 async function jaegerRun(bin: string, file: string, traces: number, lastId: string, timeoutId: string): Promise<JaegerRun> {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-bench-jaeger-'));
-  const [g, h, q, qg] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const config = path.join(tmp, 'jaeger.yaml');
-  writeFileSync(
-    config,
-    `service:
-  extensions: [jaeger_storage, jaeger_query]
-  pipelines:
-    traces: { receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter] }
-  telemetry: { metrics: { level: none }, logs: { level: warn } }
-extensions:
-  jaeger_query: { storage: { traces: mem }, http: { endpoint: 127.0.0.1:${q} }, grpc: { endpoint: 127.0.0.1:${qg} } }
-  jaeger_storage: { backends: { mem: { memory: { max_traces: ${traces * 2} } } } }
-receivers:
-  otlp: { protocols: { grpc: { endpoint: 127.0.0.1:${g} }, http: { endpoint: 127.0.0.1:${h}, max_request_body_size: 268435456 } } }
-processors:
-  batch:
-exporters:
-  jaeger_storage_exporter: { trace_storage: mem }
-`,
-  );
-  const t = timed(bin, ['--config', config]);
+  const j = await startJaeger({ bin, maxTraces: traces * 2, maxRequestBodySize: 268435456, wrap: ['/usr/bin/time', '-v'], startMs: 120_000 });
+  const [h, q] = [j.otlpHttpUrl!, j.queryUrl];
   try {
-    await until('Jaeger', async () => (await fetch(`http://127.0.0.1:${q}/api/services`)).ok);
     const t0 = performance.now();
     const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
     const inflight = new Set<Promise<void>>();
     for await (const line of rl) {
       if (!line.includes('"resourceSpans"')) continue;
       const p: Promise<void> = (async () => {
-        const res = await fetch(`http://127.0.0.1:${h}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: line });
+        const res = await fetch(`${h}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: line });
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`Jaeger answered ${res.status}`);
       })().finally(() => inflight.delete(p));
@@ -203,7 +172,7 @@ exporters:
     }
     await Promise.all(inflight);
     // Accepted is not stored: its batch processor queues. Ingested = the last trace is found.
-    await until('Jaeger to store the last trace', async () => (await fetch(`http://127.0.0.1:${q}/api/traces/${lastId}`)).ok, 300_000);
+    await until('Jaeger to store the last trace', async () => (await fetch(`${q}/api/traces/${lastId}`)).ok, 300_000);
     const ingestS = (performance.now() - t0) / 1000;
     const timeQuery = async (url: string): Promise<{ ms: number; body: { data: unknown[] } }> => {
       const a = performance.now();
@@ -215,21 +184,17 @@ exporters:
     const searchMs: number[] = [];
     let found = 0;
     for (let i = 0; i < 3; i++) {
-      traceMs.push((await timeQuery(`http://127.0.0.1:${q}/api/traces/${timeoutId}`)).ms);
-      const s = await timeQuery(
-        `http://127.0.0.1:${q}/api/traces?service=gateway&operation=${encodeURIComponent('GET /checkout')}&minDuration=250ms&limit=${TIMEOUTS * 2}`,
-      );
+      traceMs.push((await timeQuery(`${q}/api/traces/${timeoutId}`)).ms);
+      const s = await timeQuery(`${q}/api/traces?service=gateway&operation=${encodeURIComponent('GET /checkout')}&minDuration=250ms&limit=${TIMEOUTS * 2}`);
       searchMs.push(s.ms);
       found = s.body.data.length;
     }
-    const child = Number(readFileSync(`/proc/${t.p.pid}/task/${t.p.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    process.kill(child, 'SIGTERM');
-    await t.exited;
-    const gt = gnuTime(t.stderr());
+    // stop() signals Jaeger itself, not GNU time, which then writes its figures.
+    await j.stop();
+    const gt = gnuTime(j.log());
     return { ingestS, traceMs: median(traceMs), searchMs: median(searchMs), found, rssMb: gt.rssKb / 1024 };
   } finally {
-    if (t.p.exitCode === null) process.kill(-t.p.pid!, 'SIGKILL');
-    rmSync(tmp, { recursive: true, force: true });
+    await j.stop();
   }
 }
 

@@ -6,12 +6,11 @@
 // attributes as JSON strings, links without attributes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { needGo, installJaeger } from './support/go.js';
+import { startJaeger, type Jaeger } from './support/jaeger.js';
 import { bySpanId, runOtlpgen, buildOtlpgen } from './support/otlpgen.js';
 import { startReceiver } from '../src/collect/otlp/receiver.js';
 import { fileChunks, newReadStats, readSpans } from '../src/formats/otlp/read.js';
@@ -20,27 +19,14 @@ import type { AttrValue, Attributes, Span } from '../src/formats/otlp/model.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'goscope-otlp-jaeger-'));
 let skip: string | false = needGo;
-let jaeger: ChildProcess | undefined;
-let jaegerLog = '';
-let ports: { grpc: number; http: number; query: number; queryGrpc: number } | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+let jaeger: Jaeger | undefined;
 
 async function waitFor<T>(what: string, deadlineMs: number, f: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const v = await f().catch(() => undefined);
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${jaegerLog.slice(-2000)}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${jaeger?.log().slice(-2000) ?? ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -54,66 +40,11 @@ before(async () => {
     skip = `Jaeger or otlpgen could not be built (both come from the module proxy): ${(e as Error).message.split('\n')[0]}`;
     return;
   }
-  ports = { grpc: await freePort(), http: await freePort(), query: await freePort(), queryGrpc: await freePort() };
-  const config = path.join(tmp, 'jaeger.yaml');
-  // Jaeger's all-in-one config, on loopback ports of our choosing, without its other receivers and extensions.
-  writeFileSync(
-    config,
-    `service:
-  extensions: [jaeger_storage, jaeger_query]
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [jaeger_storage_exporter]
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-extensions:
-  jaeger_query:
-    storage:
-      traces: mem
-    max_clock_skew_adjust: 0s
-    http:
-      endpoint: 127.0.0.1:${ports.query}
-    grpc:
-      endpoint: 127.0.0.1:${ports.queryGrpc}
-  jaeger_storage:
-    backends:
-      mem:
-        memory:
-          max_traces: 10000
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${ports.grpc}
-      http:
-        endpoint: 127.0.0.1:${ports.http}
-processors:
-  batch:
-    timeout: 100ms
-exporters:
-  jaeger_storage_exporter:
-    trace_storage: mem
-`,
-  );
-  jaeger = spawn(bin, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  jaeger.stdout!.on('data', (b: Buffer) => (jaegerLog = (jaegerLog + b.toString()).slice(-20000)));
-  jaeger.stderr!.on('data', (b: Buffer) => (jaegerLog = (jaegerLog + b.toString()).slice(-20000)));
-  await waitFor('Jaeger query API', 60_000, async () => ((await fetch(`http://127.0.0.1:${ports!.query}/api/services`)).ok ? true : undefined));
+  jaeger = await startJaeger({ bin, batchTimeout: '100ms' });
 });
 
 after(async () => {
-  if (jaeger && jaeger.exitCode === null) {
-    const exited = new Promise((r) => jaeger!.once('exit', r));
-    jaeger.kill('SIGTERM');
-    const t = setTimeout(() => jaeger!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  }
+  await jaeger?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -160,7 +91,7 @@ test("goscope's reader of Jaeger's API gives the spans goscope received itself",
     '-export',
     `http://${r.httpAddress}`,
     '-export',
-    `grpc://127.0.0.1:${ports!.grpc}`,
+    `grpc://${jaeger!.otlpGrpcAddr!}`,
     '-gzip',
     '-traces',
     '5',
@@ -179,7 +110,7 @@ test("goscope's reader of Jaeger's API gives the spans goscope received itself",
   for (const id of traceIds) {
     // Jaeger stores asynchronously: wait until the whole trace is there.
     const body = await waitFor(`trace ${id} in Jaeger`, 30_000, async () => {
-      const res = await fetch(`http://127.0.0.1:${ports!.query}/api/traces/${id}`);
+      const res = await fetch(`${jaeger!.queryUrl}/api/traces/${id}`);
       if (!res.ok) return undefined;
       const b = Buffer.from(await res.arrayBuffer());
       const doc = JSON.parse(b.toString());
@@ -203,7 +134,7 @@ test("goscope's reader of Jaeger's API gives the spans goscope received itself",
   assert.ok(fromApi.every((s) => s.scope.name === 'goscope.dev/otlpgen' && s.resource.service === 'otlpgen-jaeger'));
 
   // The search reply: every trace of the service.
-  const res = await fetch(`http://127.0.0.1:${ports!.query}/api/traces?service=otlpgen-jaeger&limit=100&lookback=1h`);
+  const res = await fetch(`${jaeger!.queryUrl}/api/traces?service=otlpgen-jaeger&limit=100&lookback=1h`);
   assert.ok(res.ok);
   const found: Span[] = [];
   for await (const s of readSpans(fromBuffer(Buffer.from(await res.arrayBuffer())), 'search')) found.push(s);

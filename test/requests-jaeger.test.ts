@@ -8,21 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installJaeger, runOtdemo, skipWithoutGo } from './support/go.js';
 import { goscope } from './support/cli.js';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { startJaeger } from './support/jaeger.js';
 
 function post(url: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,18 +24,6 @@ function post(url: string, body: Buffer): Promise<number> {
     });
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-      })
-      .on('error', reject);
   });
 }
 
@@ -86,50 +66,9 @@ test('Jaeger v1.75.0: goscope trees from its query API equal goscope trees from 
     });
   });
   await new Promise<void>((r) => rec.listen(0, '127.0.0.1', r));
-  const [otlpPort, queryPort, queryGrpcPort] = [await freePort(), await freePort(), await freePort()];
-  const config = path.join(root, 'jaeger.yaml');
-  writeFileSync(
-    config,
-    `service:
-  extensions: [jaeger_storage, jaeger_query]
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [jaeger_storage_exporter]
-  telemetry:
-    metrics:
-      level: none
-extensions:
-  jaeger_query:
-    storage:
-      traces: mem
-    http:
-      endpoint: 127.0.0.1:${queryPort}
-    grpc:
-      endpoint: 127.0.0.1:${queryGrpcPort}
-  jaeger_storage:
-    backends:
-      mem:
-        memory:
-          max_traces: 10000
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:${otlpPort}
-processors:
-  batch:
-    timeout: 100ms
-exporters:
-  jaeger_storage_exporter:
-    trace_storage: mem
-`,
-  );
-  const proc = spawn(jaeger, ['--config', `file:${config}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  const query = `http://127.0.0.1:${queryPort}`;
+  // Jaeger starts while otdemo runs.
+  const starting = startJaeger({ bin: jaeger, protocols: ['http'], batchTimeout: '100ms' });
+  starting.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
   try {
     try {
       const r = await runOtdemo({ otlp: `http://127.0.0.1:${(rec.address() as net.AddressInfo).port}`, logs });
@@ -138,19 +77,9 @@ exporters:
       t.skip(`otdemo could not be built or run: ${(e as Error).message.split('\n')[0]}`);
       return;
     }
-    // Jaeger is up when its query API answers.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ok = await get(`${query}/api/services`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline || proc.exitCode !== null) assert.fail(`Jaeger did not start:\n${stderr}`);
-      await sleep(200);
-    }
+    const { queryUrl: query, otlpHttpUrl } = await starting;
     for (const f of readdirSync(spans).sort()) {
-      const status = await post(`http://127.0.0.1:${otlpPort}/v1/traces`, readFileSync(path.join(spans, f)));
+      const status = await post(`${otlpHttpUrl!}/v1/traces`, readFileSync(path.join(spans, f)));
       assert.equal(status, 200, `Jaeger took ${f}`);
     }
     const own = await goscope(['traces', spans, '--json']);
@@ -186,8 +115,10 @@ exporters:
       }
     }
   } finally {
-    proc.kill('SIGTERM');
-    await new Promise<void>((r) => (proc.exitCode !== null ? r() : proc.once('exit', () => r())));
+    await starting.then(
+      (j) => j.stop(),
+      () => undefined,
+    );
     await new Promise<void>((r) => rec.close(() => r()));
     rmSync(root, { recursive: true, force: true });
   }
