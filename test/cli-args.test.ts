@@ -9,7 +9,10 @@ import path from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { parseCommandLine } from '../src/cli/args.js';
 import { flagHelp, flagLabel } from '../src/cli/help.js';
-import { COMMANDS, HELP, run } from '../src/cli/run.js';
+import { COMMAND_NAMES, goscopeHelp, loadCommands, run } from '../src/cli/run.js';
+
+const COMMANDS = await loadCommands();
+const HELP = await goscopeHelp();
 import { defineCommand, type FlagDefs } from '../src/cli/spec.js';
 import type { Io } from '../src/cli/common.js';
 import { goscope } from './support/cli.js';
@@ -146,6 +149,11 @@ test('every flag of every command is in its help with non-empty help text; help 
   process.env.NO_COLOR = '1';
   try {
     assert.ok(COMMANDS.length >= 11, 'the table has the commands');
+    // The lazy table finds commands by name before loading them: its names must be the specs'.
+    assert.deepEqual(
+      COMMAND_NAMES,
+      COMMANDS.map((c) => c.name),
+    );
     for (const cmd of COMMANDS) {
       const words = cmd.name.split(' ');
       const help = await helpOf([...words, '--help']);

@@ -8,7 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandHelp } from '../src/cli/help.js';
-import { COMMANDS } from '../src/cli/run.js';
+import { loadCommands } from '../src/cli/run.js';
+
+const COMMANDS = await loadCommands();
 
 // Computed here rather than imported from the Go helpers: this test is in the unit group.
 const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
