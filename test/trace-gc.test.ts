@@ -145,11 +145,15 @@ test("the default ('fixed') utilisation counts each mark worker run once", { ski
   // always ends at the last event.
   assert.equal(fixSeries[0]!.times[fixSeries[0]!.length - 1], fixedSummary.end);
   assert.ok(fixedSummary.utilization.mean > 0 && fixedSummary.utilization.mean < 1);
-  // Between GC cycles nothing is GC: after the last cycle's end the utilisation is 1 again.
-  const last = fixedSummary.gc.cycles.filter((c) => c.endSeen).at(-1)!;
+  // Between cycles the mutator gets every P back: the utilisation is 1 again. Not after
+  // every cycle, and not at every point: a real 2-P trace showed 0 and 0.5 for the last
+  // 20 ms after its last complete cycle, with sweeping not counted (the background worker
+  // and STW flags alone); in 25 traces, 7 to 13 of 11 to 14 gaps between cycles reached 1.
+  const cycles = fixedSummary.gc.cycles;
   const s = fixSeries[0]!.toArray();
-  const after = s.filter((p) => p.time > last.end + 1_000_000);
-  assert.ok(after.length > 0 && after.slice(0, -1).every((p) => p.util > 0), 'utilisation recovers after the last GC');
+  const gaps = cycles.flatMap((c, i) => (c.endSeen ? [[c.end + 1_000_000, cycles[i + 1]?.start ?? fixedSummary.end] as const] : []));
+  const recovered = gaps.filter(([from, to]) => s.some((p) => p.time > from && p.time < to && p.util >= 1));
+  assert.ok(recovered.length > 0, `utilisation reaches 1 between GC cycles: ${recovered.length} of ${gaps.length} gaps`);
   assert.ok(fixedSummary.mmu.at(-1)!.mmu > 0, `fixed MMU at 1s: ${fixedSummary.mmu.at(-1)!.mmu}`);
 });
 
