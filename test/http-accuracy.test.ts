@@ -161,6 +161,16 @@ describe('goscope http phases agree with Go httptrace', { skip: needGo, timeout:
 // issues connect() and reports it done. Each client runs RUNS times; the p50 and p99 of
 // tcp connect (nearest rank over the run's new connections) of its fastest run are
 // compared with the same rule as above, and a second round only when the first disagrees.
+//
+// The p99 of a few dozen loopback connects (0.05 ms each in the kernel) is the slowest one:
+// how late each client saw it, which on a busy machine is scheduling, not the network.
+// goscope's one JavaScript thread sees a connect late whenever it is runnable but not
+// running (CI logged 12-21 ms against Go's 1-4 ms in every run); it measures that time
+// inside each connect (Linux run_delay, `client.connectCpuWaitMaxMs`), so its p99 may
+// exceed Go's by that much and no more. Its own work (the queueing e41add5 removed) is
+// time on the CPU and still fails. A p99 below Go's is Go's own lateness: stamping errors
+// that would make goscope read low move every connect, and the p50 comparison (two-sided,
+// no allowance) catches them.
 describe('goscope http -c N: tcp connect agrees with Go httptrace under load', { skip: needGo, timeout: 240_000 }, () => {
   before(async () => {
     demo = await startDemo();
@@ -173,15 +183,19 @@ describe('goscope http -c N: tcp connect agrees with Go httptrace under load', {
     const url = `${demo.url}/delay?ms=5`;
     const n = String(c * 10);
     const nk = noKeepAlive ? ['--no-keepalive'] : [];
-    const ours: { p50: number; p99: number }[] = [];
+    const ours: { p50: number; p99: number; wait: number }[] = [];
     const theirs: { p50: number; p99: number }[] = [];
     for (let run = 0; run < RUNS; run++) {
       const g = await goscope(['http', url, '-n', n, '-c', String(c), '--json', ...nk], { timeoutMs: 60_000 });
       assert.equal(g.code, 0, g.stderr);
-      const gj = JSON.parse(g.stdout) as { failed: number; phases: { connect: { count: number; p50: number; p99: number } } };
+      const gj = JSON.parse(g.stdout) as {
+        failed: number;
+        phases: { connect: { count: number; p50: number; p99: number } };
+        client: { connectCpuWaitMaxMs: number | null };
+      };
       assert.equal(gj.failed, 0);
       assert.equal(gj.phases.connect.count, noKeepAlive ? c * 10 : c, 'one connection per loop, or per request');
-      ours.push(gj.phases.connect);
+      ours.push({ ...gj.phases.connect, wait: gj.client.connectCpuWaitMaxMs ?? 0 });
       const lines = (await runProbe(['-url', url, '-n', n, '-c', String(c), ...(noKeepAlive ? ['-no-keepalive'] : [])])) as ProbeLine[];
       assert.ok(
         lines.every((l) => l.error === null),
@@ -201,7 +215,14 @@ describe('goscope http -c N: tcp connect agrees with Go httptrace under load', {
       const b = Math.min(...theirs.map((r) => r[k]));
       const tol = Math.max(2, 0.05 * b);
       rows.push(`connect ${k}: goscope ${a} go ${b} (runs: goscope ${ours.map((r) => r[k]).join(', ')}; go ${theirs.map((r) => r[k]).join(', ')})`);
-      if (Math.abs(a - b) > tol) bad.push(`connect ${k} differs by ${(a - b).toFixed(3)} ms (tolerance ${tol.toFixed(2)})`);
+      if (k === 'p50') {
+        if (Math.abs(a - b) > tol) bad.push(`connect p50 differs by ${(a - b).toFixed(3)} ms (tolerance ${tol.toFixed(2)})`);
+        continue;
+      }
+      // The run whose p99, less the CPU wait inside its connects, is lowest.
+      const net = Math.min(...ours.map((r) => r.p99 - r.wait));
+      rows.push(`  goscope's CPU wait inside one connect, per run: ${ours.map((r) => r.wait).join(', ')} ms`);
+      if (net - b > tol) bad.push(`connect p99 exceeds Go's by ${(net - b).toFixed(3)} ms beyond goscope's own CPU wait (tolerance ${tol.toFixed(2)})`);
     }
     return { bad, rows };
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { needGo, repoRoot, startDemo, type Demo } from './support/go.js';
 import { goscope } from './support/cli.js';
+import { cpuQuota } from './support/cpu-quota.js';
 
 let demo: Demo;
 const port = (u: string) => new URL(u).port;
@@ -168,6 +169,10 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     );
     assert.equal(j.slowest.length, 5);
     assert.match(j.slowest[0].traceId, /^[0-9a-f]{32}$/);
+    assert.equal(j.client.threads, 1);
+    if (process.platform === 'linux') {
+      assert.ok(j.client.cpuWaitMs >= 0 && j.client.connectCpuWaitMaxMs >= 0 && Number.isInteger(j.client.connectsWithCpuWait), JSON.stringify(j.client));
+    }
     const nk = await json([`${demo.url}/healthz`, '-n', '12', '-c', '3', '--no-keepalive']);
     assert.equal(nk.connections.opened, 12);
     assert.equal(nk.connections.reusedRequests, 0);
@@ -183,6 +188,7 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.deepEqual(tj.statuses, { 200: 300 });
     assert.equal(tj.connections.opened, 4);
     assert.equal(tj.connections.reusedRequests, 296);
+    assert.equal(tj.client.threads, 2);
     assert.equal(tj.phases.total.count, 300);
     assert.ok(tj.phases.serverProcessing.min >= 2);
     assert.equal(
@@ -195,6 +201,29 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.match(text.stdout, /^GET http:\/\/127\.0\.0\.1:\d+\/healthz: 20 requests over 2 connections in .+ req\/s$/m);
     assert.match(text.stdout, /^phase\s+min\s+p50\s+p90\s+p99\s+max\s+requests$/m);
     assert.match(text.stdout, /^connections: 2 opened, 18 requests on reused connections \(90\.0%\)$/m);
+  });
+
+  // A container's CPU limit, as a pod's: goscope may use 20% of one CPU, and a closed loop
+  // to /healthz wants all of one, so it spends most of the run throttled, waiting for a
+  // CPU. The report says so instead of blaming the service.
+  test('a CPU-starved client (a CPU quota): goscope says how long it waited for a CPU', async (t) => {
+    if (process.platform !== 'linux') return t.skip('schedstat is Linux only');
+    const quota = cpuQuota(20);
+    if (typeof quota === 'string') return t.skip(quota);
+    try {
+      const r = await goscope(['http', `${demo.url}/healthz`, '-z', '1s', '-c', '8'], { timeoutMs: 60_000, cgroupProcs: quota.procs });
+      assert.equal(r.code, 0, r.stderr);
+      const m =
+        /^goscope was short of CPU: it waited (\S+) for one \((\d+)% of the run, (\S+) at a time on average\)(; \d+ tcp connects? includes? 1 ms or more of that \(up to \S+\))?\. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's$/m.exec(
+          r.stdout,
+        );
+      assert.ok(m, r.stdout);
+      t.diagnostic(m[0]);
+      // 20% granted of the ~100% it wants: about 80% of the run waiting.
+      assert.ok(Number(m[2]) >= 40, `waited ${m[1]}, ${m[2]}% of the run`);
+    } finally {
+      quota.close();
+    }
   });
 
   // Every timeout over each transport: HTTP/1.1 and HTTP/2, plain (h2c) and TLS. Over TLS

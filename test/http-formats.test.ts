@@ -13,6 +13,8 @@ import { histogram, stat, summarise } from '../src/analysis/http/stats.js';
 import { nearestRank } from '../src/lib/quantile.js';
 import { echoDiff } from '../src/analysis/http/echo-diff.js';
 import { parseHosts } from '../src/collect/http/hosts.js';
+import { renderLoad, type LoadReport } from '../src/report/http.js';
+import { style } from '../src/report/term.js';
 import { needGo, startDemo, type Demo } from './support/go.js';
 
 describe('traceparent (W3C Trace Context)', () => {
@@ -310,6 +312,63 @@ describe('--slo and statistics', () => {
     assert.equal(tail.phase, 'serverProcessing');
     assert.equal(tail.requests, 31);
     assert.ok(Math.abs(tail.phaseMs - (30 * 15 + 1) / 31) < 1e-9, String(tail.phaseMs));
+  });
+});
+
+describe('the busy-client note', () => {
+  // Numbers measured with the demo on this 2-core machine (see busyClientNote): on loopback
+  // the service takes turns with goscope; four busy processes make each wait long.
+  const report = (cpu: LoadReport['cpu'], threads = 1): string => {
+    const s = Samples.create(1);
+    s.add({
+      index: 0,
+      traceparent: '',
+      traceId: '',
+      hops: [],
+      phases: { ...emptyPhases(), total: 5 },
+      status: 200,
+      failure: null,
+      body: null,
+      bodyTruncated: false,
+    });
+    const r: LoadReport = {
+      method: 'GET',
+      timeouts: { connect: 0, tls: 0, header: 0, total: 0 },
+      url: 'http://127.0.0.1:1/',
+      concurrency: 8,
+      keepAlive: true,
+      elapsedMs: 1400,
+      skipped: 0,
+      opened: 8,
+      retries: 0,
+      summary: summarise(s),
+      slo: null,
+      rate: null,
+      durationMs: null,
+      timeUp: false,
+      capped: null,
+      traced: true,
+      failStatus: false,
+      interrupted: false,
+      cpu,
+      threads,
+    };
+    return renderLoad(r, style(false));
+  };
+  const note = /^goscope was short of CPU: .*$/m;
+  test('a service taking turns with goscope on loopback is not a busy machine', () => {
+    assert.doesNotMatch(report({ waitedMs: 47.8, slices: 1549, connectWaitMaxMs: 0.1, connectsWaited: 0 }), note);
+    assert.doesNotMatch(report(null), note);
+  });
+  test('long waits, or 1 ms inside a connect, are named with their numbers', () => {
+    assert.match(
+      report({ waitedMs: 390.2, slices: 736, connectWaitMaxMs: 0.4, connectsWaited: 0 }),
+      /^goscope was short of CPU: it waited 390ms for one \(28% of the run, 0\.530ms at a time on average\)\. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's$/m,
+    );
+    assert.match(
+      report({ waitedMs: 20, slices: 1000, connectWaitMaxMs: 12.4, connectsWaited: 2 }, 2),
+      /\(1% of the run on 2 threads, 0\.020ms at a time on average\); 2 tcp connects include 1 ms or more of that \(up to 12\.4ms\)\./,
+    );
   });
 });
 

@@ -316,6 +316,8 @@ async function http({ flags, positionals, io }: Invocation<typeof HTTP_FLAGS>): 
     traced: sendTraceparent,
     failStatus: cfg.failStatus,
     interrupted: stop.signal.aborted,
+    cpu: run.cpu,
+    threads: run.threads,
   };
   if (json) printJson(io, loadJson(report));
   else write(io, renderLoad(report, style));

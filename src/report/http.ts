@@ -8,6 +8,7 @@ import type { SloResult } from '../analysis/http/slo.js';
 import type { LoadSummary, Stat } from '../analysis/http/stats.js';
 import { clean, plural, table, type Style } from './term.js';
 import { fmtMs } from '../formats/http/duration.js';
+import type { ClientCpu } from '../lib/cpu-wait.js';
 
 export const HTTP_SCHEMA = 'goscope.http/v1';
 
@@ -294,6 +295,10 @@ export interface LoadReport {
   failStatus: boolean;
   /** Ctrl-C stopped the run. */
   interrupted: boolean;
+  /** How long the client's threads waited for a CPU; null where the kernel does not say. */
+  cpu: ClientCpu | null;
+  /** Client threads that sent requests. */
+  threads: number;
 }
 
 const TABLE_PHASES: (keyof Phases)[] = ['dns', 'connect', 'tls', 'requestWrite', 'serverProcessing', 'transfer', 'ttfb', 'total'];
@@ -356,6 +361,8 @@ export function renderLoad(r: LoadReport, s: Style): string {
     out.push(...table(hrows, 1));
     out.push('');
   }
+  const busy = busyClientNote(r);
+  if (busy) out.push(s.yellow(busy), '');
   const reusedPct = sum.requests ? ((sum.reusedRequests / sum.requests) * 100).toFixed(1) : '0';
   out.push(
     `connections: ${r.opened} opened, ${sum.reusedRequests} requests on reused connections (${reusedPct}%)${r.retries ? `, ${r.retries} re-sent after a stale keep-alive connection` : ''}`,
@@ -396,6 +403,27 @@ export function renderLoad(r: LoadReport, s: Style): string {
 }
 
 const LABEL_WAIT = 'behind schedule';
+
+/**
+ * When this machine kept goscope from running, the latencies include it: say how much, so
+ * a tail is not blamed on the service. A service on the same machine takes turns with the
+ * client (on loopback: 3-10% of the run in waits of ~0.03 ms each); a busy machine makes
+ * the waits long (0.3-0.5 ms on average with twice as many busy processes as cores), and
+ * one wait of 1 ms inside a connect is that connect's whole story.
+ */
+function busyClientNote(r: LoadReport): string | null {
+  const c = r.cpu;
+  if (!c) return null;
+  const meanWait = c.slices > 0 ? c.waitedMs / c.slices : 0;
+  const waitedMuch = c.waitedMs >= 5 && c.waitedMs >= 0.05 * r.elapsedMs * r.threads && meanWait >= 0.1;
+  if (!waitedMuch && c.connectsWaited === 0) return null;
+  const connects = c.connectsWaited
+    ? `; ${plural(c.connectsWaited, 'tcp connect')} include${c.connectsWaited === 1 ? 's' : ''} 1 ms or more of that (up to ${fmtMs(c.connectWaitMaxMs)})`
+    : '';
+  const share = Math.round((100 * c.waitedMs) / (r.elapsedMs * r.threads));
+  const mean = meanWait > 0 ? `, ${fmtMs(meanWait)} at a time on average` : '';
+  return `goscope was short of CPU: it waited ${fmtMs(c.waitedMs)} for one (${share}% of the run${r.threads > 1 ? ` on ${r.threads} threads` : ''}${mean})${connects}. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's`;
+}
 
 function rateText(rate: number): string {
   return `${+rate.toFixed(3)}/s`;
@@ -452,6 +480,13 @@ export function loadJson(r: LoadReport): unknown {
     statusClasses: sum.statusClasses,
     protocols: sum.protocols,
     connections: { opened: r.opened, reusedRequests: sum.reusedRequests, retries: r.retries },
+    client: {
+      threads: r.threads,
+      cpuWaitMs: r.cpu ? round3(r.cpu.waitedMs) : null,
+      cpuTimeslices: r.cpu ? r.cpu.slices : null,
+      connectCpuWaitMaxMs: r.cpu ? round3(r.cpu.connectWaitMaxMs) : null,
+      connectsWithCpuWait: r.cpu ? r.cpu.connectsWaited : null,
+    },
     errors: sum.errors,
     slowest: sum.slowest.map((x) => ({ ...x, traceId: x.traceId || null, totalMs: round3(x.totalMs) })),
     slo: r.slo,

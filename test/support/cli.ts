@@ -25,11 +25,22 @@ function capturesInCheckout(args: string[]): boolean {
 /** Runs the real CLI (bin/goscope.js) as a user would, with a hard time limit. */
 export function goscope(
   args: string[],
-  opts: { env?: Record<string, string>; input?: Buffer | string; timeoutMs?: number; cwd?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    input?: Buffer | string;
+    timeoutMs?: number;
+    cwd?: string;
+    /** A cgroup's cgroup.procs: goscope runs in that cgroup from its first instruction. */
+    cgroupProcs?: string;
+  } = {},
 ): Promise<CliResult> {
   const scratch = opts.cwd === undefined && capturesInCheckout(args) ? mkdtempSync(path.join(tmpdir(), 'goscope-cli-cwd-')) : undefined;
   return new Promise<CliResult>((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(repoRoot, 'bin/goscope.js'), ...args], {
+    const argv = [path.join(repoRoot, 'bin/goscope.js'), ...args];
+    const [cmd, cmdArgs] = opts.cgroupProcs
+      ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', opts.cgroupProcs, process.execPath, ...argv]]
+      : [process.execPath, argv];
+    const p = spawn(cmd, cmdArgs, {
       cwd: opts.cwd ?? scratch ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

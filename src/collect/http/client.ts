@@ -11,6 +11,7 @@ import { ExchangeFailed, fail, timeoutFailure } from './failure.js';
 import { H1Conn } from './h1conn.js';
 import { H2Conn } from './h2conn.js';
 import { HopTimer, now } from './timer.js';
+import { CpuWait } from '../../lib/cpu-wait.js';
 
 export interface Timeouts {
   /** Dialer.Timeout: DNS lookup and TCP connect (ms; 0 = none). */
@@ -186,6 +187,11 @@ export class HttpClient {
   retries = 0;
   /** Connections being opened right now (DNS, connect, TLS). */
   connecting = 0;
+  /** This thread's CPU-wait counter (null off Linux): how much of a timing was this machine. */
+  readonly cpu = CpuWait.forThisThread();
+  /** The most CPU wait inside one connect's time, and the connects with at least 1 ms of it. */
+  connectWaitMaxMs = 0;
+  connectsWaited = 0;
   private idle = new Map<string, Conn[]>();
   /** The first hop's header fields (traceparent left empty) and HTTP/1.1 bytes, built once per run. */
   private readonly firstHeaders: HeaderList;
@@ -210,6 +216,7 @@ export class HttpClient {
     for (const d of this.deadlinePool) d.dispose();
     this.deadlinePool = [];
     this.idle.clear();
+    this.cpu?.close();
   }
 
   /**
@@ -461,6 +468,7 @@ export class HttpClient {
     try {
       d = await dial(url, what, cfg, this.secureContext, t, intr, {
         beforeConnect: (i) => this.gate.enter(i),
+        cpu: this.cpu,
         connected: () => {
           deadlines.clear('connect');
           if (url.protocol === 'https:') deadlines.set('tls', cfg.timeouts.tls);
@@ -476,6 +484,8 @@ export class HttpClient {
       d.socket.destroy();
       throw f;
     }
+    if (t.connectWait > this.connectWaitMaxMs) this.connectWaitMaxMs = t.connectWait;
+    if (t.connectWait >= 1) this.connectsWaited++;
     const id = ++this.opened;
     // HTTP/2 as negotiated by ALPN over TLS, or with prior knowledge (h2c) on plain TCP.
     const h2 = d.alpn === 'h2' || (cfg.h2c && url.protocol === 'http:');

@@ -9,6 +9,7 @@ import { fail, fromSystemError, type ExchangeFailed } from './failure.js';
 import { oneLine } from '../../lib/text.js';
 import { lookupHostsFile } from './hosts.js';
 import { now, type HopTimer } from './timer.js';
+import type { CpuWait } from '../../lib/cpu-wait.js';
 
 export interface DialConfig {
   /** 4 or 6 to use only that IP version; 0 for both. */
@@ -83,6 +84,8 @@ export interface DialEvents {
   beforeConnect?(intr: Interrupt): Promise<void> | null;
   /** TCP is up; the TLS handshake (if any) starts now. */
   connected(): void;
+  /** This thread's CPU-wait counter: read where the connect is stamped (HopTimer.connectWait). */
+  cpu?: CpuWait | null;
 }
 
 export async function dial(
@@ -120,7 +123,7 @@ export async function dial(
   let firstErr: ExchangeFailed | undefined;
   let remote = '';
   const reads: Reads | null = url.protocol === 'https:' || cfg.h2c ? null : { to: null };
-  const stamps: ConnectStamps = { first: true, t };
+  const stamps: ConnectStamps = { first: true, t, cpu: events.cpu ?? null, cpuAtStart: NaN };
   for (const addr of addrs) {
     remote = hostPort(addr, port);
     try {
@@ -180,6 +183,9 @@ function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interr
 interface ConnectStamps {
   first: boolean;
   t: HopTimer;
+  cpu: CpuWait | null;
+  /** The thread's CPU wait (ms) at ConnectStart. */
+  cpuAtStart: number;
 }
 
 function connectTcp(
@@ -208,10 +214,12 @@ function connectTcp(
     stamps.first = false;
     socket.once('connectionAttempt', () => {
       stamps.t.connectStart = now();
+      if (stamps.cpu) stamps.cpuAtStart = stamps.cpu.ms();
     });
   }
   return whenReady(socket, 'connect', 'connect', what, remote, intr, () => {
     stamps.t.connectEnd = now();
+    if (stamps.cpu) stamps.t.connectWait = stamps.cpu.ms() - stamps.cpuAtStart;
   });
 }
 

@@ -20,7 +20,7 @@ try {
     parentPort!.postMessage({ ready: true });
   });
   const t0 = go.t0Epoch - performance.timeOrigin;
-  await sendLoop(client, samples, ctl, { requests: job.requests, t0, durationMs: job.durationMs, rate: job.rate }, job.loops, job.fixedTraceparent);
+  const cpu = await sendLoop(client, samples, ctl, { requests: job.requests, t0, durationMs: job.durationMs, rate: job.rate }, job.loops, job.fixedTraceparent);
   const part: WorkerPart = {
     count: samples.count,
     failures: [...samples.failures],
@@ -28,6 +28,7 @@ try {
     opened: client.opened,
     reused: client.reusedCount,
     retries: client.retries,
+    cpu,
   };
   parentPort!.postMessage({ part });
 } catch (e) {

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Failure } from '../../formats/http/exchange.js';
 import { Samples, type SampleBuffers } from '../../formats/http/samples.js';
 import { TraceIdSource } from '../../formats/http/traceparent.js';
+import type { ClientCpu } from '../../lib/cpu-wait.js';
 import { HttpClient, type ClientConfig } from './client.js';
 import { now } from './timer.js';
 
@@ -53,6 +54,19 @@ export interface LoadRun {
   reused: number;
   retries: number;
   threads: number;
+  /** How long the client's threads waited for a CPU (null where the kernel does not say). */
+  cpu: ClientCpu | null;
+}
+
+function mergeCpu(parts: (ClientCpu | null)[]): ClientCpu | null {
+  if (parts.length === 0 || parts.some((p) => p === null)) return null;
+  const all = parts as ClientCpu[];
+  return {
+    waitedMs: all.reduce((a, p) => a + p.waitedMs, 0),
+    slices: all.reduce((a, p) => a + p.slices, 0),
+    connectWaitMaxMs: Math.max(...all.map((p) => p.connectWaitMaxMs)),
+    connectsWaited: all.reduce((a, p) => a + p.connectsWaited, 0),
+  };
 }
 
 /**
@@ -84,6 +98,7 @@ export interface WorkerPart {
   opened: number;
   reused: number;
   retries: number;
+  cpu: ClientCpu | null;
 }
 
 /** How a run paces its requests, on this thread's clock. */
@@ -113,7 +128,10 @@ async function until(at: number, ctl: Int32Array): Promise<boolean> {
   }
 }
 
-/** Sends requests until the shared counter reaches `requests`, the time is up or STOP is set. */
+/**
+ * Sends requests until the shared counter reaches `requests`, the time is up or STOP is set;
+ * then closes the client and says how long this thread waited for a CPU meanwhile.
+ */
 export async function sendLoop(
   client: HttpClient,
   samples: Samples,
@@ -121,7 +139,8 @@ export async function sendLoop(
   pace: Pace,
   loops: number,
   fixedTraceparent: string | null,
-): Promise<void> {
+): Promise<ClientCpu | null> {
+  const atStart = client.cpu?.sample();
   const ids = new TraceIdSource();
   const { requests, t0, rate } = pace;
   const endAt = pace.durationMs === null ? Infinity : t0 + pace.durationMs;
@@ -175,7 +194,15 @@ export async function sendLoop(
   rampDone = true;
   ramped();
   await Promise.all(all);
+  const atEnd = client.cpu?.sample();
   client.close();
+  if (!atStart || !atEnd || Number.isNaN(atEnd.waitedMs - atStart.waitedMs)) return null;
+  return {
+    waitedMs: atEnd.waitedMs - atStart.waitedMs,
+    slices: atEnd.slices - atStart.slices,
+    connectWaitMaxMs: client.connectWaitMaxMs,
+    connectsWaited: client.connectsWaited,
+  };
 }
 
 export async function runLoad(cfg: ClientConfig, opts: LoadOptions): Promise<LoadRun> {
@@ -189,7 +216,7 @@ export async function runLoad(cfg: ClientConfig, opts: LoadOptions): Promise<Loa
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let t0 = now();
   const ticker = setInterval(() => opts.onProgress?.(Atomics.load(ctl, DONE), Atomics.load(ctl, FAILED), now() - t0), 100);
-  const finish = (elapsedMs: number, parts: { opened: number; reused: number; retries: number }): LoadRun => {
+  const finish = (elapsedMs: number, parts: { opened: number; reused: number; retries: number; cpu: ClientCpu | null }): LoadRun => {
     const claimed = Math.min(Atomics.load(ctl, NEXT), opts.requests);
     samples.size = Math.max(samples.size, claimed);
     const timeUp = Atomics.load(ctl, TIME_UP) === 1;
@@ -208,8 +235,8 @@ export async function runLoad(cfg: ClientConfig, opts: LoadOptions): Promise<Loa
       const client = new HttpClient(cfg);
       t0 = now();
       const pace: Pace = { requests: opts.requests, t0, durationMs: opts.durationMs, rate: opts.rate };
-      await sendLoop(client, samples, ctl, pace, Math.min(opts.concurrency, opts.requests), opts.fixedTraceparent);
-      return finish(now() - t0, { opened: client.opened, reused: client.reusedCount, retries: client.retries });
+      const cpu = await sendLoop(client, samples, ctl, pace, Math.min(opts.concurrency, opts.requests), opts.fixedTraceparent);
+      return finish(now() - t0, { opened: client.opened, reused: client.reusedCount, retries: client.retries, cpu });
     }
     const parts = await runWorkers(cfg, opts, threads, samples.sharedBuffers, ctl, (t) => (t0 = t));
     const elapsedMs = now() - t0;
@@ -222,7 +249,7 @@ export async function runLoad(cfg: ClientConfig, opts: LoadOptions): Promise<Loa
       reused += p.reused;
       retries += p.retries;
     }
-    return finish(elapsedMs, { opened, reused, retries });
+    return finish(elapsedMs, { opened, reused, retries, cpu: mergeCpu(parts.map((p) => p.cpu)) });
   } finally {
     clearInterval(ticker);
     opts.signal?.removeEventListener('abort', onAbort);

@@ -11,6 +11,8 @@ export class HopTimer {
   dnsEnd = NaN;
   connectStart = NaN;
   connectEnd = NaN;
+  /** Of connectStart..connectEnd, how long this thread waited for a CPU (ms; NaN: not known). */
+  connectWait = NaN;
   tlsStart = NaN;
   tlsEnd = NaN;
   gotConn = NaN;
