@@ -39,6 +39,13 @@ export function cpuQuota(percent: number): CpuQuota | string {
   }
   return {
     procs: path.join(dir, 'cgroup.procs'),
-    close: () => rmdirSync(dir),
+    // A cgroup left behind holds nothing (its processes have exited); not worth failing a test.
+    close: () => {
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* kept: see above */
+      }
+    },
   };
 }
