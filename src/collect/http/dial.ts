@@ -213,8 +213,9 @@ function connectTcp(
   if (stamps.first) {
     stamps.first = false;
     socket.once('connectionAttempt', () => {
-      stamps.t.connectStart = now();
+      // The counter is read outside the stamps, so its 2 µs are not in the connect time.
       if (stamps.cpu) stamps.cpuAtStart = stamps.cpu.ms();
+      stamps.t.connectStart = now();
     });
   }
   return whenReady(socket, 'connect', 'connect', what, remote, intr, () => {
