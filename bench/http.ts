@@ -8,22 +8,29 @@
 // RSS from /usr/bin/time -v.
 //
 //   npm run build && node dist/bench/http.js [--runs 5] [-n 20000] [--conc 20,50] [--path /bytes]
+//       [--no-keepalive] [--baseline DIR]
+//
+// --no-keepalive: a new connection per request in every client (hey -disable-keepalive).
+// --baseline DIR: also runs DIR/bin/goscope.js (another checkout, built: the commit before
+// a change) in the same rotation, so a change's cost is measured on the same machine state.
 //
 // Results: bench/out/http.json and a markdown table.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildGo, installGoProgram, repoRoot, startDemo } from '../scripts/go.js';
-import { benchOut, gnuTime, opt, requireGnuTime, usageUnless } from './common.js';
+import { benchOut, gnuTime, has, opt, requireGnuTime, usageUnless } from './common.js';
 import { median, nearestRank } from '../src/lib/quantile.js';
 
 const runs = Number(opt('--runs', '5'));
 const n = Number(opt('-n', '20000'));
 const concs = opt('--conc', '20,50').split(',').map(Number);
 const urlPath = opt('--path', '/bytes');
+const noKeepAlive = has('--no-keepalive');
+const baseline = opt('--baseline', '');
 usageUnless(
-  runs >= 1 && n >= 1 && concs.every((c) => Number.isInteger(c) && c >= 1 && c <= n),
-  'node dist/bench/http.js [--runs N] [-n N] [--conc 20,50] [--path /bytes]',
+  runs >= 1 && n >= 1 && concs.every((c) => Number.isInteger(c) && c >= 1 && c <= n) && (!baseline || existsSync(path.join(baseline, 'bin/goscope.js'))),
+  'node dist/bench/http.js [--runs N] [-n N] [--conc 20,50] [--path /bytes] [--no-keepalive] [--baseline DIR with bin/goscope.js]',
 );
 requireGnuTime();
 const out = benchOut();
@@ -87,11 +94,13 @@ function parseHey(stdout: string): Measure {
   };
 }
 
-const tools = [
-  {
-    name: 'goscope http',
-    run: (c: number) =>
-      timed('goscope', process.execPath, [path.join(repoRoot, 'bin/goscope.js'), 'http', url, '-n', String(n), '-c', String(c), '--json'], (s) => {
+function goscopeRun(name: string, root: string) {
+  return (c: number) =>
+    timed(
+      name,
+      process.execPath,
+      [path.join(root, 'bin/goscope.js'), 'http', url, '-n', String(n), '-c', String(c), '--json', ...(noKeepAlive ? ['--no-keepalive'] : [])],
+      (s) => {
         const j = JSON.parse(s) as {
           requestsPerSecond: number;
           failed: number;
@@ -106,12 +115,16 @@ const tools = [
           connectP99Ms: j.phases.connect?.p99 ?? NaN,
           errors: j.failed,
         };
-      }),
-  },
+      },
+    );
+}
+
+const tools = [
+  { name: 'goscope http', run: goscopeRun('goscope', repoRoot) },
   {
     name: 'Go net/http (httpprobe -summary)',
     run: (c: number) =>
-      timed('httpprobe', probe, ['-url', url, '-n', String(n), '-c', String(c), '-summary'], (s) => {
+      timed('httpprobe', probe, ['-url', url, '-n', String(n), '-c', String(c), '-summary', ...(noKeepAlive ? ['-no-keepalive'] : [])], (s) => {
         const j = JSON.parse(s.trim().split('\n').pop()!) as {
           rps: number;
           p50Ms: number;
@@ -134,8 +147,9 @@ const tools = [
   },
   {
     name: 'hey v0.1.4',
-    run: (c: number) => timed('hey', hey, ['-n', String(n), '-c', String(c), '-o', 'csv', url], parseHey),
+    run: (c: number) => timed('hey', hey, ['-n', String(n), '-c', String(c), '-o', 'csv', ...(noKeepAlive ? ['-disable-keepalive'] : []), url], parseHey),
   },
+  ...(baseline ? [{ name: `goscope http (${baseline})`, run: goscopeRun('goscope baseline', baseline) }] : []),
 ];
 
 const results: Record<string, Run[]> = {};
@@ -184,13 +198,17 @@ const report = {
   cpus: readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 0,
   loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   url: urlPath,
+  keepAlive: !noKeepAlive,
+  baseline: baseline || null,
   requests: n,
   runsEach: runs,
   results: summary,
 };
 writeFileSync(path.join(out, 'http.json'), JSON.stringify(report, null, 2) + '\n');
 const ms = (v: number, d = 2) => (Number.isNaN(v) ? '-' : `${v.toFixed(d)} ms`);
-console.log(`GET ${urlPath} -n ${n} on loopback (demo service), ${runs} runs each, medians; load average at the end ${report.loadAverage}`);
+console.log(
+  `GET ${urlPath} -n ${n}${noKeepAlive ? ' --no-keepalive' : ''} on loopback (demo service), ${runs} runs each, medians; load average at the end ${report.loadAverage}`,
+);
 console.log('| -c | client | requests/s | p50 | p99 | connect p50 | connect p99 | CPU user+sys | peak RSS |');
 console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const s of summary)
@@ -198,8 +216,9 @@ for (const s of summary)
     `| ${s.concurrency} | ${s.tool} | ${s.rps.toFixed(0)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(s.connectP50Ms, 3)} | ${ms(s.connectP99Ms, 3)} | ${s.cpuMs.toFixed(0)} ms | ${s.rssMb.toFixed(0)} MB |`,
   );
 for (const c of concs) {
-  const [gs, go] = summary.filter((s) => s.concurrency === c);
+  const [gs, go, , base] = summary.filter((s) => s.concurrency === c);
   console.log(
-    `-c ${c}: goscope / Go requests/s ${(gs!.rps / go!.rps).toFixed(2)}x; connect p99 goscope ${ms(gs!.connectP99Ms, 3)} vs Go ${ms(go!.connectP99Ms, 3)}`,
+    `-c ${c}: goscope / Go requests/s ${(gs!.rps / go!.rps).toFixed(2)}x; connect p99 goscope ${ms(gs!.connectP99Ms, 3)} vs Go ${ms(go!.connectP99Ms, 3)}` +
+      (base ? `; goscope / baseline requests/s ${(gs!.rps / base.rps).toFixed(3)}x` : ''),
   );
 }

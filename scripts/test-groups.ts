@@ -36,7 +36,7 @@ export const TEST_GROUPS: Record<string, TestGroup> = {
   'requests-analysis': 'unit',
   'requests-spill': 'unit',
   'lib-spill': 'unit',
-  'lib-cpu-wait': 'unit',
+  'lib-thread-time': 'unit',
   'shared-boundary': 'unit',
   'term-safe': 'unit',
   'test-groups': 'unit',

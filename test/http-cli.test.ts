@@ -2,6 +2,7 @@
 // percentiles, each timeout named with its phase, --slo exit codes, trace context,
 // --dump, --echo-diff through a real reverse proxy, redirects, bodies and bad input.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,7 +172,14 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     assert.match(j.slowest[0].traceId, /^[0-9a-f]{32}$/);
     assert.equal(j.client.threads, 1);
     if (process.platform === 'linux') {
-      assert.ok(j.client.cpuWaitMs >= 0 && j.client.connectCpuWaitMaxMs >= 0 && Number.isInteger(j.client.connectsWithCpuWait), JSON.stringify(j.client));
+      const c = j.client;
+      assert.ok(c.cpuWaitMs >= 0 && c.onCpuMs > 0 && c.stoppedMs >= 0 && c.machineStealMs >= 0, JSON.stringify(c));
+      assert.ok(c.connectHeldUpMaxMs >= 0 && Number.isInteger(c.connectsHeldUp), JSON.stringify(c));
+      // -c 4: four connects; the slowest one's time split adds up to it (the reads sit just outside the stamps).
+      const sc = c.slowestConnect;
+      assert.equal(sc.ms, j.phases.connect.max);
+      const sum = sc.onCpuMs + sc.cpuWaitMs + sc.stoppedMs + sc.eventLoopIdleMs;
+      assert.ok(sum >= sc.ms - 0.002 && sum <= sc.ms + 1, JSON.stringify(sc));
     }
     const nk = await json([`${demo.url}/healthz`, '-n', '12', '-c', '3', '--no-keepalive']);
     assert.equal(nk.connections.opened, 12);
@@ -214,7 +222,7 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       const r = await goscope(['http', `${demo.url}/healthz`, '-z', '1s', '-c', '8'], { timeoutMs: 60_000, cgroupProcs: quota.procs });
       assert.equal(r.code, 0, r.stderr);
       const m =
-        /^goscope was short of CPU: it waited (\S+) for one \((\d+)% of the run, (\S+) at a time on average\)(; \d+ tcp connects? includes? 1 ms or more of that \(up to \S+\))?\. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's$/m.exec(
+        /^goscope was held up: it waited (\S+) for a CPU \((\d+)% of the run, (\S+) at a time on average\)( and was stopped for \S+( \(the hypervisor took \S+ of this machine's CPU time meanwhile\))?)?(; \d+ tcp connects? (was|were) held up 1 ms or more \(up to \S+\))?\. A busy machine or a CPU quota(, or [^:]+)?: latencies of that size may be the client's, not the service's$/m.exec(
           r.stdout,
         );
       assert.ok(m, r.stdout);
@@ -224,6 +232,40 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
     } finally {
       quota.close();
     }
+  });
+
+  // A process stopped from outside (SIGSTOP, then SIGCONT) is neither on a CPU, nor waiting
+  // for one, nor idle: what a hypervisor does to a virtual CPU it gives to another machine.
+  test('a client stopped from outside now and then: goscope says how long it was stopped', async (t) => {
+    if (process.platform !== 'linux') return t.skip('schedstat is Linux only');
+    let stops = 0;
+    let done = false;
+    const r = await goscope(['http', `${demo.url}/delay?ms=5`, '-z', '1s', '-c', '8'], {
+      timeoutMs: 60_000,
+      onSpawn: (child) => {
+        // 10 ms stopped in every 40 ms or so, for as long as the process lives.
+        void (async () => {
+          while (!done && child.exitCode === null && child.signalCode === null) {
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            if (done || !child.kill('SIGSTOP')) break;
+            stops++;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            child.kill('SIGCONT');
+          }
+        })();
+      },
+    }).finally(() => (done = true));
+    assert.equal(r.code, 0, r.stderr);
+    const m =
+      /^goscope was held up: it (?:waited .* and )?was stopped for (\S+)( \(the hypervisor took \S+ of this machine's CPU time meanwhile\))?(; [^.]+)?\. (?:A busy machine or a CPU quota, or a|A) (?:stopped or blocked process|host busy with other machines): latencies of that size may be the client's, not the service's$/m.exec(
+        r.stdout,
+      );
+    assert.ok(m, `${stops} stops:\n${r.stdout}`);
+    t.diagnostic(`${stops} stops of 10 ms: ${m[0]}`);
+    // About 25 stops fall inside the 1 s run; a stop that lands while the event loop waits
+    // counts as idle, so only part of them is required.
+    assert.match(m[1]!, /^\d+(\.\d+)?ms$/);
+    assert.ok(parseFloat(m[1]!) >= 40, `stopped ${m[1]} in ${stops} stops of 10 ms`);
   });
 
   // Every timeout over each transport: HTTP/1.1 and HTTP/2, plain (h2c) and TLS. Over TLS
@@ -514,4 +556,38 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       if (code !== 0) assert.match(oneLine(r.stderr), re, args.join(' '));
     }
   });
+});
+
+// A process stopped (SIGSTOP) while it spins is neither on a CPU, nor waiting for one, nor
+// idle: the clock calls that time stopped, as it would steal by a hypervisor.
+test('a process stopped for 100 ms sees 100 ms stopped', { skip: process.platform !== 'linux' && 'schedstat is Linux only', timeout: 30_000 }, async () => {
+  const mod = new URL('../src/lib/thread-time.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { ThreadClock, split } from ${JSON.stringify(mod)};
+       const c = ThreadClock.forThisThread();
+       const a = c.read();
+       process.stdout.write('spinning\\n');
+       while (performance.now() - a.to < 1500);
+       process.stdout.write(JSON.stringify(split(a, c.read())) + '\\n');`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  const spinning = new Promise<void>((resolve) => child.stdout.on('data', (d: string) => (out += d).includes('spinning') && resolve()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await Promise.race([spinning, exited.then((code) => Promise.reject(new Error(`the child exited (${code}) before it spun: ${out}`)))]);
+  const t0 = performance.now();
+  child.kill('SIGSTOP');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  child.kill('SIGCONT');
+  const stoppedFor = performance.now() - t0;
+  assert.equal(await exited, 0);
+  const s = JSON.parse(out.split('\n')[1]!) as { wallMs: number; stoppedMs: number };
+  assert.ok(stoppedFor < 1000, `the stop ended before the spin did (${stoppedFor} ms)`);
+  assert.ok(s.stoppedMs >= 99 && s.stoppedMs <= stoppedFor + 50, `stopped ${s.stoppedMs} ms, stopped for ${stoppedFor} ms: ${JSON.stringify(s)}`);
 });

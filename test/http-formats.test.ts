@@ -14,6 +14,7 @@ import { nearestRank } from '../src/lib/quantile.js';
 import { echoDiff } from '../src/analysis/http/echo-diff.js';
 import { parseHosts } from '../src/collect/http/hosts.js';
 import { renderLoad, type LoadReport } from '../src/report/http.js';
+import type { ClientTime } from '../src/lib/thread-time.js';
 import { style } from '../src/report/term.js';
 import { needGo, startDemo, type Demo } from './support/go.js';
 
@@ -315,9 +316,21 @@ describe('--slo and statistics', () => {
   });
 });
 
-describe('the busy-client note', () => {
-  // Numbers measured with the demo on this 2-core machine (see busyClientNote): on loopback
-  // the service takes turns with goscope; four busy processes make each wait long.
+describe('the held-up client note', () => {
+  // Numbers measured with the demo on this 2-core machine (see heldUpNote): on loopback
+  // the service takes turns with goscope; four busy processes make each wait long; a
+  // process stopped (SIGSTOP) now and then, like a virtual CPU the host gives away, is stopped.
+  const times = (t: Partial<ClientTime>): ClientTime => ({
+    onCpuMs: 600,
+    waitedMs: 0,
+    slices: 1,
+    stoppedMs: 0,
+    machineStealMs: 0,
+    connectHeldUpMaxMs: 0,
+    connectsHeldUp: 0,
+    slowestConnect: null,
+    ...t,
+  });
   const report = (cpu: LoadReport['cpu'], threads = 1): string => {
     const s = Samples.create(1);
     s.add({
@@ -355,19 +368,30 @@ describe('the busy-client note', () => {
     };
     return renderLoad(r, style(false));
   };
-  const note = /^goscope was short of CPU: .*$/m;
+  const note = /^goscope was held up: .*$/m;
   test('a service taking turns with goscope on loopback is not a busy machine', () => {
-    assert.doesNotMatch(report({ waitedMs: 47.8, slices: 1549, connectWaitMaxMs: 0.1, connectsWaited: 0 }), note);
+    assert.doesNotMatch(report(times({ waitedMs: 47.8, slices: 1549, connectHeldUpMaxMs: 0.1 })), note);
+    assert.doesNotMatch(report(times({ waitedMs: 47.8, slices: 1549, stoppedMs: 2 })), note);
     assert.doesNotMatch(report(null), note);
   });
   test('long waits, or 1 ms inside a connect, are named with their numbers', () => {
     assert.match(
-      report({ waitedMs: 390.2, slices: 736, connectWaitMaxMs: 0.4, connectsWaited: 0 }),
-      /^goscope was short of CPU: it waited 390ms for one \(28% of the run, 0\.530ms at a time on average\)\. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's$/m,
+      report(times({ waitedMs: 390.2, slices: 736, connectHeldUpMaxMs: 0.4 })),
+      /^goscope was held up: it waited 390ms for a CPU \(28% of the run, 0\.530ms at a time on average\)\. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's$/m,
     );
     assert.match(
-      report({ waitedMs: 20, slices: 1000, connectWaitMaxMs: 12.4, connectsWaited: 2 }, 2),
-      /\(1% of the run on 2 threads, 0\.020ms at a time on average\); 2 tcp connects include 1 ms or more of that \(up to 12\.4ms\)\./,
+      report(times({ waitedMs: 20, slices: 1000, connectHeldUpMaxMs: 12.4, connectsHeldUp: 2 }), 2),
+      /\(1% of the run on 2 threads, 0\.020ms at a time on average\); 2 tcp connects were held up 1 ms or more \(up to 12\.4ms\)\. A busy machine or a CPU quota:/,
+    );
+  });
+  test('stopped time is named, with the steal the host took meanwhile', () => {
+    assert.match(
+      report(times({ waitedMs: 3, slices: 100, stoppedMs: 120.4, machineStealMs: 130, connectHeldUpMaxMs: 11.9, connectsHeldUp: 1 })),
+      /^goscope was held up: it was stopped for 120ms \(the hypervisor took 130ms of this machine's CPU time meanwhile\); 1 tcp connect was held up 1 ms or more \(up to 11\.9ms\)\. A host busy with other machines: latencies/m,
+    );
+    assert.match(
+      report(times({ waitedMs: 3, slices: 100, stoppedMs: 40 })),
+      /^goscope was held up: it was stopped for 40\.0ms\. A stopped or blocked process: latencies/m,
     );
   });
 });

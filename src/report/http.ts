@@ -8,7 +8,7 @@ import type { SloResult } from '../analysis/http/slo.js';
 import type { LoadSummary, Stat } from '../analysis/http/stats.js';
 import { clean, plural, table, type Style } from './term.js';
 import { fmtMs } from '../formats/http/duration.js';
-import type { ClientCpu } from '../lib/cpu-wait.js';
+import type { ClientTime, ConnectSplit } from '../lib/thread-time.js';
 
 export const HTTP_SCHEMA = 'goscope.http/v1';
 
@@ -295,8 +295,8 @@ export interface LoadReport {
   failStatus: boolean;
   /** Ctrl-C stopped the run. */
   interrupted: boolean;
-  /** How long the client's threads waited for a CPU; null where the kernel does not say. */
-  cpu: ClientCpu | null;
+  /** Where the client threads' time went; null where the kernel does not say. */
+  cpu: ClientTime | null;
   /** Client threads that sent requests. */
   threads: number;
 }
@@ -361,7 +361,7 @@ export function renderLoad(r: LoadReport, s: Style): string {
     out.push(...table(hrows, 1));
     out.push('');
   }
-  const busy = busyClientNote(r);
+  const busy = heldUpNote(r);
   if (busy) out.push(s.yellow(busy), '');
   const reusedPct = sum.requests ? ((sum.reusedRequests / sum.requests) * 100).toFixed(1) : '0';
   out.push(
@@ -408,21 +408,53 @@ const LABEL_WAIT = 'behind schedule';
  * When this machine kept goscope from running, the latencies include it: say how much, so
  * a tail is not blamed on the service. A service on the same machine takes turns with the
  * client (on loopback: 3-10% of the run in waits of ~0.03 ms each); a busy machine makes
- * the waits long (0.3-0.5 ms on average with twice as many busy processes as cores), and
- * one wait of 1 ms inside a connect is that connect's whole story.
+ * the waits long (0.3-0.5 ms on average with twice as many busy processes as cores). Being
+ * stopped (the hypervisor running other machines, a stopped or blocked process) is never
+ * part of a client's normal life. One millisecond of either inside a connect is most of
+ * that connect's story.
  */
-function busyClientNote(r: LoadReport): string | null {
+function heldUpNote(r: LoadReport): string | null {
   const c = r.cpu;
   if (!c) return null;
+  const threadMs = r.elapsedMs * r.threads;
   const meanWait = c.slices > 0 ? c.waitedMs / c.slices : 0;
-  const waitedMuch = c.waitedMs >= 5 && c.waitedMs >= 0.05 * r.elapsedMs * r.threads && meanWait >= 0.1;
-  if (!waitedMuch && c.connectsWaited === 0) return null;
-  const connects = c.connectsWaited
-    ? `; ${plural(c.connectsWaited, 'tcp connect')} include${c.connectsWaited === 1 ? 's' : ''} 1 ms or more of that (up to ${fmtMs(c.connectWaitMaxMs)})`
-    : '';
-  const share = Math.round((100 * c.waitedMs) / (r.elapsedMs * r.threads));
+  const waitedMuch = c.waitedMs >= 5 && c.waitedMs >= 0.05 * threadMs && meanWait >= 0.1;
+  const stopped = c.stoppedMs ?? 0;
+  const stoppedMuch = stopped >= STOPPED_NOTE_MS && stopped >= 0.01 * threadMs;
+  if (!waitedMuch && !stoppedMuch && c.connectsHeldUp === 0) return null;
+  const share = Math.round((100 * c.waitedMs) / threadMs);
   const mean = meanWait > 0 ? `, ${fmtMs(meanWait)} at a time on average` : '';
-  return `goscope was short of CPU: it waited ${fmtMs(c.waitedMs)} for one (${share}% of the run${r.threads > 1 ? ` on ${r.threads} threads` : ''}${mean})${connects}. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's`;
+  const steal = c.machineStealMs ? ` (the hypervisor took ${fmtMs(c.machineStealMs)} of this machine's CPU time meanwhile)` : '';
+  const what: string[] = [];
+  if (waitedMuch || !stoppedMuch)
+    what.push(`waited ${fmtMs(c.waitedMs)} for a CPU (${share}% of the run${r.threads > 1 ? ` on ${r.threads} threads` : ''}${mean})`);
+  if (stoppedMuch || stopped >= 0.5) what.push(`was stopped for ${fmtMs(stopped)}${steal}`);
+  const connects = c.connectsHeldUp
+    ? `; ${plural(c.connectsHeldUp, 'tcp connect')} ${c.connectsHeldUp === 1 ? 'was' : 'were'} held up 1 ms or more (up to ${fmtMs(c.connectHeldUpMaxMs)})`
+    : '';
+  const causes: string[] = [];
+  if (waitedMuch || (!stoppedMuch && c.waitedMs >= stopped)) causes.push('a busy machine or a CPU quota');
+  if (stoppedMuch || c.waitedMs < stopped) causes.push(c.machineStealMs ? 'a host busy with other machines' : 'a stopped or blocked process');
+  const cause = causes.join(', or ');
+  return `goscope was held up: it ${what.join(' and ')}${connects}. ${cause[0]!.toUpperCase()}${cause.slice(1)}: latencies of that size may be the client's, not the service's`;
+}
+
+/** Stopped time worth a note over a run (ms): far above what reading the counters leaves. */
+const STOPPED_NOTE_MS = 5;
+
+function roundOrNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || Number.isNaN(v) ? null : round3(v);
+}
+
+function slowestConnectJson(c: ConnectSplit | null): Record<string, number | null> | null {
+  if (!c) return null;
+  return {
+    ms: round3(c.ms),
+    onCpuMs: roundOrNull(c.onCpuMs),
+    cpuWaitMs: round3(c.waitMs),
+    stoppedMs: roundOrNull(c.stoppedMs),
+    eventLoopIdleMs: round3(c.idleMs),
+  };
 }
 
 function rateText(rate: number): string {
@@ -482,10 +514,14 @@ export function loadJson(r: LoadReport): unknown {
     connections: { opened: r.opened, reusedRequests: sum.reusedRequests, retries: r.retries },
     client: {
       threads: r.threads,
-      cpuWaitMs: r.cpu ? round3(r.cpu.waitedMs) : null,
+      onCpuMs: roundOrNull(r.cpu?.onCpuMs),
+      cpuWaitMs: roundOrNull(r.cpu?.waitedMs),
       cpuTimeslices: r.cpu ? r.cpu.slices : null,
-      connectCpuWaitMaxMs: r.cpu ? round3(r.cpu.connectWaitMaxMs) : null,
-      connectsWithCpuWait: r.cpu ? r.cpu.connectsWaited : null,
+      stoppedMs: roundOrNull(r.cpu?.stoppedMs),
+      machineStealMs: r.cpu ? r.cpu.machineStealMs : null,
+      connectHeldUpMaxMs: roundOrNull(r.cpu?.connectHeldUpMaxMs),
+      connectsHeldUp: r.cpu ? r.cpu.connectsHeldUp : null,
+      slowestConnect: slowestConnectJson(r.cpu?.slowestConnect ?? null),
     },
     errors: sum.errors,
     slowest: sum.slowest.map((x) => ({ ...x, traceId: x.traceId || null, totalMs: round3(x.totalMs) })),

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,8 @@ export function goscope(
     cwd?: string;
     /** A cgroup's cgroup.procs: goscope runs in that cgroup from its first instruction. */
     cgroupProcs?: string;
+    /** Called with the process once started (to signal it, say). */
+    onSpawn?: (child: ChildProcess) => void;
   } = {},
 ): Promise<CliResult> {
   const scratch = opts.cwd === undefined && capturesInCheckout(args) ? mkdtempSync(path.join(tmpdir(), 'goscope-cli-cwd-')) : undefined;
@@ -45,6 +47,7 @@ export function goscope(
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    opts.onSpawn?.(p);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on('data', (c: Buffer) => out.push(c));

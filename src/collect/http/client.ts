@@ -11,7 +11,7 @@ import { ExchangeFailed, fail, timeoutFailure } from './failure.js';
 import { H1Conn } from './h1conn.js';
 import { H2Conn } from './h2conn.js';
 import { HopTimer, now } from './timer.js';
-import { CpuWait } from '../../lib/cpu-wait.js';
+import { heldUpMs, ThreadClock, type ConnectSplit, type TimeSplit } from '../../lib/thread-time.js';
 
 export interface Timeouts {
   /** Dialer.Timeout: DNS lookup and TCP connect (ms; 0 = none). */
@@ -187,11 +187,13 @@ export class HttpClient {
   retries = 0;
   /** Connections being opened right now (DNS, connect, TLS). */
   connecting = 0;
-  /** This thread's CPU-wait counter (null off Linux): how much of a timing was this machine. */
-  readonly cpu = CpuWait.forThisThread();
-  /** The most CPU wait inside one connect's time, and the connects with at least 1 ms of it. */
-  connectWaitMaxMs = 0;
-  connectsWaited = 0;
+  /** This thread's clock (null off Linux): how much of a timing was this machine. */
+  readonly clock = ThreadClock.forThisThread();
+  /** The most time held up (waiting for a CPU, or stopped) inside one connect, and the connects held up 1 ms or more. */
+  connectHeldUpMaxMs = 0;
+  connectsHeldUp = 0;
+  /** The slowest connect and where its time went. */
+  slowestConnect: ConnectSplit | null = null;
   private idle = new Map<string, Conn[]>();
   /** The first hop's header fields (traceparent left empty) and HTTP/1.1 bytes, built once per run. */
   private readonly firstHeaders: HeaderList;
@@ -216,7 +218,7 @@ export class HttpClient {
     for (const d of this.deadlinePool) d.dispose();
     this.deadlinePool = [];
     this.idle.clear();
-    this.cpu?.close();
+    this.clock?.close();
   }
 
   /**
@@ -459,6 +461,15 @@ export class HttpClient {
     }
   }
 
+  private noteConnect(ms: number, s: TimeSplit): void {
+    const held = heldUpMs(s, ms);
+    if (held > this.connectHeldUpMaxMs) this.connectHeldUpMaxMs = held;
+    if (held >= 1) this.connectsHeldUp++;
+    if (!this.slowestConnect || ms > this.slowestConnect.ms) {
+      this.slowestConnect = { ms, onCpuMs: s.onCpuMs, waitMs: s.waitMs, idleMs: s.idleMs, stoppedMs: s.stoppedMs };
+    }
+  }
+
   private async connect(url: URL, t: HopTimer, intr: Interrupt, deadlines: Deadlines, firedNow: () => ExchangeFailed | null): Promise<Conn> {
     const cfg = this.cfg;
     const what = `${this.cfg.method} ${url.href}`;
@@ -468,7 +479,7 @@ export class HttpClient {
     try {
       d = await dial(url, what, cfg, this.secureContext, t, intr, {
         beforeConnect: (i) => this.gate.enter(i),
-        cpu: this.cpu,
+        clock: this.clock,
         connected: () => {
           deadlines.clear('connect');
           if (url.protocol === 'https:') deadlines.set('tls', cfg.timeouts.tls);
@@ -484,8 +495,7 @@ export class HttpClient {
       d.socket.destroy();
       throw f;
     }
-    if (t.connectWait > this.connectWaitMaxMs) this.connectWaitMaxMs = t.connectWait;
-    if (t.connectWait >= 1) this.connectsWaited++;
+    if (t.connectSplit) this.noteConnect(t.connectEnd - t.connectStart, t.connectSplit);
     const id = ++this.opened;
     // HTTP/2 as negotiated by ALPN over TLS, or with prior knowledge (h2c) on plain TCP.
     const h2 = d.alpn === 'h2' || (cfg.h2c && url.protocol === 'http:');

@@ -9,7 +9,7 @@ import { fail, fromSystemError, type ExchangeFailed } from './failure.js';
 import { oneLine } from '../../lib/text.js';
 import { lookupHostsFile } from './hosts.js';
 import { now, type HopTimer } from './timer.js';
-import type { CpuWait } from '../../lib/cpu-wait.js';
+import { split, type ThreadClock, type ThreadTimes } from '../../lib/thread-time.js';
 
 export interface DialConfig {
   /** 4 or 6 to use only that IP version; 0 for both. */
@@ -84,8 +84,8 @@ export interface DialEvents {
   beforeConnect?(intr: Interrupt): Promise<void> | null;
   /** TCP is up; the TLS handshake (if any) starts now. */
   connected(): void;
-  /** This thread's CPU-wait counter: read where the connect is stamped (HopTimer.connectWait). */
-  cpu?: CpuWait | null;
+  /** This thread's clock: read where the connect is stamped (HopTimer.connectSplit). */
+  clock?: ThreadClock | null;
 }
 
 export async function dial(
@@ -123,7 +123,7 @@ export async function dial(
   let firstErr: ExchangeFailed | undefined;
   let remote = '';
   const reads: Reads | null = url.protocol === 'https:' || cfg.h2c ? null : { to: null };
-  const stamps: ConnectStamps = { first: true, t, cpu: events.cpu ?? null, cpuAtStart: NaN };
+  const stamps: ConnectStamps = { first: true, t, clock: events.clock ?? null, atStart: null };
   for (const addr of addrs) {
     remote = hostPort(addr, port);
     try {
@@ -183,9 +183,9 @@ function resolveHost(host: string, family: 0 | 4 | 6, what: string, intr: Interr
 interface ConnectStamps {
   first: boolean;
   t: HopTimer;
-  cpu: CpuWait | null;
-  /** The thread's CPU wait (ms) at ConnectStart. */
-  cpuAtStart: number;
+  clock: ThreadClock | null;
+  /** The thread's counters just before ConnectStart. */
+  atStart: ThreadTimes | null;
 }
 
 function connectTcp(
@@ -213,14 +213,14 @@ function connectTcp(
   if (stamps.first) {
     stamps.first = false;
     socket.once('connectionAttempt', () => {
-      // The counter is read outside the stamps, so its 2 µs are not in the connect time.
-      if (stamps.cpu) stamps.cpuAtStart = stamps.cpu.ms();
+      // The counters are read outside the stamps, so their few µs are not in the connect time.
+      if (stamps.clock) stamps.atStart = stamps.clock.read();
       stamps.t.connectStart = now();
     });
   }
   return whenReady(socket, 'connect', 'connect', what, remote, intr, () => {
     stamps.t.connectEnd = now();
-    if (stamps.cpu) stamps.t.connectWait = stamps.cpu.ms() - stamps.cpuAtStart;
+    if (stamps.clock && stamps.atStart) stamps.t.connectSplit = split(stamps.atStart, stamps.clock.read());
   });
 }
 

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Failure } from '../../formats/http/exchange.js';
 import { Samples, type SampleBuffers } from '../../formats/http/samples.js';
 import { TraceIdSource } from '../../formats/http/traceparent.js';
-import type { ClientCpu } from '../../lib/cpu-wait.js';
+import { machineStealMs, split, type ClientTime } from '../../lib/thread-time.js';
 import { HttpClient, type ClientConfig } from './client.js';
 import { now } from './timer.js';
 
@@ -54,18 +54,25 @@ export interface LoadRun {
   reused: number;
   retries: number;
   threads: number;
-  /** How long the client's threads waited for a CPU (null where the kernel does not say). */
-  cpu: ClientCpu | null;
+  /** Where the client's threads' time went (null where the kernel does not say). */
+  cpu: ClientTime | null;
 }
 
-function mergeCpu(parts: (ClientCpu | null)[]): ClientCpu | null {
+function mergeTimes(parts: (ClientTime | null)[]): ClientTime | null {
   if (parts.length === 0 || parts.some((p) => p === null)) return null;
-  const all = parts as ClientCpu[];
+  const all = parts as ClientTime[];
+  const sum = (k: 'onCpuMs' | 'stoppedMs'): number | null => (all.some((p) => p[k] === null) ? null : all.reduce((a, p) => a + p[k]!, 0));
+  let slowest: ClientTime['slowestConnect'] = null;
+  for (const p of all) if (p.slowestConnect && (!slowest || p.slowestConnect.ms > slowest.ms)) slowest = p.slowestConnect;
   return {
+    onCpuMs: sum('onCpuMs'),
     waitedMs: all.reduce((a, p) => a + p.waitedMs, 0),
     slices: all.reduce((a, p) => a + p.slices, 0),
-    connectWaitMaxMs: Math.max(...all.map((p) => p.connectWaitMaxMs)),
-    connectsWaited: all.reduce((a, p) => a + p.connectsWaited, 0),
+    stoppedMs: sum('stoppedMs'),
+    machineStealMs: null,
+    connectHeldUpMaxMs: Math.max(...all.map((p) => p.connectHeldUpMaxMs)),
+    connectsHeldUp: all.reduce((a, p) => a + p.connectsHeldUp, 0),
+    slowestConnect: slowest,
   };
 }
 
@@ -98,7 +105,7 @@ export interface WorkerPart {
   opened: number;
   reused: number;
   retries: number;
-  cpu: ClientCpu | null;
+  cpu: ClientTime | null;
 }
 
 /** How a run paces its requests, on this thread's clock. */
@@ -139,8 +146,8 @@ export async function sendLoop(
   pace: Pace,
   loops: number,
   fixedTraceparent: string | null,
-): Promise<ClientCpu | null> {
-  const atStart = client.cpu?.sample();
+): Promise<ClientTime | null> {
+  const atStart = client.clock?.read();
   const ids = new TraceIdSource();
   const { requests, t0, rate } = pace;
   const endAt = pace.durationMs === null ? Infinity : t0 + pace.durationMs;
@@ -194,14 +201,20 @@ export async function sendLoop(
   rampDone = true;
   ramped();
   await Promise.all(all);
-  const atEnd = client.cpu?.sample();
+  const atEnd = client.clock?.read();
   client.close();
-  if (!atStart || !atEnd || Number.isNaN(atEnd.waitedMs - atStart.waitedMs)) return null;
+  if (!atStart || !atEnd || Number.isNaN(atEnd.waitMs - atStart.waitMs)) return null;
+  const s = split(atStart, atEnd);
+  const known = (v: number): number | null => (Number.isNaN(v) ? null : v);
   return {
-    waitedMs: atEnd.waitedMs - atStart.waitedMs,
+    onCpuMs: known(s.onCpuMs),
+    waitedMs: s.waitMs,
     slices: atEnd.slices - atStart.slices,
-    connectWaitMaxMs: client.connectWaitMaxMs,
-    connectsWaited: client.connectsWaited,
+    stoppedMs: known(s.stoppedMs),
+    machineStealMs: null,
+    connectHeldUpMaxMs: client.connectHeldUpMaxMs,
+    connectsHeldUp: client.connectsHeldUp,
+    slowestConnect: client.slowestConnect,
   };
 }
 
@@ -215,11 +228,14 @@ export async function runLoad(cfg: ClientConfig, opts: LoadOptions): Promise<Loa
   const onAbort = () => Atomics.store(ctl, STOP, 1);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let t0 = now();
+  const stealAtStart = machineStealMs();
   const ticker = setInterval(() => opts.onProgress?.(Atomics.load(ctl, DONE), Atomics.load(ctl, FAILED), now() - t0), 100);
-  const finish = (elapsedMs: number, parts: { opened: number; reused: number; retries: number; cpu: ClientCpu | null }): LoadRun => {
+  const finish = (elapsedMs: number, parts: { opened: number; reused: number; retries: number; cpu: ClientTime | null }): LoadRun => {
     const claimed = Math.min(Atomics.load(ctl, NEXT), opts.requests);
     samples.size = Math.max(samples.size, claimed);
     const timeUp = Atomics.load(ctl, TIME_UP) === 1;
+    const steal = machineStealMs();
+    if (parts.cpu && steal !== null && stealAtStart !== null) parts.cpu.machineStealMs = steal - stealAtStart;
     return {
       samples,
       elapsedMs,
@@ -249,7 +265,7 @@ export async function runLoad(cfg: ClientConfig, opts: LoadOptions): Promise<Loa
       reused += p.reused;
       retries += p.retries;
     }
-    return finish(elapsedMs, { opened, reused, retries, cpu: mergeCpu(parts.map((p) => p.cpu)) });
+    return finish(elapsedMs, { opened, reused, retries, cpu: mergeTimes(parts.map((p) => p.cpu)) });
   } finally {
     clearInterval(ticker);
     opts.signal?.removeEventListener('abort', onAbort);

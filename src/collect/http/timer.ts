@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { emptyPhases, type Phases } from '../../formats/http/exchange.js';
 import type { Phase } from './failure.js';
+import type { TimeSplit } from '../../lib/thread-time.js';
 
 export const now = (): number => performance.now();
 
@@ -11,8 +12,8 @@ export class HopTimer {
   dnsEnd = NaN;
   connectStart = NaN;
   connectEnd = NaN;
-  /** Of connectStart..connectEnd, how long this thread waited for a CPU (ms; NaN: not known). */
-  connectWait = NaN;
+  /** Where this thread's time went from connectStart to connectEnd (null: not known). */
+  connectSplit: TimeSplit | null = null;
   tlsStart = NaN;
   tlsEnd = NaN;
   gotConn = NaN;
