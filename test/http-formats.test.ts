@@ -379,6 +379,11 @@ describe('the held-up client note', () => {
       report(times({ waitedMs: 390.2, slices: 736, connectHeldUpMaxMs: 0.4 })),
       /^goscope was held up: it waited 390ms for a CPU \(28% of the run, 0\.530ms at a time on average\)\. A busy machine or a CPU quota: latencies of that size may be the client's, not the service's$/m,
     );
+    // Where on-CPU time is not known (so neither is stopped time), the wait alone is told.
+    assert.match(
+      report(times({ onCpuMs: NaN, stoppedMs: NaN, waitedMs: 390.2, slices: 736 })),
+      /^goscope was held up: it waited 390ms for a CPU \(28% of the run, 0\.530ms at a time on average\)\. A busy machine/m,
+    );
     assert.match(
       report(times({ waitedMs: 20, slices: 1000, connectHeldUpMaxMs: 12.4, connectsHeldUp: 2 }), 2),
       /\(1% of the run on 2 threads, 0\.020ms at a time on average\); 2 tcp connects were held up 1 ms or more \(up to 12\.4ms\)\. A busy machine or a CPU quota:/,

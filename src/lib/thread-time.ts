@@ -47,13 +47,9 @@ export interface TimeSplit {
   stoppedMs: number;
 }
 
-/** One tcp connect's time (ms, as stamped) and where it went. */
-export interface ConnectSplit {
+/** One tcp connect's time (ms, as stamped) and where the window around it went. */
+export interface ConnectSplit extends TimeSplit {
   ms: number;
-  onCpuMs: number;
-  waitMs: number;
-  idleMs: number;
-  stoppedMs: number;
 }
 
 /**
@@ -61,13 +57,13 @@ export interface ConnectSplit {
  * millisecond of waiting or stopped inside a measurement is the machine's, not the service's.
  */
 export interface ClientTime {
-  /** Over the run, summed over the client's threads: on a CPU (null: not known here). */
-  onCpuMs: number | null;
+  /** Over the run, summed over the client's threads: on a CPU (NaN: not known here). */
+  onCpuMs: number;
   /** Waiting for a CPU, and the times they were put on one (waitedMs / slices: the mean wait). */
   waitedMs: number;
   slices: number;
-  /** Neither running, nor waiting for a CPU, nor idle (null: not known here). */
-  stoppedMs: number | null;
+  /** Neither running, nor waiting for a CPU, nor idle (NaN: not known here). */
+  stoppedMs: number;
   /** CPU time the hypervisor took from this machine during the run (all its CPUs; null: not kept). */
   machineStealMs: number | null;
   /** The most time held up (waiting or stopped) inside one tcp connect. */

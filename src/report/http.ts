@@ -419,7 +419,7 @@ function heldUpNote(r: LoadReport): string | null {
   const threadMs = r.elapsedMs * r.threads;
   const meanWait = c.slices > 0 ? c.waitedMs / c.slices : 0;
   const waitedMuch = c.waitedMs >= 5 && c.waitedMs >= 0.05 * threadMs && meanWait >= 0.1;
-  const stopped = c.stoppedMs ?? 0;
+  const stopped = Number.isNaN(c.stoppedMs) ? 0 : c.stoppedMs;
   const stoppedMuch = stopped >= STOPPED_NOTE_MS && stopped >= 0.01 * threadMs;
   if (!waitedMuch && !stoppedMuch && c.connectsHeldUp === 0) return null;
   const share = Math.round((100 * c.waitedMs) / threadMs);

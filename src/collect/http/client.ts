@@ -466,7 +466,7 @@ export class HttpClient {
     if (held > this.connectHeldUpMaxMs) this.connectHeldUpMaxMs = held;
     if (held >= 1) this.connectsHeldUp++;
     if (!this.slowestConnect || ms > this.slowestConnect.ms) {
-      this.slowestConnect = { ms, onCpuMs: s.onCpuMs, waitMs: s.waitMs, idleMs: s.idleMs, stoppedMs: s.stoppedMs };
+      this.slowestConnect = { ...s, ms };
     }
   }
 

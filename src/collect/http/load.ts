@@ -61,17 +61,17 @@ export interface LoadRun {
 function mergeTimes(parts: (ClientTime | null)[]): ClientTime | null {
   if (parts.length === 0 || parts.some((p) => p === null)) return null;
   const all = parts as ClientTime[];
-  const sum = (k: 'onCpuMs' | 'stoppedMs'): number | null => (all.some((p) => p[k] === null) ? null : all.reduce((a, p) => a + p[k]!, 0));
+  const sum = (k: 'onCpuMs' | 'waitedMs' | 'slices' | 'stoppedMs' | 'connectsHeldUp'): number => all.reduce((a, p) => a + p[k], 0);
   let slowest: ClientTime['slowestConnect'] = null;
   for (const p of all) if (p.slowestConnect && (!slowest || p.slowestConnect.ms > slowest.ms)) slowest = p.slowestConnect;
   return {
     onCpuMs: sum('onCpuMs'),
-    waitedMs: all.reduce((a, p) => a + p.waitedMs, 0),
-    slices: all.reduce((a, p) => a + p.slices, 0),
+    waitedMs: sum('waitedMs'),
+    slices: sum('slices'),
     stoppedMs: sum('stoppedMs'),
     machineStealMs: null,
     connectHeldUpMaxMs: Math.max(...all.map((p) => p.connectHeldUpMaxMs)),
-    connectsHeldUp: all.reduce((a, p) => a + p.connectsHeldUp, 0),
+    connectsHeldUp: sum('connectsHeldUp'),
     slowestConnect: slowest,
   };
 }
@@ -205,12 +205,11 @@ export async function sendLoop(
   client.close();
   if (!atStart || !atEnd || Number.isNaN(atEnd.waitMs - atStart.waitMs)) return null;
   const s = split(atStart, atEnd);
-  const known = (v: number): number | null => (Number.isNaN(v) ? null : v);
   return {
-    onCpuMs: known(s.onCpuMs),
+    onCpuMs: s.onCpuMs,
     waitedMs: s.waitMs,
     slices: atEnd.slices - atStart.slices,
-    stoppedMs: known(s.stoppedMs),
+    stoppedMs: s.stoppedMs,
     machineStealMs: null,
     connectHeldUpMaxMs: client.connectHeldUpMaxMs,
     connectsHeldUp: client.connectsHeldUp,
