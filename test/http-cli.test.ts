@@ -239,33 +239,51 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
   test('a client stopped from outside now and then: goscope says how long it was stopped', async (t) => {
     if (process.platform !== 'linux') return t.skip('schedstat is Linux only');
     let stops = 0;
+    let stoppedMs = 0;
     let done = false;
     const r = await goscope(['http', `${demo.url}/delay?ms=5`, '-z', '1s', '-c', '8'], {
       timeoutMs: 60_000,
       onSpawn: (child) => {
-        // 10 ms stopped in every 40 ms or so, for as long as the process lives.
+        // 10 ms stopped in every 40 ms or so, for as long as the process lives. Timers of
+        // both processes fire on the same kernel ticks, so each stop starts after a random
+        // 0-3 ms spin: otherwise the stops land in step with goscope's own wake-ups.
         void (async () => {
           while (!done && child.exitCode === null && child.signalCode === null) {
             await new Promise((resolve) => setTimeout(resolve, 30));
+            const at = performance.now() + Math.random() * 3;
+            while (performance.now() < at);
             if (done || !child.kill('SIGSTOP')) break;
-            stops++;
+            const t0 = performance.now();
             await new Promise((resolve) => setTimeout(resolve, 10));
             child.kill('SIGCONT');
+            stops++;
+            stoppedMs += performance.now() - t0;
           }
         })();
       },
     }).finally(() => (done = true));
     assert.equal(r.code, 0, r.stderr);
-    const m =
-      /^goscope was held up: it (?:waited .* and )?was stopped for (\S+)( \(the hypervisor took \S+ of this machine's CPU time meanwhile\))?(; [^.]+)?\. (?:A busy machine or a CPU quota, or a|A) (?:stopped or blocked process|host busy with other machines): latencies of that size may be the client's, not the service's$/m.exec(
-        r.stdout,
-      );
-    assert.ok(m, `${stops} stops:\n${r.stdout}`);
-    t.diagnostic(`${stops} stops of 10 ms: ${m[0]}`);
-    // About 25 stops fall inside the 1 s run; a stop that lands while the event loop waits
-    // counts as idle, so only part of them is required.
-    assert.match(m[1]!, /^\d+(\.\d+)?ms$/);
-    assert.ok(parseFloat(m[1]!) >= 40, `stopped ${m[1]} in ${stops} stops of 10 ms`);
+    const seen = `${stops} stops, ${stoppedMs.toFixed(0)} ms in all`;
+    const note = /^goscope was held up: it (.*)$/m.exec(r.stdout);
+    assert.ok(note, `${seen}:\n${r.stdout}`);
+    t.diagnostic(`${seen}: ${note[0]}`);
+    // Where a stop lands decides what it reads as (one during the event loop's poll may read
+    // as idle), and on a busy machine the wait for a CPU after a wake-up counts as idle and as
+    // waiting at once: the stopped time left is a lower bound. Never more than the stops.
+    const told = /was stopped for (\d+(?:\.\d+)?)ms/.exec(note[1]!);
+    if (told) assert.ok(parseFloat(told[1]!) <= stoppedMs + 5, `${seen}: ${note[0]}`);
+    const busy = /^waited \S+ for a CPU \((\d+)% of the run/.exec(note[1]!);
+    if (busy && Number(busy[1]) >= 5) {
+      // Waits of 5% of the run or more: the busy machine is what the note must name.
+      assert.match(note[1]!, /\. A busy machine or a CPU quota\b/);
+      return t.diagnostic(`a busy machine (waits ${busy[1]}% of the run): the lower bound is not checked`);
+    }
+    // A quiet machine: the note is about the stops alone, and 60-90% of them are seen.
+    assert.match(
+      note[0],
+      /^goscope was held up: it was stopped for \S+( \(the hypervisor took \S+ of this machine's CPU time meanwhile\))?(; \d+ tcp connects? (?:was|were) held up 1 ms or more \(up to \S+\))?\. A (?:stopped or blocked process|host busy with other machines): latencies of that size may be the client's, not the service's$/,
+    );
+    assert.ok(told && parseFloat(told[1]!) >= 0.2 * stoppedMs, `${seen}: ${note[0]}`);
   });
 
   // Every timeout over each transport: HTTP/1.1 and HTTP/2, plain (h2c) and TLS. Over TLS

@@ -158,8 +158,9 @@ export class ThreadClock {
 }
 
 /**
- * Where the time between two reads went. Stopped is what is left; it is never negative (the
- * kernel's time inside a poll counts as on a CPU and idle at once).
+ * Where the time between two reads went. Stopped is what is left, and a lower bound: some
+ * time counts twice (the kernel's time inside a poll is on a CPU and idle at once; the wait
+ * for a CPU after a poll wakes is waiting and idle at once), so it is never made negative.
  */
 export function split(a: ThreadTimes, b: ThreadTimes): TimeSplit {
   const wallMs = b.to - a.from;
