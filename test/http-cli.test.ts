@@ -279,7 +279,7 @@ describe('goscope http', { skip: needGo, timeout: 300_000 }, () => {
       assert.match(note[1]!, /\. A busy machine or a CPU quota\b/);
       return t.diagnostic(`a busy machine (waits ${busy[1]}% of the run): the lower bound is not checked`);
     }
-    // A quiet machine: the note is about the stops alone, and 60-90% of them are seen.
+    // A quiet machine: the note is about the stops alone, and 50-90% of them are seen.
     assert.match(
       note[0],
       /^goscope was held up: it was stopped for \S+( \(the hypervisor took \S+ of this machine's CPU time meanwhile\))?(; \d+ tcp connects? (?:was|were) held up 1 ms or more \(up to \S+\))?\. A (?:stopped or blocked process|host busy with other machines): latencies of that size may be the client's, not the service's$/,
